@@ -1,0 +1,146 @@
+package portal
+
+import (
+	"database/sql/driver"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Date is a calendar date without time of day or zone (invoice dates, due
+// dates, rate periods). It is stored as "YYYY-MM-DD".
+type Date struct {
+	Year  int
+	Month time.Month
+	Day   int
+}
+
+const dateLayout = "2006-01-02"
+
+// ParseDate parses "YYYY-MM-DD" strictly.
+func ParseDate(s string) (Date, error) {
+	t, err := time.Parse(dateLayout, s)
+	if err != nil {
+		return Date{}, Errorf(EINVALID, "date %q is not a valid YYYY-MM-DD date", s)
+	}
+	return DateOf(t), nil
+}
+
+// MustDate parses s and panics on error; for tests and fixed data.
+func MustDate(s string) Date {
+	d, err := ParseDate(s)
+	if err != nil {
+		panic(err)
+	}
+	return d
+}
+
+// DateOf returns the calendar date of t in t's location.
+func DateOf(t time.Time) Date {
+	y, m, d := t.Date()
+	return Date{y, m, d}
+}
+
+// Time returns midnight UTC of d.
+func (d Date) Time() time.Time { return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, time.UTC) }
+
+// IsZero reports whether d is unset.
+func (d Date) IsZero() bool { return d.Year == 0 && d.Month == 0 && d.Day == 0 }
+
+// AddDays returns d moved by n days.
+func (d Date) AddDays(n int) Date { return DateOf(d.Time().AddDate(0, 0, n)) }
+
+// AddMonths returns d moved by n months, clamped to the end of the month
+// (31 January + 1 month = 28 or 29 February), as payment schedules expect.
+func (d Date) AddMonths(n int) Date {
+	first := time.Date(d.Year, d.Month+time.Month(n), 1, 0, 0, 0, 0, time.UTC)
+	last := first.AddDate(0, 1, -1).Day()
+	day := d.Day
+	if day > last {
+		day = last
+	}
+	return Date{first.Year(), first.Month(), day}
+}
+
+// DaysUntil returns the number of days from d to o (o - d).
+func (d Date) DaysUntil(o Date) int { return int(o.Time().Sub(d.Time()).Hours() / 24) }
+
+// Before reports whether d is before o.
+func (d Date) Before(o Date) bool { return d.Time().Before(o.Time()) }
+
+// After reports whether d is after o.
+func (d Date) After(o Date) bool { return d.Time().After(o.Time()) }
+
+func (d Date) String() string {
+	if d.IsZero() {
+		return ""
+	}
+	return d.Time().Format(dateLayout)
+}
+
+// MarshalJSON encodes d as "YYYY-MM-DD" (null when unset).
+func (d Date) MarshalJSON() ([]byte, error) {
+	if d.IsZero() {
+		return []byte("null"), nil
+	}
+	return json.Marshal(d.String())
+}
+
+// UnmarshalJSON decodes "YYYY-MM-DD" or null.
+func (d *Date) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*d = Date{}
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return Errorf(EINVALID, "date must be a string YYYY-MM-DD")
+	}
+	if s == "" {
+		*d = Date{}
+		return nil
+	}
+	v, err := ParseDate(s)
+	if err != nil {
+		return err
+	}
+	*d = v
+	return nil
+}
+
+// Value stores d as text; PostgreSQL DATE columns accept it too.
+func (d Date) Value() (driver.Value, error) {
+	if d.IsZero() {
+		return nil, nil
+	}
+	return d.String(), nil
+}
+
+// Scan reads a date from text or a time.
+func (d *Date) Scan(v any) error {
+	switch x := v.(type) {
+	case nil:
+		*d = Date{}
+		return nil
+	case time.Time:
+		*d = DateOf(x.UTC())
+		return nil
+	case string:
+		return d.scanString(x)
+	case []byte:
+		return d.scanString(string(x))
+	}
+	return fmt.Errorf("portal.Date: cannot scan %T", v)
+}
+
+func (d *Date) scanString(s string) error {
+	if len(s) >= 10 {
+		s = s[:10]
+	}
+	v, err := ParseDate(s)
+	if err != nil {
+		return err
+	}
+	*d = v
+	return nil
+}

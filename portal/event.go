@@ -1,0 +1,93 @@
+package portal
+
+import (
+	"context"
+	"time"
+)
+
+// EventKind is the closed list of things the evidence log records. A kind
+// not in this list is refused by EventKind.Valid.
+type EventKind string
+
+const (
+	EventClaimCreated       EventKind = "claim.created"
+	EventPaymentRecorded    EventKind = "payment.recorded"
+	EventCreditNoteRecorded EventKind = "credit_note.recorded"
+	EventLinkIssued         EventKind = "link.issued"
+	EventLinkRevoked        EventKind = "link.revoked"
+	EventLinkOpened         EventKind = "link.opened"
+	EventIdentityPassed     EventKind = "identity.passed"
+	EventIdentityFailed     EventKind = "identity.failed"
+	EventIdentityLocked     EventKind = "identity.locked"
+	EventClaimViewed        EventKind = "claim.viewed"
+	EventComputationViewed  EventKind = "computation.viewed"
+	EventDisputeFiled       EventKind = "dispute.filed"
+	EventDisputeResolved    EventKind = "dispute.resolved"
+	EventFileUploaded       EventKind = "file.uploaded"
+	EventMessageSent        EventKind = "message.sent"
+	EventNoteWritten        EventKind = "note.written"
+	EventOfferMade          EventKind = "offer.made"
+	EventOfferAccepted      EventKind = "offer.accepted"
+	EventOfferRefused       EventKind = "offer.refused"
+	EventAgreementSigned    EventKind = "agreement.signed"
+	EventPaymentStarted     EventKind = "payment.started"
+	EventPaymentFailed      EventKind = "payment.failed"
+	EventPaymentRefunded    EventKind = "payment.refunded"
+	EventChargeback         EventKind = "payment.chargeback"
+	EventInstalmentDue      EventKind = "instalment.due"
+	EventInstalmentMissed   EventKind = "instalment.missed"
+	EventPlanBroken         EventKind = "plan.broken"
+	EventLetterGenerated    EventKind = "letter.generated"
+	EventLetterSent         EventKind = "letter.sent"
+	EventReminderSent       EventKind = "reminder.sent"
+	EventReminderFailed     EventKind = "reminder.failed"
+	EventContactOptOut      EventKind = "contact.opt_out"
+	EventStageChanged       EventKind = "stage.changed"
+	EventStatusChanged      EventKind = "status.changed"
+	EventStatementMatched   EventKind = "statement.matched"
+)
+
+var eventKinds = map[EventKind]bool{}
+
+func init() {
+	for _, k := range []EventKind{
+		EventClaimCreated, EventPaymentRecorded, EventCreditNoteRecorded, EventLinkIssued, EventLinkRevoked,
+		EventLinkOpened, EventIdentityPassed, EventIdentityFailed, EventIdentityLocked, EventClaimViewed,
+		EventComputationViewed, EventDisputeFiled, EventDisputeResolved, EventFileUploaded, EventMessageSent,
+		EventNoteWritten, EventOfferMade, EventOfferAccepted, EventOfferRefused, EventAgreementSigned,
+		EventPaymentStarted, EventPaymentFailed, EventPaymentRefunded, EventChargeback, EventInstalmentDue,
+		EventInstalmentMissed, EventPlanBroken, EventLetterGenerated, EventLetterSent, EventReminderSent,
+		EventReminderFailed, EventContactOptOut, EventStageChanged, EventStatusChanged, EventStatementMatched,
+	} {
+		eventKinds[k] = true
+	}
+}
+
+// Valid reports whether k is in the closed list.
+func (k EventKind) Valid() bool { return eventKinds[k] }
+
+// Event is one entry of a claim's append-only evidence chain.
+type Event struct {
+	ID       string    `json:"id"`
+	TenantID string    `json:"-"`
+	ClaimID  string    `json:"claim_id"`
+	Seq      int64     `json:"seq"`
+	At       time.Time `json:"at"`
+	Kind     EventKind `json:"kind"`
+	Actor    Actor     `json:"actor"`
+	// Payload is the event's data as canonical JSON; PayloadHash is its
+	// SHA-256 (hex). The chain covers PayloadHash, not Payload, so that a
+	// payload can be erased for data protection without breaking the chain.
+	Payload     string `json:"payload"`
+	PayloadHash string `json:"payload_hash"`
+	PrevHash    string `json:"prev_hash"`
+	Hash        string `json:"hash"`
+}
+
+// EventLog is the read side of the evidence chain. Appends happen inside
+// the transaction of the change they record, in the stores.
+type EventLog interface {
+	// ListEvents returns a claim's events in sequence order, starting after
+	// seq `after`, at most limit. ENOTFOUND when the claim is not the tenant's.
+	ListEvents(ctx context.Context, tenantID, claimID string, after int64, limit int) ([]*Event, error)
+}

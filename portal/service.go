@@ -1,0 +1,56 @@
+package portal
+
+import "context"
+
+// ClaimFilter narrows a claim listing. After is the cursor: the ID of the
+// last claim of the previous page.
+type ClaimFilter struct {
+	After        string
+	Limit        int
+	Status       Status
+	Stage        Stage
+	Jurisdiction Jurisdiction
+	Reference    string // exact reference
+	Query        string // substring of reference or debtor name
+}
+
+// ClaimService loads and reads claims. Every method is scoped to a tenant:
+// a claim of another tenant is ENOTFOUND, never EFORBIDDEN, so that IDs
+// reveal nothing.
+type ClaimService interface {
+	// CreateClaim validates and stores a claim with its debtor and invoices,
+	// and records claim.created. EINVALID on bad input, ECONFLICT when the
+	// reference exists in the tenant.
+	CreateClaim(ctx context.Context, tenantID string, c *Claim) error
+	// ImportClaims stores every claim or none (same errors as CreateClaim).
+	ImportClaims(ctx context.Context, tenantID string, claims []*Claim) error
+	// FindClaim returns a claim with creditor, debtor, invoices, payments
+	// and credit notes. ENOTFOUND.
+	FindClaim(ctx context.Context, tenantID, id string) (*Claim, error)
+	// FindClaims lists claims (without payments) in creation order and
+	// returns the cursor of the next page, "" at the end.
+	FindClaims(ctx context.Context, tenantID string, f ClaimFilter) ([]*Claim, string, error)
+	// AddPayment records a payment on a claim and an evidence event.
+	// ENOTFOUND, EINVALID (currency must be the claim's).
+	AddPayment(ctx context.Context, tenantID string, p *Payment) error
+}
+
+// TenantService manages tenants, creditors, users and API keys.
+type TenantService interface {
+	CreateTenant(ctx context.Context, t *Tenant) error
+	FindTenant(ctx context.Context, id string) (*Tenant, error)
+	CreateCreditor(ctx context.Context, c *Creditor) error
+	FindCreditors(ctx context.Context, tenantID string) ([]*Creditor, error)
+	// CreateUser stores u with a hash of password. ECONFLICT for a used e-mail.
+	CreateUser(ctx context.Context, u *User, password string) error
+	// Authenticate returns the user for e-mail and password; EUNAUTHORIZED
+	// for a wrong pair (the same error for an unknown e-mail).
+	Authenticate(ctx context.Context, email, password string) (*User, error)
+	FindUser(ctx context.Context, id string) (*User, error)
+	// CreateAPIKey stores a new key and returns its secret, shown once.
+	CreateAPIKey(ctx context.Context, tenantID, name string) (*APIKey, string, error)
+	// AuthenticateAPIKey returns the key for a secret; EUNAUTHORIZED when
+	// unknown or revoked.
+	AuthenticateAPIKey(ctx context.Context, secret string) (*APIKey, error)
+	RevokeAPIKey(ctx context.Context, tenantID, id string) error
+}

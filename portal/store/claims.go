@@ -1,0 +1,296 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"gorm.io/gorm"
+
+	"github.com/relais/relais/portal"
+)
+
+var _ portal.ClaimService = (*DB)(nil)
+
+// CreateClaim implements portal.ClaimService.
+func (db *DB) CreateClaim(ctx context.Context, tenantID string, c *portal.Claim) error {
+	return db.ImportClaims(ctx, tenantID, []*portal.Claim{c})
+}
+
+// ImportClaims stores all claims in one transaction, or none.
+func (db *DB) ImportClaims(ctx context.Context, tenantID string, claims []*portal.Claim) error {
+	creditors, err := db.FindCreditors(ctx, tenantID)
+	if err != nil {
+		return err
+	}
+	for _, c := range claims {
+		if err := c.Validate(); err != nil {
+			return err
+		}
+		if err := resolveCreditor(c, creditors); err != nil {
+			return err
+		}
+	}
+	return db.tx(ctx, func(tx *gorm.DB) error {
+		for _, c := range claims {
+			if err := db.insertClaim(ctx, tx, tenantID, c); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func resolveCreditor(c *portal.Claim, creditors []*portal.Creditor) error {
+	if c.CreditorID == "" {
+		if len(creditors) != 1 {
+			return portal.FieldError("creditor_id", "creditor_id is required: this account acts for %d creditors", len(creditors))
+		}
+		c.CreditorID = creditors[0].ID
+	}
+	for _, cr := range creditors {
+		if cr.ID == c.CreditorID {
+			c.Creditor = cr
+			return nil
+		}
+	}
+	return portal.FieldError("creditor_id", "creditor_id %q is not one of this account's creditors", c.CreditorID)
+}
+
+// defaultIdentityCheck picks the fact a debtor is asked: the most personal
+// one the creditor gave us.
+func defaultIdentityCheck(d *portal.Debtor) portal.IdentityCheck {
+	switch {
+	case d.Postcode != "":
+		return portal.CheckPostcode
+	case !d.BirthDate.IsZero():
+		return portal.CheckBirthDate
+	case d.CustomerNumber != "":
+		return portal.CheckCustomerNumber
+	}
+	return portal.CheckInvoiceNumber
+}
+
+func (db *DB) insertClaim(ctx context.Context, tx *gorm.DB, tenantID string, c *portal.Claim) error {
+	now := db.Now()
+	d := c.Debtor
+	d.ID, d.TenantID, d.CreatedAt = portal.NewID(now), tenantID, now
+	if err := tx.Create(d).Error; err != nil {
+		return translate("create debtor", err)
+	}
+	c.ID, c.TenantID, c.DebtorID = portal.NewID(now), tenantID, d.ID
+	c.CreatedAt, c.UpdatedAt = now, now
+	if c.Stage == "" {
+		c.Stage = portal.StageAmicable
+	}
+	if c.Status == "" {
+		c.Status = portal.StatusOpen
+	}
+	if c.IdentityCheck == "" {
+		c.IdentityCheck = defaultIdentityCheck(d)
+	}
+	if err := checkIdentityFactKnown(c); err != nil {
+		return err
+	}
+	if err := tx.Create(c).Error; err != nil {
+		if portal.ErrorCode(translate("", err)) == portal.ECONFLICT {
+			return &portal.Error{Code: portal.ECONFLICT, Field: "reference", Message: fmt.Sprintf("a claim with reference %q already exists", c.Reference)}
+		}
+		return translate("create claim", err)
+	}
+	for _, inv := range c.Invoices {
+		inv.ID, inv.TenantID, inv.ClaimID, inv.CreatedAt = portal.NewID(now), tenantID, c.ID, now
+	}
+	if err := tx.Create(c.Invoices).Error; err != nil {
+		return translate("create invoices", err)
+	}
+	c.Payments, c.CreditNotes = []*portal.Payment{}, []*portal.CreditNote{}
+	_, err := db.appendEvent(ctx, tx, tenantID, c.ID, portal.EventClaimCreated, map[string]any{
+		"reference": c.Reference, "currency": c.Currency, "jurisdiction": c.Jurisdiction,
+		"principal": c.Principal(), "invoices": len(c.Invoices), "debtor_kind": d.Kind,
+	})
+	return err
+}
+
+func checkIdentityFactKnown(c *portal.Claim) error {
+	d := c.Debtor
+	missing := (c.IdentityCheck == portal.CheckPostcode && d.Postcode == "") ||
+		(c.IdentityCheck == portal.CheckBirthDate && d.BirthDate.IsZero()) ||
+		(c.IdentityCheck == portal.CheckCustomerNumber && d.CustomerNumber == "")
+	if missing {
+		return portal.FieldError("identity_check", "identity_check is %s but the debtor has no %s", c.IdentityCheck, c.IdentityCheck)
+	}
+	return nil
+}
+
+// FindClaim implements portal.ClaimService.
+func (db *DB) FindClaim(ctx context.Context, tenantID, id string) (*portal.Claim, error) {
+	if !portal.ValidID(id) {
+		return nil, portal.Errorf(portal.ENOTFOUND, "Claim not found.")
+	}
+	var c portal.Claim
+	conn := db.conn(ctx)
+	if err := conn.Where("id = ? AND tenant_id = ?", id, tenantID).Take(&c).Error; err != nil {
+		if portal.ErrorCode(translate("", err)) == portal.ENOTFOUND {
+			return nil, portal.Errorf(portal.ENOTFOUND, "Claim not found.")
+		}
+		return nil, translate("find claim", err)
+	}
+	if err := db.loadClaimParts(ctx, &c); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// FindClaimByID loads a claim whatever its tenant; only for callers that
+// proved access another way (a portal link, a webhook's metadata checked
+// against the claim's tenant).
+func (db *DB) FindClaimByID(ctx context.Context, id string) (*portal.Claim, error) {
+	var tenantID string
+	if err := db.conn(ctx).Raw("SELECT tenant_id FROM claims WHERE id = ?", id).Scan(&tenantID).Error; err != nil {
+		return nil, translate("find claim", err)
+	}
+	if tenantID == "" {
+		return nil, portal.Errorf(portal.ENOTFOUND, "Claim not found.")
+	}
+	return db.FindClaim(ctx, tenantID, id)
+}
+
+func (db *DB) loadClaimParts(ctx context.Context, c *portal.Claim) error {
+	conn := db.conn(ctx)
+	c.Creditor, c.Debtor = &portal.Creditor{}, &portal.Debtor{}
+	if err := conn.Where("id = ?", c.CreditorID).Take(c.Creditor).Error; err != nil {
+		return translate("find creditor", err)
+	}
+	if err := conn.Where("id = ?", c.DebtorID).Take(c.Debtor).Error; err != nil {
+		return translate("find debtor", err)
+	}
+	if err := conn.Where("claim_id = ?", c.ID).Order("due_date, number").Find(&c.Invoices).Error; err != nil {
+		return translate("find invoices", err)
+	}
+	if err := conn.Where("claim_id = ?", c.ID).Order("received_on, id").Find(&c.Payments).Error; err != nil {
+		return translate("find payments", err)
+	}
+	if err := conn.Where("claim_id = ?", c.ID).Order("issue_date, id").Find(&c.CreditNotes).Error; err != nil {
+		return translate("find credit notes", err)
+	}
+	return nil
+}
+
+// MaxPageSize bounds a claim listing page.
+const MaxPageSize = 200
+
+// FindClaims implements portal.ClaimService with keyset pagination on the
+// time-ordered ID.
+func (db *DB) FindClaims(ctx context.Context, tenantID string, f portal.ClaimFilter) ([]*portal.Claim, string, error) {
+	if f.Limit <= 0 {
+		f.Limit = 50
+	}
+	if f.Limit > MaxPageSize {
+		f.Limit = MaxPageSize
+	}
+	q := db.conn(ctx).Model(&portal.Claim{}).Where("claims.tenant_id = ?", tenantID)
+	if f.After != "" {
+		q = q.Where("claims.id > ?", f.After)
+	}
+	if f.Status != "" {
+		q = q.Where("claims.status = ?", f.Status)
+	}
+	if f.Stage != "" {
+		q = q.Where("claims.stage = ?", f.Stage)
+	}
+	if f.Jurisdiction != "" {
+		q = q.Where("claims.jurisdiction = ?", f.Jurisdiction)
+	}
+	if f.Reference != "" {
+		q = q.Where("claims.reference = ?", f.Reference)
+	}
+	if f.Query != "" {
+		like := "%" + strings.NewReplacer("%", "\\%", "_", "\\_").Replace(strings.ToLower(f.Query)) + "%"
+		q = q.Joins("JOIN debtors ON debtors.id = claims.debtor_id").
+			Where("(LOWER(claims.reference) LIKE ? ESCAPE '\\' OR LOWER(debtors.name) LIKE ? ESCAPE '\\')", like, like)
+	}
+	var claims []*portal.Claim
+	if err := q.Order("claims.id").Limit(f.Limit + 1).Find(&claims).Error; err != nil {
+		return nil, "", translate("list claims", err)
+	}
+	next := ""
+	if len(claims) > f.Limit {
+		claims = claims[:f.Limit]
+		next = claims[len(claims)-1].ID
+	}
+	if err := db.attachListParts(ctx, claims); err != nil {
+		return nil, "", err
+	}
+	return claims, next, nil
+}
+
+// attachListParts loads debtors and invoices of a page in two queries.
+func (db *DB) attachListParts(ctx context.Context, claims []*portal.Claim) error {
+	if len(claims) == 0 {
+		return nil
+	}
+	ids, debtorIDs := make([]string, len(claims)), make([]string, len(claims))
+	byID := map[string]*portal.Claim{}
+	for i, c := range claims {
+		ids[i], debtorIDs[i] = c.ID, c.DebtorID
+		byID[c.ID] = c
+		c.Invoices = []*portal.Invoice{}
+	}
+	var debtors []*portal.Debtor
+	if err := db.conn(ctx).Where("id IN ?", debtorIDs).Find(&debtors).Error; err != nil {
+		return translate("list debtors", err)
+	}
+	dm := map[string]*portal.Debtor{}
+	for _, d := range debtors {
+		dm[d.ID] = d
+	}
+	var invoices []*portal.Invoice
+	if err := db.conn(ctx).Where("claim_id IN ?", ids).Order("due_date, number").Find(&invoices).Error; err != nil {
+		return translate("list invoices", err)
+	}
+	for _, inv := range invoices {
+		byID[inv.ClaimID].Invoices = append(byID[inv.ClaimID].Invoices, inv)
+	}
+	for _, c := range claims {
+		c.Debtor = dm[c.DebtorID]
+	}
+	return nil
+}
+
+// AddPayment implements portal.ClaimService.
+func (db *DB) AddPayment(ctx context.Context, tenantID string, p *portal.Payment) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	return db.tx(ctx, func(tx *gorm.DB) error {
+		var c portal.Claim
+		if err := tx.Where("id = ? AND tenant_id = ?", p.ClaimID, tenantID).Take(&c).Error; err != nil {
+			if portal.ErrorCode(translate("", err)) == portal.ENOTFOUND {
+				return portal.Errorf(portal.ENOTFOUND, "Claim not found.")
+			}
+			return translate("find claim", err)
+		}
+		if p.Currency == "" {
+			p.Currency = c.Currency
+		}
+		if p.Currency != c.Currency {
+			return portal.FieldError("currency", "currency must be the claim's currency %s", c.Currency)
+		}
+		return db.insertPayment(ctx, tx, tenantID, p)
+	})
+}
+
+// insertPayment stores p and its evidence event inside tx.
+func (db *DB) insertPayment(ctx context.Context, tx *gorm.DB, tenantID string, p *portal.Payment) error {
+	now := db.Now()
+	p.ID, p.TenantID, p.CreatedAt = portal.NewID(now), tenantID, now
+	if err := tx.Create(p).Error; err != nil {
+		return translate("create payment", err)
+	}
+	_, err := db.appendEvent(ctx, tx, tenantID, p.ClaimID, portal.EventPaymentRecorded, map[string]any{
+		"payment_id": p.ID, "amount": p.Amount, "currency": p.Currency, "received_on": p.ReceivedOn.String(),
+		"method": p.Method, "reference": p.Reference,
+	})
+	return err
+}

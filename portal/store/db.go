@@ -1,0 +1,187 @@
+// Package store implements the portal services on GORM, over PostgreSQL
+// (production, several instances) or an embedded pure-Go SQLite file (the
+// zero-configuration default). The schema comes from the versioned SQL in
+// package migrations, never from AutoMigrate.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"github.com/relais/relais/portal"
+)
+
+// Dialects.
+const (
+	Postgres = "postgres"
+	SQLite   = "sqlite"
+)
+
+// DB is an open database with the clock every row's times come from.
+type DB struct {
+	gorm    *gorm.DB
+	sql     *sql.DB
+	Dialect string
+	// URL is the connection string as given (it may hold a password: never log it).
+	URL   string
+	clock portal.Clock
+	log   *slog.Logger
+}
+
+// Options tune Open.
+type Options struct {
+	Clock  portal.Clock
+	Logger *slog.Logger
+	// MaxOpenConns bounds the PostgreSQL pool of this instance (default 20).
+	MaxOpenConns int
+}
+
+// Open connects to databaseURL: a postgres:// URL, or else a SQLite file
+// path (optionally prefixed with sqlite: or file:).
+func Open(databaseURL string, opt Options) (*DB, error) {
+	if opt.Clock == nil {
+		opt.Clock = portal.SystemClock{}
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.Default()
+	}
+	db := &DB{URL: databaseURL, clock: opt.Clock, log: opt.Logger}
+	cfg := &gorm.Config{
+		TranslateError: true,
+		NowFunc:        func() time.Time { return opt.Clock.Now().UTC().Truncate(time.Microsecond) },
+		Logger:         gormLogger{log: opt.Logger},
+		// Each write here is one statement or an explicit Tx; GORM's implicit
+		// transaction per statement would only add round trips.
+		SkipDefaultTransaction: true,
+		PrepareStmt:            false,
+	}
+	var dialector gorm.Dialector
+	if strings.HasPrefix(databaseURL, "postgres://") || strings.HasPrefix(databaseURL, "postgresql://") {
+		db.Dialect = Postgres
+		dialector = postgres.Open(databaseURL)
+	} else {
+		db.Dialect = SQLite
+		dialector = sqlite.Open(sqliteDSN(databaseURL))
+	}
+	g, err := gorm.Open(dialector, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open %s database: %w", db.Dialect, err)
+	}
+	sqlDB, err := g.DB()
+	if err != nil {
+		return nil, err
+	}
+	if db.Dialect == Postgres {
+		max := opt.MaxOpenConns
+		if max <= 0 {
+			max = 20
+		}
+		sqlDB.SetMaxOpenConns(max)
+		sqlDB.SetMaxIdleConns(max / 2)
+		sqlDB.SetConnMaxLifetime(30 * time.Minute)
+		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	} else {
+		// SQLite has one writer; a few connections let readers run beside it
+		// under WAL, and immediate transactions queue writers on busy_timeout.
+		sqlDB.SetMaxOpenConns(8)
+	}
+	db.gorm, db.sql = g, sqlDB
+	return db, nil
+}
+
+// sqliteDSN turns a file path into a DSN with WAL, a busy timeout, foreign
+// keys on, and transactions that take the write lock at BEGIN (so that two
+// read-then-write transactions queue instead of failing with SQLITE_BUSY).
+func sqliteDSN(path string) string {
+	path = strings.TrimPrefix(strings.TrimPrefix(path, "sqlite:"), "file:")
+	if path == "" {
+		path = "relais.db"
+	}
+	q := url.Values{}
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Set("_txlock", "immediate")
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	return "file:" + path + sep + q.Encode()
+}
+
+// Close closes the pool.
+func (db *DB) Close() error { return db.sql.Close() }
+
+// Ping checks the database answers, for /readyz.
+func (db *DB) Ping(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	return db.sql.PingContext(ctx)
+}
+
+// SQL exposes the underlying pool for migrations and benchmarks.
+func (db *DB) SQL() *sql.DB { return db.sql }
+
+// Now returns the store clock's time, truncated to what both databases keep.
+func (db *DB) Now() time.Time { return db.clock.Now().UTC().Truncate(time.Microsecond) }
+
+// tx runs fn in a transaction bound to ctx.
+func (db *DB) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	return db.gorm.WithContext(ctx).Transaction(fn)
+}
+
+// conn returns the GORM handle bound to ctx.
+func (db *DB) conn(ctx context.Context) *gorm.DB { return db.gorm.WithContext(ctx) }
+
+// translate maps database errors to domain errors, naming the operation.
+func translate(op string, err error) error {
+	var pe *portal.Error
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &pe):
+		return err
+	case errors.Is(err, gorm.ErrRecordNotFound), errors.Is(err, sql.ErrNoRows):
+		return &portal.Error{Code: portal.ENOTFOUND, Message: "Not found.", Err: fmt.Errorf("%s: %w", op, err)}
+	case errors.Is(err, gorm.ErrDuplicatedKey):
+		return &portal.Error{Code: portal.ECONFLICT, Message: "Already exists.", Err: fmt.Errorf("%s: %w", op, err)}
+	case errors.Is(err, gorm.ErrForeignKeyViolated):
+		return &portal.Error{Code: portal.EINVALID, Message: "Refers to something that does not exist.", Err: fmt.Errorf("%s: %w", op, err)}
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return &portal.Error{Code: portal.EUNAVAILABLE, Message: "The request took too long; try again.", Err: fmt.Errorf("%s: %w", op, err)}
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}
+
+// gormLogger sends GORM's errors to slog; statements are not logged because
+// they may carry personal data.
+type gormLogger struct{ log *slog.Logger }
+
+func (l gormLogger) LogMode(logger.LogLevel) logger.Interface { return l }
+func (l gormLogger) Info(context.Context, string, ...any)    {}
+func (l gormLogger) Warn(ctx context.Context, msg string, args ...any) {
+	l.log.WarnContext(ctx, "gorm", "msg", fmt.Sprintf(msg, args...))
+}
+func (l gormLogger) Error(ctx context.Context, msg string, args ...any) {
+	l.log.ErrorContext(ctx, "gorm", "msg", fmt.Sprintf(msg, args...))
+}
+func (l gormLogger) Trace(ctx context.Context, begin time.Time, fc func() (string, int64), err error) {
+	if err == nil || errors.Is(err, gorm.ErrRecordNotFound) || errors.Is(err, gorm.ErrDuplicatedKey) {
+		return
+	}
+	if slow := time.Since(begin); slow > 0 {
+		l.log.DebugContext(ctx, "query failed", "err", err, "ms", slow.Milliseconds())
+	}
+}

@@ -1,0 +1,122 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"gorm.io/gorm"
+
+	"github.com/relais/relais/portal"
+)
+
+// eventRow is the events table; portal.Event nests the actor.
+type eventRow struct {
+	ID          string
+	TenantID    string
+	ClaimID     string
+	Seq         int64
+	At          timeUTC
+	Kind        string
+	ActorKind   string
+	ActorID     string
+	IP          string
+	UserAgent   string
+	Payload     *string
+	PayloadHash string
+	PrevHash    string
+	Hash        string
+}
+
+func (eventRow) TableName() string { return "events" }
+
+func (r *eventRow) toEvent() *portal.Event {
+	e := &portal.Event{
+		ID: r.ID, TenantID: r.TenantID, ClaimID: r.ClaimID, Seq: r.Seq, At: r.At.Time(), Kind: portal.EventKind(r.Kind),
+		Actor:       portal.Actor{Kind: portal.ActorKind(r.ActorKind), ID: r.ActorID, IP: r.IP, UserAgent: r.UserAgent},
+		PayloadHash: r.PayloadHash, PrevHash: r.PrevHash, Hash: r.Hash,
+	}
+	if r.Payload != nil {
+		e.Payload = *r.Payload
+	}
+	return e
+}
+
+// appendEvent adds an event to a claim's chain inside tx, the transaction of
+// the change it records. Appends to one claim are serialised: on PostgreSQL
+// by a row lock on the claim, on SQLite by the write lock every transaction
+// takes at BEGIN; the unique (claim_id, seq) index is the last guard.
+func (db *DB) appendEvent(ctx context.Context, tx *gorm.DB, tenantID, claimID string, kind portal.EventKind, payload any) (*portal.Event, error) {
+	if !kind.Valid() {
+		return nil, fmt.Errorf("append event: unknown kind %q", kind)
+	}
+	if db.Dialect == Postgres {
+		var id string
+		if err := tx.Raw("SELECT id FROM claims WHERE id = ? AND tenant_id = ? FOR UPDATE", claimID, tenantID).Scan(&id).Error; err != nil {
+			return nil, translate("lock claim", err)
+		}
+	}
+	var last eventRow
+	err := tx.Where("claim_id = ?", claimID).Order("seq DESC").Limit(1).Find(&last).Error
+	if err != nil {
+		return nil, translate("read chain head", err)
+	}
+	prev, seq := portal.GenesisHash, int64(1)
+	if last.ID != "" {
+		prev, seq = last.Hash, last.Seq+1
+	}
+	if payload == nil {
+		payload = map[string]any{}
+	}
+	body, err := portal.CanonicalJSON(payload)
+	if err != nil {
+		return nil, fmt.Errorf("encode event payload: %w", err)
+	}
+	now := db.Now()
+	e := &portal.Event{
+		ID: portal.NewID(now), TenantID: tenantID, ClaimID: claimID, Seq: seq, At: now, Kind: kind,
+		Actor: portal.ActorFrom(ctx), Payload: string(body), PayloadHash: portal.SHA256Hex(body), PrevHash: prev,
+	}
+	e.Hash = e.ComputeHash()
+	p := e.Payload
+	row := eventRow{
+		ID: e.ID, TenantID: tenantID, ClaimID: claimID, Seq: seq, At: timeUTC(now), Kind: string(kind),
+		ActorKind: string(e.Actor.Kind), ActorID: e.Actor.ID, IP: e.Actor.IP, UserAgent: e.Actor.UserAgent,
+		Payload: &p, PayloadHash: e.PayloadHash, PrevHash: prev, Hash: e.Hash,
+	}
+	if err := tx.Create(&row).Error; err != nil {
+		return nil, translate("append event", err)
+	}
+	return e, nil
+}
+
+// AppendEvent records an event on its own (a page view, an identity check)
+// in a transaction of its own.
+func (db *DB) AppendEvent(ctx context.Context, tenantID, claimID string, kind portal.EventKind, payload any) (*portal.Event, error) {
+	var e *portal.Event
+	err := db.tx(ctx, func(tx *gorm.DB) error {
+		var err error
+		e, err = db.appendEvent(ctx, tx, tenantID, claimID, kind, payload)
+		return err
+	})
+	return e, err
+}
+
+// ListEvents implements portal.EventLog.
+func (db *DB) ListEvents(ctx context.Context, tenantID, claimID string, after int64, limit int) ([]*portal.Event, error) {
+	if limit <= 0 || limit > 10000 {
+		limit = 10000
+	}
+	var rows []eventRow
+	err := db.conn(ctx).Where("tenant_id = ? AND claim_id = ? AND seq > ?", tenantID, claimID, after).
+		Order("seq").Limit(limit).Find(&rows).Error
+	if err != nil {
+		return nil, translate("list events", err)
+	}
+	out := make([]*portal.Event, len(rows))
+	for i := range rows {
+		out[i] = rows[i].toEvent()
+	}
+	return out, nil
+}
+
+var _ portal.EventLog = (*DB)(nil)
