@@ -1,0 +1,88 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/relais/relais/portal"
+	"github.com/relais/relais/portal/store"
+	"github.com/relais/relais/server"
+)
+
+// app is everything a running instance holds, built once by build.
+type app struct {
+	cfg    config
+	log    *slog.Logger
+	clock  portal.Clock
+	db     *store.DB
+	server *server.Server
+}
+
+// openDB opens and (unless told not to) migrates the database.
+func openDB(ctx context.Context, cfg config, log *slog.Logger, migrate bool) (*store.DB, error) {
+	db, err := store.Open(cfg.DatabaseURL, store.Options{Logger: log, MaxOpenConns: cfg.MaxConnections})
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Ping(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("database %s is not reachable: %w", redactedDatabaseURL(cfg.DatabaseURL), err)
+	}
+	st, err := db.SchemaState(ctx)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	if st.Current > st.Latest {
+		db.Close()
+		return nil, store.ErrSchemaTooNew{Database: st.Current, Binary: st.Latest}
+	}
+	if len(st.Pending) > 0 {
+		if !migrate {
+			db.Close()
+			return nil, fmt.Errorf("the database has %d pending migrations (schema %d, binary %d): run 'relais migrate up' or start without --no-migrate", len(st.Pending), st.Current, st.Latest)
+		}
+		log.Info("applying migrations", "from", st.Current, "to", st.Latest)
+		if err := db.Migrate(ctx); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
+	return db, nil
+}
+
+// build wires the services into the HTTP server.
+func build(ctx context.Context, cfg config, log *slog.Logger, migrate bool) (*app, error) {
+	db, err := openDB(ctx, cfg, log, migrate)
+	if err != nil {
+		return nil, err
+	}
+	clock := portal.SystemClock{}
+	srv := server.New(server.Config{BaseURL: cfg.BaseURL, Version: version}, server.Deps{
+		Claims: db, Tenants: db, Events: db, DB: db, Clock: clock, Logger: log,
+	})
+	return &app{cfg: cfg, log: log, clock: clock, db: db, server: srv}, nil
+}
+
+// serve listens until ctx is cancelled (SIGINT/SIGTERM), then lets
+// in-flight requests finish and closes the database.
+func (a *app) serve(ctx context.Context) error {
+	errc := make(chan error, 1)
+	go func() { errc <- a.server.Listen(a.cfg.Addr) }()
+	select {
+	case err := <-errc:
+		a.db.Close()
+		return err
+	case <-ctx.Done():
+	}
+	a.log.Info("shutting down: finishing in-flight requests")
+	wait := a.cfg.ShutdownWait
+	if wait == 0 {
+		wait = 20 * time.Second
+	}
+	err := a.server.Shutdown(wait)
+	a.db.Close()
+	return err
+}

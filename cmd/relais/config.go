@@ -1,0 +1,87 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+)
+
+// config is every setting of a running Relais. Defaults come from the
+// environment, flags override them.
+type config struct {
+	Addr           string
+	DatabaseURL    string
+	BaseURL        string
+	LogLevel       string
+	LogFormat      string
+	NoMigrate      bool
+	ShutdownWait   time.Duration
+	MaxConnections int
+}
+
+func envOr(key, def string) string {
+	if v, ok := os.LookupEnv(key); ok && v != "" {
+		return v
+	}
+	return def
+}
+
+// register adds the shared flags to fs.
+func (c *config) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.Addr, "addr", envOr("RELAIS_ADDR", "127.0.0.1:8080"), "listen address (env RELAIS_ADDR)")
+	fs.StringVar(&c.DatabaseURL, "database-url", envOr("DATABASE_URL", "relais.db"), "postgres:// URL, or a SQLite file path (env DATABASE_URL)")
+	fs.StringVar(&c.BaseURL, "base-url", envOr("RELAIS_BASE_URL", ""), "public URL used in every link (env RELAIS_BASE_URL; default http://<addr>)")
+	fs.StringVar(&c.LogLevel, "log-level", envOr("RELAIS_LOG_LEVEL", "info"), "debug, info, warn or error (env RELAIS_LOG_LEVEL)")
+	fs.StringVar(&c.LogFormat, "log-format", envOr("RELAIS_LOG_FORMAT", "text"), "text or json (env RELAIS_LOG_FORMAT)")
+	fs.IntVar(&c.MaxConnections, "db-max-conns", 20, "PostgreSQL pool size of this instance")
+}
+
+func (c *config) finish() error {
+	if c.BaseURL == "" {
+		c.BaseURL = "http://" + c.Addr
+	}
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	u, err := url.Parse(c.BaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("--base-url %q must be an http(s) URL such as https://pay.example.com", c.BaseURL)
+	}
+	return nil
+}
+
+// redactedDatabaseURL hides the password of a database URL for logs.
+func redactedDatabaseURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}
+
+func (c *config) logger(w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(c.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// parseFlags parses args into fs, mapping -h to errUsage.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return errUsage
+		}
+		return errUsage
+	}
+	return nil
+}

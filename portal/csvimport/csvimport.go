@@ -1,0 +1,280 @@
+// Package csvimport reads claims from a CSV file: one row per invoice,
+// rows grouped into claims by reference. Every bad row is reported with its
+// line number and reason, and then nothing at all is imported.
+//
+// Columns (header row required, any order, names case-insensitive):
+//
+//	reference          required  the claim's reference, unique per account
+//	currency           required  ISO 4217 code, e.g. EUR
+//	jurisdiction       required  FR or BE
+//	debtor_kind        required  business or consumer
+//	debtor_name        required
+//	debtor_language    required  fr, nl, en or de
+//	debtor_email, debtor_phone, debtor_address, debtor_postcode,
+//	debtor_country, debtor_customer_number, debtor_birth_date  optional
+//	creditor_id        optional  required when the account acts for several creditors
+//	invoice_number     required
+//	issue_date         required  YYYY-MM-DD
+//	due_date           required  YYYY-MM-DD, not before issue_date
+//	amount             required  decimal in major units: 1234.56 or 1234,56
+//
+// Claim-level columns must be equal on every row of one reference.
+package csvimport
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/relais/relais/portal"
+)
+
+// MaxRows bounds one import.
+const MaxRows = 50_000
+
+// LineError is one bad row.
+type LineError struct {
+	Line    int    `json:"line"`
+	Field   string `json:"field,omitempty"`
+	Message string `json:"message"`
+}
+
+func (e LineError) String() string { return fmt.Sprintf("line %d: %s", e.Line, e.Message) }
+
+// Errors is the list of bad rows of a rejected import.
+type Errors []LineError
+
+func (e Errors) Error() string {
+	parts := make([]string, 0, len(e))
+	for _, le := range e {
+		parts = append(parts, le.String())
+	}
+	return "the file was not imported: " + strings.Join(parts, "; ")
+}
+
+var required = []string{"reference", "currency", "jurisdiction", "debtor_kind", "debtor_name", "debtor_language",
+	"invoice_number", "issue_date", "due_date", "amount"}
+
+var optional = []string{"debtor_email", "debtor_phone", "debtor_address", "debtor_postcode", "debtor_country",
+	"debtor_customer_number", "debtor_birth_date", "creditor_id"}
+
+// claimColumns must agree across the rows of one claim.
+var claimColumns = []string{"currency", "jurisdiction", "debtor_kind", "debtor_name", "debtor_language", "debtor_email",
+	"debtor_phone", "debtor_address", "debtor_postcode", "debtor_country", "debtor_customer_number", "debtor_birth_date", "creditor_id"}
+
+// Parsed is a claim read from the file with the lines it came from.
+type Parsed struct {
+	Claim *portal.Claim
+	Lines []int
+}
+
+// Parse reads the file. It returns the claims in file order, or every
+// error found.
+func Parse(r io.Reader) ([]Parsed, Errors) {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1
+	cr.TrimLeadingSpace = true
+	header, err := cr.Read()
+	if err != nil {
+		return nil, Errors{{Line: 1, Message: "the file is empty or not CSV: a header row is required"}}
+	}
+	col := map[string]int{}
+	for i, h := range header {
+		col[strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))] = i
+	}
+	var errs Errors
+	for _, name := range required {
+		if _, ok := col[name]; !ok {
+			errs = append(errs, LineError{Line: 1, Field: name, Message: fmt.Sprintf("missing column %q", name)})
+		}
+	}
+	if errs != nil {
+		return nil, errs
+	}
+	byRef := map[string]*Parsed{}
+	firstRow := map[string][]string{}
+	var order []string
+	rows := 0
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		line, _ := cr.FieldPos(0)
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				line = pe.Line
+			}
+			errs = append(errs, LineError{Line: line, Message: "the row is not valid CSV: " + unwrapCSV(err)})
+			if len(errs) > 100 {
+				break
+			}
+			continue
+		}
+		rows++
+		if rows > MaxRows {
+			return nil, Errors{{Line: line, Message: fmt.Sprintf("the file has more than %d rows; split it", MaxRows)}}
+		}
+		get := func(name string) string {
+			if i, ok := col[name]; ok && i < len(rec) {
+				return strings.TrimSpace(rec[i])
+			}
+			return ""
+		}
+		if len(rec) < len(header) {
+			errs = append(errs, LineError{Line: line, Message: fmt.Sprintf("the row has %d columns, the header has %d", len(rec), len(header))})
+			continue
+		}
+		var rowErrs Errors
+		bad := func(field, format string, args ...any) {
+			rowErrs = append(rowErrs, LineError{Line: line, Field: field, Message: fmt.Sprintf(format, args...)})
+		}
+		for _, name := range required {
+			if get(name) == "" {
+				bad(name, "missing %s", name)
+			}
+		}
+		ref := get("reference")
+		cur := portal.Currency(strings.ToUpper(get("currency")))
+		if get("currency") != "" && cur.Validate() != nil {
+			bad("currency", "unknown currency %q", get("currency"))
+		}
+		if j := get("jurisdiction"); j != "" && j != "FR" && j != "BE" {
+			bad("jurisdiction", "unknown jurisdiction %q (use FR or BE)", j)
+		}
+		inv := &portal.Invoice{Number: get("invoice_number")}
+		for _, d := range []struct {
+			name string
+			dst  *portal.Date
+		}{{"issue_date", &inv.IssueDate}, {"due_date", &inv.DueDate}} {
+			if v := get(d.name); v != "" {
+				if parsed, err := portal.ParseDate(v); err != nil {
+					bad(d.name, "%s %q is not a date (use YYYY-MM-DD)", d.name, v)
+				} else {
+					*d.dst = parsed
+				}
+			}
+		}
+		if !inv.IssueDate.IsZero() && !inv.DueDate.IsZero() && inv.DueDate.Before(inv.IssueDate) {
+			bad("due_date", "due date %s is before issue date %s", inv.DueDate, inv.IssueDate)
+		}
+		if v := get("amount"); v != "" && cur.Validate() == nil {
+			amount, err := portal.ParseAmount(v, cur.Exponent())
+			switch {
+			case err != nil:
+				bad("amount", "amount %q is not a number", v)
+			case amount <= 0:
+				bad("amount", "amount %q must be positive", v)
+			default:
+				inv.Amount = amount
+			}
+		}
+		if ref != "" {
+			if first, ok := firstRow[ref]; ok {
+				for _, name := range claimColumns {
+					if i, ok := col[name]; ok && i < len(rec) && strings.TrimSpace(first[i]) != get(name) {
+						bad(name, "%s differs from the first row of claim %q", name, ref)
+					}
+				}
+			}
+		}
+		if rowErrs != nil {
+			errs = append(errs, rowErrs...)
+			continue
+		}
+		p, ok := byRef[ref]
+		if !ok {
+			c := &portal.Claim{
+				Reference: ref, Currency: cur, Jurisdiction: portal.Jurisdiction(get("jurisdiction")), CreditorID: get("creditor_id"),
+				Debtor: &portal.Debtor{
+					Kind: portal.DebtorKind(get("debtor_kind")), Name: get("debtor_name"), Language: strings.ToLower(get("debtor_language")),
+					Email: get("debtor_email"), Phone: get("debtor_phone"), Address: get("debtor_address"), Postcode: get("debtor_postcode"),
+					Country: strings.ToUpper(get("debtor_country")), CustomerNumber: get("debtor_customer_number"),
+				},
+			}
+			if v := get("debtor_birth_date"); v != "" {
+				bd, err := portal.ParseDate(v)
+				if err != nil {
+					errs = append(errs, LineError{Line: line, Field: "debtor_birth_date", Message: fmt.Sprintf("debtor_birth_date %q is not a date (use YYYY-MM-DD)", v)})
+					continue
+				}
+				c.Debtor.BirthDate = bd
+			}
+			p = &Parsed{Claim: c}
+			byRef[ref] = p
+			firstRow[ref] = rec
+			order = append(order, ref)
+		}
+		p.Claim.Invoices = append(p.Claim.Invoices, inv)
+		p.Lines = append(p.Lines, line)
+	}
+	if rows == 0 && errs == nil {
+		return nil, Errors{{Line: 2, Message: "the file has a header but no rows"}}
+	}
+	out := make([]Parsed, 0, len(order))
+	for _, ref := range order {
+		p := byRef[ref]
+		if err := p.Claim.Validate(); err != nil {
+			errs = append(errs, LineError{Line: p.Lines[0], Field: portal.ErrorField(err), Message: fmt.Sprintf("claim %q: %s", ref, portal.ErrorMessage(err))})
+			continue
+		}
+		out = append(out, *p)
+	}
+	if errs != nil {
+		sort.SliceStable(errs, func(i, j int) bool { return errs[i].Line < errs[j].Line })
+		return nil, errs
+	}
+	return out, nil
+}
+
+func unwrapCSV(err error) string {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
+
+// Import parses the file, checks that no reference exists already, and
+// stores every claim in one transaction. It returns the number of claims
+// imported, or Errors (wrapped in a portal EINVALID error) and imports
+// nothing.
+func Import(ctx context.Context, svc portal.ClaimService, tenantID string, r io.Reader) (int, error) {
+	parsed, errs := Parse(r)
+	if errs == nil {
+		for _, p := range parsed {
+			existing, _, err := svc.FindClaims(ctx, tenantID, portal.ClaimFilter{Reference: p.Claim.Reference, Limit: 1})
+			if err != nil {
+				return 0, err
+			}
+			if len(existing) > 0 {
+				errs = append(errs, LineError{Line: p.Lines[0], Field: "reference", Message: fmt.Sprintf("duplicate reference %q: a claim with it already exists", p.Claim.Reference)})
+			}
+		}
+	}
+	if errs != nil {
+		return 0, &portal.Error{Code: portal.EINVALID, Message: errs.Error(), Err: errs}
+	}
+	claims := make([]*portal.Claim, len(parsed))
+	for i, p := range parsed {
+		claims[i] = p.Claim
+	}
+	if err := svc.ImportClaims(ctx, tenantID, claims); err != nil {
+		return 0, err
+	}
+	return len(claims), nil
+}
+
+// LineErrors extracts the per-line errors of a failed Import.
+func LineErrors(err error) Errors {
+	var e Errors
+	if errors.As(err, &e) {
+		return e
+	}
+	return nil
+}

@@ -1,0 +1,25 @@
+package server
+
+import (
+	"github.com/gofiber/fiber/v2"
+)
+
+func (s *Server) handleLivez(c *fiber.Ctx) error {
+	return c.JSON(fiber.Map{"status": "ok"})
+}
+
+// handleReadyz answers 503 while the database is unreachable, so a load
+// balancer stops sending traffic to this instance.
+func (s *Server) handleReadyz(c *fiber.Ctx) error {
+	ctx, cancel := s.userContext(c)
+	defer cancel()
+	if err := s.deps.DB.Ping(ctx); err != nil {
+		s.log.Warn("readiness: database unreachable", "err", err)
+		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable", "database": "unreachable"})
+	}
+	return c.JSON(fiber.Map{"status": "ok", "database": "ok"})
+}
+
+func (s *Server) handleHealthz(c *fiber.Ctx) error {
+	return c.JSON(fiber.Map{"status": "ok", "version": s.cfg.Version})
+}

@@ -1,0 +1,179 @@
+// Package server owns HTTP: the Fiber app, its route table, middleware,
+// error mapping and handlers. Handlers are thin: parse, validate, one
+// service call, render. Dependencies arrive as interfaces in Deps.
+package server
+
+import (
+	"context"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/gofiber/fiber/v2/middleware/requestid"
+
+	"github.com/relais/relais/portal"
+)
+
+// Pinger checks a dependency for /readyz.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Config is what the server needs to know about its deployment.
+type Config struct {
+	// BaseURL is the public address (scheme and host) used in every link and
+	// checked against websocket Origin headers.
+	BaseURL string
+	// Version is printed by /healthz and in evidence bundles.
+	Version string
+	// BodyLimit bounds request bodies (uploads included), in bytes.
+	BodyLimit int
+	// RequestTimeout bounds the time a handler's database calls may take.
+	RequestTimeout time.Duration
+}
+
+// Deps are the services handlers call.
+type Deps struct {
+	Claims  portal.ClaimService
+	Tenants portal.TenantService
+	Events  portal.EventLog
+	DB      Pinger
+	Clock   portal.Clock
+	Logger  *slog.Logger
+}
+
+// Server is the HTTP server.
+type Server struct {
+	cfg  Config
+	deps Deps
+	log  *slog.Logger
+	app  *fiber.App
+	// secure is true when BaseURL is https: cookies get Secure, HSTS is sent.
+	secure bool
+}
+
+// DefaultBodyLimit allows five 10 MB uploads plus form fields.
+const DefaultBodyLimit = 52 << 20
+
+// New builds the server and its routes.
+func New(cfg Config, deps Deps) *Server {
+	if cfg.BodyLimit == 0 {
+		cfg.BodyLimit = DefaultBodyLimit
+	}
+	if cfg.RequestTimeout == 0 {
+		cfg.RequestTimeout = 15 * time.Second
+	}
+	if deps.Clock == nil {
+		deps.Clock = portal.SystemClock{}
+	}
+	if deps.Logger == nil {
+		deps.Logger = slog.Default()
+	}
+	s := &Server{cfg: cfg, deps: deps, log: deps.Logger}
+	if u, err := url.Parse(cfg.BaseURL); err == nil && u.Scheme == "https" {
+		s.secure = true
+	}
+	s.app = fiber.New(fiber.Config{
+		AppName:               "relais",
+		BodyLimit:             cfg.BodyLimit,
+		ErrorHandler:          s.handleError,
+		DisableStartupMessage: true,
+		ReadTimeout:           30 * time.Second,
+		WriteTimeout:          60 * time.Second,
+		IdleTimeout:           120 * time.Second,
+		// Behind a load balancer the client address comes from it.
+		ProxyHeader:             fiber.HeaderXForwardedFor,
+		EnableTrustedProxyCheck: true,
+		TrustedProxies:          []string{"127.0.0.1", "::1", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"},
+	})
+	s.app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))
+	s.app.Use(requestid.New())
+	s.app.Use(s.logRequests)
+	s.app.Use(s.securityHeaders)
+	s.routes()
+	return s
+}
+
+// App exposes the Fiber app for tests (app.Test) and for listening.
+func (s *Server) App() *fiber.App { return s.app }
+
+// Listen serves on addr until Shutdown.
+func (s *Server) Listen(addr string) error { return s.app.Listen(addr) }
+
+// Shutdown stops accepting connections and waits for in-flight requests.
+func (s *Server) Shutdown(timeout time.Duration) error { return s.app.ShutdownWithTimeout(timeout) }
+
+// userContext returns a context for service calls that outlives nothing of
+// Fiber's: it carries the request timeout and the actor.
+func (s *Server) userContext(c *fiber.Ctx) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithTimeout(c.UserContext(), s.cfg.RequestTimeout)
+	if a, ok := c.Locals(localActor).(portal.Actor); ok {
+		ctx = portal.WithActor(ctx, a)
+	}
+	return ctx, cancel
+}
+
+func (s *Server) logPanic(c *fiber.Ctx, e any) {
+	s.log.Error("panic", "err", e, "route", routePattern(c), "request_id", c.Locals("requestid"))
+}
+
+// routePattern is the matched route ("/p/:token"), never the raw path, so
+// that tokens in URLs do not reach the logs.
+func routePattern(c *fiber.Ctx) string {
+	if r := c.Route(); r != nil {
+		return r.Path
+	}
+	return ""
+}
+
+func (s *Server) logRequests(c *fiber.Ctx) error {
+	start := time.Now()
+	err := c.Next()
+	status := c.Response().StatusCode()
+	if err != nil {
+		if fe, ok := err.(*fiber.Error); ok {
+			status = fe.Code
+		} else {
+			status = statusFor(err)
+		}
+	}
+	level := slog.LevelInfo
+	if status >= 500 {
+		level = slog.LevelError
+	}
+	s.log.LogAttrs(c.UserContext(), level, "request",
+		slog.Group("http", slog.String("method", c.Method()), slog.String("route", routePattern(c)),
+			slog.Int("status", status), slog.Int64("ms", time.Since(start).Milliseconds()),
+			slog.String("request_id", stringLocal(c, "requestid"))))
+	return err
+}
+
+func stringLocal(c *fiber.Ctx, key string) string {
+	v, _ := c.Locals(key).(string)
+	return v
+}
+
+// ContentSecurityPolicy allows only this origin: no inline script or style,
+// no third-party resource, no framing.
+const ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+func (s *Server) securityHeaders(c *fiber.Ctx) error {
+	h := func(k, v string) { c.Set(k, v) }
+	h("Content-Security-Policy", ContentSecurityPolicy)
+	h("X-Content-Type-Options", "nosniff")
+	h("X-Frame-Options", "DENY")
+	h("Referrer-Policy", "no-referrer")
+	h("Cross-Origin-Opener-Policy", "same-origin")
+	h("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+	if s.secure {
+		h("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+	}
+	if strings.HasPrefix(c.Path(), "/api/") {
+		h("Cache-Control", "no-store")
+	}
+	return c.Next()
+}
