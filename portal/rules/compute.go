@@ -1,0 +1,737 @@
+package rules
+
+import (
+	"fmt"
+	"math/big"
+	"sort"
+
+	"github.com/relais/relais/portal"
+)
+
+// Channel is how the first reminder reached a Belgian consumer; it decides
+// when the 14-day period starts.
+type Channel string
+
+const (
+	ChannelEmail  Channel = "email"  // period starts the day after sending
+	ChannelLetter Channel = "letter" // period starts on the 3rd working day after posting
+)
+
+// Option changes how Compute reads a claim.
+type Option func(*options)
+
+type options struct {
+	channel Channel
+}
+
+// WithReminderChannel says how the first reminder was sent (Belgian
+// consumer claims). The default is ChannelEmail.
+func WithReminderChannel(ch Channel) Option { return func(o *options) { o.channel = ch } }
+
+// Flat amounts, in euro cents.
+const (
+	flatIndemnityEUR = 4000 // FR D441-5, BE law of 2 Aug 2002 art. 6
+	damagesCapEUR    = 200000
+)
+
+const (
+	waitingDays  = 14 // BE consumer: calendar days after the first reminder
+	letterDelay  = 3  // BE consumer: the period starts on the 3rd working day after posting
+	daysInYear   = 365
+	basisPoints  = 10000
+	percentScale = 100
+)
+
+// ruleSet is one jurisdiction and debtor kind.
+type ruleSet struct {
+	key string
+	// series whose line boundaries split interest periods.
+	series []string
+	// rate gives the yearly rate in basis points for day d, and the rule
+	// key of the resulting period line.
+	rate func(d portal.Date) (int64, string, error)
+	// start returns the last day before interest accrues on inv (interest
+	// runs from the day after); ok is false when none accrues.
+	start func(inv *portal.Invoice) (last portal.Date, ok bool)
+	// flat is the indemnity per late invoice in minor units (0: none).
+	flat     int64
+	flatRule string
+	// damagesOn is the day Belgian consumer damages fall due (zero: none).
+	damagesOn portal.Date
+	// refs are the rules that apply to the claim and the notes that
+	// explain what is not charged.
+	refs []RuleRef
+}
+
+func (r *Rates) ruleSetFor(c *portal.Claim, asOf portal.Date, o options) (*ruleSet, error) {
+	eur := c.Currency == "EUR"
+	fromDue := func(inv *portal.Invoice) (portal.Date, bool) { return inv.DueDate, true }
+	seriesRate := func(series, rule string) func(portal.Date) (int64, string, error) {
+		return func(d portal.Date) (int64, string, error) {
+			p, err := r.Rate(series, d)
+			return p.RateBP, rule, err
+		}
+	}
+	noEUR := ruleRef(RuleNoIndemnityCurrency, fmt.Sprintf("claim currency %s", c.Currency))
+	rs := &ruleSet{}
+	switch {
+	case c.Jurisdiction == portal.JurisdictionFR && c.Debtor.Kind == portal.DebtorBusiness:
+		rs.key = "fr.b2b"
+		rs.start = fromDue
+		if c.ContractRateBP != nil {
+			contract := *c.ContractRateBP
+			rs.series = []string{SeriesFRLegalOther}
+			rs.rate = func(d portal.Date) (int64, string, error) {
+				p, err := r.Rate(SeriesFRLegalOther, d)
+				if err != nil {
+					return 0, "", err
+				}
+				if floor := 3 * p.RateBP; contract < floor {
+					return floor, RuleFRB2BContractRateFloor, nil
+				}
+				return contract, RuleFRB2BContractRate, nil
+			}
+			rs.refs = append(rs.refs, ruleRef(RuleFRB2BContractRate, fmt.Sprintf("contract rate %s %%", formatBP(contract))))
+		} else {
+			rs.series = []string{SeriesFRB2B}
+			rs.rate = seriesRate(SeriesFRB2B, RuleFRB2BInterest)
+			rs.refs = append(rs.refs, ruleRef(RuleFRB2BInterest, ""))
+		}
+		if eur {
+			rs.flat, rs.flatRule = flatIndemnityEUR, RuleFRB2BIndemnity
+			rs.refs = append(rs.refs, ruleRef(RuleFRB2BIndemnity, ""))
+		} else {
+			rs.refs = append(rs.refs, noEUR)
+		}
+
+	case c.Jurisdiction == portal.JurisdictionFR && c.Debtor.Kind == portal.DebtorConsumer:
+		rs.key = "fr.consumer"
+		rs.series = []string{SeriesFRLegalOther}
+		rs.rate = seriesRate(SeriesFRLegalOther, RuleFRConsumerInterest)
+		notice := c.FormalNoticeOn
+		switch {
+		case notice.IsZero():
+			rs.start = func(*portal.Invoice) (portal.Date, bool) { return portal.Date{}, false }
+			rs.refs = append(rs.refs, ruleRef(RuleFRConsumerNoNotice, "no formal notice recorded"))
+		case notice.After(asOf):
+			rs.start = func(*portal.Invoice) (portal.Date, bool) { return portal.Date{}, false }
+			rs.refs = append(rs.refs, ruleRef(RuleFRConsumerNoNotice, fmt.Sprintf("formal notice of %s is after %s", notice, asOf)))
+		default:
+			rs.start = func(inv *portal.Invoice) (portal.Date, bool) { return maxDate(inv.DueDate, notice), true }
+			rs.refs = append(rs.refs, ruleRef(RuleFRConsumerInterest, fmt.Sprintf("formal notice of %s; interest from %s", notice, notice.AddDays(1))))
+		}
+		rs.refs = append(rs.refs, ruleRef(RuleFRConsumerNoIndemnity, ""))
+
+	case c.Jurisdiction == portal.JurisdictionBE && c.Debtor.Kind == portal.DebtorBusiness:
+		rs.key = "be.b2b"
+		rs.start = fromDue
+		rs.series = []string{SeriesBEB2B}
+		rs.rate = seriesRate(SeriesBEB2B, RuleBEB2BInterest)
+		rs.refs = append(rs.refs, ruleRef(RuleBEB2BInterest, ""))
+		if eur {
+			rs.flat, rs.flatRule = flatIndemnityEUR, RuleBEB2BCompensation
+			rs.refs = append(rs.refs, ruleRef(RuleBEB2BCompensation, ""))
+		} else {
+			rs.refs = append(rs.refs, noEUR)
+		}
+
+	case c.Jurisdiction == portal.JurisdictionBE && c.Debtor.Kind == portal.DebtorConsumer:
+		rs.key = "be.consumer"
+		rs.series = []string{SeriesBEB2B}
+		rs.rate = func(d portal.Date) (int64, string, error) {
+			p, err := r.Rate(SeriesBEB2B, d)
+			if err != nil {
+				return 0, "", err
+			}
+			if c.ContractRateBP != nil && *c.ContractRateBP < p.RateBP {
+				return *c.ContractRateBP, RuleBEConsumerContractRate, nil
+			}
+			return p.RateBP, RuleBEConsumerInterest, nil
+		}
+		rem := c.FirstReminderOn
+		if rem.IsZero() || rem.After(asOf) {
+			rs.start = func(*portal.Invoice) (portal.Date, bool) { return portal.Date{}, false }
+			detail := "no first reminder recorded"
+			if !rem.IsZero() {
+				detail = fmt.Sprintf("first reminder of %s is after %s", rem, asOf)
+			}
+			rs.refs = append(rs.refs, ruleRef(RuleBEConsumerNoReminder, detail))
+			break
+		}
+		first := rem.AddDays(1)
+		if o.channel == ChannelLetter {
+			first = nthWorkingDayAfter(rem, letterDelay)
+		}
+		last := first.AddDays(waitingDays - 1) // last day of the free period
+		rs.start = func(inv *portal.Invoice) (portal.Date, bool) { return maxDate(inv.DueDate, last), true }
+		rs.refs = append(rs.refs, ruleRef(RuleBEConsumerWaiting, fmt.Sprintf(
+			"first reminder sent on %s by %s; the 14 days run from %s to %s; interest and damages from %s",
+			rem, o.channel, first, last, last.AddDays(1))))
+		rs.refs = append(rs.refs, ruleRef(RuleBEConsumerInterest, ""))
+		if eur {
+			rs.damagesOn = last.AddDays(1)
+			rs.refs = append(rs.refs, ruleRef(RuleBEConsumerDamages, ""))
+		} else {
+			rs.refs = append(rs.refs, noEUR)
+		}
+
+	default:
+		return nil, portal.Errorf(portal.EINVALID, "no rules for jurisdiction %q and debtor kind %q", string(c.Jurisdiction), string(c.Debtor.Kind))
+	}
+	return rs, nil
+}
+
+type baseChange struct {
+	from portal.Date // first day the base is in force
+	base int64
+}
+
+type invState struct {
+	inv           *portal.Invoice
+	net           int64 // amount after credit notes
+	base          int64 // unpaid principal now
+	changes       []baseChange
+	start         portal.Date
+	accrues       bool
+	principalPaid int64
+	interestPaid  int64
+}
+
+func (s *invState) setBase(from portal.Date, base int64) {
+	s.base = base
+	if n := len(s.changes); n > 0 && s.changes[n-1].from == from {
+		s.changes[n-1].base = base
+		return
+	}
+	s.changes = append(s.changes, baseChange{from, base})
+}
+
+func (s *invState) baseAt(d portal.Date) int64 {
+	b := s.net
+	for _, c := range s.changes {
+		if !d.Before(c.from) {
+			b = c.base
+		}
+	}
+	return b
+}
+
+type allocEntry struct {
+	kind   string
+	idx    int // invoice index (principal, interest) or cost index (indemnity)
+	amount int64
+}
+
+type calc struct {
+	cur     portal.Currency
+	r       *Rates
+	rs      *ruleSet
+	states  []*invState
+	costs   []IndemnityLine
+	costOf  []int // invoice index of each cost, -1 for claim level
+	stack   []allocEntry
+	unalloc int64
+	allocs  []AllocationLine
+}
+
+// Compute returns what the debtor of c owes on asOf under the rules of
+// c.Jurisdiction and c.Debtor.Kind. It needs c.Debtor. A date for which a
+// needed rate is unknown gives a *portal.Error (EINVALID) wrapping
+// ErrRateUnknown; bad claim data gives EINVALID.
+func (r *Rates) Compute(c *portal.Claim, asOf portal.Date, opts ...Option) (*Balance, error) {
+	o := options{channel: ChannelEmail}
+	for _, f := range opts {
+		f(&o)
+	}
+	if err := checkInput(c, asOf, o); err != nil {
+		return nil, err
+	}
+	rs, err := r.ruleSetFor(c, asOf, o)
+	if err != nil {
+		return nil, err
+	}
+	k := &calc{cur: c.Currency, r: r, rs: rs}
+	b := &Balance{AsOf: asOf, Currency: c.Currency, Jurisdiction: c.Jurisdiction, DebtorKind: c.Debtor.Kind, RuleSet: rs.key}
+
+	// Invoices, oldest due date first.
+	invs := append([]*portal.Invoice(nil), c.Invoices...)
+	sort.SliceStable(invs, func(i, j int) bool { return invs[i].DueDate.Before(invs[j].DueDate) })
+	byID := map[string]int{}
+	for i, inv := range invs {
+		st := &invState{inv: inv, net: inv.Amount, base: inv.Amount}
+		st.start, st.accrues = rs.start(inv)
+		k.states = append(k.states, st)
+		if inv.ID != "" {
+			byID[inv.ID] = i
+		}
+		b.Principal += inv.Amount
+	}
+
+	credited, excess, err := k.applyCreditNotes(c.CreditNotes, asOf, byID)
+	if err != nil {
+		return nil, err
+	}
+	b.CreditNotes = credited + excess
+	k.unalloc += excess
+
+	if err := k.run(c.Payments, asOf); err != nil {
+		return nil, err
+	}
+
+	// Final interest and lines.
+	used := map[string]bool{}
+	for i, st := range k.states {
+		lines, err := k.interest(st, asOf)
+		if err != nil {
+			return nil, err
+		}
+		il := InvoiceLine{
+			InvoiceID: st.inv.ID, Number: st.inv.Number, DueDate: st.inv.DueDate, Amount: st.inv.Amount,
+			CreditNotes: st.inv.Amount - st.net, PrincipalPaid: st.principalPaid, PrincipalDue: st.base,
+			InterestPaid: st.interestPaid, Periods: lines,
+		}
+		if il.Periods == nil {
+			il.Periods = []PeriodLine{}
+		}
+		if d := st.inv.DueDate.DaysUntil(asOf); d > 0 {
+			il.DaysLate = d
+		}
+		if st.accrues {
+			il.InterestFrom = st.start.AddDays(1)
+		}
+		for _, l := range lines {
+			il.Interest += l.Amount
+			used[l.Rule] = true
+		}
+		il.InterestDue = il.Interest - il.InterestPaid
+		for ci, cost := range k.costs {
+			if k.costOf[ci] == i {
+				il.Indemnity += cost.Amount
+				il.IndemnityPaid += cost.Paid
+			}
+		}
+		il.IndemnityDue = il.Indemnity - il.IndemnityPaid
+		il.Total = il.PrincipalDue + il.InterestDue + il.IndemnityDue
+		b.Invoices = append(b.Invoices, il)
+		b.Interest += il.Interest
+		b.PrincipalDue += il.PrincipalDue
+		b.InterestDue += il.InterestDue
+	}
+	for _, cost := range k.costs {
+		b.Indemnities += cost.Amount
+		b.IndemnitiesDue += cost.Amount - cost.Paid
+	}
+	for _, p := range c.Payments {
+		if !p.ReceivedOn.After(asOf) {
+			b.Paid += p.Amount
+		}
+	}
+	b.Unallocated = k.unalloc
+	b.Total = b.PrincipalDue + b.InterestDue + b.IndemnitiesDue
+	b.IndemnityLines = k.costs
+	if b.IndemnityLines == nil {
+		b.IndemnityLines = []IndemnityLine{}
+	}
+	b.Allocations = k.allocs
+	if b.Allocations == nil {
+		b.Allocations = []AllocationLine{}
+	}
+	if b.Invoices == nil {
+		b.Invoices = []InvoiceLine{}
+	}
+
+	// Rules: the rule set's own, then any other rule a line used.
+	seen := map[string]bool{}
+	add := func(ref RuleRef) {
+		if !seen[ref.Key] {
+			seen[ref.Key] = true
+			b.Rules = append(b.Rules, ref)
+		}
+	}
+	for _, ref := range rs.refs {
+		add(ref)
+	}
+	for _, key := range []string{RuleFRB2BInterest, RuleFRB2BContractRate, RuleFRB2BContractRateFloor, RuleFRConsumerInterest, RuleBEB2BInterest, RuleBEConsumerInterest, RuleBEConsumerContractRate} {
+		if used[key] {
+			add(ruleRef(key, ""))
+		}
+	}
+	if b.CreditNotes != 0 {
+		add(ruleRef(RuleCreditNotes, ""))
+	}
+	if len(c.Payments) > 0 {
+		add(ruleRef(RuleAllocation, ""))
+	}
+	return b, nil
+}
+
+func checkInput(c *portal.Claim, asOf portal.Date, o options) error {
+	switch {
+	case c == nil:
+		return portal.Errorf(portal.EINVALID, "balance: claim is required")
+	case asOf.IsZero():
+		return portal.Errorf(portal.EINVALID, "balance: the date (at=YYYY-MM-DD) is required")
+	case c.Debtor == nil:
+		return portal.Errorf(portal.EINVALID, "balance: the claim's debtor is required to choose the rules")
+	case o.channel != ChannelEmail && o.channel != ChannelLetter:
+		return portal.Errorf(portal.EINVALID, "balance: reminder channel must be %q or %q", ChannelEmail, ChannelLetter)
+	case c.ContractRateBP != nil && (*c.ContractRateBP < 0 || *c.ContractRateBP > basisPoints):
+		return portal.FieldError("contract_rate_bp", "contract_rate_bp must be between 0 and 10000 basis points")
+	}
+	if err := c.Currency.Validate(); err != nil {
+		return err
+	}
+	for i, inv := range c.Invoices {
+		switch {
+		case inv == nil:
+			return portal.Errorf(portal.EINVALID, "balance: invoice %d is missing", i)
+		case inv.DueDate.IsZero():
+			return portal.Errorf(portal.EINVALID, "balance: invoice %s has no due date", inv.Number)
+		case inv.Amount <= 0 || inv.Amount > portal.MaxAmount:
+			return portal.Errorf(portal.EINVALID, "balance: invoice %s has an invalid amount", inv.Number)
+		}
+	}
+	for i, p := range c.Payments {
+		switch {
+		case p == nil:
+			return portal.Errorf(portal.EINVALID, "balance: payment %d is missing", i)
+		case p.ReceivedOn.IsZero():
+			return portal.Errorf(portal.EINVALID, "balance: payment %s has no received_on date", p.ID)
+		case p.Amount == 0 || p.Amount > portal.MaxAmount || p.Amount < -portal.MaxAmount:
+			return portal.Errorf(portal.EINVALID, "balance: payment %s has an invalid amount", p.ID)
+		case p.Currency != "" && p.Currency != c.Currency:
+			return portal.Errorf(portal.EINVALID, "balance: payment %s is in %s but the claim is in %s", p.ID, p.Currency, c.Currency)
+		}
+	}
+	for i, cn := range c.CreditNotes {
+		switch {
+		case cn == nil:
+			return portal.Errorf(portal.EINVALID, "balance: credit note %d is missing", i)
+		case cn.Amount <= 0 || cn.Amount > portal.MaxAmount:
+			return portal.Errorf(portal.EINVALID, "balance: credit note %s has an invalid amount", cn.Number)
+		}
+	}
+	return nil
+}
+
+// applyCreditNotes reduces invoices by the credit notes issued on or
+// before asOf (undated ones always count): first the invoice each names,
+// then what is left, and unnamed notes, on the oldest invoices. It returns
+// the amount applied and the excess no invoice could take.
+func (k *calc) applyCreditNotes(cns []*portal.CreditNote, asOf portal.Date, byID map[string]int) (applied, excess int64, err error) {
+	var notes []*portal.CreditNote
+	for _, cn := range cns {
+		if cn.IssueDate.IsZero() || !cn.IssueDate.After(asOf) {
+			notes = append(notes, cn)
+		}
+	}
+	sort.SliceStable(notes, func(i, j int) bool { return notes[i].IssueDate.Before(notes[j].IssueDate) })
+	left := make([]int64, len(notes))
+	take := func(cn *portal.CreditNote, i int, amount int64) int64 {
+		st := k.states[i]
+		x := min(amount, st.net)
+		if x <= 0 {
+			return 0
+		}
+		st.net -= x
+		st.base = st.net
+		k.allocs = append(k.allocs, AllocationLine{Source: SourceCreditNote, SourceID: cn.ID, Date: cn.IssueDate,
+			InvoiceID: st.inv.ID, InvoiceNumber: st.inv.Number, Kind: KindPrincipal, Amount: x})
+		return x
+	}
+	for n, cn := range notes {
+		left[n] = cn.Amount
+		if cn.InvoiceID == "" {
+			continue
+		}
+		i, ok := byID[cn.InvoiceID]
+		if !ok {
+			return 0, 0, portal.Errorf(portal.EINVALID, "balance: credit note %s names invoice %s, which is not in the claim", cn.Number, cn.InvoiceID)
+		}
+		x := take(cn, i, left[n])
+		left[n] -= x
+		applied += x
+	}
+	for n, cn := range notes {
+		for i := range k.states {
+			if left[n] == 0 {
+				break
+			}
+			x := take(cn, i, left[n])
+			left[n] -= x
+			applied += x
+		}
+		if left[n] > 0 {
+			excess += left[n]
+			k.allocs = append(k.allocs, AllocationLine{Source: SourceCreditNote, SourceID: cn.ID, Date: cn.IssueDate,
+				Kind: KindUnallocated, Amount: left[n]})
+		}
+	}
+	return applied, excess, nil
+}
+
+type event struct {
+	date portal.Date
+	kind int // evIndemnity, evDamages, evPayment: costs arise before same-day payments
+	seq  int
+	inv  int
+	pay  *portal.Payment
+}
+
+const (
+	evIndemnity = iota
+	evDamages
+	evPayment
+)
+
+// run replays, in date order, the days costs fall due and the payments
+// received up to asOf.
+func (k *calc) run(payments []*portal.Payment, asOf portal.Date) error {
+	var evs []event
+	if k.rs.flat > 0 {
+		for i, st := range k.states {
+			if d := st.inv.DueDate.AddDays(1); !asOf.Before(d) {
+				evs = append(evs, event{date: d, kind: evIndemnity, inv: i})
+			}
+		}
+	}
+	if d := k.rs.damagesOn; !d.IsZero() && !asOf.Before(d) {
+		evs = append(evs, event{date: d, kind: evDamages})
+	}
+	for _, p := range payments {
+		if !p.ReceivedOn.After(asOf) {
+			evs = append(evs, event{date: p.ReceivedOn, kind: evPayment, pay: p})
+		}
+	}
+	for i := range evs {
+		evs[i].seq = i
+	}
+	sort.SliceStable(evs, func(i, j int) bool {
+		a, b := evs[i], evs[j]
+		if a.date != b.date {
+			return a.date.Before(b.date)
+		}
+		return a.kind < b.kind
+	})
+	for _, ev := range evs {
+		switch ev.kind {
+		case evIndemnity:
+			st := k.states[ev.inv]
+			if st.base > 0 { // some principal was still unpaid at the end of the due date
+				k.costs = append(k.costs, IndemnityLine{InvoiceID: st.inv.ID, InvoiceNumber: st.inv.Number,
+					On: ev.date, Base: st.base, Amount: k.rs.flat, Rule: k.rs.flatRule})
+				k.costOf = append(k.costOf, ev.inv)
+			}
+		case evDamages:
+			var balance int64
+			for _, st := range k.states {
+				if st.inv.DueDate.Before(ev.date) {
+					balance += st.base
+				}
+			}
+			if balance > 0 {
+				k.costs = append(k.costs, IndemnityLine{On: ev.date, Base: balance,
+					Amount: consumerDamages(balance), Rule: RuleBEConsumerDamages})
+				k.costOf = append(k.costOf, -1)
+			}
+		case evPayment:
+			var err error
+			if ev.pay.Amount > 0 {
+				err = k.pay(ev.pay)
+			} else {
+				err = k.refund(ev.pay)
+			}
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (k *calc) record(p *portal.Payment, kind string, inv int, amount int64) {
+	l := AllocationLine{Source: SourcePayment, SourceID: p.ID, Date: p.ReceivedOn, Kind: kind, Amount: amount}
+	if inv >= 0 {
+		l.InvoiceID, l.InvoiceNumber = k.states[inv].inv.ID, k.states[inv].inv.Number
+	}
+	k.allocs = append(k.allocs, l)
+}
+
+// pay applies a payment to costs, then interest accrued up to and
+// including its date, then principal, oldest first.
+func (k *calc) pay(p *portal.Payment) error {
+	left := p.Amount
+	for ci := range k.costs {
+		if x := min(left, k.costs[ci].Amount-k.costs[ci].Paid); x > 0 {
+			k.costs[ci].Paid += x
+			left -= x
+			k.record(p, KindIndemnity, k.costOf[ci], x)
+			k.stack = append(k.stack, allocEntry{KindIndemnity, ci, x})
+		}
+	}
+	for i, st := range k.states {
+		if left == 0 {
+			break
+		}
+		lines, err := k.interest(st, p.ReceivedOn)
+		if err != nil {
+			return err
+		}
+		var accrued int64
+		for _, l := range lines {
+			accrued += l.Amount
+		}
+		if x := min(left, accrued-st.interestPaid); x > 0 {
+			st.interestPaid += x
+			left -= x
+			k.record(p, KindInterest, i, x)
+			k.stack = append(k.stack, allocEntry{KindInterest, i, x})
+		}
+	}
+	for i, st := range k.states {
+		if x := min(left, st.base); x > 0 {
+			st.setBase(p.ReceivedOn.AddDays(1), st.base-x)
+			st.principalPaid += x
+			left -= x
+			k.record(p, KindPrincipal, i, x)
+			k.stack = append(k.stack, allocEntry{KindPrincipal, i, x})
+		}
+	}
+	if left > 0 {
+		k.unalloc += left
+		k.record(p, KindUnallocated, -1, left)
+	}
+	return nil
+}
+
+// refund undoes a negative payment: first from money not allocated, then
+// the latest allocations first. Principal given back bears interest again
+// from the day after the refund.
+func (k *calc) refund(p *portal.Payment) error {
+	left := -p.Amount
+	if x := min(left, k.unalloc); x > 0 {
+		k.unalloc -= x
+		left -= x
+		k.record(p, KindUnallocated, -1, -x)
+	}
+	for left > 0 && len(k.stack) > 0 {
+		top := &k.stack[len(k.stack)-1]
+		x := min(left, top.amount)
+		switch top.kind {
+		case KindIndemnity:
+			k.costs[top.idx].Paid -= x
+			k.record(p, KindIndemnity, k.costOf[top.idx], -x)
+		case KindInterest:
+			k.states[top.idx].interestPaid -= x
+			k.record(p, KindInterest, top.idx, -x)
+		case KindPrincipal:
+			st := k.states[top.idx]
+			st.setBase(p.ReceivedOn.AddDays(1), st.base+x)
+			st.principalPaid -= x
+			k.record(p, KindPrincipal, top.idx, -x)
+		}
+		top.amount -= x
+		left -= x
+		if top.amount == 0 {
+			k.stack = k.stack[:len(k.stack)-1]
+		}
+	}
+	if left > 0 {
+		return portal.Errorf(portal.EINVALID, "balance: refund %s of %s on %s is more than was received before it",
+			p.ID, portal.NewMoney(-p.Amount, k.cur), p.ReceivedOn)
+	}
+	return nil
+}
+
+// interest returns the period lines of one invoice for the days from its
+// interest start up to and including upto, with the base changes known so
+// far. A period ends where a rate line of the rule set's series ends or the
+// unpaid principal changes.
+func (k *calc) interest(st *invState, upto portal.Date) ([]PeriodLine, error) {
+	if !st.accrues {
+		return nil, nil
+	}
+	first := st.start.AddDays(1)
+	if upto.Before(first) {
+		return nil, nil
+	}
+	cuts := map[portal.Date]bool{}
+	for _, c := range st.changes {
+		if first.Before(c.from) && !upto.Before(c.from) {
+			cuts[c.from] = true
+		}
+	}
+	for _, s := range k.rs.series {
+		for _, d := range k.r.boundaries(s, first, upto) {
+			cuts[d] = true
+		}
+	}
+	starts := []portal.Date{first}
+	for d := range cuts {
+		starts = append(starts, d)
+	}
+	sort.Slice(starts, func(i, j int) bool { return starts[i].Before(starts[j]) })
+	var lines []PeriodLine
+	for n, from := range starts {
+		to := upto
+		if n+1 < len(starts) {
+			to = starts[n+1].AddDays(-1)
+		}
+		base := st.baseAt(from)
+		if base <= 0 {
+			continue
+		}
+		rate, rule, err := k.rs.rate(from)
+		if err != nil {
+			return nil, err
+		}
+		days := from.DaysUntil(to) + 1
+		lines = append(lines, PeriodLine{From: from, To: to, Days: days, RateBP: rate, Base: base,
+			Amount: InterestAmount(base, rate, days), Rule: rule})
+	}
+	return lines, nil
+}
+
+// InterestAmount is simple interest on base at rateBP a year for days
+// days, actual/365: base*rateBP*days / (10000*365), rounded half up (half
+// away from zero for a negative base) to the minor unit, in exact integer
+// arithmetic.
+func InterestAmount(base, rateBP int64, days int) int64 {
+	num := new(big.Int).Mul(big.NewInt(base), big.NewInt(rateBP))
+	num.Mul(num, big.NewInt(int64(days)))
+	return divRound(num, big.NewInt(basisPoints*daysInYear))
+}
+
+// divRound divides rounding half away from zero; den > 0.
+func divRound(num, den *big.Int) int64 {
+	neg := num.Sign() < 0
+	n := new(big.Int).Abs(num)
+	q, r := new(big.Int).QuoRem(n, den, new(big.Int))
+	if r.Lsh(r, 1).Cmp(den) >= 0 {
+		q.Add(q, big.NewInt(1))
+	}
+	if neg {
+		q.Neg(q)
+	}
+	return q.Int64()
+}
+
+// consumerDamages is the Belgian consumer damages cap for a balance in
+// euro cents (CEL XIX.4): 20 EUR up to 150 EUR; 30 EUR + 10 % of the part
+// above 150 EUR up to 500 EUR; 65 EUR + 5 % of the part above 500 EUR;
+// never more than 2,000 EUR. Percentages round half up to the cent.
+func consumerDamages(balance int64) int64 {
+	var d int64
+	switch {
+	case balance <= 15000:
+		d = 2000
+	case balance <= 50000:
+		d = 3000 + divRound(big.NewInt((balance-15000)*10), big.NewInt(percentScale))
+	default:
+		d = 6500 + divRound(big.NewInt((balance-50000)*5), big.NewInt(percentScale))
+	}
+	return min(d, damagesCapEUR)
+}
+
+// formatBP renders basis points as a percentage, 1450 -> "14.50".
+func formatBP(bp int64) string { return portal.FormatMinor(bp, 2) }
