@@ -1,0 +1,18 @@
+package portal
+
+import "time"
+
+// PortalSession is a debtor's browser session, created when a portal link
+// is opened (the token is exchanged for a session cookie). Nothing about
+// the claim is shown, nor any action allowed, until Verified: the identity
+// check passed.
+type PortalSession struct {
+	ID        string    `json:"id"`
+	TenantID  string    `json:"-"`
+	ClaimID   string    `json:"claim_id"`
+	LinkID    string    `json:"link_id"`
+	Language  string    `json:"language"`
+	Verified  bool      `json:"verified"`
+	CreatedAt time.Time `json:"created_at"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
