@@ -170,7 +170,7 @@ func translate(op string, err error) error {
 type gormLogger struct{ log *slog.Logger }
 
 func (l gormLogger) LogMode(logger.LogLevel) logger.Interface { return l }
-func (l gormLogger) Info(context.Context, string, ...any)    {}
+func (l gormLogger) Info(context.Context, string, ...any)     {}
 func (l gormLogger) Warn(ctx context.Context, msg string, args ...any) {
 	l.log.WarnContext(ctx, "gorm", "msg", fmt.Sprintf(msg, args...))
 }

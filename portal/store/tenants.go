@@ -172,4 +172,3 @@ func (db *DB) RevokeAPIKey(ctx context.Context, tenantID, id string) error {
 	}
 	return nil
 }
-

@@ -12,7 +12,9 @@ type timeUTC time.Time
 
 func (t timeUTC) Time() time.Time { return time.Time(t).UTC() }
 
-func (t timeUTC) Value() (driver.Value, error) { return time.Time(t).UTC().Truncate(time.Microsecond), nil }
+func (t timeUTC) Value() (driver.Value, error) {
+	return time.Time(t).UTC().Truncate(time.Microsecond), nil
+}
 
 func (t *timeUTC) Scan(v any) error {
 	switch x := v.(type) {
