@@ -454,13 +454,17 @@ func (db *DB) Queue(ctx context.Context, tenantID string, limit int) ([]*negotia
 		limit = 500
 	}
 	type row struct {
-		conversationRow
-		Reference  string
-		DebtorName string
+		ID, TenantID, ClaimID, AgentID, State string
+		WaitingSince                          *time.Time
+		LastSeq                               int64
+		CreatedAt, UpdatedAt                  time.Time
+		Reference, DebtorName                 string
 	}
 	var rows []row
 	err := db.conn(ctx).Table("conversations").
-		Select("conversations.*, claims.reference AS reference, debtors.name AS debtor_name").
+		Select("conversations.id, conversations.tenant_id, conversations.claim_id, conversations.agent_id, conversations.state, "+
+			"conversations.waiting_since, conversations.last_seq, conversations.created_at, conversations.updated_at, "+
+			"claims.reference AS reference, debtors.name AS debtor_name").
 		Joins("JOIN claims ON claims.id = conversations.claim_id").
 		Joins("JOIN debtors ON debtors.id = claims.debtor_id").
 		Where("conversations.tenant_id = ? AND conversations.state = 'waiting'", tenantID).
@@ -469,8 +473,10 @@ func (db *DB) Queue(ctx context.Context, tenantID string, limit int) ([]*negotia
 		return nil, translate("queue", err)
 	}
 	out := make([]*negotiation.QueueItem, len(rows))
-	for i := range rows {
-		out[i] = &negotiation.QueueItem{Conversation: *rows[i].conversation(), ClaimReference: rows[i].Reference, DebtorName: rows[i].DebtorName}
+	for i, r := range rows {
+		cr := conversationRow{ID: r.ID, TenantID: r.TenantID, ClaimID: r.ClaimID, AgentID: r.AgentID, State: r.State,
+			WaitingSince: r.WaitingSince, LastSeq: r.LastSeq, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+		out[i] = &negotiation.QueueItem{Conversation: *cr.conversation(), ClaimReference: r.Reference, DebtorName: r.DebtorName}
 	}
 	return out, nil
 }
