@@ -32,6 +32,8 @@ func (s *Server) routes() {
 	api.Get("/claims/:id", s.handleClaimShow)
 	api.Post("/claims/:id/payments", s.handlePaymentCreate)
 	api.Get("/claims/:id/events", s.handleEventList)
+	api.Get("/claims/:id/evidence.zip", s.handleEvidenceBundle)
+	api.Get("/evidence/public-key", s.handleEvidencePublicKey)
 
 	app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }

@@ -282,3 +282,9 @@ func (c *countingHash) Write(p []byte) (int, error) {
 	c.n += int64(len(p))
 	return c.Hash.Write(p)
 }
+
+// SigningKey returns the signer's public key (standard base64) and
+// fingerprint, for GET /api/v1/evidence/public-key.
+func (b *Builder) SigningKey() (publicKey, fingerprint string) {
+	return b.Signer.PublicKeyBase64(), b.Signer.Fingerprint()
+}
