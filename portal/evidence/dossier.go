@@ -111,7 +111,7 @@ func money(amount int64, cur portal.Currency) string {
 
 // payloadText renders a payload as "key: value" lines, sorted by key;
 // nested values stay JSON. An erased payload says so.
-func payloadText(e *portal.Event, skip ...string) string {
+func payloadText(e *portal.Event, cur portal.Currency) string {
 	if e.Payload == "" {
 		return "[contenu effacé au titre de la protection des données ; son empreinte reste dans la chaîne]"
 	}
@@ -127,17 +127,18 @@ func payloadText(e *portal.Event, skip ...string) string {
 	}
 	sort.Strings(keys)
 	var b strings.Builder
-outer:
 	for _, k := range keys {
-		for _, s := range skip {
-			if k == s {
-				continue outer
-			}
-		}
 		var v string
 		switch x := m[k].(type) {
 		case string:
 			v = x
+		case json.Number:
+			v = x.String()
+			// Amounts are minor units: show them as money, not as a
+			// number a reader would take for euros.
+			if n, err := x.Int64(); err == nil && isAmountKey(k) {
+				v = money(n, cur)
+			}
 		case nil:
 			v = "-"
 		default:
@@ -150,6 +151,14 @@ outer:
 		b.WriteString(k + " : " + v)
 	}
 	return b.String()
+}
+
+func isAmountKey(k string) bool {
+	switch k {
+	case "principal", "paid", "total", "balance", "interest", "indemnities":
+		return true
+	}
+	return strings.Contains(k, "amount")
 }
 
 // messageText is the text of a message.sent event.
@@ -336,7 +345,7 @@ func (b *Builder) dossier(ctx context.Context, c *portal.Claim, head Head, atts 
 			d.para(10, "Aucun.")
 		}
 		for _, e := range s.items {
-			d.entry(e, cut(payloadText(e), maxSummaryRunes))
+			d.entry(e, cut(payloadText(e, c.Currency), maxSummaryRunes))
 		}
 		if s.more > 0 {
 			d.para(9, fmt.Sprintf("... et %d autres, qui figurent dans la chronologie et dans events.jsonl.", s.more))
@@ -364,7 +373,7 @@ func (b *Builder) dossier(ctx context.Context, c *portal.Claim, head Head, atts 
 		}
 		text, ok := messageText(e)
 		if !ok {
-			text = payloadText(e)
+			text = payloadText(e, c.Currency)
 		}
 		d.entry(e, cut(text, maxMessageRunes))
 		return nil
@@ -377,7 +386,7 @@ func (b *Builder) dossier(ctx context.Context, c *portal.Claim, head Head, atts 
 	f.AddPage()
 	d.h1(fmt.Sprintf("%d. Chronologie complète (%d événements)", n, head.Seq))
 	err = events.each(ctx, func(e *portal.Event) error {
-		body := payloadText(e)
+		body := payloadText(e, c.Currency)
 		if e.Kind == portal.EventMessageSent {
 			if t, ok := messageText(e); ok {
 				body = t
