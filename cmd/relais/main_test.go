@@ -56,7 +56,7 @@ func TestAdminCommands(t *testing.T) {
 	}
 	csv := filepath.Join(dir, "claims.csv")
 	os.WriteFile(csv, []byte("reference,currency,jurisdiction,debtor_kind,debtor_name,debtor_language,invoice_number,issue_date,due_date,amount\n"+
-		"A-1,EUR,FR,business,Dupont,fr,F-1,2024-01-01,2024-01-31,10.00\nA-2,EUR,FR,business,Durand,fr,F-1,2024-01-01,2024-01-31,12,5O\n"), 0o600)
+		"A-1,EUR,FR,business,Dupont,fr,F-1,2024-01-01,2024-01-31,10.00\nA-2,EUR,FR,business,Durand,fr,F-1,2024-01-01,2024-01-31,\"12,5O\"\n"), 0o600)
 	code, _, errOut = runCLI(t, "claims", "import", "--database-url", db, "--tenant", tenant, csv)
 	if code != 1 || !strings.Contains(errOut, "claims.csv:line 3:") || !strings.Contains(errOut, "nothing imported") {
 		t.Fatalf("bad import: %d %q", code, errOut)
