@@ -82,6 +82,7 @@ func TestBadRows(t *testing.T) {
 		{"duplicate invoice", header + good + "OK-1,EUR,FR,business,Good,fr,75011,F-1,2024-01-01,2024-01-31,10\n", 2, `invoice number "F-1" appears twice`},
 		{"bad language", header + good + "R-3,EUR,FR,business,X,es,75011,F-1,2024-01-01,2024-01-31,10\n", 3, "debtor.language"},
 		{"short row", header + good + "R-3,EUR\n", 3, "the row has 2 columns"},
+		{"unquoted decimal comma", header + good + "R-3,EUR,FR,business,X,fr,75011,F-1,2024-01-01,2024-01-31,12,50\n", 3, "the row has 12 columns, the header has 11"},
 		{"empty", "", 1, "header row is required"},
 	}
 	for _, tc := range cases {
