@@ -74,4 +74,3 @@ func TestAdminCommands(t *testing.T) {
 		t.Fatalf("bad role: %d %q", code, errOut)
 	}
 }
-
