@@ -29,10 +29,7 @@ const bundleTimeout = 2 * time.Minute
 // so that a failure is still a clean error response and memory stays
 // bounded, then streams it.
 func (s *Server) handleEvidenceBundle(c *fiber.Ctx) error {
-	claimID := c.Params("id")
-	if !portal.ValidID(claimID) {
-		return portal.Errorf(portal.ENOTFOUND, "Not found.")
-	}
+	claimID := claimOf(c).ID
 	ctx, cancel := context.WithTimeout(c.UserContext(), bundleTimeout)
 	defer cancel()
 	if a, ok := c.Locals(localActor).(portal.Actor); ok {
