@@ -3,6 +3,7 @@ package negotiation_test
 import (
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/relais/relais/negotiation"
 	"github.com/relais/relais/portal"
@@ -246,3 +247,24 @@ func TestPolicyValidate(t *testing.T) {
 }
 
 func ptr(o negotiation.Offer) *negotiation.Offer { return &o }
+
+func TestNextOpening(t *testing.T) {
+	h := negotiation.DefaultPolicy().Hours // Monday–Friday 9:00–17:00
+	paris, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		t.Skip("no tzdata")
+	}
+	for _, tt := range []struct{ now, want string }{
+		{"2024-07-01T10:00:00+02:00", "2024-07-01T10:00:00+02:00"}, // Monday 10:00: open now
+		{"2024-07-01T17:00:00+02:00", "2024-07-02T09:00:00+02:00"}, // Monday 17:00: Tuesday 9:00
+		{"2024-07-05T18:30:00+02:00", "2024-07-08T09:00:00+02:00"}, // Friday evening: Monday
+		{"2024-07-06T08:00:00+02:00", "2024-07-08T09:00:00+02:00"}, // Saturday
+		{"2024-07-01T07:00:00+02:00", "2024-07-01T09:00:00+02:00"}, // Monday early
+	} {
+		now, _ := time.Parse(time.RFC3339, tt.now)
+		want, _ := time.Parse(time.RFC3339, tt.want)
+		if got := negotiation.NextOpening(h, now.In(paris)); !got.Equal(want) {
+			t.Errorf("%s: got %s, want %s", tt.now, got, want)
+		}
+	}
+}

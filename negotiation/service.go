@@ -278,3 +278,21 @@ func (s *Service) decide(ctx context.Context, p Participant, conv *Conversation,
 	}
 	return &Outcome{Messages: []*Message{stored}, Duplicate: dup}, nil
 }
+
+// Tenants is what the service reads of a tenant: its time zone.
+type Tenants interface {
+	FindTenant(ctx context.Context, id string) (*portal.Tenant, error)
+}
+
+// TenantLocation returns a Location function reading each tenant's IANA
+// time zone (UTC when unknown).
+func TenantLocation(t Tenants) func(ctx context.Context, tenantID string) *time.Location {
+	return func(ctx context.Context, tenantID string) *time.Location {
+		if tn, err := t.FindTenant(ctx, tenantID); err == nil {
+			if loc, err := time.LoadLocation(tn.Timezone); err == nil {
+				return loc
+			}
+		}
+		return time.UTC
+	}
+}

@@ -36,7 +36,32 @@ func (s *Server) routes() {
 	claim.Post("/payments", s.handlePaymentCreate)
 	claim.Get("/events", s.handleEventList)
 	claim.Get("/evidence.zip", s.handleEvidenceBundle)
+	claim.Get("/offers", s.handleOfferList)
+	claim.Get("/conversation", s.handleConversationShow)
+	claim.Get("/instalments", s.handleInstalmentList)
+	claim.Get("/policy", s.handlePolicyShow)
+	claim.Put("/policy", s.handleClaimPolicyUpdate)
+	api.Put("/creditors/:id/policy", s.handleCreditorPolicyUpdate)
 	api.Get("/evidence/public-key", s.handleEvidencePublicKey)
+
+	// Live chat: the debtor on the verified portal session, agents on their
+	// console session (websockets; Origin must be the base URL).
+	app.Get("/p/chat", s.handleDebtorChat)
+	app.Get("/console/chat/:id", s.handleConsoleChat)
+
+	// Agent console: sign-in, then pages behind the session cookie, with
+	// the session's CSRF token on every form.
+	app.Get("/console/login", s.handleConsoleLoginForm)
+	app.Post("/console/login", s.handleConsoleLogin)
+	con := app.Group("/console", s.requireConsole)
+	con.Post("/logout", s.handleConsoleLogout)
+	con.Get("/", s.handleConsoleQueue)
+	con.Get("/claims", s.handleConsoleClaims)
+	con.Get("/claims/:id", s.handleConsoleClaim)
+	con.Post("/claims/:id/conversation", s.handleConsoleOpenConversation)
+	con.Get("/conversations/:id", s.handleConsoleConversation)
+	con.Post("/conversations/:id/take", s.handleConsoleTake)
+	con.Get("/agreements/:id/pdf", s.handleConsoleAgreementPDF)
 
 	app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }

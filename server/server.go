@@ -8,13 +8,16 @@ import (
 	"log/slog"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/fiber/v2/middleware/requestid"
 
+	"github.com/relais/relais/negotiation"
 	"github.com/relais/relais/portal"
+	"github.com/relais/relais/portal/rules"
 )
 
 // Pinger checks a dependency for /readyz.
@@ -46,6 +49,16 @@ type Deps struct {
 
 	// Evidence makes evidence bundles and shows the signing key.
 	Evidence EvidenceBundler
+
+	// Live negotiation. Negotiation runs the offers and policy;
+	// Conversations is its store; ChatBus carries new-message notices
+	// between instances (nil: this instance alone, e.g. on SQLite).
+	Negotiation     *negotiation.Service
+	Conversations   negotiation.Store
+	ChatBus         ChatBus
+	ConsoleSessions portal.ConsoleSessions
+	// Rates computes claim balances for the console's claim page.
+	Rates *rules.Rates
 }
 
 // Server is the HTTP server.
@@ -56,6 +69,17 @@ type Server struct {
 	app  *fiber.App
 	// secure is true when BaseURL is https: cookies get Secure, HSTS is sent.
 	secure bool
+
+	// Live chat: the hub of this instance's connections, and the upgrader.
+	hub          *Hub
+	stopHub      context.CancelFunc
+	chatOnce     sync.Once
+	chatUpgrader fiber.Handler
+	// debtorSessionHook replaces debtorSession in tests written before the
+	// portal session landed; nil in production.
+	debtorSessionHook func(*fiber.Ctx) (*portal.PortalSession, error)
+	// Console sign-in throttling.
+	loginByIP, loginByEmail *windowLimiter
 }
 
 // DefaultBodyLimit allows five 10 MB uploads plus form fields.
@@ -76,6 +100,15 @@ func New(cfg Config, deps Deps) *Server {
 		deps.Logger = slog.Default()
 	}
 	s := &Server{cfg: cfg, deps: deps, log: deps.Logger}
+	now := func() time.Time { return time.Now() }
+	s.loginByIP = newWindowLimiter(loginPerIP, loginWindow, now)
+	s.loginByEmail = newWindowLimiter(loginFailsPerEmail, loginWindow, now)
+	if deps.Conversations != nil && deps.Negotiation != nil {
+		s.hub = NewHub(deps.Conversations, deps.ChatBus, deps.Logger)
+		ctx, cancel := context.WithCancel(context.Background())
+		s.stopHub = cancel
+		go s.hub.Run(ctx)
+	}
 	if u, err := url.Parse(cfg.BaseURL); err == nil && u.Scheme == "https" {
 		s.secure = true
 	}
@@ -106,8 +139,18 @@ func (s *Server) App() *fiber.App { return s.app }
 // Listen serves on addr until Shutdown.
 func (s *Server) Listen(addr string) error { return s.app.Listen(addr) }
 
-// Shutdown stops accepting connections and waits for in-flight requests.
-func (s *Server) Shutdown(timeout time.Duration) error { return s.app.ShutdownWithTimeout(timeout) }
+// Shutdown closes every chat connection with 1001 (going away), stops
+// accepting connections and waits for in-flight requests.
+func (s *Server) Shutdown(timeout time.Duration) error {
+	if s.hub != nil {
+		s.hub.Shutdown(timeout / 4)
+		s.stopHub()
+	}
+	return s.app.ShutdownWithTimeout(timeout)
+}
+
+// Hub is the live chat hub (nil when the negotiation is not wired).
+func (s *Server) Hub() *Hub { return s.hub }
 
 // userContext returns a context for service calls that outlives nothing of
 // Fiber's: it carries the request timeout and the actor.

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/relais/relais/negotiation"
 	"github.com/relais/relais/portal"
 	"github.com/relais/relais/portal/evidence"
 	"github.com/relais/relais/portal/rules"
@@ -67,10 +68,22 @@ func build(ctx context.Context, cfg config, log *slog.Logger, migrate bool) (*ap
 		db.Close()
 		return nil, err
 	}
-	srv := server.New(server.Config{BaseURL: cfg.BaseURL, Version: version}, server.Deps{
+	rates, err := rules.Default()
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	deps := server.Deps{
 		Claims: db, Tenants: db, Events: db, DB: db, Clock: clock, Logger: log,
 		Evidence: bundler,
-	})
+		Negotiation: &negotiation.Service{Store: db, Claims: db, Balance: negotiation.RulesBalance(rates), Clock: clock,
+			Location: negotiation.TenantLocation(db)},
+		Conversations: db, ConsoleSessions: db, Rates: rates,
+	}
+	if bus := db.ChatBus(); bus != nil { // PostgreSQL: several instances talk through LISTEN/NOTIFY
+		deps.ChatBus = bus
+	}
+	srv := server.New(server.Config{BaseURL: cfg.BaseURL, Version: version}, deps)
 	return &app{cfg: cfg, log: log, clock: clock, db: db, server: srv}, nil
 }
 

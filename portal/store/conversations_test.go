@@ -12,7 +12,9 @@ import (
 	"github.com/relais/relais/portal/store/storetest"
 )
 
-func debtorAuthor() negotiation.Author { return negotiation.Author{Kind: portal.ActorDebtor, ID: "sess"} }
+func debtorAuthor() negotiation.Author {
+	return negotiation.Author{Kind: portal.ActorDebtor, ID: "sess"}
+}
 
 func TestConversations(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
