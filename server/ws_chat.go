@@ -74,9 +74,9 @@ const (
 // second; a rejected frame costs errorCost more. Past maxStrikes frames
 // refused for the rate, the connection is closed with 1008.
 const (
-	frameBurst = 30
+	frameBurst = 40
 	frameRate  = 5.0
-	errorCost  = 2
+	errorCost  = 1
 	maxStrikes = 10
 )
 
@@ -375,7 +375,7 @@ func frameDecodeError(err error) (code, reason, field string) {
 	var typeErr *json.UnmarshalTypeError
 	var pe *portal.Error
 	switch {
-	case errors.As(err, &typeErr) && strings.HasPrefix(typeErr.Field, "offer.") && typeErr.Value == "number":
+	case errors.As(err, &typeErr) && strings.HasPrefix(typeErr.Field, "offer.") && strings.HasPrefix(typeErr.Value, "number"):
 		return portal.EINVALID, negotiation.ReasonAmountTooLarge, typeErr.Field
 	case errors.As(err, &typeErr) && strings.HasPrefix(typeErr.Field, "offer."):
 		return portal.EINVALID, "", typeErr.Field

@@ -231,7 +231,29 @@ func (w *wsClient) expect(typ string, skip ...string) map[string]any {
 // message returns the next stored message, skipping presence and typing.
 func (w *wsClient) message() map[string]any {
 	w.t.Helper()
-	return w.expect("message", "presence", "typing")["msg"].(map[string]any)
+	return w.expect("message", "presence", "typing", "ack")["msg"].(map[string]any)
+}
+
+// next returns the next frame whose type is one of types, skipping
+// messages, presence and typing frames.
+func (w *wsClient) next(types ...string) map[string]any {
+	w.t.Helper()
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case f, ok := <-w.frames:
+			if !ok {
+				w.t.Fatalf("connection closed while waiting for %v", types)
+			}
+			for _, t := range types {
+				if f["type"] == t {
+					return f
+				}
+			}
+		case <-timeout:
+			w.t.Fatalf("no %v frame within 10s", types)
+		}
+	}
 }
 
 // until returns the next stored message of kind, skipping others.
