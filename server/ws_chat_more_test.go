@@ -158,7 +158,11 @@ func TestChatBadFrames(t *testing.T) {
 				f(o)
 				return o
 			}
-			raw := func(s string) { debtor.mu.Lock(); defer debtor.mu.Unlock(); _ = debtor.c.WriteMessage(websocket.TextMessage, []byte(s)) }
+			raw := func(s string) {
+				debtor.mu.Lock()
+				defer debtor.mu.Unlock()
+				_ = debtor.c.WriteMessage(websocket.TextMessage, []byte(s))
+			}
 			for _, tt := range []struct {
 				name   string
 				send   func()
@@ -169,11 +173,21 @@ func TestChatBadFrames(t *testing.T) {
 				{"NotAnObject", func() { raw(`[1,2]`) }, "malformed", ""},
 				{"UnknownField", func() { raw(`{"type":"text","id":"x","txt":"a"}`) }, "malformed", ""},
 				{"UnknownType", func() { debtor.send(map[string]any{"type": "bribe", "id": "u-1"}) }, "unknown_type", ""},
-				{"Oversize", func() { debtor.send(map[string]any{"type": "text", "id": "big", "text": strings.Repeat("a", maxMessageSize)}) }, "too_large", ""},
-				{"Binary", func() { debtor.mu.Lock(); _ = debtor.c.WriteMessage(websocket.BinaryMessage, []byte("x")); debtor.mu.Unlock() }, "malformed", ""},
+				{"Oversize", func() {
+					debtor.send(map[string]any{"type": "text", "id": "big", "text": strings.Repeat("a", maxMessageSize)})
+				}, "too_large", ""},
+				{"Binary", func() {
+					debtor.mu.Lock()
+					_ = debtor.c.WriteMessage(websocket.BinaryMessage, []byte("x"))
+					debtor.mu.Unlock()
+				}, "malformed", ""},
 				{"NoClientID", func() { debtor.send(map[string]any{"type": "text", "text": "hi"}) }, "invalid", ""},
-				{"ZeroAmount", func() { debtor.send(map[string]any{"type": "offer", "id": "o-1", "offer": plan(func(o map[string]any) { o["amount"] = 0 })}) }, "invalid", "offer.amount_not_positive"},
-				{"NegativeAmount", func() { debtor.send(map[string]any{"type": "offer", "id": "o-2", "offer": plan(func(o map[string]any) { o["amount"] = -100 })}) }, "invalid", "offer.amount_not_positive"},
+				{"ZeroAmount", func() {
+					debtor.send(map[string]any{"type": "offer", "id": "o-1", "offer": plan(func(o map[string]any) { o["amount"] = 0 })})
+				}, "invalid", "offer.amount_not_positive"},
+				{"NegativeAmount", func() {
+					debtor.send(map[string]any{"type": "offer", "id": "o-2", "offer": plan(func(o map[string]any) { o["amount"] = -100 })})
+				}, "invalid", "offer.amount_not_positive"},
 				{"OverflowingAmount", func() { raw(`{"type":"offer","id":"o-3","offer":{"kind":"settlement","amount":1e30}}`) }, "invalid", "offer.amount_too_large"},
 				{"PastDate", func() {
 					debtor.send(map[string]any{"type": "offer", "id": "o-4", "offer": plan(func(o map[string]any) { o["first_date"] = "2024-06-01" })})
@@ -182,7 +196,9 @@ func TestChatBadFrames(t *testing.T) {
 					debtor.send(map[string]any{"type": "offer", "id": "o-5", "offer": plan(func(o map[string]any) { o["count"] = 500; o["amount"] = 100 })})
 				}, "invalid", "offer.too_many_instalments"},
 				{"DebtorNote", func() { debtor.send(map[string]any{"type": "note", "id": "n-1", "text": "x"}) }, "forbidden", ""},
-				{"AcceptUnknownOffer", func() { debtor.send(map[string]any{"type": "accept", "id": "a-1", "offer_id": portal.NewID(time.Now())}) }, "not_found", ""},
+				{"AcceptUnknownOffer", func() {
+					debtor.send(map[string]any{"type": "accept", "id": "a-1", "offer_id": portal.NewID(time.Now())})
+				}, "not_found", ""},
 			} {
 				t.Run(tt.name, func(t *testing.T) {
 					tt.send()
