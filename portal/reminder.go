@@ -87,8 +87,10 @@ type ReminderSend struct {
 	ProviderID    string     `json:"provider_id,omitempty"` // SMTP Message-ID or the SMS provider's id
 	Attempts      int        `json:"attempts"`
 	Error         string     `json:"error,omitempty"`
-	CreatedAt     time.Time  `json:"created_at"`
-	SentAt        *time.Time `json:"sent_at,omitempty"`
+	// LocalDate is the day (in the tenant's time zone) the step was handled.
+	LocalDate Date       `json:"date"`
+	CreatedAt time.Time  `json:"created_at"`
+	SentAt    *time.Time `json:"sent_at,omitempty"`
 }
 
 // ContactOptOut records that a debtor asked not to be contacted by a channel.
