@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/relais/relais/portal"
@@ -99,9 +100,15 @@ type Scheduler struct {
 	// SendTimeout bounds one delivery (default 2 minutes).
 	SendTimeout time.Duration
 	Log         *slog.Logger
+
+	once sync.Once
+	// run makes the runs of one instance sequential.
+	run sync.Mutex
 }
 
-func (s *Scheduler) defaults() {
+func (s *Scheduler) defaults() { s.once.Do(s.setDefaults) }
+
+func (s *Scheduler) setDefaults() {
 	if s.Holder == "" {
 		s.Holder = portal.NewID(time.Now())
 	}
@@ -141,6 +148,8 @@ func (s *Scheduler) Run(ctx context.Context, every time.Duration) {
 // RunOnce sends every step due now, if this instance gets the lease.
 func (s *Scheduler) RunOnce(ctx context.Context) (Report, error) {
 	s.defaults()
+	s.run.Lock()
+	defer s.run.Unlock()
 	var r Report
 	ok, err := s.Store.AcquireLease(ctx, LeaseName, s.Holder, s.LeaseTTL)
 	if err != nil || !ok {

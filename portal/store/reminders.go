@@ -433,6 +433,14 @@ func (db *DB) ClaimSendable(ctx context.Context, tenantID, claimID string) error
 // reminder.
 func (db *DB) FinishSend(ctx context.Context, s *portal.ReminderSend) error {
 	return db.tx(ctx, func(tx *gorm.DB) error {
+		if db.Dialect == Postgres {
+			// Lock the claim before the send row, in the order BeginSend
+			// takes them, so that the two cannot deadlock.
+			var id string
+			if err := tx.Raw("SELECT id FROM claims WHERE id = ? AND tenant_id = ? FOR UPDATE", s.ClaimID, s.TenantID).Scan(&id).Error; err != nil {
+				return translate("lock claim", err)
+			}
+		}
 		now := db.Now()
 		upd := map[string]any{
 			"status": string(s.Status), "language": s.Language, "recipient": s.Recipient, "subject": s.Subject,
