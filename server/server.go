@@ -43,6 +43,9 @@ type Deps struct {
 	DB      Pinger
 	Clock   portal.Clock
 	Logger  *slog.Logger
+
+	// Evidence makes evidence bundles and shows the signing key.
+	Evidence EvidenceBundler
 }
 
 // Server is the HTTP server.
