@@ -37,6 +37,15 @@ func (s *Server) routes() {
 	claim.Get("/events", s.handleEventList)
 	claim.Get("/evidence.zip", s.handleEvidenceBundle)
 	api.Get("/evidence/public-key", s.handleEvidencePublicKey)
+	claim.Put("/sequence", s.handleClaimSequenceSet)
+	claim.Get("/reminders", s.handleClaimReminders)
+	api.Get("/sequences", s.handleSequenceList)
+	api.Post("/sequences", s.handleSequenceCreate)
+	api.Get("/letters/to-print", s.handleLettersToPrint)
+
+	// Debtor-facing opt-out link of every reminder; the token is the capability.
+	app.Get("/u/:token", s.handleUnsubscribeShow)
+	app.Post("/u/:token", s.handleUnsubscribeConfirm)
 
 	app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }

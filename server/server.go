@@ -46,6 +46,11 @@ type Deps struct {
 
 	// Evidence makes evidence bundles and shows the signing key.
 	Evidence EvidenceBundler
+
+	// Reminders serves sequences, sends and letters to print; OptOuts the
+	// debtor's unsubscribe page.
+	Reminders portal.ReminderService
+	OptOuts   portal.OptOutService
 }
 
 // Server is the HTTP server.
