@@ -8,6 +8,7 @@ import (
 
 	"github.com/relais/relais/portal"
 	"github.com/relais/relais/portal/evidence"
+	"github.com/relais/relais/portal/reminders"
 	"github.com/relais/relais/portal/rules"
 	"github.com/relais/relais/portal/store"
 	"github.com/relais/relais/server"
@@ -20,6 +21,8 @@ type app struct {
 	clock  portal.Clock
 	db     *store.DB
 	server *server.Server
+	// reminders is the reminder scheduler, nil when off.
+	reminders *reminders.Scheduler
 }
 
 // openDB opens and (unless told not to) migrates the database.
@@ -69,9 +72,15 @@ func build(ctx context.Context, cfg config, log *slog.Logger, migrate bool) (*ap
 	}
 	srv := server.New(server.Config{BaseURL: cfg.BaseURL, Version: version}, server.Deps{
 		Claims: db, Tenants: db, Events: db, DB: db, Clock: clock, Logger: log,
-		Evidence: bundler,
+		Evidence:  bundler,
+		Reminders: db, OptOuts: db,
 	})
-	return &app{cfg: cfg, log: log, clock: clock, db: db, server: srv}, nil
+	sched, err := reminderScheduler(cfg, log, db, clock)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return &app{cfg: cfg, log: log, clock: clock, db: db, server: srv, reminders: sched}, nil
 }
 
 // evidenceBuilder loads (or creates, at first start) the signing key and
@@ -97,10 +106,26 @@ func evidenceBuilder(cfg config, log *slog.Logger, db *store.DB) (*evidence.Buil
 // serve listens until ctx is cancelled (SIGINT/SIGTERM), then lets
 // in-flight requests finish and closes the database.
 func (a *app) serve(ctx context.Context) error {
+	remindersDone := make(chan struct{})
+	rctx, stopReminders := context.WithCancel(ctx)
+	defer stopReminders()
+	if a.reminders != nil {
+		a.log.Info("reminder scheduler started", "every", a.cfg.Reminder.Every)
+		go runReminders(rctx, a.reminders, a.cfg.Reminder.Every, remindersDone)
+	} else {
+		close(remindersDone)
+	}
+	// The scheduler stops first on shutdown; a send in flight finishes and
+	// is recorded before the database closes.
+	stop := func() {
+		stopReminders()
+		<-remindersDone
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- a.server.Listen(a.cfg.Addr) }()
 	select {
 	case err := <-errc:
+		stop()
 		a.db.Close()
 		return err
 	case <-ctx.Done():
@@ -111,6 +136,7 @@ func (a *app) serve(ctx context.Context) error {
 		wait = 20 * time.Second
 	}
 	err := a.server.Shutdown(wait)
+	stop()
 	a.db.Close()
 	return err
 }
