@@ -32,6 +32,9 @@ func (s *Server) routes() {
 	api.Get("/claims/:id", s.handleClaimShow)
 	api.Post("/claims/:id/payments", s.handlePaymentCreate)
 	api.Get("/claims/:id/events", s.handleEventList)
+	api.Post("/claims/:id/stage", s.handleClaimStage)
+	api.Post("/claims/:id/status", s.handleClaimStatus)
+	api.Get("/claims/:id/timeline", s.handleClaimTimeline)
 
 	app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }

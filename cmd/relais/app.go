@@ -62,6 +62,7 @@ func build(ctx context.Context, cfg config, log *slog.Logger, migrate bool) (*ap
 	clock := portal.SystemClock{}
 	srv := server.New(server.Config{BaseURL: cfg.BaseURL, Version: version}, server.Deps{
 		Claims: db, Tenants: db, Events: db, DB: db, Clock: clock, Logger: log,
+		Escalation: db, Timelines: db,
 	})
 	return &app{cfg: cfg, log: log, clock: clock, db: db, server: srv}, nil
 }
