@@ -29,12 +29,17 @@ func (s *Server) routes() {
 	api.Post("/claims", s.handleClaimCreate)
 	api.Get("/claims", s.handleClaimList)
 	api.Post("/claims/import", s.handleClaimImport)
-	api.Get("/claims/:id", s.handleClaimShow)
-	api.Post("/claims/:id/payments", s.handlePaymentCreate)
-	api.Get("/claims/:id/events", s.handleEventList)
-	api.Post("/claims/:id/stage", s.handleClaimStage)
-	api.Post("/claims/:id/status", s.handleClaimStatus)
-	api.Get("/claims/:id/timeline", s.handleClaimTimeline)
+	// Every route under one claim first checks that the claim is the
+	// tenant's: another tenant's claim is 404 whatever the route or body.
+	claim := api.Group("/claims/:id", s.requireClaim)
+	claim.Get("", s.handleClaimShow)
+	claim.Post("/payments", s.handlePaymentCreate)
+	claim.Get("/events", s.handleEventList)
+	claim.Get("/evidence.zip", s.handleEvidenceBundle)
+	claim.Post("/stage", s.handleClaimStage)
+	claim.Post("/status", s.handleClaimStatus)
+	claim.Get("/timeline", s.handleClaimTimeline)
+	api.Get("/evidence/public-key", s.handleEvidencePublicKey)
 
 	app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }

@@ -40,14 +40,17 @@ type Deps struct {
 	Claims  portal.ClaimService
 	Tenants portal.TenantService
 	Events  portal.EventLog
+	DB      Pinger
+	Clock   portal.Clock
+	Logger  *slog.Logger
+
+	// Evidence makes evidence bundles and shows the signing key.
+	Evidence EvidenceBundler
 	// Escalation moves claims through stages and statuses; Timelines
 	// builds their timelines; Letters renders and keeps letters.
 	Escalation portal.EscalationService
 	Timelines  TimelineSource
 	Letters    portal.LetterService
-	DB         Pinger
-	Clock      portal.Clock
-	Logger     *slog.Logger
 }
 
 // Server is the HTTP server.

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 )
@@ -22,6 +23,9 @@ type config struct {
 	NoMigrate      bool
 	ShutdownWait   time.Duration
 	MaxConnections int
+	// KeyFile holds the instance's Ed25519 evidence signing key, outside
+	// the database; created at first start.
+	KeyFile string
 }
 
 func envOr(key, def string) string {
@@ -39,6 +43,7 @@ func (c *config) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.LogLevel, "log-level", envOr("RELAIS_LOG_LEVEL", "info"), "debug, info, warn or error (env RELAIS_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", envOr("RELAIS_LOG_FORMAT", "text"), "text or json (env RELAIS_LOG_FORMAT)")
 	fs.IntVar(&c.MaxConnections, "db-max-conns", 20, "PostgreSQL pool size of this instance")
+	fs.StringVar(&c.KeyFile, "key-file", envOr("RELAIS_KEY_FILE", filepath.Join(".relais", "signing.key")), "Ed25519 evidence signing key, created with mode 0600 if missing; share it between instances (env RELAIS_KEY_FILE)")
 }
 
 func (c *config) finish() error {
