@@ -194,3 +194,32 @@ type CardPaymentStore interface {
 	// SaveStripeCustomer stores the provider customer of a debtor.
 	SaveStripeCustomer(ctx context.Context, tenantID, debtorID, customerID string) error
 }
+
+// CheckoutStart is what the portal asks when the debtor presses "Pay by
+// card": which claim (and instalment), and where Stripe sends them back.
+// The amount is never part of it: the service computes it.
+type CheckoutStart struct {
+	TenantID     string
+	ClaimID      string
+	InstalmentID string
+	// SuccessURL may contain {CHECKOUT_SESSION_ID}.
+	SuccessURL string
+	CancelURL  string
+}
+
+// PaymentService runs the payment flows the portal and the webhook use.
+type PaymentService interface {
+	// CardEnabled reports whether card payment is configured.
+	CardEnabled() bool
+	// StartCheckout prices the claim (or instalment) now and returns the
+	// hosted payment page URL. EUNAVAILABLE when card payment is off or the
+	// provider is down; EINVALID when nothing is left to pay.
+	StartCheckout(ctx context.Context, r CheckoutStart) (url string, err error)
+	// CheckoutState returns a session of the claim, to tell the debtor
+	// whether the payment is confirmed. ENOTFOUND.
+	CheckoutState(ctx context.Context, tenantID, claimID, sessionID string) (*CheckoutSession, error)
+	// HandleWebhook verifies and applies a provider event. EUNAUTHORIZED
+	// for a bad signature, EINVALID for an unreadable event, EUNAVAILABLE
+	// when it must be retried later.
+	HandleWebhook(ctx context.Context, payload []byte, signatureHeader string) (*CardEventResult, error)
+}
