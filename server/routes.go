@@ -29,9 +29,12 @@ func (s *Server) routes() {
 	api.Post("/claims", s.handleClaimCreate)
 	api.Get("/claims", s.handleClaimList)
 	api.Post("/claims/import", s.handleClaimImport)
-	api.Get("/claims/:id", s.handleClaimShow)
-	api.Post("/claims/:id/payments", s.handlePaymentCreate)
-	api.Get("/claims/:id/events", s.handleEventList)
+	// Every route under one claim first checks that the claim is the
+	// tenant's: another tenant's claim is 404 whatever the route or body.
+	claim := api.Group("/claims/:id", s.requireClaim)
+	claim.Get("", s.handleClaimShow)
+	claim.Post("/payments", s.handlePaymentCreate)
+	claim.Get("/events", s.handleEventList)
 
 	app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }
