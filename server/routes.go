@@ -36,5 +36,8 @@ func (s *Server) routes() {
 	claim.Post("/payments", s.handlePaymentCreate)
 	claim.Get("/events", s.handleEventList)
 
+	// Provider webhooks, authenticated by their signature.
+	app.Post("/webhooks/stripe", s.handleStripeWebhook)
+
 	app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }
