@@ -35,6 +35,8 @@ func (s *Server) routes() {
 	claim.Get("", s.handleClaimShow)
 	claim.Post("/payments", s.handlePaymentCreate)
 	claim.Get("/events", s.handleEventList)
+	claim.Get("/evidence.zip", s.handleEvidenceBundle)
+	api.Get("/evidence/public-key", s.handleEvidencePublicKey)
 
 	// Provider webhooks, authenticated by their signature.
 	app.Post("/webhooks/stripe", s.handleStripeWebhook)

@@ -46,6 +46,9 @@ type Deps struct {
 	Payments portal.PaymentService
 	Clock    portal.Clock
 	Logger   *slog.Logger
+
+	// Evidence makes evidence bundles and shows the signing key.
+	Evidence EvidenceBundler
 }
 
 // Server is the HTTP server.

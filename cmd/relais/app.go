@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/relais/relais/portal"
+	"github.com/relais/relais/portal/evidence"
 	"github.com/relais/relais/portal/payments"
 	"github.com/relais/relais/portal/rules"
 	"github.com/relais/relais/portal/store"
@@ -64,15 +65,41 @@ func build(ctx context.Context, cfg config, log *slog.Logger, migrate bool) (*ap
 		return nil, err
 	}
 	clock := portal.SystemClock{}
+	bundler, err := evidenceBuilder(cfg, log, db)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
 	pay, err := buildPayments(cfg, log, clock, db)
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
 	srv := server.New(server.Config{BaseURL: cfg.BaseURL, Version: version}, server.Deps{
-		Claims: db, Tenants: db, Events: db, DB: db, Clock: clock, Logger: log, Payments: pay,
+		Claims: db, Tenants: db, Events: db, DB: db, Clock: clock, Logger: log,
+		Evidence: bundler, Payments: pay,
 	})
 	return &app{cfg: cfg, log: log, clock: clock, db: db, server: srv}, nil
+}
+
+// evidenceBuilder loads (or creates, at first start) the signing key and
+// sets up evidence bundles. Features that keep files about a claim add
+// their portal.AttachmentSource to Attachments.
+func evidenceBuilder(cfg config, log *slog.Logger, db *store.DB) (*evidence.Builder, error) {
+	signer, created, err := evidence.LoadOrCreateKey(cfg.KeyFile)
+	if err != nil {
+		return nil, err
+	}
+	if created {
+		log.Warn("created a new evidence signing key: back it up and keep it secret", "key_file", cfg.KeyFile, "fingerprint", signer.Fingerprint())
+	} else {
+		log.Info("evidence signing key loaded", "fingerprint", signer.Fingerprint())
+	}
+	rates, err := rules.Default()
+	if err != nil {
+		return nil, err
+	}
+	return &evidence.Builder{Source: db, Signer: signer, Rates: rates, Version: version}, nil
 }
 
 // buildPayments builds the payment service; card payment is on only with a

@@ -83,7 +83,7 @@ func newEnv(t *testing.T, dialect string) *env {
 	}
 	c := &portal.Claim{
 		Reference: "R-1", Currency: "EUR", Jurisdiction: portal.JurisdictionBE,
-		Debtor: &portal.Debtor{Kind: portal.DebtorBusiness, Name: "Peeters BV", Language: "nl", Postcode: "2000", Email: "jan@example.be"},
+		Debtor:   &portal.Debtor{Kind: portal.DebtorBusiness, Name: "Peeters BV", Language: "nl", Postcode: "2000", Email: "jan@example.be"},
 		Invoices: []*portal.Invoice{{Number: "F-1", IssueDate: portal.MustDate("2024-01-01"), DueDate: portal.MustDate("2024-01-31"), Amount: 100000}},
 	}
 	if err := db.CreateClaim(ctx, tn.ID, c); err != nil {
