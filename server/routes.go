@@ -41,5 +41,8 @@ func (s *Server) routes() {
 	claim.Get("/timeline", s.handleClaimTimeline)
 	api.Get("/evidence/public-key", s.handleEvidencePublicKey)
 
+	// Provider webhooks, authenticated by their signature.
+	app.Post("/webhooks/stripe", s.handleStripeWebhook)
+
 	app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }

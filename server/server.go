@@ -41,8 +41,11 @@ type Deps struct {
 	Tenants portal.TenantService
 	Events  portal.EventLog
 	DB      Pinger
-	Clock   portal.Clock
-	Logger  *slog.Logger
+	// Payments runs card checkout and the Stripe webhook; nil or without a
+	// key, the portal offers bank transfer only.
+	Payments portal.PaymentService
+	Clock    portal.Clock
+	Logger   *slog.Logger
 
 	// Evidence makes evidence bundles and shows the signing key.
 	Evidence EvidenceBundler
