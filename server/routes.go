@@ -36,6 +36,9 @@ func (s *Server) routes() {
 	claim.Post("/payments", s.handlePaymentCreate)
 	claim.Get("/events", s.handleEventList)
 	claim.Get("/evidence.zip", s.handleEvidenceBundle)
+	claim.Post("/stage", s.handleClaimStage)
+	claim.Post("/status", s.handleClaimStatus)
+	claim.Get("/timeline", s.handleClaimTimeline)
 	api.Get("/evidence/public-key", s.handleEvidencePublicKey)
 	claim.Put("/sequence", s.handleClaimSequenceSet)
 	claim.Get("/reminders", s.handleClaimReminders)
@@ -46,6 +49,9 @@ func (s *Server) routes() {
 	// Debtor-facing opt-out link of every reminder; the token is the capability.
 	app.Get("/u/:token", s.handleUnsubscribeShow)
 	app.Post("/u/:token", s.handleUnsubscribeConfirm)
+
+	// Provider webhooks, authenticated by their signature.
+	app.Post("/webhooks/stripe", s.handleStripeWebhook)
 
 	app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }

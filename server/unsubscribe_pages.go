@@ -18,25 +18,25 @@ var unsubscribeText = map[string]map[string]string{
 	"fr": {
 		"title": "Se désinscrire", "ask": "Ne plus recevoir de messages par %s de la part de %s au sujet de ce dossier ?",
 		"button": "Oui, ne plus me contacter par %s", "done": "C'est noté : vous ne recevrez plus de messages par %s de la part de %s au sujet de ce dossier.",
-		"note": "Le dossier reste ouvert et vous pouvez toujours le consulter avec le lien reçu.",
+		"note":  "Le dossier reste ouvert et vous pouvez toujours le consulter avec le lien reçu.",
 		"email": "e-mail", "sms": "SMS", "letter": "courrier",
 	},
 	"nl": {
 		"title": "Uitschrijven", "ask": "Geen berichten meer ontvangen via %s van %s over dit dossier?",
 		"button": "Ja, contacteer mij niet meer via %s", "done": "Genoteerd: u ontvangt geen berichten meer via %s van %s over dit dossier.",
-		"note": "Het dossier blijft open en u kunt het nog altijd bekijken via de ontvangen link.",
+		"note":  "Het dossier blijft open en u kunt het nog altijd bekijken via de ontvangen link.",
 		"email": "e-mail", "sms": "sms", "letter": "brief",
 	},
 	"en": {
 		"title": "Unsubscribe", "ask": "Stop receiving messages by %s from %s about this file?",
 		"button": "Yes, stop contacting me by %s", "done": "Done: you will no longer receive messages by %s from %s about this file.",
-		"note": "The file stays open and you can still see it with the link you received.",
+		"note":  "The file stays open and you can still see it with the link you received.",
 		"email": "e-mail", "sms": "SMS", "letter": "letter",
 	},
 	"de": {
 		"title": "Abmelden", "ask": "Keine Nachrichten mehr per %s von %s zu diesem Vorgang erhalten?",
 		"button": "Ja, nicht mehr per %s kontaktieren", "done": "Erledigt: Sie erhalten keine Nachrichten mehr per %s von %s zu diesem Vorgang.",
-		"note": "Der Vorgang bleibt offen, und Sie können ihn weiterhin über den erhaltenen Link ansehen.",
+		"note":  "Der Vorgang bleibt offen, und Sie können ihn weiterhin über den erhaltenen Link ansehen.",
 		"email": "E-Mail", "sms": "SMS", "letter": "Brief",
 	},
 }
