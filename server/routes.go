@@ -32,6 +32,23 @@ func (s *Server) routes() {
 	api.Get("/claims/:id", s.handleClaimShow)
 	api.Post("/claims/:id/payments", s.handlePaymentCreate)
 	api.Get("/claims/:id/events", s.handleEventList)
+	api.Get("/claims/:id/balance", s.handleClaimBalance)
+	api.Post("/claims/:id/links", s.handleLinkCreate)
+	api.Get("/claims/:id/links", s.handleLinkList)
+	api.Delete("/claims/:id/links/:link_id", s.handleLinkRevoke)
+	api.Get("/claims/:id/disputes", s.handleDisputeList)
+	api.Post("/claims/:id/disputes/:dispute_id/resolve", s.handleDisputeResolve)
+
+	// Debtor portal: server-rendered pages in the debtor's language. The
+	// fixed paths come before /p/:token, which takes any other segment.
+	p := app.Group("/p", s.portalMiddleware)
+	p.Get("/", s.handlePortalHome)
+	p.Post("/identity", s.handlePortalIdentity)
+	p.Get("/computation", s.handlePortalComputation)
+	p.Get("/contest", s.handlePortalContestForm)
+	p.Post("/contest", s.handlePortalContest)
+	p.Get("/lang/:lang", s.handlePortalLang)
+	p.Get("/:token", s.handlePortalOpen)
 
 	app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/relais/relais/portal"
+	"github.com/relais/relais/portal/rules"
 	"github.com/relais/relais/portal/store"
 	"github.com/relais/relais/server"
 )
@@ -53,6 +54,21 @@ func openDB(ctx context.Context, cfg config, log *slog.Logger, migrate bool) (*s
 	return db, nil
 }
 
+// loadRates returns the embedded interest rates extended by the
+// configured rates file.
+func loadRates(cfg config) (*rules.Rates, error) {
+	rates, err := rules.Default()
+	if err != nil {
+		return nil, err
+	}
+	if cfg.RatesFile != "" {
+		if err := rates.Extend(cfg.RatesFile); err != nil {
+			return nil, fmt.Errorf("%s", portal.ErrorMessage(err))
+		}
+	}
+	return rates, nil
+}
+
 // build wires the services into the HTTP server.
 func build(ctx context.Context, cfg config, log *slog.Logger, migrate bool) (*app, error) {
 	db, err := openDB(ctx, cfg, log, migrate)
@@ -60,8 +76,14 @@ func build(ctx context.Context, cfg config, log *slog.Logger, migrate bool) (*ap
 		return nil, err
 	}
 	clock := portal.SystemClock{}
-	srv := server.New(server.Config{BaseURL: cfg.BaseURL, Version: version}, server.Deps{
+	rates, err := loadRates(cfg)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	srv := server.New(server.Config{BaseURL: cfg.BaseURL, Version: version, LinkTTL: cfg.LinkTTL}, server.Deps{
 		Claims: db, Tenants: db, Events: db, DB: db, Clock: clock, Logger: log,
+		Links: db, Disputes: db, Rates: rates,
 	})
 	return &app{cfg: cfg, log: log, clock: clock, db: db, server: srv}, nil
 }

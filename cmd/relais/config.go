@@ -22,11 +22,25 @@ type config struct {
 	NoMigrate      bool
 	ShutdownWait   time.Duration
 	MaxConnections int
+	// LinkTTL is how long a new debtor portal link stays valid.
+	LinkTTL time.Duration
+	// RatesFile extends the embedded interest rates (newly published rates).
+	RatesFile string
 }
 
 func envOr(key, def string) string {
 	if v, ok := os.LookupEnv(key); ok && v != "" {
 		return v
+	}
+	return def
+}
+
+// envDuration reads a duration from the environment ("2160h"), or def.
+func envDuration(key string, def time.Duration) time.Duration {
+	if v, ok := os.LookupEnv(key); ok && v != "" {
+		if d, err := time.ParseDuration(v); err == nil {
+			return d
+		}
 	}
 	return def
 }
@@ -39,9 +53,14 @@ func (c *config) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.LogLevel, "log-level", envOr("RELAIS_LOG_LEVEL", "info"), "debug, info, warn or error (env RELAIS_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", envOr("RELAIS_LOG_FORMAT", "text"), "text or json (env RELAIS_LOG_FORMAT)")
 	fs.IntVar(&c.MaxConnections, "db-max-conns", 20, "PostgreSQL pool size of this instance")
+	fs.DurationVar(&c.LinkTTL, "link-ttl", envDuration("RELAIS_LINK_TTL", 90*24*time.Hour), "how long a debtor portal link stays valid, e.g. 2160h (env RELAIS_LINK_TTL)")
+	fs.StringVar(&c.RatesFile, "rates-file", envOr("RELAIS_RATES_FILE", ""), "JSON file of interest rates extending the embedded ones (env RELAIS_RATES_FILE)")
 }
 
 func (c *config) finish() error {
+	if c.LinkTTL < time.Hour {
+		return fmt.Errorf("--link-ttl %s is too short: give at least 1h (default 2160h, 90 days)", c.LinkTTL)
+	}
 	if c.BaseURL == "" {
 		c.BaseURL = "http://" + c.Addr
 	}

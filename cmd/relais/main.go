@@ -31,6 +31,8 @@ func commands() []command {
 		{"tenant", "create a tenant and its first creditor: tenant add --name N --creditor LEGAL_NAME", runTenant},
 		{"apikey", "create or revoke API keys: apikey create --tenant ID (prints the key alone)", runAPIKey},
 		{"claims", "load claims: claims import --tenant ID FILE.csv", runClaims},
+		{"links", "issue a debtor portal link: links issue --tenant ID --claim ID --channel letter", runLinks},
+		{"rates", "list known interest rates and what is missing for today (--rates-file to extend)", runRates},
 		{"version", "print the version", func(_ context.Context, _ []string, out, _ io.Writer) error {
 			fmt.Fprintln(out, "relais", version)
 			return nil
