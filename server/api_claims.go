@@ -155,13 +155,7 @@ func (s *Server) handleClaimCreate(c *fiber.Ctx) error {
 }
 
 func (s *Server) handleClaimShow(c *fiber.Ctx) error {
-	ctx, cancel := s.userContext(c)
-	defer cancel()
-	claim, err := s.deps.Claims.FindClaim(ctx, tenantOf(c), c.Params("id"))
-	if err != nil {
-		return err
-	}
-	return c.JSON(claim)
+	return c.JSON(claimOf(c))
 }
 
 type claimPage struct {
@@ -227,7 +221,7 @@ func (s *Server) handlePaymentCreate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	p := &portal.Payment{ClaimID: c.Params("id"), Amount: in.Amount, Currency: portal.Currency(in.Currency), ReceivedOn: on,
+	p := &portal.Payment{ClaimID: claimOf(c).ID, Amount: in.Amount, Currency: portal.Currency(in.Currency), ReceivedOn: on,
 		Method: portal.PaymentMethod(in.Method), Reference: in.Reference}
 	if p.Method == "" {
 		p.Method = portal.PaymentTransfer
@@ -265,11 +259,7 @@ func (s *Server) handleClaimImport(c *fiber.Ctx) error {
 func (s *Server) handleEventList(c *fiber.Ctx) error {
 	ctx, cancel := s.userContext(c)
 	defer cancel()
-	claim, err := s.deps.Claims.FindClaim(ctx, tenantOf(c), c.Params("id"))
-	if err != nil {
-		return err
-	}
-	events, err := s.deps.Events.ListEvents(ctx, tenantOf(c), claim.ID, int64(c.QueryInt("after", 0)), c.QueryInt("limit", 1000))
+	events, err := s.deps.Events.ListEvents(ctx, tenantOf(c), claimOf(c).ID, int64(c.QueryInt("after", 0)), c.QueryInt("limit", 1000))
 	if err != nil {
 		return err
 	}

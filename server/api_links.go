@@ -74,13 +74,7 @@ func (s *Server) handleClaimBalance(c *fiber.Ctx) error {
 		}
 		at = d
 	}
-	ctx, cancel := s.userContext(c)
-	defer cancel()
-	claim, err := s.deps.Claims.FindClaim(ctx, tenantOf(c), c.Params("id"))
-	if err != nil {
-		return err
-	}
-	b, err := s.deps.Rates.Compute(claim, at)
+	b, err := s.deps.Rates.Compute(claimOf(c), at)
 	if err != nil {
 		return err
 	}

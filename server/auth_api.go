@@ -40,3 +40,22 @@ func truncate(s string, n int) string {
 	}
 	return s
 }
+
+// requireClaim loads the claim named by :id within the caller's tenant
+// (404 otherwise) for the handlers of the group.
+func (s *Server) requireClaim(c *fiber.Ctx) error {
+	ctx, cancel := s.userContext(c)
+	defer cancel()
+	claim, err := s.deps.Claims.FindClaim(ctx, tenantOf(c), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	c.Locals(localClaim, claim)
+	return c.Next()
+}
+
+// claimOf returns the claim loaded by requireClaim.
+func claimOf(c *fiber.Ctx) *portal.Claim {
+	claim, _ := c.Locals(localClaim).(*portal.Claim)
+	return claim
+}

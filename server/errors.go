@@ -89,5 +89,6 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 const (
 	localActor         = "relais.actor"
 	localTenant        = "relais.tenant"
+	localClaim         = "relais.claim"
 	localErrorRenderer = "relais.error_renderer"
 )

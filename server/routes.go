@@ -29,15 +29,18 @@ func (s *Server) routes() {
 	api.Post("/claims", s.handleClaimCreate)
 	api.Get("/claims", s.handleClaimList)
 	api.Post("/claims/import", s.handleClaimImport)
-	api.Get("/claims/:id", s.handleClaimShow)
-	api.Post("/claims/:id/payments", s.handlePaymentCreate)
-	api.Get("/claims/:id/events", s.handleEventList)
-	api.Get("/claims/:id/balance", s.handleClaimBalance)
-	api.Post("/claims/:id/links", s.handleLinkCreate)
-	api.Get("/claims/:id/links", s.handleLinkList)
-	api.Delete("/claims/:id/links/:link_id", s.handleLinkRevoke)
-	api.Get("/claims/:id/disputes", s.handleDisputeList)
-	api.Post("/claims/:id/disputes/:dispute_id/resolve", s.handleDisputeResolve)
+	// Every route under one claim first checks that the claim is the
+	// tenant's: another tenant's claim is 404 whatever the route or body.
+	claim := api.Group("/claims/:id", s.requireClaim)
+	claim.Get("", s.handleClaimShow)
+	claim.Post("/payments", s.handlePaymentCreate)
+	claim.Get("/events", s.handleEventList)
+	claim.Get("/balance", s.handleClaimBalance)
+	claim.Post("/links", s.handleLinkCreate)
+	claim.Get("/links", s.handleLinkList)
+	claim.Delete("/links/:link_id", s.handleLinkRevoke)
+	claim.Get("/disputes", s.handleDisputeList)
+	claim.Post("/disputes/:dispute_id/resolve", s.handleDisputeResolve)
 
 	// Debtor portal: server-rendered pages in the debtor's language. The
 	// fixed paths come before /p/:token, which takes any other segment.

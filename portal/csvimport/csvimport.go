@@ -126,8 +126,10 @@ func Parse(r io.Reader) ([]Parsed, Errors) {
 			}
 			return ""
 		}
-		if len(rec) < len(header) {
-			errs = append(errs, LineError{Line: line, Message: fmt.Sprintf("the row has %d columns, the header has %d", len(rec), len(header))})
+		if len(rec) != len(header) {
+			// An unquoted decimal comma ("12,50") splits a value in two: refuse
+			// rather than import 12.
+			errs = append(errs, LineError{Line: line, Message: fmt.Sprintf("the row has %d columns, the header has %d (quote values that contain commas)", len(rec), len(header))})
 			continue
 		}
 		var rowErrs Errors
