@@ -2,6 +2,7 @@ package portal
 
 import (
 	"context"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -88,7 +89,7 @@ func (d *Dispute) Validate() error {
 		if len(f.Content) > MaxFileSize {
 			return &Error{Code: ETOOLARGE, Field: "files", Message: "a file is larger than 10 MB"}
 		}
-		if SniffDocument(f.Content) == "" {
+		if !AcceptedDocument(f.Name, f.Content) {
 			return FieldError("files", "file %q is not a PDF, JPEG or PNG", f.Name)
 		}
 	}
@@ -121,6 +122,30 @@ func SniffDocument(b []byte) string {
 		return "image/png"
 	}
 	return ""
+}
+
+// extensionTypes are the names a document may carry; a name that claims
+// another type than the content (a PNG called .pdf, a program called
+// .jpg) is refused as disguised.
+var extensionTypes = map[string]string{
+	".pdf": "application/pdf", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".jpe": "image/jpeg", ".png": "image/png",
+}
+
+// AcceptedDocument reports whether content is a PDF, JPEG or PNG and the
+// name, if it has one of their extensions, says the same type.
+func AcceptedDocument(name string, content []byte) bool {
+	typ := SniffDocument(content)
+	if typ == "" {
+		return false
+	}
+	ext := ""
+	if i := strings.LastIndexByte(name, '.'); i >= 0 {
+		ext = strings.ToLower(name[i:])
+	}
+	if want, ok := extensionTypes[ext]; ok && want != typ {
+		return false
+	}
+	return true
 }
 
 // Resolution is a creditor's decision on a dispute.

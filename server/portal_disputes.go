@@ -121,7 +121,7 @@ func readDispute(c *fiber.Ctx, page *contestView) (*portal.Dispute, *contestErro
 		if err != nil {
 			return nil, &contestError{fiber.StatusBadRequest, "contest.error.file_type"}
 		}
-		if portal.SniffDocument(content) == "" {
+		if !portal.AcceptedDocument(fh.Filename, content) {
 			return nil, &contestError{fiber.StatusBadRequest, "contest.error.file_type"}
 		}
 		name := fh.Filename
