@@ -52,6 +52,11 @@ func (s *Server) routes() {
 	p.Post("/contest", s.handlePortalContest)
 	p.Get("/lang/:lang", s.handlePortalLang)
 	p.Get("/:token", s.handlePortalOpen)
+	claim.Get("/evidence.zip", s.handleEvidenceBundle)
+	api.Get("/evidence/public-key", s.handleEvidencePublicKey)
+
+	// Provider webhooks, authenticated by their signature.
+	app.Post("/webhooks/stripe", s.handleStripeWebhook)
 
 	app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }

@@ -55,10 +55,16 @@ type Deps struct {
 	Disputes portal.DisputeService
 	// Rates computes legal interest and indemnities (rules.Default()
 	// extended by the configured rates file).
-	Rates  *rules.Rates
-	DB     Pinger
-	Clock  portal.Clock
-	Logger *slog.Logger
+	Rates *rules.Rates
+	DB    Pinger
+	// Payments runs card checkout and the Stripe webhook; nil or without a
+	// key, the portal offers bank transfer only.
+	Payments portal.PaymentService
+	Clock    portal.Clock
+	Logger   *slog.Logger
+
+	// Evidence makes evidence bundles and shows the signing key.
+	Evidence EvidenceBundler
 }
 
 // Server is the HTTP server.

@@ -4,11 +4,15 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/relais/relais/portal"
+	"github.com/relais/relais/portal/evidence"
+	"github.com/relais/relais/portal/payments"
 	"github.com/relais/relais/portal/rules"
 	"github.com/relais/relais/portal/store"
+	"github.com/relais/relais/portal/stripe"
 	"github.com/relais/relais/server"
 )
 
@@ -81,11 +85,71 @@ func build(ctx context.Context, cfg config, log *slog.Logger, migrate bool) (*ap
 		db.Close()
 		return nil, err
 	}
+	bundler, err := evidenceBuilder(cfg, log, db)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	pay, err := buildPayments(cfg, log, clock, db)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
 	srv := server.New(server.Config{BaseURL: cfg.BaseURL, Version: version, LinkTTL: cfg.LinkTTL}, server.Deps{
 		Claims: db, Tenants: db, Events: db, DB: db, Clock: clock, Logger: log,
+		Evidence: bundler, Payments: pay,
 		Links: db, Disputes: db, Rates: rates,
 	})
 	return &app{cfg: cfg, log: log, clock: clock, db: db, server: srv}, nil
+}
+
+// evidenceBuilder loads (or creates, at first start) the signing key and
+// sets up evidence bundles. Features that keep files about a claim add
+// their portal.AttachmentSource to Attachments.
+func evidenceBuilder(cfg config, log *slog.Logger, db *store.DB) (*evidence.Builder, error) {
+	signer, created, err := evidence.LoadOrCreateKey(cfg.KeyFile)
+	if err != nil {
+		return nil, err
+	}
+	if created {
+		log.Warn("created a new evidence signing key: back it up and keep it secret", "key_file", cfg.KeyFile, "fingerprint", signer.Fingerprint())
+	} else {
+		log.Info("evidence signing key loaded", "fingerprint", signer.Fingerprint())
+	}
+	rates, err := rules.Default()
+	if err != nil {
+		return nil, err
+	}
+	return &evidence.Builder{Source: db, Signer: signer, Rates: rates, Version: version}, nil
+}
+
+// buildPayments builds the payment service; card payment is on only with a
+// Stripe secret key and a webhook secret (without the webhook no payment
+// would ever be confirmed). The log says once why it is off.
+func buildPayments(cfg config, log *slog.Logger, clock portal.Clock, db *store.DB) (*payments.Service, error) {
+	rates, err := rules.Default()
+	if err != nil {
+		return nil, err
+	}
+	svc := &payments.Service{Claims: db, Store: db, Rates: rates, Clock: clock, Log: log}
+	switch {
+	case cfg.StripeSecretKey == "":
+		log.Info("card payment off: no --stripe-secret-key (STRIPE_SECRET_KEY); the portal offers bank transfer only")
+	case cfg.StripeWebhookSecret == "":
+		log.Warn("card payment off: --stripe-secret-key is set but --stripe-webhook-secret (STRIPE_WEBHOOK_SECRET) is not, so no card payment could be confirmed; the portal offers bank transfer only")
+	default:
+		sc, err := stripe.New(stripe.Config{SecretKey: cfg.StripeSecretKey, WebhookSecret: cfg.StripeWebhookSecret, APIBase: cfg.StripeAPIBase})
+		if err != nil {
+			return nil, err
+		}
+		svc.Card = sc
+		mode := "live"
+		if strings.HasPrefix(cfg.StripeSecretKey, "sk_test_") {
+			mode = "test"
+		}
+		log.Info("card payment on", "provider", "stripe", "mode", mode, "api_base", cfg.StripeAPIBase)
+	}
+	return svc, nil
 }
 
 // serve listens until ctx is cancelled (SIGINT/SIGTERM), then lets

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 )
@@ -26,6 +27,13 @@ type config struct {
 	LinkTTL time.Duration
 	// RatesFile extends the embedded interest rates (newly published rates).
 	RatesFile string
+	// Stripe: without a secret key card payment is off (bank transfer only).
+	StripeSecretKey     string
+	StripeWebhookSecret string
+	StripeAPIBase       string
+	// KeyFile holds the instance's Ed25519 evidence signing key, outside
+	// the database; created at first start.
+	KeyFile string
 }
 
 func envOr(key, def string) string {
@@ -55,6 +63,10 @@ func (c *config) register(fs *flag.FlagSet) {
 	fs.IntVar(&c.MaxConnections, "db-max-conns", 20, "PostgreSQL pool size of this instance")
 	fs.DurationVar(&c.LinkTTL, "link-ttl", envDuration("RELAIS_LINK_TTL", 90*24*time.Hour), "how long a debtor portal link stays valid, e.g. 2160h (env RELAIS_LINK_TTL)")
 	fs.StringVar(&c.RatesFile, "rates-file", envOr("RELAIS_RATES_FILE", ""), "JSON file of interest rates extending the embedded ones (env RELAIS_RATES_FILE)")
+	fs.StringVar(&c.StripeSecretKey, "stripe-secret-key", envOr("STRIPE_SECRET_KEY", ""), "Stripe secret key; empty turns card payment off (env STRIPE_SECRET_KEY)")
+	fs.StringVar(&c.StripeWebhookSecret, "stripe-webhook-secret", envOr("STRIPE_WEBHOOK_SECRET", ""), "signing secret of the /webhooks/stripe endpoint (env STRIPE_WEBHOOK_SECRET)")
+	fs.StringVar(&c.StripeAPIBase, "stripe-api-base", envOr("STRIPE_API_BASE", ""), "Stripe API base URL, e.g. a stripe-mock (env STRIPE_API_BASE; default https://api.stripe.com)")
+	fs.StringVar(&c.KeyFile, "key-file", envOr("RELAIS_KEY_FILE", filepath.Join(".relais", "signing.key")), "Ed25519 evidence signing key, created with mode 0600 if missing; share it between instances (env RELAIS_KEY_FILE)")
 }
 
 func (c *config) finish() error {

@@ -33,6 +33,7 @@ func commands() []command {
 		{"claims", "load claims: claims import --tenant ID FILE.csv", runClaims},
 		{"links", "issue a debtor portal link: links issue --tenant ID --claim ID --channel letter", runLinks},
 		{"rates", "list known interest rates and what is missing for today (--rates-file to extend)", runRates},
+		{"verify", "check an evidence bundle: verify [--public-key KEY] bundle.zip", runVerify},
 		{"healthcheck", "exit 0 when the local instance answers /readyz (for container health checks)", runHealthcheck},
 		{"version", "print the version", func(_ context.Context, _ []string, out, _ io.Writer) error {
 			fmt.Fprintln(out, "relais", version)

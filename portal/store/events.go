@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"gorm.io/gorm"
 
@@ -72,9 +73,15 @@ func (db *DB) appendEvent(ctx context.Context, tx *gorm.DB, tenantID, claimID st
 		return nil, fmt.Errorf("encode event payload: %w", err)
 	}
 	now := db.Now()
+	actor := portal.ActorFrom(ctx)
+	// Invalid UTF-8 (a forged user agent) would not survive the JSON round
+	// trip of an evidence bundle, and the event could then not be verified.
+	for _, s := range []*string{&actor.ID, &actor.IP, &actor.UserAgent} {
+		*s = strings.ToValidUTF8(*s, "\uFFFD")
+	}
 	e := &portal.Event{
 		ID: portal.NewID(now), TenantID: tenantID, ClaimID: claimID, Seq: seq, At: now, Kind: kind,
-		Actor: portal.ActorFrom(ctx), Payload: string(body), PayloadHash: portal.SHA256Hex(body), PrevHash: prev,
+		Actor: actor, Payload: string(body), PayloadHash: portal.SHA256Hex(body), PrevHash: prev,
 	}
 	e.Hash = e.ComputeHash()
 	p := e.Payload
@@ -117,6 +124,35 @@ func (db *DB) ListEvents(ctx context.Context, tenantID, claimID string, after in
 		out[i] = rows[i].toEvent()
 	}
 	return out, nil
+}
+
+// LastEvent returns a claim's chain head, nil when it has no event.
+func (db *DB) LastEvent(ctx context.Context, tenantID, claimID string) (*portal.Event, error) {
+	var rows []eventRow
+	err := db.conn(ctx).Where("tenant_id = ? AND claim_id = ?", tenantID, claimID).Order("seq DESC").Limit(1).Find(&rows).Error
+	if err != nil {
+		return nil, translate("read chain head", err)
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	return rows[0].toEvent(), nil
+}
+
+// ErasePayload removes the payload of one event for data-protection
+// reasons (a debtor's right to erasure). The event itself, its payload hash
+// and the chain stay, so the chain still verifies; the database triggers
+// allow this one update on events and refuse every other. ENOTFOUND when
+// the event is not the tenant's.
+func (db *DB) ErasePayload(ctx context.Context, tenantID, claimID string, seq int64) error {
+	res := db.conn(ctx).Exec("UPDATE events SET payload = NULL WHERE tenant_id = ? AND claim_id = ? AND seq = ?", tenantID, claimID, seq)
+	if res.Error != nil {
+		return translate("erase event payload", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return portal.Errorf(portal.ENOTFOUND, "No such event.")
+	}
+	return nil
 }
 
 var _ portal.EventLog = (*DB)(nil)

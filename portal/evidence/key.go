@@ -1,0 +1,138 @@
+package evidence
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// Signer holds the instance's Ed25519 key. The private part lives in a key
+// file outside the database, so that someone who can rewrite the database
+// cannot re-sign a rewritten log.
+type Signer struct {
+	priv ed25519.PrivateKey
+	pub  ed25519.PublicKey
+}
+
+// NewSigner wraps an existing key (tests, or a key from a secret store).
+func NewSigner(priv ed25519.PrivateKey) *Signer {
+	return &Signer{priv: priv, pub: priv.Public().(ed25519.PublicKey)}
+}
+
+// GenerateSigner makes a fresh key in memory.
+func GenerateSigner() (*Signer, error) {
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	return NewSigner(priv), nil
+}
+
+const pemType = "PRIVATE KEY"
+
+// LoadOrCreateKey reads the PEM (PKCS #8) Ed25519 key at path, or creates
+// it with mode 0600 (and its directory with 0700) when there is none.
+// created is true when a new key was written. Several instances sharing a
+// database must share the key file (mount the same secret): bundles stay
+// verifiable with any key, but a single published key is easier to check.
+func LoadOrCreateKey(path string) (s *Signer, created bool, err error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return createKey(path)
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("read signing key: %w", err)
+	}
+	s, err = parseKey(b)
+	if err != nil {
+		return nil, false, fmt.Errorf("signing key %s: %w", path, err)
+	}
+	return s, false, nil
+}
+
+func createKey(path string) (*Signer, bool, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, false, fmt.Errorf("create signing key directory: %w", err)
+	}
+	s, err := GenerateSigner()
+	if err != nil {
+		return nil, false, err
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(s.priv)
+	if err != nil {
+		return nil, false, err
+	}
+	// O_EXCL: if another instance created the key meanwhile, use theirs.
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		s, _, err := LoadOrCreateKey(path)
+		return s, false, err
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("create signing key: %w", err)
+	}
+	if err := pem.Encode(f, &pem.Block{Type: pemType, Bytes: der}); err != nil {
+		f.Close()
+		os.Remove(path)
+		return nil, false, fmt.Errorf("write signing key: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return nil, false, err
+	}
+	return s, true, f.Close()
+}
+
+func parseKey(b []byte) (*Signer, error) {
+	block, _ := pem.Decode(b)
+	if block == nil || block.Type != pemType {
+		return nil, errors.New("not a PEM \"PRIVATE KEY\" file")
+	}
+	k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	if err != nil {
+		return nil, err
+	}
+	priv, ok := k.(ed25519.PrivateKey)
+	if !ok {
+		return nil, fmt.Errorf("the key is a %T, not Ed25519", k)
+	}
+	return NewSigner(priv), nil
+}
+
+// PublicKey returns the public key.
+func (s *Signer) PublicKey() ed25519.PublicKey { return s.pub }
+
+// PublicKeyBase64 is the raw 32-byte public key in standard base64, as
+// written in manifests.
+func (s *Signer) PublicKeyBase64() string { return base64.StdEncoding.EncodeToString(s.pub) }
+
+// Fingerprint is how people compare keys: the SHA-256 of the raw public
+// key, hex, in groups of four.
+func (s *Signer) Fingerprint() string { return Fingerprint(s.pub) }
+
+// Fingerprint returns the fingerprint of a raw Ed25519 public key.
+func Fingerprint(pub []byte) string {
+	sum := sha256.Sum256(pub)
+	h := hex.EncodeToString(sum[:16])
+	out := make([]byte, 0, len(h)+len(h)/4)
+	for i := 0; i < len(h); i += 4 {
+		if i > 0 {
+			out = append(out, ' ')
+		}
+		out = append(out, h[i:i+4]...)
+	}
+	return string(out)
+}
+
+// Sign signs msg. Ed25519 signatures are deterministic: the same message
+// gives the same signature, which keeps bundles byte-identical.
+func (s *Signer) Sign(msg []byte) []byte { return ed25519.Sign(s.priv, msg) }

@@ -1,0 +1,63 @@
+package server
+
+import (
+	"context"
+	"io"
+	"os"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/relais/relais/portal"
+)
+
+// EvidenceBundler makes court evidence bundles (portal/evidence.Builder).
+type EvidenceBundler interface {
+	// WriteBundle writes the claim's bundle (a zip) to w. ENOTFOUND when
+	// the claim is not the tenant's.
+	WriteBundle(ctx context.Context, tenantID, claimID string, w io.Writer) error
+	// SigningKey returns the instance's Ed25519 public key (standard base64
+	// of the raw 32 bytes) and its fingerprint.
+	SigningKey() (publicKey, fingerprint string)
+}
+
+// bundleTimeout bounds making one bundle: a claim with 10,000 events takes
+// a few seconds (docs/performance.md).
+const bundleTimeout = 2 * time.Minute
+
+// handleEvidenceBundle builds the bundle into an unlinked temporary file,
+// so that a failure is still a clean error response and memory stays
+// bounded, then streams it.
+func (s *Server) handleEvidenceBundle(c *fiber.Ctx) error {
+	claimID := claimOf(c).ID
+	ctx, cancel := context.WithTimeout(c.UserContext(), bundleTimeout)
+	defer cancel()
+	if a, ok := c.Locals(localActor).(portal.Actor); ok {
+		ctx = portal.WithActor(ctx, a)
+	}
+	f, err := os.CreateTemp("", "relais-bundle-*.zip")
+	if err != nil {
+		return err
+	}
+	os.Remove(f.Name()) // the open file lives until it is closed
+	if err := s.deps.Evidence.WriteBundle(ctx, tenantOf(c), claimID, f); err != nil {
+		f.Close()
+		return err
+	}
+	size, err := f.Seek(0, io.SeekCurrent)
+	if err == nil {
+		_, err = f.Seek(0, io.SeekStart)
+	}
+	if err != nil {
+		f.Close()
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "application/zip")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="evidence-`+claimID+`.zip"`)
+	return c.SendStream(f, int(size)) // fasthttp closes f once sent
+}
+
+func (s *Server) handleEvidencePublicKey(c *fiber.Ctx) error {
+	pub, fp := s.deps.Evidence.SigningKey()
+	return c.JSON(fiber.Map{"algorithm": "Ed25519", "public_key": pub, "fingerprint": fp})
+}
