@@ -53,6 +53,9 @@ func (s *Server) routes() {
 	p.Get("/lang/:lang", s.handlePortalLang)
 	p.Get("/:token", s.handlePortalOpen)
 	claim.Get("/evidence.zip", s.handleEvidenceBundle)
+	claim.Post("/stage", s.handleClaimStage)
+	claim.Post("/status", s.handleClaimStatus)
+	claim.Get("/timeline", s.handleClaimTimeline)
 	api.Get("/evidence/public-key", s.handleEvidencePublicKey)
 
 	// Provider webhooks, authenticated by their signature.

@@ -65,6 +65,11 @@ type Deps struct {
 
 	// Evidence makes evidence bundles and shows the signing key.
 	Evidence EvidenceBundler
+	// Escalation moves claims through stages and statuses; Timelines
+	// builds their timelines; Letters renders and keeps letters.
+	Escalation portal.EscalationService
+	Timelines  TimelineSource
+	Letters    portal.LetterService
 }
 
 // Server is the HTTP server.

@@ -99,6 +99,7 @@ func build(ctx context.Context, cfg config, log *slog.Logger, migrate bool) (*ap
 		Claims: db, Tenants: db, Events: db, DB: db, Clock: clock, Logger: log,
 		Evidence: bundler, Payments: pay,
 		Links: db, Disputes: db, Rates: rates,
+		Escalation: db, Timelines: db,
 	})
 	return &app{cfg: cfg, log: log, clock: clock, db: db, server: srv}, nil
 }
