@@ -5,17 +5,9 @@ import (
 	"time"
 )
 
-// Channel is how a reminder reaches a debtor.
-type Channel string
-
-const (
-	ChannelEmail  Channel = "email"
-	ChannelSMS    Channel = "sms"
-	ChannelLetter Channel = "letter"
-)
-
-// Valid reports whether c is a known channel.
-func (c Channel) Valid() bool { return c == ChannelEmail || c == ChannelSMS || c == ChannelLetter }
+// Channel is how a reminder reaches a debtor: the same channels as portal
+// links, so that each send carries a link issued for its own channel.
+type Channel = LinkChannel
 
 // ReminderSequence is a creditor's plan of reminders: steps at day offsets
 // after the due date. A claim follows the sequence chosen for it, or else
@@ -142,10 +134,4 @@ type OptOutService interface {
 	// OptOut records the opt-out (and a contact.opt_out event) the first
 	// time; later calls change nothing.
 	OptOut(ctx context.Context, token string) (*Unsubscribe, error)
-}
-
-// LinkIssuer issues a fresh portal link (/p/<token>) of a claim for a
-// channel and returns its full URL.
-type LinkIssuer interface {
-	IssueLink(ctx context.Context, tenantID, claimID string, channel Channel) (string, error)
 }

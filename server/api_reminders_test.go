@@ -5,29 +5,31 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"mime"
+	"mime/multipart"
+	"net/http"
 	"net/http/httptest"
+	stdmail "net/mail"
+	"net/url"
+	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/relais/relais/portal"
 	"github.com/relais/relais/portal/reminders"
+	"github.com/relais/relais/portal/rules"
+	"github.com/relais/relais/portal/sms"
 	"github.com/relais/relais/portal/smtp"
 	"github.com/relais/relais/portal/smtp/smtptest"
 	"github.com/relais/relais/portal/store/storetest"
 )
 
-// testLinks issues portal-looking links until the portal's link store is
-// wired into these tests.
-type testLinks struct{}
-
-func (testLinks) IssueLink(_ context.Context, _, claimID string, ch portal.Channel) (string, error) {
-	return "http://relais.test/p/" + claimID + "-" + string(ch), nil
-}
-
 func newReminderEnv(t *testing.T, dialect string) *apiEnv {
 	e := newAPIEnv(t, dialect)
 	e.srv = New(Config{BaseURL: "http://relais.test", Version: "test"}, Deps{Claims: e.db, Tenants: e.db, Events: e.db, DB: e.db,
-		Clock: e.clock, Reminders: e.db, OptOuts: e.db,
+		Clock: e.clock, Reminders: e.db, OptOuts: e.db, Links: e.db,
 		Logger: slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	return e
 }
@@ -120,7 +122,7 @@ func TestReminderAPI(t *testing.T) {
 
 			// The scheduler sends the chosen sequence's first step.
 			mail := smtptest.Start(t, smtptest.Options{})
-			sched := &reminders.Scheduler{Store: e.db, Links: testLinks{}, Clock: e.clock, BaseURL: "http://relais.test",
+			sched := &reminders.Scheduler{Store: e.db, Links: e.db, Clock: e.clock, BaseURL: "http://relais.test",
 				Email: &smtp.Mailer{Host: mail.Host, Port: mail.Port, From: "relances@alpha.example", TLS: smtp.TLSNone}}
 			if r, err := sched.RunOnce(context.Background()); err != nil || r.Sent != 2 { // A's claim and B's claim
 				t.Fatalf("%+v %v", r, err)
@@ -132,7 +134,7 @@ func TestReminderAPI(t *testing.T) {
 			}
 			r0 := list[0].(map[string]any)
 			if r0["status"] != "sent" || r0["channel"] != "email" || r0["template"] != "friendly" || len(r0["content_sha256"].(string)) != 64 ||
-				!strings.Contains(r0["body_text"].(string), "http://relais.test/p/"+claimID+"-email") {
+				!strings.Contains(r0["body_text"].(string), "http://relais.test/p/") {
 				t.Fatalf("reminder: %v", r0)
 			}
 			if status, body := e.do(t, "GET", "/api/v1/letters/to-print", e.keyA, "", ""); status != 200 || len(body["letters"].([]any)) != 0 {
@@ -140,16 +142,14 @@ func TestReminderAPI(t *testing.T) {
 			}
 
 			t.Run("Unsubscribe", func(t *testing.T) {
-				var msg *smtptest.Message
+				var pm *stdmail.Message
 				for _, m := range mail.Messages() {
-					if strings.Contains(string(m.Data), claimID) {
-						m := m
-						msg = &m
+					if x, err := m.Parse(); err == nil && x.Header.Get("Message-ID") == r0["provider_id"] {
+						pm = x
 					}
 				}
-				pm, err := msg.Parse()
-				if err != nil {
-					t.Fatal(err)
+				if pm == nil {
+					t.Fatalf("no e-mail with Message-ID %v", r0["provider_id"])
 				}
 				u := strings.Trim(pm.Header.Get("List-Unsubscribe"), "<>")
 				path := strings.TrimPrefix(u, "http://relais.test")
@@ -199,6 +199,82 @@ func TestReminderAPI(t *testing.T) {
 					t.Fatal("the unsubscribe token reached the logs")
 				}
 			})
+		})
+	}
+}
+
+// The issue's "done when": a claim receives its sequence by e-mail to a real
+// SMTP server, the link in the message opens the portal, and a dispute filed
+// on the portal stops the next step.
+func TestReminderDemo(t *testing.T) {
+	for _, dialect := range storetest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			e := newPortalEnv(t, dialect, Config{})
+			rates, _ := rules.Default()
+			e.srv = New(Config{BaseURL: "http://relais.test"}, Deps{Claims: e.db, Tenants: e.db, Events: e.db, DB: e.db, Clock: e.clock,
+				Links: e.db, Disputes: e.db, Rates: rates, Reminders: e.db, OptOuts: e.db})
+			ctx := context.Background()
+			c := &portal.Claim{Reference: "FR-DEMO-1", Currency: "EUR", Jurisdiction: portal.JurisdictionFR,
+				Debtor: &portal.Debtor{Kind: portal.DebtorBusiness, Name: "Garage Leroy SARL", Language: "fr", Postcode: "75011",
+					Email: "compta@leroy.example", Phone: "+33612345678", Country: "FR"},
+				Invoices: []*portal.Invoice{{Number: "F-9", IssueDate: portal.MustDate("2026-04-01"), DueDate: portal.MustDate("2026-05-01"), Amount: 48_000}}}
+			if err := e.db.CreateClaim(ctx, e.tenantA, c); err != nil {
+				t.Fatal(err)
+			}
+			mail := smtptest.Start(t, smtptest.Options{})
+			var smsCalls atomic.Int32
+			smsSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				smsCalls.Add(1)
+				w.Write([]byte(`{"id":"x"}`))
+			}))
+			defer smsSrv.Close()
+			sched := &reminders.Scheduler{Store: e.db, Links: e.db, Clock: e.clock, BaseURL: "http://relais.test",
+				Email: &smtp.Mailer{Host: mail.Host, Port: mail.Port, From: "relances@martin.example", TLS: smtp.TLSNone},
+				SMS:   &sms.Provider{Endpoint: smsSrv.URL}}
+			if r, err := sched.RunOnce(ctx); err != nil || r.Sent != 1 {
+				t.Fatalf("%+v %v", r, err)
+			}
+			msgs := mail.Messages()
+			if len(msgs) != 1 || msgs[0].To[0] != "compta@leroy.example" {
+				t.Fatalf("%+v", msgs)
+			}
+			m, err := msgs[0].Parse()
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, params, _ := mime.ParseMediaType(m.Header.Get("Content-Type"))
+			part, err := multipart.NewReader(m.Body, params["boundary"]).NextPart()
+			if err != nil {
+				t.Fatal(err)
+			}
+			text, _ := io.ReadAll(part)
+			link := regexp.MustCompile(`http://relais\.test(/p/[a-z2-7]{26})`).FindSubmatch(text)
+			if link == nil {
+				t.Fatalf("no portal link in the e-mail:\n%s", text)
+			}
+			b := e.browser("")
+			if p := b.get(string(link[1])); p.status != 303 {
+				t.Fatalf("the e-mailed link does not open: %d %s", p.status, p.body)
+			}
+			form := b.get("/p")
+			mustContain(t, "identity page", form.body, `name="answer"`)
+			if p := b.post("/p/identity", url.Values{"csrf": {csrfOf(t, form)}, "answer": {"75011"}}); p.status != 303 {
+				t.Fatalf("identity: %d", p.status)
+			}
+			contest := b.get("/p/contest")
+			p := b.postMultipart("/p/contest", map[string]string{"csrf": csrfOf(t, contest), "reason": "already_paid", "text": "Réglé par virement le 2 mai."}, nil)
+			if p.status != 303 {
+				t.Fatalf("contest: %d %s", p.status, p.body)
+			}
+			// The next step (SMS, 7 days after the late first e-mail) does not go.
+			e.clock.T = time.Date(2026, 5, 22, 10, 0, 0, 0, time.UTC)
+			if r, err := sched.RunOnce(ctx); err != nil || r.Sent != 0 || smsCalls.Load() != 0 || len(mail.Messages()) != 1 {
+				t.Fatalf("reminded after the dispute: %+v %v, %d SMS", r, err, smsCalls.Load())
+			}
+			sends, _ := e.db.FindReminders(ctx, e.tenantA, c.ID)
+			if len(sends) != 1 {
+				t.Fatalf("%d sends", len(sends))
+			}
 		})
 	}
 }

@@ -94,15 +94,10 @@ func reminderScheduler(cfg config, log *slog.Logger, db *store.DB, clock portal.
 	if !on {
 		return nil, nil
 	}
-	links, ok := any(db).(portal.LinkIssuer)
-	if !ok {
-		log.Warn("reminders are not started: this build cannot issue portal links yet")
-		return nil, nil
-	}
 	if email == nil && text == nil {
 		log.Warn("reminders are on but neither SMTP nor SMS is configured: e-mail and SMS steps will be recorded as skipped")
 	}
-	return &reminders.Scheduler{Store: db, Links: links, Email: email, SMS: text, Clock: clock, BaseURL: cfg.BaseURL, Log: log}, nil
+	return &reminders.Scheduler{Store: db, Links: db, Email: email, SMS: text, Clock: clock, BaseURL: cfg.BaseURL, Log: log}, nil
 }
 
 // runReminders runs the scheduler until ctx is done and closes done.

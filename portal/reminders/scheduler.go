@@ -43,6 +43,12 @@ type Store interface {
 	IssueUnsubscribe(ctx context.Context, tenantID, claimID, debtorID string, ch portal.Channel) (string, error)
 }
 
+// LinkIssuer is the part of portal.LinkService the scheduler uses: every
+// send carries a fresh portal link issued for its channel.
+type LinkIssuer interface {
+	IssueLink(ctx context.Context, tenantID, claimID string, ch portal.LinkChannel, ttl time.Duration) (*portal.PortalLink, string, error)
+}
+
 // Email is an e-mail to deliver.
 type Email struct {
 	To, Subject, Text, HTML string
@@ -88,11 +94,12 @@ const LeaseName = "reminders"
 // the unique (claim, step) row makes a step go out at most once anyway.
 type Scheduler struct {
 	Store Store
-	Links portal.LinkIssuer
+	Links LinkIssuer
 	Email EmailSender // nil: e-mail steps are skipped
 	SMS   SMSSender   // nil: SMS steps are skipped
 	Clock portal.Clock
-	// BaseURL is the public address for unsubscribe links (/u/<token>).
+	// BaseURL is the public address for portal links (/p/<token>) and
+	// unsubscribe links (/u/<token>).
 	BaseURL string
 	// Holder names this instance in the lease (default: a random ID).
 	Holder   string
@@ -292,11 +299,13 @@ func (s *Scheduler) deliver(ctx context.Context, c *Candidate, send *portal.Remi
 	fail := func(format string, args ...any) {
 		send.Status, send.Error = portal.SendFailed, fmt.Sprintf(format, args...)
 	}
-	link, err := s.Links.IssueLink(ctx, cl.TenantID, cl.ID, send.Channel)
+	base := strings.TrimRight(s.BaseURL, "/")
+	_, token, err := s.Links.IssueLink(ctx, cl.TenantID, cl.ID, send.Channel, 0)
 	if err != nil {
-		fail("issue portal link: %v", err)
+		fail("issue portal link: %s", portal.ErrorMessage(err))
 		return
 	}
+	link := base + "/p/" + token
 	data := Data{
 		DebtorName: d.Name, CreditorName: cl.Creditor.LegalName, Reference: cl.Reference,
 		Amount: FormatAmount(d.Language, Outstanding(cl), cl.Currency), DueDate: FormatDate(d.Language, dueDate(cl)),
@@ -308,7 +317,7 @@ func (s *Scheduler) deliver(ctx context.Context, c *Candidate, send *portal.Remi
 			fail("issue unsubscribe link: %v", err)
 			return
 		}
-		data.UnsubscribeURL = strings.TrimRight(s.BaseURL, "/") + "/u/" + tok
+		data.UnsubscribeURL = base + "/u/" + tok
 	}
 	if send.Channel == portal.ChannelSMS {
 		data.CreditorName = truncateRunes(data.CreditorName, 40)

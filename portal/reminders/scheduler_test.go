@@ -31,15 +31,16 @@ func local(s string) time.Time {
 	return t.UTC()
 }
 
-// links issues portal links for the tests until the portal's own link store
-// is wired; Hook runs inside IssueLink (to file a dispute mid-send).
+// links is the real portal link store, watched: it records the channel of
+// every link issued and runs Hook first (to file a dispute mid-send).
 type links struct {
+	db    *store.DB
 	mu    sync.Mutex
 	calls []portal.Channel
 	Hook  func(claimID string)
 }
 
-func (l *links) IssueLink(_ context.Context, tenantID, claimID string, ch portal.Channel) (string, error) {
+func (l *links) IssueLink(ctx context.Context, tenantID, claimID string, ch portal.LinkChannel, ttl time.Duration) (*portal.PortalLink, string, error) {
 	l.mu.Lock()
 	l.calls = append(l.calls, ch)
 	hook := l.Hook
@@ -47,7 +48,28 @@ func (l *links) IssueLink(_ context.Context, tenantID, claimID string, ch portal
 	if hook != nil {
 		hook(claimID)
 	}
-	return "https://pay.example.com/p/" + strings.ToLower(portal.NewID(time.Now())) + "-" + string(ch), nil
+	return l.db.IssueLink(ctx, tenantID, claimID, ch, ttl)
+}
+
+// fileDispute files a dispute the way a debtor does on the portal: open a
+// link, pass the identity check, contest.
+func (f *fixture) fileDispute(t *testing.T, claimID string) {
+	ctx := context.Background()
+	_, token, err := f.db.IssueLink(ctx, f.tenant.ID, claimID, portal.ChannelEmail, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	op, err := f.db.OpenLink(ctx, token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.db.CheckIdentity(ctx, op.Session.ID, "1000"); err != nil {
+		t.Fatal(err)
+	}
+	op.Session.Verified = true
+	if err := f.db.FileDispute(ctx, op.Session, &portal.Dispute{Reason: portal.ReasonAlreadyPaid, Text: "Paid in cash on 2 June."}); err != nil {
+		t.Fatal(err)
+	}
 }
 
 type smsProvider struct {
@@ -95,7 +117,7 @@ func setup(t *testing.T, dialect string) *fixture {
 	}
 	f.mail = smtptest.Start(t, smtptest.Options{})
 	f.sms = startSMS(t)
-	f.links = &links{}
+	f.links = &links{db: f.db}
 	f.sched = f.newScheduler("a")
 	return f
 }
@@ -307,7 +329,10 @@ func TestDisputeJustBeforeSendWins(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, _ *store.DB) {
 		f := setup(t, dialectOf(t))
 		c := f.claim(t, "R-1", "2024-06-01")
-		f.links.Hook = func(claimID string) { f.setStatus(t, claimID, portal.StatusDisputed) }
+		f.links.Hook = func(claimID string) {
+			f.links.Hook = nil
+			f.fileDispute(t, claimID)
+		}
 		r := f.run(t, "2024-06-04 10:00")
 		if len(f.mail.Messages()) != 0 || r.Sent != 0 {
 			t.Fatalf("sent despite the dispute: %+v", r)
@@ -492,4 +517,31 @@ func dialectOf(t *testing.T) string {
 		return store.Postgres
 	}
 	return store.SQLite
+}
+
+// The demo's promise: a dispute filed on the portal through the link of a
+// reminder stops the next step.
+func TestPortalDisputeStopsNextStep(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, _ *store.DB) {
+		f := setup(t, dialectOf(t))
+		c := f.claim(t, "R-1", "2024-06-01")
+		f.run(t, "2024-06-04 10:00")
+		s := f.sends(t, c.ID)
+		i := strings.Index(s[0].BodyText, "https://pay.example.com/p/")
+		if i < 0 {
+			t.Fatalf("no portal link in:\n%s", s[0].BodyText)
+		}
+		token := strings.Fields(s[0].BodyText[i+len("https://pay.example.com/p/"):])[0]
+		op, err := f.db.OpenLink(context.Background(), token)
+		if err != nil || op.Claim.ID != c.ID {
+			t.Fatalf("the e-mailed link does not open the claim: %v", err)
+		}
+		f.fileDispute(t, c.ID)
+		if r := f.run(t, "2024-06-11 10:00"); r.Sent != 0 || len(f.sms.texts) != 0 {
+			t.Fatalf("SMS sent to a disputing debtor: %+v", r)
+		}
+		if n := len(f.sends(t, c.ID)); n != 1 {
+			t.Fatalf("%d sends after the dispute", n)
+		}
+	})
 }
