@@ -36,7 +36,13 @@ func (s *Server) routes() {
 	claim.Post("/payments", s.handlePaymentCreate)
 	claim.Get("/events", s.handleEventList)
 	claim.Get("/evidence.zip", s.handleEvidenceBundle)
+	claim.Post("/stage", s.handleClaimStage)
+	claim.Post("/status", s.handleClaimStatus)
+	claim.Get("/timeline", s.handleClaimTimeline)
 	api.Get("/evidence/public-key", s.handleEvidencePublicKey)
+
+	// Provider webhooks, authenticated by their signature.
+	app.Post("/webhooks/stripe", s.handleStripeWebhook)
 
 	app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }

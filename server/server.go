@@ -41,11 +41,19 @@ type Deps struct {
 	Tenants portal.TenantService
 	Events  portal.EventLog
 	DB      Pinger
-	Clock   portal.Clock
-	Logger  *slog.Logger
+	// Payments runs card checkout and the Stripe webhook; nil or without a
+	// key, the portal offers bank transfer only.
+	Payments portal.PaymentService
+	Clock    portal.Clock
+	Logger   *slog.Logger
 
 	// Evidence makes evidence bundles and shows the signing key.
 	Evidence EvidenceBundler
+	// Escalation moves claims through stages and statuses; Timelines
+	// builds their timelines; Letters renders and keeps letters.
+	Escalation portal.EscalationService
+	Timelines  TimelineSource
+	Letters    portal.LetterService
 }
 
 // Server is the HTTP server.

@@ -4,12 +4,15 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/relais/relais/portal"
 	"github.com/relais/relais/portal/evidence"
+	"github.com/relais/relais/portal/payments"
 	"github.com/relais/relais/portal/rules"
 	"github.com/relais/relais/portal/store"
+	"github.com/relais/relais/portal/stripe"
 	"github.com/relais/relais/server"
 )
 
@@ -67,9 +70,15 @@ func build(ctx context.Context, cfg config, log *slog.Logger, migrate bool) (*ap
 		db.Close()
 		return nil, err
 	}
+	pay, err := buildPayments(cfg, log, clock, db)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
 	srv := server.New(server.Config{BaseURL: cfg.BaseURL, Version: version}, server.Deps{
 		Claims: db, Tenants: db, Events: db, DB: db, Clock: clock, Logger: log,
-		Evidence: bundler,
+		Evidence: bundler, Payments: pay,
+		Escalation: db, Timelines: db,
 	})
 	return &app{cfg: cfg, log: log, clock: clock, db: db, server: srv}, nil
 }
@@ -92,6 +101,35 @@ func evidenceBuilder(cfg config, log *slog.Logger, db *store.DB) (*evidence.Buil
 		return nil, err
 	}
 	return &evidence.Builder{Source: db, Signer: signer, Rates: rates, Version: version}, nil
+}
+
+// buildPayments builds the payment service; card payment is on only with a
+// Stripe secret key and a webhook secret (without the webhook no payment
+// would ever be confirmed). The log says once why it is off.
+func buildPayments(cfg config, log *slog.Logger, clock portal.Clock, db *store.DB) (*payments.Service, error) {
+	rates, err := rules.Default()
+	if err != nil {
+		return nil, err
+	}
+	svc := &payments.Service{Claims: db, Store: db, Rates: rates, Clock: clock, Log: log}
+	switch {
+	case cfg.StripeSecretKey == "":
+		log.Info("card payment off: no --stripe-secret-key (STRIPE_SECRET_KEY); the portal offers bank transfer only")
+	case cfg.StripeWebhookSecret == "":
+		log.Warn("card payment off: --stripe-secret-key is set but --stripe-webhook-secret (STRIPE_WEBHOOK_SECRET) is not, so no card payment could be confirmed; the portal offers bank transfer only")
+	default:
+		sc, err := stripe.New(stripe.Config{SecretKey: cfg.StripeSecretKey, WebhookSecret: cfg.StripeWebhookSecret, APIBase: cfg.StripeAPIBase})
+		if err != nil {
+			return nil, err
+		}
+		svc.Card = sc
+		mode := "live"
+		if strings.HasPrefix(cfg.StripeSecretKey, "sk_test_") {
+			mode = "test"
+		}
+		log.Info("card payment on", "provider", "stripe", "mode", mode, "api_base", cfg.StripeAPIBase)
+	}
+	return svc, nil
 }
 
 // serve listens until ctx is cancelled (SIGINT/SIGTERM), then lets

@@ -23,6 +23,10 @@ type config struct {
 	NoMigrate      bool
 	ShutdownWait   time.Duration
 	MaxConnections int
+	// Stripe: without a secret key card payment is off (bank transfer only).
+	StripeSecretKey     string
+	StripeWebhookSecret string
+	StripeAPIBase       string
 	// KeyFile holds the instance's Ed25519 evidence signing key, outside
 	// the database; created at first start.
 	KeyFile string
@@ -43,6 +47,9 @@ func (c *config) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.LogLevel, "log-level", envOr("RELAIS_LOG_LEVEL", "info"), "debug, info, warn or error (env RELAIS_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", envOr("RELAIS_LOG_FORMAT", "text"), "text or json (env RELAIS_LOG_FORMAT)")
 	fs.IntVar(&c.MaxConnections, "db-max-conns", 20, "PostgreSQL pool size of this instance")
+	fs.StringVar(&c.StripeSecretKey, "stripe-secret-key", envOr("STRIPE_SECRET_KEY", ""), "Stripe secret key; empty turns card payment off (env STRIPE_SECRET_KEY)")
+	fs.StringVar(&c.StripeWebhookSecret, "stripe-webhook-secret", envOr("STRIPE_WEBHOOK_SECRET", ""), "signing secret of the /webhooks/stripe endpoint (env STRIPE_WEBHOOK_SECRET)")
+	fs.StringVar(&c.StripeAPIBase, "stripe-api-base", envOr("STRIPE_API_BASE", ""), "Stripe API base URL, e.g. a stripe-mock (env STRIPE_API_BASE; default https://api.stripe.com)")
 	fs.StringVar(&c.KeyFile, "key-file", envOr("RELAIS_KEY_FILE", filepath.Join(".relais", "signing.key")), "Ed25519 evidence signing key, created with mode 0600 if missing; share it between instances (env RELAIS_KEY_FILE)")
 }
 
