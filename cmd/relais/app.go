@@ -58,6 +58,21 @@ func openDB(ctx context.Context, cfg config, log *slog.Logger, migrate bool) (*s
 	return db, nil
 }
 
+// loadRates returns the embedded interest rates extended by the
+// configured rates file.
+func loadRates(cfg config) (*rules.Rates, error) {
+	rates, err := rules.Default()
+	if err != nil {
+		return nil, err
+	}
+	if cfg.RatesFile != "" {
+		if err := rates.Extend(cfg.RatesFile); err != nil {
+			return nil, fmt.Errorf("%s", portal.ErrorMessage(err))
+		}
+	}
+	return rates, nil
+}
+
 // build wires the services into the HTTP server.
 func build(ctx context.Context, cfg config, log *slog.Logger, migrate bool) (*app, error) {
 	db, err := openDB(ctx, cfg, log, migrate)
@@ -65,6 +80,11 @@ func build(ctx context.Context, cfg config, log *slog.Logger, migrate bool) (*ap
 		return nil, err
 	}
 	clock := portal.SystemClock{}
+	rates, err := loadRates(cfg)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
 	bundler, err := evidenceBuilder(cfg, log, db)
 	if err != nil {
 		db.Close()
@@ -75,9 +95,10 @@ func build(ctx context.Context, cfg config, log *slog.Logger, migrate bool) (*ap
 		db.Close()
 		return nil, err
 	}
-	srv := server.New(server.Config{BaseURL: cfg.BaseURL, Version: version}, server.Deps{
+	srv := server.New(server.Config{BaseURL: cfg.BaseURL, Version: version, LinkTTL: cfg.LinkTTL}, server.Deps{
 		Claims: db, Tenants: db, Events: db, DB: db, Clock: clock, Logger: log,
 		Evidence: bundler, Payments: pay,
+		Links: db, Disputes: db, Rates: rates,
 		Escalation: db, Timelines: db,
 	})
 	return &app{cfg: cfg, log: log, clock: clock, db: db, server: srv}, nil
