@@ -120,8 +120,9 @@ func newLetterStore(cfg config, db *store.DB, rates *rules.Rates) *store.LetterS
 }
 
 // evidenceBuilder loads (or creates, at first start) the signing key and
-// sets up evidence bundles. Features that keep files about a claim add
-// their portal.AttachmentSource to Attachments.
+// sets up evidence bundles. The store contributes dispute documents and
+// letters; a feature that keeps files elsewhere adds its
+// portal.AttachmentSource to Attachments.
 func evidenceBuilder(cfg config, log *slog.Logger, db *store.DB) (*evidence.Builder, error) {
 	signer, created, err := evidence.LoadOrCreateKey(cfg.KeyFile)
 	if err != nil {
@@ -136,7 +137,8 @@ func evidenceBuilder(cfg config, log *slog.Logger, db *store.DB) (*evidence.Buil
 	if err != nil {
 		return nil, err
 	}
-	return &evidence.Builder{Source: db, Signer: signer, Rates: rates, Version: version}, nil
+	return &evidence.Builder{Source: db, Signer: signer, Rates: rates, Version: version,
+		Attachments: []portal.AttachmentSource{db}}, nil
 }
 
 // buildPayments builds the payment service; card payment is on only with a
