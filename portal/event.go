@@ -32,6 +32,7 @@ const (
 	EventAgreementSigned    EventKind = "agreement.signed"
 	EventPaymentStarted     EventKind = "payment.started"
 	EventPaymentFailed      EventKind = "payment.failed"
+	EventCardSaved          EventKind = "payment.card_saved"
 	EventPaymentRefunded    EventKind = "payment.refunded"
 	EventChargeback         EventKind = "payment.chargeback"
 	EventInstalmentDue      EventKind = "instalment.due"
@@ -55,7 +56,7 @@ func init() {
 		EventLinkOpened, EventIdentityPassed, EventIdentityFailed, EventIdentityLocked, EventClaimViewed,
 		EventComputationViewed, EventDisputeFiled, EventDisputeResolved, EventFileUploaded, EventMessageSent,
 		EventNoteWritten, EventOfferMade, EventOfferAccepted, EventOfferRefused, EventAgreementSigned,
-		EventPaymentStarted, EventPaymentFailed, EventPaymentRefunded, EventChargeback, EventInstalmentDue,
+		EventPaymentStarted, EventPaymentFailed, EventCardSaved, EventPaymentRefunded, EventChargeback, EventInstalmentDue,
 		EventInstalmentMissed, EventPlanBroken, EventLetterGenerated, EventLetterSent, EventReminderSent,
 		EventReminderFailed, EventContactOptOut, EventStageChanged, EventStatusChanged, EventStatementMatched,
 	} {

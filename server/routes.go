@@ -35,6 +35,26 @@ func (s *Server) routes() {
 	claim.Get("", s.handleClaimShow)
 	claim.Post("/payments", s.handlePaymentCreate)
 	claim.Get("/events", s.handleEventList)
+	claim.Get("/balance", s.handleClaimBalance)
+	claim.Post("/links", s.handleLinkCreate)
+	claim.Get("/links", s.handleLinkList)
+	claim.Delete("/links/:link_id", s.handleLinkRevoke)
+	claim.Get("/disputes", s.handleDisputeList)
+	claim.Post("/disputes/:dispute_id/resolve", s.handleDisputeResolve)
+
+	// Debtor portal: server-rendered pages in the debtor's language. The
+	// fixed paths come before /p/:token, which takes any other segment.
+	p := app.Group("/p", s.portalMiddleware)
+	p.Get("/", s.handlePortalHome)
+	p.Post("/identity", s.handlePortalIdentity)
+	p.Get("/computation", s.handlePortalComputation)
+	p.Get("/contest", s.handlePortalContestForm)
+	p.Post("/contest", s.handlePortalContest)
+	p.Get("/lang/:lang", s.handlePortalLang)
+	// Live chat of the debtor on the verified portal session (websocket;
+	// Origin must be the base URL).
+	p.Get("/chat", s.handleDebtorChat)
+	p.Get("/:token", s.handlePortalOpen)
 	claim.Get("/evidence.zip", s.handleEvidenceBundle)
 	claim.Get("/offers", s.handleOfferList)
 	claim.Get("/conversation", s.handleConversationShow)
@@ -42,11 +62,29 @@ func (s *Server) routes() {
 	claim.Get("/policy", s.handlePolicyShow)
 	claim.Put("/policy", s.handleClaimPolicyUpdate)
 	api.Put("/creditors/:id/policy", s.handleCreditorPolicyUpdate)
+	claim.Post("/stage", s.handleClaimStage)
+	claim.Post("/status", s.handleClaimStatus)
+	claim.Get("/timeline", s.handleClaimTimeline)
+	claim.Post("/letters", s.handleLetterCreate)
+	claim.Get("/letters", s.handleLetterList)
+	claim.Get("/letters/:letter_id.pdf", s.handleLetterPDF)
+	claim.Post("/letters/:letter_id/sent", s.handleLetterSent)
 	api.Get("/evidence/public-key", s.handleEvidencePublicKey)
+	claim.Put("/sequence", s.handleClaimSequenceSet)
+	claim.Get("/reminders", s.handleClaimReminders)
+	api.Get("/sequences", s.handleSequenceList)
+	api.Post("/sequences", s.handleSequenceCreate)
+	api.Get("/letters/to-print", s.handleLettersToPrint)
 
-	// Live chat: the debtor on the verified portal session, agents on their
-	// console session (websockets; Origin must be the base URL).
-	app.Get("/p/chat", s.handleDebtorChat)
+	// Debtor-facing opt-out link of every reminder; the token is the capability.
+	app.Get("/u/:token", s.handleUnsubscribeShow)
+	app.Post("/u/:token", s.handleUnsubscribeConfirm)
+
+	// Provider webhooks, authenticated by their signature.
+	app.Post("/webhooks/stripe", s.handleStripeWebhook)
+
+	// Live chat of agents on their console session (websocket; Origin must
+	// be the base URL).
 	app.Get("/console/chat/:id", s.handleConsoleChat)
 
 	// Agent console: sign-in, then pages behind the session cookie, with

@@ -161,12 +161,9 @@ func (s *Server) handleDebtorChat(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	sess, err := s.chatDebtorSession(c)
+	sess, err := s.debtorSession(c)
 	if err != nil {
 		return err
-	}
-	if !sess.Verified {
-		return portal.Errorf(portal.EUNAUTHORIZED, "Confirm your identity first.")
 	}
 	ctx, cancel := s.userContext(c)
 	defer cancel()
@@ -401,13 +398,4 @@ func (s *Server) sendError(c *chatConn, id string, err error) {
 func (s *Server) sendFrameError(c *chatConn, id, code, reason, field string) {
 	b, _ := json.Marshal(frame{Type: "error", ID: id, Code: code, Reason: reason, Field: field, Message: chatText(c.p.Language, code, reason)})
 	c.queue(b)
-}
-
-// chatDebtorSession is the verified portal session behind a debtor chat.
-// Tests may replace it until the portal pages' session lands on main.
-func (s *Server) chatDebtorSession(c *fiber.Ctx) (*portal.PortalSession, error) {
-	if s.debtorSessionHook != nil {
-		return s.debtorSessionHook(c)
-	}
-	return s.debtorSession(c)
 }

@@ -257,7 +257,7 @@ func TestChatBadFrames(t *testing.T) {
 func TestChatUpgradeChecks(t *testing.T) {
 	e := newChatEnv(t, store.SQLite)
 	h := http.Header{}
-	h.Set("X-Test-Debtor", e.debtor.ID)
+	h.Set("Cookie", cookieSession+"="+e.debtorCookie)
 	h.Set("Origin", "https://evil.example")
 	if _, resp, err := e.dial(t, "/p/chat", h); err == nil || resp == nil || resp.StatusCode != 403 {
 		t.Fatalf("foreign origin accepted: %v %v", err, resp)

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/fasthttp/websocket"
-	"github.com/gofiber/fiber/v2"
 
 	"github.com/relais/relais/negotiation"
 	"github.com/relais/relais/portal"
@@ -38,6 +37,8 @@ type chatEnv struct {
 	viewer   *portal.User
 	cookies  map[string]string // user ID → console cookie
 	debtor   *portal.PortalSession
+	// debtorCookie is the verified portal session's secret.
+	debtorCookie string
 	balance  int64
 	today    portal.Date
 }
@@ -79,9 +80,21 @@ func newChatEnvOn(t *testing.T, db *store.DB, clock *portal.FixedClock, seed *ch
 				t.Fatal(err)
 			}
 		}
-		e.debtor = &portal.PortalSession{ID: portal.NewID(clock.T), TenantID: tn.ID, ClaimID: e.claim.ID, Language: "fr", Verified: true}
+		// The debtor opens a portal link and passes the identity check.
+		_, token, err := db.IssueLink(ctx, tn.ID, e.claim.ID, portal.ChannelLetter, 24*time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		opening, err := db.OpenLink(ctx, token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.CheckIdentity(ctx, opening.Session.ID, "75011"); err != nil {
+			t.Fatal(err)
+		}
+		e.debtor, e.debtorCookie = opening.Session, opening.Secret
 	} else {
-		e.tenantID, e.claim, e.agent, e.owner, e.viewer, e.debtor = seed.tenantID, seed.claim, seed.agent, seed.owner, seed.viewer, seed.debtor
+		e.tenantID, e.claim, e.agent, e.owner, e.viewer, e.debtor, e.debtorCookie = seed.tenantID, seed.claim, seed.agent, seed.owner, seed.viewer, seed.debtor, seed.debtorCookie
 	}
 	for _, u := range []*portal.User{e.agent, e.owner, e.viewer} {
 		_, tok, err := db.CreateConsoleSession(ctx, u, time.Hour)
@@ -106,18 +119,11 @@ func newChatEnvOn(t *testing.T, db *store.DB, clock *portal.FixedClock, seed *ch
 	e.base = "http://" + ln.Addr().String()
 	deps := Deps{Claims: db, Tenants: db, Events: db, DB: db, Clock: clock,
 		Logger:      slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
-		Negotiation: svc, Conversations: db, ConsoleSessions: db, Rates: rates}
+		Negotiation: svc, Conversations: db, ConsoleSessions: db, Rates: rates, Links: db}
 	if bus := db.ChatBus(); bus != nil {
 		deps.ChatBus = bus
 	}
 	e.srv = New(Config{BaseURL: e.base, Version: "test"}, deps)
-	sess := e.debtor
-	e.srv.debtorSessionHook = func(c *fiber.Ctx) (*portal.PortalSession, error) {
-		if c.Get("X-Test-Debtor") != sess.ID {
-			return nil, portal.Errorf(portal.EUNAUTHORIZED, "Open your personal link first.")
-		}
-		return sess, nil
-	}
 	go func() { _ = e.srv.App().Listener(ln) }()
 	t.Cleanup(func() { _ = e.srv.Shutdown(2 * time.Second) })
 	return e
@@ -172,7 +178,7 @@ func (e *chatEnv) dial(t *testing.T, path string, header http.Header) (*wsClient
 func (e *chatEnv) debtorClient(t *testing.T, after int64) *wsClient {
 	t.Helper()
 	h := http.Header{}
-	h.Set("X-Test-Debtor", e.debtor.ID)
+	h.Set("Cookie", cookieSession+"="+e.debtorCookie)
 	w, _, err := e.dial(t, fmt.Sprintf("/p/chat?after=%d", after), h)
 	if err != nil {
 		t.Fatal(err)

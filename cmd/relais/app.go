@@ -4,13 +4,17 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/relais/relais/negotiation"
 	"github.com/relais/relais/portal"
 	"github.com/relais/relais/portal/evidence"
+	"github.com/relais/relais/portal/payments"
+	"github.com/relais/relais/portal/reminders"
 	"github.com/relais/relais/portal/rules"
 	"github.com/relais/relais/portal/store"
+	"github.com/relais/relais/portal/stripe"
 	"github.com/relais/relais/server"
 )
 
@@ -21,6 +25,8 @@ type app struct {
 	clock  portal.Clock
 	db     *store.DB
 	server *server.Server
+	// reminders is the reminder scheduler, nil when off.
+	reminders *reminders.Scheduler
 }
 
 // openDB opens and (unless told not to) migrates the database.
@@ -56,6 +62,21 @@ func openDB(ctx context.Context, cfg config, log *slog.Logger, migrate bool) (*s
 	return db, nil
 }
 
+// loadRates returns the embedded interest rates extended by the
+// configured rates file.
+func loadRates(cfg config) (*rules.Rates, error) {
+	rates, err := rules.Default()
+	if err != nil {
+		return nil, err
+	}
+	if cfg.RatesFile != "" {
+		if err := rates.Extend(cfg.RatesFile); err != nil {
+			return nil, fmt.Errorf("%s", portal.ErrorMessage(err))
+		}
+	}
+	return rates, nil
+}
+
 // build wires the services into the HTTP server.
 func build(ctx context.Context, cfg config, log *slog.Logger, migrate bool) (*app, error) {
 	db, err := openDB(ctx, cfg, log, migrate)
@@ -63,33 +84,62 @@ func build(ctx context.Context, cfg config, log *slog.Logger, migrate bool) (*ap
 		return nil, err
 	}
 	clock := portal.SystemClock{}
+	rates, err := loadRates(cfg)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
 	bundler, err := evidenceBuilder(cfg, log, db)
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
-	rates, err := rules.Default()
+	pay, err := buildPayments(cfg, log, clock, db)
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
+	letters := newLetterStore(cfg, db, rates)
+	bundler.Attachments = append(bundler.Attachments, letters)
 	deps := server.Deps{
 		Claims: db, Tenants: db, Events: db, DB: db, Clock: clock, Logger: log,
-		Evidence: bundler,
+		Evidence: bundler, Payments: pay,
+		Links: db, Disputes: db, Rates: rates,
+		Escalation: db, Timelines: db, Letters: letters,
+		Reminders: db, OptOuts: db,
 		Negotiation: &negotiation.Service{Store: db, Claims: db, Balance: negotiation.RulesBalance(rates), Clock: clock,
 			Location: negotiation.TenantLocation(db)},
-		Conversations: db, ConsoleSessions: db, Rates: rates,
+		Conversations: db, ConsoleSessions: db,
 	}
 	if bus := db.ChatBus(); bus != nil { // PostgreSQL: several instances talk through LISTEN/NOTIFY
 		deps.ChatBus = bus
 	}
-	srv := server.New(server.Config{BaseURL: cfg.BaseURL, Version: version}, deps)
-	return &app{cfg: cfg, log: log, clock: clock, db: db, server: srv}, nil
+	srv := server.New(server.Config{BaseURL: cfg.BaseURL, Version: version, LinkTTL: cfg.LinkTTL}, deps)
+	sched, err := reminderScheduler(cfg, log, db, clock)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return &app{cfg: cfg, log: log, clock: clock, db: db, server: srv, reminders: sched}, nil
+}
+
+// newLetterStore keeps letters; a letter without a given portal URL
+// carries a fresh letter-channel link.
+func newLetterStore(cfg config, db *store.DB, rates *rules.Rates) *store.LetterStore {
+	return &store.LetterStore{DB: db, Rates: rates,
+		PortalLink: func(ctx context.Context, tenantID, claimID string) (string, string, error) {
+			l, token, err := db.IssueLink(ctx, tenantID, claimID, portal.ChannelLetter, cfg.LinkTTL)
+			if err != nil {
+				return "", "", err
+			}
+			return l.ID, server.PortalURL(cfg.BaseURL, token), nil
+		}}
 }
 
 // evidenceBuilder loads (or creates, at first start) the signing key and
-// sets up evidence bundles. Features that keep files about a claim add
-// their portal.AttachmentSource to Attachments.
+// sets up evidence bundles. The store contributes dispute documents and
+// letters; a feature that keeps files elsewhere adds its
+// portal.AttachmentSource to Attachments.
 func evidenceBuilder(cfg config, log *slog.Logger, db *store.DB) (*evidence.Builder, error) {
 	signer, created, err := evidence.LoadOrCreateKey(cfg.KeyFile)
 	if err != nil {
@@ -104,16 +154,62 @@ func evidenceBuilder(cfg config, log *slog.Logger, db *store.DB) (*evidence.Buil
 	if err != nil {
 		return nil, err
 	}
-	return &evidence.Builder{Source: db, Signer: signer, Rates: rates, Version: version}, nil
+	return &evidence.Builder{Source: db, Signer: signer, Rates: rates, Version: version,
+		Attachments: []portal.AttachmentSource{db}}, nil
+}
+
+// buildPayments builds the payment service; card payment is on only with a
+// Stripe secret key and a webhook secret (without the webhook no payment
+// would ever be confirmed). The log says once why it is off.
+func buildPayments(cfg config, log *slog.Logger, clock portal.Clock, db *store.DB) (*payments.Service, error) {
+	rates, err := rules.Default()
+	if err != nil {
+		return nil, err
+	}
+	svc := &payments.Service{Claims: db, Store: db, Rates: rates, Clock: clock, Log: log}
+	switch {
+	case cfg.StripeSecretKey == "":
+		log.Info("card payment off: no --stripe-secret-key (STRIPE_SECRET_KEY); the portal offers bank transfer only")
+	case cfg.StripeWebhookSecret == "":
+		log.Warn("card payment off: --stripe-secret-key is set but --stripe-webhook-secret (STRIPE_WEBHOOK_SECRET) is not, so no card payment could be confirmed; the portal offers bank transfer only")
+	default:
+		sc, err := stripe.New(stripe.Config{SecretKey: cfg.StripeSecretKey, WebhookSecret: cfg.StripeWebhookSecret, APIBase: cfg.StripeAPIBase})
+		if err != nil {
+			return nil, err
+		}
+		svc.Card = sc
+		mode := "live"
+		if strings.HasPrefix(cfg.StripeSecretKey, "sk_test_") {
+			mode = "test"
+		}
+		log.Info("card payment on", "provider", "stripe", "mode", mode, "api_base", cfg.StripeAPIBase)
+	}
+	return svc, nil
 }
 
 // serve listens until ctx is cancelled (SIGINT/SIGTERM), then lets
 // in-flight requests finish and closes the database.
 func (a *app) serve(ctx context.Context) error {
+	remindersDone := make(chan struct{})
+	rctx, stopReminders := context.WithCancel(ctx)
+	defer stopReminders()
+	if a.reminders != nil {
+		a.log.Info("reminder scheduler started", "every", a.cfg.Reminder.Every)
+		go runReminders(rctx, a.reminders, a.cfg.Reminder.Every, remindersDone)
+	} else {
+		close(remindersDone)
+	}
+	// The scheduler stops first on shutdown; a send in flight finishes and
+	// is recorded before the database closes.
+	stop := func() {
+		stopReminders()
+		<-remindersDone
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- a.server.Listen(a.cfg.Addr) }()
 	select {
 	case err := <-errc:
+		stop()
 		a.db.Close()
 		return err
 	case <-ctx.Done():
@@ -124,6 +220,7 @@ func (a *app) serve(ctx context.Context) error {
 		wait = 20 * time.Second
 	}
 	err := a.server.Shutdown(wait)
+	stop()
 	a.db.Close()
 	return err
 }

@@ -1,0 +1,225 @@
+package portal
+
+import (
+	"context"
+	"time"
+)
+
+// CheckoutRequest asks the card provider for a hosted payment page for an
+// amount the server computed. Nothing in it comes from the browser.
+type CheckoutRequest struct {
+	TenantID string
+	ClaimID  string
+	// InstalmentID is set when the payment settles one instalment early.
+	InstalmentID string
+	Amount       int64
+	Currency     Currency
+	// Description is shown on the hosted page (claim reference, creditor).
+	Description string
+	// Language is the debtor's language (fr, nl, en, de).
+	Language string
+	// Bancontact offers Bancontact beside the card (Belgian claims in euro).
+	Bancontact bool
+	// SuccessURL may contain {CHECKOUT_SESSION_ID}; CancelURL returns to the claim.
+	SuccessURL string
+	CancelURL  string
+	// IdempotencyKey is derived from what the call does (claim, amount,
+	// balance date and version), so that a double click creates one session.
+	IdempotencyKey string
+}
+
+// SetupRequest asks for a hosted page where the debtor saves a card for the
+// off-session charges of an instalment plan.
+type SetupRequest struct {
+	TenantID       string
+	ClaimID        string
+	CustomerID     string
+	Currency       Currency
+	Language       string
+	SuccessURL     string
+	CancelURL      string
+	IdempotencyKey string
+}
+
+// CustomerRequest creates the provider's customer of a debtor.
+type CustomerRequest struct {
+	TenantID       string
+	DebtorID       string
+	Name           string
+	Email          string
+	IdempotencyKey string
+}
+
+// OffSessionCharge charges a saved card without the debtor present.
+type OffSessionCharge struct {
+	TenantID        string
+	ClaimID         string
+	InstalmentID    string
+	CustomerID      string
+	PaymentMethodID string
+	Amount          int64
+	Currency        Currency
+	// IdempotencyKey is per instalment and attempt.
+	IdempotencyKey string
+}
+
+// Outcomes of an off-session charge.
+const (
+	ChargeSucceeded    = "succeeded"
+	ChargeProcessing   = "processing"
+	ChargeAuthRequired = "authentication_required"
+	ChargeDeclined     = "declined"
+)
+
+// ChargeResult is the synchronous answer to an off-session charge. A
+// decline is a result, not an error: err is kept for the provider being
+// unreachable or refusing the request itself.
+type ChargeResult struct {
+	PaymentIntentID string
+	Status          string // one of the Charge* outcomes
+	Code            string // provider's error or decline code
+	Message         string
+}
+
+// CardPayments is the card payment provider (Stripe). Errors are
+// EUNAVAILABLE when the provider cannot be reached, EINVALID when it refuses
+// the request.
+type CardPayments interface {
+	// CreateCheckout creates a hosted Checkout page in payment mode and
+	// returns its URL and session id.
+	CreateCheckout(ctx context.Context, r CheckoutRequest) (url, sessionID string, err error)
+	// CreateSetup creates a hosted Checkout page in setup mode.
+	CreateSetup(ctx context.Context, r SetupRequest) (url, sessionID string, err error)
+	// CreateCustomer creates the provider customer of a debtor.
+	CreateCustomer(ctx context.Context, r CustomerRequest) (customerID string, err error)
+	// ChargeOffSession confirms a PaymentIntent off-session on a saved card.
+	ChargeOffSession(ctx context.Context, r OffSessionCharge) (*ChargeResult, error)
+	// ParseEvent verifies a webhook signature and decodes the event.
+	// EUNAUTHORIZED for a bad or stale signature, EINVALID for a body that is
+	// not an event of the expected API version.
+	ParseEvent(payload []byte, signatureHeader string) (*CardEvent, error)
+}
+
+// CardEventType is the provider-neutral kind of a card webhook event.
+type CardEventType string
+
+const (
+	CardCheckoutCompleted CardEventType = "checkout.session.completed"
+	CardCheckoutAsyncPaid CardEventType = "checkout.session.async_payment_succeeded"
+	CardPaymentSucceeded  CardEventType = "payment_intent.succeeded"
+	CardPaymentFailed     CardEventType = "payment_intent.payment_failed"
+	CardChargeRefunded    CardEventType = "charge.refunded"
+	CardDisputeCreated    CardEventType = "charge.dispute.created"
+	CardSetupSucceeded    CardEventType = "setup_intent.succeeded"
+)
+
+// CardEvent is a verified provider event reduced to what Relais uses.
+// Type is "" for events Relais does not handle (acknowledged and ignored).
+type CardEvent struct {
+	ID      string
+	Type    CardEventType
+	RawType string
+	Created time.Time
+	// From the object's metadata, as Relais set it.
+	TenantID     string
+	ClaimID      string
+	InstalmentID string
+
+	Mode            string // checkout mode: payment or setup
+	Paid            bool   // checkout payment_status is paid
+	SessionID       string
+	PaymentIntentID string
+	ChargeID        string
+	DisputeID       string
+	SetupIntentID   string
+	CustomerID      string
+	PaymentMethodID string
+	// Amount is the amount paid (session total, intent amount received,
+	// charge amount) or disputed.
+	Amount int64
+	// AmountRefunded is the cumulative refunded amount of a charge.
+	AmountRefunded int64
+	Currency       Currency
+	FailureCode    string
+	FailureMessage string
+}
+
+// CardEventResult says what applying an event did.
+type CardEventResult struct {
+	// Duplicate is true when the event id had been applied before.
+	Duplicate bool
+	// Ignored is true for events of no concern (unknown type, other claims).
+	Ignored bool
+	// Payments lists the payment records the event created.
+	Payments []*Payment
+}
+
+// CheckoutSession is a hosted payment page Relais created for a claim.
+type CheckoutSession struct {
+	ID           string    `json:"id"`
+	TenantID     string    `json:"-"`
+	ClaimID      string    `json:"claim_id"`
+	InstalmentID string    `json:"instalment_id,omitempty"`
+	ProviderID   string    `json:"provider_id"`
+	Mode         string    `json:"mode"` // payment or setup
+	Amount       int64     `json:"amount"`
+	Currency     Currency  `json:"currency"`
+	BalanceAsOf  Date      `json:"balance_as_of"`
+	Status       string    `json:"status"` // open, completed
+	CreatedAt    time.Time `json:"created_at"`
+}
+
+// Checkout session statuses.
+const (
+	CheckoutOpen      = "open"
+	CheckoutCompleted = "completed"
+)
+
+// CardPaymentStore keeps what the card payment flow needs between the
+// provider's calls: sessions, customers and applied webhook events.
+type CardPaymentStore interface {
+	// RecordCheckout stores a created checkout session and records
+	// payment.started. ENOTFOUND for another tenant's claim.
+	RecordCheckout(ctx context.Context, s *CheckoutSession) error
+	// FindCheckout returns the session of a claim by provider id. ENOTFOUND.
+	FindCheckout(ctx context.Context, tenantID, claimID, providerID string) (*CheckoutSession, error)
+	// ApplyCardEvent applies a verified provider event once: the event id is
+	// stored in the transaction of its effect, so a replay changes nothing.
+	// EUNAVAILABLE when the event cannot be placed yet (a chargeback whose
+	// payment is not known yet): the provider retries later.
+	ApplyCardEvent(ctx context.Context, ev *CardEvent) (*CardEventResult, error)
+	// StripeCustomer returns the provider customer and saved payment method
+	// of a debtor ("" when none).
+	StripeCustomer(ctx context.Context, tenantID, debtorID string) (customerID, paymentMethodID string, err error)
+	// SaveStripeCustomer stores the provider customer of a debtor.
+	SaveStripeCustomer(ctx context.Context, tenantID, debtorID, customerID string) error
+}
+
+// CheckoutStart is what the portal asks when the debtor presses "Pay by
+// card": which claim (and instalment), and where Stripe sends them back.
+// The amount is never part of it: the service computes it.
+type CheckoutStart struct {
+	TenantID     string
+	ClaimID      string
+	InstalmentID string
+	// SuccessURL may contain {CHECKOUT_SESSION_ID}.
+	SuccessURL string
+	CancelURL  string
+}
+
+// PaymentService runs the payment flows the portal and the webhook use.
+type PaymentService interface {
+	// CardEnabled reports whether card payment is configured.
+	CardEnabled() bool
+	// StartCheckout prices the claim (or instalment) now and returns the
+	// hosted payment page URL. EUNAVAILABLE when card payment is off or the
+	// provider is down; EINVALID when nothing is left to pay.
+	StartCheckout(ctx context.Context, r CheckoutStart) (url string, err error)
+	// CheckoutState returns a session of the claim, to tell the debtor
+	// whether the payment is confirmed. ENOTFOUND.
+	CheckoutState(ctx context.Context, tenantID, claimID, sessionID string) (*CheckoutSession, error)
+	// HandleWebhook verifies and applies a provider event. EUNAUTHORIZED
+	// for a bad signature, EINVALID for an unreadable event, EUNAVAILABLE
+	// when it must be retried later.
+	HandleWebhook(ctx context.Context, payload []byte, signatureHeader string) (*CardEventResult, error)
+}

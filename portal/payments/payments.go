@@ -1,0 +1,179 @@
+// Package payments runs the payment flows: it prices a card checkout from
+// the claim's balance at that moment (never from the browser), asks the card
+// provider for a hosted page, applies the provider's signed events through
+// the store, and charges instalments on schedule (scheduler.go).
+//
+// It composes portal interfaces and the rules; it imports no HTTP, database
+// or Stripe package.
+package payments
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/relais/relais/portal"
+	"github.com/relais/relais/portal/rules"
+)
+
+// ClaimFinder loads a claim with its debtor, invoices, payments and credit
+// notes (portal.ClaimService has it).
+type ClaimFinder interface {
+	FindClaim(ctx context.Context, tenantID, id string) (*portal.Claim, error)
+}
+
+// Service implements portal.PaymentService.
+type Service struct {
+	Claims ClaimFinder
+	Store  portal.CardPaymentStore
+	// Card is nil when no Stripe key is configured: card payment is off.
+	Card  portal.CardPayments
+	Rates *rules.Rates
+	Clock portal.Clock
+	Log   *slog.Logger
+	// Zone is where "today" is taken for balances (default Europe/Brussels,
+	// UTC when the zone database is missing).
+	Zone *time.Location
+}
+
+var _ portal.PaymentService = (*Service)(nil)
+
+// CardEnabled implements portal.PaymentService.
+func (s *Service) CardEnabled() bool { return s.Card != nil }
+
+// Today is the date balances are computed for.
+func (s *Service) Today() portal.Date {
+	z := s.Zone
+	if z == nil {
+		z = defaultZone()
+	}
+	return portal.DateOf(s.Clock.Now().In(z))
+}
+
+func defaultZone() *time.Location {
+	if z, err := time.LoadLocation("Europe/Brussels"); err == nil {
+		return z
+	}
+	return time.UTC
+}
+
+// Balance returns the claim and what its debtor owes today.
+func (s *Service) Balance(ctx context.Context, tenantID, claimID string) (*portal.Claim, *rules.Balance, error) {
+	c, err := s.Claims.FindClaim(ctx, tenantID, claimID)
+	if err != nil {
+		return nil, nil, err
+	}
+	b, err := s.Rates.Compute(c, s.Today())
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, b, nil
+}
+
+// checkoutKey derives the idempotency key of a checkout from what it does:
+// the claim, the amount, the balance date and the balance's version (the
+// payments and credit notes it counts). A double click, or a retry after a
+// timeout, sends the same key and gets the same session; a payment recorded
+// meanwhile changes the key.
+func checkoutKey(c *portal.Claim, instalmentID string, amount int64, asOf portal.Date) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "checkout|%s|%s|%s|%d|%s|%s", c.TenantID, c.ID, instalmentID, amount, c.Currency, asOf)
+	for _, p := range c.Payments {
+		fmt.Fprintf(h, "|p:%s", p.ID)
+	}
+	for _, cn := range c.CreditNotes {
+		fmt.Fprintf(h, "|cn:%s", cn.ID)
+	}
+	return "relais-checkout-" + hex.EncodeToString(h.Sum(nil))[:40]
+}
+
+// InstalmentAmount returns the amount still due on one instalment of a
+// claim (the plan's store); nil disables paying an instalment early.
+type InstalmentAmount interface {
+	InstalmentDue(ctx context.Context, tenantID, claimID, instalmentID string) (int64, error)
+}
+
+// StartCheckout implements portal.PaymentService.
+func (s *Service) StartCheckout(ctx context.Context, r portal.CheckoutStart) (string, error) {
+	if s.Card == nil {
+		return "", portal.Errorf(portal.EUNAVAILABLE, "Card payment is not available; please pay by bank transfer.")
+	}
+	c, b, err := s.Balance(ctx, r.TenantID, r.ClaimID)
+	if err != nil {
+		return "", err
+	}
+	amount := b.Total
+	if r.InstalmentID != "" {
+		ia, ok := s.Store.(InstalmentAmount)
+		if !ok {
+			return "", portal.Errorf(portal.ENOTFOUND, "Instalment not found.")
+		}
+		due, err := ia.InstalmentDue(ctx, r.TenantID, r.ClaimID, r.InstalmentID)
+		if err != nil {
+			return "", err
+		}
+		if due < amount {
+			amount = due
+		}
+	}
+	if amount <= 0 {
+		return "", portal.Errorf(portal.EINVALID, "Nothing is left to pay on this claim.")
+	}
+	desc := "Claim " + c.Reference
+	if c.Creditor != nil && c.Creditor.LegalName != "" {
+		desc = c.Creditor.LegalName + " – " + c.Reference
+	}
+	lang := "en"
+	if c.Debtor != nil {
+		lang = c.Debtor.Language
+	}
+	key := checkoutKey(c, r.InstalmentID, amount, b.AsOf)
+	url, id, err := s.Card.CreateCheckout(ctx, portal.CheckoutRequest{
+		TenantID: c.TenantID, ClaimID: c.ID, InstalmentID: r.InstalmentID, Amount: amount, Currency: c.Currency,
+		Description: desc, Language: lang, Bancontact: c.Jurisdiction == portal.JurisdictionBE,
+		SuccessURL: r.SuccessURL, CancelURL: r.CancelURL, IdempotencyKey: key,
+	})
+	if err != nil {
+		return "", err
+	}
+	err = s.Store.RecordCheckout(ctx, &portal.CheckoutSession{
+		TenantID: c.TenantID, ClaimID: c.ID, InstalmentID: r.InstalmentID, ProviderID: id, Mode: "payment",
+		Amount: amount, Currency: c.Currency, BalanceAsOf: b.AsOf,
+	})
+	if err != nil {
+		return "", err
+	}
+	if !strings.HasPrefix(url, "https://") && !strings.HasPrefix(url, "http://") {
+		return "", fmt.Errorf("checkout session %s has no URL", id)
+	}
+	return url, nil
+}
+
+// CheckoutState implements portal.PaymentService.
+func (s *Service) CheckoutState(ctx context.Context, tenantID, claimID, sessionID string) (*portal.CheckoutSession, error) {
+	return s.Store.FindCheckout(ctx, tenantID, claimID, sessionID)
+}
+
+// HandleWebhook implements portal.PaymentService.
+func (s *Service) HandleWebhook(ctx context.Context, payload []byte, sig string) (*portal.CardEventResult, error) {
+	if s.Card == nil {
+		return nil, portal.Errorf(portal.EUNAVAILABLE, "Card payments are not configured.")
+	}
+	ev, err := s.Card.ParseEvent(payload, sig)
+	if err != nil {
+		return nil, err
+	}
+	ctx = portal.WithActor(ctx, portal.Actor{Kind: portal.ActorSystem, ID: "stripe"})
+	res, err := s.Store.ApplyCardEvent(ctx, ev)
+	if err != nil {
+		return nil, err
+	}
+	if s.Log != nil {
+		s.Log.InfoContext(ctx, "stripe event", "event", ev.ID, "type", ev.RawType, "duplicate", res.Duplicate, "payments", len(res.Payments))
+	}
+	return res, nil
+}

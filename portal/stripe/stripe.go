@@ -1,0 +1,267 @@
+// Package stripe implements portal.CardPayments with stripe-go v76: hosted
+// Checkout sessions (payment and setup mode), customers, off-session
+// PaymentIntents, and webhook signature verification.
+//
+// It keeps no global state: every call goes through the client.API built by
+// New, with its own backends (so tests point it at stripe-mock).
+//
+// stripe-go v76 pins the API version 2023-10-16: the webhook endpoint in the
+// Stripe dashboard must be created with that version, or events are refused
+// (ParseEvent returns EINVALID) instead of being misread.
+package stripe
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	stripego "github.com/stripe/stripe-go/v76"
+	"github.com/stripe/stripe-go/v76/client"
+	"github.com/stripe/stripe-go/v76/webhook"
+
+	"github.com/relais/relais/portal"
+)
+
+// Tolerance is how old a webhook signature may be.
+const Tolerance = 5 * time.Minute
+
+// MaxWebhookBody bounds a webhook body; Stripe events are a few kB.
+const MaxWebhookBody = 256 << 10
+
+// Config configures the client.
+type Config struct {
+	SecretKey     string
+	WebhookSecret string
+	// APIBase overrides https://api.stripe.com (stripe-mock in tests).
+	APIBase string
+	// HTTPClient defaults to one with a 30 s timeout.
+	HTTPClient *http.Client
+}
+
+// Client is the Stripe implementation of portal.CardPayments.
+type Client struct {
+	api           *client.API
+	webhookSecret string
+}
+
+var _ portal.CardPayments = (*Client)(nil)
+
+// New returns a client for the secret key. It makes no network call.
+func New(cfg Config) (*Client, error) {
+	if cfg.SecretKey == "" {
+		return nil, errors.New("stripe: a secret key is required")
+	}
+	hc := cfg.HTTPClient
+	if hc == nil {
+		hc = &http.Client{Timeout: 30 * time.Second}
+	}
+	retries := int64(2)
+	telemetry := false
+	bc := &stripego.BackendConfig{
+		HTTPClient:        hc,
+		MaxNetworkRetries: &retries,
+		EnableTelemetry:   &telemetry,
+		LeveledLogger:     &stripego.LeveledLogger{Level: stripego.LevelNull},
+	}
+	if cfg.APIBase != "" {
+		u := strings.TrimRight(cfg.APIBase, "/")
+		bc.URL = &u
+	}
+	connect := *bc
+	backends := &stripego.Backends{
+		API:     stripego.GetBackendWithConfig(stripego.APIBackend, bc),
+		Connect: stripego.GetBackendWithConfig(stripego.ConnectBackend, &connect),
+		Uploads: stripego.GetBackendWithConfig(stripego.UploadsBackend, &connect),
+	}
+	return &Client{api: client.New(cfg.SecretKey, backends), webhookSecret: cfg.WebhookSecret}, nil
+}
+
+// stripeLocale maps a debtor language to a Checkout locale.
+func stripeLocale(lang string) string {
+	switch lang {
+	case "fr", "nl", "de", "en":
+		return lang
+	}
+	return "auto"
+}
+
+func metadata(tenantID, claimID, instalmentID string) map[string]string {
+	m := map[string]string{"tenant_id": tenantID, "claim_id": claimID}
+	if instalmentID != "" {
+		m["instalment_id"] = instalmentID
+	}
+	return m
+}
+
+func params(ctx context.Context, key string) stripego.Params {
+	p := stripego.Params{Context: ctx}
+	if key != "" {
+		p.IdempotencyKey = stripego.String(key)
+	}
+	return p
+}
+
+// CreateCheckout implements portal.CardPayments.
+func (c *Client) CreateCheckout(ctx context.Context, r portal.CheckoutRequest) (string, string, error) {
+	if r.Amount <= 0 {
+		return "", "", portal.Errorf(portal.EINVALID, "Nothing is left to pay.")
+	}
+	methods := []*string{stripego.String("card")}
+	if r.Bancontact && r.Currency == "EUR" {
+		methods = append(methods, stripego.String("bancontact"))
+	}
+	md := metadata(r.TenantID, r.ClaimID, r.InstalmentID)
+	p := &stripego.CheckoutSessionParams{
+		Params:             params(ctx, r.IdempotencyKey),
+		Mode:               stripego.String(string(stripego.CheckoutSessionModePayment)),
+		PaymentMethodTypes: methods,
+		ClientReferenceID:  stripego.String(r.ClaimID),
+		Locale:             stripego.String(stripeLocale(r.Language)),
+		SuccessURL:         stripego.String(r.SuccessURL),
+		CancelURL:          stripego.String(r.CancelURL),
+		Metadata:           md,
+		PaymentIntentData:  &stripego.CheckoutSessionPaymentIntentDataParams{Metadata: md, Description: stripego.String(r.Description)},
+		LineItems: []*stripego.CheckoutSessionLineItemParams{{
+			Quantity: stripego.Int64(1),
+			PriceData: &stripego.CheckoutSessionLineItemPriceDataParams{
+				Currency:    stripego.String(strings.ToLower(string(r.Currency))),
+				UnitAmount:  stripego.Int64(r.Amount),
+				ProductData: &stripego.CheckoutSessionLineItemPriceDataProductDataParams{Name: stripego.String(r.Description)},
+			},
+		}},
+	}
+	s, err := c.api.CheckoutSessions.New(p)
+	if err != nil {
+		return "", "", providerError("create checkout session", err)
+	}
+	return s.URL, s.ID, nil
+}
+
+// CreateSetup implements portal.CardPayments.
+func (c *Client) CreateSetup(ctx context.Context, r portal.SetupRequest) (string, string, error) {
+	md := metadata(r.TenantID, r.ClaimID, "")
+	p := &stripego.CheckoutSessionParams{
+		Params:             params(ctx, r.IdempotencyKey),
+		Mode:               stripego.String(string(stripego.CheckoutSessionModeSetup)),
+		PaymentMethodTypes: []*string{stripego.String("card")},
+		Currency:           stripego.String(strings.ToLower(string(r.Currency))),
+		Customer:           stripego.String(r.CustomerID),
+		ClientReferenceID:  stripego.String(r.ClaimID),
+		Locale:             stripego.String(stripeLocale(r.Language)),
+		SuccessURL:         stripego.String(r.SuccessURL),
+		CancelURL:          stripego.String(r.CancelURL),
+		Metadata:           md,
+		SetupIntentData:    &stripego.CheckoutSessionSetupIntentDataParams{Metadata: md},
+	}
+	s, err := c.api.CheckoutSessions.New(p)
+	if err != nil {
+		return "", "", providerError("create setup session", err)
+	}
+	return s.URL, s.ID, nil
+}
+
+// CreateCustomer implements portal.CardPayments.
+func (c *Client) CreateCustomer(ctx context.Context, r portal.CustomerRequest) (string, error) {
+	p := &stripego.CustomerParams{
+		Params:   params(ctx, r.IdempotencyKey),
+		Name:     stripego.String(r.Name),
+		Metadata: map[string]string{"tenant_id": r.TenantID, "debtor_id": r.DebtorID},
+	}
+	if r.Email != "" {
+		p.Email = stripego.String(r.Email)
+	}
+	cu, err := c.api.Customers.New(p)
+	if err != nil {
+		return "", providerError("create customer", err)
+	}
+	return cu.ID, nil
+}
+
+// ChargeOffSession implements portal.CardPayments: a PaymentIntent
+// confirmed at once, off-session, on the saved card.
+func (c *Client) ChargeOffSession(ctx context.Context, r portal.OffSessionCharge) (*portal.ChargeResult, error) {
+	p := &stripego.PaymentIntentParams{
+		Params:        params(ctx, r.IdempotencyKey),
+		Amount:        stripego.Int64(r.Amount),
+		Currency:      stripego.String(strings.ToLower(string(r.Currency))),
+		Customer:      stripego.String(r.CustomerID),
+		PaymentMethod: stripego.String(r.PaymentMethodID),
+		Confirm:       stripego.Bool(true),
+		OffSession:    stripego.Bool(true),
+		Metadata:      metadata(r.TenantID, r.ClaimID, r.InstalmentID),
+	}
+	pi, err := c.api.PaymentIntents.New(p)
+	if err != nil {
+		var se *stripego.Error
+		if errors.As(err, &se) && se.Type == stripego.ErrorTypeCard {
+			res := &portal.ChargeResult{Status: portal.ChargeDeclined, Code: string(se.Code), Message: se.Msg}
+			if se.DeclineCode != "" {
+				res.Code = string(se.DeclineCode)
+			}
+			if se.PaymentIntent != nil {
+				res.PaymentIntentID = se.PaymentIntent.ID
+			}
+			if se.Code == stripego.ErrorCodeAuthenticationRequired {
+				res.Status = portal.ChargeAuthRequired
+			}
+			return res, nil
+		}
+		return nil, providerError("charge off-session", err)
+	}
+	res := &portal.ChargeResult{PaymentIntentID: pi.ID}
+	switch pi.Status {
+	case stripego.PaymentIntentStatusSucceeded:
+		res.Status = portal.ChargeSucceeded
+	case stripego.PaymentIntentStatusProcessing:
+		res.Status = portal.ChargeProcessing
+	case stripego.PaymentIntentStatusRequiresAction:
+		res.Status = portal.ChargeAuthRequired
+		res.Code = string(stripego.ErrorCodeAuthenticationRequired)
+	default:
+		// requires_payment_method after a confirmation: the card was refused.
+		res.Status = portal.ChargeDeclined
+		if pi.LastPaymentError != nil {
+			res.Code, res.Message = string(pi.LastPaymentError.Code), pi.LastPaymentError.Msg
+		}
+		if res.Code == "" {
+			res.Code = string(pi.Status)
+		}
+	}
+	return res, nil
+}
+
+// providerError turns a stripe-go error into a domain error: Stripe's
+// message is kept for the logs, never shown.
+func providerError(op string, err error) error {
+	var se *stripego.Error
+	if errors.As(err, &se) && se.HTTPStatusCode >= 400 && se.HTTPStatusCode < 500 && se.HTTPStatusCode != 429 {
+		return &portal.Error{Code: portal.EINVALID, Message: "The card payment could not be started.", Err: fmt.Errorf("stripe %s: %w", op, err)}
+	}
+	return &portal.Error{Code: portal.EUNAVAILABLE, Message: "Card payment is unavailable at the moment; try again later or pay by bank transfer.", Err: fmt.Errorf("stripe %s: %w", op, err)}
+}
+
+// ParseEvent implements portal.CardPayments.
+func (c *Client) ParseEvent(payload []byte, header string) (*portal.CardEvent, error) {
+	return ParseEvent(payload, header, c.webhookSecret)
+}
+
+// ParseEvent verifies payload against the endpoint secret (5-minute
+// tolerance, API version 2023-10-16) and reduces it to a portal.CardEvent.
+func ParseEvent(payload []byte, header, secret string) (*portal.CardEvent, error) {
+	if secret == "" {
+		return nil, portal.Errorf(portal.EUNAVAILABLE, "Webhooks are not configured.")
+	}
+	ev, err := webhook.ConstructEventWithOptions(payload, header, secret, webhook.ConstructEventOptions{Tolerance: Tolerance})
+	if err != nil {
+		switch {
+		case errors.Is(err, webhook.ErrNotSigned), errors.Is(err, webhook.ErrInvalidHeader),
+			errors.Is(err, webhook.ErrNoValidSignature), errors.Is(err, webhook.ErrTooOld):
+			return nil, &portal.Error{Code: portal.EUNAUTHORIZED, Message: "Invalid webhook signature.", Err: err}
+		}
+		return nil, &portal.Error{Code: portal.EINVALID, Message: "The webhook body is not an event this server can read.", Err: err}
+	}
+	return reduce(&ev)
+}
