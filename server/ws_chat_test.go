@@ -39,8 +39,8 @@ type chatEnv struct {
 	debtor   *portal.PortalSession
 	// debtorCookie is the verified portal session's secret.
 	debtorCookie string
-	balance  int64
-	today    portal.Date
+	balance      int64
+	today        portal.Date
 }
 
 var testClock = time.Date(2024, 6, 30, 10, 0, 0, 0, time.UTC)
