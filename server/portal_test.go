@@ -307,6 +307,14 @@ func TestPortalLinks(t *testing.T) {
 				if p.header.Get("Referrer-Policy") != "no-referrer" || !strings.Contains(p.header.Get("X-Robots-Tag"), "noindex") {
 					t.Errorf("headers: %v", p.header)
 				}
+				// Typed from paper: case and dashes between groups do not matter.
+				typed := ""
+				for i := 0; i < len(token); i += 4 {
+					typed += strings.ToUpper(token[i:min(i+4, len(token))]) + "-"
+				}
+				if p := e.browser("").get("/p/" + strings.TrimSuffix(typed, "-")); p.status != 303 {
+					t.Errorf("typed token %s: %d", typed, p.status)
+				}
 				home := b.get("/p")
 				if home.status != 200 {
 					t.Fatalf("/p: %d", home.status)
@@ -387,7 +395,7 @@ func TestPortalLinks(t *testing.T) {
 			t.Run("Events", func(t *testing.T) {
 				evs := e.events(e.fr.ID)
 				k := kinds(evs)
-				if k[portal.EventLinkIssued] != 1 || k[portal.EventLinkOpened] != 1 {
+				if k[portal.EventLinkIssued] != 1 || k[portal.EventLinkOpened] != 2 {
 					t.Errorf("events %v", k)
 				}
 				if k := kinds(e.events(e.be.ID)); k[portal.EventLinkRevoked] != 1 || k[portal.EventLinkOpened] != 1 {
