@@ -302,7 +302,7 @@ func TestPortalLinks(t *testing.T) {
 					t.Fatalf("open: %d %q", p.status, p.header.Get("Location"))
 				}
 				sc := strings.ToLower(p.header.Get("Set-Cookie"))
-				mustContain(t, "session cookie", sc, "relais_portal=", "httponly", "samesite=lax")
+				mustContain(t, "session cookie", sc, "relais_portal=", "httponly", "samesite=lax", "max-age=28800")
 				mustNotContain(t, "session cookie on http", sc, "secure", token)
 				if p.header.Get("Referrer-Policy") != "no-referrer" || !strings.Contains(p.header.Get("X-Robots-Tag"), "noindex") {
 					t.Errorf("headers: %v", p.header)
@@ -849,6 +849,48 @@ func TestPortalDispute(t *testing.T) {
 			// A closed claim cannot be contested any more.
 			if p := b.postMultipart("/p/contest", ok, nil); p.status != 409 {
 				t.Errorf("contest a closed claim: %d", p.status)
+			}
+		})
+	}
+}
+
+// TestPortalIdentityConcurrent sends many wrong answers at once: the link
+// locks after exactly MaxIdentityFailures recorded failures, whatever the
+// interleaving.
+func TestPortalIdentityConcurrent(t *testing.T) {
+	for _, dialect := range storetest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			e := newPortalEnv(t, dialect, Config{})
+			_, token := e.issue(e.fr.ID)
+			b := e.browser("")
+			b.get("/p/" + token)
+			csrf := csrfOf(t, b.get("/p"))
+			const n = 12
+			statuses := make(chan int, n)
+			for i := 0; i < n; i++ {
+				go func() {
+					req := httptest.NewRequest("POST", "/p/identity", strings.NewReader(url.Values{"answer": {"00000"}, "csrf": {csrf}}.Encode()))
+					req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+					req.AddCookie(&http.Cookie{Name: "relais_portal", Value: b.cookies["relais_portal"]})
+					resp, err := e.srv.App().Test(req, -1)
+					if err != nil {
+						statuses <- 0
+						return
+					}
+					resp.Body.Close()
+					statuses <- resp.StatusCode
+				}()
+			}
+			count := map[int]int{}
+			for i := 0; i < n; i++ {
+				count[<-statuses]++
+			}
+			if count[403] != portal.MaxIdentityFailures-1 || count[429] != n-portal.MaxIdentityFailures+1 {
+				t.Errorf("statuses %v: want %d wrong answers then locked", count, portal.MaxIdentityFailures)
+			}
+			k := kinds(e.events(e.fr.ID))
+			if k[portal.EventIdentityFailed] != portal.MaxIdentityFailures || k[portal.EventIdentityLocked] != 1 {
+				t.Errorf("events %v", k)
 			}
 		})
 	}
