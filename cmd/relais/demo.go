@@ -58,6 +58,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fmt.Fprintf(stdout, "Console: %s/console  sign in as %s (agent) or %s (owner), password %s\n", cfg.BaseURL, demoAgentEmail, demoOwnerEmail, demoPassword)
 	fmt.Fprintf(stdout, "API key: %s\n", seed.apiKey)
 	fmt.Fprintf(stdout, "Try: curl -H 'Authorization: Bearer %s' %s/api/v1/claims\n", seed.apiKey, cfg.BaseURL)
+	fmt.Fprintf(stdout, "Evidence bundle: curl -H 'Authorization: Bearer %s' -o evidence.zip %s/api/v1/claims/%s/evidence.zip && relais verify evidence.zip\n", seed.apiKey, cfg.BaseURL, seed.claims[0].ID)
 	return a.serve(ctx)
 }
 
