@@ -30,6 +30,8 @@ type ClaimFinder interface {
 type Service struct {
 	Claims ClaimFinder
 	Store  portal.CardPaymentStore
+	// References keeps transfer references (the store).
+	References ReferenceStore
 	// Card is nil when no Stripe key is configured: card payment is off.
 	Card  portal.CardPayments
 	Rates *rules.Rates
