@@ -35,6 +35,7 @@ func (s *Server) routes() {
 	claim.Get("", s.handleClaimShow)
 	claim.Post("/payments", s.handlePaymentCreate)
 	claim.Get("/events", s.handleEventList)
+	claim.Get("/instalments", s.handleInstalmentList)
 	claim.Get("/evidence.zip", s.handleEvidenceBundle)
 	api.Get("/evidence/public-key", s.handleEvidencePublicKey)
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
 	"strings"
 	"time"
 
@@ -23,6 +24,8 @@ type app struct {
 	clock  portal.Clock
 	db     *store.DB
 	server *server.Server
+	// scheduler charges due card instalments and sweeps broken plans.
+	scheduler *payments.Scheduler
 }
 
 // openDB opens and (unless told not to) migrates the database.
@@ -77,9 +80,11 @@ func build(ctx context.Context, cfg config, log *slog.Logger, migrate bool) (*ap
 	}
 	srv := server.New(server.Config{BaseURL: cfg.BaseURL, Version: version}, server.Deps{
 		Claims: db, Tenants: db, Events: db, DB: db, Clock: clock, Logger: log,
-		Evidence: bundler, Payments: pay,
+		Evidence: bundler, Payments: pay, Instalments: db,
 	})
-	return &app{cfg: cfg, log: log, clock: clock, db: db, server: srv}, nil
+	host, _ := os.Hostname()
+	sched := &payments.Scheduler{Store: db, Card: pay.Card, Clock: clock, Owner: fmt.Sprintf("%s/%d", host, os.Getpid()), Log: log}
+	return &app{cfg: cfg, log: log, clock: clock, db: db, server: srv, scheduler: sched}, nil
 }
 
 // evidenceBuilder loads (or creates, at first start) the signing key and
@@ -110,7 +115,7 @@ func buildPayments(cfg config, log *slog.Logger, clock portal.Clock, db *store.D
 	if err != nil {
 		return nil, err
 	}
-	svc := &payments.Service{Claims: db, Store: db, Rates: rates, Clock: clock, Log: log}
+	svc := &payments.Service{Claims: db, Store: db, References: db, Rates: rates, Clock: clock, Log: log}
 	switch {
 	case cfg.StripeSecretKey == "":
 		log.Info("card payment off: no --stripe-secret-key (STRIPE_SECRET_KEY); the portal offers bank transfer only")
@@ -136,8 +141,20 @@ func buildPayments(cfg config, log *slog.Logger, clock portal.Clock, db *store.D
 func (a *app) serve(ctx context.Context) error {
 	errc := make(chan error, 1)
 	go func() { errc <- a.server.Listen(a.cfg.Addr) }()
+	schedCtx, stopSched := context.WithCancel(ctx)
+	defer stopSched()
+	schedDone := make(chan struct{})
+	go func() {
+		defer close(schedDone)
+		if a.scheduler != nil {
+			a.scheduler.Run(schedCtx)
+		}
+	}()
+	// The scheduler stops before the database closes.
+	stop := func() { stopSched(); <-schedDone }
 	select {
 	case err := <-errc:
+		stop()
 		a.db.Close()
 		return err
 	case <-ctx.Done():
@@ -148,6 +165,7 @@ func (a *app) serve(ctx context.Context) error {
 		wait = 20 * time.Second
 	}
 	err := a.server.Shutdown(wait)
+	stop()
 	a.db.Close()
 	return err
 }
