@@ -169,9 +169,27 @@ type Claim struct {
 	FormalNoticeOn Date `json:"formal_notice_on"`
 	// FirstReminderOn is the date of the first (free) reminder: the Belgian
 	// consumer 14-day period runs from it.
-	FirstReminderOn Date      `json:"first_reminder_on"`
-	CreatedAt       time.Time `json:"created_at"`
-	UpdatedAt       time.Time `json:"updated_at"`
+	FirstReminderOn Date `json:"first_reminder_on"`
+	// FirstReminderChannel is how the first reminder went out: "letter" or
+	// "email" (the Belgian consumer period starts later for a letter).
+	FirstReminderChannel string `json:"first_reminder_channel,omitempty"`
+	// NoticePeriodDays is the payment period the formal notice gives; 0
+	// means the default of the jurisdiction (package escalation).
+	NoticePeriodDays int `json:"notice_period_days,omitempty"`
+	// Procedure is the court procedure (an escalation.Procedure value) from
+	// the litigation stage on; "" before.
+	Procedure string `json:"procedure,omitempty" gorm:"column:court_procedure"`
+	// OrderOn is the date of an order for payment (injonction de payer,
+	// European order); ServedOn the date the order or summons was served;
+	// JudgmentOn the date of the judgment.
+	OrderOn    Date `json:"order_on"`
+	ServedOn   Date `json:"served_on"`
+	JudgmentOn Date `json:"judgment_on"`
+	// LastAcknowledgementOn is the last time the debtor acknowledged the
+	// debt (Code civil 2240): it restarts French prescription.
+	LastAcknowledgementOn Date      `json:"last_acknowledgement_on"`
+	CreatedAt             time.Time `json:"created_at"`
+	UpdatedAt             time.Time `json:"updated_at"`
 
 	Creditor    *Creditor     `json:"creditor,omitempty" gorm:"-"`
 	Debtor      *Debtor       `json:"debtor,omitempty" gorm:"-"`

@@ -36,7 +36,31 @@ func (s *Server) routes() {
 	claim.Post("/payments", s.handlePaymentCreate)
 	claim.Get("/events", s.handleEventList)
 	claim.Get("/instalments", s.handleInstalmentList)
+	claim.Get("/balance", s.handleClaimBalance)
+	claim.Post("/links", s.handleLinkCreate)
+	claim.Get("/links", s.handleLinkList)
+	claim.Delete("/links/:link_id", s.handleLinkRevoke)
+	claim.Get("/disputes", s.handleDisputeList)
+	claim.Post("/disputes/:dispute_id/resolve", s.handleDisputeResolve)
+
+	// Debtor portal: server-rendered pages in the debtor's language. The
+	// fixed paths come before /p/:token, which takes any other segment.
+	p := app.Group("/p", s.portalMiddleware)
+	p.Get("/", s.handlePortalHome)
+	p.Post("/identity", s.handlePortalIdentity)
+	p.Get("/computation", s.handlePortalComputation)
+	p.Get("/contest", s.handlePortalContestForm)
+	p.Post("/contest", s.handlePortalContest)
+	p.Get("/lang/:lang", s.handlePortalLang)
+	p.Get("/:token", s.handlePortalOpen)
 	claim.Get("/evidence.zip", s.handleEvidenceBundle)
+	claim.Post("/stage", s.handleClaimStage)
+	claim.Post("/status", s.handleClaimStatus)
+	claim.Get("/timeline", s.handleClaimTimeline)
+	claim.Post("/letters", s.handleLetterCreate)
+	claim.Get("/letters", s.handleLetterList)
+	claim.Get("/letters/:letter_id.pdf", s.handleLetterPDF)
+	claim.Post("/letters/:letter_id/sent", s.handleLetterSent)
 	api.Get("/evidence/public-key", s.handleEvidencePublicKey)
 
 	// Provider webhooks, authenticated by their signature.

@@ -5,6 +5,7 @@ package server
 
 import (
 	"context"
+	"html/template"
 	"log/slog"
 	"net/url"
 	"strings"
@@ -15,6 +16,9 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/requestid"
 
 	"github.com/relais/relais/portal"
+	"github.com/relais/relais/portal/i18n"
+	"github.com/relais/relais/portal/ratelimit"
+	"github.com/relais/relais/portal/rules"
 )
 
 // Pinger checks a dependency for /readyz.
@@ -33,6 +37,12 @@ type Config struct {
 	BodyLimit int
 	// RequestTimeout bounds the time a handler's database calls may take.
 	RequestTimeout time.Duration
+	// LinkTTL is how long a new portal link stays valid (default 90 days).
+	LinkTTL time.Duration
+	// TokenBurst and TokenEvery limit portal link attempts per client IP:
+	// TokenBurst at once, then one per TokenEvery (default 10, 1 minute).
+	TokenBurst int
+	TokenEvery time.Duration
 }
 
 // Deps are the services handlers call.
@@ -40,7 +50,13 @@ type Deps struct {
 	Claims  portal.ClaimService
 	Tenants portal.TenantService
 	Events  portal.EventLog
-	DB      Pinger
+	// Links and Disputes run the debtor portal.
+	Links    portal.LinkService
+	Disputes portal.DisputeService
+	// Rates computes legal interest and indemnities (rules.Default()
+	// extended by the configured rates file).
+	Rates *rules.Rates
+	DB    Pinger
 	// Payments runs card checkout and the Stripe webhook; nil or without a
 	// key, the portal offers bank transfer only.
 	Payments portal.PaymentService
@@ -51,6 +67,11 @@ type Deps struct {
 
 	// Evidence makes evidence bundles and shows the signing key.
 	Evidence EvidenceBundler
+	// Escalation moves claims through stages and statuses; Timelines
+	// builds their timelines; Letters renders and keeps letters.
+	Escalation portal.EscalationService
+	Timelines  TimelineSource
+	Letters    portal.LetterService
 }
 
 // Server is the HTTP server.
@@ -61,12 +82,19 @@ type Server struct {
 	app  *fiber.App
 	// secure is true when BaseURL is https: cookies get Secure, HSTS is sent.
 	secure bool
+	// Debtor portal: translations, parsed pages, the token-guessing
+	// limiter and the zone "today" is reckoned in.
+	i18n         *i18n.Bundle
+	pages        map[string]*template.Template
+	tokenLimiter *ratelimit.Limiter
+	loc          *time.Location
 }
 
 // DefaultBodyLimit allows five 10 MB uploads plus form fields.
 const DefaultBodyLimit = 52 << 20
 
-// New builds the server and its routes.
+// New builds the server and its routes. It panics if the embedded portal
+// pages or messages do not parse, which tests catch before any release.
 func New(cfg Config, deps Deps) *Server {
 	if cfg.BodyLimit == 0 {
 		cfg.BodyLimit = DefaultBodyLimit
@@ -80,7 +108,19 @@ func New(cfg Config, deps Deps) *Server {
 	if deps.Logger == nil {
 		deps.Logger = slog.Default()
 	}
+	if cfg.LinkTTL <= 0 {
+		cfg.LinkTTL = portal.DefaultLinkTTL
+	}
+	if cfg.TokenBurst <= 0 {
+		cfg.TokenBurst = 10
+	}
+	if cfg.TokenEvery <= 0 {
+		cfg.TokenEvery = time.Minute
+	}
 	s := &Server{cfg: cfg, deps: deps, log: deps.Logger}
+	if err := s.initPortal(); err != nil {
+		panic("server: " + err.Error())
+	}
 	if u, err := url.Parse(cfg.BaseURL); err == nil && u.Scheme == "https" {
 		s.secure = true
 	}

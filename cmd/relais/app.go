@@ -61,6 +61,21 @@ func openDB(ctx context.Context, cfg config, log *slog.Logger, migrate bool) (*s
 	return db, nil
 }
 
+// loadRates returns the embedded interest rates extended by the
+// configured rates file.
+func loadRates(cfg config) (*rules.Rates, error) {
+	rates, err := rules.Default()
+	if err != nil {
+		return nil, err
+	}
+	if cfg.RatesFile != "" {
+		if err := rates.Extend(cfg.RatesFile); err != nil {
+			return nil, fmt.Errorf("%s", portal.ErrorMessage(err))
+		}
+	}
+	return rates, nil
+}
+
 // build wires the services into the HTTP server.
 func build(ctx context.Context, cfg config, log *slog.Logger, migrate bool) (*app, error) {
 	db, err := openDB(ctx, cfg, log, migrate)
@@ -68,28 +83,51 @@ func build(ctx context.Context, cfg config, log *slog.Logger, migrate bool) (*ap
 		return nil, err
 	}
 	clock := portal.SystemClock{}
+	rates, err := loadRates(cfg)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
 	bundler, err := evidenceBuilder(cfg, log, db)
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
-	pay, err := buildPayments(cfg, log, clock, db)
+	pay, err := buildPayments(cfg, log, clock, db, rates)
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
-	srv := server.New(server.Config{BaseURL: cfg.BaseURL, Version: version}, server.Deps{
+	letters := newLetterStore(cfg, db, rates)
+	bundler.Attachments = append(bundler.Attachments, letters)
+	srv := server.New(server.Config{BaseURL: cfg.BaseURL, Version: version, LinkTTL: cfg.LinkTTL}, server.Deps{
 		Claims: db, Tenants: db, Events: db, DB: db, Clock: clock, Logger: log,
 		Evidence: bundler, Payments: pay, Instalments: db,
+		Links: db, Disputes: db, Rates: rates,
+		Escalation: db, Timelines: db, Letters: letters,
 	})
 	host, _ := os.Hostname()
 	sched := &payments.Scheduler{Store: db, Card: pay.Card, Clock: clock, Owner: fmt.Sprintf("%s/%d", host, os.Getpid()), Log: log}
 	return &app{cfg: cfg, log: log, clock: clock, db: db, server: srv, scheduler: sched}, nil
 }
 
+// newLetterStore keeps letters; a letter without a given portal URL
+// carries a fresh letter-channel link.
+func newLetterStore(cfg config, db *store.DB, rates *rules.Rates) *store.LetterStore {
+	return &store.LetterStore{DB: db, Rates: rates,
+		PortalLink: func(ctx context.Context, tenantID, claimID string) (string, string, error) {
+			l, token, err := db.IssueLink(ctx, tenantID, claimID, portal.ChannelLetter, cfg.LinkTTL)
+			if err != nil {
+				return "", "", err
+			}
+			return l.ID, server.PortalURL(cfg.BaseURL, token), nil
+		}}
+}
+
 // evidenceBuilder loads (or creates, at first start) the signing key and
-// sets up evidence bundles. Features that keep files about a claim add
-// their portal.AttachmentSource to Attachments.
+// sets up evidence bundles. The store contributes dispute documents and
+// letters; a feature that keeps files elsewhere adds its
+// portal.AttachmentSource to Attachments.
 func evidenceBuilder(cfg config, log *slog.Logger, db *store.DB) (*evidence.Builder, error) {
 	signer, created, err := evidence.LoadOrCreateKey(cfg.KeyFile)
 	if err != nil {
@@ -104,17 +142,14 @@ func evidenceBuilder(cfg config, log *slog.Logger, db *store.DB) (*evidence.Buil
 	if err != nil {
 		return nil, err
 	}
-	return &evidence.Builder{Source: db, Signer: signer, Rates: rates, Version: version}, nil
+	return &evidence.Builder{Source: db, Signer: signer, Rates: rates, Version: version,
+		Attachments: []portal.AttachmentSource{db}}, nil
 }
 
 // buildPayments builds the payment service; card payment is on only with a
 // Stripe secret key and a webhook secret (without the webhook no payment
 // would ever be confirmed). The log says once why it is off.
-func buildPayments(cfg config, log *slog.Logger, clock portal.Clock, db *store.DB) (*payments.Service, error) {
-	rates, err := rules.Default()
-	if err != nil {
-		return nil, err
-	}
+func buildPayments(cfg config, log *slog.Logger, clock portal.Clock, db *store.DB, rates *rules.Rates) (*payments.Service, error) {
 	svc := &payments.Service{Claims: db, Store: db, References: db, Rates: rates, Clock: clock, Log: log}
 	switch {
 	case cfg.StripeSecretKey == "":

@@ -23,6 +23,10 @@ type config struct {
 	NoMigrate      bool
 	ShutdownWait   time.Duration
 	MaxConnections int
+	// LinkTTL is how long a new debtor portal link stays valid.
+	LinkTTL time.Duration
+	// RatesFile extends the embedded interest rates (newly published rates).
+	RatesFile string
 	// Stripe: without a secret key card payment is off (bank transfer only).
 	StripeSecretKey     string
 	StripeWebhookSecret string
@@ -39,6 +43,16 @@ func envOr(key, def string) string {
 	return def
 }
 
+// envDuration reads a duration from the environment ("2160h"), or def.
+func envDuration(key string, def time.Duration) time.Duration {
+	if v, ok := os.LookupEnv(key); ok && v != "" {
+		if d, err := time.ParseDuration(v); err == nil {
+			return d
+		}
+	}
+	return def
+}
+
 // register adds the shared flags to fs.
 func (c *config) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.Addr, "addr", envOr("RELAIS_ADDR", "127.0.0.1:8080"), "listen address (env RELAIS_ADDR)")
@@ -47,6 +61,8 @@ func (c *config) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.LogLevel, "log-level", envOr("RELAIS_LOG_LEVEL", "info"), "debug, info, warn or error (env RELAIS_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", envOr("RELAIS_LOG_FORMAT", "text"), "text or json (env RELAIS_LOG_FORMAT)")
 	fs.IntVar(&c.MaxConnections, "db-max-conns", 20, "PostgreSQL pool size of this instance")
+	fs.DurationVar(&c.LinkTTL, "link-ttl", envDuration("RELAIS_LINK_TTL", 90*24*time.Hour), "how long a debtor portal link stays valid, e.g. 2160h (env RELAIS_LINK_TTL)")
+	fs.StringVar(&c.RatesFile, "rates-file", envOr("RELAIS_RATES_FILE", ""), "JSON file of interest rates extending the embedded ones (env RELAIS_RATES_FILE)")
 	fs.StringVar(&c.StripeSecretKey, "stripe-secret-key", envOr("STRIPE_SECRET_KEY", ""), "Stripe secret key; empty turns card payment off (env STRIPE_SECRET_KEY)")
 	fs.StringVar(&c.StripeWebhookSecret, "stripe-webhook-secret", envOr("STRIPE_WEBHOOK_SECRET", ""), "signing secret of the /webhooks/stripe endpoint (env STRIPE_WEBHOOK_SECRET)")
 	fs.StringVar(&c.StripeAPIBase, "stripe-api-base", envOr("STRIPE_API_BASE", ""), "Stripe API base URL, e.g. a stripe-mock (env STRIPE_API_BASE; default https://api.stripe.com)")
@@ -54,6 +70,9 @@ func (c *config) register(fs *flag.FlagSet) {
 }
 
 func (c *config) finish() error {
+	if c.LinkTTL < time.Hour {
+		return fmt.Errorf("--link-ttl %s is too short: give at least 1h (default 2160h, 90 days)", c.LinkTTL)
+	}
 	if c.BaseURL == "" {
 		c.BaseURL = "http://" + c.Addr
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/relais/relais/portal"
 	"github.com/relais/relais/portal/store"
+	"github.com/relais/relais/server"
 )
 
 // Demo sign-in, printed at start. The demo database is recreated on every
@@ -57,6 +58,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fmt.Fprintf(stdout, "Console: %s/console  sign in as %s (agent) or %s (owner), password %s\n", cfg.BaseURL, demoAgentEmail, demoOwnerEmail, demoPassword)
 	fmt.Fprintf(stdout, "API key: %s\n", seed.apiKey)
 	fmt.Fprintf(stdout, "Try: curl -H 'Authorization: Bearer %s' %s/api/v1/claims\n", seed.apiKey, cfg.BaseURL)
+	fmt.Fprintf(stdout, "Evidence bundle: curl -H 'Authorization: Bearer %s' -o evidence.zip %s/api/v1/claims/%s/evidence.zip && relais verify evidence.zip\n", seed.apiKey, cfg.BaseURL, seed.claims[0].ID)
 	return a.serve(ctx)
 }
 
@@ -137,12 +139,30 @@ func seedDemo(ctx context.Context, db *store.DB) (*demoSeed, error) {
 	return &demoSeed{tenant: t, claims: claims, apiKey: key}, nil
 }
 
-// printDemoLinks prints one debtor portal link per demo claim with the
-// identity fact the debtor will be asked.
+// printDemoLinks issues and prints one debtor portal link per demo claim
+// with the identity answer the debtor will be asked for.
 func (a *app) printDemoLinks(ctx context.Context, w io.Writer, seed *demoSeed) error {
-	fmt.Fprintln(w, "Debtor portal links (one per demo claim):")
+	fmt.Fprintln(w, "Debtor portal links (one per demo claim; type the answer shown when asked):")
 	for _, c := range seed.claims {
-		fmt.Fprintf(w, "  %-13s %-22s %s/api/v1/claims/%s\n", c.Reference, c.Debtor.Name, a.cfg.BaseURL, c.ID)
+		_, token, err := a.db.IssueLink(ctx, seed.tenant.ID, c.ID, portal.ChannelLetter, a.cfg.LinkTTL)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "  %-13s %-22s %-3s %s  (%s)\n", c.Reference, c.Debtor.Name, c.Debtor.Language,
+			server.PortalURL(a.cfg.BaseURL, token), demoIdentityHint(c))
 	}
 	return nil
+}
+
+// demoIdentityHint says what to type at the identity check of a claim.
+func demoIdentityHint(c *portal.Claim) string {
+	switch c.IdentityCheck {
+	case portal.CheckPostcode:
+		return "postcode " + c.Debtor.Postcode
+	case portal.CheckBirthDate:
+		return "birth date " + c.Debtor.BirthDate.String()
+	case portal.CheckCustomerNumber:
+		return "customer number " + c.Debtor.CustomerNumber
+	}
+	return "invoice number " + c.Invoices[0].Number
 }

@@ -245,7 +245,9 @@ func (b *Builder) dossier(ctx context.Context, c *portal.Claim, head Head, atts 
 	f.SetCreationDate(at)
 	f.SetModificationDate(at)
 	f.SetCatalogSort(true)
-	f.SetCompression(true)
+	// fpdf would start a new 1 MB deflate writer for every page (about 1 GB
+	// of garbage for 10,000 events); the zip entry deflates the PDF anyway.
+	f.SetCompression(false)
 	d := &pdfDoc{Fpdf: f, tr: f.UnicodeTranslatorFromDescriptor("")}
 	f.SetTitle("Dossier de preuve - "+c.Reference, true)
 	f.SetCreator("Relais "+b.Version, true)

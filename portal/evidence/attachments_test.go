@@ -1,0 +1,53 @@
+package evidence_test
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/relais/relais/portal"
+	"github.com/relais/relais/portal/store/storetest"
+)
+
+// TestBundleStoreAttachments bundles the files the store keeps (a
+// dispute's documents) through store.DB's AttachmentSource.
+func TestBundleStoreAttachments(t *testing.T) {
+	for _, d := range storetest.Dialects {
+		t.Run(d, func(t *testing.T) {
+			f := newFixture(t, d, portal.JurisdictionFR, 0)
+			f.builder.Attachments = []portal.AttachmentSource{f.db}
+			ctx := context.Background()
+			doc := []byte("%PDF-1.4 preuve de virement")
+			sess := &portal.PortalSession{ID: "s", TenantID: f.tenantID, ClaimID: f.claim.ID, Verified: true, Language: "fr"}
+			err := f.db.FileDispute(ctx, sess, &portal.Dispute{Reason: portal.ReasonAlreadyPaid, Text: "Déjà payé",
+				Files: []*portal.DisputeFile{{Name: "../virement/mars.pdf", Content: doc}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := f.bundle(t)
+			if _, err := verify(b); err != nil {
+				t.Fatal(err)
+			}
+			names, files := entries(t, b)
+			var found string
+			for _, n := range names {
+				if strings.HasPrefix(n, "attachments/disputes/") {
+					found = n
+				}
+			}
+			if !strings.HasSuffix(found, "-_virement_mars.pdf") || strings.Contains(found, "..") || !bytes.Equal(files[found], doc) {
+				t.Fatalf("dispute file entry %q in %q", found, names)
+			}
+			t.Run("ErrConflictWhenFileChanged", func(t *testing.T) {
+				if _, err := f.db.SQL().Exec("UPDATE dispute_files SET content = $1", []byte("%PDF-1.4 forged")); err != nil {
+					t.Fatal(err)
+				}
+				err := f.builder.WriteBundle(ctx, f.tenantID, f.claim.ID, &bytes.Buffer{})
+				if portal.ErrorCode(err) != portal.ECONFLICT || !strings.Contains(err.Error(), "no longer matches") {
+					t.Fatalf("changed file bundled: %v", err)
+				}
+			})
+		})
+	}
+}

@@ -1,0 +1,64 @@
+package i18n_test
+
+import (
+	"testing"
+
+	"github.com/relais/relais/portal"
+	"github.com/relais/relais/portal/i18n"
+)
+
+func TestMoney(t *testing.T) {
+	for _, tc := range []struct {
+		lang   string
+		amount int64
+		cur    portal.Currency
+		want   string
+	}{
+		{"fr", 123456, "EUR", "1\u00a0234,56\u00a0€"},
+		{"nl", 123456, "EUR", "€\u00a01.234,56"},
+		{"en", 123456, "EUR", "€1,234.56"},
+		{"de", 123456, "EUR", "1.234,56\u00a0€"},
+		{"fr", 5, "EUR", "0,05\u00a0€"},
+		{"en", 0, "EUR", "€0.00"},
+		{"de", 100000000, "EUR", "1.000.000,00\u00a0€"},
+		{"fr", -4000, "EUR", "-40,00\u00a0€"},
+		{"nl", -4000, "EUR", "€\u00a0-40,00"},
+		{"en", -123456, "EUR", "-€1,234.56"},
+		{"en", 123456, "CHF", "CHF\u00a01,234.56"},
+		{"fr", 1234, "JPY", "1\u00a0234\u00a0JPY"},
+		{"en", 99, "GBP", "£0.99"},
+		{"fr", 999_999_999_999_99, "EUR", "999\u00a0999\u00a0999\u00a0999,99\u00a0€"},
+	} {
+		if got := i18n.Money(tc.lang, tc.amount, tc.cur); got != tc.want {
+			t.Errorf("Money(%s, %d, %s) = %q, want %q", tc.lang, tc.amount, tc.cur, got, tc.want)
+		}
+	}
+}
+
+func TestDateAndRate(t *testing.T) {
+	d := portal.MustDate("2026-03-05")
+	for lang, want := range map[string]string{"fr": "5\u00a0mars 2026", "nl": "5\u00a0maart 2026", "en": "5\u00a0March 2026", "de": "5.\u00a0März 2026"} {
+		if got := i18n.Date(lang, d); got != want {
+			t.Errorf("Date(%s) = %q, want %q", lang, got, want)
+		}
+	}
+	if got := i18n.Date("fr", portal.MustDate("2026-07-01")); got != "1er\u00a0juillet 2026" {
+		t.Errorf("French first of the month: %q", got)
+	}
+	if i18n.Date("en", portal.Date{}) != "" {
+		t.Error("zero date not empty")
+	}
+	for lang, want := range map[string]string{"fr": "12,15\u00a0%", "nl": "12,15%", "en": "12.15%", "de": "12,15\u00a0%"} {
+		if got := i18n.Rate(lang, 1215); got != want {
+			t.Errorf("Rate(%s) = %q, want %q", lang, got, want)
+		}
+	}
+}
+
+func TestMatch(t *testing.T) {
+	for in, want := range map[string]string{"nl-BE,nl;q=0.9,en;q=0.8": "nl", "es,de;q=0.5": "de", "es": "", "": "", "EN-gb": "en", "garbage;;;": ""} {
+		if got := i18n.Match(in); got != want {
+			t.Errorf("Match(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

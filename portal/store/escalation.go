@@ -1,0 +1,204 @@
+package store
+
+import (
+	"context"
+	"time"
+	_ "time/tzdata" // tenants' time zones, whatever the host has installed
+
+	"gorm.io/gorm"
+
+	"github.com/relais/relais/portal"
+	"github.com/relais/relais/portal/escalation"
+)
+
+var _ portal.EscalationService = (*DB)(nil)
+
+// Today returns the current date in the tenant's time zone (UTC when the
+// zone is unknown): the "today" of deadlines and letters.
+func (db *DB) Today(ctx context.Context, tenantID string) portal.Date {
+	now := db.Now()
+	var tz string
+	db.conn(ctx).Raw("SELECT timezone FROM tenants WHERE id = ?", tenantID).Scan(&tz)
+	if loc, err := time.LoadLocation(tz); err == nil && tz != "" {
+		return portal.DateOf(now.In(loc))
+	}
+	return portal.DateOf(now)
+}
+
+// errRaced is returned when another change moved the claim between our
+// read and our write: the check-and-set in the UPDATE found nothing.
+func errRaced() error {
+	return portal.Errorf(portal.ECONFLICT, "the claim was changed by someone else at the same time: reload it and try again")
+}
+
+// claimInTx loads a claim with its debtor inside tx.
+func (db *DB) claimInTx(tx *gorm.DB, tenantID, claimID string) (*portal.Claim, error) {
+	if !portal.ValidID(claimID) {
+		return nil, portal.Errorf(portal.ENOTFOUND, "Claim not found.")
+	}
+	var c portal.Claim
+	if err := tx.Where("id = ? AND tenant_id = ?", claimID, tenantID).Take(&c).Error; err != nil {
+		if portal.ErrorCode(translate("", err)) == portal.ENOTFOUND {
+			return nil, portal.Errorf(portal.ENOTFOUND, "Claim not found.")
+		}
+		return nil, translate("find claim", err)
+	}
+	c.Debtor = &portal.Debtor{}
+	if err := tx.Where("id = ?", c.DebtorID).Take(c.Debtor).Error; err != nil {
+		return nil, translate("find debtor", err)
+	}
+	return &c, nil
+}
+
+// crossBorder tells whether the debtor lives in another country than the
+// claim's courts, which opens the European order for payment. (Regulation
+// 1896/2006 also requires that country to be an EU member state other than
+// Denmark; Relais takes the creditor's word for it.)
+func crossBorder(c *portal.Claim) bool {
+	return c.Debtor != nil && c.Debtor.Country != "" && c.Debtor.Country != string(c.Jurisdiction)
+}
+
+func actorName(ctx context.Context) string {
+	a := portal.ActorFrom(ctx)
+	return string(a.Kind) + ":" + a.ID
+}
+
+// ChangeStage implements portal.EscalationService.
+func (db *DB) ChangeStage(ctx context.Context, tenantID, claimID string, ch portal.StageChange) (*portal.Claim, error) {
+	today := db.Today(ctx, tenantID)
+	if err := ch.Validate(today); err != nil {
+		return nil, err
+	}
+	err := db.tx(ctx, func(tx *gorm.DB) error {
+		c, err := db.claimInTx(tx, tenantID, claimID)
+		if err != nil {
+			return err
+		}
+		return db.changeStage(ctx, tx, c, ch, today, nil)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return db.FindClaim(ctx, tenantID, claimID)
+}
+
+// changeStage checks and applies a stage move inside tx and records
+// stage.changed; extra goes into the event payload. The UPDATE only
+// matches the claim as it was read (stage, procedure, status): of two
+// concurrent moves, one wins and the other gets ECONFLICT.
+func (db *DB) changeStage(ctx context.Context, tx *gorm.DB, c *portal.Claim, ch portal.StageChange, today portal.Date, extra map[string]any) error {
+	snap := escalation.SnapshotOf(c, escalation.Procedure(c.Procedure), crossBorder(c))
+	if err := escalation.Transition(snap, ch.To, escalation.Procedure(ch.Procedure)); err != nil {
+		return err
+	}
+	now := db.Now()
+	upd := map[string]any{"stage": string(ch.To), "updated_at": now}
+	payload := map[string]any{
+		"from": c.Stage, "to": ch.To, "reason": ch.Reason, "by": actorName(ctx),
+	}
+	if c.Procedure != "" {
+		payload["from_procedure"] = c.Procedure
+	}
+	switch ch.To {
+	case portal.StageFormalNotice:
+		on := ch.FormalNoticeOn
+		if on.IsZero() {
+			on = today
+		}
+		upd["formal_notice_on"] = on
+		payload["formal_notice_on"] = on.String()
+	case portal.StageLitigation:
+		upd["court_procedure"], upd["order_on"], upd["served_on"] = ch.Procedure, ch.OrderOn, ch.ServedOn
+		payload["procedure"] = ch.Procedure
+		if !ch.OrderOn.IsZero() {
+			payload["order_on"] = ch.OrderOn.String()
+		}
+		if !ch.ServedOn.IsZero() {
+			payload["served_on"] = ch.ServedOn.String()
+		}
+	case portal.StageJudgment:
+		on := ch.JudgmentOn
+		if on.IsZero() {
+			on = today
+		}
+		upd["judgment_on"] = on
+		payload["judgment_on"] = on.String()
+		payload["procedure"] = c.Procedure
+	case portal.StageEnforcement:
+		payload["procedure"] = c.Procedure
+	case portal.StageAmicable:
+		// Back to friendly recovery: a court procedure, if any, is over.
+		upd["court_procedure"], upd["order_on"], upd["served_on"] = "", portal.Date{}, portal.Date{}
+	}
+	for k, v := range extra {
+		payload[k] = v
+	}
+	res := tx.Model(&portal.Claim{}).
+		Where("id = ? AND tenant_id = ? AND stage = ? AND status = ? AND court_procedure = ?",
+			c.ID, c.TenantID, string(c.Stage), string(c.Status), c.Procedure).
+		Updates(upd)
+	if res.Error != nil {
+		return translate("change stage", res.Error)
+	}
+	if res.RowsAffected != 1 {
+		return errRaced()
+	}
+	_, err := db.appendEvent(ctx, tx, c.TenantID, c.ID, portal.EventStageChanged, payload)
+	return err
+}
+
+// ChangeStatus implements portal.EscalationService.
+func (db *DB) ChangeStatus(ctx context.Context, tenantID, claimID string, ch portal.StatusChange) (*portal.Claim, error) {
+	if err := ch.Validate(); err != nil {
+		return nil, err
+	}
+	err := db.tx(ctx, func(tx *gorm.DB) error {
+		c, err := db.claimInTx(tx, tenantID, claimID)
+		if err != nil {
+			return err
+		}
+		snap := escalation.SnapshotOf(c, escalation.Procedure(c.Procedure), crossBorder(c))
+		if err := escalation.ChangeStatus(snap, ch.To); err != nil {
+			return err
+		}
+		res := tx.Model(&portal.Claim{}).
+			Where("id = ? AND tenant_id = ? AND status = ? AND stage = ?", c.ID, tenantID, string(c.Status), string(c.Stage)).
+			Updates(map[string]any{"status": string(ch.To), "updated_at": db.Now()})
+		if res.Error != nil {
+			return translate("change status", res.Error)
+		}
+		if res.RowsAffected != 1 {
+			return errRaced()
+		}
+		_, err = db.appendEvent(ctx, tx, tenantID, c.ID, portal.EventStatusChanged, map[string]any{
+			"from": c.Status, "to": ch.To, "stage": c.Stage, "reason": ch.Reason, "by": actorName(ctx),
+		})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return db.FindClaim(ctx, tenantID, claimID)
+}
+
+// Timeline returns a claim's timeline as of today in the tenant's time
+// zone; kinds filters the events listed. ENOTFOUND.
+func (db *DB) Timeline(ctx context.Context, tenantID, claimID string, kinds []portal.EventKind) (*escalation.Timeline, error) {
+	c, err := db.FindClaim(ctx, tenantID, claimID)
+	if err != nil {
+		return nil, err
+	}
+	var events []*portal.Event
+	for after := int64(0); ; {
+		page, err := db.ListEvents(ctx, tenantID, c.ID, after, 10000)
+		if err != nil {
+			return nil, err
+		}
+		events = append(events, page...)
+		if len(page) < 10000 {
+			break
+		}
+		after = page[len(page)-1].Seq
+	}
+	return escalation.BuildTimeline(c, events, db.Today(ctx, tenantID), kinds), nil
+}

@@ -1,0 +1,307 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/relais/relais/portal"
+)
+
+var _ portal.LinkService = (*DB)(nil)
+
+// sessionRow is the portal_sessions table: the session with the hash of
+// its secret (the cookie value), never the secret.
+type sessionRow struct {
+	ID         string
+	TenantID   string
+	ClaimID    string
+	LinkID     string
+	SecretHash string
+	Language   string
+	Verified   bool
+	CreatedAt  time.Time
+	ExpiresAt  time.Time
+}
+
+func (sessionRow) TableName() string { return "portal_sessions" }
+
+func (r *sessionRow) session() *portal.PortalSession {
+	return &portal.PortalSession{ID: r.ID, TenantID: r.TenantID, ClaimID: r.ClaimID, LinkID: r.LinkID, Language: r.Language,
+		Verified: r.Verified, CreatedAt: r.CreatedAt.UTC(), ExpiresAt: r.ExpiresAt.UTC()}
+}
+
+func normaliseLink(l *portal.PortalLink) {
+	l.CreatedAt, l.ExpiresAt = l.CreatedAt.UTC(), l.ExpiresAt.UTC()
+	for _, p := range []**time.Time{&l.RevokedAt, &l.LockedUntil} {
+		if *p != nil {
+			t := (*p).UTC()
+			*p = &t
+		}
+	}
+}
+
+// claimExists checks that a claim is the tenant's.
+func (db *DB) claimExists(ctx context.Context, tx *gorm.DB, tenantID, claimID string) error {
+	if !portal.ValidID(claimID) {
+		return portal.Errorf(portal.ENOTFOUND, "Claim not found.")
+	}
+	var n int64
+	if err := tx.WithContext(ctx).Model(&portal.Claim{}).Where("id = ? AND tenant_id = ?", claimID, tenantID).Count(&n).Error; err != nil {
+		return translate("find claim", err)
+	}
+	if n == 0 {
+		return portal.Errorf(portal.ENOTFOUND, "Claim not found.")
+	}
+	return nil
+}
+
+// IssueLink implements portal.LinkService.
+func (db *DB) IssueLink(ctx context.Context, tenantID, claimID string, ch portal.LinkChannel, ttl time.Duration) (*portal.PortalLink, string, error) {
+	if !ch.Valid() {
+		return nil, "", portal.FieldError("channel", "channel must be letter, sms or email")
+	}
+	if ttl <= 0 {
+		ttl = portal.DefaultLinkTTL
+	}
+	token := portal.NewSecret()
+	var l *portal.PortalLink
+	err := db.tx(ctx, func(tx *gorm.DB) error {
+		if err := db.claimExists(ctx, tx, tenantID, claimID); err != nil {
+			return err
+		}
+		now := db.Now()
+		l = &portal.PortalLink{ID: portal.NewID(now), TenantID: tenantID, ClaimID: claimID, Channel: ch,
+			TokenHash: portal.HashSecret(token), CreatedAt: now, ExpiresAt: now.Add(ttl)}
+		if err := tx.Create(l).Error; err != nil {
+			return translate("create link", err)
+		}
+		_, err := db.appendEvent(ctx, tx, tenantID, claimID, portal.EventLinkIssued, map[string]any{
+			"link_id": l.ID, "channel": ch, "token": portal.ShortHash(token), "expires_at": l.ExpiresAt,
+		})
+		return err
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return l, token, nil
+}
+
+// FindLinks implements portal.LinkService.
+func (db *DB) FindLinks(ctx context.Context, tenantID, claimID string) ([]*portal.PortalLink, error) {
+	if err := db.claimExists(ctx, db.conn(ctx), tenantID, claimID); err != nil {
+		return nil, err
+	}
+	var out []*portal.PortalLink
+	if err := db.conn(ctx).Where("tenant_id = ? AND claim_id = ?", tenantID, claimID).Order("id DESC").Find(&out).Error; err != nil {
+		return nil, translate("list links", err)
+	}
+	for _, l := range out {
+		normaliseLink(l)
+	}
+	return out, nil
+}
+
+// RevokeLink implements portal.LinkService.
+func (db *DB) RevokeLink(ctx context.Context, tenantID, claimID, linkID string) error {
+	return db.tx(ctx, func(tx *gorm.DB) error {
+		var l portal.PortalLink
+		err := tx.Where("id = ? AND tenant_id = ? AND claim_id = ?", linkID, tenantID, claimID).Take(&l).Error
+		if portal.ErrorCode(translate("", err)) == portal.ENOTFOUND {
+			return portal.Errorf(portal.ENOTFOUND, "Link not found.")
+		} else if err != nil {
+			return translate("find link", err)
+		}
+		if l.RevokedAt != nil {
+			return portal.Errorf(portal.ECONFLICT, "The link is already revoked.")
+		}
+		now := db.Now()
+		if err := tx.Model(&portal.PortalLink{}).Where("id = ?", l.ID).Update("revoked_at", now).Error; err != nil {
+			return translate("revoke link", err)
+		}
+		// Sessions opened with the link end with it.
+		if err := tx.Model(&sessionRow{}).Where("link_id = ?", l.ID).Update("expires_at", now).Error; err != nil {
+			return translate("end sessions", err)
+		}
+		_, err = db.appendEvent(ctx, tx, tenantID, claimID, portal.EventLinkRevoked, map[string]any{"link_id": l.ID, "channel": l.Channel})
+		return err
+	})
+}
+
+// findLinkByToken returns the link of a token; ENOTFOUND.
+func (db *DB) findLinkByToken(ctx context.Context, token string) (*portal.PortalLink, error) {
+	notFound := portal.Errorf(portal.ENOTFOUND, "Unknown link.")
+	if !portal.ValidSecret(token) {
+		return nil, notFound
+	}
+	var l portal.PortalLink
+	err := db.conn(ctx).Where("token_hash = ?", portal.HashSecret(token)).Take(&l).Error
+	if portal.ErrorCode(translate("", err)) == portal.ENOTFOUND {
+		return nil, notFound
+	} else if err != nil {
+		return nil, translate("find link", err)
+	}
+	normaliseLink(&l)
+	return &l, nil
+}
+
+// OpenLink implements portal.LinkService.
+func (db *DB) OpenLink(ctx context.Context, token string) (*portal.LinkOpening, error) {
+	token = portal.NormaliseToken(token)
+	l, err := db.findLinkByToken(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	claim, err := db.FindClaim(ctx, l.TenantID, l.ClaimID)
+	if err != nil {
+		return nil, err
+	}
+	op := &portal.LinkOpening{Claim: claim}
+	now := db.Now()
+	if !l.Usable(now) {
+		if l.RevokedAt != nil {
+			return op, portal.Errorf(portal.EGONE, "This link was withdrawn.")
+		}
+		return op, portal.Errorf(portal.EGONE, "This link has expired.")
+	}
+	secret := portal.NewSecret()
+	expires := now.Add(portal.SessionTTL)
+	if l.ExpiresAt.Before(expires) {
+		expires = l.ExpiresAt
+	}
+	row := &sessionRow{ID: portal.NewID(now), TenantID: l.TenantID, ClaimID: l.ClaimID, LinkID: l.ID,
+		SecretHash: portal.HashSecret(secret), Language: claim.Debtor.Language, CreatedAt: now, ExpiresAt: expires}
+	actor := portal.ActorFrom(ctx)
+	actor.Kind, actor.ID, actor.TenantID = portal.ActorDebtor, row.ID, l.TenantID
+	ctx = portal.WithActor(ctx, actor)
+	err = db.tx(ctx, func(tx *gorm.DB) error {
+		if err := tx.Create(row).Error; err != nil {
+			return translate("create session", err)
+		}
+		_, err := db.appendEvent(ctx, tx, l.TenantID, l.ClaimID, portal.EventLinkOpened, map[string]any{
+			"link_id": l.ID, "channel": l.Channel, "token": portal.ShortHash(token), "session_id": row.ID,
+		})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	op.Session, op.Secret = row.session(), secret
+	return op, nil
+}
+
+// FindSession implements portal.LinkService.
+func (db *DB) FindSession(ctx context.Context, secret string) (*portal.PortalSession, error) {
+	unauthorized := portal.Errorf(portal.EUNAUTHORIZED, "No portal session.")
+	if !portal.ValidSecret(secret) {
+		return nil, unauthorized
+	}
+	var row sessionRow
+	err := db.conn(ctx).Where("secret_hash = ?", portal.HashSecret(secret)).Take(&row).Error
+	if portal.ErrorCode(translate("", err)) == portal.ENOTFOUND {
+		return nil, unauthorized
+	} else if err != nil {
+		return nil, translate("find session", err)
+	}
+	if !db.Now().Before(row.ExpiresAt) {
+		return nil, unauthorized
+	}
+	return row.session(), nil
+}
+
+// CheckIdentity implements portal.LinkService.
+func (db *DB) CheckIdentity(ctx context.Context, sessionID, answer string) error {
+	var row sessionRow
+	if err := db.conn(ctx).Where("id = ?", sessionID).Take(&row).Error; err != nil {
+		return translate("find session", err)
+	}
+	claim, err := db.FindClaim(ctx, row.TenantID, row.ClaimID)
+	if err != nil {
+		return err
+	}
+	var result error
+	err = db.tx(ctx, func(tx *gorm.DB) error {
+		now := db.Now()
+		var l portal.PortalLink
+		q := tx.Where("id = ?", row.LinkID)
+		if db.Dialect == Postgres {
+			q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+		}
+		if err := q.Take(&l).Error; err != nil {
+			return translate("find link", err)
+		}
+		normaliseLink(&l)
+		if !l.Usable(now) || !now.Before(row.ExpiresAt) {
+			result = portal.Errorf(portal.EGONE, "This link is no longer valid.")
+			return nil
+		}
+		if l.LockedUntil != nil && now.Before(*l.LockedUntil) {
+			result = &portal.Error{Code: portal.ERATELIMIT, Message: "Too many wrong answers; try again later.", Err: &portal.LockedError{Until: *l.LockedUntil}}
+			return nil
+		}
+		if portal.IdentityMatches(claim, answer) {
+			if err := tx.Model(&sessionRow{}).Where("id = ?", row.ID).Update("verified", true).Error; err != nil {
+				return translate("verify session", err)
+			}
+			if err := tx.Model(&portal.PortalLink{}).Where("id = ?", l.ID).Updates(map[string]any{"failed_attempts": 0, "locked_until": nil}).Error; err != nil {
+				return translate("reset attempts", err)
+			}
+			_, err := db.appendEvent(ctx, tx, row.TenantID, row.ClaimID, portal.EventIdentityPassed, map[string]any{
+				"link_id": l.ID, "session_id": row.ID, "check": claim.IdentityCheck,
+			})
+			return err
+		}
+		n := l.FailedAttempts + 1
+		if _, err := db.appendEvent(ctx, tx, row.TenantID, row.ClaimID, portal.EventIdentityFailed, map[string]any{
+			"link_id": l.ID, "session_id": row.ID, "check": claim.IdentityCheck, "attempt": n,
+		}); err != nil {
+			return err
+		}
+		upd := map[string]any{"failed_attempts": n}
+		result = portal.Errorf(portal.EFORBIDDEN, "This answer does not match our records.")
+		if n >= portal.MaxIdentityFailures {
+			until := now.Add(portal.IdentityLockout)
+			upd = map[string]any{"failed_attempts": 0, "locked_until": until}
+			if _, err := db.appendEvent(ctx, tx, row.TenantID, row.ClaimID, portal.EventIdentityLocked, map[string]any{
+				"link_id": l.ID, "session_id": row.ID, "until": until,
+			}); err != nil {
+				return err
+			}
+			result = &portal.Error{Code: portal.ERATELIMIT, Message: "Too many wrong answers; try again later.", Err: &portal.LockedError{Until: until}}
+		}
+		if err := tx.Model(&portal.PortalLink{}).Where("id = ?", l.ID).Updates(upd).Error; err != nil {
+			return translate("count attempt", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return result
+}
+
+// FindPortalClaim implements portal.LinkService.
+func (db *DB) FindPortalClaim(ctx context.Context, s *portal.PortalSession) (*portal.Claim, error) {
+	return db.FindClaim(ctx, s.TenantID, s.ClaimID)
+}
+
+// SetSessionLanguage implements portal.LinkService.
+func (db *DB) SetSessionLanguage(ctx context.Context, sessionID, lang string) error {
+	if !portal.ValidLanguage(lang) {
+		return portal.FieldError("lang", "language must be one of fr, nl, en, de")
+	}
+	return translate("set language", db.conn(ctx).Model(&sessionRow{}).Where("id = ?", sessionID).Update("language", lang).Error)
+}
+
+// RecordPortalEvent implements portal.LinkService: a page view by a
+// debtor session.
+func (db *DB) RecordPortalEvent(ctx context.Context, s *portal.PortalSession, kind portal.EventKind, payload map[string]any) error {
+	if payload == nil {
+		payload = map[string]any{}
+	}
+	payload["session_id"] = s.ID
+	_, err := db.AppendEvent(ctx, s.TenantID, s.ClaimID, kind, payload)
+	return err
+}

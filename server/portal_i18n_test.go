@@ -1,0 +1,113 @@
+package server
+
+import (
+	"io/fs"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/relais/relais/portal"
+	"github.com/relais/relais/portal/escalation"
+	"github.com/relais/relais/portal/i18n"
+	"github.com/relais/relais/portal/rules"
+)
+
+// TestPortalMessageKeys fails when a language lacks a key another has,
+// when a template or handler uses a key no file defines, or when a key
+// built at run time (stages, statuses, rules, reasons) is missing.
+func TestPortalMessageKeys(t *testing.T) {
+	b, err := i18n.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := map[string]bool{}
+	for _, lang := range portal.Languages {
+		keys := b.Keys(lang)
+		if len(keys) < 100 {
+			t.Fatalf("%s has only %d keys", lang, len(keys))
+		}
+		for _, k := range keys {
+			all[k] = true
+		}
+	}
+	used := map[string]string{}
+	// Keys written in the templates: {{$.Tr "key" ...}}.
+	literal := regexp.MustCompile(`Tr "([^"]+)"`)
+	files, _ := fs.Glob(templateFS, "templates/*.html")
+	for _, f := range files {
+		raw, _ := fs.ReadFile(templateFS, f)
+		for _, m := range literal.FindAllStringSubmatch(string(raw), -1) {
+			used[m[1]] = f
+		}
+		if strings.Contains(string(raw), "style=") || strings.Contains(string(raw), "<script") {
+			t.Errorf("%s has inline style or script (the CSP forbids them)", f)
+		}
+	}
+	if len(used) < 80 {
+		t.Fatalf("only %d keys found in templates", len(used))
+	}
+	// Keys the handlers pick.
+	for _, k := range errorKeys {
+		used[k[0]], used[k[1]] = "errorKeys", "errorKeys"
+	}
+	for _, k := range []string{"error.csrf.title", "error.csrf.text", "identity.wrong", "identity.locked",
+		"contest.error.reason", "contest.error.text_too_long", "contest.error.too_many_files", "contest.error.too_large",
+		"contest.error.empty_file", "contest.error.file_type", "contest.error.conflict", "contest.error.invalid"} {
+		used[k] = "handlers"
+	}
+	for _, p := range pageNames {
+		used["title."+p] = "render"
+	}
+	for k, v := range escalation.DefaultMessages() {
+		if v != "" {
+			used[k] = "escalation.DefaultMessages"
+		}
+	}
+	for _, r := range portal.DisputeReasons {
+		used["dispute.reason."+string(r)] = "DisputeReasons"
+	}
+	for _, s := range []portal.DisputeStatus{portal.DisputeOpen, portal.DisputeUpheld, portal.DisputePartlyAccepted, portal.DisputeAccepted} {
+		used["dispute.outcome."+string(s)] = "DisputeStatus"
+	}
+	for _, k := range []string{rules.KindIndemnity, rules.KindInterest, rules.KindPrincipal, rules.KindUnallocated} {
+		used["allocation."+k] = "rules allocation kinds"
+	}
+	for _, k := range []string{rules.RuleFRB2BInterest, rules.RuleFRB2BContractRate, rules.RuleFRB2BContractRateFloor, rules.RuleFRB2BIndemnity,
+		rules.RuleFRConsumerInterest, rules.RuleFRConsumerNoNotice, rules.RuleFRConsumerNoIndemnity, rules.RuleBEB2BInterest,
+		rules.RuleBEB2BCompensation, rules.RuleBEConsumerWaiting, rules.RuleBEConsumerNoReminder, rules.RuleBEConsumerInterest,
+		rules.RuleBEConsumerContractRate, rules.RuleBEConsumerDamages, rules.RuleNoIndemnityCurrency, rules.RuleAllocation, rules.RuleCreditNotes} {
+		used["rule."+k] = "rules keys"
+	}
+	for k, where := range used {
+		for _, lang := range portal.Languages {
+			if !b.Has(lang, k) {
+				t.Errorf("key %q (used by %s) is missing in %s", k, where, lang)
+			}
+		}
+	}
+	for k := range all {
+		for _, lang := range portal.Languages {
+			if !b.Has(lang, k) {
+				t.Errorf("key %q is missing in %s", k, lang)
+			}
+		}
+		if _, ok := used[k]; !ok {
+			t.Errorf("key %q is defined but never used", k)
+		}
+	}
+}
+
+func TestPortalTranslationsRender(t *testing.T) {
+	b, err := i18n.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for lang, want := range map[string]string{"fr": "Comment joindre ACME", "nl": "Zo bereikt u ACME", "en": "How to reach ACME", "de": "So erreichen Sie ACME"} {
+		if got := b.For(lang).Text("contact.title", "Name", "ACME"); got != want {
+			t.Errorf("%s: %q, want %q", lang, got, want)
+		}
+	}
+	if got := b.For("xx").Lang; got != "fr" {
+		t.Errorf("unknown language falls back to %q", got)
+	}
+}

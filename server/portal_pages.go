@@ -1,0 +1,231 @@
+package server
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/relais/relais/portal"
+	"github.com/relais/relais/portal/escalation"
+	"github.com/relais/relais/portal/rules"
+)
+
+// handlePortalOpen exchanges a link token for a session cookie and sends
+// the debtor to /p, so that the token leaves the address bar and history.
+func (s *Server) handlePortalOpen(c *fiber.Ctx) error {
+	if ok, wait := s.tokenLimiter.Allow(c.IP()); !ok {
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(wait/time.Second)))
+		return portal.Errorf(portal.ERATELIMIT, "Too many attempts.")
+	}
+	ctx, cancel := s.userContext(c)
+	defer cancel()
+	op, err := s.deps.Links.OpenLink(ctx, strings.Clone(c.Params("token")))
+	if err != nil {
+		if op != nil && op.Claim != nil {
+			c.Locals(localPortalClaim, op.Claim)
+		}
+		return err
+	}
+	s.setSessionCookie(c, op.Secret, op.Session.ExpiresAt)
+	return c.Redirect("/p", fiber.StatusSeeOther)
+}
+
+// handlePortalLang sets the language chosen with the switcher.
+func (s *Server) handlePortalLang(c *fiber.Ctx) error {
+	lang := c.Params("lang")
+	if !portal.ValidLanguage(lang) {
+		return portal.Errorf(portal.ENOTFOUND, "Unknown language.")
+	}
+	c.Cookie(&fiber.Cookie{Name: cookieLang, Value: lang, Path: "/", MaxAge: 365 * 24 * 3600, HTTPOnly: true,
+		Secure: s.secure, SameSite: fiber.CookieSameSiteLaxMode})
+	return c.Redirect(backPath(c.Query("next")), fiber.StatusSeeOther)
+}
+
+// identityView is the data of the identity check form.
+type identityView struct {
+	Check   portal.IdentityCheck
+	Error   string
+	Answer  string
+	Locked  bool
+	Attempt int
+}
+
+// handlePortalHome is /p: the identity check until it passes, then the
+// claim.
+func (s *Server) handlePortalHome(c *fiber.Ctx) error {
+	ps, err := s.portalSession(c)
+	if err != nil {
+		return err
+	}
+	if !ps.Verified {
+		return s.renderIdentity(c, ps, fiber.StatusOK, &identityView{})
+	}
+	return s.renderClaim(c, ps)
+}
+
+func (s *Server) portalClaim(c *fiber.Ctx, ps *portal.PortalSession) (*portal.Claim, error) {
+	if cl, ok := c.Locals(localPortalClaim).(*portal.Claim); ok {
+		return cl, nil
+	}
+	ctx, cancel := s.userContext(c)
+	defer cancel()
+	cl, err := s.deps.Links.FindPortalClaim(ctx, ps)
+	if err != nil {
+		return nil, err
+	}
+	c.Locals(localPortalClaim, cl)
+	return cl, nil
+}
+
+func (s *Server) renderIdentity(c *fiber.Ctx, ps *portal.PortalSession, status int, page *identityView) error {
+	cl, err := s.portalClaim(c, ps)
+	if err != nil {
+		return err
+	}
+	// Only the creditor is named before the check: a forwarded link must
+	// not reveal the debt.
+	v := s.newView(c, s.portalLang(c, ""), "/p", cl.Creditor)
+	page.Check = cl.IdentityCheck
+	v.Page = page
+	return s.render(c, status, "identity", v)
+}
+
+// handlePortalIdentity checks the identity answer.
+func (s *Server) handlePortalIdentity(c *fiber.Ctx) error {
+	ps, err := s.portalSession(c)
+	if err != nil {
+		return err
+	}
+	if err := s.checkCSRF(c); err != nil {
+		return err
+	}
+	if ps.Verified {
+		return c.Redirect("/p", fiber.StatusSeeOther)
+	}
+	answer := strings.Clone(c.FormValue("answer"))
+	if len(answer) > 100 {
+		answer = answer[:100]
+	}
+	ctx, cancel := s.userContext(c)
+	defer cancel()
+	err = s.deps.Links.CheckIdentity(ctx, ps.ID, answer)
+	var locked *portal.LockedError
+	switch {
+	case err == nil:
+		return c.Redirect("/p", fiber.StatusSeeOther)
+	case errors.As(err, &locked):
+		wait := locked.Until.Sub(s.deps.Clock.Now())
+		if wait < time.Second {
+			wait = time.Second
+		}
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int((wait+time.Second-1)/time.Second)))
+		return s.renderIdentity(c, ps, fiber.StatusTooManyRequests, &identityView{Locked: true, Error: "identity.locked"})
+	case portal.ErrorCode(err) == portal.EFORBIDDEN:
+		return s.renderIdentity(c, ps, fiber.StatusForbidden, &identityView{Error: "identity.wrong", Answer: answer})
+	}
+	return err
+}
+
+// today is the date in the portal's zone (France and Belgium share one).
+func (s *Server) today() portal.Date { return portal.DateOf(s.deps.Clock.Now().In(s.loc)) }
+
+// claimView is the data of the claim page.
+type claimView struct {
+	Claim   *portal.Claim
+	Balance *rules.Balance
+	// RateUnknown is set when a needed rate is not in the data: no total
+	// is shown rather than a wrong one.
+	RateUnknown bool
+	Today       portal.Date
+	StageKey    string
+	NextKey     string
+	StatusKey   string
+	Disputes    []*portal.Dispute
+	// Open is the dispute being examined, if any.
+	Open *portal.Dispute
+}
+
+// balanceFor computes the balance; a missing rate is a state of the page,
+// not an error.
+func (s *Server) balanceFor(cl *portal.Claim, at portal.Date) (*rules.Balance, bool, error) {
+	b, err := s.deps.Rates.Compute(cl, at)
+	if errors.Is(err, rules.ErrRateUnknown) {
+		return nil, true, nil
+	}
+	return b, false, err
+}
+
+func (s *Server) renderClaim(c *fiber.Ctx, ps *portal.PortalSession) error {
+	cl, err := s.portalClaim(c, ps)
+	if err != nil {
+		return err
+	}
+	today := s.today()
+	bal, unknown, err := s.balanceFor(cl, today)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := s.userContext(c)
+	defer cancel()
+	disputes, err := s.deps.Disputes.FindDisputes(ctx, ps.TenantID, ps.ClaimID)
+	if err != nil {
+		return err
+	}
+	page := &claimView{Claim: cl, Balance: bal, RateUnknown: unknown, Today: today, Disputes: disputes,
+		StageKey: escalation.StageKey(cl.Stage), NextKey: escalation.NextKey(cl.Stage)}
+	if escalation.DefaultMessages()[escalation.StatusKey(cl.Status)] != "" {
+		page.StatusKey = escalation.StatusKey(cl.Status)
+	}
+	for _, d := range disputes {
+		if d.Status == portal.DisputeOpen {
+			page.Open = d
+		}
+	}
+	payload := map[string]any{"as_of": today.String(), "rate_unknown": unknown}
+	if bal != nil {
+		payload["total"] = bal.Total
+	}
+	if err := s.deps.Links.RecordPortalEvent(ctx, ps, portal.EventClaimViewed, payload); err != nil {
+		return err
+	}
+	v := s.newView(c, s.portalLang(c, ""), "/p", cl.Creditor)
+	v.Currency, v.Page = cl.Currency, page
+	return s.render(c, fiber.StatusOK, "claim", v)
+}
+
+// computationView is the data of the "how is this computed?" page.
+type computationView struct {
+	Claim       *portal.Claim
+	Balance     *rules.Balance
+	RateUnknown bool
+	Today       portal.Date
+}
+
+// handlePortalComputation shows every line of the computation with its rule.
+func (s *Server) handlePortalComputation(c *fiber.Ctx) error {
+	ps, err := s.debtorSession(c)
+	if err != nil {
+		return err
+	}
+	cl, err := s.portalClaim(c, ps)
+	if err != nil {
+		return err
+	}
+	today := s.today()
+	bal, unknown, err := s.balanceFor(cl, today)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := s.userContext(c)
+	defer cancel()
+	if err := s.deps.Links.RecordPortalEvent(ctx, ps, portal.EventComputationViewed, map[string]any{"as_of": today.String()}); err != nil {
+		return err
+	}
+	v := s.newView(c, s.portalLang(c, ""), "/p/computation", cl.Creditor)
+	v.Currency = cl.Currency
+	v.Page = &computationView{Claim: cl, Balance: bal, RateUnknown: unknown, Today: today}
+	return s.render(c, fiber.StatusOK, "computation", v)
+}
