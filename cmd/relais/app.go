@@ -11,6 +11,7 @@ import (
 	"github.com/relais/relais/portal"
 	"github.com/relais/relais/portal/evidence"
 	"github.com/relais/relais/portal/payments"
+	"github.com/relais/relais/portal/reminders"
 	"github.com/relais/relais/portal/rules"
 	"github.com/relais/relais/portal/store"
 	"github.com/relais/relais/portal/stripe"
@@ -24,8 +25,10 @@ type app struct {
 	clock  portal.Clock
 	db     *store.DB
 	server *server.Server
-	// scheduler charges due card instalments and sweeps broken plans.
-	scheduler *payments.Scheduler
+	// instalments charges due card instalments and sweeps broken plans.
+	instalments *payments.Scheduler
+	// reminders is the reminder scheduler, nil when off.
+	reminders *reminders.Scheduler
 }
 
 // openDB opens and (unless told not to) migrates the database.
@@ -105,10 +108,16 @@ func build(ctx context.Context, cfg config, log *slog.Logger, migrate bool) (*ap
 		Evidence: bundler, Payments: pay, Instalments: db,
 		Links: db, Disputes: db, Rates: rates,
 		Escalation: db, Timelines: db, Letters: letters,
+		Reminders: db, OptOuts: db,
 	})
+	sched, err := reminderScheduler(cfg, log, db, clock)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
 	host, _ := os.Hostname()
-	sched := &payments.Scheduler{Store: db, Card: pay.Card, Clock: clock, Owner: fmt.Sprintf("%s/%d", host, os.Getpid()), Log: log}
-	return &app{cfg: cfg, log: log, clock: clock, db: db, server: srv, scheduler: sched}, nil
+	inst := &payments.Scheduler{Store: db, Card: pay.Card, Clock: clock, Owner: fmt.Sprintf("%s/%d", host, os.Getpid()), Log: log}
+	return &app{cfg: cfg, log: log, clock: clock, db: db, server: srv, reminders: sched, instalments: inst}, nil
 }
 
 // newLetterStore keeps letters; a letter without a given portal URL
@@ -174,19 +183,36 @@ func buildPayments(cfg config, log *slog.Logger, clock portal.Clock, db *store.D
 // serve listens until ctx is cancelled (SIGINT/SIGTERM), then lets
 // in-flight requests finish and closes the database.
 func (a *app) serve(ctx context.Context) error {
-	errc := make(chan error, 1)
-	go func() { errc <- a.server.Listen(a.cfg.Addr) }()
-	schedCtx, stopSched := context.WithCancel(ctx)
-	defer stopSched()
-	schedDone := make(chan struct{})
+	remindersDone := make(chan struct{})
+	rctx, stopReminders := context.WithCancel(ctx)
+	defer stopReminders()
+	if a.reminders != nil {
+		a.log.Info("reminder scheduler started", "every", a.cfg.Reminder.Every)
+		go runReminders(rctx, a.reminders, a.cfg.Reminder.Every, remindersDone)
+	} else {
+		close(remindersDone)
+	}
+	// The instalment scheduler charges due card instalments and sweeps
+	// broken plans.
+	instCtx, stopInst := context.WithCancel(ctx)
+	defer stopInst()
+	instDone := make(chan struct{})
 	go func() {
-		defer close(schedDone)
-		if a.scheduler != nil {
-			a.scheduler.Run(schedCtx)
+		defer close(instDone)
+		if a.instalments != nil {
+			a.instalments.Run(instCtx)
 		}
 	}()
-	// The scheduler stops before the database closes.
-	stop := func() { stopSched(); <-schedDone }
+	// The schedulers stop first on shutdown; a send or charge in flight
+	// finishes and is recorded before the database closes.
+	stop := func() {
+		stopReminders()
+		stopInst()
+		<-remindersDone
+		<-instDone
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- a.server.Listen(a.cfg.Addr) }()
 	select {
 	case err := <-errc:
 		stop()
