@@ -2,6 +2,7 @@ package portal
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -108,7 +109,12 @@ type Letter struct {
 	Language   string     `json:"language"`
 	LetterDate Date       `json:"letter_date"`
 	// PayBy is the payment date the letter gives (formal notice), if any.
-	PayBy     Date   `json:"pay_by"`
+	PayBy Date `json:"pay_by"`
+	// LinkID is the portal link the letter carries, when Relais issued it.
+	LinkID string `json:"link_id,omitempty"`
+	// PortalURL is the link printed in the letter. It holds the link's
+	// token, so it is returned once, on creation, and never stored apart
+	// from the PDF itself.
 	PortalURL string `json:"portal_url,omitempty"`
 	// Total is the amount the letter asks for, in minor units.
 	Total     int64     `json:"total"`
@@ -132,8 +138,40 @@ func (l *Letter) Filename() string {
 type LetterRequest struct {
 	Kind LetterKind
 	// PortalURL is the debtor's link printed in the letter and in its QR
-	// code; when empty the service issues one if it can.
+	// code; when empty the service issues a fresh letter link if it can.
 	PortalURL string
+	// Agency, when set, makes the letter come from a recovery agency acting
+	// for the creditor (in France, with the mentions of CPCE R124-4). An
+	// empty Name means the tenant's name.
+	Agency *LetterAgency
+}
+
+// LetterAgency is the recovery agency a letter comes from.
+type LetterAgency struct {
+	Name    string `json:"name"`
+	Address string `json:"address"`
+}
+
+// Validate checks a letter request.
+func (r *LetterRequest) Validate() error {
+	if r.Kind != LetterReminder && r.Kind != LetterFormalNotice {
+		return FieldError("kind", "kind must be reminder or formal_notice")
+	}
+	if r.PortalURL != "" && !strings.HasPrefix(r.PortalURL, "https://") && !strings.HasPrefix(r.PortalURL, "http://") {
+		return FieldError("portal_url", "portal_url must be an http(s) address")
+	}
+	if err := checkText("portal_url", r.PortalURL, MaxTextLen, false); err != nil {
+		return err
+	}
+	if a := r.Agency; a != nil {
+		if err := checkText("agency.name", a.Name, MaxNameLen, false); err != nil {
+			return err
+		}
+		if err := checkText("agency.address", a.Address, MaxTextLen, false); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // LetterSending records how a letter was sent.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/relais/relais/portal"
+	"github.com/relais/relais/portal/rules"
 	"github.com/relais/relais/portal/store"
 	"github.com/relais/relais/portal/store/storetest"
 	"github.com/relais/relais/server"
@@ -23,6 +24,7 @@ type escFixture struct {
 	db     *store.DB
 	clock  *portal.FixedClock
 	srv    *server.Server
+	lt     *store.LetterStore
 	tenant *portal.Tenant
 	key    string
 	keyID  string
@@ -45,10 +47,22 @@ func newEscFixture(t *testing.T, dialect string) *escFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
+	rates, err := rules.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	letters := &store.LetterStore{DB: db, Rates: rates, PortalLink: func(ctx context.Context, tenantID, claimID string) (string, string, error) {
+		l, token, err := db.IssueLink(ctx, tenantID, claimID, portal.ChannelLetter, 0)
+		if err != nil {
+			return "", "", err
+		}
+		return l.ID, server.PortalURL("https://relais.example", token), nil
+	}}
 	srv := server.New(server.Config{BaseURL: "https://relais.example"}, server.Deps{
-		Claims: db, Tenants: db, Events: db, DB: db, Clock: clock, Escalation: db, Timelines: db,
+		Claims: db, Tenants: db, Events: db, DB: db, Clock: clock, Escalation: db, Timelines: db, Letters: letters,
+		Links: db, Rates: rates,
 	})
-	return &escFixture{t: t, db: db, clock: clock, srv: srv, tenant: tn, key: secret, keyID: k.ID}
+	return &escFixture{t: t, db: db, clock: clock, srv: srv, lt: letters, tenant: tn, key: secret, keyID: k.ID}
 }
 
 // claim stores a claim of the fixture's tenant.

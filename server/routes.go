@@ -56,6 +56,10 @@ func (s *Server) routes() {
 	claim.Post("/stage", s.handleClaimStage)
 	claim.Post("/status", s.handleClaimStatus)
 	claim.Get("/timeline", s.handleClaimTimeline)
+	claim.Post("/letters", s.handleLetterCreate)
+	claim.Get("/letters", s.handleLetterList)
+	claim.Get("/letters/:letter_id.pdf", s.handleLetterPDF)
+	claim.Post("/letters/:letter_id/sent", s.handleLetterSent)
 	api.Get("/evidence/public-key", s.handleEvidencePublicKey)
 
 	// Provider webhooks, authenticated by their signature.

@@ -95,13 +95,28 @@ func build(ctx context.Context, cfg config, log *slog.Logger, migrate bool) (*ap
 		db.Close()
 		return nil, err
 	}
+	letters := newLetterStore(cfg, db, rates)
+	bundler.Attachments = append(bundler.Attachments, letters)
 	srv := server.New(server.Config{BaseURL: cfg.BaseURL, Version: version, LinkTTL: cfg.LinkTTL}, server.Deps{
 		Claims: db, Tenants: db, Events: db, DB: db, Clock: clock, Logger: log,
 		Evidence: bundler, Payments: pay,
 		Links: db, Disputes: db, Rates: rates,
-		Escalation: db, Timelines: db,
+		Escalation: db, Timelines: db, Letters: letters,
 	})
 	return &app{cfg: cfg, log: log, clock: clock, db: db, server: srv}, nil
+}
+
+// newLetterStore keeps letters; a letter without a given portal URL
+// carries a fresh letter-channel link.
+func newLetterStore(cfg config, db *store.DB, rates *rules.Rates) *store.LetterStore {
+	return &store.LetterStore{DB: db, Rates: rates,
+		PortalLink: func(ctx context.Context, tenantID, claimID string) (string, string, error) {
+			l, token, err := db.IssueLink(ctx, tenantID, claimID, portal.ChannelLetter, cfg.LinkTTL)
+			if err != nil {
+				return "", "", err
+			}
+			return l.ID, server.PortalURL(cfg.BaseURL, token), nil
+		}}
 }
 
 // evidenceBuilder loads (or creates, at first start) the signing key and

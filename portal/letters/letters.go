@@ -1,0 +1,419 @@
+// Package letters renders the letters Relais sends debtors, a payment
+// reminder and a formal notice (mise en demeure, ingebrekestelling,
+// Mahnung), as PDF in the debtor's language (fr, nl, en, de) with the
+// mentions the claim's jurisdiction requires:
+//
+//   - France, a recovery agency writing for a creditor (Code des procédures
+//     civiles d'exécution R124-4): who the agency and the creditor are, the
+//     basis of the claim, principal, interest and other sums separately,
+//     the request to pay and how, that amicable recovery costs stay with
+//     the creditor except as L111-8 allows, and L111-8's paragraphs on
+//     recovery without an enforceable title, reproduced in French;
+//   - France, consumer: a formal notice says it starts statutory interest
+//     (Code civil 1231-6, 1344-1);
+//   - Belgium, consumer (Code of Economic Law, Book XIX): the creditor's
+//     identity and enterprise number, what the debt is for, the amount, that
+//     the first reminder is free, the 14-day period to pay before any cost
+//     and the most that may be charged after it;
+//   - Belgium, business: the law of 2 August 2002.
+//
+// Amounts come from rules.Balance; the letter prints the debtor's portal
+// link and a QR code to it. Rendering is deterministic: the same input
+// gives the same bytes (the PDF is dated by the letter date). The package
+// is pure: no database, no HTTP.
+package letters
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+
+	"github.com/go-pdf/fpdf"
+	"github.com/skip2/go-qrcode"
+
+	"github.com/relais/relais/portal"
+	"github.com/relais/relais/portal/escalation"
+	"github.com/relais/relais/portal/rules"
+)
+
+// Party is who writes: a recovery agency acting for the creditor.
+type Party struct {
+	Name    string
+	Address string
+}
+
+// Input is everything a letter says.
+type Input struct {
+	Kind portal.LetterKind
+	// Date is the letter's date, printed and used as the PDF's creation
+	// and modification dates.
+	Date portal.Date
+	// PayBy is the last day to pay (see Deadline).
+	PayBy portal.Date
+	// Claim with its Creditor, Debtor and Invoices loaded; the letter is in
+	// the debtor's language.
+	Claim *portal.Claim
+	// Balance is the claim's balance on Date (rules.Rates.Compute).
+	Balance *rules.Balance
+	// Agency, when set, is the agency writing for the creditor; nil when the
+	// creditor writes itself.
+	Agency *Party
+	// PortalURL is the debtor's link, printed and encoded in a QR code.
+	PortalURL string
+	// FirstReminder marks the debtor's first reminder (Belgian consumers:
+	// it is free and opens the 14-day period).
+	FirstReminder bool
+	// Uncompressed writes the page content as plain text, so that tests and
+	// people can read it inside the file.
+	Uncompressed bool
+}
+
+// Default payment periods of a letter, in days after its date. A formal
+// notice uses escalation.NoticeDays (the claim's own, or 8 days in France
+// and 15 in Belgium).
+const ReminderDays = 8
+
+// Deadline is the last day to pay that a letter of this kind dated date
+// gives: ReminderDays for a reminder, the notice period for a formal
+// notice, and never less than the Belgian consumer period when the letter
+// is the first reminder of a Belgian consumer (assuming it is posted on its
+// date: the period then runs 14 days from the third working day after).
+func Deadline(kind portal.LetterKind, c *portal.Claim, date portal.Date, firstReminder bool) portal.Date {
+	due := date.AddDays(ReminderDays)
+	if kind == portal.LetterFormalNotice {
+		due = date.AddDays(escalation.NoticeDays(c))
+	}
+	if firstReminder && c.Jurisdiction == portal.JurisdictionBE && c.Debtor != nil && c.Debtor.Kind == portal.DebtorConsumer {
+		if be := bePeriodEnd(date); be.After(due) {
+			due = be
+		}
+	}
+	return due
+}
+
+// bePeriodEnd is the last day of the Belgian consumer period for a letter
+// posted on date.
+func bePeriodEnd(date portal.Date) portal.Date {
+	f := escalation.Facts{Jurisdiction: portal.JurisdictionBE, DebtorKind: portal.DebtorConsumer,
+		FirstReminderOn: date, FirstReminderChannel: escalation.ChannelLetter}
+	for _, d := range escalation.Deadlines(f, date) {
+		if d.Kind == escalation.KindBEConsumerPeriod {
+			return d.Due
+		}
+	}
+	return date.AddDays(14)
+}
+
+func (in *Input) check() error {
+	switch {
+	case in.Kind != portal.LetterReminder && in.Kind != portal.LetterFormalNotice:
+		return portal.FieldError("kind", "kind must be reminder or formal_notice")
+	case in.Claim == nil || in.Claim.Creditor == nil || in.Claim.Debtor == nil:
+		return fmt.Errorf("letters: the claim must be loaded with its creditor and debtor")
+	case in.Balance == nil:
+		return fmt.Errorf("letters: no balance")
+	case in.Date.IsZero() || in.PayBy.IsZero():
+		return fmt.Errorf("letters: the letter date and the payment date are required")
+	case languages[in.Claim.Debtor.Language] == nil:
+		return portal.FieldError("language", "no letter text in language %q", in.Claim.Debtor.Language)
+	}
+	return nil
+}
+
+// Page geometry, in millimetres (A4).
+const (
+	margin   = 20.0
+	width    = 170.0
+	lineH    = 5.0
+	smallH   = 3.8
+	qrSize   = 30.0
+	colRight = 115.0
+)
+
+// writer wraps fpdf with the letter's translator and language.
+type writer struct {
+	pdf  *fpdf.Fpdf
+	tr   func(string) string
+	t    *texts
+	lang string
+	cur  portal.Currency
+}
+
+func (w *writer) font(style string, size float64) { w.pdf.SetFont("Helvetica", style, size) }
+
+// para writes a wrapped paragraph and a small gap after it.
+func (w *writer) para(style string, size float64, text string) {
+	w.font(style, size)
+	h := lineH
+	if size < 9 {
+		h = smallH
+	}
+	w.pdf.MultiCell(0, h, w.tr(text), "", "L", false)
+	w.pdf.Ln(1.5)
+}
+
+func (w *writer) money(v int64) string { return Money(w.lang, v, w.cur) }
+func (w *writer) date(d portal.Date) string {
+	return FormatDate(w.lang, d)
+}
+
+// Render writes the letter as PDF.
+func Render(in Input) ([]byte, error) {
+	if err := in.check(); err != nil {
+		return nil, err
+	}
+	c, b := in.Claim, in.Balance
+	lang := c.Debtor.Language
+	pdf := fpdf.New("P", "mm", "A4", "")
+	w := &writer{pdf: pdf, tr: pdf.UnicodeTranslatorFromDescriptor(""), t: languages[lang], lang: lang, cur: c.Currency}
+	t := w.t
+
+	subject := t.SubjectReminder
+	if in.Kind == portal.LetterFormalNotice {
+		subject = t.SubjectNotice
+	}
+	sender := c.Creditor.LegalName
+	senderAddr := c.Creditor.Address
+	if in.Agency != nil {
+		sender, senderAddr = in.Agency.Name, in.Agency.Address
+	}
+
+	// Fixed metadata: the same input gives the same bytes.
+	pdf.SetCompression(!in.Uncompressed)
+	pdf.SetCreationDate(in.Date.Time())
+	pdf.SetModificationDate(in.Date.Time())
+	pdf.SetCatalogSort(true)
+	pdf.SetTitle(subject+" "+c.Reference, true)
+	pdf.SetAuthor(sender, true)
+	pdf.SetCreator("Relais", false)
+	pdf.SetProducer("Relais", false)
+	pdf.SetMargins(margin, margin, margin)
+	pdf.SetAutoPageBreak(true, margin)
+	pdf.AliasNbPages("{nb}")
+	pdf.SetFooterFunc(func() {
+		pdf.SetY(-14)
+		w.font("", 8)
+		pdf.CellFormat(0, 4, w.tr(fmt.Sprintf(t.Page, c.Reference, pdf.PageNo())), "", 0, "C", false, 0, "")
+	})
+	pdf.AddPage()
+
+	// Sender, top left.
+	w.font("B", 11)
+	pdf.MultiCell(90, lineH, w.tr(sender), "", "L", false)
+	w.font("", 9)
+	if senderAddr != "" {
+		pdf.MultiCell(90, 4.2, w.tr(senderAddr), "", "L", false)
+	}
+	if in.Agency == nil && c.Creditor.CompanyNumber != "" {
+		pdf.MultiCell(90, 4.2, w.tr(c.Creditor.CompanyNumber), "", "L", false)
+	}
+
+	// Recipient, in the window of a DL envelope.
+	pdf.SetXY(colRight, 45)
+	w.font("B", 10)
+	pdf.MultiCell(width+margin-colRight, lineH, w.tr(c.Debtor.Name), "", "L", false)
+	w.font("", 10)
+	for _, line := range recipientLines(c.Debtor) {
+		pdf.SetX(colRight)
+		pdf.MultiCell(width+margin-colRight, lineH, w.tr(line), "", "L", false)
+	}
+
+	// Date and references.
+	pdf.SetY(max(pdf.GetY()+8, 82))
+	w.font("", 10)
+	pdf.CellFormat(0, lineH, w.tr(fmt.Sprintf(t.DateLine, w.date(in.Date))), "", 1, "R", false, 0, "")
+	colon := ": "
+	if lang == "fr" {
+		colon = "\u00a0: "
+	}
+	pdf.CellFormat(0, lineH, w.tr(t.OurRef+colon+c.Reference), "", 1, "L", false, 0, "")
+	if c.Debtor.CustomerNumber != "" {
+		pdf.CellFormat(0, lineH, w.tr(t.YourCustomerNumber+colon+c.Debtor.CustomerNumber), "", 1, "L", false, 0, "")
+	}
+	pdf.Ln(4)
+	w.font("B", 12)
+	pdf.CellFormat(0, 6, w.tr(subject), "", 1, "L", false, 0, "")
+	pdf.Ln(3)
+
+	w.para("", 10, t.Salutation)
+	if in.Agency != nil {
+		w.para("", 10, fmt.Sprintf(t.IntroAgency, c.Creditor.LegalName))
+	} else {
+		w.para("", 10, fmt.Sprintf(t.IntroCreditor, c.Creditor.LegalName))
+	}
+	w.para("", 10, fmt.Sprintf(t.Basis, c.Creditor.LegalName))
+	w.invoiceTable(c, b)
+	w.summary(b)
+
+	// The request to pay.
+	if in.Kind == portal.LetterFormalNotice {
+		w.para("B", 10, fmt.Sprintf(t.RequestNotice, w.money(b.Total), w.date(in.PayBy)))
+		w.para("", 10, fmt.Sprintf(t.ConsequenceNotice, c.Creditor.LegalName))
+		if c.Jurisdiction == portal.JurisdictionFR && c.Debtor.Kind == portal.DebtorConsumer {
+			w.para("", 10, t.FRConsumerNotice)
+		}
+	} else {
+		w.para("B", 10, fmt.Sprintf(t.RequestReminder, w.money(b.Total), w.date(in.PayBy)))
+	}
+	if c.Creditor.IBAN != "" {
+		w.para("", 10, fmt.Sprintf(t.PayTransfer, c.Creditor.IBAN, c.Reference))
+	}
+	if in.PortalURL != "" {
+		if err := w.portalLink(in.PortalURL); err != nil {
+			return nil, err
+		}
+	}
+	w.para("", 10, t.Dispute)
+	w.para("", 10, t.Closing)
+	w.para("B", 10, sender)
+
+	w.legal(in)
+
+	var out bytes.Buffer
+	if err := pdf.Output(&out); err != nil {
+		return nil, fmt.Errorf("render letter: %w", err)
+	}
+	return out.Bytes(), nil
+}
+
+// recipientLines are the debtor's address lines: the address as given (one
+// line per line or comma), then the postcode and country when the address
+// does not already hold them.
+func recipientLines(d *portal.Debtor) []string {
+	var lines []string
+	for _, part := range strings.FieldsFunc(d.Address, func(r rune) bool { return r == '\n' || r == ',' }) {
+		if p := strings.TrimSpace(part); p != "" {
+			lines = append(lines, p)
+		}
+	}
+	if d.Postcode != "" && !strings.Contains(d.Address, d.Postcode) {
+		lines = append(lines, d.Postcode)
+	}
+	if d.Country != "" && !strings.Contains(d.Address, d.Country) {
+		lines = append(lines, d.Country)
+	}
+	return lines
+}
+
+func (w *writer) invoiceTable(c *portal.Claim, b *rules.Balance) {
+	t, pdf := w.t, w.pdf
+	issued := map[string]portal.Date{}
+	for _, inv := range c.Invoices {
+		issued[inv.Number] = inv.IssueDate
+	}
+	cols := []float64{38, 24, 24, 28, 26, 30}
+	heads := []string{t.ColInvoice, t.ColIssued, t.ColDue, t.ColAmount, t.ColInterest, t.ColOutstanding}
+	w.font("B", 9)
+	pdf.SetFillColor(230, 230, 230)
+	for i, h := range heads {
+		align := "R"
+		if i < 3 {
+			align = "L"
+		}
+		pdf.CellFormat(cols[i], 6, w.tr(h), "B", 0, align, true, 0, "")
+	}
+	pdf.Ln(-1)
+	w.font("", 9)
+	for _, il := range b.Invoices {
+		cells := []string{il.Number, issued[il.Number].String(), il.DueDate.String(), w.money(il.Amount), w.money(il.InterestDue), w.money(il.PrincipalDue)}
+		for i, v := range cells {
+			align := "R"
+			if i < 3 {
+				align = "L"
+			}
+			pdf.CellFormat(cols[i], 5.5, w.tr(v), "", 0, align, false, 0, "")
+		}
+		pdf.Ln(-1)
+	}
+	pdf.Ln(3)
+}
+
+// summary shows principal, interest and other sums separately, then the
+// total, with the rule they come from.
+func (w *writer) summary(b *rules.Balance) {
+	t, pdf := w.t, w.pdf
+	row := func(style, label string, v int64) {
+		w.font(style, 10)
+		pdf.CellFormat(120, 5.5, w.tr(label), "", 0, "L", false, 0, "")
+		pdf.CellFormat(50, 5.5, w.tr(w.money(v)), "", 1, "R", false, 0, "")
+	}
+	row("", t.Principal, b.PrincipalDue)
+	row("", t.Interest, b.InterestDue)
+	row("", t.Other, b.IndemnitiesDue)
+	if d := b.Paid + b.CreditNotes; d != 0 {
+		w.font("I", 9)
+		pdf.CellFormat(120, 5, w.tr(t.Deducted), "", 0, "L", false, 0, "")
+		pdf.CellFormat(50, 5, w.tr(w.money(d)), "", 1, "R", false, 0, "")
+	}
+	x, y := pdf.GetX(), pdf.GetY()
+	pdf.Line(x, y, x+width, y)
+	row("B", t.Total, b.Total)
+	pdf.Ln(1)
+	if r := t.Rules[b.RuleSet]; r != "" {
+		w.para("", 8, r)
+	}
+	pdf.Ln(1)
+}
+
+// portalLink prints the link and its QR code side by side.
+func (w *writer) portalLink(url string) error {
+	pdf := w.pdf
+	png, err := qrcode.Encode(url, qrcode.Medium, 256)
+	if err != nil {
+		return fmt.Errorf("letter QR code: %w", err)
+	}
+	if pdf.GetY()+qrSize+4 > 297-margin {
+		pdf.AddPage()
+	}
+	pdf.RegisterImageOptionsReader("portal-qr", fpdf.ImageOptions{ImageType: "PNG"}, bytes.NewReader(png))
+	y := pdf.GetY()
+	pdf.ImageOptions("portal-qr", margin+width-qrSize, y, qrSize, qrSize, false, fpdf.ImageOptions{ImageType: "PNG"}, 0, "")
+	w.font("", 10)
+	pdf.MultiCell(width-qrSize-5, lineH, w.tr(w.t.PayOnline), "", "L", false)
+	w.font("B", 10)
+	pdf.CellFormat(width-qrSize-5, 6, url, "", 1, "L", false, 0, url)
+	w.font("I", 8)
+	pdf.CellFormat(width-qrSize-5, 4, w.tr(w.t.Scan), "", 1, "L", false, 0, "")
+	pdf.SetY(max(pdf.GetY(), y+qrSize) + 3)
+	return nil
+}
+
+// legal writes the mentions of the claim's jurisdiction.
+func (w *writer) legal(in Input) {
+	c, b, t, pdf := in.Claim, in.Balance, w.t, w.pdf
+	pdf.Ln(3)
+	switch {
+	case c.Jurisdiction == portal.JurisdictionFR && in.Agency != nil:
+		w.para("B", 8, t.FRHeading)
+		w.para("", 8, fmt.Sprintf(t.FRAgency, in.Agency.Name, orDash(in.Agency.Address)))
+		w.para("", 8, fmt.Sprintf(t.FRCreditor, c.Creditor.LegalName, orDash(c.Creditor.Address)))
+		w.para("", 8, t.FRCosts)
+		w.para("", 8, t.FRLawIntro)
+		for _, p := range l111_8 {
+			w.para("I", 8, "« "+p+" »")
+		}
+	case c.Jurisdiction == portal.JurisdictionBE && c.Debtor.Kind == portal.DebtorConsumer:
+		w.para("B", 8, t.BEHeading)
+		w.para("", 8, fmt.Sprintf(t.BECreditor, c.Creditor.LegalName, orDash(c.Creditor.Address), orDash(c.Creditor.CompanyNumber)))
+		var invs []string
+		for _, inv := range c.Invoices {
+			invs = append(invs, fmt.Sprintf("%s %s (%s)", t.ColInvoice, inv.Number, w.date(inv.IssueDate)))
+		}
+		w.para("", 8, fmt.Sprintf(t.BEObject, strings.Join(invs, ", ")))
+		w.para("", 8, fmt.Sprintf(t.BEAmount, w.money(b.Total)))
+		if in.FirstReminder {
+			w.para("", 8, t.BEFree)
+			w.para("", 8, fmt.Sprintf(t.BEPeriod, w.date(bePeriodEnd(in.Date))))
+		}
+		w.para("", 8, t.BEAfter)
+	case c.Jurisdiction == portal.JurisdictionBE:
+		w.para("", 8, t.BEB2B)
+	}
+}
+
+func orDash(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return "-"
+	}
+	return strings.ReplaceAll(s, "\n", ", ")
+}

@@ -1,0 +1,249 @@
+package letters_test
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"golang.org/x/text/encoding/charmap"
+
+	"github.com/relais/relais/portal"
+	"github.com/relais/relais/portal/letters"
+	"github.com/relais/relais/portal/rules"
+)
+
+func claim(j portal.Jurisdiction, kind portal.DebtorKind, lang string) *portal.Claim {
+	return &portal.Claim{
+		ID: "01j0000000000000000000000a", Reference: "DOS-2024-0042", Currency: "EUR", Jurisdiction: j,
+		Creditor: &portal.Creditor{LegalName: "Boulangerie Martin SARL", CompanyNumber: "0123.456.789", Address: "3 rue des Lilas, 69003 Lyon",
+			Country: string(j), IBAN: "FR7630006000011234567890189"},
+		Debtor: &portal.Debtor{Kind: kind, Name: "Émile Dupont", Language: lang, Address: "12 avenue Foch", Postcode: "75016",
+			Country: string(j), CustomerNumber: "C-77"},
+		Invoices: []*portal.Invoice{
+			{ID: "inv1", Number: "F-2024-001", IssueDate: portal.MustDate("2024-01-01"), DueDate: portal.MustDate("2024-01-31"), Amount: 100000},
+		},
+	}
+}
+
+func input(t *testing.T, c *portal.Claim, kind portal.LetterKind, agency bool) letters.Input {
+	t.Helper()
+	rates, err := rules.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	date := portal.MustDate("2024-06-30")
+	b, err := rates.Compute(c, date)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := letters.Input{Kind: kind, Date: date, Claim: c, Balance: b, PortalURL: "https://relais.example/p/Xy7kQ2mN9",
+		FirstReminder: c.FirstReminderOn.IsZero(), Uncompressed: true}
+	in.PayBy = letters.Deadline(kind, c, date, in.FirstReminder)
+	if agency {
+		in.Agency = &letters.Party{Name: "Recouvra SAS", Address: "8 quai de Saône, 69002 Lyon"}
+	}
+	return in
+}
+
+var tj = regexp.MustCompile(`\(((?:\\.|[^\\)])*)\)\s*Tj`)
+
+// text extracts the strings shown on the pages of an uncompressed PDF,
+// decoded from the core fonts' cp1252, with non-breaking spaces as spaces.
+func text(t *testing.T, pdf []byte) string {
+	t.Helper()
+	var parts []string
+	for _, m := range tj.FindAllSubmatch(pdf, -1) {
+		raw := strings.NewReplacer(`\\`, `\`, `\(`, `(`, `\)`, `)`, `\r`, "\r").Replace(string(m[1]))
+		s, err := charmap.Windows1252.NewDecoder().String(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		parts = append(parts, s)
+	}
+	if len(parts) == 0 {
+		t.Fatal("no text found: is the PDF compressed?")
+	}
+	return strings.ReplaceAll(strings.Join(parts, "\n"), "\u00a0", " ")
+}
+
+// joined removes line breaks, for phrases a paragraph may wrap.
+func joined(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+func TestRender(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		j      portal.Jurisdiction
+		debtor portal.DebtorKind
+		lang   string
+		kind   portal.LetterKind
+		agency bool
+		want   []string // phrases in the text, line breaks ignored
+		absent []string
+	}{
+		{"FR agency notice fr", portal.JurisdictionFR, portal.DebtorBusiness, "fr", portal.LetterFormalNotice, true,
+			[]string{"Mise en demeure de payer", "1 099,99 €", "1 000,00 €", "59,99 €", "40,00 €", "au plus tard le 8 juillet 2024",
+				"Recouvra SAS", "Boulangerie Martin SARL", "R124-4", "restent à la charge du créancier",
+				"Les frais de recouvrement entrepris sans titre exécutoire restent à la charge du créancier",
+				"débiteur de mauvaise foi", "L441-10"}, nil},
+		{"FR agency notice en", portal.JurisdictionFR, portal.DebtorBusiness, "en", portal.LetterFormalNotice, true,
+			[]string{"Formal notice to pay", "€1,099.99", "by 8 July 2024", "R124-4", "Creditor: Boulangerie Martin SARL",
+				"Cependant, le créancier qui justifie du caractère nécessaire"}, nil},
+		{"FR creditor reminder de", portal.JurisdictionFR, portal.DebtorBusiness, "de", portal.LetterReminder, false,
+			[]string{"Zahlungserinnerung", "1.099,99 €", "bis zum 8. Juli 2024", "Ihre Kundennummer: C-77"},
+			[]string{"R124-4", "L111-8"}},
+		{"FR consumer notice nl", portal.JurisdictionFR, portal.DebtorConsumer, "nl", portal.LetterFormalNotice, true,
+			[]string{"Ingebrekestelling", "€ 1.000,00", "doet de wettelijke interesten", "R124-4", "Er worden u geen invorderingskosten aangerekend"}, nil},
+		{"BE consumer reminder nl", portal.JurisdictionBE, portal.DebtorConsumer, "nl", portal.LetterReminder, false,
+			// Posted Sunday 30 June 2024: working days 1, 2, 3 July, so the
+			// 14 days run from 3 July: until 17 July 2024.
+			[]string{"Betalingsherinnering", "€ 1.000,00", "boek XIX", "ondernemingsnummer 0123.456.789", "Deze eerste herinnering is kosteloos",
+				"14 kalenderdagen", "uiterlijk op 17 juli 2024", "uiterlijk op 17 juli 2024 te betalen", "Factuur F-2024-001 (1 januari 2024)"}, nil},
+		{"BE consumer notice fr", portal.JurisdictionBE, portal.DebtorConsumer, "fr", portal.LetterFormalNotice, false,
+			[]string{"Mise en demeure de payer", "1 000,00 €", "livre XIX", "Ce premier rappel est gratuit", "au plus tard le 17 juillet 2024",
+				"65 € plus 5 %"}, []string{"R124-4"}},
+		{"BE business notice de", portal.JurisdictionBE, portal.DebtorBusiness, "de", portal.LetterFormalNotice, false,
+			[]string{"Mahnung", "Gesetz vom 2. August 2002", "bis zum 15. Juli 2024"}, []string{"Buch XIX)"}},
+		{"BE business reminder en", portal.JurisdictionBE, portal.DebtorBusiness, "en", portal.LetterReminder, false,
+			[]string{"Payment reminder", "law of 2 August 2002", "by 8 July 2024"}, nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c := claim(tt.j, tt.debtor, tt.lang)
+			in := input(t, c, tt.kind, tt.agency)
+			pdf, err := letters.Render(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.HasPrefix(pdf, []byte("%PDF-")) {
+				t.Fatalf("not a PDF: %q", pdf[:10])
+			}
+			txt := joined(text(t, pdf))
+			total := letters.Money(tt.lang, in.Balance.Total, "EUR")
+			always := []string{"DOS-2024-0042", "https://relais.example/p/Xy7kQ2mN9", "F-2024-001", "Émile Dupont",
+				strings.ReplaceAll(total, "\u00a0", " "), "FR7630006000011234567890189"}
+			for _, w := range append(always, tt.want...) {
+				if !strings.Contains(txt, w) {
+					t.Errorf("text lacks %q", w)
+				}
+			}
+			for _, w := range tt.absent {
+				if strings.Contains(txt, w) {
+					t.Errorf("text has %q, which does not belong here", w)
+				}
+			}
+			if !bytes.Contains(pdf, []byte("/Subtype /Image")) {
+				t.Error("no QR code image")
+			}
+			if t.Failed() {
+				t.Logf("text:\n%s", txt)
+			}
+		})
+	}
+}
+
+// The hand-checked amounts of LEGAL.md's worked example, as printed.
+func TestRenderAmounts(t *testing.T) {
+	in := input(t, claim(portal.JurisdictionFR, portal.DebtorBusiness, "fr"), portal.LetterFormalNotice, false)
+	if in.Balance.Total != 109999 || in.Balance.InterestDue != 5999 || in.Balance.IndemnitiesDue != 4000 {
+		t.Fatalf("balance %+v", in.Balance)
+	}
+	pdf, err := letters.Render(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	txt := text(t, pdf)
+	for _, line := range []string{"Principal restant dû\n1 000,00 €", "Intérêts de retard\n59,99 €", "Autres sommes (indemnités)\n40,00 €", "Total à payer\n1 099,99 €"} {
+		if !strings.Contains(txt, line) {
+			t.Errorf("summary lacks %q", line)
+		}
+	}
+}
+
+func TestRenderDeterministic(t *testing.T) {
+	for _, compressed := range []bool{false, true} {
+		in := input(t, claim(portal.JurisdictionBE, portal.DebtorConsumer, "fr"), portal.LetterFormalNotice, false)
+		in.Uncompressed = !compressed
+		a, err := letters.Render(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := letters.Render(in)
+		if !bytes.Equal(a, b) {
+			t.Fatalf("compressed=%v: two renders differ", compressed)
+		}
+		if !bytes.Contains(a, []byte("/CreationDate (D:20240630")) {
+			t.Fatalf("creation date is not the letter date")
+		}
+		in.Date = in.Date.AddDays(1)
+		c, _ := letters.Render(in)
+		if bytes.Equal(a, c) {
+			t.Fatal("another date gives the same bytes")
+		}
+	}
+}
+
+// With poppler's pdftotext installed, the compressed file a debtor gets is
+// read by a real PDF reader too.
+func TestRenderPdftotext(t *testing.T) {
+	bin, err := exec.LookPath("pdftotext")
+	if err != nil {
+		t.Skip("pdftotext not installed (apt-get install poppler-utils)")
+	}
+	in := input(t, claim(portal.JurisdictionFR, portal.DebtorBusiness, "fr"), portal.LetterFormalNotice, true)
+	in.Uncompressed = false
+	pdf, err := letters.Render(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "letter.pdf")
+	if err := os.WriteFile(path, pdf, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(bin, "-enc", "UTF-8", path, "-").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	txt := joined(strings.ReplaceAll(string(out), "\u00a0", " "))
+	for _, w := range []string{"DOS-2024-0042", "1 099,99 €", "https://relais.example/p/Xy7kQ2mN9", "Mise en demeure de payer", "mauvaise foi"} {
+		if !strings.Contains(txt, w) {
+			t.Errorf("pdftotext output lacks %q:\n%s", w, txt)
+		}
+	}
+}
+
+func TestMoneyAndDates(t *testing.T) {
+	for _, tt := range []struct {
+		lang string
+		v    int64
+		want string
+	}{
+		{"fr", 109999, "1 099,99 €"}, {"nl", 109999, "€ 1.099,99"}, {"en", 109999, "€1,099.99"}, {"de", 109999, "1.099,99 €"},
+		{"fr", 5, "0,05 €"}, {"en", 123456789, "€1,234,567.89"}, {"de", -4000, "-40,00 €"},
+	} {
+		if got := strings.ReplaceAll(letters.Money(tt.lang, tt.v, "EUR"), "\u00a0", " "); got != tt.want {
+			t.Errorf("Money(%s, %d) = %q, want %q", tt.lang, tt.v, got, tt.want)
+		}
+	}
+	if got := letters.Money("fr", 1000, "JPY"); strings.ReplaceAll(got, "\u00a0", " ") != "1 000 JPY" {
+		t.Errorf("JPY: %q", got)
+	}
+	if got := strings.ReplaceAll(letters.FormatDate("de", portal.MustDate("2024-03-05")), "\u00a0", " "); got != "5. März 2024" {
+		t.Errorf("FormatDate de = %q", got)
+	}
+}
+
+func TestRenderRefused(t *testing.T) {
+	in := input(t, claim(portal.JurisdictionFR, portal.DebtorBusiness, "fr"), portal.LetterFormalNotice, false)
+	in.Kind = "summons"
+	if _, err := letters.Render(in); portal.ErrorCode(err) != portal.EINVALID {
+		t.Fatalf("unknown kind: %v", err)
+	}
+	in = input(t, claim(portal.JurisdictionFR, portal.DebtorBusiness, "fr"), portal.LetterFormalNotice, false)
+	in.Claim.Debtor.Language = "it"
+	if _, err := letters.Render(in); portal.ErrorCode(err) != portal.EINVALID {
+		t.Fatalf("unknown language: %v", err)
+	}
+}
