@@ -91,7 +91,7 @@ func build(ctx context.Context, cfg config, log *slog.Logger, migrate bool) (*ap
 		db.Close()
 		return nil, err
 	}
-	bundler, err := evidenceBuilder(cfg, log, db)
+	bundler, err := evidenceBuilder(cfg, log, db, rates)
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -134,10 +134,10 @@ func newLetterStore(cfg config, db *store.DB, rates *rules.Rates) *store.LetterS
 }
 
 // evidenceBuilder loads (or creates, at first start) the signing key and
-// sets up evidence bundles. The store contributes dispute documents and
-// letters; a feature that keeps files elsewhere adds its
+// sets up evidence bundles. The store contributes dispute documents, build
+// adds the letters; a feature that keeps other files adds its
 // portal.AttachmentSource to Attachments.
-func evidenceBuilder(cfg config, log *slog.Logger, db *store.DB) (*evidence.Builder, error) {
+func evidenceBuilder(cfg config, log *slog.Logger, db *store.DB, rates *rules.Rates) (*evidence.Builder, error) {
 	signer, created, err := evidence.LoadOrCreateKey(cfg.KeyFile)
 	if err != nil {
 		return nil, err
@@ -146,10 +146,6 @@ func evidenceBuilder(cfg config, log *slog.Logger, db *store.DB) (*evidence.Buil
 		log.Warn("created a new evidence signing key: back it up and keep it secret", "key_file", cfg.KeyFile, "fingerprint", signer.Fingerprint())
 	} else {
 		log.Info("evidence signing key loaded", "fingerprint", signer.Fingerprint())
-	}
-	rates, err := rules.Default()
-	if err != nil {
-		return nil, err
 	}
 	return &evidence.Builder{Source: db, Signer: signer, Rates: rates, Version: version,
 		Attachments: []portal.AttachmentSource{db}}, nil
