@@ -53,21 +53,6 @@ func (s *Server) handleConversationShow(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"conversation": conv, "messages": msgs})
 }
 
-// handleInstalmentList is GET /api/v1/claims/{id}/instalments: the
-// schedule of the claim's signed agreements.
-func (s *Server) handleInstalmentList(c *fiber.Ctx) error {
-	if err := s.negotiationReady(); err != nil {
-		return err
-	}
-	ctx, cancel := s.userContext(c)
-	defer cancel()
-	ins, err := s.deps.Conversations.PlanInstalments(ctx, tenantOf(c), claimOf(c).ID)
-	if err != nil {
-		return err
-	}
-	return c.JSON(fiber.Map{"instalments": ins})
-}
-
 // handlePolicyShow is GET /api/v1/claims/{id}/policy: the policy that
 // applies to the claim.
 func (s *Server) handlePolicyShow(c *fiber.Ctx) error {
