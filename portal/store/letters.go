@@ -1,10 +1,8 @@
 package store
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"strings"
 
 	"gorm.io/gorm"
@@ -27,10 +25,9 @@ type LetterStore struct {
 	PortalLink func(ctx context.Context, tenantID, claimID string) (linkID, url string, err error)
 }
 
-var (
-	_ portal.LetterService    = (*LetterStore)(nil)
-	_ portal.AttachmentSource = (*LetterStore)(nil)
-)
+// The evidence bundle reads letters through DB.Attachments (attachments.go),
+// lazily and under the same names as LetterFiles.
+var _ portal.LetterService = (*LetterStore)(nil)
 
 // letterRow is the letters table.
 type letterRow struct {
@@ -286,23 +283,6 @@ func (s *LetterStore) LetterFiles(ctx context.Context, tenantID, claimID string)
 	for i := range rows {
 		l := rows[i].toLetter()
 		out[i] = portal.LetterFile{LetterID: l.ID, Name: "letters/" + l.Filename(), SHA256: l.SHA256, Data: l.PDF}
-	}
-	return out, nil
-}
-
-// Attachments implements portal.AttachmentSource for the evidence bundle:
-// every letter of the claim under letters/, with the SHA-256 recorded in
-// its letter.generated event.
-func (s *LetterStore) Attachments(ctx context.Context, tenantID, claimID string) ([]portal.Attachment, error) {
-	files, err := s.LetterFiles(ctx, tenantID, claimID)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]portal.Attachment, len(files))
-	for i, f := range files {
-		data := f.Data
-		out[i] = portal.Attachment{Name: f.Name, SHA256: f.SHA256,
-			Open: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }}
 	}
 	return out, nil
 }
