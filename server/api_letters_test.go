@@ -174,9 +174,9 @@ func TestLettersAPI(t *testing.T) {
 			})
 
 			t.Run("Attachments", func(t *testing.T) {
-				// The evidence bundle reads letters through the store's
+				// The evidence bundle reads letters through LetterStore's
 				// attachment source, under LetterFiles' names.
-				atts, err := f.db.Attachments(ctx, f.tenant.ID, c.ID)
+				atts, err := f.lt.Attachments(ctx, f.tenant.ID, c.ID)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -62,6 +62,15 @@ func (s *Server) routes() {
 	claim.Get("/letters/:letter_id.pdf", s.handleLetterPDF)
 	claim.Post("/letters/:letter_id/sent", s.handleLetterSent)
 	api.Get("/evidence/public-key", s.handleEvidencePublicKey)
+	claim.Put("/sequence", s.handleClaimSequenceSet)
+	claim.Get("/reminders", s.handleClaimReminders)
+	api.Get("/sequences", s.handleSequenceList)
+	api.Post("/sequences", s.handleSequenceCreate)
+	api.Get("/letters/to-print", s.handleLettersToPrint)
+
+	// Debtor-facing opt-out link of every reminder; the token is the capability.
+	app.Get("/u/:token", s.handleUnsubscribeShow)
+	app.Post("/u/:token", s.handleUnsubscribeConfirm)
 
 	// Provider webhooks, authenticated by their signature.
 	app.Post("/webhooks/stripe", s.handleStripeWebhook)

@@ -70,6 +70,11 @@ type Deps struct {
 	Escalation portal.EscalationService
 	Timelines  TimelineSource
 	Letters    portal.LetterService
+
+	// Reminders serves sequences, sends and letters to print; OptOuts the
+	// debtor's unsubscribe page.
+	Reminders portal.ReminderService
+	OptOuts   portal.OptOutService
 }
 
 // Server is the HTTP server.

@@ -10,6 +10,7 @@ import (
 	"github.com/relais/relais/portal"
 	"github.com/relais/relais/portal/evidence"
 	"github.com/relais/relais/portal/payments"
+	"github.com/relais/relais/portal/reminders"
 	"github.com/relais/relais/portal/rules"
 	"github.com/relais/relais/portal/store"
 	"github.com/relais/relais/portal/stripe"
@@ -23,6 +24,8 @@ type app struct {
 	clock  portal.Clock
 	db     *store.DB
 	server *server.Server
+	// reminders is the reminder scheduler, nil when off.
+	reminders *reminders.Scheduler
 }
 
 // openDB opens and (unless told not to) migrates the database.
@@ -85,7 +88,7 @@ func build(ctx context.Context, cfg config, log *slog.Logger, migrate bool) (*ap
 		db.Close()
 		return nil, err
 	}
-	bundler, err := evidenceBuilder(cfg, log, db)
+	bundler, err := evidenceBuilder(cfg, log, db, rates)
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -96,13 +99,20 @@ func build(ctx context.Context, cfg config, log *slog.Logger, migrate bool) (*ap
 		return nil, err
 	}
 	letters := newLetterStore(cfg, db, rates)
+	bundler.Attachments = append(bundler.Attachments, letters)
 	srv := server.New(server.Config{BaseURL: cfg.BaseURL, Version: version, LinkTTL: cfg.LinkTTL}, server.Deps{
 		Claims: db, Tenants: db, Events: db, DB: db, Clock: clock, Logger: log,
 		Evidence: bundler, Payments: pay,
 		Links: db, Disputes: db, Rates: rates,
 		Escalation: db, Timelines: db, Letters: letters,
+		Reminders: db, OptOuts: db,
 	})
-	return &app{cfg: cfg, log: log, clock: clock, db: db, server: srv}, nil
+	sched, err := reminderScheduler(cfg, log, db, clock)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return &app{cfg: cfg, log: log, clock: clock, db: db, server: srv, reminders: sched}, nil
 }
 
 // newLetterStore keeps letters; a letter without a given portal URL
@@ -119,10 +129,10 @@ func newLetterStore(cfg config, db *store.DB, rates *rules.Rates) *store.LetterS
 }
 
 // evidenceBuilder loads (or creates, at first start) the signing key and
-// sets up evidence bundles. The store contributes dispute documents and
-// letters; a feature that keeps files elsewhere adds its
+// sets up evidence bundles. The store contributes dispute documents, build
+// adds the letters; a feature that keeps other files adds its
 // portal.AttachmentSource to Attachments.
-func evidenceBuilder(cfg config, log *slog.Logger, db *store.DB) (*evidence.Builder, error) {
+func evidenceBuilder(cfg config, log *slog.Logger, db *store.DB, rates *rules.Rates) (*evidence.Builder, error) {
 	signer, created, err := evidence.LoadOrCreateKey(cfg.KeyFile)
 	if err != nil {
 		return nil, err
@@ -131,10 +141,6 @@ func evidenceBuilder(cfg config, log *slog.Logger, db *store.DB) (*evidence.Buil
 		log.Warn("created a new evidence signing key: back it up and keep it secret", "key_file", cfg.KeyFile, "fingerprint", signer.Fingerprint())
 	} else {
 		log.Info("evidence signing key loaded", "fingerprint", signer.Fingerprint())
-	}
-	rates, err := rules.Default()
-	if err != nil {
-		return nil, err
 	}
 	return &evidence.Builder{Source: db, Signer: signer, Rates: rates, Version: version,
 		Attachments: []portal.AttachmentSource{db}}, nil
@@ -172,10 +178,26 @@ func buildPayments(cfg config, log *slog.Logger, clock portal.Clock, db *store.D
 // serve listens until ctx is cancelled (SIGINT/SIGTERM), then lets
 // in-flight requests finish and closes the database.
 func (a *app) serve(ctx context.Context) error {
+	remindersDone := make(chan struct{})
+	rctx, stopReminders := context.WithCancel(ctx)
+	defer stopReminders()
+	if a.reminders != nil {
+		a.log.Info("reminder scheduler started", "every", a.cfg.Reminder.Every)
+		go runReminders(rctx, a.reminders, a.cfg.Reminder.Every, remindersDone)
+	} else {
+		close(remindersDone)
+	}
+	// The scheduler stops first on shutdown; a send in flight finishes and
+	// is recorded before the database closes.
+	stop := func() {
+		stopReminders()
+		<-remindersDone
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- a.server.Listen(a.cfg.Addr) }()
 	select {
 	case err := <-errc:
+		stop()
 		a.db.Close()
 		return err
 	case <-ctx.Done():
@@ -186,6 +208,7 @@ func (a *app) serve(ctx context.Context) error {
 		wait = 20 * time.Second
 	}
 	err := a.server.Shutdown(wait)
+	stop()
 	a.db.Close()
 	return err
 }

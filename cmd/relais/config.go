@@ -34,6 +34,8 @@ type config struct {
 	// KeyFile holds the instance's Ed25519 evidence signing key, outside
 	// the database; created at first start.
 	KeyFile string
+	// Reminder configures reminder channels and the scheduler (serve only).
+	Reminder reminderConfig
 }
 
 func envOr(key, def string) string {

@@ -13,6 +13,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	cfg.register(fs)
 	fs.BoolVar(&cfg.NoMigrate, "no-migrate", false, "refuse to start when migrations are pending instead of applying them")
 	fs.DurationVar(&cfg.ShutdownWait, "shutdown-wait", 20e9, "how long in-flight requests may take on shutdown")
+	cfg.Reminder.register(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

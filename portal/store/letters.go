@@ -1,8 +1,10 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"strings"
 
 	"gorm.io/gorm"
@@ -25,9 +27,10 @@ type LetterStore struct {
 	PortalLink func(ctx context.Context, tenantID, claimID string) (linkID, url string, err error)
 }
 
-// The evidence bundle reads letters through DB.Attachments (attachments.go),
-// lazily and under the same names as LetterFiles.
-var _ portal.LetterService = (*LetterStore)(nil)
+var (
+	_ portal.LetterService    = (*LetterStore)(nil)
+	_ portal.AttachmentSource = (*LetterStore)(nil)
+)
 
 // letterRow is the letters table.
 type letterRow struct {
@@ -283,6 +286,32 @@ func (s *LetterStore) LetterFiles(ctx context.Context, tenantID, claimID string)
 	for i := range rows {
 		l := rows[i].toLetter()
 		out[i] = portal.LetterFile{LetterID: l.ID, Name: "letters/" + l.Filename(), SHA256: l.SHA256, Data: l.PDF}
+	}
+	return out, nil
+}
+
+// Attachments implements portal.AttachmentSource for the evidence bundle:
+// every letter of the claim under the names of LetterFiles, with the
+// SHA-256 recorded in its letter.generated event. Only names and hashes
+// are listed here; each PDF is read when the bundle writes it.
+func (s *LetterStore) Attachments(ctx context.Context, tenantID, claimID string) ([]portal.Attachment, error) {
+	var rows []letterRow
+	err := s.DB.conn(ctx).Select(letterColumns).Where("tenant_id = ? AND claim_id = ?", tenantID, claimID).Order("id").Find(&rows).Error
+	if err != nil {
+		return nil, translate("list letters", err)
+	}
+	out := make([]portal.Attachment, len(rows))
+	for i := range rows {
+		l := rows[i].toLetter()
+		id := l.ID
+		out[i] = portal.Attachment{Name: "letters/" + l.Filename(), SHA256: l.SHA256,
+			Open: func() (io.ReadCloser, error) {
+				var r letterRow
+				if err := s.DB.conn(ctx).Select("pdf").Where("id = ? AND tenant_id = ?", id, tenantID).Take(&r).Error; err != nil {
+					return nil, translate("read letter", err)
+				}
+				return io.NopCloser(bytes.NewReader(r.PDF)), nil
+			}}
 	}
 	return out, nil
 }
