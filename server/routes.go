@@ -35,6 +35,7 @@ func (s *Server) routes() {
 	claim.Get("", s.handleClaimShow)
 	claim.Post("/payments", s.handlePaymentCreate)
 	claim.Get("/events", s.handleEventList)
+	claim.Get("/instalments", s.handleInstalmentList)
 	claim.Get("/balance", s.handleClaimBalance)
 	claim.Post("/links", s.handleLinkCreate)
 	claim.Get("/links", s.handleLinkList)
