@@ -64,6 +64,7 @@ func (s *Server) routes() {
 	api.Put("/creditors/:id/policy", s.handleCreditorPolicyUpdate)
 	claim.Post("/stage", s.handleClaimStage)
 	claim.Post("/status", s.handleClaimStatus)
+	claim.Post("/dates", s.handleClaimDates)
 	claim.Get("/timeline", s.handleClaimTimeline)
 	claim.Post("/letters", s.handleLetterCreate)
 	claim.Get("/letters", s.handleLetterList)
