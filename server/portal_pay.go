@@ -42,8 +42,10 @@ func (s *Server) payViewFor(c *fiber.Ctx, ps *portal.PortalSession, cl *portal.C
 		switch {
 		case err == nil:
 			v.Transfer = d
-		case portal.ErrorCode(err) != portal.EUNAVAILABLE:
-			return nil, err
+		case portal.ErrorCode(err) == portal.EUNAVAILABLE:
+		default:
+			// The rest of the claim page is still worth showing.
+			s.log.Warn("pay section: transfer details", "err", err, "claim", ps.ClaimID)
 		}
 	}
 	if s.deps.Instalments != nil {
