@@ -52,6 +52,10 @@ func (s *Server) routes() {
 	p.Get("/contest", s.handlePortalContestForm)
 	p.Post("/contest", s.handlePortalContest)
 	p.Get("/lang/:lang", s.handlePortalLang)
+	p.Post("/pay/card", s.handlePortalPayCard)
+	p.Post("/pay/setup", s.handlePortalPaySetup)
+	p.Get("/pay/return", s.handlePortalPayReturn)
+	p.Get("/pay/qr.png", s.handlePortalPayQR)
 	// Live chat of the debtor on the verified portal session (websocket;
 	// Origin must be the base URL).
 	p.Get("/chat", s.handleDebtorChat)
