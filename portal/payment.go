@@ -223,3 +223,30 @@ type PaymentService interface {
 	// when it must be retried later.
 	HandleWebhook(ctx context.Context, payload []byte, signatureHeader string) (*CardEventResult, error)
 }
+
+// TransferDetails is what a debtor needs to pay by bank transfer.
+type TransferDetails struct {
+	Beneficiary string   `json:"beneficiary"`
+	IBAN        string   `json:"iban"` // printed, in groups of four
+	BIC         string   `json:"bic,omitempty"`
+	Amount      int64    `json:"amount"`
+	Currency    Currency `json:"currency"`
+	// Reference is the printed payment reference (+++123/4567/89012+++ or
+	// RF18 5390 0754 7034); ReferenceScheme is be_structured or rf.
+	Reference           string `json:"reference"`
+	ReferenceElectronic string `json:"reference_electronic"`
+	ReferenceScheme     string `json:"reference_scheme"`
+	// QR is true when an EPC QR code can be offered (SEPA, euro, amount due).
+	QR bool `json:"qr"`
+}
+
+// TransferService gives bank transfer details with a stable reference.
+type TransferService interface {
+	// TransferDetails returns the creditor's validated account, the amount
+	// due today and the claim's payment reference (created on first use,
+	// then stable). EUNAVAILABLE when the creditor has no valid IBAN.
+	TransferDetails(ctx context.Context, tenantID, claimID string) (*TransferDetails, error)
+	// TransferQR returns the EPC069-12 QR code of the transfer as a PNG.
+	// EUNAVAILABLE when no QR can be made (not euro, nothing due).
+	TransferQR(ctx context.Context, tenantID, claimID string, size int) ([]byte, error)
+}

@@ -15,14 +15,21 @@ import (
 
 // handlePortalOpen exchanges a link token for a session cookie and sends
 // the debtor to /p, so that the token leaves the address bar and history.
+//
+// A segment that cannot be a token (such as "chat") passes on to the routes
+// registered after this one, and finally to the 404 page.
 func (s *Server) handlePortalOpen(c *fiber.Ctx) error {
+	token := portal.NormaliseToken(c.Params("token"))
+	if !portal.ValidSecret(token) {
+		return c.Next()
+	}
 	if ok, wait := s.tokenLimiter.Allow(c.IP()); !ok {
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(wait/time.Second)))
 		return portal.Errorf(portal.ERATELIMIT, "Too many attempts.")
 	}
 	ctx, cancel := s.userContext(c)
 	defer cancel()
-	op, err := s.deps.Links.OpenLink(ctx, strings.Clone(c.Params("token")))
+	op, err := s.deps.Links.OpenLink(ctx, token)
 	if err != nil {
 		if op != nil && op.Claim != nil {
 			c.Locals(localPortalClaim, op.Claim)

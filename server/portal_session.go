@@ -74,9 +74,15 @@ func (s *Server) debtorSession(c *fiber.Ctx) (*portal.PortalSession, error) {
 	return ps, nil
 }
 
-// setSessionCookie hands the session secret to the browser.
+// setSessionCookie hands the session secret to the browser. Its lifetime
+// is a Max-Age, not a date, so that a phone with a wrong clock keeps it;
+// the server enforces the session's expiry anyway.
 func (s *Server) setSessionCookie(c *fiber.Ctx, secret string, expires time.Time) {
-	c.Cookie(&fiber.Cookie{Name: cookieSession, Value: secret, Path: "/", Expires: expires, HTTPOnly: true,
+	maxAge := int(expires.Sub(s.deps.Clock.Now()) / time.Second)
+	if maxAge < 1 {
+		maxAge = 1
+	}
+	c.Cookie(&fiber.Cookie{Name: cookieSession, Value: secret, Path: "/", MaxAge: maxAge, HTTPOnly: true,
 		Secure: s.secure, SameSite: fiber.CookieSameSiteLaxMode})
 }
 

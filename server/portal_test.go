@@ -302,10 +302,18 @@ func TestPortalLinks(t *testing.T) {
 					t.Fatalf("open: %d %q", p.status, p.header.Get("Location"))
 				}
 				sc := strings.ToLower(p.header.Get("Set-Cookie"))
-				mustContain(t, "session cookie", sc, "relais_portal=", "httponly", "samesite=lax")
+				mustContain(t, "session cookie", sc, "relais_portal=", "httponly", "samesite=lax", "max-age=28800")
 				mustNotContain(t, "session cookie on http", sc, "secure", token)
 				if p.header.Get("Referrer-Policy") != "no-referrer" || !strings.Contains(p.header.Get("X-Robots-Tag"), "noindex") {
 					t.Errorf("headers: %v", p.header)
+				}
+				// Typed from paper: case and dashes between groups do not matter.
+				typed := ""
+				for i := 0; i < len(token); i += 4 {
+					typed += strings.ToUpper(token[i:min(i+4, len(token))]) + "-"
+				}
+				if p := e.browser("").get("/p/" + strings.TrimSuffix(typed, "-")); p.status != 303 {
+					t.Errorf("typed token %s: %d", typed, p.status)
 				}
 				home := b.get("/p")
 				if home.status != 200 {
@@ -387,7 +395,7 @@ func TestPortalLinks(t *testing.T) {
 			t.Run("Events", func(t *testing.T) {
 				evs := e.events(e.fr.ID)
 				k := kinds(evs)
-				if k[portal.EventLinkIssued] != 1 || k[portal.EventLinkOpened] != 1 {
+				if k[portal.EventLinkIssued] != 1 || k[portal.EventLinkOpened] != 2 {
 					t.Errorf("events %v", k)
 				}
 				if k := kinds(e.events(e.be.ID)); k[portal.EventLinkRevoked] != 1 || k[portal.EventLinkOpened] != 1 {
@@ -841,6 +849,48 @@ func TestPortalDispute(t *testing.T) {
 			// A closed claim cannot be contested any more.
 			if p := b.postMultipart("/p/contest", ok, nil); p.status != 409 {
 				t.Errorf("contest a closed claim: %d", p.status)
+			}
+		})
+	}
+}
+
+// TestPortalIdentityConcurrent sends many wrong answers at once: the link
+// locks after exactly MaxIdentityFailures recorded failures, whatever the
+// interleaving.
+func TestPortalIdentityConcurrent(t *testing.T) {
+	for _, dialect := range storetest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			e := newPortalEnv(t, dialect, Config{})
+			_, token := e.issue(e.fr.ID)
+			b := e.browser("")
+			b.get("/p/" + token)
+			csrf := csrfOf(t, b.get("/p"))
+			const n = 12
+			statuses := make(chan int, n)
+			for i := 0; i < n; i++ {
+				go func() {
+					req := httptest.NewRequest("POST", "/p/identity", strings.NewReader(url.Values{"answer": {"00000"}, "csrf": {csrf}}.Encode()))
+					req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+					req.AddCookie(&http.Cookie{Name: "relais_portal", Value: b.cookies["relais_portal"]})
+					resp, err := e.srv.App().Test(req, -1)
+					if err != nil {
+						statuses <- 0
+						return
+					}
+					resp.Body.Close()
+					statuses <- resp.StatusCode
+				}()
+			}
+			count := map[int]int{}
+			for i := 0; i < n; i++ {
+				count[<-statuses]++
+			}
+			if count[403] != portal.MaxIdentityFailures-1 || count[429] != n-portal.MaxIdentityFailures+1 {
+				t.Errorf("statuses %v: want %d wrong answers then locked", count, portal.MaxIdentityFailures)
+			}
+			k := kinds(e.events(e.fr.ID))
+			if k[portal.EventIdentityFailed] != portal.MaxIdentityFailures || k[portal.EventIdentityLocked] != 1 {
+				t.Errorf("events %v", k)
 			}
 		})
 	}

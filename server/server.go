@@ -60,8 +60,10 @@ type Deps struct {
 	// Payments runs card checkout and the Stripe webhook; nil or without a
 	// key, the portal offers bank transfer only.
 	Payments portal.PaymentService
-	Clock    portal.Clock
-	Logger   *slog.Logger
+	// Instalments lists plan instalments with their statuses.
+	Instalments portal.InstalmentService
+	Clock       portal.Clock
+	Logger      *slog.Logger
 
 	// Evidence makes evidence bundles and shows the signing key.
 	Evidence EvidenceBundler

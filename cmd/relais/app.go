@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
 	"strings"
 	"time"
 
@@ -24,6 +25,8 @@ type app struct {
 	clock  portal.Clock
 	db     *store.DB
 	server *server.Server
+	// instalments charges due card instalments and sweeps broken plans.
+	instalments *payments.Scheduler
 	// reminders is the reminder scheduler, nil when off.
 	reminders *reminders.Scheduler
 }
@@ -88,12 +91,12 @@ func build(ctx context.Context, cfg config, log *slog.Logger, migrate bool) (*ap
 		db.Close()
 		return nil, err
 	}
-	bundler, err := evidenceBuilder(cfg, log, db)
+	bundler, err := evidenceBuilder(cfg, log, db, rates)
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
-	pay, err := buildPayments(cfg, log, clock, db)
+	pay, err := buildPayments(cfg, log, clock, db, rates)
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -102,17 +105,19 @@ func build(ctx context.Context, cfg config, log *slog.Logger, migrate bool) (*ap
 	bundler.Attachments = append(bundler.Attachments, letters)
 	srv := server.New(server.Config{BaseURL: cfg.BaseURL, Version: version, LinkTTL: cfg.LinkTTL}, server.Deps{
 		Claims: db, Tenants: db, Events: db, DB: db, Clock: clock, Logger: log,
-		Evidence: bundler, Payments: pay,
+		Evidence: bundler, Payments: pay, Instalments: db,
 		Links: db, Disputes: db, Rates: rates,
 		Escalation: db, Timelines: db, Letters: letters,
 		Reminders: db, OptOuts: db,
 	})
-	sched, err := reminderScheduler(cfg, log, db, clock)
+	sched, err := reminderScheduler(cfg, log, db, letters, clock)
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
-	return &app{cfg: cfg, log: log, clock: clock, db: db, server: srv, reminders: sched}, nil
+	host, _ := os.Hostname()
+	inst := &payments.Scheduler{Store: db, Card: pay.Card, Clock: clock, Owner: fmt.Sprintf("%s/%d", host, os.Getpid()), Log: log}
+	return &app{cfg: cfg, log: log, clock: clock, db: db, server: srv, reminders: sched, instalments: inst}, nil
 }
 
 // newLetterStore keeps letters; a letter without a given portal URL
@@ -129,10 +134,10 @@ func newLetterStore(cfg config, db *store.DB, rates *rules.Rates) *store.LetterS
 }
 
 // evidenceBuilder loads (or creates, at first start) the signing key and
-// sets up evidence bundles. The store contributes dispute documents and
-// letters; a feature that keeps files elsewhere adds its
+// sets up evidence bundles. The store contributes dispute documents, build
+// adds the letters; a feature that keeps other files adds its
 // portal.AttachmentSource to Attachments.
-func evidenceBuilder(cfg config, log *slog.Logger, db *store.DB) (*evidence.Builder, error) {
+func evidenceBuilder(cfg config, log *slog.Logger, db *store.DB, rates *rules.Rates) (*evidence.Builder, error) {
 	signer, created, err := evidence.LoadOrCreateKey(cfg.KeyFile)
 	if err != nil {
 		return nil, err
@@ -142,10 +147,6 @@ func evidenceBuilder(cfg config, log *slog.Logger, db *store.DB) (*evidence.Buil
 	} else {
 		log.Info("evidence signing key loaded", "fingerprint", signer.Fingerprint())
 	}
-	rates, err := rules.Default()
-	if err != nil {
-		return nil, err
-	}
 	return &evidence.Builder{Source: db, Signer: signer, Rates: rates, Version: version,
 		Attachments: []portal.AttachmentSource{db}}, nil
 }
@@ -153,12 +154,8 @@ func evidenceBuilder(cfg config, log *slog.Logger, db *store.DB) (*evidence.Buil
 // buildPayments builds the payment service; card payment is on only with a
 // Stripe secret key and a webhook secret (without the webhook no payment
 // would ever be confirmed). The log says once why it is off.
-func buildPayments(cfg config, log *slog.Logger, clock portal.Clock, db *store.DB) (*payments.Service, error) {
-	rates, err := rules.Default()
-	if err != nil {
-		return nil, err
-	}
-	svc := &payments.Service{Claims: db, Store: db, Rates: rates, Clock: clock, Log: log}
+func buildPayments(cfg config, log *slog.Logger, clock portal.Clock, db *store.DB, rates *rules.Rates) (*payments.Service, error) {
+	svc := &payments.Service{Claims: db, Store: db, References: db, Rates: rates, Clock: clock, Log: log}
 	switch {
 	case cfg.StripeSecretKey == "":
 		log.Info("card payment off: no --stripe-secret-key (STRIPE_SECRET_KEY); the portal offers bank transfer only")
@@ -191,11 +188,24 @@ func (a *app) serve(ctx context.Context) error {
 	} else {
 		close(remindersDone)
 	}
-	// The scheduler stops first on shutdown; a send in flight finishes and
-	// is recorded before the database closes.
+	// The instalment scheduler charges due card instalments and sweeps
+	// broken plans.
+	instCtx, stopInst := context.WithCancel(ctx)
+	defer stopInst()
+	instDone := make(chan struct{})
+	go func() {
+		defer close(instDone)
+		if a.instalments != nil {
+			a.instalments.Run(instCtx)
+		}
+	}()
+	// The schedulers stop first on shutdown; a send or charge in flight
+	// finishes and is recorded before the database closes.
 	stop := func() {
 		stopReminders()
+		stopInst()
 		<-remindersDone
+		<-instDone
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- a.server.Listen(a.cfg.Addr) }()

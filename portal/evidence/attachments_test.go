@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/relais/relais/portal"
+	"github.com/relais/relais/portal/rules"
+	"github.com/relais/relais/portal/store"
 	"github.com/relais/relais/portal/store/storetest"
 )
 
@@ -16,11 +18,20 @@ func TestBundleStoreAttachments(t *testing.T) {
 	for _, d := range storetest.Dialects {
 		t.Run(d, func(t *testing.T) {
 			f := newFixture(t, d, portal.JurisdictionFR, 0)
-			f.builder.Attachments = []portal.AttachmentSource{f.db}
+			rates, err := rules.Default()
+			if err != nil {
+				t.Fatal(err)
+			}
+			letterStore := &store.LetterStore{DB: f.db, Rates: rates}
+			f.builder.Attachments = []portal.AttachmentSource{f.db, letterStore}
 			ctx := context.Background()
 			doc := []byte("%PDF-1.4 preuve de virement")
 			sess := &portal.PortalSession{ID: "s", TenantID: f.tenantID, ClaimID: f.claim.ID, Verified: true, Language: "fr"}
-			err := f.db.FileDispute(ctx, sess, &portal.Dispute{Reason: portal.ReasonAlreadyPaid, Text: "Déjà payé",
+			letter, err := letterStore.CreateLetter(ctx, f.tenantID, f.claim.ID, portal.LetterRequest{Kind: portal.LetterReminder, PortalURL: "https://pay.example/p/x"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = f.db.FileDispute(ctx, sess, &portal.Dispute{Reason: portal.ReasonAlreadyPaid, Text: "Déjà payé",
 				Files: []*portal.DisputeFile{{Name: "../virement/mars.pdf", Content: doc}}})
 			if err != nil {
 				t.Fatal(err)
@@ -31,10 +42,17 @@ func TestBundleStoreAttachments(t *testing.T) {
 			}
 			names, files := entries(t, b)
 			var found string
+			var letters []string
 			for _, n := range names {
 				if strings.HasPrefix(n, "attachments/disputes/") {
 					found = n
 				}
+				if strings.HasPrefix(n, "attachments/letters/") {
+					letters = append(letters, n)
+				}
+			}
+			if len(letters) != 1 || portal.SHA256Hex(files[letters[0]]) != letter.SHA256 {
+				t.Fatalf("letters in the bundle: %q", letters)
 			}
 			if !strings.HasSuffix(found, "-_virement_mars.pdf") || strings.Contains(found, "..") || !bytes.Equal(files[found], doc) {
 				t.Fatalf("dispute file entry %q in %q", found, names)

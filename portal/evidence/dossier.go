@@ -360,7 +360,11 @@ func (b *Builder) dossier(ctx context.Context, c *portal.Claim, head Head, atts 
 		d.para(10, "Aucune.")
 	}
 	for _, a := range atts {
-		d.kv(a.Name, "SHA-256 "+a.SHA256)
+		d.SetFont("Helvetica", "B", 9)
+		d.MultiCell(0, 4.6, d.tr(a.Name), "", "L", false)
+		d.SetFont("Courier", "", 8)
+		d.MultiCell(0, 4, "SHA-256 "+a.SHA256, "", "L", false)
+		d.Ln(1)
 	}
 
 	// Pass 2: the conversation.

@@ -30,6 +30,8 @@ type ClaimFinder interface {
 type Service struct {
 	Claims ClaimFinder
 	Store  portal.CardPaymentStore
+	// References keeps transfer references (the store).
+	References ReferenceStore
 	// Card is nil when no Stripe key is configured: card payment is off.
 	Card  portal.CardPayments
 	Rates *rules.Rates
@@ -176,4 +178,46 @@ func (s *Service) HandleWebhook(ctx context.Context, payload []byte, sig string)
 		s.Log.InfoContext(ctx, "stripe event", "event", ev.ID, "type", ev.RawType, "duplicate", res.Duplicate, "payments", len(res.Payments))
 	}
 	return res, nil
+}
+
+// StartSetup returns a hosted Checkout page in setup mode where the debtor
+// saves a card for the off-session charges of their instalment plan. The
+// debtor gets one Stripe customer, created on first use.
+func (s *Service) StartSetup(ctx context.Context, r portal.CheckoutStart) (string, error) {
+	if s.Card == nil {
+		return "", portal.Errorf(portal.EUNAVAILABLE, "Card payment is not available; please pay by bank transfer.")
+	}
+	c, err := s.Claims.FindClaim(ctx, r.TenantID, r.ClaimID)
+	if err != nil {
+		return "", err
+	}
+	customer, _, err := s.Store.StripeCustomer(ctx, c.TenantID, c.DebtorID)
+	if err != nil {
+		return "", err
+	}
+	if customer == "" {
+		customer, err = s.Card.CreateCustomer(ctx, portal.CustomerRequest{TenantID: c.TenantID, DebtorID: c.DebtorID,
+			Name: c.Debtor.Name, Email: c.Debtor.Email, IdempotencyKey: "relais-customer-" + c.DebtorID})
+		if err != nil {
+			return "", err
+		}
+		if err := s.Store.SaveStripeCustomer(ctx, c.TenantID, c.DebtorID, customer); err != nil {
+			return "", err
+		}
+		// Two first calls at once keep the first stored customer.
+		if customer, _, err = s.Store.StripeCustomer(ctx, c.TenantID, c.DebtorID); err != nil {
+			return "", err
+		}
+	}
+	url, id, err := s.Card.CreateSetup(ctx, portal.SetupRequest{TenantID: c.TenantID, ClaimID: c.ID, CustomerID: customer,
+		Currency: c.Currency, Language: c.Debtor.Language, SuccessURL: r.SuccessURL, CancelURL: r.CancelURL,
+		IdempotencyKey: "relais-setup-" + c.ID + "-" + customer + "-" + s.Today().String()})
+	if err != nil {
+		return "", err
+	}
+	if err := s.Store.RecordCheckout(ctx, &portal.CheckoutSession{TenantID: c.TenantID, ClaimID: c.ID, ProviderID: id, Mode: "setup",
+		Currency: c.Currency, BalanceAsOf: s.Today()}); err != nil {
+		return "", err
+	}
+	return url, nil
 }

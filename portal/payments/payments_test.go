@@ -3,15 +3,18 @@ package payments_test
 import (
 	"bytes"
 	"context"
+	pngpkg "image/png"
 	"io"
 	"net/http"
 	"net/url"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/relais/relais/portal"
+	"github.com/relais/relais/portal/banking"
 	"github.com/relais/relais/portal/payments"
 	"github.com/relais/relais/portal/rules"
 	"github.com/relais/relais/portal/store"
@@ -66,6 +69,8 @@ type env struct {
 	rec   *recorder
 	clock *portal.FixedClock
 	claim *portal.Claim
+	// tenantID is the tenant of claim; its only creditor is Belgian.
+	tenantID string
 }
 
 func newEnv(t *testing.T, dialect string) *env {
@@ -98,8 +103,8 @@ func newEnv(t *testing.T, dialect string) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := &payments.Service{Claims: db, Store: db, Card: sc, Rates: rates, Clock: clock, Zone: time.UTC}
-	return &env{db: db, svc: svc, rec: rec, clock: clock, claim: c}
+	svc := &payments.Service{Claims: db, Store: db, References: db, Card: sc, Rates: rates, Clock: clock, Zone: time.UTC}
+	return &env{db: db, svc: svc, rec: rec, clock: clock, claim: c, tenantID: tn.ID}
 }
 
 func TestStartCheckoutForBalance(t *testing.T) {
@@ -187,4 +192,82 @@ func testStartCheckout(t *testing.T, dialect string) {
 
 func itoa(n int64) string {
 	return portal.FormatMinor(n, 0)
+}
+
+func TestTransferDetails(t *testing.T) {
+	for _, dialect := range storetest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			e := newEnv(t, dialect)
+			ctx := context.Background()
+			d, err := e.svc.TransferDetails(ctx, e.tenantID, e.claim.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, b, _ := e.svc.Balance(ctx, e.tenantID, e.claim.ID)
+			if d.IBAN != "BE68 5390 0754 7034" || d.Amount != b.Total || d.ReferenceScheme != "be_structured" || !d.QR ||
+				!strings.HasPrefix(d.Reference, "+++") || len(d.ReferenceElectronic) != 12 {
+				t.Fatalf("details %+v", d)
+			}
+			if _, err := banking.ParseStructured(d.Reference); err != nil {
+				t.Fatalf("reference %q: %v", d.Reference, err)
+			}
+			again, _ := e.svc.TransferDetails(ctx, e.tenantID, e.claim.ID)
+			if again.Reference != d.Reference {
+				t.Fatalf("reference changed: %q then %q", d.Reference, again.Reference)
+			}
+			png, err := e.svc.TransferQR(ctx, e.tenantID, e.claim.ID, 256)
+			if err != nil {
+				t.Fatal(err)
+			}
+			img, err := pngpkg.Decode(bytes.NewReader(png))
+			if err != nil || img.Bounds().Dx() != 256 {
+				t.Fatalf("png: %v", err)
+			}
+
+			t.Run("RFForFrenchCreditor", func(t *testing.T) {
+				tn := &portal.Tenant{Name: "Gamma"}
+				if err := e.db.CreateTenant(ctx, tn); err != nil {
+					t.Fatal(err)
+				}
+				if err := e.db.CreateCreditor(ctx, &portal.Creditor{TenantID: tn.ID, LegalName: "Gamma SAS", Country: "FR", IBAN: "FR1420041010050500013M02606"}); err != nil {
+					t.Fatal(err)
+				}
+				c := &portal.Claim{Reference: "G-1", Currency: "EUR", Jurisdiction: portal.JurisdictionFR,
+					Debtor:   &portal.Debtor{Kind: portal.DebtorConsumer, Name: "Marie Martin", Language: "fr", Postcode: "75011"},
+					Invoices: []*portal.Invoice{{Number: "F-1", IssueDate: portal.MustDate("2024-05-01"), DueDate: portal.MustDate("2024-05-31"), Amount: 25000}}}
+				if err := e.db.CreateClaim(ctx, tn.ID, c); err != nil {
+					t.Fatal(err)
+				}
+				d, err := e.svc.TransferDetails(ctx, tn.ID, c.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if d.ReferenceScheme != "rf" || !strings.HasPrefix(d.ReferenceElectronic, "RF") {
+					t.Fatalf("details %+v", d)
+				}
+				if _, err := banking.ParseRF(d.Reference); err != nil {
+					t.Fatalf("RF %q: %v", d.Reference, err)
+				}
+			})
+			t.Run("ErrUnavailableWithoutIBAN", func(t *testing.T) {
+				tn := &portal.Tenant{Name: "Delta"}
+				e.db.CreateTenant(ctx, tn)
+				e.db.CreateCreditor(ctx, &portal.Creditor{TenantID: tn.ID, LegalName: "Delta", Country: "BE", IBAN: "BE68539007547035"})
+				c := &portal.Claim{Reference: "D-1", Currency: "EUR", Jurisdiction: portal.JurisdictionBE,
+					Debtor:   &portal.Debtor{Kind: portal.DebtorBusiness, Name: "X", Language: "nl", Postcode: "1000"},
+					Invoices: []*portal.Invoice{{Number: "F-1", IssueDate: portal.MustDate("2024-05-01"), DueDate: portal.MustDate("2024-05-31"), Amount: 25000}}}
+				if err := e.db.CreateClaim(ctx, tn.ID, c); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := e.svc.TransferDetails(ctx, tn.ID, c.ID); portal.ErrorCode(err) != portal.EUNAVAILABLE {
+					t.Fatalf("invalid IBAN: err %v", err)
+				}
+			})
+			t.Run("ErrNotFoundOtherTenant", func(t *testing.T) {
+				if _, err := e.svc.TransferDetails(ctx, "01HZZZZZZZZZZZZZZZZZZZZZZZ", e.claim.ID); portal.ErrorCode(err) != portal.ENOTFOUND {
+					t.Fatalf("err %v", err)
+				}
+			})
+		})
+	}
 }

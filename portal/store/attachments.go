@@ -11,10 +11,9 @@ import (
 	"github.com/relais/relais/portal"
 )
 
-// Attachments implements portal.AttachmentSource over the files the store
-// keeps about a claim: the documents debtors attached to disputes
-// ("disputes/...") and the letters generated for the claim
-// ("letters/..."). Only names and hashes are listed; each file's content is
+// Attachments implements portal.AttachmentSource over the documents debtors
+// attached to disputes ("disputes/<date>-<id>-<name>"). Letters come from
+// LetterStore. Only names and hashes are listed; each file's content is
 // read when the bundle writes it, so that a claim with many files does not
 // load them all at once.
 func (db *DB) Attachments(ctx context.Context, tenantID, claimID string) ([]portal.Attachment, error) {
@@ -36,25 +35,6 @@ func (db *DB) Attachments(ctx context.Context, tenantID, claimID string) ([]port
 			SHA256: f.SHA256,
 			Open: func() (io.ReadCloser, error) {
 				return db.blob(ctx, "SELECT content FROM dispute_files WHERE id = ? AND tenant_id = ?", id, tenantID)
-			},
-		})
-	}
-	var letters []struct {
-		ID, Kind, SHA256 string
-		LetterDate       portal.Date
-	}
-	err = db.conn(ctx).Raw(`SELECT id, kind, sha256, letter_date FROM letters
-		WHERE tenant_id = ? AND claim_id = ? ORDER BY id`, tenantID, claimID).Scan(&letters).Error
-	if err != nil {
-		return nil, translate("list letters", err)
-	}
-	for _, l := range letters {
-		id := l.ID
-		out = append(out, portal.Attachment{
-			Name:   fmt.Sprintf("letters/%s-%s-%s.pdf", l.LetterDate, safeFileName(l.Kind), strings.ToLower(id)),
-			SHA256: l.SHA256,
-			Open: func() (io.ReadCloser, error) {
-				return db.blob(ctx, "SELECT pdf FROM letters WHERE id = ? AND tenant_id = ?", id, tenantID)
 			},
 		})
 	}

@@ -2,14 +2,421 @@ package store
 
 import (
 	"context"
+	"strconv"
+	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/relais/relais/portal"
 )
 
-// markInstalmentPaid marks an instalment paid when a card payment for it is
-// recorded (the instalment plan is wired in a later step).
+var _ portal.InstalmentStore = (*DB)(nil)
+
+// instalmentChargeRow is the charging state of a card instalment; the
+// instalments table itself belongs to the negotiation side.
+type instalmentChargeRow struct {
+	InstalmentID  string
+	TenantID      string
+	ClaimID       string
+	Attempts      int
+	NextAttemptOn portal.Date
+	LeaseOwner    string
+	LeaseUntil    *timeUTC
+	PaymentIntent string
+	LastCode      string
+	PaidAmount    int64
+	UpdatedAt     timeUTC
+}
+
+func (instalmentChargeRow) TableName() string { return "instalment_charges" }
+
+// instalmentSelect reads instalments with their charging state.
+const instalmentSelect = `SELECT i.id, i.tenant_id, i.claim_id, c.debtor_id, i.agreement_id, i.seq, i.due_on, i.amount, i.currency,
+	i.method, i.status, COALESCE(ch.paid_amount, 0) AS paid, COALESCE(ch.attempts, 0) AS attempts,
+	ch.next_attempt_on, COALESCE(ch.last_code, '') AS last_code
+	FROM instalments i JOIN claims c ON c.id = i.claim_id
+	LEFT JOIN instalment_charges ch ON ch.instalment_id = i.id `
+
+type instalmentScan struct {
+	ID, TenantID, ClaimID, DebtorID, AgreementID string
+	Seq                                          int
+	DueOn                                        portal.Date
+	Amount                                       int64
+	Currency, Method, Status                     string
+	Paid                                         int64
+	Attempts                                     int
+	NextAttemptOn                                portal.Date
+	LastCode                                     string
+}
+
+func (r *instalmentScan) instalment() *portal.Instalment {
+	return &portal.Instalment{ID: r.ID, TenantID: r.TenantID, ClaimID: r.ClaimID, DebtorID: r.DebtorID, AgreementID: r.AgreementID,
+		Seq: r.Seq, DueOn: r.DueOn, Amount: r.Amount, Currency: portal.Currency(r.Currency), Method: r.Method, Status: r.Status,
+		Paid: r.Paid, Attempts: r.Attempts, NextAttemptOn: r.NextAttemptOn, LastCode: r.LastCode}
+}
+
+func scanInstalments(q *gorm.DB) ([]*portal.Instalment, error) {
+	var rows []instalmentScan
+	if err := q.Scan(&rows).Error; err != nil {
+		return nil, translate("list instalments", err)
+	}
+	out := make([]*portal.Instalment, len(rows))
+	for i := range rows {
+		out[i] = rows[i].instalment()
+	}
+	return out, nil
+}
+
+// ListInstalments implements portal.InstalmentService.
+func (db *DB) ListInstalments(ctx context.Context, tenantID, claimID string) ([]*portal.Instalment, error) {
+	var n int64
+	if err := db.conn(ctx).Model(&portal.Claim{}).Where("id = ? AND tenant_id = ?", claimID, tenantID).Count(&n).Error; err != nil {
+		return nil, translate("find claim", err)
+	}
+	if n == 0 {
+		return nil, portal.Errorf(portal.ENOTFOUND, "Claim not found.")
+	}
+	if !db.hasPlans(ctx) {
+		return []*portal.Instalment{}, nil
+	}
+	return scanInstalments(db.conn(ctx).Raw(instalmentSelect+"WHERE i.tenant_id = ? AND i.claim_id = ? ORDER BY i.agreement_id, i.seq", tenantID, claimID))
+}
+
+// InstalmentDue returns what is left to pay on one open instalment, for
+// paying it early. ENOTFOUND, EINVALID when it is already settled.
+func (db *DB) InstalmentDue(ctx context.Context, tenantID, claimID, instalmentID string) (int64, error) {
+	ins, err := scanInstalments(db.conn(ctx).Raw(instalmentSelect+"WHERE i.tenant_id = ? AND i.claim_id = ? AND i.id = ?", tenantID, claimID, instalmentID))
+	if err != nil {
+		return 0, err
+	}
+	if len(ins) == 0 {
+		return 0, portal.Errorf(portal.ENOTFOUND, "Instalment not found.")
+	}
+	in := ins[0]
+	if in.Status == portal.InstalmentPaid || in.Status == portal.InstalmentWaived || in.Amount-in.Paid <= 0 {
+		return 0, portal.Errorf(portal.EINVALID, "This instalment is already settled.")
+	}
+	return in.Amount - in.Paid, nil
+}
+
+// DueCardInstalments implements portal.InstalmentStore.
+func (db *DB) DueCardInstalments(ctx context.Context, today portal.Date, now time.Time, limit int) ([]*portal.Instalment, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	if !db.hasPlans(ctx) {
+		return nil, nil
+	}
+	return scanInstalments(db.conn(ctx).Raw(instalmentSelect+`WHERE i.method = 'card' AND i.status IN ('due', 'failed') AND i.due_on <= ?
+		AND c.status = ? AND (ch.instalment_id IS NULL OR (
+			(ch.next_attempt_on IS NULL OR ch.next_attempt_on <= ?) AND (ch.lease_until IS NULL OR ch.lease_until < ?)
+			AND ch.last_code NOT IN ('authentication_required', 'no_saved_card')))
+		ORDER BY i.due_on, i.id LIMIT ?`, today, portal.StatusInPlan, today, timeUTC(now), limit))
+}
+
+// ClaimInstalment implements portal.InstalmentStore: the conditional
+// UPDATE lets exactly one instance take an instalment whose lease is free.
+func (db *DB) ClaimInstalment(ctx context.Context, id, owner string, until time.Time, today portal.Date) (int, bool, error) {
+	attempt, ok := 0, false
+	err := db.tx(ctx, func(tx *gorm.DB) error {
+		var in struct {
+			TenantID, ClaimID, Status, Method string
+			Amount                            int64
+		}
+		// Locks in the order every payment transaction takes them: the
+		// claim, then its instalment. The claim lock (PostgreSQL) waits for
+		// a charge being recorded by another instance, so its outcome is
+		// seen here.
+		var of struct{ TenantID, ClaimID string }
+		if err := tx.Raw("SELECT tenant_id, claim_id FROM instalments WHERE id = ?", id).Scan(&of).Error; err != nil {
+			return translate("find instalment", err)
+		}
+		if of.ClaimID == "" {
+			return nil
+		}
+		if err := db.lockClaim(tx, of.TenantID, of.ClaimID); err != nil {
+			return err
+		}
+		q := "SELECT i.tenant_id, i.claim_id, i.status, i.method, i.amount FROM instalments i JOIN claims c ON c.id = i.claim_id WHERE i.id = ? AND c.status = ?"
+		if db.Dialect == Postgres {
+			q += " FOR UPDATE OF i"
+		}
+		if err := tx.Raw(q, id, portal.StatusInPlan).Scan(&in).Error; err != nil {
+			return translate("find instalment", err)
+		}
+		if in.ClaimID == "" || in.Method != "card" || (in.Status != portal.InstalmentDue && in.Status != portal.InstalmentFailed) {
+			return nil
+		}
+		now := timeUTC(db.Now())
+		row := instalmentChargeRow{InstalmentID: id, TenantID: in.TenantID, ClaimID: in.ClaimID, UpdatedAt: now}
+		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error; err != nil {
+			return translate("create instalment charge", err)
+		}
+		lease := timeUTC(until)
+		res := tx.Exec(`UPDATE instalment_charges SET lease_owner = ?, lease_until = ?, attempts = attempts + 1, updated_at = ?
+			WHERE instalment_id = ? AND (lease_until IS NULL OR lease_until < ?) AND (next_attempt_on IS NULL OR next_attempt_on <= ?)
+			AND paid_amount < ?`,
+			owner, lease, now, id, now, today, in.Amount)
+		if res.Error != nil {
+			return translate("lease instalment", res.Error)
+		}
+		if res.RowsAffected != 1 {
+			return nil
+		}
+		if err := tx.Raw("SELECT attempts FROM instalment_charges WHERE instalment_id = ?", id).Scan(&attempt).Error; err != nil {
+			return translate("read attempts", err)
+		}
+		ok = true
+		return nil
+	})
+	return attempt, ok, err
+}
+
+// RecordInstalmentCharge implements portal.InstalmentStore. The failure
+// policy: authentication_required → the instalment is failed and the
+// debtor is asked to pay it on the portal (with authentication); it is
+// missed after RetryAfterDays. Declined → retried after RetryAfterDays
+// until MaxAttempts, then missed. Processing → left leased for a day; the
+// webhook settles it.
+func (db *DB) RecordInstalmentCharge(ctx context.Context, in *portal.Instalment, attempt int, res *portal.ChargeResult, p portal.PlanPolicy, today portal.Date) error {
+	p = p.WithDefaults()
+	return db.tx(ctx, func(tx *gorm.DB) error {
+		if err := db.lockClaim(tx, in.TenantID, in.ClaimID); err != nil {
+			return err
+		}
+		now := db.Now()
+		upd := map[string]any{"lease_owner": "", "lease_until": nil, "payment_intent": res.PaymentIntentID, "last_code": res.Code, "updated_at": timeUTC(now)}
+		base := map[string]any{"instalment_id": in.ID, "seq": in.Seq, "attempt": attempt, "amount": in.Amount, "currency": in.Currency,
+			"payment_intent": res.PaymentIntentID, "code": res.Code, "provider": "stripe"}
+		switch res.Status {
+		case portal.ChargeSucceeded:
+			var c portal.Claim
+			if err := tx.Where("id = ?", in.ClaimID).Take(&c).Error; err != nil {
+				return translate("find claim", err)
+			}
+			ev := &portal.CardEvent{ID: "charge:" + in.ID + ":" + itoaInt(attempt), RawType: "instalment.charge", PaymentIntentID: res.PaymentIntentID, InstalmentID: in.ID}
+			mv := movement{tenantID: in.TenantID, claimID: in.ClaimID, currency: c.Currency, on: portal.DateOf(now), ev: ev}
+			if _, err := db.recordMovement(ctx, tx, mv, res.PaymentIntentID, "payment", in.Amount-in.Paid, &portal.CardEventResult{}); err != nil {
+				return err
+			}
+		case portal.ChargeProcessing:
+			upd["lease_until"] = timeUTC(now.Add(24 * time.Hour))
+		case portal.ChargeAuthRequired:
+			upd["next_attempt_on"] = in.DueOn.AddDays(p.RetryAfterDays)
+			if err := setInstalmentStatus(tx, in.ID, portal.InstalmentFailed, now); err != nil {
+				return err
+			}
+			base["next_step"] = "the debtor is asked to pay this instalment on the portal, where the bank can authenticate them"
+			if _, err := db.appendEvent(ctx, tx, in.TenantID, in.ClaimID, portal.EventPaymentFailed, base); err != nil {
+				return err
+			}
+		default: // declined
+			if attempt < p.MaxAttempts {
+				next := today.AddDays(p.RetryAfterDays)
+				upd["next_attempt_on"] = next
+				base["retry_on"] = next.String()
+				if err := setInstalmentStatus(tx, in.ID, portal.InstalmentFailed, now); err != nil {
+					return err
+				}
+				if _, err := db.appendEvent(ctx, tx, in.TenantID, in.ClaimID, portal.EventPaymentFailed, base); err != nil {
+					return err
+				}
+			} else {
+				if _, err := db.appendEvent(ctx, tx, in.TenantID, in.ClaimID, portal.EventPaymentFailed, base); err != nil {
+					return err
+				}
+				if err := db.markMissed(ctx, tx, in, "declined after "+itoaInt(attempt)+" attempts", now); err != nil {
+					return err
+				}
+			}
+		}
+		if err := tx.Model(&instalmentChargeRow{}).Where("instalment_id = ?", in.ID).Updates(upd).Error; err != nil {
+			return translate("record instalment charge", err)
+		}
+		if res.Status != portal.ChargeSucceeded {
+			_, err := db.breakIfBroken(ctx, tx, in.TenantID, in.ClaimID, today, p)
+			return err
+		}
+		return nil
+	})
+}
+
+func setInstalmentStatus(tx *gorm.DB, id, status string, now time.Time) error {
+	err := tx.Exec("UPDATE instalments SET status = ?, updated_at = ? WHERE id = ?", status, timeUTC(now), id).Error
+	return translate("set instalment status", err)
+}
+
+func (db *DB) markMissed(ctx context.Context, tx *gorm.DB, in *portal.Instalment, reason string, now time.Time) error {
+	if err := setInstalmentStatus(tx, in.ID, portal.InstalmentMissed, now); err != nil {
+		return err
+	}
+	_, err := db.appendEvent(ctx, tx, in.TenantID, in.ClaimID, portal.EventInstalmentMissed, map[string]any{
+		"instalment_id": in.ID, "seq": in.Seq, "due_on": in.DueOn.String(), "amount": in.Amount, "currency": in.Currency, "reason": reason,
+	})
+	return err
+}
+
+// breakIfBroken returns an in-plan claim to open, with plan.broken and
+// status.changed, when it has MaxMissed missed instalments or one unpaid
+// instalment more than MaxDaysLate days late.
+func (db *DB) breakIfBroken(ctx context.Context, tx *gorm.DB, tenantID, claimID string, today portal.Date, p portal.PlanPolicy) (bool, error) {
+	var st struct{ Status string }
+	if err := tx.Raw("SELECT status FROM claims WHERE id = ? AND tenant_id = ?", claimID, tenantID).Scan(&st).Error; err != nil {
+		return false, translate("read claim status", err)
+	}
+	if st.Status != string(portal.StatusInPlan) {
+		return false, nil
+	}
+	var missed int64
+	if err := tx.Raw("SELECT COUNT(*) FROM instalments WHERE claim_id = ? AND status = ?", claimID, portal.InstalmentMissed).Scan(&missed).Error; err != nil {
+		return false, translate("count missed", err)
+	}
+	var late int64
+	if err := tx.Raw("SELECT COUNT(*) FROM instalments WHERE claim_id = ? AND status IN ('due', 'failed', 'missed') AND due_on < ?",
+		claimID, today.AddDays(-p.MaxDaysLate)).Scan(&late).Error; err != nil {
+		return false, translate("count late", err)
+	}
+	if missed < int64(p.MaxMissed) && late == 0 {
+		return false, nil
+	}
+	now := db.Now()
+	if err := tx.Exec("UPDATE claims SET status = ?, updated_at = ? WHERE id = ?", portal.StatusOpen, timeUTC(now), claimID).Error; err != nil {
+		return false, translate("break plan", err)
+	}
+	reason := "missed instalments"
+	if late > 0 && missed < int64(p.MaxMissed) {
+		reason = "an instalment is more than " + itoaInt(p.MaxDaysLate) + " days late"
+	}
+	if _, err := db.appendEvent(ctx, tx, tenantID, claimID, portal.EventPlanBroken, map[string]any{
+		"missed": missed, "late": late, "reason": reason, "max_missed": p.MaxMissed, "max_days_late": p.MaxDaysLate,
+	}); err != nil {
+		return false, err
+	}
+	_, err := db.appendEvent(ctx, tx, tenantID, claimID, portal.EventStatusChanged, map[string]any{
+		"from": portal.StatusInPlan, "to": portal.StatusOpen, "reason": "plan.broken",
+	})
+	return err == nil, err
+}
+
+// SweepPlans implements portal.InstalmentStore.
+func (db *DB) SweepPlans(ctx context.Context, today portal.Date, p portal.PlanPolicy) (int, int, error) {
+	p = p.WithDefaults()
+	if !db.hasPlans(ctx) {
+		return 0, 0, nil
+	}
+	// Unpaid past the grace, and no charge pending: a card instalment
+	// waiting for a retry or leased by a charge in flight is left alone.
+	var late []instalmentScan
+	err := db.conn(ctx).Raw(instalmentSelect+`WHERE c.status = ? AND i.status IN ('due', 'failed') AND i.due_on < ?
+		AND (ch.instalment_id IS NULL OR ((ch.next_attempt_on IS NULL OR ch.next_attempt_on < ?) AND (ch.lease_until IS NULL OR ch.lease_until < ?)))
+		ORDER BY i.due_on, i.id`, portal.StatusInPlan, today.AddDays(-p.RetryAfterDays), today, timeUTC(db.Now())).Scan(&late).Error
+	if err != nil {
+		return 0, 0, translate("find late instalments", err)
+	}
+	missed, broken := 0, 0
+	claims := map[string]string{}
+	for i := range late {
+		in := late[i].instalment()
+		err := db.tx(ctx, func(tx *gorm.DB) error {
+			if err := db.lockClaim(tx, in.TenantID, in.ClaimID); err != nil {
+				return err
+			}
+			var status string
+			if err := tx.Raw("SELECT status FROM instalments WHERE id = ?", in.ID).Scan(&status).Error; err != nil {
+				return translate("read instalment", err)
+			}
+			if status != portal.InstalmentDue && status != portal.InstalmentFailed {
+				return nil
+			}
+			missed++
+			return db.markMissed(ctx, tx, in, "unpaid "+itoaInt(p.RetryAfterDays)+" days after its due date", db.Now())
+		})
+		if err != nil {
+			return missed, broken, err
+		}
+		claims[in.ClaimID] = in.TenantID
+	}
+	// Plans may also break by lateness alone.
+	var inPlan []struct{ ID, TenantID string }
+	if err := db.conn(ctx).Raw("SELECT DISTINCT c.id, c.tenant_id FROM claims c JOIN instalments i ON i.claim_id = c.id WHERE c.status = ? AND i.status IN ('due', 'failed', 'missed') AND i.due_on < ?",
+		portal.StatusInPlan, today.AddDays(-p.MaxDaysLate)).Scan(&inPlan).Error; err != nil {
+		return missed, broken, translate("find late plans", err)
+	}
+	for _, c := range inPlan {
+		claims[c.ID] = c.TenantID
+	}
+	for claimID, tenantID := range claims {
+		err := db.tx(ctx, func(tx *gorm.DB) error {
+			if err := db.lockClaim(tx, tenantID, claimID); err != nil {
+				return err
+			}
+			b, err := db.breakIfBroken(ctx, tx, tenantID, claimID, today, p)
+			if b {
+				broken++
+			}
+			return err
+		})
+		if err != nil {
+			return missed, broken, err
+		}
+	}
+	return missed, broken, nil
+}
+
+// markInstalmentPaid applies a recorded payment to a claim's open
+// instalments: to the named one when the payment was for it, else in
+// order (a transfer, or settling the rest of the plan). Instalments fully
+// covered become paid. Claims without a plan are untouched.
 func (db *DB) markInstalmentPaid(ctx context.Context, tx *gorm.DB, tenantID, claimID, instalmentID string, p *portal.Payment) error {
+	if p.Amount <= 0 {
+		return nil
+	}
+	q := instalmentSelect + "WHERE i.claim_id = ? AND i.status IN ('due', 'failed', 'missed') "
+	args := []any{claimID}
+	if instalmentID != "" {
+		q += "AND i.id = ? "
+		args = append(args, instalmentID)
+	}
+	// A database without the negotiation side's plans has no instalments.
+	if !tx.Migrator().HasTable("instalments") {
+		return nil
+	}
+	open, err := scanInstalments(tx.Raw(q+"ORDER BY i.due_on, i.seq", args...))
+	if err != nil {
+		return err
+	}
+	left, now := p.Amount, db.Now()
+	for _, in := range open {
+		if left <= 0 {
+			break
+		}
+		take := in.Amount - in.Paid
+		if take > left {
+			take = left
+		}
+		left -= take
+		row := instalmentChargeRow{InstalmentID: in.ID, TenantID: in.TenantID, ClaimID: in.ClaimID, UpdatedAt: timeUTC(now)}
+		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error; err != nil {
+			return translate("create instalment charge", err)
+		}
+		if err := tx.Exec("UPDATE instalment_charges SET paid_amount = paid_amount + ?, lease_owner = '', lease_until = NULL, updated_at = ? WHERE instalment_id = ?",
+			take, timeUTC(now), in.ID).Error; err != nil {
+			return translate("pay instalment", err)
+		}
+		if in.Paid+take >= in.Amount {
+			if err := setInstalmentStatus(tx, in.ID, portal.InstalmentPaid, now); err != nil {
+				return err
+			}
+		}
+	}
 	return nil
 }
+
+// hasPlans reports whether the negotiation side's instalments table exists
+// (a database migrated by a binary without it has no plans).
+func (db *DB) hasPlans(ctx context.Context) bool {
+	return db.conn(ctx).Migrator().HasTable("instalments")
+}
+
+func itoaInt(n int) string { return strconv.Itoa(n) }

@@ -349,7 +349,7 @@ func (db *DB) recordMovement(ctx context.Context, tx *gorm.DB, mv movement, ref,
 	if _, err := db.appendEvent(ctx, tx, mv.tenantID, mv.claimID, evKind, payload); err != nil {
 		return "", err
 	}
-	if kind == "payment" && ev.InstalmentID != "" {
+	if kind == "payment" {
 		if err := db.markInstalmentPaid(ctx, tx, mv.tenantID, mv.claimID, ev.InstalmentID, p); err != nil {
 			return "", err
 		}

@@ -1,0 +1,96 @@
+package portal
+
+import (
+	"context"
+	"time"
+)
+
+// Instalment statuses (the negotiation side creates instalments "due").
+const (
+	InstalmentDue    = "due"
+	InstalmentPaid   = "paid"
+	InstalmentFailed = "failed" // a charge failed; retried or waiting for the debtor
+	InstalmentMissed = "missed"
+	InstalmentWaived = "waived"
+)
+
+// Instalment is one payment of an agreed plan, with how charging it went.
+type Instalment struct {
+	ID          string   `json:"id"`
+	TenantID    string   `json:"-"`
+	ClaimID     string   `json:"claim_id"`
+	DebtorID    string   `json:"-"`
+	AgreementID string   `json:"agreement_id"`
+	Seq         int      `json:"seq"`
+	DueOn       Date     `json:"due_on"`
+	Amount      int64    `json:"amount"`
+	Currency    Currency `json:"currency"`
+	Method      string   `json:"method"` // card or transfer
+	Status      string   `json:"status"`
+	// Paid is what has been paid towards it so far.
+	Paid          int64 `json:"paid"`
+	Attempts      int   `json:"attempts"`
+	NextAttemptOn Date  `json:"next_attempt_on"`
+	// LastCode is the provider's last failure code (card_declined,
+	// insufficient_funds, authentication_required).
+	LastCode string `json:"last_code,omitempty"`
+}
+
+// PlanPolicy is when charging gives up and when a plan counts as broken.
+// Zero fields take the defaults.
+type PlanPolicy struct {
+	// RetryAfterDays is the wait before retrying a declined card, and the
+	// grace after which an unpaid instalment is missed (default 3).
+	RetryAfterDays int `json:"retry_after_days"`
+	// MaxAttempts is how many times a card is charged for one instalment
+	// (default 2: the first charge and one retry).
+	MaxAttempts int `json:"max_attempts"`
+	// MaxMissed missed instalments break the plan (default 2).
+	MaxMissed int `json:"max_missed"`
+	// MaxDaysLate days late on any instalment break the plan (default 15).
+	MaxDaysLate int `json:"max_days_late"`
+}
+
+// WithDefaults fills zero fields.
+func (p PlanPolicy) WithDefaults() PlanPolicy {
+	if p.RetryAfterDays <= 0 {
+		p.RetryAfterDays = 3
+	}
+	if p.MaxAttempts <= 0 {
+		p.MaxAttempts = 2
+	}
+	if p.MaxMissed <= 0 {
+		p.MaxMissed = 2
+	}
+	if p.MaxDaysLate <= 0 {
+		p.MaxDaysLate = 15
+	}
+	return p
+}
+
+// InstalmentService lists a claim's instalments with their statuses.
+type InstalmentService interface {
+	// ListInstalments returns the instalments of a claim in order.
+	// ENOTFOUND for another tenant's claim.
+	ListInstalments(ctx context.Context, tenantID, claimID string) ([]*Instalment, error)
+}
+
+// InstalmentStore is what the instalment scheduler needs from storage.
+type InstalmentStore interface {
+	InstalmentService
+	// DueCardInstalments lists card instalments of plans in force that are
+	// due for a charge on today and not leased at now.
+	DueCardInstalments(ctx context.Context, today Date, now time.Time, limit int) ([]*Instalment, error)
+	// ClaimInstalment takes the lease of an instalment until `until` for
+	// owner with a conditional update, and counts the attempt. ok is false
+	// when another instance holds it or it is no longer chargeable.
+	ClaimInstalment(ctx context.Context, id, owner string, until time.Time, today Date) (attempt int, ok bool, err error)
+	// RecordInstalmentCharge stores the outcome of a charge attempt, with
+	// its payment and evidence, and releases the lease.
+	RecordInstalmentCharge(ctx context.Context, in *Instalment, attempt int, res *ChargeResult, p PlanPolicy, today Date) error
+	// SweepPlans marks unpaid instalments past their grace missed and breaks
+	// the plans the policy says are broken (claim back to open, plan.broken).
+	SweepPlans(ctx context.Context, today Date, p PlanPolicy) (missed, broken int, err error)
+	// StripeCustomer returns a debtor's provider customer and saved card.
+	StripeCustomer(ctx context.Context, tenantID, debtorID string) (customerID, paymentMethodID string, err error)
+}

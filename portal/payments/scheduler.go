@@ -1,0 +1,155 @@
+package payments
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/relais/relais/portal"
+)
+
+// Scheduler charges due card instalments off-session and applies the
+// failure policy (portal.PlanPolicy):
+//
+//   - authentication_required: the instalment is failed, no automatic
+//     retry; the debtor is asked (evidence payment.failed with next_step) to
+//     pay it on the portal, where their bank can authenticate them. Unpaid
+//     RetryAfterDays after its due date it is missed.
+//   - declined (any other card error): retried RetryAfterDays later, up to
+//     MaxAttempts charges in all, then missed.
+//   - a plan with MaxMissed missed instalments, or an instalment more than
+//     MaxDaysLate days late, is broken: the claim goes back to open (and so
+//     to escalation) with plan.broken and status.changed events.
+//
+// Several instances may run it: each instalment is taken with a lease (a
+// conditional UPDATE in the database) before it is charged, and each
+// charge carries the idempotency key "relais-instalment-<id>-<attempt>", so
+// an instalment is charged once per attempt even if two instances race or a
+// call is retried.
+type Scheduler struct {
+	Store portal.InstalmentStore
+	Card  portal.CardPayments // nil: card instalments are not charged
+	Clock portal.Clock
+	// Owner names this instance in leases (host and pid, say).
+	Owner  string
+	Policy portal.PlanPolicy
+	// Lease is how long a charge may take before another instance may
+	// retry the instalment (default 5 minutes).
+	Lease time.Duration
+	// Interval between runs of Run (default 15 minutes).
+	Interval time.Duration
+	Zone     *time.Location
+	Log      *slog.Logger
+}
+
+// Report says what one run did.
+type Report struct {
+	Charged, Failed, Skipped, Missed, Broken int
+}
+
+func (s *Scheduler) today() portal.Date {
+	z := s.Zone
+	if z == nil {
+		z = defaultZone()
+	}
+	return portal.DateOf(s.Clock.Now().In(z))
+}
+
+// RunOnce charges what is due now and sweeps missed instalments and
+// broken plans.
+func (s *Scheduler) RunOnce(ctx context.Context) (Report, error) {
+	var rep Report
+	today, now := s.today(), s.Clock.Now()
+	lease := s.Lease
+	if lease <= 0 {
+		lease = 5 * time.Minute
+	}
+	ctx = portal.WithActor(ctx, portal.Actor{Kind: portal.ActorSystem, ID: "instalment-scheduler"})
+	if s.Card != nil {
+		due, err := s.Store.DueCardInstalments(ctx, today, now, 200)
+		if err != nil {
+			return rep, err
+		}
+		for _, in := range due {
+			charged, err := s.charge(ctx, in, today, now.Add(lease))
+			if err != nil {
+				s.logError(ctx, "charge instalment", err, in)
+				continue
+			}
+			switch charged {
+			case portal.ChargeSucceeded, portal.ChargeProcessing:
+				rep.Charged++
+			case "":
+				rep.Skipped++
+			default:
+				rep.Failed++
+			}
+		}
+	}
+	missed, broken, err := s.Store.SweepPlans(ctx, today, s.Policy)
+	rep.Missed, rep.Broken = missed, broken
+	return rep, err
+}
+
+// charge takes the lease of one instalment and charges it; "" when another
+// instance has it or it is not chargeable.
+func (s *Scheduler) charge(ctx context.Context, in *portal.Instalment, today portal.Date, until time.Time) (string, error) {
+	attempt, ok, err := s.Store.ClaimInstalment(ctx, in.ID, s.Owner, until, today)
+	if err != nil || !ok {
+		return "", err
+	}
+	customer, pm, err := s.Store.StripeCustomer(ctx, in.TenantID, in.DebtorID)
+	if err != nil {
+		return "", err
+	}
+	var res *portal.ChargeResult
+	if customer == "" || pm == "" {
+		// No saved card: the debtor must pay on the portal.
+		res = &portal.ChargeResult{Status: portal.ChargeAuthRequired, Code: "no_saved_card"}
+	} else {
+		res, err = s.Card.ChargeOffSession(ctx, portal.OffSessionCharge{
+			TenantID: in.TenantID, ClaimID: in.ClaimID, InstalmentID: in.ID, CustomerID: customer, PaymentMethodID: pm,
+			Amount: in.Amount - in.Paid, Currency: in.Currency,
+			IdempotencyKey: fmt.Sprintf("relais-instalment-%s-%d", in.ID, attempt),
+		})
+		if err != nil {
+			// The provider did not answer: the lease runs out and the next
+			// run retries with a new attempt number.
+			return "", err
+		}
+	}
+	if err := s.Store.RecordInstalmentCharge(ctx, in, attempt, res, s.Policy, today); err != nil {
+		return "", err
+	}
+	return res.Status, nil
+}
+
+func (s *Scheduler) logError(ctx context.Context, msg string, err error, in *portal.Instalment) {
+	if s.Log != nil {
+		s.Log.ErrorContext(ctx, msg, "err", err, "instalment", in.ID, "claim", in.ClaimID)
+	}
+}
+
+// Run calls RunOnce every Interval until ctx ends.
+func (s *Scheduler) Run(ctx context.Context) {
+	iv := s.Interval
+	if iv <= 0 {
+		iv = 15 * time.Minute
+	}
+	t := time.NewTicker(iv)
+	defer t.Stop()
+	for {
+		rep, err := s.RunOnce(ctx)
+		if err != nil && ctx.Err() == nil && s.Log != nil {
+			s.Log.ErrorContext(ctx, "instalment scheduler", "err", err)
+		} else if s.Log != nil && (rep.Charged+rep.Failed+rep.Missed+rep.Broken) > 0 {
+			s.Log.InfoContext(ctx, "instalment scheduler", "charged", rep.Charged, "failed", rep.Failed, "missed", rep.Missed, "broken", rep.Broken)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

@@ -1,0 +1,81 @@
+package payments
+
+import (
+	"context"
+
+	"github.com/relais/relais/portal"
+	"github.com/relais/relais/portal/banking"
+)
+
+// ReferenceStore keeps each claim's transfer reference.
+type ReferenceStore interface {
+	ClaimPaymentReference(ctx context.Context, tenantID, claimID string) (banking.PaymentReference, error)
+}
+
+var _ portal.TransferService = (*Service)(nil)
+
+// TransferDetails implements portal.TransferService.
+func (s *Service) TransferDetails(ctx context.Context, tenantID, claimID string) (*portal.TransferDetails, error) {
+	c, b, err := s.Balance(ctx, tenantID, claimID)
+	if err != nil {
+		return nil, err
+	}
+	cr := c.Creditor
+	if cr == nil || banking.ValidateIBAN(cr.IBAN) != nil {
+		if s.Log != nil {
+			s.Log.WarnContext(ctx, "creditor has no valid IBAN: bank transfer details hidden", "claim", c.ID)
+		}
+		return nil, portal.Errorf(portal.EUNAVAILABLE, "Bank transfer details are not available for this claim; please contact the creditor.")
+	}
+	bic := ""
+	if cr.BIC != "" && banking.ValidateBIC(cr.BIC) == nil {
+		bic = banking.NormalizeBIC(cr.BIC)
+	}
+	if s.References == nil {
+		return nil, portal.Errorf(portal.EUNAVAILABLE, "Bank transfer details are not available.")
+	}
+	ref, err := s.References.ClaimPaymentReference(ctx, tenantID, claimID)
+	if err != nil {
+		return nil, err
+	}
+	d := &portal.TransferDetails{
+		Beneficiary: cr.LegalName, IBAN: banking.FormatIBAN(cr.IBAN), BIC: bic, Amount: b.Total, Currency: c.Currency,
+		Reference: ref.Printed, ReferenceElectronic: ref.Electronic, ReferenceScheme: string(ref.Scheme),
+	}
+	if _, err := s.epcPayload(d, cr.IBAN); err == nil {
+		d.QR = true
+	}
+	return d, nil
+}
+
+func (s *Service) epcPayload(d *portal.TransferDetails, iban string) (string, error) {
+	return banking.EPCPayload(banking.EPCTransfer{
+		BIC: d.BIC, Name: truncateRunes(d.Beneficiary, banking.EPCMaxNameLen), IBAN: iban, Amount: d.Amount,
+		Currency: d.Currency, Reference: d.ReferenceElectronic,
+	})
+}
+
+// TransferQR implements portal.TransferService.
+func (s *Service) TransferQR(ctx context.Context, tenantID, claimID string, size int) ([]byte, error) {
+	d, err := s.TransferDetails(ctx, tenantID, claimID)
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.Claims.FindClaim(ctx, tenantID, claimID)
+	if err != nil {
+		return nil, err
+	}
+	payload, err := s.epcPayload(d, c.Creditor.IBAN)
+	if err != nil {
+		return nil, &portal.Error{Code: portal.EUNAVAILABLE, Message: "No QR code can be made for this transfer.", Err: err}
+	}
+	return banking.EPCQRCodePNG(payload, size)
+}
+
+func truncateRunes(s string, n int) string {
+	r := []rune(s)
+	if len(r) > n {
+		return string(r[:n])
+	}
+	return s
+}
