@@ -112,7 +112,7 @@ func newEnv(t *testing.T) *env {
 	if e.stripe, err = stripe.New(stripe.Config{SecretKey: "sk_test_journey", WebhookSecret: webhookSecret, APIBase: stripeURL}); err != nil {
 		t.Fatal(err)
 	}
-	e.payment = &payments.Service{Claims: db, Store: db, Card: e.stripe, Rates: rates, Clock: clock, Log: log}
+	e.payment = &payments.Service{Claims: db, Store: db, References: db, Card: e.stripe, Rates: rates, Clock: clock, Log: log}
 	letters := &store.LetterStore{DB: db, Rates: rates,
 		PortalLink: func(ctx context.Context, tenantID, claimID string) (string, string, error) {
 			l, token, err := db.IssueLink(ctx, tenantID, claimID, portal.ChannelLetter, portal.DefaultLinkTTL)
@@ -124,7 +124,7 @@ func newEnv(t *testing.T) *env {
 	bundler.Attachments = append(bundler.Attachments, letters)
 	e.srv = server.New(server.Config{BaseURL: e.base, Version: "journey"}, server.Deps{
 		Claims: db, Tenants: db, Events: db, DB: db, Clock: clock, Logger: log,
-		Evidence: bundler, Payments: e.payment,
+		Evidence: bundler, Payments: e.payment, Instalments: db,
 		Links: db, Disputes: db, Rates: rates,
 		Escalation: db, Timelines: db, Letters: letters,
 		Reminders: db, OptOuts: db,
