@@ -252,6 +252,10 @@ func TestLettersAPI(t *testing.T) {
 				if code != 409 || !strings.Contains(string(b), "cannot escalate a disputed claim") {
 					t.Fatalf("formal notice on a disputed claim: %d %s", code, b)
 				}
+				code, b = f.do("POST", "/api/v1/claims/"+dc.ID+"/letters", map[string]any{"kind": "reminder"})
+				if code != 409 || !strings.Contains(string(b), "reminders are paused while the claim is disputed") {
+					t.Fatalf("reminder on a disputed claim: %d %s", code, b)
+				}
 				code, b = f.do("POST", base, map[string]any{"kind": "summons"})
 				if e := decode[apiErr](t, b); code != 400 || e.Error.Field != "kind" {
 					t.Fatalf("unknown kind: %d %s", code, b)

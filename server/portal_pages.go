@@ -153,6 +153,8 @@ type claimView struct {
 	Disputes    []*portal.Dispute
 	// Open is the dispute being examined, if any.
 	Open *portal.Dispute
+	// Pay is the pay section: card, bank transfer, instalments.
+	Pay *payView
 }
 
 // balanceFor computes the balance; a missing rate is a state of the page,
@@ -190,6 +192,9 @@ func (s *Server) renderClaim(c *fiber.Ctx, ps *portal.PortalSession) error {
 		if d.Status == portal.DisputeOpen {
 			page.Open = d
 		}
+	}
+	if page.Pay, err = s.payViewFor(c, ps, cl); err != nil {
+		return err
 	}
 	payload := map[string]any{"as_of": today.String(), "rate_unknown": unknown}
 	if bal != nil {

@@ -86,6 +86,9 @@ func (s *LetterStore) CreateLetter(ctx context.Context, tenantID, claimID string
 	if escalation.Ended(c.Status) {
 		return nil, portal.Errorf(portal.ECONFLICT, "the claim is %s: no letter can be sent for it", strings.ReplaceAll(string(c.Status), "_", " "))
 	}
+	if req.Kind == portal.LetterReminder && escalation.Pauses(c.Status) {
+		return nil, portal.Errorf(portal.ECONFLICT, "reminders are paused while the claim is %s", strings.ReplaceAll(string(c.Status), "_", " "))
+	}
 	if req.Kind == portal.LetterFormalNotice && c.Stage == portal.StageAmicable {
 		// Sending it will move the claim: refuse now what would be refused then.
 		if err := escalation.Transition(escalation.SnapshotOf(c, escalation.Procedure(c.Procedure), crossBorder(c)), portal.StageFormalNotice, ""); err != nil {
