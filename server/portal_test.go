@@ -580,7 +580,8 @@ func TestPortalClaimPage(t *testing.T) {
 				i18n.Money("fr", 40_000, "EUR"), "1\u00a0240,00\u00a0€", "15\u00a0décembre 2025",
 				"Aucune démarche officielle", "mise en demeure", "compta@martin.example", `href="/p/computation"`, `href="/p/contest"`,
 				`id="pay"`, `id="plan"`, `id="contest"`, "Total dû")
-			mustNotContain(t, "claim page", p.body, "<script", "style=", "http://", "https://")
+			mustContain(t, "claim page", p.body, chatScriptTag, `data-ws="/p/chat"`)
+			mustNotContain(t, "claim page", strings.ReplaceAll(p.body, chatScriptTag, ""), "<script", "style=", "http://", "https://")
 
 			c := b.get("/p/computation")
 			if c.status != 200 {
