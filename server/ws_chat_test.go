@@ -54,7 +54,7 @@ func newChatEnv(t *testing.T, dialect string) *chatEnv {
 
 // newChatEnvOn starts a server on db; with seed from another env it reuses
 // that env's tenant, claim and users (a second instance).
-func newChatEnvOn(t *testing.T, db *store.DB, clock *portal.FixedClock, seed *chatEnv) *chatEnv {
+func newChatEnvOn(t testing.TB, db *store.DB, clock *portal.FixedClock, seed *chatEnv) *chatEnv {
 	t.Helper()
 	ctx := context.Background()
 	e := &chatEnv{db: db, clock: clock, cookies: map[string]string{}, today: portal.DateOf(clock.T)}
