@@ -423,6 +423,24 @@ func TestChatNegotiation(t *testing.T) {
 			if len(offers) != 2 || offers[1].Status != negotiation.OfferAccepted {
 				t.Fatalf("offers: %+v", offers)
 			}
+			// ... and in the creditor API (CPCE R124-5), with the conversation.
+			_, key, err := e.db.CreateAPIKey(context.Background(), e.tenantID, "test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for path, want := range map[string]string{"/offers": `"status":"countered"`, "/conversation": `"kind":"note"`} {
+				req, _ := http.NewRequest("GET", e.base+"/api/v1/claims/"+e.claim.ID+path, nil)
+				req.Header.Set("Authorization", "Bearer "+key)
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != 200 || !strings.Contains(string(body), want) {
+					t.Fatalf("GET %s: %d %s", path, resp.StatusCode, body)
+				}
+			}
 			// The agent downloads the PDF from the console.
 			req, _ := http.NewRequest("GET", e.base+"/console/agreements/"+agreementID+"/pdf", nil)
 			req.Header.Set("Cookie", consoleCookie+"="+e.cookies[e.agent.ID])
