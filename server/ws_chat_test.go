@@ -423,6 +423,18 @@ func TestChatNegotiation(t *testing.T) {
 			if len(offers) != 2 || offers[1].Status != negotiation.OfferAccepted {
 				t.Fatalf("offers: %+v", offers)
 			}
+			// The debtor downloads their copy with the portal session.
+			req0, _ := http.NewRequest("GET", e.base+"/p/agreements/"+agreementID+"/pdf", nil)
+			req0.Header.Set("Cookie", cookieSession+"="+e.debtorCookie)
+			resp0, err := http.DefaultClient.Do(req0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			copy0, _ := io.ReadAll(resp0.Body)
+			resp0.Body.Close()
+			if resp0.StatusCode != 200 || portal.SHA256Hex(copy0) != ag.PDFSHA256 {
+				t.Fatalf("debtor pdf: %d", resp0.StatusCode)
+			}
 			// ... and in the creditor API (CPCE R124-5), with the conversation.
 			_, key, err := e.db.CreateAPIKey(context.Background(), e.tenantID, "test")
 			if err != nil {

@@ -188,6 +188,13 @@
         delete pending[f.id];
         setStatus(t("signed", "Agreement signed."));
         root.querySelectorAll(".sign-card").forEach(function (x) { x.remove(); });
+        if (f.agreement && !isAgent) {
+          var a = el("a", "button", "PDF");
+          a.href = "/p/agreements/" + f.agreement.id + "/pdf";
+          var li2 = el("li", "msg msg-system");
+          li2.appendChild(a);
+          log.appendChild(li2);
+        }
         break;
       case "error":
         delete pending[f.id];  // refused frames are not retried
