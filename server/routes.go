@@ -22,6 +22,7 @@ func (s *Server) routes() {
 
 	// Embedded assets, immutable for a release.
 	app.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(static.FS), MaxAge: 3600}))
+	app.Get("/favicon.ico", s.handleFavicon)
 
 	// Creditor API, authenticated by API key.
 	app.Get("/api/openapi.json", s.handleOpenAPI)

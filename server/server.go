@@ -142,7 +142,12 @@ func New(cfg Config, deps Deps) *Server {
 		// Behind a load balancer the client address comes from it.
 		ProxyHeader:             fiber.HeaderXForwardedFor,
 		EnableTrustedProxyCheck: true,
-		TrustedProxies:          []string{"127.0.0.1", "::1", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"},
+		// Without it a trusted peer that sends no (or a garbled)
+		// X-Forwarded-For gets the IP "": evidence events lose the
+		// address and every such client shares one rate-limit bucket.
+		// With it c.IP() falls back to the peer's address.
+		EnableIPValidation: true,
+		TrustedProxies:     []string{"127.0.0.1", "::1", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"},
 	})
 	s.app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))
 	s.app.Use(requestid.New())
