@@ -153,6 +153,9 @@ type claimView struct {
 	Disputes    []*portal.Dispute
 	// Open is the dispute being examined, if any.
 	Open *portal.Dispute
+	// Ended is set when nothing is asked any more (settled, written off,
+	// closed): the page offers no action but contact.
+	Ended bool
 }
 
 // balanceFor computes the balance; a missing rate is a state of the page,
@@ -182,7 +185,7 @@ func (s *Server) renderClaim(c *fiber.Ctx, ps *portal.PortalSession) error {
 		return err
 	}
 	page := &claimView{Claim: cl, Balance: bal, RateUnknown: unknown, Today: today, Disputes: disputes,
-		StageKey: escalation.StageKey(cl.Stage), NextKey: escalation.NextKey(cl.Stage)}
+		StageKey: escalation.StageKey(cl.Stage), NextKey: escalation.NextKey(cl.Stage), Ended: escalation.Ended(cl.Status)}
 	if escalation.DefaultMessages()[escalation.StatusKey(cl.Status)] != "" {
 		page.StatusKey = escalation.StatusKey(cl.Status)
 	}

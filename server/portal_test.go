@@ -846,10 +846,14 @@ func TestPortalDispute(t *testing.T) {
 					t.Errorf("%s: status %s, want %s", outcome.name, claim.Status, outcome.want)
 				}
 			}
-			// A closed claim cannot be contested any more.
+			// A closed claim cannot be contested any more, and its page asks
+			// nothing.
 			if p := b.postMultipart("/p/contest", ok, nil); p.status != 409 {
 				t.Errorf("contest a closed claim: %d", p.status)
 			}
+			closed := b.get("/p")
+			mustContain(t, "closed claim page", closed.body, "Ce dossier est clos", "compta@martin.example")
+			mustNotContain(t, "closed claim page", closed.body, `href="/p/contest"`, `id="pay"`, "Et ensuite")
 		})
 	}
 }
