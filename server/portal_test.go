@@ -781,6 +781,22 @@ func TestPortalDispute(t *testing.T) {
 				if want[fm["sha256"].(string)] != fm["content_type"] {
 					t.Errorf("file %v", fm)
 				}
+				for key, wantStatus := range map[string]int{e.keyA: 200, e.keyB: 404} {
+					req := httptest.NewRequest("GET", "/api/v1/claims/"+e.fr.ID+"/disputes/"+d["id"].(string)+"/files/"+fm["id"].(string), nil)
+					req.Header.Set("Authorization", "Bearer "+key)
+					resp, err := e.srv.App().Test(req, -1)
+					if err != nil {
+						t.Fatal(err)
+					}
+					raw, _ := io.ReadAll(resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode != wantStatus {
+						t.Errorf("download file: %d, want %d", resp.StatusCode, wantStatus)
+					} else if wantStatus == 200 && (portal.SHA256Hex(raw) != fm["sha256"] || resp.Header.Get("Content-Type") != fm["content_type"] ||
+						!strings.HasPrefix(resp.Header.Get("Content-Disposition"), "attachment")) {
+						t.Errorf("downloaded file differs: %v", resp.Header)
+					}
+				}
 				delete(want, fm["sha256"].(string))
 			}
 			if len(want) != 0 {
