@@ -110,7 +110,7 @@ func build(ctx context.Context, cfg config, log *slog.Logger, migrate bool) (*ap
 		Escalation: db, Timelines: db, Letters: letters,
 		Reminders: db, OptOuts: db,
 	})
-	sched, err := reminderScheduler(cfg, log, db, clock)
+	sched, err := reminderScheduler(cfg, log, db, letters, clock)
 	if err != nil {
 		db.Close()
 		return nil, err

@@ -79,7 +79,7 @@ func (c *reminderConfig) channels(clock portal.Clock) (reminders.EmailSender, re
 
 // reminderScheduler returns the scheduler to run, or nil when reminders
 // are off.
-func reminderScheduler(cfg config, log *slog.Logger, db *store.DB, clock portal.Clock) (*reminders.Scheduler, error) {
+func reminderScheduler(cfg config, log *slog.Logger, db *store.DB, letters reminders.LetterMaker, clock portal.Clock) (*reminders.Scheduler, error) {
 	rc := cfg.Reminder
 	switch rc.Enabled {
 	case "", "auto", "on", "true", "off", "false":
@@ -97,7 +97,8 @@ func reminderScheduler(cfg config, log *slog.Logger, db *store.DB, clock portal.
 	if email == nil && text == nil {
 		log.Warn("reminders are on but neither SMTP nor SMS is configured: e-mail and SMS steps will be recorded as skipped")
 	}
-	return &reminders.Scheduler{Store: db, Links: db, Email: email, SMS: text, Clock: clock, BaseURL: cfg.BaseURL, Log: log}, nil
+	return &reminders.Scheduler{Store: db, Links: db, Letters: letters, LinkTTL: cfg.LinkTTL,
+		Email: email, SMS: text, Clock: clock, BaseURL: cfg.BaseURL, Log: log}, nil
 }
 
 // runReminders runs the scheduler until ctx is done and closes done.

@@ -29,7 +29,7 @@ func TestReminderConfig(t *testing.T) {
 	if cfg := parse(); cfg.Reminder.SMTPPassword != "from-env" || cfg.Reminder.SMTPPort != 587 || cfg.Reminder.SMTPTLS != "starttls" {
 		t.Fatalf("defaults: %+v", cfg.Reminder)
 	}
-	if s, err := reminderScheduler(parse(), log, db, portal.SystemClock{}); s != nil || err != nil {
+	if s, err := reminderScheduler(parse(), log, db, nil, portal.SystemClock{}); s != nil || err != nil {
 		t.Fatalf("auto without channels must stay off: %v %v", s, err)
 	}
 	for _, tc := range []struct {
@@ -41,7 +41,7 @@ func TestReminderConfig(t *testing.T) {
 		{[]string{"--smtp-host", "mail.example.com", "--smtp-from", "a@example.com", "--smtp-tls", "ssl3"}, "tls"},
 		{[]string{"--sms-endpoint", "ftp://x"}, "--sms-endpoint"},
 	} {
-		if _, err := reminderScheduler(parse(tc.args...), log, db, portal.SystemClock{}); err == nil || !strings.Contains(err.Error(), tc.want) {
+		if _, err := reminderScheduler(parse(tc.args...), log, db, nil, portal.SystemClock{}); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v: want an error about %s, got %v", tc.args, tc.want, err)
 		}
 	}

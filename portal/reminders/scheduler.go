@@ -49,6 +49,13 @@ type LinkIssuer interface {
 	IssueLink(ctx context.Context, tenantID, claimID string, ch portal.LinkChannel, ttl time.Duration) (*portal.PortalLink, string, error)
 }
 
+// LetterMaker is the part of portal.LetterService the scheduler uses: a
+// letter step makes the PDF (which records letter.generated and carries its
+// own portal link) and leaves it to be printed and posted.
+type LetterMaker interface {
+	CreateLetter(ctx context.Context, tenantID, claimID string, req portal.LetterRequest) (*portal.Letter, error)
+}
+
 // Email is an e-mail to deliver.
 type Email struct {
 	To, Subject, Text, HTML string
@@ -97,7 +104,13 @@ type Scheduler struct {
 	Links LinkIssuer
 	Email EmailSender // nil: e-mail steps are skipped
 	SMS   SMSSender   // nil: SMS steps are skipped
-	Clock portal.Clock
+	// Letters makes letter PDFs; nil keeps the rendered letter text as the
+	// item to print.
+	Letters LetterMaker
+	// LinkTTL is how long the portal links of reminders stay valid (0: the
+	// portal's default).
+	LinkTTL time.Duration
+	Clock   portal.Clock
 	// BaseURL is the public address for portal links (/p/<token>) and
 	// unsubscribe links (/u/<token>).
 	BaseURL string
@@ -299,8 +312,12 @@ func (s *Scheduler) deliver(ctx context.Context, c *Candidate, send *portal.Remi
 	fail := func(format string, args ...any) {
 		send.Status, send.Error = portal.SendFailed, fmt.Sprintf(format, args...)
 	}
+	if send.Channel == portal.ChannelLetter && s.Letters != nil {
+		s.makeLetter(ctx, c, send)
+		return
+	}
 	base := strings.TrimRight(s.BaseURL, "/")
-	_, token, err := s.Links.IssueLink(ctx, cl.TenantID, cl.ID, send.Channel, 0)
+	_, token, err := s.Links.IssueLink(ctx, cl.TenantID, cl.ID, send.Channel, s.LinkTTL)
 	if err != nil {
 		fail("issue portal link: %s", portal.ErrorMessage(err))
 		return
@@ -358,6 +375,29 @@ func (s *Scheduler) deliver(ctx context.Context, c *Candidate, send *portal.Remi
 		return
 	}
 	send.Status = portal.SendSent
+}
+
+// makeLetter has the letter service make the step's PDF: the send is then
+// a "to print and post" item whose ProviderID is the letter's ID (the
+// letters API serves its PDF and records its posting).
+func (s *Scheduler) makeLetter(ctx context.Context, c *Candidate, send *portal.ReminderSend) {
+	cl, d := c.Claim, c.Claim.Debtor
+	if err := s.Store.ClaimSendable(ctx, cl.TenantID, cl.ID); err != nil {
+		send.Status, send.Error = portal.SendSkipped, portal.ErrorMessage(err)
+		return
+	}
+	kind := portal.LetterReminder
+	if send.TemplateKey == "formal_notice" {
+		kind = portal.LetterFormalNotice
+	}
+	l, err := s.Letters.CreateLetter(ctx, cl.TenantID, cl.ID, portal.LetterRequest{Kind: kind})
+	if err != nil {
+		send.Status, send.Error = portal.SendFailed, "make letter: "+portal.ErrorMessage(err)
+		return
+	}
+	send.Status, send.ProviderID, send.ContentSHA256, send.Language = portal.SendToPrint, l.ID, l.SHA256, l.Language
+	send.Subject = l.Filename()
+	send.Recipient = d.Name + "\n" + d.Address
 }
 
 func truncateRunes(s string, n int) string {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/relais/relais/portal"
 	"github.com/relais/relais/portal/reminders"
+	"github.com/relais/relais/portal/rules"
 	"github.com/relais/relais/portal/sms"
 	"github.com/relais/relais/portal/smtp"
 	"github.com/relais/relais/portal/smtp/smtptest"
@@ -542,6 +543,65 @@ func TestPortalDisputeStopsNextStep(t *testing.T) {
 		}
 		if n := len(f.sends(t, c.ID)); n != 1 {
 			t.Fatalf("%d sends after the dispute", n)
+		}
+	})
+}
+
+// With the letter service, the letter step makes the PDF, which waits in
+// the "to print and post" list until its posting is recorded.
+func TestLetterStepMakesPDF(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, _ *store.DB) {
+		f := setup(t, dialectOf(t))
+		rates, err := rules.Default()
+		if err != nil {
+			t.Fatal(err)
+		}
+		letters := &store.LetterStore{DB: f.db, Rates: rates,
+			PortalLink: func(ctx context.Context, tenantID, claimID string) (string, string, error) {
+				l, token, err := f.links.IssueLink(ctx, tenantID, claimID, portal.ChannelLetter, 0)
+				if err != nil {
+					return "", "", err
+				}
+				return l.ID, "https://pay.example.com/p/" + token, nil
+			}}
+		f.sched.Letters = letters
+		// A sequence of one formal notice letter, chosen for the claim.
+		seq := &portal.ReminderSequence{Name: "Letter only", Steps: []*portal.ReminderStep{
+			{DayOffset: 5, Channel: portal.ChannelLetter, TemplateKey: "formal_notice"}}}
+		ctx := context.Background()
+		if err := f.db.CreateSequence(ctx, f.tenant.ID, seq); err != nil {
+			t.Fatal(err)
+		}
+		c := f.claim(t, "R-1", "2024-06-01")
+		if err := f.db.SetClaimSequence(ctx, f.tenant.ID, c.ID, seq.ID); err != nil {
+			t.Fatal(err)
+		}
+		if r := f.run(t, "2024-06-05 10:00"); r.ToPrint != 0 {
+			t.Fatalf("day 4: %+v", r)
+		}
+		if r := f.run(t, "2024-06-06 10:00"); r.ToPrint != 1 {
+			t.Fatalf("day 5: %+v", r)
+		}
+		list, err := f.db.FindLettersToPrint(ctx, f.tenant.ID)
+		if err != nil || len(list) != 1 || list[0].ProviderID == "" {
+			t.Fatalf("to print: %v %+v", err, list)
+		}
+		l, err := letters.FindLetter(ctx, f.tenant.ID, c.ID, list[0].ProviderID)
+		if err != nil || !strings.HasPrefix(string(l.PDF), "%PDF") || l.Kind != portal.LetterFormalNotice || l.SHA256 != list[0].ContentSHA256 {
+			t.Fatalf("letter: %v %+v", err, l)
+		}
+		if n := len(f.events(t, c.ID, portal.EventLetterGenerated)); n != 1 {
+			t.Fatalf("%d letter.generated events, want 1", n)
+		}
+		if got := f.links.calls; len(got) != 1 || got[0] != portal.ChannelLetter {
+			t.Fatalf("the letter carries one fresh letter link: %v", got)
+		}
+		if _, err := letters.MarkLetterSent(ctx, f.tenant.ID, c.ID, l.ID, portal.LetterSending{Channel: portal.SendRegisteredPost,
+			RegisteredNumber: "RR123456789BE", SentOn: portal.MustDate("2024-06-06")}); err != nil {
+			t.Fatal(err)
+		}
+		if list, _ := f.db.FindLettersToPrint(ctx, f.tenant.ID); len(list) != 0 {
+			t.Fatalf("a posted letter stays in the list: %+v", list)
 		}
 	})
 }

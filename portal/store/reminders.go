@@ -259,10 +259,13 @@ func (db *DB) FindReminders(ctx context.Context, tenantID, claimID string) ([]*p
 	return toSends(rows), nil
 }
 
-// FindLettersToPrint implements portal.ReminderService.
+// FindLettersToPrint implements portal.ReminderService: letter steps not
+// yet posted. A letter made by the letter service leaves the list once its
+// sending is recorded (POST .../letters/{letter_id}/sent).
 func (db *DB) FindLettersToPrint(ctx context.Context, tenantID string) ([]*portal.ReminderSend, error) {
 	var rows []sendRow
 	err := db.conn(ctx).Where("tenant_id = ? AND channel = ? AND status = ?", tenantID, portal.ChannelLetter, portal.SendToPrint).
+		Where("NOT EXISTS (SELECT 1 FROM letters l WHERE l.id = reminder_sends.provider_id AND l.sent_at IS NOT NULL)").
 		Order("id").Limit(1000).Find(&rows).Error
 	if err != nil {
 		return nil, translate("list letters to print", err)
@@ -469,6 +472,9 @@ func (db *DB) FinishSend(ctx context.Context, s *portal.ReminderSend) error {
 		case portal.SendFailed, portal.SendBounced:
 			kind, payload["error"], payload["status"] = portal.EventReminderFailed, truncateText(s.Error, 300), s.Status
 		case portal.SendToPrint:
+			if s.ProviderID != "" {
+				return nil // the letter service recorded letter.generated with the PDF's hash
+			}
 			kind, payload["source"] = portal.EventLetterGenerated, "reminder"
 		default:
 			return nil
