@@ -70,6 +70,42 @@ func (ch *StatusChange) Validate() error {
 	return checkText("reason", ch.Reason, MaxReasonLen, true)
 }
 
+// DatesChange records procedure dates learnt after a stage move: the
+// order's date or its service, the judgment's date, the debtor's last
+// acknowledgement of the debt (Code civil 2240). Zero dates are left as
+// they are.
+type DatesChange struct {
+	OrderOn               Date
+	ServedOn              Date
+	JudgmentOn            Date
+	LastAcknowledgementOn Date
+	Reason                string
+}
+
+// Validate checks the shape of a dates change; today bounds the dates.
+func (ch *DatesChange) Validate(today Date) error {
+	if err := checkText("reason", ch.Reason, MaxReasonLen, true); err != nil {
+		return err
+	}
+	n := 0
+	for _, f := range []struct {
+		name string
+		d    Date
+	}{{"order_on", ch.OrderOn}, {"served_on", ch.ServedOn}, {"judgment_on", ch.JudgmentOn}, {"last_acknowledgement_on", ch.LastAcknowledgementOn}} {
+		if f.d.IsZero() {
+			continue
+		}
+		n++
+		if f.d.After(today) {
+			return FieldError(f.name, "%s %s is in the future: record it once it has happened", f.name, f.d)
+		}
+	}
+	if n == 0 {
+		return Errorf(EINVALID, "give at least one of order_on, served_on, judgment_on, last_acknowledgement_on")
+	}
+	return nil
+}
+
 // EscalationService moves claims through stages and statuses. Every change
 // is recorded in the evidence log (stage.changed, status.changed) in the
 // same transaction, with the actor from the context and the reason.
@@ -80,6 +116,10 @@ type EscalationService interface {
 	ChangeStage(ctx context.Context, tenantID, claimID string, ch StageChange) (*Claim, error)
 	// ChangeStatus changes a claim's status. Same errors as ChangeStage.
 	ChangeStatus(ctx context.Context, tenantID, claimID string, ch StatusChange) (*Claim, error)
+	// RecordDates records procedure dates (dates.recorded). ENOTFOUND;
+	// EINVALID for a date that does not fit the claim's stage or the dates
+	// already known; ECONFLICT when the claim moved meanwhile.
+	RecordDates(ctx context.Context, tenantID, claimID string, ch DatesChange) (*Claim, error)
 }
 
 // LetterKind is the kind of a letter to a debtor.
@@ -131,7 +171,7 @@ type Letter struct {
 
 // Filename is a safe attachment name for the letter's PDF.
 func (l *Letter) Filename() string {
-	return string(l.Kind) + "-" + l.LetterDate.String() + "-" + l.ID + ".pdf"
+	return l.LetterDate.String() + "-" + string(l.Kind) + "-" + l.ID + ".pdf"
 }
 
 // LetterRequest asks for a letter.

@@ -46,6 +46,9 @@ const (
 	EventStageChanged       EventKind = "stage.changed"
 	EventStatusChanged      EventKind = "status.changed"
 	EventStatementMatched   EventKind = "statement.matched"
+	// EventDatesRecorded records procedure dates learnt after a stage move:
+	// an order served, a judgment, the debtor's acknowledgement of the debt.
+	EventDatesRecorded EventKind = "dates.recorded"
 )
 
 var eventKinds = map[EventKind]bool{}
@@ -59,6 +62,7 @@ func init() {
 		EventPaymentStarted, EventPaymentFailed, EventCardSaved, EventPaymentRefunded, EventChargeback, EventInstalmentDue,
 		EventInstalmentMissed, EventPlanBroken, EventLetterGenerated, EventLetterSent, EventReminderSent,
 		EventReminderFailed, EventContactOptOut, EventStageChanged, EventStatusChanged, EventStatementMatched,
+		EventDatesRecorded,
 	} {
 		eventKinds[k] = true
 	}

@@ -91,6 +91,41 @@ func (s *Server) handleClaimStatus(c *fiber.Ctx) error {
 	return c.JSON(claim)
 }
 
+type datesInput struct {
+	OrderOn               string `json:"order_on"`
+	ServedOn              string `json:"served_on"`
+	JudgmentOn            string `json:"judgment_on"`
+	LastAcknowledgementOn string `json:"last_acknowledgement_on"`
+	Reason                string `json:"reason"`
+}
+
+func (s *Server) handleClaimDates(c *fiber.Ctx) error {
+	var in datesInput
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	ch := portal.DatesChange{Reason: strings.TrimSpace(in.Reason)}
+	var err error
+	for _, f := range []struct {
+		name, v string
+		dst     *portal.Date
+	}{
+		{"order_on", in.OrderOn, &ch.OrderOn}, {"served_on", in.ServedOn, &ch.ServedOn},
+		{"judgment_on", in.JudgmentOn, &ch.JudgmentOn}, {"last_acknowledgement_on", in.LastAcknowledgementOn, &ch.LastAcknowledgementOn},
+	} {
+		if *f.dst, err = parseDateField(f.name, f.v); err != nil {
+			return err
+		}
+	}
+	ctx, cancel := s.userContext(c)
+	defer cancel()
+	claim, err := s.deps.Escalation.RecordDates(ctx, tenantOf(c), c.Params("id"), ch)
+	if err != nil {
+		return err
+	}
+	return c.JSON(claim)
+}
+
 // parseKinds reads ?kind=a,b (or repeated kind=) into event kinds.
 func parseKinds(c *fiber.Ctx) ([]portal.EventKind, error) {
 	var kinds []portal.EventKind

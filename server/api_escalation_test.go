@@ -350,3 +350,81 @@ func TestTimelineAPI(t *testing.T) {
 		})
 	}
 }
+
+// TestDatesAPI records an order's service after the move to litigation and
+// an acknowledgement of the debt, and checks the deadlines they change
+// (computed by hand in the comments).
+func TestDatesAPI(t *testing.T) {
+	for _, dialect := range storetest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			f := newEscFixture(t, dialect) // today: Sunday 30 June 2024
+			c := f.claim("DT-1", portal.JurisdictionFR, portal.DebtorBusiness, "fr")
+			id := "/api/v1/claims/" + c.ID
+			deadlines := func() string {
+				t.Helper()
+				code, b := f.do("GET", id+"/timeline", nil)
+				if code != 200 {
+					t.Fatalf("%d %s", code, b)
+				}
+				var tl struct {
+					Deadlines []struct {
+						Kind, Due, Status string
+						WarnFrom          string `json:"warn_from"`
+					}
+				}
+				json.Unmarshal(b, &tl)
+				var out []string
+				for _, d := range tl.Deadlines {
+					if d.Kind != "formal_notice_period" {
+						out = append(out, d.Kind+" "+d.Due+" "+d.WarnFrom+" "+d.Status)
+					}
+				}
+				return strings.Join(out, "; ")
+			}
+
+			code, b := f.do("POST", id+"/dates", map[string]any{"served_on": "2024-06-28", "reason": "served"})
+			if e := decode[apiErr](t, b); code != 400 || e.Error.Field != "served_on" || !strings.Contains(e.Error.Message, "in litigation") {
+				t.Fatalf("service before litigation: %d %s", code, b)
+			}
+			if code, b := f.do("POST", id+"/dates", map[string]any{"reason": "nothing"}); code != 400 || !strings.Contains(string(b), "at least one") {
+				t.Fatalf("no date: %d %s", code, b)
+			}
+			f.do("POST", id+"/stage", map[string]any{"to": "formal_notice", "reason": "x", "formal_notice_on": "2024-06-01"})
+			if code, b := f.do("POST", id+"/stage", map[string]any{"to": "litigation", "procedure": "injonction_de_payer", "reason": "x", "order_on": "2024-06-20"}); code != 200 {
+				t.Fatalf("%d %s", code, b)
+			}
+			// The order of 2024-06-20 must be served within 6 months: by
+			// 2024-12-20, warned 30 days before (2024-11-20).
+			if got, want := deadlines(), "serve_order 2024-12-20 2024-11-20 upcoming; prescription 2029-01-31 2029-01-01 upcoming"; got != want {
+				t.Fatalf("before service: %s\nwant %s", got, want)
+			}
+			code, b = f.do("POST", id+"/dates", map[string]any{"served_on": "2024-06-19", "reason": "x"})
+			if e := decode[apiErr](t, b); code != 400 || e.Error.Field != "served_on" || !strings.Contains(e.Error.Message, "before the order") {
+				t.Fatalf("service before the order: %d %s", code, b)
+			}
+			code, b = f.do("POST", id+"/dates", map[string]any{"judgment_on": "2024-06-25", "reason": "x"})
+			if e := decode[apiErr](t, b); code != 400 || e.Error.Field != "judgment_on" {
+				t.Fatalf("judgment in litigation: %d %s", code, b)
+			}
+			if code, b := f.do("POST", id+"/dates", map[string]any{"served_on": "2024-06-28", "reason": "served by Me Martin", "last_acknowledgement_on": "2024-06-29"}); code != 200 {
+				t.Fatalf("%d %s", code, b)
+			}
+			// Served 2024-06-28: one month to oppose ends Sunday 2024-07-28,
+			// so Monday 2024-07-29, warned from 2024-07-22. The
+			// acknowledgement of 2024-06-29 restarts 5 years: 2029-06-29,
+			// warned from 2029-05-30.
+			if got, want := deadlines(), "order_opposition 2024-07-29 2024-07-22 upcoming; prescription 2029-06-29 2029-05-30 upcoming"; got != want {
+				t.Fatalf("after service: %s\nwant %s", got, want)
+			}
+			code, b = f.do("POST", id+"/dates", map[string]any{"last_acknowledgement_on": "2024-06-29", "reason": "again"})
+			if e := decode[apiErr](t, b); code != 400 || e.Error.Field != "last_acknowledgement_on" {
+				t.Fatalf("same acknowledgement again: %d %s", code, b)
+			}
+			evs, _ := f.db.ListEvents(context.Background(), f.tenant.ID, c.ID, 0, 0)
+			last := evs[len(evs)-1]
+			if last.Kind != portal.EventDatesRecorded || !strings.Contains(last.Payload, `"served_on":"2024-06-28"`) || !strings.Contains(last.Payload, `"reason":"served by Me Martin"`) {
+				t.Fatalf("event: %s %s", last.Kind, last.Payload)
+			}
+		})
+	}
+}

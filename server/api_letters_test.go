@@ -93,7 +93,7 @@ func TestLettersAPI(t *testing.T) {
 
 			code, pdf, h := f.get(base + "/" + l.ID + ".pdf")
 			if code != 200 || h["Content-Type"] != "application/pdf" || portal.SHA256Hex(pdf) != l.SHA256 ||
-				h["Content-Disposition"] != `attachment; filename="formal_notice-2024-06-30-`+l.ID+`.pdf"` {
+				h["Content-Disposition"] != `attachment; filename="2024-06-30-formal_notice-`+l.ID+`.pdf"` {
 				t.Fatalf("download: %d %v sha %s", code, h, portal.SHA256Hex(pdf))
 			}
 			txt := pdfText(t, pdf)
@@ -174,15 +174,35 @@ func TestLettersAPI(t *testing.T) {
 			})
 
 			t.Run("Attachments", func(t *testing.T) {
+				// The evidence bundle reads letters through LetterStore's
+				// attachment source, under LetterFiles' names.
 				atts, err := f.lt.Attachments(ctx, f.tenant.ID, c.ID)
-				if err != nil || len(atts) != 1 {
-					t.Fatalf("attachments: %v %d", err, len(atts))
+				if err != nil {
+					t.Fatal(err)
 				}
-				rc, _ := atts[0].Open()
-				data, _ := io.ReadAll(rc)
-				rc.Close()
-				if atts[0].Name != "letters/formal_notice-2024-06-30-"+l.ID+".pdf" || atts[0].SHA256 != l.SHA256 || portal.SHA256Hex(data) != l.SHA256 {
-					t.Fatalf("attachment %s %s", atts[0].Name, atts[0].SHA256)
+				files, err := f.lt.LetterFiles(ctx, f.tenant.ID, c.ID)
+				if err != nil || len(files) != 1 || files[0].Name != "letters/2024-06-30-formal_notice-"+l.ID+".pdf" ||
+					files[0].SHA256 != l.SHA256 || portal.SHA256Hex(files[0].Data) != l.SHA256 {
+					t.Fatalf("letter files: %v %+v", err, files)
+				}
+				found := false
+				for _, a := range atts {
+					if a.Name != files[0].Name {
+						continue
+					}
+					found = true
+					rc, err := a.Open()
+					if err != nil {
+						t.Fatal(err)
+					}
+					data, _ := io.ReadAll(rc)
+					rc.Close()
+					if a.SHA256 != l.SHA256 || portal.SHA256Hex(data) != l.SHA256 {
+						t.Fatalf("attachment %s: sha %s", a.Name, a.SHA256)
+					}
+				}
+				if !found {
+					t.Fatalf("the letter is not among the claim's attachments: %+v", atts)
 				}
 			})
 
@@ -231,6 +251,10 @@ func TestLettersAPI(t *testing.T) {
 				code, b := f.do("POST", "/api/v1/claims/"+dc.ID+"/letters", map[string]any{"kind": "formal_notice"})
 				if code != 409 || !strings.Contains(string(b), "cannot escalate a disputed claim") {
 					t.Fatalf("formal notice on a disputed claim: %d %s", code, b)
+				}
+				code, b = f.do("POST", "/api/v1/claims/"+dc.ID+"/letters", map[string]any{"kind": "reminder"})
+				if code != 409 || !strings.Contains(string(b), "reminders are paused while the claim is disputed") {
+					t.Fatalf("reminder on a disputed claim: %d %s", code, b)
 				}
 				code, b = f.do("POST", base, map[string]any{"kind": "summons"})
 				if e := decode[apiErr](t, b); code != 400 || e.Error.Field != "kind" {

@@ -57,6 +57,7 @@ func (s *Server) routes() {
 	claim.Get("/evidence.zip", s.handleEvidenceBundle)
 	claim.Post("/stage", s.handleClaimStage)
 	claim.Post("/status", s.handleClaimStatus)
+	claim.Post("/dates", s.handleClaimDates)
 	claim.Get("/timeline", s.handleClaimTimeline)
 	claim.Post("/letters", s.handleLetterCreate)
 	claim.Get("/letters", s.handleLetterList)

@@ -181,6 +181,80 @@ func (db *DB) ChangeStatus(ctx context.Context, tenantID, claimID string, ch por
 	return db.FindClaim(ctx, tenantID, claimID)
 }
 
+// RecordDates implements portal.EscalationService. An order's dates fit
+// only a claim in litigation or later with a procedure, a judgment's date
+// only a claim at judgment or enforcement; service cannot precede the
+// order, and an acknowledgement older than the last one known changes
+// nothing and is refused.
+func (db *DB) RecordDates(ctx context.Context, tenantID, claimID string, ch portal.DatesChange) (*portal.Claim, error) {
+	today := db.Today(ctx, tenantID)
+	if err := ch.Validate(today); err != nil {
+		return nil, err
+	}
+	err := db.tx(ctx, func(tx *gorm.DB) error {
+		c, err := db.claimInTx(tx, tenantID, claimID)
+		if err != nil {
+			return err
+		}
+		inCourt := c.Procedure != "" && (c.Stage == portal.StageLitigation || c.Stage == portal.StageJudgment || c.Stage == portal.StageEnforcement)
+		judged := c.Stage == portal.StageJudgment || c.Stage == portal.StageEnforcement
+		upd := map[string]any{"updated_at": db.Now()}
+		payload := map[string]any{"reason": ch.Reason, "by": actorName(ctx), "stage": c.Stage}
+		set := func(col string, d, old portal.Date) {
+			upd[col] = d
+			payload[col] = d.String()
+			if !old.IsZero() {
+				payload["previous_"+col] = old.String()
+			}
+		}
+		order, served := c.OrderOn, c.ServedOn
+		if !ch.OrderOn.IsZero() {
+			if !inCourt {
+				return portal.FieldError("order_on", "order_on is recorded once the claim is in litigation with a procedure; it is at the %s stage", c.Stage)
+			}
+			order = ch.OrderOn
+			set("order_on", ch.OrderOn, c.OrderOn)
+		}
+		if !ch.ServedOn.IsZero() {
+			if !inCourt {
+				return portal.FieldError("served_on", "served_on is recorded once the claim is in litigation with a procedure; it is at the %s stage", c.Stage)
+			}
+			served = ch.ServedOn
+			set("served_on", ch.ServedOn, c.ServedOn)
+		}
+		if !order.IsZero() && !served.IsZero() && served.Before(order) {
+			return portal.FieldError("served_on", "served_on %s is before the order of %s", served, order)
+		}
+		if !ch.JudgmentOn.IsZero() {
+			if !judged {
+				return portal.FieldError("judgment_on", "judgment_on is recorded once the claim is at the judgment stage; it is at the %s stage", c.Stage)
+			}
+			set("judgment_on", ch.JudgmentOn, c.JudgmentOn)
+		}
+		if ack := ch.LastAcknowledgementOn; !ack.IsZero() {
+			if !c.LastAcknowledgementOn.IsZero() && !ack.After(c.LastAcknowledgementOn) {
+				return portal.FieldError("last_acknowledgement_on", "last_acknowledgement_on %s is not after the acknowledgement already recorded on %s", ack, c.LastAcknowledgementOn)
+			}
+			set("last_acknowledgement_on", ack, c.LastAcknowledgementOn)
+		}
+		res := tx.Model(&portal.Claim{}).
+			Where("id = ? AND tenant_id = ? AND stage = ? AND court_procedure = ?", c.ID, tenantID, string(c.Stage), c.Procedure).
+			Updates(upd)
+		if res.Error != nil {
+			return translate("record dates", res.Error)
+		}
+		if res.RowsAffected != 1 {
+			return errRaced()
+		}
+		_, err = db.appendEvent(ctx, tx, tenantID, c.ID, portal.EventDatesRecorded, payload)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return db.FindClaim(ctx, tenantID, claimID)
+}
+
 // Timeline returns a claim's timeline as of today in the tenant's time
 // zone; kinds filters the events listed. ENOTFOUND.
 func (db *DB) Timeline(ctx context.Context, tenantID, claimID string, kinds []portal.EventKind) (*escalation.Timeline, error) {

@@ -86,6 +86,9 @@ func (s *LetterStore) CreateLetter(ctx context.Context, tenantID, claimID string
 	if escalation.Ended(c.Status) {
 		return nil, portal.Errorf(portal.ECONFLICT, "the claim is %s: no letter can be sent for it", strings.ReplaceAll(string(c.Status), "_", " "))
 	}
+	if req.Kind == portal.LetterReminder && escalation.Pauses(c.Status) {
+		return nil, portal.Errorf(portal.ECONFLICT, "reminders are paused while the claim is %s", strings.ReplaceAll(string(c.Status), "_", " "))
+	}
 	if req.Kind == portal.LetterFormalNotice && c.Stage == portal.StageAmicable {
 		// Sending it will move the claim: refuse now what would be refused then.
 		if err := escalation.Transition(escalation.SnapshotOf(c, escalation.Procedure(c.Procedure), crossBorder(c)), portal.StageFormalNotice, ""); err != nil {
@@ -291,18 +294,27 @@ func (s *LetterStore) LetterFiles(ctx context.Context, tenantID, claimID string)
 }
 
 // Attachments implements portal.AttachmentSource for the evidence bundle:
-// every letter of the claim under letters/, with the SHA-256 recorded in
-// its letter.generated event.
+// every letter of the claim under the names of LetterFiles, with the
+// SHA-256 recorded in its letter.generated event. Only names and hashes
+// are listed here; each PDF is read when the bundle writes it.
 func (s *LetterStore) Attachments(ctx context.Context, tenantID, claimID string) ([]portal.Attachment, error) {
-	files, err := s.LetterFiles(ctx, tenantID, claimID)
+	var rows []letterRow
+	err := s.DB.conn(ctx).Select(letterColumns).Where("tenant_id = ? AND claim_id = ?", tenantID, claimID).Order("id").Find(&rows).Error
 	if err != nil {
-		return nil, err
+		return nil, translate("list letters", err)
 	}
-	out := make([]portal.Attachment, len(files))
-	for i, f := range files {
-		data := f.Data
-		out[i] = portal.Attachment{Name: f.Name, SHA256: f.SHA256,
-			Open: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }}
+	out := make([]portal.Attachment, len(rows))
+	for i := range rows {
+		l := rows[i].toLetter()
+		id := l.ID
+		out[i] = portal.Attachment{Name: "letters/" + l.Filename(), SHA256: l.SHA256,
+			Open: func() (io.ReadCloser, error) {
+				var r letterRow
+				if err := s.DB.conn(ctx).Select("pdf").Where("id = ? AND tenant_id = ?", id, tenantID).Take(&r).Error; err != nil {
+					return nil, translate("read letter", err)
+				}
+				return io.NopCloser(bytes.NewReader(r.PDF)), nil
+			}}
 	}
 	return out, nil
 }
