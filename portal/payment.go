@@ -215,6 +215,10 @@ type PaymentService interface {
 	// hosted payment page URL. EUNAVAILABLE when card payment is off or the
 	// provider is down; EINVALID when nothing is left to pay.
 	StartCheckout(ctx context.Context, r CheckoutStart) (url string, err error)
+	// StartSetup returns a hosted page where the debtor saves a card for
+	// the off-session charges of their plan (one provider customer per
+	// debtor).
+	StartSetup(ctx context.Context, r CheckoutStart) (url string, err error)
 	// CheckoutState returns a session of the claim, to tell the debtor
 	// whether the payment is confirmed. ENOTFOUND.
 	CheckoutState(ctx context.Context, tenantID, claimID, sessionID string) (*CheckoutSession, error)

@@ -81,6 +81,9 @@ func TestPortalMessageKeys(t *testing.T) {
 		rules.RuleBEConsumerContractRate, rules.RuleBEConsumerDamages, rules.RuleNoIndemnityCurrency, rules.RuleAllocation, rules.RuleCreditNotes} {
 		used["rule."+k] = "rules keys"
 	}
+	for _, st := range []string{portal.InstalmentDue, portal.InstalmentPaid, portal.InstalmentFailed, portal.InstalmentMissed, portal.InstalmentWaived} {
+		used["pay.instalment."+st] = "instalment statuses"
+	}
 	for k, where := range used {
 		for _, lang := range portal.Languages {
 			if !b.Has(lang, k) {

@@ -159,6 +159,8 @@ type claimView struct {
 	// Ended is set when nothing is asked any more (settled, written off,
 	// closed): the page offers no action but contact.
 	Ended bool
+	// Pay is the pay section: card, bank transfer, instalments.
+	Pay *payView
 }
 
 // balanceFor computes the balance; a missing rate is a state of the page,
@@ -197,6 +199,9 @@ func (s *Server) renderClaim(c *fiber.Ctx, ps *portal.PortalSession) error {
 		if d.Status == portal.DisputeOpen {
 			page.Open = d
 		}
+	}
+	if page.Pay, err = s.payViewFor(c, ps, cl); err != nil {
+		return err
 	}
 	payload := map[string]any{"as_of": today.String(), "rate_unknown": unknown}
 	if bal != nil {

@@ -24,7 +24,7 @@ import (
 var templateFS embed.FS
 
 // pageNames are the pages of the portal, each templates/<name>.html.
-var pageNames = []string{"error", "identity", "claim", "computation", "contest"}
+var pageNames = []string{"error", "identity", "claim", "computation", "contest", "payreturn"}
 
 func parsePages() (map[string]*template.Template, error) {
 	layout, err := fs.ReadFile(templateFS, "templates/layout.html")

@@ -60,6 +60,8 @@ type Deps struct {
 	// Payments runs card checkout and the Stripe webhook; nil or without a
 	// key, the portal offers bank transfer only.
 	Payments portal.PaymentService
+	// Transfers gives bank transfer details, reference and EPC QR code.
+	Transfers portal.TransferService
 	// Instalments lists plan instalments with their statuses.
 	Instalments portal.InstalmentService
 	Clock       portal.Clock
@@ -214,9 +216,20 @@ func stringLocal(c *fiber.Ctx, key string) string {
 const ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
 	"connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
+// PortalPaymentCSP is the policy of portal pages when card payment is on:
+// the same, except that the "Pay by card" form may be redirected to
+// Stripe's hosted Checkout page (browsers apply form-action to the
+// redirect that follows a form submission).
+const PortalPaymentCSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self' https://checkout.stripe.com; frame-ancestors 'none'"
+
 func (s *Server) securityHeaders(c *fiber.Ctx) error {
 	h := func(k, v string) { c.Set(k, v) }
-	h("Content-Security-Policy", ContentSecurityPolicy)
+	if strings.HasPrefix(c.Path(), "/p") && s.deps.Payments != nil && s.deps.Payments.CardEnabled() {
+		h("Content-Security-Policy", PortalPaymentCSP)
+	} else {
+		h("Content-Security-Policy", ContentSecurityPolicy)
+	}
 	h("X-Content-Type-Options", "nosniff")
 	h("X-Frame-Options", "DENY")
 	h("Referrer-Policy", "no-referrer")

@@ -105,7 +105,7 @@ func build(ctx context.Context, cfg config, log *slog.Logger, migrate bool) (*ap
 	bundler.Attachments = append(bundler.Attachments, letters)
 	srv := server.New(server.Config{BaseURL: cfg.BaseURL, Version: version, LinkTTL: cfg.LinkTTL}, server.Deps{
 		Claims: db, Tenants: db, Events: db, DB: db, Clock: clock, Logger: log,
-		Evidence: bundler, Payments: pay, Instalments: db,
+		Evidence: bundler, Payments: pay, Transfers: pay, Instalments: db,
 		Links: db, Disputes: db, Rates: rates,
 		Escalation: db, Timelines: db, Letters: letters,
 		Reminders: db, OptOuts: db,

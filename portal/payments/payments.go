@@ -11,6 +11,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -105,7 +106,9 @@ func (s *Service) StartCheckout(ctx context.Context, r portal.CheckoutStart) (st
 		return "", portal.Errorf(portal.EUNAVAILABLE, "Card payment is not available; please pay by bank transfer.")
 	}
 	c, b, err := s.Balance(ctx, r.TenantID, r.ClaimID)
-	if err != nil {
+	if errors.Is(err, rules.ErrRateUnknown) {
+		return "", &portal.Error{Code: portal.EUNAVAILABLE, Message: "The amount due cannot be computed at the moment; please pay by bank transfer or try again later.", Err: err}
+	} else if err != nil {
 		return "", err
 	}
 	amount := b.Total

@@ -2,9 +2,11 @@ package payments
 
 import (
 	"context"
+	"errors"
 
 	"github.com/relais/relais/portal"
 	"github.com/relais/relais/portal/banking"
+	"github.com/relais/relais/portal/rules"
 )
 
 // ReferenceStore keeps each claim's transfer reference.
@@ -17,7 +19,15 @@ var _ portal.TransferService = (*Service)(nil)
 // TransferDetails implements portal.TransferService.
 func (s *Service) TransferDetails(ctx context.Context, tenantID, claimID string) (*portal.TransferDetails, error) {
 	c, b, err := s.Balance(ctx, tenantID, claimID)
-	if err != nil {
+	if errors.Is(err, rules.ErrRateUnknown) {
+		// A rate not published yet: the account and reference are still
+		// given, without an amount (and so without a QR code).
+		var ferr error
+		if c, ferr = s.Claims.FindClaim(ctx, tenantID, claimID); ferr != nil {
+			return nil, ferr
+		}
+		b = &rules.Balance{}
+	} else if err != nil {
 		return nil, err
 	}
 	cr := c.Creditor
@@ -42,7 +52,7 @@ func (s *Service) TransferDetails(ctx context.Context, tenantID, claimID string)
 		Beneficiary: cr.LegalName, IBAN: banking.FormatIBAN(cr.IBAN), BIC: bic, Amount: b.Total, Currency: c.Currency,
 		Reference: ref.Printed, ReferenceElectronic: ref.Electronic, ReferenceScheme: string(ref.Scheme),
 	}
-	if _, err := s.epcPayload(d, cr.IBAN); err == nil {
+	if _, err := s.epcPayload(d, cr.IBAN); err == nil && d.Amount > 0 {
 		d.QR = true
 	}
 	return d, nil

@@ -1,0 +1,191 @@
+package server
+
+import (
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/relais/relais/portal"
+)
+
+// payView is the pay section of the claim page.
+type payView struct {
+	// Card is set when card payment is configured.
+	Card bool
+	// Bancontact is offered beside the card for Belgian claims in euro.
+	Bancontact bool
+	// Transfer is nil when the creditor has no valid IBAN.
+	Transfer *portal.TransferDetails
+	// Instalments of an agreed plan, with their statuses.
+	Instalments []*portal.Instalment
+	// CardPlan is set when some unpaid instalment is to be charged by card.
+	CardPlan bool
+}
+
+// Open reports whether an instalment can still be paid.
+func (p *payView) Open(in *portal.Instalment) bool {
+	return in.Status == portal.InstalmentDue || in.Status == portal.InstalmentFailed || in.Status == portal.InstalmentMissed
+}
+
+// payViewFor gathers the pay section; a part that is unavailable is left
+// out, never an error of the whole page.
+func (s *Server) payViewFor(c *fiber.Ctx, ps *portal.PortalSession, cl *portal.Claim) (*payView, error) {
+	v := &payView{}
+	ctx, cancel := s.userContext(c)
+	defer cancel()
+	if s.deps.Payments != nil && s.deps.Payments.CardEnabled() {
+		v.Card = true
+		v.Bancontact = cl.Jurisdiction == portal.JurisdictionBE && cl.Currency == "EUR"
+	}
+	if s.deps.Transfers != nil {
+		d, err := s.deps.Transfers.TransferDetails(ctx, ps.TenantID, ps.ClaimID)
+		switch {
+		case err == nil:
+			v.Transfer = d
+		case portal.ErrorCode(err) == portal.EUNAVAILABLE:
+		default:
+			// The rest of the claim page is still worth showing.
+			s.log.Warn("pay section: transfer details", "err", err, "claim", ps.ClaimID)
+		}
+	}
+	if s.deps.Instalments != nil {
+		ins, err := s.deps.Instalments.ListInstalments(ctx, ps.TenantID, ps.ClaimID)
+		if err != nil {
+			return nil, err
+		}
+		v.Instalments = ins
+		for _, in := range ins {
+			if in.Method == "card" && v.Open(in) {
+				v.CardPlan = v.Card
+			}
+		}
+	}
+	return v, nil
+}
+
+// paySuccessURL is where Stripe sends the debtor back; Stripe fills in
+// the session id.
+func (s *Server) paySuccessURL() string {
+	return s.cfg.BaseURL + "/p/pay/return?session_id={CHECKOUT_SESSION_ID}"
+}
+
+// handlePortalPayCard starts a card payment of the balance (or of one
+// instalment) and sends the debtor to Stripe's hosted page. The amount is
+// computed by the service; the form only names what to pay.
+func (s *Server) handlePortalPayCard(c *fiber.Ctx) error {
+	ps, err := s.debtorSession(c)
+	if err != nil {
+		return err
+	}
+	if err := s.checkCSRF(c); err != nil {
+		return err
+	}
+	if s.deps.Payments == nil || !s.deps.Payments.CardEnabled() {
+		return portal.Errorf(portal.EUNAVAILABLE, "Card payment is not available; please pay by bank transfer.")
+	}
+	instalment := strings.Clone(c.FormValue("instalment"))
+	if instalment != "" && !portal.ValidID(instalment) {
+		return portal.Errorf(portal.ENOTFOUND, "Instalment not found.")
+	}
+	ctx, cancel := s.userContext(c)
+	defer cancel()
+	u, err := s.deps.Payments.StartCheckout(ctx, portal.CheckoutStart{TenantID: ps.TenantID, ClaimID: ps.ClaimID, InstalmentID: instalment,
+		SuccessURL: s.paySuccessURL(), CancelURL: s.cfg.BaseURL + "/p#pay"})
+	if err != nil {
+		return err
+	}
+	return c.Redirect(u, fiber.StatusSeeOther)
+}
+
+// handlePortalPaySetup sends the debtor to Stripe to save a card for the
+// instalments of their plan.
+func (s *Server) handlePortalPaySetup(c *fiber.Ctx) error {
+	ps, err := s.debtorSession(c)
+	if err != nil {
+		return err
+	}
+	if err := s.checkCSRF(c); err != nil {
+		return err
+	}
+	if s.deps.Payments == nil || !s.deps.Payments.CardEnabled() {
+		return portal.Errorf(portal.EUNAVAILABLE, "Card payment is not available; please pay by bank transfer.")
+	}
+	ctx, cancel := s.userContext(c)
+	defer cancel()
+	u, err := s.deps.Payments.StartSetup(ctx, portal.CheckoutStart{TenantID: ps.TenantID, ClaimID: ps.ClaimID,
+		SuccessURL: s.paySuccessURL(), CancelURL: s.cfg.BaseURL + "/p#pay"})
+	if err != nil {
+		return err
+	}
+	return c.Redirect(u, fiber.StatusSeeOther)
+}
+
+// payReturnView is the page Stripe sends the debtor back to.
+type payReturnView struct {
+	// Confirmed is set once the signed webhook recorded the payment; until
+	// then the page says the payment is being confirmed.
+	Confirmed bool
+	Setup     bool
+	Amount    int64
+}
+
+// validSessionID accepts Stripe's Checkout session ids (cs_test_..., cs_live_...).
+func validSessionID(id string) bool {
+	if !strings.HasPrefix(id, "cs_") || len(id) > 255 {
+		return false
+	}
+	for _, r := range id {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// handlePortalPayReturn says "payment being confirmed" until the webhook
+// has recorded it: the redirect itself changes nothing.
+func (s *Server) handlePortalPayReturn(c *fiber.Ctx) error {
+	ps, err := s.debtorSession(c)
+	if err != nil {
+		return err
+	}
+	id := strings.Clone(c.Query("session_id"))
+	if !validSessionID(id) || s.deps.Payments == nil {
+		return portal.Errorf(portal.ENOTFOUND, "Payment not found.")
+	}
+	cl, err := s.portalClaim(c, ps)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := s.userContext(c)
+	defer cancel()
+	cs, err := s.deps.Payments.CheckoutState(ctx, ps.TenantID, ps.ClaimID, id)
+	if err != nil {
+		return err
+	}
+	v := s.newView(c, s.portalLang(c, ""), "/p/pay/return?session_id="+id, cl.Creditor)
+	v.Currency = cl.Currency
+	v.Page = &payReturnView{Confirmed: cs.Status == portal.CheckoutCompleted, Setup: cs.Mode == "setup", Amount: cs.Amount}
+	return s.render(c, fiber.StatusOK, "payreturn", v)
+}
+
+// handlePortalPayQR serves the EPC ("SEPA QR") code of the transfer as a
+// PNG, for banking apps to scan.
+func (s *Server) handlePortalPayQR(c *fiber.Ctx) error {
+	ps, err := s.debtorSession(c)
+	if err != nil {
+		return err
+	}
+	if s.deps.Transfers == nil {
+		return portal.Errorf(portal.ENOTFOUND, "No QR code.")
+	}
+	ctx, cancel := s.userContext(c)
+	defer cancel()
+	png, err := s.deps.Transfers.TransferQR(ctx, ps.TenantID, ps.ClaimID, 300)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "image/png")
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Send(png)
+}

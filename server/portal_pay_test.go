@@ -1,0 +1,199 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"image/png"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stripe/stripe-go/v76/webhook"
+
+	"github.com/relais/relais/portal"
+	"github.com/relais/relais/portal/payments"
+	"github.com/relais/relais/portal/stripe"
+	"github.com/relais/relais/portal/stripe/stripemock"
+)
+
+// formRecorder keeps the forms the stripe-go client sends to stripe-mock.
+type formRecorder struct {
+	mu    sync.Mutex
+	forms []url.Values
+}
+
+func (r *formRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Body != nil {
+		b, _ := io.ReadAll(req.Body)
+		req.Body = io.NopCloser(bytes.NewReader(b))
+		f, _ := url.ParseQuery(string(b))
+		r.mu.Lock()
+		r.forms = append(r.forms, f)
+		r.mu.Unlock()
+	}
+	return http.DefaultTransport.RoundTrip(req)
+}
+
+func (r *formRecorder) last() url.Values {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.forms) == 0 {
+		return url.Values{}
+	}
+	return r.forms[len(r.forms)-1]
+}
+
+// withPayments rebuilds the portal env's server with card payment through
+// stripe-mock (when base is set) and bank transfer details.
+func (e *portalEnv) withPayments(t *testing.T, base string) (*payments.Service, *formRecorder) {
+	t.Helper()
+	rec := &formRecorder{}
+	svc := &payments.Service{Claims: e.db, Store: e.db, References: e.db, Rates: e.rates, Clock: e.clock, Zone: time.UTC}
+	if base != "" {
+		sc, err := stripe.New(stripe.Config{SecretKey: "sk_test_123", WebhookSecret: testWebhookSecret, APIBase: base,
+			HTTPClient: &http.Client{Transport: rec, Timeout: 10 * time.Second}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		svc.Card = sc
+	}
+	e.srv = New(e.srv.cfg, Deps{Claims: e.db, Tenants: e.db, Events: e.db, DB: e.db, Clock: e.clock, Links: e.db, Disputes: e.db,
+		Rates: e.rates, Payments: svc, Transfers: svc, Instalments: e.db})
+	return svc, rec
+}
+
+func TestPortalPay(t *testing.T) {
+	mock := stripemock.Start()
+	t.Cleanup(mock.Stop)
+	base := mock.Require(t)
+	for _, dialect := range []string{"sqlite", "postgres"} {
+		t.Run(dialect, func(t *testing.T) {
+			e := newPortalEnv(t, dialect, Config{})
+			svc, rec := e.withPayments(t, base)
+			ctx := context.Background()
+			b := e.verified(e.be, "K-20417")
+			claimPage := b.get("/p")
+			if claimPage.status != 200 {
+				t.Fatalf("claim page %d", claimPage.status)
+			}
+			d, err := svc.TransferDetails(ctx, e.tenantA, e.be.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Dutch, as the debtor's language; RF reference for a French creditor.
+			mustContain(t, "claim page", claimPage.body, "Betalen met kaart", "Bancontact", `action="/p/pay/card"`,
+				`src="/p/pay/qr.png"`, d.IBAN, d.Reference, "Via overschrijving")
+			if !strings.HasPrefix(d.Reference, "RF") {
+				t.Fatalf("reference %q", d.Reference)
+			}
+			if csp := claimPage.header.Get("Content-Security-Policy"); !strings.Contains(csp, "form-action 'self' https://checkout.stripe.com") {
+				t.Fatalf("CSP %q", csp)
+			}
+
+			t.Run("QR", func(t *testing.T) {
+				p := b.get("/p/pay/qr.png")
+				if p.status != 200 || p.header.Get("Content-Type") != "image/png" {
+					t.Fatalf("qr %d %s", p.status, p.header.Get("Content-Type"))
+				}
+				if _, err := png.Decode(strings.NewReader(p.body)); err != nil {
+					t.Fatal(err)
+				}
+				if p := e.browser("").get("/p/pay/qr.png"); p.status != 401 {
+					t.Fatalf("without a session: %d", p.status)
+				}
+			})
+			t.Run("ErrCSRF", func(t *testing.T) {
+				n := len(rec.forms)
+				if p := b.post("/p/pay/card", url.Values{"csrf": {"nope"}}); p.status != 403 {
+					t.Fatalf("status %d", p.status)
+				}
+				if len(rec.forms) != n {
+					t.Fatal("a checkout was created without CSRF")
+				}
+			})
+
+			var sessionID string
+			var total int64
+			t.Run("PayByCard", func(t *testing.T) {
+				_, bal, err := svc.Balance(ctx, e.tenantA, e.be.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				total = bal.Total
+				// An amount sent by the browser is ignored.
+				p := b.post("/p/pay/card", url.Values{"csrf": {csrfOf(t, claimPage)}, "amount": {"1"}})
+				if p.status != 303 || !strings.HasPrefix(p.header.Get("Location"), "https://checkout.stripe.com/") {
+					t.Fatalf("status %d location %q", p.status, p.header.Get("Location"))
+				}
+				f := rec.last()
+				if f.Get("line_items[0][price_data][unit_amount]") != portal.FormatMinor(total, 0) || f.Get("metadata[claim_id]") != e.be.ID ||
+					f.Get("success_url") != "http://relais.test/p/pay/return?session_id={CHECKOUT_SESSION_ID}" {
+					t.Fatalf("checkout form %v", f)
+				}
+				if err := e.db.SQL().QueryRow(rebind(e.db.Dialect, "SELECT provider_id FROM checkout_sessions WHERE claim_id = ?"), e.be.ID).Scan(&sessionID); err != nil {
+					t.Fatal(err)
+				}
+			})
+			t.Run("ReturnPending", func(t *testing.T) {
+				p := b.get("/p/pay/return?session_id=" + sessionID)
+				mustContain(t, "return page", p.body, `data-status="pending"`, "Betaling wordt bevestigd")
+				got, _ := e.db.FindClaim(ctx, e.tenantA, e.be.ID)
+				if len(got.Payments) != 0 {
+					t.Fatal("the redirect recorded a payment")
+				}
+				if p := b.get("/p/pay/return?session_id=cs_test_other"); p.status != 404 {
+					t.Fatalf("unknown session: %d", p.status)
+				}
+				if p := b.get("/p/pay/return?session_id=../x"); p.status != 404 {
+					t.Fatalf("bad session id: %d", p.status)
+				}
+			})
+			t.Run("WebhookConfirms", func(t *testing.T) {
+				body, _ := json.Marshal(map[string]any{"id": "evt_portal_1", "object": "event", "api_version": "2023-10-16", "created": e.clock.T.Unix(),
+					"type": "checkout.session.completed", "data": map[string]any{"object": map[string]any{
+						"id": sessionID, "object": "checkout.session", "mode": "payment", "payment_status": "paid", "amount_total": total,
+						"currency": "eur", "payment_intent": "pi_portal_1", "metadata": map[string]string{"claim_id": e.be.ID, "tenant_id": e.tenantA}}}})
+				req := httptest.NewRequest("POST", "/webhooks/stripe", bytes.NewReader(body))
+				req.Header.Set("Stripe-Signature", webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: body, Secret: testWebhookSecret}).Header)
+				resp, err := e.srv.App().Test(req, -1)
+				if err != nil || resp.StatusCode != 200 {
+					t.Fatalf("webhook %v %d", err, resp.StatusCode)
+				}
+				p := b.get("/p/pay/return?session_id=" + sessionID)
+				mustContain(t, "return page", p.body, `data-status="confirmed"`, "Betaling ontvangen")
+				_, bal, _ := svc.Balance(ctx, e.tenantA, e.be.ID)
+				if bal.Total != 0 {
+					t.Fatalf("balance after paying in full: %d", bal.Total)
+				}
+			})
+		})
+	}
+}
+
+func TestPortalPayWithoutCard(t *testing.T) {
+	e := newPortalEnv(t, "sqlite", Config{})
+	e.withPayments(t, "")
+	b := e.verified(e.fr, "69002")
+	p := b.get("/p")
+	mustNotContain(t, "claim page", p.body, `action="/p/pay/card"`)
+	mustContain(t, "claim page", p.body, "Par virement", `src="/p/pay/qr.png"`)
+	if csp := p.header.Get("Content-Security-Policy"); csp != ContentSecurityPolicy {
+		t.Fatalf("CSP %q", csp)
+	}
+	if p := b.post("/p/pay/card", url.Values{"csrf": {csrfOf(t, b.get("/p/contest"))}}); p.status != 503 {
+		t.Fatalf("status %d", p.status)
+	}
+}
+
+func rebind(dialect, q string) string {
+	if dialect != "postgres" {
+		return q
+	}
+	return strings.Replace(q, "?", "$1", 1)
+}
