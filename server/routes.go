@@ -22,6 +22,7 @@ func (s *Server) routes() {
 
 	// Embedded assets, immutable for a release.
 	app.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(static.FS), MaxAge: 3600}))
+	app.Get("/favicon.ico", s.handleFavicon)
 
 	// Creditor API, authenticated by API key.
 	app.Get("/api/openapi.json", s.handleOpenAPI)
@@ -56,8 +57,16 @@ func (s *Server) routes() {
 	p.Post("/pay/setup", s.handlePortalPaySetup)
 	p.Get("/pay/return", s.handlePortalPayReturn)
 	p.Get("/pay/qr.png", s.handlePortalPayQR)
+	// Live chat of the debtor on the verified portal session (websocket;
+	// Origin must be the base URL).
+	p.Get("/chat", s.handleDebtorChat)
 	p.Get("/:token", s.handlePortalOpen)
 	claim.Get("/evidence.zip", s.handleEvidenceBundle)
+	claim.Get("/offers", s.handleOfferList)
+	claim.Get("/conversation", s.handleConversationShow)
+	claim.Get("/policy", s.handlePolicyShow)
+	claim.Put("/policy", s.handleClaimPolicyUpdate)
+	api.Put("/creditors/:id/policy", s.handleCreditorPolicyUpdate)
 	claim.Post("/stage", s.handleClaimStage)
 	claim.Post("/status", s.handleClaimStatus)
 	claim.Post("/dates", s.handleClaimDates)
@@ -82,6 +91,24 @@ func (s *Server) routes() {
 
 	// Provider webhooks, authenticated by their signature.
 	app.Post("/webhooks/stripe", s.handleStripeWebhook)
+
+	// Live chat of agents on their console session (websocket; Origin must
+	// be the base URL).
+	app.Get("/console/chat/:id", s.handleConsoleChat)
+
+	// Agent console: sign-in, then pages behind the session cookie, with
+	// the session's CSRF token on every form.
+	app.Get("/console/login", s.handleConsoleLoginForm)
+	app.Post("/console/login", s.handleConsoleLogin)
+	con := app.Group("/console", s.requireConsole)
+	con.Post("/logout", s.handleConsoleLogout)
+	con.Get("/", s.handleConsoleQueue)
+	con.Get("/claims", s.handleConsoleClaims)
+	con.Get("/claims/:id", s.handleConsoleClaim)
+	con.Post("/claims/:id/conversation", s.handleConsoleOpenConversation)
+	con.Get("/conversations/:id", s.handleConsoleConversation)
+	con.Post("/conversations/:id/take", s.handleConsoleTake)
+	con.Get("/agreements/:id/pdf", s.handleConsoleAgreementPDF)
 
 	app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }

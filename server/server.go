@@ -9,12 +9,14 @@ import (
 	"log/slog"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/fiber/v2/middleware/requestid"
 
+	"github.com/relais/relais/negotiation"
 	"github.com/relais/relais/portal"
 	"github.com/relais/relais/portal/i18n"
 	"github.com/relais/relais/portal/ratelimit"
@@ -71,6 +73,14 @@ type Deps struct {
 
 	// Evidence makes evidence bundles and shows the signing key.
 	Evidence EvidenceBundler
+
+	// Live negotiation. Negotiation runs the offers and policy;
+	// Conversations is its store; ChatBus carries new-message notices
+	// between instances (nil: this instance alone, e.g. on SQLite).
+	Negotiation     *negotiation.Service
+	Conversations   negotiation.Store
+	ChatBus         ChatBus
+	ConsoleSessions portal.ConsoleSessions
 	// Escalation moves claims through stages and statuses; Timelines
 	// builds their timelines; Letters renders and keeps letters.
 	Escalation portal.EscalationService
@@ -91,6 +101,14 @@ type Server struct {
 	app  *fiber.App
 	// secure is true when BaseURL is https: cookies get Secure, HSTS is sent.
 	secure bool
+
+	// Live chat: the hub of this instance's connections, and the upgrader.
+	hub          *Hub
+	stopHub      context.CancelFunc
+	chatOnce     sync.Once
+	chatUpgrader fiber.Handler
+	// Console sign-in throttling.
+	loginByIP, loginByEmail *windowLimiter
 	// Debtor portal: translations, parsed pages, the token-guessing
 	// limiter and the zone "today" is reckoned in.
 	i18n         *i18n.Bundle
@@ -127,6 +145,15 @@ func New(cfg Config, deps Deps) *Server {
 		cfg.TokenEvery = time.Minute
 	}
 	s := &Server{cfg: cfg, deps: deps, log: deps.Logger}
+	now := func() time.Time { return time.Now() }
+	s.loginByIP = newWindowLimiter(loginPerIP, loginWindow, now)
+	s.loginByEmail = newWindowLimiter(loginFailsPerEmail, loginWindow, now)
+	if deps.Conversations != nil && deps.Negotiation != nil {
+		s.hub = NewHub(deps.Conversations, deps.ChatBus, deps.Logger)
+		ctx, cancel := context.WithCancel(context.Background())
+		s.stopHub = cancel
+		go s.hub.Run(ctx)
+	}
 	if err := s.initPortal(); err != nil {
 		panic("server: " + err.Error())
 	}
@@ -144,7 +171,12 @@ func New(cfg Config, deps Deps) *Server {
 		// Behind a load balancer the client address comes from it.
 		ProxyHeader:             fiber.HeaderXForwardedFor,
 		EnableTrustedProxyCheck: true,
-		TrustedProxies:          []string{"127.0.0.1", "::1", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"},
+		// Without it a trusted peer that sends no (or a garbled)
+		// X-Forwarded-For gets the IP "": evidence events lose the
+		// address and every such client shares one rate-limit bucket.
+		// With it c.IP() falls back to the peer's address.
+		EnableIPValidation: true,
+		TrustedProxies:     []string{"127.0.0.1", "::1", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"},
 	})
 	s.app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))
 	s.app.Use(requestid.New())
@@ -160,8 +192,18 @@ func (s *Server) App() *fiber.App { return s.app }
 // Listen serves on addr until Shutdown.
 func (s *Server) Listen(addr string) error { return s.app.Listen(addr) }
 
-// Shutdown stops accepting connections and waits for in-flight requests.
-func (s *Server) Shutdown(timeout time.Duration) error { return s.app.ShutdownWithTimeout(timeout) }
+// Shutdown closes every chat connection with 1001 (going away), stops
+// accepting connections and waits for in-flight requests.
+func (s *Server) Shutdown(timeout time.Duration) error {
+	if s.hub != nil {
+		s.hub.Shutdown(timeout / 4)
+		s.stopHub()
+	}
+	return s.app.ShutdownWithTimeout(timeout)
+}
+
+// Hub is the live chat hub (nil when the negotiation is not wired).
+func (s *Server) Hub() *Hub { return s.hub }
 
 // userContext returns a context for service calls that outlives nothing of
 // Fiber's: it carries the request timeout and the actor.

@@ -7,5 +7,5 @@ import "embed"
 
 // FS holds css/, js/ and img/.
 //
-//go:embed css js
+//go:embed css js img
 var FS embed.FS

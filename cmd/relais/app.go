@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/relais/relais/negotiation"
 	"github.com/relais/relais/portal"
 	"github.com/relais/relais/portal/evidence"
 	"github.com/relais/relais/portal/payments"
@@ -103,13 +104,20 @@ func build(ctx context.Context, cfg config, log *slog.Logger, migrate bool) (*ap
 	}
 	letters := newLetterStore(cfg, db, rates)
 	bundler.Attachments = append(bundler.Attachments, letters)
-	srv := server.New(server.Config{BaseURL: cfg.BaseURL, Version: version, LinkTTL: cfg.LinkTTL}, server.Deps{
+	deps := server.Deps{
 		Claims: db, Tenants: db, Events: db, DB: db, Clock: clock, Logger: log,
 		Evidence: bundler, Payments: pay, Transfers: pay, Instalments: db, Statements: pay,
 		Links: db, Disputes: db, Rates: rates,
 		Escalation: db, Timelines: db, Letters: letters,
 		Reminders: db, OptOuts: db,
-	})
+		Negotiation: &negotiation.Service{Store: db, Claims: db, Balance: negotiation.RulesBalance(rates), Clock: clock,
+			Location: negotiation.TenantLocation(db)},
+		Conversations: db, ConsoleSessions: db,
+	}
+	if bus := db.ChatBus(); bus != nil { // PostgreSQL: several instances talk through LISTEN/NOTIFY
+		deps.ChatBus = bus
+	}
+	srv := server.New(server.Config{BaseURL: cfg.BaseURL, Version: version, LinkTTL: cfg.LinkTTL}, deps)
 	sched, err := reminderScheduler(cfg, log, db, letters, clock)
 	if err != nil {
 		db.Close()

@@ -26,6 +26,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfg.register(fs)
+	cfg.Reminder.register(fs)
 	dbPath := fs.String("db", filepath.Join(".relais", "demo.db"), "demo SQLite file (recreated at each run)")
 	if err := parseFlags(fs, args); err != nil {
 		return err

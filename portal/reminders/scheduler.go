@@ -117,6 +117,8 @@ type Scheduler struct {
 	// Holder names this instance in the lease (default: a random ID).
 	Holder   string
 	LeaseTTL time.Duration // default 5 minutes
+	// PageSize is how many claims are loaded at a time (default 200).
+	PageSize int
 	// SendTimeout bounds one delivery (default 2 minutes).
 	SendTimeout time.Duration
 	Log         *slog.Logger
@@ -134,6 +136,9 @@ func (s *Scheduler) setDefaults() {
 	}
 	if s.LeaseTTL == 0 {
 		s.LeaseTTL = 5 * time.Minute
+	}
+	if s.PageSize <= 0 {
+		s.PageSize = 200
 	}
 	if s.SendTimeout == 0 {
 		s.SendTimeout = 2 * time.Minute
@@ -186,7 +191,7 @@ func (s *Scheduler) RunOnce(ctx context.Context) (Report, error) {
 	}()
 	after := ""
 	for {
-		page, err := s.Store.ReminderCandidates(ctx, after, 200)
+		page, err := s.Store.ReminderCandidates(ctx, after, s.PageSize)
 		if err != nil {
 			return r, err
 		}
@@ -196,7 +201,7 @@ func (s *Scheduler) RunOnce(ctx context.Context) (Report, error) {
 				return r, err
 			}
 		}
-		if len(page) < 200 {
+		if len(page) < s.PageSize {
 			return r, nil
 		}
 		after = page[len(page)-1].Claim.ID

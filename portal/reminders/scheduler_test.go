@@ -434,6 +434,7 @@ func TestTwoSchedulersPostgres(t *testing.T) {
 	}
 	f.clock.T = local("2024-06-04 10:00")
 	a, b := f.newScheduler("instance-a"), f.newScheduler("instance-b")
+	a.PageSize, b.PageSize = 3, 3 // several pages per run
 	var wg sync.WaitGroup
 	var leaders atomic.Int32
 	for i := 0; i < 6; i++ {

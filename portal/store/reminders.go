@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base32"
+	"fmt"
 	"strings"
 	"time"
 
@@ -289,72 +290,133 @@ func reminderStage(s portal.Stage) bool {
 
 // ReminderCandidates implements reminders.Store: open claims at the
 // amicable or formal notice stage, in ID order after the cursor, each with
-// its tenant, sequence, sends so far and opt-outs.
+// its tenant, sequence, sends so far and opt-outs. A page is loaded in a
+// fixed number of queries, whatever its size.
 func (db *DB) ReminderCandidates(ctx context.Context, after string, limit int) ([]*reminders.Candidate, error) {
 	if limit <= 0 || limit > 500 {
 		limit = 500
 	}
-	var ids []string
-	err := db.conn(ctx).Model(&portal.Claim{}).Where("id > ? AND status = ? AND stage IN ?", after, portal.StatusOpen,
-		[]portal.Stage{portal.StageAmicable, portal.StageFormalNotice}).Order("id").Limit(limit).Pluck("id", &ids).Error
-	if err != nil {
+	conn := db.conn(ctx)
+	var claims []*portal.Claim
+	err := conn.Where("id > ? AND status = ? AND stage IN ?", after, portal.StatusOpen,
+		[]portal.Stage{portal.StageAmicable, portal.StageFormalNotice}).Order("id").Limit(limit).Find(&claims).Error
+	if err != nil || len(claims) == 0 {
 		return nil, translate("list reminder candidates", err)
 	}
+	ids, debtorIDs, creditorIDs := make([]string, len(claims)), make([]string, len(claims)), make([]string, len(claims))
+	byID := map[string]*portal.Claim{}
+	tenantIDs := map[string]bool{}
+	for i, c := range claims {
+		ids[i], debtorIDs[i], creditorIDs[i] = c.ID, c.DebtorID, c.CreditorID
+		byID[c.ID] = c
+		tenantIDs[c.TenantID] = true
+		c.Invoices, c.Payments, c.CreditNotes = []*portal.Invoice{}, []*portal.Payment{}, []*portal.CreditNote{}
+	}
+	var debtors []*portal.Debtor
+	var creditors []*portal.Creditor
+	var invoices []*portal.Invoice
+	var payments []*portal.Payment
+	var notes []*portal.CreditNote
+	var sends []sendRow
+	var opts []optOutRow
+	var chosen []claimSequenceRow
+	for _, q := range []struct {
+		op  string
+		err error
+	}{
+		{"debtors", conn.Where("id IN ?", debtorIDs).Find(&debtors).Error},
+		{"creditors", conn.Where("id IN ?", creditorIDs).Find(&creditors).Error},
+		{"invoices", conn.Where("claim_id IN ?", ids).Order("due_date, number").Find(&invoices).Error},
+		{"payments", conn.Where("claim_id IN ?", ids).Order("received_on, id").Find(&payments).Error},
+		{"credit notes", conn.Where("claim_id IN ?", ids).Order("issue_date, id").Find(&notes).Error},
+		{"sends", conn.Where("claim_id IN ?", ids).Order("id").Find(&sends).Error},
+		{"opt-outs", conn.Where("debtor_id IN ?", debtorIDs).Find(&opts).Error},
+		{"claim sequences", conn.Where("claim_id IN ?", ids).Find(&chosen).Error},
+	} {
+		if q.err != nil {
+			return nil, translate("load reminder "+q.op, q.err)
+		}
+	}
+	dm, cm := map[string]*portal.Debtor{}, map[string]*portal.Creditor{}
+	for _, d := range debtors {
+		dm[d.ID] = d
+	}
+	for _, c := range creditors {
+		cm[c.ID] = c
+	}
+	for _, c := range claims {
+		c.Debtor, c.Creditor = dm[c.DebtorID], cm[c.CreditorID]
+	}
+	for _, x := range invoices {
+		byID[x.ClaimID].Invoices = append(byID[x.ClaimID].Invoices, x)
+	}
+	for _, x := range payments {
+		byID[x.ClaimID].Payments = append(byID[x.ClaimID].Payments, x)
+	}
+	for _, x := range notes {
+		byID[x.ClaimID].CreditNotes = append(byID[x.ClaimID].CreditNotes, x)
+	}
 	tenants := map[string]*portal.Tenant{}
-	var out []*reminders.Candidate
-	for _, id := range ids {
-		c, err := db.FindClaimByID(ctx, id)
+	var tids []string
+	for id := range tenantIDs {
+		t, err := db.FindTenant(ctx, id)
 		if err != nil {
 			return nil, err
 		}
-		t, ok := tenants[c.TenantID]
-		if !ok {
-			if t, err = db.FindTenant(ctx, c.TenantID); err != nil {
-				return nil, err
-			}
-			if err := db.ensureBuiltins(ctx, t.ID); err != nil {
-				return nil, err
-			}
-			tenants[t.ID] = t
-		}
-		seq, err := db.claimSequence(ctx, c)
-		if err != nil {
+		if err := db.ensureBuiltins(ctx, id); err != nil {
 			return nil, err
 		}
-		var rows []sendRow
-		if err := db.conn(ctx).Where("claim_id = ?", c.ID).Order("id").Find(&rows).Error; err != nil {
-			return nil, translate("list sends", err)
+		tenants[id] = t
+		tids = append(tids, id)
+	}
+	chosenIDs := []string{""}
+	chosenOf := map[string]string{}
+	for _, r := range chosen {
+		chosenOf[r.ClaimID] = r.SequenceID
+		chosenIDs = append(chosenIDs, r.SequenceID)
+	}
+	var seqs []*portal.ReminderSequence
+	err = conn.Where("(tenant_id IN ? AND builtin <> '') OR id IN ?", tids, chosenIDs).Find(&seqs).Error
+	if err != nil {
+		return nil, translate("load reminder sequences", err)
+	}
+	if err := db.attachSteps(ctx, seqs); err != nil {
+		return nil, err
+	}
+	seqByID, builtin := map[string]*portal.ReminderSequence{}, map[string]*portal.ReminderSequence{}
+	for _, s := range seqs {
+		seqByID[s.ID] = s
+		if s.Builtin != "" {
+			builtin[s.TenantID+"/"+s.Builtin] = s
 		}
-		var opts []optOutRow
-		if err := db.conn(ctx).Where("debtor_id = ?", c.DebtorID).Find(&opts).Error; err != nil {
-			return nil, translate("list opt-outs", err)
+	}
+	sendsOf := map[string][]*portal.ReminderSend{}
+	for i := range sends {
+		sendsOf[sends[i].ClaimID] = append(sendsOf[sends[i].ClaimID], sends[i].toSend())
+	}
+	optedOut := map[string]map[portal.Channel]bool{}
+	for _, o := range opts {
+		if optedOut[o.DebtorID] == nil {
+			optedOut[o.DebtorID] = map[portal.Channel]bool{}
 		}
-		cand := &reminders.Candidate{Claim: c, Tenant: t, Sequence: seq, Sends: toSends(rows), OptedOut: map[portal.Channel]bool{}}
-		for _, o := range opts {
-			cand.OptedOut[portal.Channel(o.Channel)] = true
+		optedOut[o.DebtorID][portal.Channel(o.Channel)] = true
+	}
+	out := make([]*reminders.Candidate, 0, len(claims))
+	for _, c := range claims {
+		if c.Debtor == nil || c.Creditor == nil {
+			return nil, fmt.Errorf("load reminder candidates: claim %s lacks its debtor or creditor", c.ID)
 		}
-		out = append(out, cand)
+		seq := seqByID[chosenOf[c.ID]]
+		if seq == nil {
+			seq = builtin[c.TenantID+"/"+reminders.BuiltinKey(c.Jurisdiction, c.Debtor.Kind)]
+		}
+		opt := optedOut[c.DebtorID]
+		if opt == nil {
+			opt = map[portal.Channel]bool{}
+		}
+		out = append(out, &reminders.Candidate{Claim: c, Tenant: tenants[c.TenantID], Sequence: seq, Sends: sendsOf[c.ID], OptedOut: opt})
 	}
 	return out, nil
-}
-
-// claimSequence returns the sequence chosen for c, or the tenant's built-in
-// default for its jurisdiction and debtor kind.
-func (db *DB) claimSequence(ctx context.Context, c *portal.Claim) (*portal.ReminderSequence, error) {
-	var row claimSequenceRow
-	err := db.conn(ctx).Where("claim_id = ?", c.ID).Limit(1).Find(&row).Error
-	if err != nil {
-		return nil, translate("find claim sequence", err)
-	}
-	if row.SequenceID != "" {
-		return db.findSequence(ctx, c.TenantID, row.SequenceID)
-	}
-	var s portal.ReminderSequence
-	key := reminders.BuiltinKey(c.Jurisdiction, c.Debtor.Kind)
-	if err := db.conn(ctx).Where("tenant_id = ? AND builtin = ?", c.TenantID, key).Take(&s).Error; err != nil {
-		return nil, translate("find default sequence "+key, err)
-	}
-	return &s, db.attachSteps(ctx, []*portal.ReminderSequence{&s})
 }
 
 // BeginSend implements reminders.Store. In one transaction it re-reads the

@@ -1,0 +1,75 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/relais/relais/negotiation"
+	"github.com/relais/relais/negotiation/pdf"
+	"github.com/relais/relais/portal"
+)
+
+// handleSign is the debtor's "sign" frame: confirm an accepted agreement
+// and, unless the claim is disputed, acknowledge the debt (Code civil
+// 2240). The PDF is rendered in the debtor's language and stored with its
+// SHA-256; the claim goes in_plan; a system message tells the agents.
+func (s *Server) handleSign(ctx context.Context, c *chatConn, f *clientFrame) bool {
+	if c.internal {
+		s.sendFrameError(c, f.ID, portal.EFORBIDDEN, "", "")
+		return false
+	}
+	a, err := s.signAgreement(ctx, c.p, f.AgreementID, f.Acknowledge)
+	if err != nil {
+		s.sendError(c, f.ID, err)
+		return false
+	}
+	b, _ := json.Marshal(frame{Type: "signed", ID: f.ID, Agreement: a})
+	c.queue(b)
+	m := &negotiation.Message{TenantID: c.conv.TenantID, ConversationID: c.conv.ID, ClientID: "signed:" + a.ID, Kind: negotiation.MsgSystem,
+		Author: negotiation.Author{Kind: portal.ActorSystem, ID: "relais", Name: "Relais"}, Text: "agreement.signed", AgreementID: a.ID}
+	if stored, _, err := s.deps.Conversations.PostMessage(ctx, m); err == nil {
+		s.hub.Published(ctx, c.conv, []*negotiation.Message{stored})
+	} else {
+		s.log.Warn("agreement signed: system message failed", "err", err)
+	}
+	return true
+}
+
+// signAgreement checks the debtor may sign, renders the PDF and stores it.
+func (s *Server) signAgreement(ctx context.Context, p negotiation.Participant, agreementID string, acknowledge bool) (*negotiation.Agreement, error) {
+	if !portal.ValidID(agreementID) {
+		return nil, portal.FieldError("agreement_id", "agreement_id must be the id of an agreement")
+	}
+	a, err := s.deps.Conversations.FindAgreement(ctx, p.TenantID, agreementID)
+	if err != nil {
+		return nil, err
+	}
+	if a.ClaimID != p.ClaimID {
+		return nil, portal.Errorf(portal.ENOTFOUND, "Agreement not found.")
+	}
+	if a.Status == negotiation.AgreementSigned {
+		return nil, portal.Errorf(portal.ECONFLICT, "This agreement is already signed.")
+	}
+	claim, err := s.deps.Claims.FindClaim(ctx, p.TenantID, a.ClaimID)
+	if err != nil {
+		return nil, err
+	}
+	disputed := claim.Status == portal.StatusDisputed
+	switch {
+	case disputed && acknowledge:
+		return nil, portal.FieldError("acknowledge", "a disputed claim cannot be acknowledged")
+	case !disputed && !acknowledge:
+		return nil, portal.FieldError("acknowledge", "tick the acknowledgement of debt to sign")
+	}
+	offer, err := s.deps.Conversations.FindOffer(ctx, p.TenantID, a.OfferID)
+	if err != nil {
+		return nil, err
+	}
+	signedAt := s.deps.Clock.Now().UTC().Truncate(1e3)
+	a.ID = agreementID
+	doc, err := pdf.Render(pdf.Input{Agreement: a, Claim: claim, Terms: offer.Terms, Language: p.Language, SignedAt: signedAt, Acknowledged: acknowledge})
+	if err != nil {
+		return nil, err
+	}
+	return s.deps.Conversations.SignAgreement(ctx, p.TenantID, agreementID, acknowledge, p.Language, doc)
+}

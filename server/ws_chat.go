@@ -1,0 +1,401 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/gofiber/contrib/websocket"
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/relais/relais/negotiation"
+	"github.com/relais/relais/portal"
+)
+
+// ProtocolVersion is the chat protocol version (docs/protocol.md), sent in
+// the welcome frame.
+const ProtocolVersion = 1
+
+// frame is a server → client frame; Type says which fields are set.
+type frame struct {
+	Type string `json:"type"`
+	V    int    `json:"v,omitempty"`
+	// ID is the client id of the frame an ack or error answers.
+	ID        string `json:"id,omitempty"`
+	Seq       int64  `json:"seq,omitempty"`
+	Duplicate bool   `json:"duplicate,omitempty"`
+	// Msg is a stored message (type "message").
+	Msg *negotiation.Message `json:"msg,omitempty"`
+	// Code, Message, Field and Reason describe an error (type "error").
+	Code    string `json:"code,omitempty"`
+	Message string `json:"message,omitempty"`
+	Field   string `json:"field,omitempty"`
+	Reason  string `json:"reason,omitempty"`
+	// From is "debtor" or "agent" (type "typing").
+	From string `json:"from,omitempty"`
+	// Welcome and presence.
+	ConversationID string     `json:"conversation_id,omitempty"`
+	ClaimID        string     `json:"claim_id,omitempty"`
+	Role           string     `json:"role,omitempty"`
+	LastSeq        int64      `json:"last_seq,omitempty"`
+	AgentsOnline   bool       `json:"agents_online,omitempty"`
+	AnswerBy       *time.Time `json:"answer_by,omitempty"`
+	// Agreement is the signed agreement (type "signed").
+	Agreement *negotiation.Agreement `json:"agreement,omitempty"`
+}
+
+// clientFrame is a client → server frame.
+type clientFrame struct {
+	Type        string             `json:"type"`
+	ID          string             `json:"id"`
+	Text        string             `json:"text"`
+	Offer       *negotiation.Offer `json:"offer"`
+	OfferID     string             `json:"offer_id"`
+	Reason      string             `json:"reason"`
+	ToUserID    string             `json:"to_user_id"`
+	AgreementID string             `json:"agreement_id"`
+	Acknowledge bool               `json:"acknowledge"`
+}
+
+// Frame error codes (docs/protocol.md).
+const (
+	frameMalformed   = "malformed"
+	frameUnknownType = "unknown_type"
+	frameTooLarge    = "too_large"
+	frameRateLimited = "rate_limited"
+)
+
+// Flood control: a bucket of frameBurst frames refilled at frameRate per
+// second; a rejected frame costs errorCost more. Past maxStrikes frames
+// refused for the rate, the connection is closed with 1008.
+const (
+	frameBurst = 40
+	frameRate  = 5.0
+	errorCost  = 1
+	maxStrikes = 10
+)
+
+type frameLimiter struct {
+	tokens  float64
+	last    time.Time
+	strikes int
+}
+
+func (l *frameLimiter) take(n float64) bool {
+	now := time.Now()
+	if l.last.IsZero() {
+		l.tokens = frameBurst
+	} else {
+		l.tokens = min(frameBurst, l.tokens+now.Sub(l.last).Seconds()*frameRate)
+	}
+	l.last = now
+	if l.tokens < n {
+		return false
+	}
+	l.tokens -= n
+	return true
+}
+
+// chatStart is what the upgrade handler hands the connection: everything
+// copied out of the Fiber context before the upgrade.
+type chatStart struct {
+	p        negotiation.Participant
+	conv     *negotiation.Conversation
+	actor    portal.Actor
+	after    int64
+	internal bool
+}
+
+const localChat = "relais.chat"
+
+// chatWS is the upgrader shared by the debtor and console routes: Origin
+// must be the base URL.
+func (s *Server) chatWS() fiber.Handler {
+	s.chatOnce.Do(func() {
+		s.chatUpgrader = websocket.New(s.serveChat, websocket.Config{
+			Origins:          []string{s.cfg.BaseURL},
+			HandshakeTimeout: 10 * time.Second,
+			RecoverHandler: func(c *websocket.Conn) {
+				if e := recover(); e != nil {
+					s.log.Error("chat connection panic", "err", e, "stack", string(debug.Stack()))
+				}
+			},
+		})
+	})
+	return s.chatUpgrader
+}
+
+// beginChat checks the request is a same-origin websocket upgrade, and
+// stashes st for serveChat.
+func (s *Server) beginChat(c *fiber.Ctx, st *chatStart) error {
+	c.Locals(localChat, st)
+	return s.chatWS()(c)
+}
+
+func (s *Server) checkChatRequest(c *fiber.Ctx) (int64, error) {
+	if s.hub == nil {
+		return 0, portal.Errorf(portal.EUNAVAILABLE, "The chat is not available.")
+	}
+	if !websocket.IsWebSocketUpgrade(c) {
+		return 0, &fiber.Error{Code: fiber.StatusUpgradeRequired, Message: "websocket only"}
+	}
+	if c.Get(fiber.HeaderOrigin) != s.cfg.BaseURL {
+		return 0, portal.Errorf(portal.EFORBIDDEN, "This page may only be opened from %s.", s.cfg.BaseURL)
+	}
+	after, ok := seqOf(c.Query("after"))
+	if !ok {
+		return 0, portal.FieldError("after", "after must be the last seq the client has (a whole number)")
+	}
+	return after, nil
+}
+
+// handleDebtorChat is GET /p/chat: the debtor's chat on the claim of their
+// verified portal session.
+func (s *Server) handleDebtorChat(c *fiber.Ctx) error {
+	after, err := s.checkChatRequest(c)
+	if err != nil {
+		return err
+	}
+	sess, err := s.debtorSession(c)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := s.userContext(c)
+	defer cancel()
+	conv, err := s.deps.Conversations.OpenConversation(ctx, sess.TenantID, sess.ClaimID)
+	if err != nil {
+		return err
+	}
+	lang := sess.Language
+	if !portal.ValidLanguage(lang) {
+		lang = "fr"
+	}
+	p := negotiation.Participant{Kind: portal.ActorDebtor, ID: sess.ID, TenantID: sess.TenantID, ClaimID: sess.ClaimID, Language: lang}
+	actor := portal.Actor{Kind: portal.ActorDebtor, ID: sess.ID, TenantID: sess.TenantID, IP: strings.Clone(c.IP()), UserAgent: strings.Clone(truncate(c.Get(fiber.HeaderUserAgent), 300))}
+	return s.beginChat(c, &chatStart{p: p, conv: conv, actor: actor, after: after})
+}
+
+// handleConsoleChat is GET /console/chat/:id: an agent (or a viewer, read
+// only) on one conversation.
+func (s *Server) handleConsoleChat(c *fiber.Ctx) error {
+	after, err := s.checkChatRequest(c)
+	if err != nil {
+		return err
+	}
+	u, err := s.consoleUser(c)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := s.userContext(c)
+	defer cancel()
+	conv, err := s.deps.Conversations.FindConversation(ctx, u.TenantID, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	name := u.Name
+	if name == "" {
+		name = u.Email
+	}
+	lang := strings.ToLower(truncate(c.Get(fiber.HeaderAcceptLanguage), 2))
+	if !portal.ValidLanguage(lang) {
+		lang = "en"
+	}
+	p := negotiation.Participant{Kind: portal.ActorUser, ID: u.ID, Name: strings.Clone(name), TenantID: u.TenantID, Role: u.Role, Language: lang}
+	actor := portal.Actor{Kind: portal.ActorUser, ID: u.ID, TenantID: u.TenantID, IP: strings.Clone(c.IP()), UserAgent: strings.Clone(truncate(c.Get(fiber.HeaderUserAgent), 300))}
+	return s.beginChat(c, &chatStart{p: p, conv: conv, actor: actor, after: after, internal: true})
+}
+
+// serveChat runs one connection: the writer in its own goroutine, the
+// reader here. A panic ends this connection only.
+func (s *Server) serveChat(ws *websocket.Conn) {
+	st, _ := ws.Locals(localChat).(*chatStart)
+	if st == nil {
+		return
+	}
+	c := &chatConn{hub: s.hub, ws: ws.Conn, p: st.p, conv: st.conv, internal: st.internal, actor: st.actor,
+		send: make(chan []byte, sendQueue), done: make(chan struct{}), writerDone: make(chan struct{})}
+	if !s.hub.register(c) {
+		_ = ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseGoingAway, "server shutting down"), time.Now().Add(writeWait))
+		return
+	}
+	go c.writePump()
+	defer func() {
+		if e := recover(); e != nil {
+			s.log.Error("chat reader panic", "err", e, "stack", string(debug.Stack()))
+			c.close(websocket.CloseInternalServerErr, "internal error")
+		}
+		c.close(websocket.CloseNormalClosure, "")
+		<-c.writerDone
+		s.hub.leave(c)
+		if c.internal {
+			s.hub.presence(c.conv.ID)
+		}
+	}()
+	ctx, cancel := context.WithTimeout(portal.WithActor(context.Background(), c.actor), s.cfg.RequestTimeout)
+	welcome := frame{Type: "welcome", V: ProtocolVersion, ConversationID: c.conv.ID, ClaimID: c.conv.ClaimID, Role: c.role(), LastSeq: c.conv.LastSeq}
+	if !c.internal {
+		welcome.AgentsOnline = s.hub.agentsOnline(c.conv.ID) > 0
+		welcome.AnswerBy = s.answerBy(ctx, c.conv)
+	}
+	b, _ := json.Marshal(welcome)
+	c.queue(b)
+	err := s.hub.join(ctx, c, st.after)
+	cancel()
+	if err != nil {
+		s.log.Warn("chat replay failed", "err", err)
+		c.close(websocket.CloseInternalServerErr, "replay failed")
+		return
+	}
+	if c.internal {
+		s.hub.presence(c.conv.ID)
+	}
+	s.readLoop(c)
+}
+
+// answerBy is when the debtor may expect an answer: nil when an agent is
+// on the conversation or it is business hours, else the next opening.
+func (s *Server) answerBy(ctx context.Context, conv *negotiation.Conversation) *time.Time {
+	p, err := s.deps.Conversations.Policy(ctx, conv.TenantID, conv.ClaimID)
+	if err != nil {
+		return nil
+	}
+	loc := s.tenantLocation(ctx, conv.TenantID)
+	next := negotiation.NextOpening(p.Hours, s.deps.Clock.Now().In(loc))
+	if next.IsZero() || !next.After(s.deps.Clock.Now()) {
+		return nil
+	}
+	next = next.UTC()
+	return &next
+}
+
+func (s *Server) tenantLocation(ctx context.Context, tenantID string) *time.Location {
+	if t, err := s.deps.Tenants.FindTenant(ctx, tenantID); err == nil {
+		if loc, err := time.LoadLocation(t.Timezone); err == nil {
+			return loc
+		}
+	}
+	return time.UTC
+}
+
+func (s *Server) readLoop(c *chatConn) {
+	ws := c.ws
+	ws.SetReadLimit(hardReadLimit)
+	_ = ws.SetReadDeadline(time.Now().Add(pongWait))
+	ws.SetPongHandler(func(string) error { return ws.SetReadDeadline(time.Now().Add(pongWait)) })
+	var lim frameLimiter
+	for {
+		mt, data, err := ws.ReadMessage()
+		if err != nil {
+			return
+		}
+		_ = ws.SetReadDeadline(time.Now().Add(pongWait))
+		if !lim.take(1) {
+			lim.strikes++
+			if lim.strikes >= maxStrikes {
+				c.close(websocket.ClosePolicyViolation, "too many frames")
+				return
+			}
+			s.sendFrameError(c, "", frameRateLimited, "", "")
+			continue
+		}
+		var reject func()
+		switch {
+		case mt != websocket.TextMessage:
+			reject = func() { s.sendFrameError(c, "", frameMalformed, "", "") }
+		case len(data) > maxMessageSize:
+			reject = func() { s.sendFrameError(c, "", frameTooLarge, "", "") }
+		}
+		if reject == nil {
+			if ok := s.handleFrame(c, data); ok {
+				continue
+			}
+		} else {
+			reject()
+		}
+		lim.take(errorCost)
+	}
+}
+
+// handleFrame handles one text frame; false when it was rejected.
+func (s *Server) handleFrame(c *chatConn, data []byte) bool {
+	var f clientFrame
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&f); err != nil {
+		code, reason, field := frameDecodeError(err)
+		s.sendFrameError(c, f.ID, code, reason, field)
+		return false
+	}
+	if dec.Decode(new(json.RawMessage)) != io.EOF {
+		s.sendFrameError(c, f.ID, frameMalformed, "", "")
+		return false
+	}
+	ctx, cancel := context.WithTimeout(portal.WithActor(context.Background(), c.actor), s.cfg.RequestTimeout)
+	defer cancel()
+	switch f.Type {
+	case "typing":
+		s.hub.typing(ctx, c)
+		return true
+	case "sign":
+		return s.handleSign(ctx, c, &f)
+	case "text", "note", "offer", "counter_offer", "accept", "refuse", "transfer":
+	default:
+		s.sendFrameError(c, f.ID, frameUnknownType, "", "type")
+		return false
+	}
+	conv, err := s.deps.Conversations.FindConversation(ctx, c.conv.TenantID, c.conv.ID)
+	if err != nil {
+		s.sendError(c, f.ID, err)
+		return false
+	}
+	out, err := s.deps.Negotiation.Handle(ctx, c.p, conv, negotiation.Input{
+		Type: negotiation.MessageKind(f.Type), ClientID: f.ID, Text: f.Text, Offer: f.Offer, OfferID: f.OfferID, Reason: f.Reason, ToUserID: f.ToUserID,
+	})
+	if err != nil {
+		s.sendError(c, f.ID, err)
+		return false
+	}
+	b, _ := json.Marshal(frame{Type: "ack", ID: f.ID, Seq: out.Seq(), Duplicate: out.Duplicate})
+	c.queue(b)
+	s.hub.Published(ctx, conv, out.Messages)
+	return true
+}
+
+// frameDecodeError classifies a JSON decoding error: an out-of-range number
+// in an offer is a bad offer, anything else a malformed frame.
+func frameDecodeError(err error) (code, reason, field string) {
+	var typeErr *json.UnmarshalTypeError
+	var pe *portal.Error
+	switch {
+	case errors.As(err, &typeErr) && strings.HasPrefix(typeErr.Field, "offer.") && strings.HasPrefix(typeErr.Value, "number"):
+		return portal.EINVALID, negotiation.ReasonAmountTooLarge, typeErr.Field
+	case errors.As(err, &typeErr) && strings.HasPrefix(typeErr.Field, "offer."):
+		return portal.EINVALID, "", typeErr.Field
+	case errors.As(err, &pe): // a bad date inside the offer
+		return portal.EINVALID, negotiation.ReasonDateMissing, "offer"
+	}
+	return frameMalformed, "", ""
+}
+
+// sendError answers a refused frame with a portal error, translated.
+func (s *Server) sendError(c *chatConn, id string, err error) {
+	code := portal.ErrorCode(err)
+	if code == portal.EINTERNAL {
+		s.log.Error("chat frame failed", "err", err, "conversation", c.conv.ID)
+	}
+	reason := ""
+	if r := negotiation.ReasonOf(err); r != nil {
+		reason = r.Key
+	}
+	s.sendFrameError(c, id, code, reason, portal.ErrorField(err))
+}
+
+func (s *Server) sendFrameError(c *chatConn, id, code, reason, field string) {
+	b, _ := json.Marshal(frame{Type: "error", ID: id, Code: code, Reason: reason, Field: field, Message: chatText(c.p.Language, code, reason)})
+	c.queue(b)
+}

@@ -1,0 +1,477 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/fasthttp/websocket"
+
+	"github.com/relais/relais/negotiation"
+	"github.com/relais/relais/portal"
+)
+
+// Websocket timing and size limits (gorilla/websocket chat example, gotify
+// stream client).
+const (
+	// writeWait is how long one frame may take to write.
+	writeWait = 10 * time.Second
+	// pongWait is how long the peer may stay silent (no pong, no frame).
+	pongWait = 60 * time.Second
+	// pingPeriod must be shorter than pongWait.
+	pingPeriod = pongWait * 9 / 10
+	// maxMessageSize is the largest frame handled; a larger one (up to
+	// hardReadLimit) is answered with a too_large error frame and the
+	// connection stays open.
+	maxMessageSize = 8 << 10
+	// hardReadLimit is the largest frame read at all: beyond it the library
+	// closes the connection with 1009 (message too big).
+	hardReadLimit = 64 << 10
+	// sendQueue is the number of frames queued for a connection; a client
+	// that lets it fill up is disconnected (it reconnects and replays).
+	sendQueue = 256
+)
+
+// ChatBus carries "conversation C has new messages up to seq S" between
+// instances. On PostgreSQL it is LISTEN/NOTIFY; nil means this instance is
+// alone (SQLite) and delivers in-process only.
+type ChatBus interface {
+	// Publish tells every instance (this one included) about payload.
+	Publish(ctx context.Context, payload string) error
+	// Listen calls fn for every payload published by any instance until ctx
+	// ends, reconnecting as needed.
+	Listen(ctx context.Context, fn func(payload string))
+}
+
+// Hub tracks the live chat connections of this instance, grouped in rooms
+// (one per conversation), and fans stored messages out to them. It never
+// writes to a socket itself: it queues frames for each connection's writer
+// and drops a connection whose queue is full.
+type Hub struct {
+	store    negotiation.Store
+	bus      ChatBus
+	log      *slog.Logger
+	instance string
+
+	mu     sync.Mutex
+	rooms  map[string]*room
+	conns  map[*chatConn]struct{}
+	closed bool
+}
+
+// room is the connections of this instance on one conversation. Its mutex
+// serialises deliveries so that each connection receives messages once, in
+// seq order, without gaps: delivery reads the database after the room's
+// cursor, and seqs commit in order (the seq counter is a row lock).
+type room struct {
+	id, tenantID string
+	mu           sync.Mutex
+	cursor       int64
+	conns        map[*chatConn]struct{}
+}
+
+// NewHub builds a hub; start cross-instance delivery with Run.
+func NewHub(store negotiation.Store, bus ChatBus, log *slog.Logger) *Hub {
+	return &Hub{store: store, bus: bus, log: log, instance: portal.NewID(time.Now())[16:],
+		rooms: map[string]*room{}, conns: map[*chatConn]struct{}{}}
+}
+
+// Run listens to the bus until ctx ends. Without a bus it returns at once.
+func (h *Hub) Run(ctx context.Context) {
+	if h.bus == nil {
+		return
+	}
+	h.bus.Listen(ctx, h.onBus)
+}
+
+// busNote is a bus payload: a new seq, or an ephemeral event (typing).
+type busNote struct {
+	Conversation string `json:"c"`
+	Seq          int64  `json:"s,omitempty"`
+	Event        string `json:"e,omitempty"`
+	From         string `json:"f,omitempty"`
+	Instance     string `json:"i"`
+}
+
+func (h *Hub) onBus(payload string) {
+	if payload == "" { // the bus reconnected: catch every room up
+		h.mu.Lock()
+		rooms := make([]*room, 0, len(h.rooms))
+		for _, r := range h.rooms {
+			rooms = append(rooms, r)
+		}
+		h.mu.Unlock()
+		for _, r := range rooms {
+			h.deliver(r, nil)
+		}
+		return
+	}
+	var n busNote
+	if json.Unmarshal([]byte(payload), &n) != nil || n.Conversation == "" {
+		return
+	}
+	h.mu.Lock()
+	r := h.rooms[n.Conversation]
+	h.mu.Unlock()
+	if r == nil {
+		return
+	}
+	switch n.Event {
+	case "":
+		r.mu.Lock()
+		behind := n.Seq > r.cursor
+		r.mu.Unlock()
+		if behind {
+			h.deliver(r, nil)
+		}
+	case "typing":
+		if n.Instance != h.instance {
+			h.broadcast(r, nil, n.From, frame{Type: "typing", From: n.From})
+		}
+	}
+}
+
+// register adds a connection; false once the hub is shutting down.
+func (h *Hub) register(c *chatConn) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return false
+	}
+	h.conns[c] = struct{}{}
+	return true
+}
+
+// join puts c in its conversation's room and queues every message after
+// after (what the client already has), then live ones.
+func (h *Hub) join(ctx context.Context, c *chatConn, after int64) error {
+	h.mu.Lock()
+	r := h.rooms[c.conv.ID]
+	if r == nil {
+		r = &room{id: c.conv.ID, tenantID: c.conv.TenantID, conns: map[*chatConn]struct{}{}}
+		h.rooms[c.conv.ID] = r
+	}
+	// Joining under the room lock: no delivery runs between the replay read
+	// and the connection being in the room.
+	r.mu.Lock()
+	r.conns[c] = struct{}{}
+	h.mu.Unlock()
+	defer r.mu.Unlock()
+	c.last = after
+	for {
+		msgs, err := h.store.Messages(ctx, r.tenantID, r.id, c.last, 500, c.internal)
+		if err != nil {
+			return err
+		}
+		for _, m := range msgs {
+			c.queueMessage(m)
+		}
+		if len(msgs) < 500 {
+			break
+		}
+	}
+	if len(r.conns) == 1 {
+		r.cursor = c.last
+	}
+	return nil
+}
+
+// leave removes c from its room and the hub.
+func (h *Hub) leave(c *chatConn) {
+	h.mu.Lock()
+	delete(h.conns, c)
+	r := h.rooms[c.conv.ID]
+	h.mu.Unlock()
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	delete(r.conns, c)
+	empty := len(r.conns) == 0
+	r.mu.Unlock()
+	if empty {
+		h.mu.Lock()
+		if cur := h.rooms[c.conv.ID]; cur == r {
+			r.mu.Lock()
+			if len(r.conns) == 0 {
+				delete(h.rooms, c.conv.ID)
+			}
+			r.mu.Unlock()
+		}
+		h.mu.Unlock()
+	}
+}
+
+// Published is called after a transaction that stored msgs committed: the
+// room of this instance gets them at once, the other instances through
+// the bus.
+func (h *Hub) Published(ctx context.Context, conv *negotiation.Conversation, msgs []*negotiation.Message) {
+	if len(msgs) == 0 {
+		return
+	}
+	h.mu.Lock()
+	r := h.rooms[conv.ID]
+	h.mu.Unlock()
+	if r != nil {
+		h.deliver(r, msgs)
+	}
+	if h.bus != nil {
+		b, _ := json.Marshal(busNote{Conversation: conv.ID, Seq: msgs[len(msgs)-1].Seq, Instance: h.instance})
+		if err := h.bus.Publish(ctx, string(b)); err != nil {
+			h.log.Warn("chat bus publish failed", "err", err)
+		}
+	}
+}
+
+// deliver sends the room everything after its cursor. hint, when it holds
+// exactly the next seqs, saves the database read.
+func (h *Hub) deliver(r *room, hint []*negotiation.Message) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	msgs := hint
+	contiguous := len(hint) > 0
+	for i, m := range hint {
+		if m.Seq != r.cursor+int64(i)+1 {
+			contiguous = false
+		}
+	}
+	if !contiguous {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		var err error
+		msgs, err = h.store.Messages(ctx, r.tenantID, r.id, r.cursor, 1000, true)
+		cancel()
+		if err != nil {
+			h.log.Warn("chat delivery: read messages", "err", err, "conversation", r.id)
+			return
+		}
+	}
+	for _, m := range msgs {
+		if m.Seq <= r.cursor {
+			continue
+		}
+		r.cursor = m.Seq
+		for c := range r.conns {
+			c.queueMessage(m)
+		}
+	}
+}
+
+// broadcast queues an ephemeral frame to the room's connections except
+// skip, and (unless from the bus) to the other instances.
+func (h *Hub) broadcast(r *room, skip *chatConn, from string, f frame) {
+	b, _ := json.Marshal(f)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for c := range r.conns {
+		if c != skip && c.role() != from {
+			c.queue(b)
+		}
+	}
+}
+
+// typing relays a typing indicator to the other side.
+func (h *Hub) typing(ctx context.Context, c *chatConn) {
+	h.mu.Lock()
+	r := h.rooms[c.conv.ID]
+	h.mu.Unlock()
+	if r == nil {
+		return
+	}
+	h.broadcast(r, c, c.role(), frame{Type: "typing", From: c.role()})
+	if h.bus != nil {
+		b, _ := json.Marshal(busNote{Conversation: c.conv.ID, Event: "typing", From: c.role(), Instance: h.instance})
+		_ = h.bus.Publish(ctx, string(b))
+	}
+}
+
+// agentsOnline counts agent connections of this instance on a conversation.
+func (h *Hub) agentsOnline(conversationID string) int {
+	h.mu.Lock()
+	r := h.rooms[conversationID]
+	h.mu.Unlock()
+	if r == nil {
+		return 0
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for c := range r.conns {
+		if c.internal {
+			n++
+		}
+	}
+	return n
+}
+
+// presence tells the debtor side of a conversation whether an agent is there.
+func (h *Hub) presence(conversationID string) {
+	n := h.agentsOnline(conversationID)
+	h.mu.Lock()
+	r := h.rooms[conversationID]
+	h.mu.Unlock()
+	if r == nil {
+		return
+	}
+	b, _ := json.Marshal(frame{Type: "presence", AgentsOnline: n > 0})
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for c := range r.conns {
+		if !c.internal {
+			c.queue(b)
+		}
+	}
+}
+
+// Shutdown closes every connection with 1001 (going away) and refuses new
+// ones; it waits up to timeout for the writers to send the close frames.
+func (h *Hub) Shutdown(timeout time.Duration) {
+	h.mu.Lock()
+	h.closed = true
+	conns := make([]*chatConn, 0, len(h.conns))
+	for c := range h.conns {
+		conns = append(conns, c)
+	}
+	h.mu.Unlock()
+	for _, c := range conns {
+		c.close(websocket.CloseGoingAway, "server shutting down")
+	}
+	deadline := time.After(timeout)
+	for _, c := range conns {
+		select {
+		case <-c.writerDone:
+		case <-deadline:
+			return
+		}
+	}
+}
+
+// Conns is the number of live connections, for tests and metrics.
+func (h *Hub) Conns() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.conns)
+}
+
+// chatConn is one websocket: a reader (the handler goroutine) and a writer
+// goroutine; only the writer writes.
+type chatConn struct {
+	hub  *Hub
+	ws   *websocket.Conn
+	p    negotiation.Participant
+	conv *negotiation.Conversation
+	// internal: an agent, who sees notes and transfers.
+	internal bool
+	actor    portal.Actor
+
+	send       chan []byte
+	done       chan struct{}
+	writerDone chan struct{}
+	closeOnce  sync.Once
+	closeCode  int
+	closeText  string
+
+	// last is the seq of the last message queued; guarded by the room lock.
+	last int64
+}
+
+func (c *chatConn) role() string {
+	if c.internal {
+		return "agent"
+	}
+	return "debtor"
+}
+
+// queueMessage queues m unless the connection has it or may not see it.
+func (c *chatConn) queueMessage(m *negotiation.Message) {
+	if m.Seq <= c.last {
+		return
+	}
+	c.last = m.Seq
+	if m.Kind.Internal() && !c.internal {
+		return
+	}
+	b, _ := json.Marshal(frame{Type: "message", Msg: m})
+	c.queue(b)
+}
+
+// queue adds a frame without ever blocking: a full queue means a slow
+// client, which is disconnected.
+func (c *chatConn) queue(b []byte) {
+	select {
+	case <-c.done:
+	case c.send <- b:
+	default:
+		c.close(websocket.CloseTryAgainLater, "too slow")
+	}
+}
+
+// close asks the writer to send a close frame and end; safe from any
+// goroutine, any number of times.
+func (c *chatConn) close(code int, text string) {
+	c.closeOnce.Do(func() {
+		c.closeCode, c.closeText = code, text
+		close(c.done)
+	})
+}
+
+// writePump is the only writer of the socket.
+func (c *chatConn) writePump() {
+	ticker := time.NewTicker(pingPeriod)
+	defer func() {
+		if e := recover(); e != nil {
+			c.hub.log.Error("chat writer panic", "err", e, "stack", string(debug.Stack()))
+		}
+		ticker.Stop()
+		_ = c.ws.Close() // unblocks the reader
+		close(c.writerDone)
+	}()
+	for {
+		select {
+		case b := <-c.send:
+			_ = c.ws.SetWriteDeadline(time.Now().Add(writeWait))
+			if err := c.ws.WriteMessage(websocket.TextMessage, b); err != nil {
+				c.close(websocket.CloseAbnormalClosure, "")
+				return
+			}
+		case <-ticker.C:
+			_ = c.ws.SetWriteDeadline(time.Now().Add(writeWait))
+			if err := c.ws.WriteMessage(websocket.PingMessage, nil); err != nil {
+				c.close(websocket.CloseAbnormalClosure, "")
+				return
+			}
+		case <-c.done:
+			// Flush what is queued (acks, the last messages) within one
+			// writeWait, unless the client is being dropped for being slow.
+			_ = c.ws.SetWriteDeadline(time.Now().Add(writeWait))
+		flush:
+			for c.closeCode != websocket.CloseTryAgainLater {
+				select {
+				case b := <-c.send:
+					if c.ws.WriteMessage(websocket.TextMessage, b) != nil {
+						return
+					}
+				default:
+					break flush
+				}
+			}
+			if c.closeCode != websocket.CloseAbnormalClosure {
+				_ = c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(c.closeCode, c.closeText), time.Now().Add(writeWait))
+			}
+			return
+		}
+	}
+}
+
+// seqOf parses a non-negative seq from a query value.
+func seqOf(v string) (int64, bool) {
+	if v == "" {
+		return 0, true
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+	return n, err == nil && n >= 0
+}
