@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -37,6 +38,10 @@ type authzFixture struct {
 	creditorA      string
 	conversationA  string
 	actors         []*actor
+	// logs is everything the app logged; secrets lists what must never
+	// appear in it (keys, link tokens, session cookies, passwords).
+	logs    *syncBuffer
+	secrets []string
 }
 
 func (f *authzFixture) do(t *testing.T, ac *actor, method, path string) (int, string) {
@@ -74,12 +79,13 @@ func newAuthzFixture(t *testing.T, dialect string) *authzFixture {
 		// Card payment on, so that the webhook and pay routes are live; the
 		// matrix never reaches Stripe (the API base answers nothing).
 		StripeSecretKey: "sk_test_authz", StripeWebhookSecret: "whsec_authz", StripeAPIBase: "http://127.0.0.1:9"}
-	a, err := build(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), true)
+	logs := &syncBuffer{}
+	a, err := build(ctx, cfg, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), true)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { a.db.Close() })
-	f := &authzFixture{a: a}
+	f := &authzFixture{a: a, logs: logs, secrets: []string{"a long enough password", cfg.StripeSecretKey, cfg.StripeWebhookSecret}}
 	db := a.db
 	anon := &actor{name: "anonymous"}
 	f.actors = append(f.actors, anon)
@@ -95,6 +101,7 @@ func newAuthzFixture(t *testing.T, dialect string) *authzFixture {
 		must(t, db.CreateClaim(ctx, tn.ID, claim))
 		_, key, err := db.CreateAPIKey(ctx, tn.ID, "k")
 		must(t, err)
+		f.secrets = append(f.secrets, key)
 		f.actors = append(f.actors, &actor{name: "api key " + name, header: map[string]string{"Authorization": "Bearer " + key}})
 		users[i] = map[portal.Role]*portal.User{}
 		for _, role := range []portal.Role{portal.RoleOwner, portal.RoleAgent, portal.RoleViewer} {
@@ -106,6 +113,7 @@ func newAuthzFixture(t *testing.T, dialect string) *authzFixture {
 			}
 			sess, token, err := db.CreateConsoleSession(ctx, u, time.Hour)
 			must(t, err)
+			f.secrets = append(f.secrets, token)
 			f.actors = append(f.actors, &actor{name: string(role) + " " + name, cookies: map[string]string{"relais_console": token}, csrf: sess.CSRFToken})
 		}
 		f.actors = append(f.actors, f.debtor(t, "debtor of claim "+name, tn.ID, claim, "7500"+name, false))
@@ -139,6 +147,7 @@ func (f *authzFixture) debtor(t *testing.T, name, tenantID string, claim *portal
 	ctx := context.Background()
 	link, token, err := f.a.db.IssueLink(ctx, tenantID, claim.ID, portal.ChannelEmail, time.Hour)
 	must(t, err)
+	f.secrets = append(f.secrets, token)
 	ac := &actor{name: name, cookies: map[string]string{}}
 	send := func(method, path string, form url.Values) *http.Response {
 		req := httptest.NewRequest(method, path, strings.NewReader(form.Encode()))
@@ -163,6 +172,9 @@ func (f *authzFixture) debtor(t *testing.T, name, tenantID string, claim *portal
 	ac.csrf = string(m[1])
 	if resp := send("POST", "/p/identity", url.Values{"csrf": {ac.csrf}, "answer": {answer}}); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("%s: identity check %d", name, resp.StatusCode)
+	}
+	for _, v := range ac.cookies {
+		f.secrets = append(f.secrets, v)
 	}
 	if revoke {
 		must(t, f.a.db.RevokeLink(ctx, tenantID, claim.ID, link.ID))
@@ -384,6 +396,7 @@ func TestAuthzMatrix(t *testing.T) {
 					}
 				}
 			}
+			f.checkLogs(t)
 			for rt := range authzTable {
 				found := false
 				for _, r := range appRoutes(f) {
@@ -466,3 +479,31 @@ func TestAuthzWebsockets(t *testing.T) {
 		t.Fatalf("cross-origin upgrade: %v", resp)
 	}
 }
+
+// checkLogs fails when any secret used during the test reached the logs,
+// and checks the logs did record the requests (so the scan is not vacuous).
+func (f *authzFixture) checkLogs(t *testing.T) {
+	t.Helper()
+	logs := f.logs.String()
+	if strings.Count(logs, "msg=request") < 100 {
+		t.Fatalf("the request log is missing: %d lines", strings.Count(logs, "\n"))
+	}
+	for _, s := range f.secrets {
+		if len(s) >= 8 && strings.Contains(logs, s) {
+			t.Errorf("a secret (%s...) appears in the logs", s[:6])
+		}
+	}
+}
+
+// syncBuffer is written by the server and read by the test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
