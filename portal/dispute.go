@@ -187,4 +187,7 @@ type DisputeService interface {
 	// ResolveDispute applies a creditor's decision. ENOTFOUND, EINVALID,
 	// ECONFLICT when already resolved.
 	ResolveDispute(ctx context.Context, tenantID, claimID, disputeID string, r Resolution) (*Dispute, error)
+	// FindDisputeFile returns one file of a dispute with its content.
+	// ENOTFOUND.
+	FindDisputeFile(ctx context.Context, tenantID, claimID, disputeID, fileID string) (*DisputeFile, error)
 }

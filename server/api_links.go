@@ -107,3 +107,30 @@ func (s *Server) handleDisputeResolve(c *fiber.Ctx) error {
 	}
 	return c.JSON(d)
 }
+
+// handleDisputeFile sends a file the debtor attached, as an attachment of
+// the type read from its content.
+func (s *Server) handleDisputeFile(c *fiber.Ctx) error {
+	ctx, cancel := s.userContext(c)
+	defer cancel()
+	f, err := s.deps.Disputes.FindDisputeFile(ctx, tenantOf(c), c.Params("id"), c.Params("dispute_id"), c.Params("file_id"))
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, f.ContentType)
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+f.ID+extensionOf(f.ContentType)+`"`)
+	c.Set("Digest", "sha-256="+f.SHA256)
+	return c.Send(f.Content)
+}
+
+func extensionOf(contentType string) string {
+	switch contentType {
+	case "application/pdf":
+		return ".pdf"
+	case "image/png":
+		return ".png"
+	case "image/jpeg":
+		return ".jpg"
+	}
+	return ""
+}

@@ -55,6 +55,9 @@ func TestPortalMessageKeys(t *testing.T) {
 		"contest.error.empty_file", "contest.error.file_type", "contest.error.conflict", "contest.error.invalid"} {
 		used[k] = "handlers"
 	}
+	for _, k := range []escalation.DeadlineKind{escalation.KindNoticePeriod, escalation.KindBEConsumerPeriod} {
+		used["deadline."+string(k)] = "debtorDeadlines"
+	}
 	for _, p := range pageNames {
 		used["title."+p] = "render"
 	}

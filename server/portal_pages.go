@@ -153,6 +153,12 @@ type claimView struct {
 	Disputes    []*portal.Dispute
 	// Open is the dispute being examined, if any.
 	Open *portal.Dispute
+	// Deadlines are the dates the debtor should know (the formal notice's
+	// period, the Belgian consumer free period), still ahead.
+	Deadlines []deadlineLine
+	// Ended is set when nothing is asked any more (settled, written off,
+	// closed): the page offers no action but contact.
+	Ended bool
 	// Pay is the pay section: card, bank transfer, instalments.
 	Pay *payView
 }
@@ -184,10 +190,11 @@ func (s *Server) renderClaim(c *fiber.Ctx, ps *portal.PortalSession) error {
 		return err
 	}
 	page := &claimView{Claim: cl, Balance: bal, RateUnknown: unknown, Today: today, Disputes: disputes,
-		StageKey: escalation.StageKey(cl.Stage), NextKey: escalation.NextKey(cl.Stage)}
+		StageKey: escalation.StageKey(cl.Stage), NextKey: escalation.NextKey(cl.Stage), Ended: escalation.Ended(cl.Status)}
 	if escalation.DefaultMessages()[escalation.StatusKey(cl.Status)] != "" {
 		page.StatusKey = escalation.StatusKey(cl.Status)
 	}
+	page.Deadlines = debtorDeadlines(cl, today)
 	for _, d := range disputes {
 		if d.Status == portal.DisputeOpen {
 			page.Open = d
@@ -240,4 +247,31 @@ func (s *Server) handlePortalComputation(c *fiber.Ctx) error {
 	v.Currency = cl.Currency
 	v.Page = &computationView{Claim: cl, Balance: bal, RateUnknown: unknown, Today: today}
 	return s.render(c, fiber.StatusOK, "computation", v)
+}
+
+// deadlineLine is a date shown to the debtor with the key of its sentence.
+type deadlineLine struct {
+	Key string
+	Due portal.Date
+}
+
+// debtorDeadlines lists the deadlines that tell the debtor "by when":
+// those still ahead of the kinds a debtor acts on.
+func debtorDeadlines(cl *portal.Claim, today portal.Date) []deadlineLine {
+	facts := escalation.Facts{Jurisdiction: cl.Jurisdiction, FirstReminderOn: cl.FirstReminderOn,
+		FirstReminderChannel: escalation.ChannelEmail, FormalNoticeOn: cl.FormalNoticeOn}
+	if cl.Debtor != nil {
+		facts.DebtorKind = cl.Debtor.Kind
+	}
+	var out []deadlineLine
+	for _, d := range escalation.Deadlines(facts, today) {
+		if d.Status == escalation.Passed {
+			continue
+		}
+		switch d.Kind {
+		case escalation.KindNoticePeriod, escalation.KindBEConsumerPeriod:
+			out = append(out, deadlineLine{Key: "deadline." + string(d.Kind), Due: d.Due})
+		}
+	}
+	return out
 }

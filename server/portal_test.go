@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/relais/relais/portal"
+	"github.com/relais/relais/portal/escalation"
 	"github.com/relais/relais/portal/i18n"
 	"github.com/relais/relais/portal/rules"
 	"github.com/relais/relais/portal/store"
@@ -781,6 +782,22 @@ func TestPortalDispute(t *testing.T) {
 				if want[fm["sha256"].(string)] != fm["content_type"] {
 					t.Errorf("file %v", fm)
 				}
+				for key, wantStatus := range map[string]int{e.keyA: 200, e.keyB: 404} {
+					req := httptest.NewRequest("GET", "/api/v1/claims/"+e.fr.ID+"/disputes/"+d["id"].(string)+"/files/"+fm["id"].(string), nil)
+					req.Header.Set("Authorization", "Bearer "+key)
+					resp, err := e.srv.App().Test(req, -1)
+					if err != nil {
+						t.Fatal(err)
+					}
+					raw, _ := io.ReadAll(resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode != wantStatus {
+						t.Errorf("download file: %d, want %d", resp.StatusCode, wantStatus)
+					} else if wantStatus == 200 && (portal.SHA256Hex(raw) != fm["sha256"] || resp.Header.Get("Content-Type") != fm["content_type"] ||
+						!strings.HasPrefix(resp.Header.Get("Content-Disposition"), "attachment")) {
+						t.Errorf("downloaded file differs: %v", resp.Header)
+					}
+				}
 				delete(want, fm["sha256"].(string))
 			}
 			if len(want) != 0 {
@@ -846,10 +863,14 @@ func TestPortalDispute(t *testing.T) {
 					t.Errorf("%s: status %s, want %s", outcome.name, claim.Status, outcome.want)
 				}
 			}
-			// A closed claim cannot be contested any more.
+			// A closed claim cannot be contested any more, and its page asks
+			// nothing.
 			if p := b.postMultipart("/p/contest", ok, nil); p.status != 409 {
 				t.Errorf("contest a closed claim: %d", p.status)
 			}
+			closed := b.get("/p")
+			mustContain(t, "closed claim page", closed.body, "Ce dossier est clos", "compta@martin.example")
+			mustNotContain(t, "closed claim page", closed.body, `href="/p/contest"`, `id="pay"`, "Et ensuite")
 		})
 	}
 }
@@ -894,4 +915,45 @@ func TestPortalIdentityConcurrent(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestPortalDeadlines shows the debtor "by when": the formal notice's
+// period for a French consumer, the free period for a Belgian one.
+func TestPortalDeadlines(t *testing.T) {
+	e := newPortalEnv(t, store.SQLite, Config{})
+	d := portal.MustDate
+	fr := &portal.Claim{Reference: "FR-CONS-1", Currency: "EUR", Jurisdiction: portal.JurisdictionFR, FormalNoticeOn: d("2026-05-12"),
+		Debtor:   &portal.Debtor{Kind: portal.DebtorConsumer, Name: "Claire Moreau", Language: "fr", Postcode: "13001"},
+		Invoices: []*portal.Invoice{{Number: "F-1", IssueDate: d("2026-01-05"), DueDate: d("2026-02-04"), Amount: 48_990}}}
+	be := &portal.Claim{Reference: "BE-CONS-1", Currency: "EUR", Jurisdiction: portal.JurisdictionBE, FirstReminderOn: d("2026-05-11"),
+		Debtor:   &portal.Debtor{Kind: portal.DebtorConsumer, Name: "Lukas Peeters", Language: "de", Postcode: "4700"},
+		Invoices: []*portal.Invoice{{Number: "B-1", IssueDate: d("2026-02-10"), DueDate: d("2026-03-12"), Amount: 61_275}}}
+	if err := e.db.ImportClaims(context.Background(), e.tenantA, []*portal.Claim{fr, be}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		claim  *portal.Claim
+		answer string
+		says   string
+		kind   escalation.DeadlineKind
+	}{
+		{fr, "13001", "La mise en demeure vous laisse jusqu&#39;au ", escalation.KindNoticePeriod},
+		{be, "4700", "Vor dem ", escalation.KindBEConsumerPeriod},
+	} {
+		var due portal.Date
+		for _, dl := range escalation.Deadlines(escalation.Facts{Jurisdiction: tc.claim.Jurisdiction, DebtorKind: portal.DebtorConsumer,
+			FormalNoticeOn: tc.claim.FormalNoticeOn, FirstReminderOn: tc.claim.FirstReminderOn, FirstReminderChannel: escalation.ChannelEmail}, portal.MustDate("2026-05-15")) {
+			if dl.Kind == tc.kind {
+				due = dl.Due
+			}
+		}
+		if due.IsZero() {
+			t.Fatalf("%s: no %s deadline", tc.claim.Reference, tc.kind)
+		}
+		p := e.verified(tc.claim, tc.answer).get("/p")
+		mustContain(t, tc.claim.Reference, p.body, tc.says+i18n.Date(tc.claim.Debtor.Language, due))
+	}
+	// Once the period is over, it is no longer shown.
+	e.clock.Advance(30 * 24 * time.Hour)
+	mustNotContain(t, "after the period", e.verified(fr, "13001").get("/p").body, "vous laisse jusqu")
 }

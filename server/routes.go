@@ -43,6 +43,7 @@ func (s *Server) routes() {
 	claim.Delete("/links/:link_id", s.handleLinkRevoke)
 	claim.Get("/disputes", s.handleDisputeList)
 	claim.Post("/disputes/:dispute_id/resolve", s.handleDisputeResolve)
+	claim.Get("/disputes/:dispute_id/files/:file_id", s.handleDisputeFile)
 
 	// Debtor portal: server-rendered pages in the debtor's language. The
 	// fixed paths come before /p/:token, which takes any other segment.

@@ -103,7 +103,7 @@ func build(ctx context.Context, cfg config, log *slog.Logger, migrate bool) (*ap
 		return nil, err
 	}
 	letters := newLetterStore(cfg, db, rates)
-	bundler.Attachments = append(bundler.Attachments, letters)
+	bundler.Attachments = append(bundler.Attachments, letters, store.ReminderContent{DB: db})
 	deps := server.Deps{
 		Claims: db, Tenants: db, Events: db, DB: db, Clock: clock, Logger: log,
 		Evidence: bundler, Payments: pay, Transfers: pay, Instalments: db,

@@ -1,6 +1,7 @@
 package i18n_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/relais/relais/portal"
@@ -61,4 +62,30 @@ func TestMatch(t *testing.T) {
 			t.Errorf("Match(%q) = %q, want %q", in, got, want)
 		}
 	}
+}
+
+// FuzzMoney checks that every amount keeps its digits and sign in every
+// locale: removing the separators and symbol gives back the plain number.
+func FuzzMoney(f *testing.F) {
+	for _, v := range []int64{0, 1, -1, 99, 100, 123456, -123456, 999_999_999_999_99, -999_999_999_999_99} {
+		f.Add(v)
+	}
+	f.Fuzz(func(t *testing.T, v int64) {
+		if v > portal.MaxAmount*100 || v < -portal.MaxAmount*100 {
+			return
+		}
+		want := strings.ReplaceAll(portal.FormatMinor(v, 2), ".", "")
+		for _, lang := range portal.Languages {
+			got := i18n.Money(lang, v, "EUR")
+			digits := strings.Map(func(r rune) rune {
+				if r >= '0' && r <= '9' || r == '-' {
+					return r
+				}
+				return -1
+			}, got)
+			if digits != want {
+				t.Fatalf("Money(%s, %d) = %q: digits %q, want %q", lang, v, got, digits, want)
+			}
+		}
+	})
 }

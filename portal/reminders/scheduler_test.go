@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -603,6 +604,40 @@ func TestLetterStepMakesPDF(t *testing.T) {
 		}
 		if list, _ := f.db.FindLettersToPrint(ctx, f.tenant.ID); len(list) != 0 {
 			t.Fatalf("a posted letter stays in the list: %+v", list)
+		}
+	})
+}
+
+// The rendered text is kept for the evidence bundle: the file's SHA-256 is
+// the one in the reminder.sent event.
+func TestReminderContentForBundle(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, _ *store.DB) {
+		f := setup(t, dialectOf(t))
+		c := f.claim(t, "R-1", "2024-06-01")
+		f.run(t, "2024-06-04 10:00")
+		ctx := context.Background()
+		atts, err := store.ReminderContent{DB: f.db}.Attachments(ctx, f.tenant.ID, c.ID)
+		if err != nil || len(atts) != 1 {
+			t.Fatalf("%v %+v", err, atts)
+		}
+		if !strings.HasPrefix(atts[0].Name, "reminders/2024-06-04-1-email-") || !strings.HasSuffix(atts[0].Name, ".json") {
+			t.Fatalf("name %q", atts[0].Name)
+		}
+		rc, err := atts[0].Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(rc)
+		rc.Close()
+		ev := f.events(t, c.ID, portal.EventReminderSent)
+		if portal.SHA256Hex(b) != atts[0].SHA256 || !strings.Contains(ev[0].Payload, atts[0].SHA256) || !strings.Contains(string(b), "https://pay.example.com/p/") {
+			t.Fatalf("content %s does not match its event %s", b, ev[0].Payload)
+		}
+		// Another tenant sees nothing.
+		other := &portal.Tenant{Name: "Other"}
+		f.db.CreateTenant(ctx, other)
+		if atts, _ := (store.ReminderContent{DB: f.db}).Attachments(ctx, other.ID, c.ID); len(atts) != 0 {
+			t.Fatal("another tenant's reminders listed")
 		}
 	})
 }

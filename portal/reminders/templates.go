@@ -39,8 +39,14 @@ type Message struct {
 // canonical JSON of {"html","subject","text"}, recomputable from the kept
 // content.
 func (m *Message) ContentSHA256() string {
-	b, _ := portal.CanonicalJSON(map[string]string{"subject": m.Subject, "text": m.Text, "html": m.HTML})
-	return portal.SHA256Hex(b)
+	return portal.SHA256Hex(ContentJSON(m.Subject, m.Text, m.HTML))
+}
+
+// ContentJSON is the canonical JSON of a rendered message, the file the
+// evidence bundle holds for it and whose SHA-256 the evidence event records.
+func ContentJSON(subject, text, html string) []byte {
+	b, _ := portal.CanonicalJSON(map[string]string{"subject": subject, "text": text, "html": html})
+	return b
 }
 
 // MaxSMSSegments is the longest SMS a reminder may be.

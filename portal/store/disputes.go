@@ -201,3 +201,19 @@ func (db *DB) creditForDispute(ctx context.Context, tx *gorm.DB, c *portal.Claim
 	})
 	return cn, err
 }
+
+// FindDisputeFile implements portal.DisputeService.
+func (db *DB) FindDisputeFile(ctx context.Context, tenantID, claimID, disputeID, fileID string) (*portal.DisputeFile, error) {
+	var f portal.DisputeFile
+	err := db.conn(ctx).Table("dispute_files").Select("dispute_files.*").
+		Joins("JOIN disputes ON disputes.id = dispute_files.dispute_id").
+		Where("dispute_files.id = ? AND dispute_files.dispute_id = ? AND disputes.claim_id = ? AND dispute_files.tenant_id = ?", fileID, disputeID, claimID, tenantID).
+		Take(&f).Error
+	if portal.ErrorCode(translate("", err)) == portal.ENOTFOUND {
+		return nil, portal.Errorf(portal.ENOTFOUND, "File not found.")
+	} else if err != nil {
+		return nil, translate("find dispute file", err)
+	}
+	f.CreatedAt = f.CreatedAt.UTC()
+	return &f, nil
+}

@@ -1,10 +1,12 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base32"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -666,4 +668,34 @@ func (db *DB) ReleaseLease(ctx context.Context, name, holder string) error {
 	err := db.conn(ctx).Model(&leaseRow{}).Where("name = ? AND holder = ?", name, holder).
 		Update("expires_at", timeUTC(db.Now())).Error
 	return translate("release lease", err)
+}
+
+// ReminderContent is the evidence bundle's source of rendered reminders:
+// for each e-mail, SMS or text letter that was sent, failed or waits to be
+// printed, the file reminders/<date>-<step>-<channel>-<id>.json holds the
+// canonical JSON {html, subject, text} whose SHA-256 is in its evidence
+// event. Letters made by the letter service come from LetterStore.
+type ReminderContent struct{ DB *DB }
+
+var _ portal.AttachmentSource = ReminderContent{}
+
+// Attachments implements portal.AttachmentSource.
+func (r ReminderContent) Attachments(ctx context.Context, tenantID, claimID string) ([]portal.Attachment, error) {
+	var rows []sendRow
+	err := r.DB.conn(ctx).Where("tenant_id = ? AND claim_id = ? AND body_text <> '' AND status IN ?", tenantID, claimID,
+		[]portal.SendStatus{portal.SendSent, portal.SendFailed, portal.SendBounced, portal.SendToPrint}).Order("id").Find(&rows).Error
+	if err != nil {
+		return nil, translate("list reminder contents", err)
+	}
+	out := make([]portal.Attachment, 0, len(rows))
+	for i := range rows {
+		row := rows[i]
+		content := reminders.ContentJSON(row.Subject, row.BodyText, row.BodyHTML)
+		out = append(out, portal.Attachment{
+			Name:   fmt.Sprintf("reminders/%s-%d-%s-%s.json", row.LocalDate, row.Position, row.Channel, strings.ToLower(row.ID)),
+			SHA256: row.ContentSHA256,
+			Open:   func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(content)), nil },
+		})
+	}
+	return out, nil
 }
