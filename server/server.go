@@ -64,6 +64,8 @@ type Deps struct {
 	Payments portal.PaymentService
 	// Transfers gives bank transfer details, reference and EPC QR code.
 	Transfers portal.TransferService
+	// Statements imports and reconciles bank statements.
+	Statements portal.StatementService
 	// Instalments lists plan instalments with their statuses.
 	Instalments portal.InstalmentService
 	Clock       portal.Clock

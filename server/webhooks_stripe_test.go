@@ -49,10 +49,11 @@ func newPayEnv(t *testing.T, dialect, stripeBase string) *payEnv {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(e.logs, nil))
-	svc := &payments.Service{Claims: e.db, Store: e.db, Card: sc, Rates: rates, Clock: e.clock, Log: log, Zone: time.UTC}
+	svc := &payments.Service{Claims: e.db, Store: e.db, References: e.db, Statements: e.db, Card: sc, Rates: rates, Clock: e.clock, Log: log, Zone: time.UTC}
 	p := &payEnv{apiEnv: e, svc: svc, stripeC: sc}
 	p.srvPay = New(Config{BaseURL: "http://relais.test", Version: "test"}, Deps{
-		Claims: e.db, Tenants: e.db, Events: e.db, DB: e.db, Clock: e.clock, Logger: log, Payments: svc})
+		Claims: e.db, Tenants: e.db, Events: e.db, DB: e.db, Clock: e.clock, Logger: log, Payments: svc, Transfers: svc,
+		Statements: svc, Instalments: e.db})
 	p.claimA = createTestClaim(t, e.db, e.tenantA, "PAY-1")
 	p.claimB = createTestClaim(t, e.db, e.tenantB, "PAY-B")
 	return p

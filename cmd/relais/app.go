@@ -106,7 +106,7 @@ func build(ctx context.Context, cfg config, log *slog.Logger, migrate bool) (*ap
 	bundler.Attachments = append(bundler.Attachments, letters, store.ReminderContent{DB: db})
 	deps := server.Deps{
 		Claims: db, Tenants: db, Events: db, DB: db, Clock: clock, Logger: log,
-		Evidence: bundler, Payments: pay, Transfers: pay, Instalments: db,
+		Evidence: bundler, Payments: pay, Transfers: pay, Instalments: db, Statements: pay,
 		Links: db, Disputes: db, Rates: rates,
 		Escalation: db, Timelines: db, Letters: letters,
 		Reminders: db, OptOuts: db,
@@ -163,7 +163,7 @@ func evidenceBuilder(cfg config, log *slog.Logger, db *store.DB, rates *rules.Ra
 // Stripe secret key and a webhook secret (without the webhook no payment
 // would ever be confirmed). The log says once why it is off.
 func buildPayments(cfg config, log *slog.Logger, clock portal.Clock, db *store.DB, rates *rules.Rates) (*payments.Service, error) {
-	svc := &payments.Service{Claims: db, Store: db, References: db, Rates: rates, Clock: clock, Log: log}
+	svc := &payments.Service{Claims: db, Store: db, References: db, Statements: db, Rates: rates, Clock: clock, Log: log}
 	switch {
 	case cfg.StripeSecretKey == "":
 		log.Info("card payment off: no --stripe-secret-key (STRIPE_SECRET_KEY); the portal offers bank transfer only")

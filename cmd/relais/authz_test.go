@@ -242,6 +242,9 @@ var authzTable = map[string]policy{
 	"GET /api/v1/evidence/public-key": apiTenant, "GET /api/v1/letters/to-print": apiTenant,
 	"GET /api/v1/sequences": apiTenant, "POST /api/v1/sequences": apiTenant,
 	"PUT /api/v1/creditors/:id/policy": apiClaim, // another tenant's creditor is 404 like a claim
+	"POST /api/v1/statements":          apiTenant,
+	// A statement of another tenant is 404 like a claim.
+	"GET /api/v1/statements/:id": apiClaim, "POST /api/v1/statements/:id/suggestions/:line_id/accept": apiClaim,
 
 	"GET /api/v1/claims/:id": apiClaim, "POST /api/v1/claims/:id/payments": apiClaim,
 	"GET /api/v1/claims/:id/events": apiClaim, "GET /api/v1/claims/:id/instalments": apiClaim,

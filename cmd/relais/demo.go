@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/relais/relais/portal"
 	"github.com/relais/relais/portal/store"
@@ -151,6 +152,21 @@ func (a *app) printDemoLinks(ctx context.Context, w io.Writer, seed *demoSeed) e
 		}
 		fmt.Fprintf(w, "  %-13s %-22s %-3s %s  (%s)\n", c.Reference, c.Debtor.Name, c.Debtor.Language,
 			server.PortalURL(a.cfg.BaseURL, token), demoIdentityHint(c))
+	}
+	// Say so when today's interest rates are not in the data: the pages
+	// then show no total rather than a wrong one.
+	if rates, err := loadRates(a.cfg); err == nil {
+		today := portal.DateOf(portal.SystemClock{}.Now())
+		var missing []string
+		for _, c := range rates.Coverage(today) {
+			if !c.OK {
+				missing = append(missing, c.Series)
+			}
+		}
+		if len(missing) > 0 {
+			fmt.Fprintf(w, "  Note: no published rate is known for %s in %s, so claim pages show no total:\n"+
+				"  add the rates with --rates-file (see 'relais rates').\n", today, strings.Join(missing, ", "))
+		}
 	}
 	return nil
 }

@@ -31,6 +31,7 @@ func commands() []command {
 		{"tenant", "create a tenant and its first creditor: tenant add --name N --creditor LEGAL_NAME", runTenant},
 		{"apikey", "create or revoke API keys: apikey create --tenant ID (prints the key alone)", runAPIKey},
 		{"claims", "load claims: claims import --tenant ID FILE.csv", runClaims},
+		{"statements", "reconcile bank statements: statements import --tenant ID FILE (camt.053 XML or CSV)", runStatements},
 		{"links", "issue a debtor portal link: links issue --tenant ID --claim ID --channel letter", runLinks},
 		{"rates", "list known interest rates and what is missing for today (--rates-file to extend)", runRates},
 		{"verify", "check an evidence bundle: verify [--public-key KEY] bundle.zip", runVerify},

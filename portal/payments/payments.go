@@ -33,6 +33,8 @@ type Service struct {
 	Store  portal.CardPaymentStore
 	// References keeps transfer references (the store).
 	References ReferenceStore
+	// Statements keeps imported bank statements (the store).
+	Statements StatementStore
 	// Card is nil when no Stripe key is configured: card payment is off.
 	Card  portal.CardPayments
 	Rates *rules.Rates
