@@ -607,6 +607,9 @@ func TestPortalClaimPage(t *testing.T) {
 				if b.cookies["relais_lang"] != "de" {
 					t.Fatalf("cookies %v", b.cookies)
 				}
+				if ps, err := e.db.FindSession(context.Background(), b.cookies["relais_portal"]); err != nil || ps.Language != "de" {
+					t.Errorf("the session's language did not follow the switch: %v %v", ps, err)
+				}
 				de := b.get("/p")
 				mustContain(t, "German page", de.body, `lang="de"`, "Gesamtbetrag", i18n.Money("de", bal.Total, "EUR"), "15.\u00a0Dezember 2025")
 				b.get("/p/lang/en?next=https://evil.example/")

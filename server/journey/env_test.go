@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/relais/relais/negotiation"
 	"github.com/relais/relais/portal"
 	"github.com/relais/relais/portal/evidence"
 	"github.com/relais/relais/portal/payments"
@@ -122,13 +123,20 @@ func newEnv(t *testing.T) *env {
 			return l.ID, server.PortalURL(e.base, token), nil
 		}}
 	bundler.Attachments = append(bundler.Attachments, letters)
-	e.srv = server.New(server.Config{BaseURL: e.base, Version: "journey"}, server.Deps{
+	deps := server.Deps{
 		Claims: db, Tenants: db, Events: db, DB: db, Clock: clock, Logger: log,
-		Evidence: bundler, Payments: e.payment, Instalments: db,
+		Evidence: bundler, Payments: e.payment, Transfers: e.payment, Instalments: db,
 		Links: db, Disputes: db, Rates: rates,
 		Escalation: db, Timelines: db, Letters: letters,
 		Reminders: db, OptOuts: db,
-	})
+		Negotiation: &negotiation.Service{Store: db, Claims: db, Balance: negotiation.RulesBalance(rates), Clock: clock,
+			Location: negotiation.TenantLocation(db)},
+		Conversations: db, ConsoleSessions: db,
+	}
+	if bus := db.ChatBus(); bus != nil { // PostgreSQL: LISTEN/NOTIFY, as in production
+		deps.ChatBus = bus
+	}
+	e.srv = server.New(server.Config{BaseURL: e.base, Version: "journey"}, deps)
 	go e.srv.App().Listener(ln)
 	t.Cleanup(func() { e.srv.Shutdown(5 * time.Second) })
 	return e

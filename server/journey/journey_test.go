@@ -21,6 +21,7 @@ import (
 
 // journey is the state the steps hand on to each other.
 type journey struct {
+	top     *testing.T
 	env     *env
 	browser context.Context
 	shots   *shots
@@ -33,22 +34,25 @@ type journey struct {
 }
 
 // TestJourney walks the product the way its three kinds of users meet it:
-// a creditor through the API, debtors on a phone in French, and (once the
-// console lands) an agent at a desk. Each step builds on the one before;
-// a step that fails stops the journey.
+// a creditor through the API and debtors on a phone in French. Each step
+// builds on the one before; a step that fails stops the journey. Step 3
+// (the live negotiation with an agent in the console) joins once the chat
+// has its browser client; step 4 then pays the plan's first instalment and
+// checks both pages update without a reload.
 func TestJourney(t *testing.T) {
 	e := newEnv(t)
 	msgs, err := i18n.New()
 	if err != nil {
 		t.Fatal(err)
 	}
-	j := &journey{env: e, browser: newBrowser(t), shots: newShots(t), fr: msgs.For("fr")}
+	j := &journey{top: t, env: e, browser: newBrowser(t), shots: newShots(t), fr: msgs.For("fr")}
 	steps := []struct {
 		name string
 		fn   func(*testing.T)
 	}{
 		{"1_CreditorCreatesClaimAndLink", j.creditorCreatesClaim},
 		{"2_DebtorOpensLinkOnPhone", j.debtorOpensLink},
+		{"4_DebtorPaysByCard", j.debtorPaysByCard},
 		{"5_EvidenceBundleVerifies", j.evidenceVerifies},
 		{"6_SecondDebtorContests", j.secondDebtorContests},
 	}
@@ -118,7 +122,7 @@ func (j *journey) creditorCreatesClaim(t *testing.T) {
 // the identity check; it leaves the tab on the claim page.
 func (j *journey) openAsDebtor(t *testing.T, name, link, postcode string) *tab {
 	t.Helper()
-	tb := newTab(t, j.browser, name, j.env.base, "fr-FR,fr;q=0.9", phone, j.shots)
+	tb := newTab(t, j.top, j.browser, name, j.env.base, "fr-FR,fr;q=0.9", phone, j.shots)
 	tb.do(t, chromedp.Navigate(link), chromedp.WaitVisible(chromedp.ID("answer")))
 	// The token left the address bar for a session cookie.
 	if p := tb.path(t); p != "/p" {
@@ -202,7 +206,7 @@ func (j *journey) evidenceVerifies(t *testing.T) {
 	}
 	names, files := unzip(t, b)
 	events := files["events.jsonl"]
-	for _, kind := range []portal.EventKind{portal.EventClaimCreated, portal.EventClaimViewed, portal.EventComputationViewed} {
+	for _, kind := range []portal.EventKind{portal.EventClaimCreated, portal.EventClaimViewed, portal.EventComputationViewed, portal.EventPaymentStarted, portal.EventPaymentRecorded} {
 		if !bytes.Contains(events, []byte(`"`+string(kind)+`"`)) {
 			t.Errorf("events.jsonl has no %s event", kind)
 		}
@@ -231,7 +235,7 @@ func (j *journey) evidenceVerifies(t *testing.T) {
 		t.Fatal("relais verify accepts a bundle whose events were changed")
 	}
 
-	tb := newTab(t, j.browser, "creditor", j.env.base, "fr-FR,fr;q=0.9", desktop, j.shots)
+	tb := newTab(t, j.top, j.browser, "creditor", j.env.base, "fr-FR,fr;q=0.9", desktop, j.shots)
 	tb.fileOK = true
 	good, bad := t.TempDir(), t.TempDir()
 	goodPaths, badPaths := writeAll(t, good, names, files), writeAll(t, bad, names, forged)

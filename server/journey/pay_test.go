@@ -1,0 +1,132 @@
+package journey
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/fetch"
+	"github.com/chromedp/chromedp"
+	"github.com/stripe/stripe-go/v76/webhook"
+
+	"github.com/relais/relais/portal/i18n"
+)
+
+// stripeHosted is where stripe-mock's Checkout sessions send the debtor.
+const stripeHosted = "checkout.stripe.com"
+
+// actAsStripeCheckout makes the tab's visits to Stripe's hosted Checkout
+// page never leave the machine: the test answers them the way Stripe does
+// once the debtor has paid, with a redirect to the success URL (session id
+// filled in). It returns the session ids it answered for.
+func (j *journey) actAsStripeCheckout(t *testing.T, tb *tab, claimID string) <-chan string {
+	t.Helper()
+	tb.mu.Lock()
+	tb.allowedHosts = append(tb.allowedHosts, stripeHosted)
+	tb.mu.Unlock()
+	paused := chromedp.Events(tb.ctx, fetch.RequestPaused)
+	if _, err := chromedp.Call(tb.ctx, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: "https://" + stripeHosted + "/*"}}}); err != nil {
+		t.Fatal(err)
+	}
+	ids := make(chan string, 4)
+	go func() {
+		for ev, err := range paused {
+			if err != nil {
+				return
+			}
+			// Stripe knows its session; the test reads the one Relais
+			// recorded for the claim.
+			var id string
+			row := j.env.db.SQL().QueryRowContext(tb.ctx, `SELECT provider_id FROM checkout_sessions WHERE claim_id = $1 ORDER BY created_at DESC LIMIT 1`, claimID)
+			if err := row.Scan(&id); err != nil {
+				tb.problem("Stripe page: no checkout session recorded for the claim: %v", err)
+			}
+			loc := j.env.base + "/p/pay/return?session_id=" + url.QueryEscape(id)
+			chromedp.Call(tb.ctx, fetch.FulfillRequest, fetch.FulfillRequestParams{RequestID: ev.RequestID, ResponseCode: 303,
+				ResponseHeaders: []*fetch.HeaderEntry{{Name: "Location", Value: loc}, {Name: "Content-Length", Value: "0"}}})
+			ids <- id
+		}
+	}()
+	return ids
+}
+
+// stripeWebhook posts a signed Stripe event to /webhooks/stripe.
+func (j *journey) stripeWebhook(t *testing.T, id, typ string, obj map[string]any) {
+	t.Helper()
+	body, err := json.Marshal(map[string]any{"id": id, "object": "event", "api_version": "2023-10-16",
+		"created": time.Now().Unix(), "type": typ, "data": map[string]any{"object": obj}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: body, Secret: webhookSecret, Timestamp: time.Now()})
+	req, _ := http.NewRequest("POST", j.env.base+"/webhooks/stripe", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Stripe-Signature", sp.Header)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("webhook %s: status %d", typ, resp.StatusCode)
+	}
+}
+
+// Step 4: the debtor pays by card: Relais opens a Checkout session on
+// stripe-mock, the (simulated) hosted page sends the debtor back, and the
+// signed webhook records the payment.
+func (j *journey) debtorPaysByCard(t *testing.T) {
+	tb := j.debtor
+	tb.do(t, chromedp.Navigate(j.env.base+"/p"), chromedp.WaitVisible(chromedp.ID("total-due")))
+	ids := j.actAsStripeCheckout(t, tb, j.claimID)
+	tb.submit(t, `form.pay-card button[type=submit]`)
+	var session string
+	select {
+	case session = <-ids:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the pay button did not send the debtor to Stripe Checkout")
+	}
+	if p := tb.path(t); p != "/p/pay/return" {
+		t.Fatalf("after Stripe the debtor is on %s, want /p/pay/return", p)
+	}
+	if st := run(t, tb, chromedp.AttributeValue(chromedp.ID("pay-status"), "data-status")); st.Value != "pending" {
+		t.Fatalf("before the webhook the return page says %q, want pending", st.Value)
+	}
+	tb.shot(t, "debtor-pay-pending")
+	tb.check(t)
+
+	j.stripeWebhook(t, "evt_journey_paid", "checkout.session.completed", map[string]any{
+		"id": session, "object": "checkout.session", "mode": "payment", "payment_status": "paid",
+		"amount_total": j.total, "currency": "eur", "payment_intent": "pi_journey_1",
+		"metadata": map[string]string{"claim_id": j.claimID, "tenant_id": j.env.tenant}})
+
+	// The return page does not update itself yet (no live channel on
+	// portal pages outside the chat): the debtor reloads it, as its
+	// "refresh" link asks. The journey's "without a reload" check waits
+	// for that channel.
+	tb.do(t, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`#pay-status[data-status="confirmed"]`)))
+	if want := i18n.Money("fr", j.total, "EUR"); !strings.Contains(tb.text(t, "#pay-status"), want) {
+		t.Errorf("confirmation %q does not name the amount %s", tb.text(t, "#pay-status"), want)
+	}
+	tb.shot(t, "debtor-pay-confirmed")
+	tb.check(t)
+
+	var bal struct {
+		Paid  int64 `json:"paid"`
+		Total int64 `json:"total"`
+	}
+	j.env.mustAPI(t, 200, "GET", "/api/v1/claims/"+j.claimID+"/balance", nil, &bal)
+	if bal.Paid != j.total || bal.Total != 0 {
+		t.Fatalf("balance after the payment: %+v (paid %d)", bal, j.total)
+	}
+	// The claim page lists it.
+	tb.do(t, chromedp.Navigate(j.env.base+"/p"), chromedp.WaitVisible(chromedp.ID("total-due")))
+	if got, want := tb.text(t, "#total-due"), i18n.Money("fr", 0, "EUR"); got != want {
+		t.Errorf("claim page total after paying %q, want %q", got, want)
+	}
+	tb.clean(t)
+}
