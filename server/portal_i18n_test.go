@@ -39,7 +39,8 @@ func TestPortalMessageKeys(t *testing.T) {
 		for _, m := range literal.FindAllStringSubmatch(string(raw), -1) {
 			used[m[1]] = f
 		}
-		if strings.Contains(string(raw), "style=") || strings.Contains(string(raw), "<script") {
+		// The one script allowed is the live chat's file, never inline code.
+		if strings.Contains(string(raw), "style=") || strings.Contains(strings.ReplaceAll(string(raw), chatScriptTag, ""), "<script") {
 			t.Errorf("%s has inline style or script (the CSP forbids them)", f)
 		}
 	}

@@ -48,6 +48,14 @@ func (s *Server) handlePortalLang(c *fiber.Ctx) error {
 	}
 	c.Cookie(&fiber.Cookie{Name: cookieLang, Value: lang, Path: "/", MaxAge: 365 * 24 * 3600, HTTPOnly: true,
 		Secure: s.secure, SameSite: fiber.CookieSameSiteLaxMode})
+	// The session follows, so that the chat and messages use it too.
+	if ps, err := s.portalSession(c); err == nil && ps.Language != lang {
+		ctx, cancel := s.userContext(c)
+		defer cancel()
+		if err := s.deps.Links.SetSessionLanguage(ctx, ps.ID, lang); err != nil {
+			return err
+		}
+	}
 	return c.Redirect(backPath(c.Query("next")), fiber.StatusSeeOther)
 }
 

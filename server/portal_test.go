@@ -581,7 +581,8 @@ func TestPortalClaimPage(t *testing.T) {
 				i18n.Money("fr", 40_000, "EUR"), "1\u00a0240,00\u00a0€", "15\u00a0décembre 2025",
 				"Aucune démarche officielle", "mise en demeure", "compta@martin.example", `href="/p/computation"`, `href="/p/contest"`,
 				`id="pay"`, `id="plan"`, `id="contest"`, "Total dû")
-			mustNotContain(t, "claim page", p.body, "<script", "style=", "http://", "https://")
+			mustContain(t, "claim page", p.body, chatScriptTag, `data-ws="/p/chat"`)
+			mustNotContain(t, "claim page", strings.ReplaceAll(p.body, chatScriptTag, ""), "<script", "style=", "http://", "https://")
 
 			c := b.get("/p/computation")
 			if c.status != 200 {
@@ -606,6 +607,9 @@ func TestPortalClaimPage(t *testing.T) {
 				}
 				if b.cookies["relais_lang"] != "de" {
 					t.Fatalf("cookies %v", b.cookies)
+				}
+				if ps, err := e.db.FindSession(context.Background(), b.cookies["relais_portal"]); err != nil || ps.Language != "de" {
+					t.Errorf("the session's language did not follow the switch: %v %v", ps, err)
 				}
 				de := b.get("/p")
 				mustContain(t, "German page", de.body, `lang="de"`, "Gesamtbetrag", i18n.Money("de", bal.Total, "EUR"), "15.\u00a0Dezember 2025")

@@ -61,6 +61,7 @@ func (s *Server) routes() {
 	// Live chat of the debtor on the verified portal session (websocket;
 	// Origin must be the base URL).
 	p.Get("/chat", s.handleDebtorChat)
+	p.Get("/agreements/:id/pdf", s.handleDebtorAgreementPDF)
 	p.Get("/:token", s.handlePortalOpen)
 	claim.Get("/evidence.zip", s.handleEvidenceBundle)
 	claim.Get("/offers", s.handleOfferList)

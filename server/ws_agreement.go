@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 
+	"github.com/gofiber/fiber/v2"
+
 	"github.com/relais/relais/negotiation"
 	"github.com/relais/relais/negotiation/pdf"
 	"github.com/relais/relais/portal"
@@ -72,4 +74,28 @@ func (s *Server) signAgreement(ctx context.Context, p negotiation.Participant, a
 		return nil, err
 	}
 	return s.deps.Conversations.SignAgreement(ctx, p.TenantID, agreementID, acknowledge, p.Language, doc)
+}
+
+// handleDebtorAgreementPDF is GET /p/agreements/:id/pdf: the debtor's copy
+// of a signed agreement of their claim.
+func (s *Server) handleDebtorAgreementPDF(c *fiber.Ctx) error {
+	sess, err := s.debtorSession(c)
+	if err != nil {
+		return err
+	}
+	if s.deps.Conversations == nil {
+		return portal.Errorf(portal.EUNAVAILABLE, "Negotiation is not available.")
+	}
+	ctx, cancel := s.userContext(c)
+	defer cancel()
+	a, err := s.deps.Conversations.FindAgreement(ctx, sess.TenantID, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	if a.ClaimID != sess.ClaimID || a.Status != negotiation.AgreementSigned {
+		return portal.Errorf(portal.ENOTFOUND, "Agreement not found.")
+	}
+	c.Type("pdf")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="agreement-`+a.ID+`.pdf"`)
+	return c.Send(a.PDF)
 }

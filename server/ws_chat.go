@@ -17,6 +17,10 @@ import (
 	"github.com/relais/relais/portal"
 )
 
+// chatScriptTag loads the chat panel's script: the only script of the
+// debtor pages, from this origin (the CSP forbids inline code).
+const chatScriptTag = `<script src="/static/js/chat.js"></script>`
+
 // ProtocolVersion is the chat protocol version (docs/protocol.md), sent in
 // the welcome frame.
 const ProtocolVersion = 1

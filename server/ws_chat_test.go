@@ -54,7 +54,7 @@ func newChatEnv(t *testing.T, dialect string) *chatEnv {
 
 // newChatEnvOn starts a server on db; with seed from another env it reuses
 // that env's tenant, claim and users (a second instance).
-func newChatEnvOn(t *testing.T, db *store.DB, clock *portal.FixedClock, seed *chatEnv) *chatEnv {
+func newChatEnvOn(t testing.TB, db *store.DB, clock *portal.FixedClock, seed *chatEnv) *chatEnv {
 	t.Helper()
 	ctx := context.Background()
 	e := &chatEnv{db: db, clock: clock, cookies: map[string]string{}, today: portal.DateOf(clock.T)}
@@ -422,6 +422,36 @@ func TestChatNegotiation(t *testing.T) {
 			offers, _ := e.db.ClaimOffers(context.Background(), e.tenantID, e.claim.ID)
 			if len(offers) != 2 || offers[1].Status != negotiation.OfferAccepted {
 				t.Fatalf("offers: %+v", offers)
+			}
+			// The debtor downloads their copy with the portal session.
+			req0, _ := http.NewRequest("GET", e.base+"/p/agreements/"+agreementID+"/pdf", nil)
+			req0.Header.Set("Cookie", cookieSession+"="+e.debtorCookie)
+			resp0, err := http.DefaultClient.Do(req0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			copy0, _ := io.ReadAll(resp0.Body)
+			resp0.Body.Close()
+			if resp0.StatusCode != 200 || portal.SHA256Hex(copy0) != ag.PDFSHA256 {
+				t.Fatalf("debtor pdf: %d", resp0.StatusCode)
+			}
+			// ... and in the creditor API (CPCE R124-5), with the conversation.
+			_, key, err := e.db.CreateAPIKey(context.Background(), e.tenantID, "test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for path, want := range map[string]string{"/offers": `"status":"countered"`, "/conversation": `"kind":"note"`} {
+				req, _ := http.NewRequest("GET", e.base+"/api/v1/claims/"+e.claim.ID+path, nil)
+				req.Header.Set("Authorization", "Bearer "+key)
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != 200 || !strings.Contains(string(body), want) {
+					t.Fatalf("GET %s: %d %s", path, resp.StatusCode, body)
+				}
 			}
 			// The agent downloads the PDF from the console.
 			req, _ := http.NewRequest("GET", e.base+"/console/agreements/"+agreementID+"/pdf", nil)

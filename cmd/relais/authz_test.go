@@ -263,7 +263,7 @@ var authzTable = map[string]policy{
 
 	"GET /p/": debtor, "POST /p/identity": debtor, "GET /p/computation": debtor, "GET /p/contest": debtor,
 	"POST /p/contest": debtor, "POST /p/pay/card": debtor, "POST /p/pay/setup": debtor,
-	"GET /p/pay/return": debtor, "GET /p/pay/qr.png": debtor,
+	"GET /p/pay/return": debtor, "GET /p/pay/qr.png": debtor, "GET /p/agreements/:id/pdf": debtor,
 
 	"GET /console/": consoleRead, "GET /console/claims": consoleRead, "GET /console/claims/:id": consoleRead,
 	"GET /console/conversations/:id": consoleRead, "GET /console/agreements/:id/pdf": consoleRead,

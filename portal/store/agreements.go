@@ -10,6 +10,7 @@ import (
 
 	"github.com/relais/relais/negotiation"
 	"github.com/relais/relais/portal"
+	"github.com/relais/relais/portal/escalation"
 )
 
 type agreementRow struct {
@@ -125,13 +126,11 @@ func (db *DB) SignAgreement(ctx context.Context, tenantID, agreementID string, a
 				return translate("create instalment", err)
 			}
 		}
-		if claim.Status == portal.StatusOpen {
-			if err := tx.Exec("UPDATE claims SET status = ?, updated_at = ? WHERE id = ?", portal.StatusInPlan, now, claim.ID).Error; err != nil {
-				return translate("set claim in plan", err)
-			}
-			if _, err := db.appendEvent(ctx, tx, tenantID, claim.ID, portal.EventStatusChanged, map[string]any{
-				"from": claim.Status, "to": portal.StatusInPlan, "reason": "agreement.signed", "agreement_id": a.ID,
-			}); err != nil {
+		// While the plan is honoured escalation pauses: the claim goes
+		// in_plan when the status table allows it (not from disputed,
+		// settled or closed, where the agreement is recorded alone).
+		if escalation.ChangeStatus(escalation.Snapshot{Stage: claim.Stage, Status: claim.Status}, portal.StatusInPlan) == nil {
+			if err := db.setStatus(ctx, tx, &claim, portal.StatusInPlan, "agreement "+a.ID+" signed"); err != nil {
 				return err
 			}
 		}

@@ -1,0 +1,252 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fasthttp/websocket"
+	contrib "github.com/gofiber/contrib/websocket"
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/relais/relais/portal"
+	"github.com/relais/relais/portal/store"
+	"github.com/relais/relais/portal/store/storetest"
+)
+
+// BenchmarkChatVsEcho measures, in one run, the live chat with
+// RELAIS_BENCH_CONVS live conversations (default 1000: a debtor and an
+// agent connected on each) against a bare echo server on the same
+// websocket library (gofiber/contrib/websocket over fasthttp/websocket):
+//
+//   - latency: a debtor sends a text, the time until the agent has it
+//     (validate, store with its seq and evidence event, ack, fan out) versus
+//     the time an echo takes to come back; p50 and p99 of sequential samples;
+//   - memory per idle connection: heap and stacks after opening the
+//     connections, divided by their number (client side included, the same
+//     client for both, so the ratio compares the servers).
+//
+// Run: go test ./server -run '^$' -bench ChatVsEcho -benchtime 1x
+// (RELAIS_BENCH_DB=postgres to run on PostgreSQL).
+func BenchmarkChatVsEcho(b *testing.B) {
+	convs := 1000
+	if v, err := strconv.Atoi(os.Getenv("RELAIS_BENCH_CONVS")); err == nil && v > 0 {
+		convs = v
+	}
+	dialect := store.SQLite
+	if os.Getenv("RELAIS_BENCH_DB") == store.Postgres {
+		dialect = store.Postgres
+	}
+	samples := 2000
+	e := newBenchEnv(b, dialect)
+	cookies := e.debtorCookies(b, convs)
+
+	// Echo first: the same number of connections, idle, then latency.
+	echoBase := startEcho(b)
+	echoMem, echoConns := idleMemory(b, 2*convs, func() *benchConn { return benchDial(b, echoBase, "/echo", nil) })
+	echoLat := make([]time.Duration, 0, samples)
+	for i := 0; i < samples; i++ {
+		c := echoConns[i%len(echoConns)]
+		t0 := time.Now()
+		c.write(b, []byte(`{"type":"text","id":"x","text":"bonjour"}`))
+		<-c.got
+		echoLat = append(echoLat, time.Since(t0))
+	}
+	for _, c := range echoConns {
+		c.ws.Close()
+	}
+
+	// Chat: a debtor and an agent on each conversation.
+	type pair struct{ debtor, agent *benchConn }
+	pairs := make([]pair, convs)
+	i := 0
+	chatMem, _ := idleMemory(b, 2*convs, func() *benchConn {
+		k := i / 2
+		var c *benchConn
+		if i%2 == 0 {
+			h := http.Header{}
+			h.Set("Cookie", cookieSession+"="+cookies[k])
+			c = benchDial(b, e.base, "/p/chat", h)
+			pairs[k].debtor = c
+		} else {
+			h := http.Header{}
+			h.Set("Cookie", consoleCookie+"="+e.cookies[e.owner.ID])
+			c = benchDial(b, e.base, "/console/chat/"+pairs[k].debtor.conversation(b), h)
+			pairs[k].agent = c
+		}
+		i++
+		return c
+	})
+	chatLat := make([]time.Duration, 0, samples)
+	b.ResetTimer()
+	for s := 0; s < samples; s++ {
+		p := pairs[s%len(pairs)]
+		t0 := time.Now()
+		p.debtor.write(b, []byte(fmt.Sprintf(`{"type":"text","id":"b-%d","text":"bonjour %d"}`, s, s)))
+		<-p.agent.got
+		chatLat = append(chatLat, time.Since(t0))
+	}
+	b.StopTimer()
+	cp50, cp99 := percentiles(chatLat)
+	ep50, ep99 := percentiles(echoLat)
+	b.ReportMetric(float64(convs), "conversations")
+	b.ReportMetric(float64(cp50.Microseconds()), "chat_p50_µs")
+	b.ReportMetric(float64(cp99.Microseconds()), "chat_p99_µs")
+	b.ReportMetric(float64(ep50.Microseconds()), "echo_p50_µs")
+	b.ReportMetric(float64(ep99.Microseconds()), "echo_p99_µs")
+	b.ReportMetric(float64(cp50)/float64(ep50), "p50_ratio")
+	b.ReportMetric(float64(cp99)/float64(ep99), "p99_ratio")
+	b.ReportMetric(chatMem, "chat_B/idle_conn")
+	b.ReportMetric(echoMem, "echo_B/idle_conn")
+	b.ReportMetric(chatMem/echoMem, "mem_ratio")
+}
+
+func percentiles(d []time.Duration) (p50, p99 time.Duration) {
+	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
+	return d[len(d)/2], d[len(d)*99/100]
+}
+
+// idleMemory opens n connections with open and returns the heap and stack
+// growth per connection.
+func idleMemory(b *testing.B, n int, open func() *benchConn) (float64, []*benchConn) {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	conns := make([]*benchConn, 0, n)
+	for i := 0; i < n; i++ {
+		conns = append(conns, open())
+	}
+	time.Sleep(500 * time.Millisecond) // welcome frames and replays settle
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	grown := float64(after.HeapInuse+after.StackInuse) - float64(before.HeapInuse+before.StackInuse)
+	return grown / float64(n), conns
+}
+
+// benchConn is a minimal client: a reader that signals each message frame
+// (chat) or any frame (echo) on got, dropping the rest.
+type benchConn struct {
+	ws    *websocket.Conn
+	got   chan struct{}
+	first chan map[string]any
+}
+
+func benchDial(b *testing.B, base, path string, h http.Header) *benchConn {
+	if h == nil {
+		h = http.Header{}
+	}
+	h.Set("Origin", base)
+	ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(base, "http")+path, h)
+	if err != nil {
+		b.Fatalf("dial %s: %v", path, err)
+	}
+	c := &benchConn{ws: ws, got: make(chan struct{}, 1), first: make(chan map[string]any, 1)}
+	echo := path == "/echo"
+	go func() {
+		first := true
+		for {
+			_, data, err := ws.ReadMessage()
+			if err != nil {
+				return
+			}
+			if first && !echo {
+				var f map[string]any
+				_ = json.Unmarshal(data, &f)
+				c.first <- f
+				first = false
+				continue
+			}
+			if echo || strings.HasPrefix(string(data), `{"type":"message"`) {
+				select {
+				case c.got <- struct{}{}:
+				default:
+				}
+			}
+		}
+	}()
+	return c
+}
+
+func (c *benchConn) write(b *testing.B, p []byte) {
+	if err := c.ws.WriteMessage(websocket.TextMessage, p); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// conversation waits for the welcome frame and returns its conversation.
+func (c *benchConn) conversation(b *testing.B) string {
+	select {
+	case f := <-c.first:
+		id, _ := f["conversation_id"].(string)
+		c.first <- f
+		return id
+	case <-time.After(10 * time.Second):
+		b.Fatal("no welcome")
+	}
+	return ""
+}
+
+func startEcho(b *testing.B) string {
+	app := fiber.New(fiber.Config{DisableStartupMessage: true})
+	app.Get("/echo", contrib.New(func(c *contrib.Conn) {
+		for {
+			mt, msg, err := c.ReadMessage()
+			if err != nil {
+				return
+			}
+			if c.WriteMessage(mt, msg) != nil {
+				return
+			}
+		}
+	}))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	go func() { _ = app.Listener(ln) }()
+	b.Cleanup(func() { _ = app.Shutdown() })
+	return "http://" + ln.Addr().String()
+}
+
+// newBenchEnv is newChatEnv for a benchmark.
+func newBenchEnv(b *testing.B, dialect string) *chatEnv {
+	clock := &portal.FixedClock{T: testClock}
+	db := storetest.MustOpen(b, dialect, clock)
+	return newChatEnvOn(b, db, clock, nil)
+}
+
+// debtorCookies makes n claims with verified portal sessions.
+func (e *chatEnv) debtorCookies(b *testing.B, n int) []string {
+	ctx := context.Background()
+	out := make([]string, n)
+	for i := 0; i < n; i++ {
+		c := &portal.Claim{Reference: fmt.Sprintf("B-%d", i), Currency: "EUR", Jurisdiction: portal.JurisdictionFR,
+			Debtor:   &portal.Debtor{Kind: portal.DebtorBusiness, Name: "Debtor", Language: "fr", Postcode: "75011"},
+			Invoices: []*portal.Invoice{{Number: "F-1", IssueDate: portal.MustDate("2024-01-01"), DueDate: portal.MustDate("2024-01-31"), Amount: 100000}}}
+		if err := e.db.CreateClaim(ctx, e.tenantID, c); err != nil {
+			b.Fatal(err)
+		}
+		_, token, err := e.db.IssueLink(ctx, e.tenantID, c.ID, portal.ChannelLetter, 24*time.Hour)
+		if err != nil {
+			b.Fatal(err)
+		}
+		o, err := e.db.OpenLink(ctx, token)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := e.db.CheckIdentity(ctx, o.Session.ID, "75011"); err != nil {
+			b.Fatal(err)
+		}
+		out[i] = o.Secret
+	}
+	return out
+}
