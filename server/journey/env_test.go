@@ -125,7 +125,7 @@ func newEnv(t *testing.T) *env {
 	bundler.Attachments = append(bundler.Attachments, letters)
 	deps := server.Deps{
 		Claims: db, Tenants: db, Events: db, DB: db, Clock: clock, Logger: log,
-		Evidence: bundler, Payments: e.payment, Transfers: e.payment, Instalments: db,
+		Evidence: bundler, Payments: e.payment, Transfers: e.payment, Instalments: db, Statements: e.payment,
 		Links: db, Disputes: db, Rates: rates,
 		Escalation: db, Timelines: db, Letters: letters,
 		Reminders: db, OptOuts: db,

@@ -31,6 +31,9 @@ type journey struct {
 	linkURL string
 	total   int64
 	debtor  *tab
+	agent   *tab
+	// instalment is the amount of each instalment of the agreed plan.
+	instalment int64
 }
 
 // TestJourney walks the product the way its three kinds of users meet it:
@@ -52,6 +55,7 @@ func TestJourney(t *testing.T) {
 	}{
 		{"1_CreditorCreatesClaimAndLink", j.creditorCreatesClaim},
 		{"2_DebtorOpensLinkOnPhone", j.debtorOpensLink},
+		{"3_NegotiationInChatAndConsole", j.negotiate},
 		{"4_DebtorPaysByCard", j.debtorPaysByCard},
 		{"5_EvidenceBundleVerifies", j.evidenceVerifies},
 		{"6_SecondDebtorContests", j.secondDebtorContests},
