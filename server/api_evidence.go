@@ -25,11 +25,19 @@ type EvidenceBundler interface {
 // a few seconds (docs/performance.md).
 const bundleTimeout = 2 * time.Minute
 
-// handleEvidenceBundle builds the bundle into an unlinked temporary file,
-// so that a failure is still a clean error response and memory stays
-// bounded, then streams it.
+// handleEvidenceBundle serves the bundle of the API's claim.
 func (s *Server) handleEvidenceBundle(c *fiber.Ctx) error {
-	claimID := claimOf(c).ID
+	return s.sendEvidenceBundle(c, claimOf(c).ID)
+}
+
+// sendEvidenceBundle builds the bundle of the request tenant's claim into an
+// unlinked temporary file, so that a failure is still a clean error response
+// and memory stays bounded, then streams it. The API and the console share
+// it; ENOTFOUND when the claim is not the tenant's.
+func (s *Server) sendEvidenceBundle(c *fiber.Ctx, claimID string) error {
+	if s.deps.Evidence == nil {
+		return portal.Errorf(portal.EUNAVAILABLE, "Evidence bundles are not configured on this instance.")
+	}
 	ctx, cancel := context.WithTimeout(c.UserContext(), bundleTimeout)
 	defer cancel()
 	if a, ok := c.Locals(localActor).(portal.Actor); ok {

@@ -26,7 +26,7 @@ var consoleFuncs = template.FuncMap{
 // consolePages holds one template set per page (layout + page + panel).
 var consolePages = func() map[string]*template.Template {
 	out := map[string]*template.Template{}
-	for _, name := range []string{"login", "queue", "claims", "claim", "conversation"} {
+	for _, name := range []string{"login", "queue", "claims", "claim", "conversation", "timeline"} {
 		out[name] = template.Must(template.New(name).Funcs(consoleFuncs).ParseFS(consoleTemplateFS,
 			"console_templates/layout.html", "console_templates/claim_panel.html", "console_templates/"+name+".html"))
 	}

@@ -107,6 +107,8 @@ func (s *Server) routes() {
 	con.Get("/", s.handleConsoleQueue)
 	con.Get("/claims", s.handleConsoleClaims)
 	con.Get("/claims/:id", s.handleConsoleClaim)
+	con.Get("/claims/:id/evidence.zip", s.handleConsoleEvidenceBundle)
+	con.Get("/claims/:id/timeline", s.handleConsoleTimeline)
 	con.Post("/claims/:id/conversation", s.handleConsoleOpenConversation)
 	con.Get("/conversations/:id", s.handleConsoleConversation)
 	con.Post("/conversations/:id/take", s.handleConsoleTake)
