@@ -18,6 +18,7 @@ import (
 
 	"github.com/relais/relais/negotiation"
 	"github.com/relais/relais/portal"
+	"github.com/relais/relais/portal/evidence"
 	"github.com/relais/relais/portal/rules"
 	"github.com/relais/relais/portal/store"
 	"github.com/relais/relais/portal/store/storetest"
@@ -41,6 +42,8 @@ type chatEnv struct {
 	debtorCookie string
 	balance      int64
 	today        portal.Date
+	// signer signs the evidence bundles the server makes.
+	signer *evidence.Signer
 }
 
 var testClock = time.Date(2024, 6, 30, 10, 0, 0, 0, time.UTC)
@@ -112,6 +115,9 @@ func newChatEnvOn(t testing.TB, db *store.DB, clock *portal.FixedClock, seed *ch
 	if e.balance, err = svc.Balance(full, e.today); err != nil {
 		t.Fatal(err)
 	}
+	if e.signer, err = evidence.GenerateSigner(); err != nil {
+		t.Fatal(err)
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -119,7 +125,8 @@ func newChatEnvOn(t testing.TB, db *store.DB, clock *portal.FixedClock, seed *ch
 	e.base = "http://" + ln.Addr().String()
 	deps := Deps{Claims: db, Tenants: db, Events: db, DB: db, Clock: clock,
 		Logger:      slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
-		Negotiation: svc, Conversations: db, ConsoleSessions: db, Rates: rates, Links: db, Disputes: db}
+		Negotiation: svc, Conversations: db, ConsoleSessions: db, Rates: rates, Links: db, Disputes: db,
+		Timelines: db, Evidence: &evidence.Builder{Source: db, Signer: e.signer, Version: "test"}}
 	if bus := db.ChatBus(); bus != nil {
 		deps.ChatBus = bus
 	}
