@@ -103,7 +103,7 @@ func (j *journey) negotiate(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#chat [data-chat-offer] button[type=submit]`), chromedp.NodeVisible),
 		chromedp.WaitVisible(chromedp.CSS(`#chat .msg-counter_offer .offer-card`)),
 	)
-	a.shot(t, "console-counter-offer")
+	a.shotTop(t, "console-counter-offer")
 	a.clean(t)
 
 	// The debtor sees it without a reload, accepts and signs.
