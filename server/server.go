@@ -8,6 +8,7 @@ import (
 	"html/template"
 	"log/slog"
 	"net/url"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -216,7 +217,7 @@ func (s *Server) userContext(c *fiber.Ctx) (context.Context, context.CancelFunc)
 }
 
 func (s *Server) logPanic(c *fiber.Ctx, e any) {
-	s.log.Error("panic", "err", e, "route", routePattern(c), "request_id", c.Locals("requestid"))
+	s.log.Error("panic", "err", e, "route", routePattern(c), "request_id", c.Locals("requestid"), "stack", string(debug.Stack()))
 }
 
 // routePattern is the matched route ("/p/:token"), never the raw path, so

@@ -119,7 +119,7 @@ func newChatEnvOn(t testing.TB, db *store.DB, clock *portal.FixedClock, seed *ch
 	e.base = "http://" + ln.Addr().String()
 	deps := Deps{Claims: db, Tenants: db, Events: db, DB: db, Clock: clock,
 		Logger:      slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
-		Negotiation: svc, Conversations: db, ConsoleSessions: db, Rates: rates, Links: db}
+		Negotiation: svc, Conversations: db, ConsoleSessions: db, Rates: rates, Links: db, Disputes: db}
 	if bus := db.ChatBus(); bus != nil {
 		deps.ChatBus = bus
 	}

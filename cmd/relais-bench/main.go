@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"time"
 )
@@ -45,6 +46,7 @@ type measurement struct {
 
 func measurements() []measurement {
 	return []measurement{
+		{"claimpage", benchClaimPage},
 		{"claimlist", benchClaimList},
 	}
 }
@@ -66,6 +68,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&o.clients, "clients", 64, "concurrent HTTP clients")
 	fs.IntVar(&o.claims, "claims", 100_000, "claims loaded for the claim list measurement")
 	fs.StringVar(&o.postgresURL, "postgres", envOr("RELAIS_TEST_POSTGRES", "postgres://127.0.0.1:5432/test?sslmode=disable"), "PostgreSQL URL (a fresh schema is created and dropped)")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof)")
 	only := fs.String("only", "", "comma-separated measurements to run (default all): "+names())
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -75,6 +78,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if n != "" {
 			o.only[n] = true
 		}
+	}
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	o.log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	var rows []row

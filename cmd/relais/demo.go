@@ -42,6 +42,13 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		os.Remove(*dbPath + suffix)
 	}
 	cfg.DatabaseURL = *dbPath
+	var demoRates []string
+	if cfg.RatesFile == "" {
+		var err error
+		if cfg.RatesFile, demoRates, err = demoRatesFile(filepath.Dir(*dbPath), portal.DateOf(portal.SystemClock{}.Now())); err != nil {
+			return err
+		}
+	}
 	log := cfg.logger(stderr)
 	a, err := build(ctx, cfg, log, true)
 	if err != nil {
@@ -56,6 +63,9 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := a.printDemoLinks(ctx, stdout, seed); err != nil {
 		a.db.Close()
 		return err
+	}
+	if len(demoRates) > 0 {
+		fmt.Fprint(stdout, demoRatesNote(demoRates))
 	}
 	fmt.Fprintf(stdout, "Console: %s/console  sign in as %s (agent) or %s (owner), password %s\n", cfg.BaseURL, demoAgentEmail, demoOwnerEmail, demoPassword)
 	fmt.Fprintf(stdout, "API key: %s\n", seed.apiKey)

@@ -27,6 +27,15 @@ func (paymentReferenceRow) TableName() string { return "payment_references" }
 // that a statement line matches one claim. ENOTFOUND.
 func (db *DB) ClaimPaymentReference(ctx context.Context, tenantID, claimID string) (banking.PaymentReference, error) {
 	var out banking.PaymentReference
+	// Once made, a claim's reference never changes: read it without the
+	// write transaction (which on SQLite would queue every page view behind
+	// all writers), and only create it under the claim lock.
+	var existing paymentReferenceRow
+	if err := db.conn(ctx).Where("tenant_id = ? AND claim_id = ?", tenantID, claimID).Limit(1).Find(&existing).Error; err != nil {
+		return out, translate("find payment reference", err)
+	} else if existing.ClaimID != "" {
+		return referenceOf(existing), nil
+	}
 	err := db.tx(ctx, func(tx *gorm.DB) error {
 		if err := db.lockClaim(tx, tenantID, claimID); err != nil {
 			return err
