@@ -37,11 +37,9 @@ type journey struct {
 }
 
 // TestJourney walks the product the way its three kinds of users meet it:
-// a creditor through the API and debtors on a phone in French. Each step
-// builds on the one before; a step that fails stops the journey. Step 3
-// (the live negotiation with an agent in the console) joins once the chat
-// has its browser client; step 4 then pays the plan's first instalment and
-// checks both pages update without a reload.
+// a creditor through the API, debtors on a phone in French and an agent
+// in the console at a desk. Each step
+// builds on the one before; a step that fails stops the journey.
 func TestJourney(t *testing.T) {
 	e := newEnv(t)
 	msgs, err := i18n.New()
@@ -56,7 +54,7 @@ func TestJourney(t *testing.T) {
 		{"1_CreditorCreatesClaimAndLink", j.creditorCreatesClaim},
 		{"2_DebtorOpensLinkOnPhone", j.debtorOpensLink},
 		{"3_NegotiationInChatAndConsole", j.negotiate},
-		{"4_DebtorPaysByCard", j.debtorPaysByCard},
+		{"4_DebtorPaysFirstInstalment", j.debtorPaysFirstInstalment},
 		{"5_EvidenceBundleVerifies", j.evidenceVerifies},
 		{"6_SecondDebtorContests", j.secondDebtorContests},
 	}
@@ -210,7 +208,8 @@ func (j *journey) evidenceVerifies(t *testing.T) {
 	}
 	names, files := unzip(t, b)
 	events := files["events.jsonl"]
-	for _, kind := range []portal.EventKind{portal.EventClaimCreated, portal.EventClaimViewed, portal.EventComputationViewed, portal.EventPaymentStarted, portal.EventPaymentRecorded} {
+	for _, kind := range []portal.EventKind{portal.EventClaimCreated, portal.EventClaimViewed, portal.EventComputationViewed,
+		portal.EventOfferMade, portal.EventOfferAccepted, portal.EventAgreementSigned, portal.EventPaymentStarted, portal.EventPaymentRecorded} {
 		if !bytes.Contains(events, []byte(`"`+string(kind)+`"`)) {
 			t.Errorf("events.jsonl has no %s event", kind)
 		}

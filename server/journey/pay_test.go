@@ -3,6 +3,7 @@ package journey
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -76,14 +77,19 @@ func (j *journey) stripeWebhook(t *testing.T, id, typ string, obj map[string]any
 	}
 }
 
-// Step 4: the debtor pays by card: Relais opens a Checkout session on
-// stripe-mock, the (simulated) hosted page sends the debtor back, and the
-// signed webhook records the payment.
-func (j *journey) debtorPaysByCard(t *testing.T) {
+// Step 4: the debtor pays the first instalment of the plan by card: Relais
+// opens a Checkout session on stripe-mock, the (simulated) hosted page
+// sends the debtor back, and the signed webhook records the payment, which
+// the debtor's page and the console then show.
+func (j *journey) debtorPaysFirstInstalment(t *testing.T) {
 	tb := j.debtor
-	tb.do(t, chromedp.Navigate(j.env.base+"/p"), chromedp.WaitVisible(chromedp.ID("total-due")))
+	tb.do(t, chromedp.Navigate(j.env.base+"/p"), chromedp.WaitVisible(chromedp.CSS(`tr.instalment-due form[action="/p/pay/card"] button`)))
+	if n := run(t, tb, chromedp.Evaluate[int](`document.querySelectorAll("tr[class^=instalment-]").length`)); n != instalments {
+		t.Fatalf("the claim page lists %d instalments, want %d", n, instalments)
+	}
+	instalment := run(t, tb, chromedp.AttributeValue(chromedp.CSS(`tr.instalment-due input[name=instalment]`), "value")).Value
 	ids := j.actAsStripeCheckout(t, tb, j.claimID)
-	tb.submit(t, `form.pay-card button[type=submit]`)
+	tb.submit(t, `tr.instalment-due form[action="/p/pay/card"] button`)
 	var session string
 	select {
 	case session = <-ids:
@@ -96,20 +102,27 @@ func (j *journey) debtorPaysByCard(t *testing.T) {
 	if st := run(t, tb, chromedp.AttributeValue(chromedp.ID("pay-status"), "data-status")); st.Value != "pending" {
 		t.Fatalf("before the webhook the return page says %q, want pending", st.Value)
 	}
+	var amount int64
+	var recorded string
+	if err := j.env.db.SQL().QueryRow(`SELECT amount, instalment_id FROM checkout_sessions WHERE provider_id = $1`, session).Scan(&amount, &recorded); err != nil {
+		t.Fatal(err)
+	}
+	if recorded != instalment || amount != j.instalment {
+		t.Fatalf("checkout for instalment %s of %d, want %s of %d", recorded, amount, instalment, j.instalment)
+	}
 	tb.shot(t, "debtor-pay-pending")
 	tb.check(t)
 
 	j.stripeWebhook(t, "evt_journey_paid", "checkout.session.completed", map[string]any{
 		"id": session, "object": "checkout.session", "mode": "payment", "payment_status": "paid",
-		"amount_total": j.total, "currency": "eur", "payment_intent": "pi_journey_1",
-		"metadata": map[string]string{"claim_id": j.claimID, "tenant_id": j.env.tenant}})
+		"amount_total": amount, "currency": "eur", "payment_intent": "pi_journey_1",
+		"metadata": map[string]string{"claim_id": j.claimID, "tenant_id": j.env.tenant, "instalment_id": instalment}})
 
-	// The return page does not update itself yet (no live channel on
-	// portal pages outside the chat): the debtor reloads it, as its
-	// "refresh" link asks. The journey's "without a reload" check waits
-	// for that channel.
+	// Neither the return page nor the console updates itself yet (no live
+	// channel outside the chat's messages): both are reloaded here. The
+	// journey's "without a reload" check waits for that channel.
 	tb.do(t, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`#pay-status[data-status="confirmed"]`)))
-	if want := i18n.Money("fr", j.total, "EUR"); !strings.Contains(tb.text(t, "#pay-status"), want) {
+	if want := i18n.Money("fr", amount, "EUR"); !strings.Contains(tb.text(t, "#pay-status"), want) {
 		t.Errorf("confirmation %q does not name the amount %s", tb.text(t, "#pay-status"), want)
 	}
 	tb.shot(t, "debtor-pay-confirmed")
@@ -120,13 +133,23 @@ func (j *journey) debtorPaysByCard(t *testing.T) {
 		Total int64 `json:"total"`
 	}
 	j.env.mustAPI(t, 200, "GET", "/api/v1/claims/"+j.claimID+"/balance", nil, &bal)
-	if bal.Paid != j.total || bal.Total != 0 {
-		t.Fatalf("balance after the payment: %+v (paid %d)", bal, j.total)
+	if bal.Paid != amount || bal.Total != j.total-amount {
+		t.Fatalf("balance after the payment: %+v, want %d paid of %d", bal, amount, j.total)
 	}
-	// The claim page lists it.
 	tb.do(t, chromedp.Navigate(j.env.base+"/p"), chromedp.WaitVisible(chromedp.ID("total-due")))
-	if got, want := tb.text(t, "#total-due"), i18n.Money("fr", 0, "EUR"); got != want {
+	if got, want := tb.text(t, "#total-due"), i18n.Money("fr", j.total-amount, "EUR"); got != want {
 		t.Errorf("claim page total after paying %q, want %q", got, want)
 	}
+	if n := run(t, tb, chromedp.Evaluate[int](`document.querySelectorAll("tr.instalment-paid").length`)); n != 1 {
+		t.Errorf("%d instalments shown as paid, want 1", n)
+	}
 	tb.clean(t)
+
+	a := j.agent
+	a.do(t, chromedp.Navigate(j.env.base+"/console/claims/"+j.claimID), chromedp.WaitVisible(chromedp.CSS("main")))
+	if want := fmt.Sprintf("%d.%02d", amount/100, amount%100); !strings.Contains(a.text(t, "main"), want) {
+		t.Errorf("the console's claim panel does not show the payment of %s", want)
+	}
+	a.shot(t, "console-claim-paid")
+	a.clean(t)
 }
