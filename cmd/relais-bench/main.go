@@ -48,6 +48,8 @@ func measurements() []measurement {
 	return []measurement{
 		{"claimpage", benchClaimPage},
 		{"claimlist", benchClaimList},
+		{"chat", benchChat},
+		{"bundle", benchBundle},
 	}
 }
 

@@ -103,6 +103,7 @@ func (j *journey) negotiate(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#chat [data-chat-offer] button[type=submit]`), chromedp.NodeVisible),
 		chromedp.WaitVisible(chromedp.CSS(`#chat .msg-counter_offer .offer-card`)),
 	)
+	a.do(t, chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0)`))
 	a.shotTop(t, "console-counter-offer")
 	a.clean(t)
 
