@@ -48,6 +48,10 @@ type Policy struct {
 	// instalment (it is not part of the schedule).
 	InterestDuringPlan bool          `json:"interest_during_plan"`
 	Hours              BusinessHours `json:"business_hours"`
+	// Plan says when an agreed plan counts as broken (missed instalments,
+	// days late) and how card charges are retried; zero fields keep
+	// Relais' defaults (portal.PlanPolicy).
+	Plan portal.PlanPolicy `json:"plan"`
 }
 
 // DefaultPolicy is used for a creditor that has not set one: up to €500 in
@@ -65,6 +69,9 @@ func DefaultPolicy() Policy {
 
 // Validate checks a policy an operator typed.
 func (p *Policy) Validate() error {
+	if err := p.Plan.Validate(); err != nil {
+		return err
+	}
 	prev := int64(0)
 	for i, b := range p.Bands {
 		f := fmt.Sprintf("bands[%d]", i)

@@ -51,6 +51,37 @@ type PlanPolicy struct {
 	MaxDaysLate int `json:"max_days_late"`
 }
 
+// Override returns p with the non-zero fields of o: a creditor's policy
+// sets only the thresholds it cares about.
+func (p PlanPolicy) Override(o PlanPolicy) PlanPolicy {
+	if o.RetryAfterDays > 0 {
+		p.RetryAfterDays = o.RetryAfterDays
+	}
+	if o.MaxAttempts > 0 {
+		p.MaxAttempts = o.MaxAttempts
+	}
+	if o.MaxMissed > 0 {
+		p.MaxMissed = o.MaxMissed
+	}
+	if o.MaxDaysLate > 0 {
+		p.MaxDaysLate = o.MaxDaysLate
+	}
+	return p
+}
+
+// Validate checks thresholds set by a creditor.
+func (p PlanPolicy) Validate() error {
+	for _, f := range []struct {
+		name string
+		v    int
+	}{{"plan.retry_after_days", p.RetryAfterDays}, {"plan.max_attempts", p.MaxAttempts}, {"plan.max_missed", p.MaxMissed}, {"plan.max_days_late", p.MaxDaysLate}} {
+		if f.v < 0 || f.v > 365 {
+			return FieldError(f.name, "%s must be between 0 (the default) and 365", f.name)
+		}
+	}
+	return nil
+}
+
 // WithDefaults fills zero fields.
 func (p PlanPolicy) WithDefaults() PlanPolicy {
 	if p.RetryAfterDays <= 0 {

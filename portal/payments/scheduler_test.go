@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/relais/relais/negotiation"
 	"github.com/relais/relais/portal"
 	"github.com/relais/relais/portal/payments"
 	"github.com/relais/relais/portal/store"
@@ -388,6 +389,37 @@ func TestSchedulerTwoMissedBreakPlan(t *testing.T) {
 			}
 			if k := lastKinds(t, e.db, c, 3); k[0] != portal.EventInstalmentMissed || k[1] != portal.EventPlanBroken {
 				t.Fatalf("events %v", k)
+			}
+		})
+	}
+}
+
+// TestSchedulerCreditorPolicyBreaksPlan: a creditor whose policy breaks a
+// plan at the first missed instalment sees it broken one run earlier than
+// the default (two missed).
+func TestSchedulerCreditorPolicyBreaksPlan(t *testing.T) {
+	for _, dialect := range storetest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			e := newSchedEnv(t, dialect)
+			ctx := context.Background()
+			c := e.claim
+			pol := negotiation.DefaultPolicy()
+			pol.Plan.MaxMissed = 1
+			if err := e.db.SetPolicy(ctx, c.TenantID, c.CreditorID, "", pol); err != nil {
+				t.Fatal(err)
+			}
+			seedPlan(t, e.db, c, []planItem{{"2024-07-01", 5000, "transfer"}, {"2024-07-08", 5000, "transfer"}})
+			e.at("2024-07-05")
+			if rep, err := e.sched.RunOnce(ctx); err != nil || rep.Missed != 1 || rep.Broken != 1 {
+				t.Fatalf("report %+v err %v", rep, err)
+			}
+			if k := lastKinds(t, e.db, c, 3); k[1] != portal.EventPlanBroken {
+				t.Fatalf("events %v", k)
+			}
+			bad := negotiation.DefaultPolicy()
+			bad.Plan.MaxMissed = -1
+			if err := e.db.SetPolicy(ctx, c.TenantID, c.CreditorID, "", bad); portal.ErrorCode(err) != portal.EINVALID {
+				t.Fatalf("negative threshold accepted: %v", err)
 			}
 		})
 	}

@@ -6,6 +6,7 @@ import (
 	"sort"
 
 	"github.com/relais/relais/portal"
+	"github.com/relais/relais/portal/escalation"
 )
 
 // Channel is how the first reminder reached a Belgian consumer; it decides
@@ -160,7 +161,7 @@ func (r *Rates) ruleSetFor(c *portal.Claim, asOf portal.Date, o options) (*ruleS
 		}
 		first := rem.AddDays(1)
 		if o.channel == ChannelLetter {
-			first = nthWorkingDayAfter(rem, letterDelay)
+			first = escalation.AddWorkingDays(portal.JurisdictionBE, rem, letterDelay)
 		}
 		last := first.AddDays(waitingDays - 1) // last day of the free period
 		rs.start = func(inv *portal.Invoice) (portal.Date, bool) { return maxDate(inv.DueDate, last), true }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/relais/relais/portal"
+	"github.com/relais/relais/portal/escalation"
 )
 
 // All amounts are in cents. Every expected figure below is worked out by
@@ -577,12 +578,12 @@ func TestBelgianWorkingDays(t *testing.T) {
 		{"2025-05-28", "2025-06-03"},
 	}
 	for _, tt := range tests {
-		if got := nthWorkingDayAfter(d(tt.posted), 3); got != d(tt.want) {
+		if got := escalation.AddWorkingDays(portal.JurisdictionBE, d(tt.posted), 3); got != d(tt.want) {
 			t.Errorf("3rd working day after %s = %s, want %s", tt.posted, got, tt.want)
 		}
 	}
 	for y, want := range map[int]string{2024: "2024-03-31", 2025: "2025-04-20", 2026: "2026-04-05"} {
-		if got := easter(y); got != d(want) {
+		if got := escalation.Easter(y); got != d(want) {
 			t.Errorf("easter(%d) = %s, want %s", y, got, want)
 		}
 	}

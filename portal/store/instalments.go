@@ -268,6 +268,13 @@ func (db *DB) breakIfBroken(ctx context.Context, tx *gorm.DB, tenantID, claimID 
 	if st.Status != string(portal.StatusInPlan) {
 		return false, nil
 	}
+	// The creditor's policy (of the claim, else of the creditor) may set
+	// its own thresholds.
+	pol, err := db.Policy(ctx, tenantID, claimID)
+	if err != nil {
+		return false, err
+	}
+	p = p.Override(pol.Plan).WithDefaults()
 	var missed int64
 	if err := tx.Raw("SELECT COUNT(*) FROM instalments WHERE claim_id = ? AND status = ?", claimID, portal.InstalmentMissed).Scan(&missed).Error; err != nil {
 		return false, translate("count missed", err)
@@ -293,7 +300,7 @@ func (db *DB) breakIfBroken(ctx context.Context, tx *gorm.DB, tenantID, claimID 
 	}); err != nil {
 		return false, err
 	}
-	_, err := db.appendEvent(ctx, tx, tenantID, claimID, portal.EventStatusChanged, map[string]any{
+	_, err = db.appendEvent(ctx, tx, tenantID, claimID, portal.EventStatusChanged, map[string]any{
 		"from": portal.StatusInPlan, "to": portal.StatusOpen, "reason": "plan.broken",
 	})
 	return err == nil, err
