@@ -239,7 +239,7 @@ func (j *journey) evidenceVerifies(t *testing.T) {
 	}
 
 	tb := newTab(t, j.top, j.browser, "creditor", j.env.base, "fr-FR,fr;q=0.9", desktop, j.shots)
-	tb.fileOK = true
+	tb.allowFiles()
 	good, bad := t.TempDir(), t.TempDir()
 	goodPaths, badPaths := writeAll(t, good, names, files), writeAll(t, bad, names, forged)
 	if st, text := tb.verifyHTML(t, filepath.Join(good, "verify.html"), goodPaths); st != "intact" {
