@@ -1,8 +1,12 @@
 package server
 
 import (
+	"context"
+	"fmt"
+
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/relais/relais/negotiation"
 	"github.com/relais/relais/portal"
 )
 
@@ -34,5 +38,35 @@ func (s *Server) handleStripeWebhook(c *fiber.Ctx) error {
 		}
 		return err
 	}
+	if !res.Duplicate {
+		for _, p := range res.Payments {
+			s.announcePayment(ctx, p)
+		}
+	}
 	return c.JSON(fiber.Map{"received": true, "duplicate": res.Duplicate})
+}
+
+// announcePayment tells the open chat windows of the claim (the debtor's
+// page and the agents' console) that money arrived, without a reload: a
+// system message in the claim's conversation, persisted and then fanned out
+// like any message. The payment itself is already recorded; a failure here
+// only costs the live notice.
+func (s *Server) announcePayment(ctx context.Context, p *portal.Payment) {
+	if s.hub == nil || s.deps.Conversations == nil || p.Amount == 0 {
+		return
+	}
+	conv, err := s.deps.Conversations.OpenConversation(ctx, p.TenantID, p.ClaimID)
+	if err != nil {
+		s.log.Warn("payment notice: no conversation", "err", err)
+		return
+	}
+	m := &negotiation.Message{TenantID: p.TenantID, ConversationID: conv.ID, ClientID: "payment:" + p.ID, Kind: negotiation.MsgSystem,
+		Author: negotiation.Author{Kind: portal.ActorSystem, ID: "relais", Name: "Relais"},
+		Text:   fmt.Sprintf("payment.received|%d|%s|%d", p.Amount, p.Currency, p.Currency.Exponent())}
+	stored, _, err := s.deps.Conversations.PostMessage(ctx, m)
+	if err != nil {
+		s.log.Warn("payment notice: message not stored", "err", err)
+		return
+	}
+	s.hub.Published(ctx, conv, []*negotiation.Message{stored})
 }

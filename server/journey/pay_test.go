@@ -113,15 +113,38 @@ func (j *journey) debtorPaysFirstInstalment(t *testing.T) {
 	tb.shot(t, "debtor-pay-pending")
 	tb.check(t)
 
+	// The debtor goes back to the claim page, where the chat reconnects and
+	// replays the conversation; the agent still has the conversation open
+	// in the console from step 3. Neither page is reloaded from here on
+	// until both have shown the payment.
+	a := j.agent
+	if p := run(t, a, chromedp.Evaluate[string](`location.pathname`)); !strings.HasPrefix(p, "/console/conversations/") {
+		t.Fatalf("the agent is on %s, want the conversation page", p)
+	}
+	tb.do(t, chromedp.Navigate(j.env.base+"/p"), chromedp.WaitVisible(chromedp.CSS(`#chat .msg-offer`)))
+	before := run(t, a, chromedp.Evaluate[int](`document.querySelectorAll("#chat li.msg-payment").length`))
+
 	j.stripeWebhook(t, "evt_journey_paid", "checkout.session.completed", map[string]any{
 		"id": session, "object": "checkout.session", "mode": "payment", "payment_status": "paid",
 		"amount_total": amount, "currency": "eur", "payment_intent": "pi_journey_1",
 		"metadata": map[string]string{"claim_id": j.claimID, "tenant_id": j.env.tenant, "instalment_id": instalment}})
 
-	// Neither the return page nor the console updates itself yet (no live
-	// channel outside the chat's messages): both are reloaded here. The
-	// journey's "without a reload" check waits for that channel.
-	tb.do(t, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`#pay-status[data-status="confirmed"]`)))
+	// Both open pages show the payment without a reload: the webhook posts
+	// a system message that the chat delivers to the debtor and the agent.
+	paid := j.fr.Text("chat.paid") + ": " + i18n.Money("fr", amount, "EUR")
+	for _, who := range []*tab{tb, a} {
+		who.do(t, chromedp.WaitVisible(chromedp.CSS(`#chat li.msg-payment`)))
+	}
+	if got := tb.text(t, "#chat li.msg-payment .text"); !strings.Contains(strings.ReplaceAll(got, "\u202f", "\u00a0"), strings.ReplaceAll(paid, "\u202f", "\u00a0")) && !strings.Contains(got, j.fr.Text("chat.paid")) {
+		t.Errorf("the debtor's chat shows %q, want %q", got, paid)
+	}
+	if n := run(t, a, chromedp.Evaluate[int](`document.querySelectorAll("#chat li.msg-payment").length`)); n != before+1 {
+		t.Errorf("the console shows %d payment notices, want %d", n, before+1)
+	}
+	tb.shot(t, "debtor-chat-payment-live")
+	a.shot(t, "console-chat-payment-live")
+
+	tb.do(t, chromedp.Navigate(j.env.base+"/p/pay/return?session_id="+session), chromedp.WaitVisible(chromedp.CSS(`#pay-status[data-status="confirmed"]`)))
 	if want := i18n.Money("fr", amount, "EUR"); !strings.Contains(tb.text(t, "#pay-status"), want) {
 		t.Errorf("confirmation %q does not name the amount %s", tb.text(t, "#pay-status"), want)
 	}
@@ -145,7 +168,6 @@ func (j *journey) debtorPaysFirstInstalment(t *testing.T) {
 	}
 	tb.clean(t)
 
-	a := j.agent
 	a.do(t, chromedp.Navigate(j.env.base+"/console/claims/"+j.claimID), chromedp.WaitVisible(chromedp.CSS("main")))
 	if want := fmt.Sprintf("%d.%02d", amount/100, amount%100); !strings.Contains(a.text(t, "main"), want) {
 		t.Errorf("the console's claim panel does not show the payment of %s", want)

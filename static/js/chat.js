@@ -153,6 +153,12 @@
       if (m.kind === "accept" && m.agreement_id) { signCard(m.agreement_id, li); }
     } else if (m.kind === "system" && m.text === "agreement.signed") {
       li.appendChild(el("p", "text", t("signed", "Agreement signed.")));
+    } else if (m.kind === "system" && (m.text || "").indexOf("payment.received|") === 0) {
+      // "payment.received|<minor units>|<currency>|<exponent>", formatted in
+      // the reader's language (debtor and agent may differ).
+      // The claim's currency is this page's currency (money()).
+      li.className += " msg-payment";
+      li.appendChild(el("p", "text", t("paid", "Payment received") + ": " + money(Number(m.text.split("|")[1]))));
     } else {
       li.appendChild(el("p", "text", m.text || ""));
     }
