@@ -31,7 +31,7 @@ func TestDemo(t *testing.T) {
 	var out, errb syncBuffer
 	done := make(chan int)
 	go func() {
-		done <- run(ctx, []string{"demo", "--addr", addr, "--db", filepath.Join(dir, "demo.db")}, &out, &errb)
+		done <- run(ctx, []string{"demo", "--addr", addr, "--db", filepath.Join(dir, "demo.db"), "--key-file", filepath.Join(dir, "signing.key")}, &out, &errb)
 	}()
 	base := "http://" + addr
 	deadline := time.Now().Add(20 * time.Second)
