@@ -98,16 +98,22 @@ func Parse(r io.Reader) ([]Parsed, Errors) {
 	byRef := map[string]*Parsed{}
 	firstRow := map[string][]string{}
 	var order []string
-	rows := 0
+	rows, lastLine := 0, 1
 	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		line, _ := cr.FieldPos(0)
+		// FieldPos panics without a record: on a read error the line comes
+		// from the error, else it is the one after the last good row.
+		line := lastLine + 1
+		if err == nil && len(rec) > 0 {
+			line, _ = cr.FieldPos(0)
+		}
+		lastLine = line
 		if err != nil {
 			var pe *csv.ParseError
-			if errors.As(err, &pe) {
+			if errors.As(err, &pe) && pe.Line > 0 {
 				line = pe.Line
 			}
 			errs = append(errs, LineError{Line: line, Message: "the row is not valid CSV: " + unwrapCSV(err)})
