@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"syscall"
 )
 
 // The chat and evidence measurements live as Go benchmarks beside the code
@@ -67,6 +68,55 @@ func benchChat(ctx context.Context, o options) ([]row, error) {
 		}
 	}
 	return rows, nil
+}
+
+// benchIdle10k: memory per idle connection at 10,000 chat connections
+// (5,000 conversations, a debtor and an agent each), against as many echo
+// connections. Server and clients share this process, so it needs about
+// 20,000 file descriptors plus slack: the harness raises its limit first,
+// and the go test it runs inherits it.
+func benchIdle10k(ctx context.Context, o options) ([]row, error) {
+	if got, err := raiseFileLimit(24000); err != nil || got < 24000 {
+		return []row{{"memory per idle connection at 10,000 connections", "sqlite", "not run",
+			"-", "-", fmt.Sprintf("file limit %d reached, %v: run as a user allowed 24000 open files", got, err)}}, nil
+	}
+	res, err := goBench(ctx, "./server", "^BenchmarkChatVsEcho$", "RELAIS_BENCH_DB=sqlite", "RELAIS_BENCH_CONVS=5000")
+	if err != nil {
+		return nil, err
+	}
+	var rows []row
+	for _, m := range res {
+		rows = append(rows, row{fmt.Sprintf("memory per idle connection, %.0f connections", 2*m["conversations"]), "sqlite",
+			fmt.Sprintf("%.1f KiB", m["chat_B/idle_conn"]/1024), fmt.Sprintf("echo %.1f KiB", m["echo_B/idle_conn"]/1024),
+			fmt.Sprintf("×%.2f", m["mem_ratio"]), "< 20 KiB"})
+	}
+	return rows, nil
+}
+
+// raiseFileLimit lifts the open-file limit toward want (up to the hard
+// limit, or beyond it when the process may) and returns the new soft limit.
+func raiseFileLimit(want uint64) (uint64, error) {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		return 0, err
+	}
+	if lim.Cur >= want {
+		return lim.Cur, nil
+	}
+	next := lim
+	next.Cur = want
+	if next.Max < want {
+		next.Max = want
+	}
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &next); err != nil {
+		next = lim
+		next.Cur = lim.Max
+		if err2 := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &next); err2 != nil {
+			return lim.Cur, err
+		}
+		return next.Cur, err
+	}
+	return want, nil
 }
 
 // benchBundle: the evidence bundle of a claim with 10,000 events.

@@ -49,6 +49,7 @@ func measurements() []measurement {
 		{"claimpage", benchClaimPage},
 		{"claimlist", benchClaimList},
 		{"chat", benchChat},
+		{"idle10k", benchIdle10k},
 		{"bundle", benchBundle},
 	}
 }
