@@ -32,6 +32,13 @@ func (s *Server) handleStripeWebhook(c *fiber.Ctx) error {
 	defer cancel()
 	res, err := s.deps.Payments.HandleWebhook(ctx, payload, sig)
 	if err != nil {
+		// No payload or header in the log: only what went wrong.
+		switch portal.ErrorCode(err) {
+		case portal.EUNAUTHORIZED, portal.EINVALID:
+			s.log.Warn("stripe webhook refused", "err", err)
+		case portal.EUNAVAILABLE:
+			s.log.Warn("stripe webhook deferred: Stripe will retry", "err", err)
+		}
 		if portal.ErrorCode(err) == portal.EUNAUTHORIZED {
 			// Stripe expects a 400 for a signature it did not make.
 			return &portal.Error{Code: portal.EINVALID, Message: portal.ErrorMessage(err), Err: err}
