@@ -42,6 +42,7 @@ const (
 	EventLetterSent         EventKind = "letter.sent"
 	EventReminderSent       EventKind = "reminder.sent"
 	EventReminderFailed     EventKind = "reminder.failed"
+	EventReminderBounced    EventKind = "reminder.bounced"
 	EventContactOptOut      EventKind = "contact.opt_out"
 	EventStageChanged       EventKind = "stage.changed"
 	EventStatusChanged      EventKind = "status.changed"
@@ -61,7 +62,7 @@ func init() {
 		EventNoteWritten, EventOfferMade, EventOfferAccepted, EventOfferRefused, EventAgreementSigned,
 		EventPaymentStarted, EventPaymentFailed, EventCardSaved, EventPaymentRefunded, EventChargeback, EventInstalmentDue,
 		EventInstalmentMissed, EventPlanBroken, EventLetterGenerated, EventLetterSent, EventReminderSent,
-		EventReminderFailed, EventContactOptOut, EventStageChanged, EventStatusChanged, EventStatementMatched,
+		EventReminderFailed, EventReminderBounced, EventContactOptOut, EventStageChanged, EventStatusChanged, EventStatementMatched,
 		EventDatesRecorded,
 	} {
 		eventKinds[k] = true

@@ -111,6 +111,11 @@ type ReminderService interface {
 	FindReminders(ctx context.Context, tenantID, claimID string) ([]*ReminderSend, error)
 	// FindLettersToPrint lists letter steps waiting to be printed and posted.
 	FindLettersToPrint(ctx context.Context, tenantID string) ([]*ReminderSend, error)
+	// RecordBounce marks a sent e-mail or SMS of a claim as bounced (the
+	// mail system or SMS provider reported it undelivered), with an
+	// evidence event. ENOTFOUND for an unknown send; ECONFLICT when the send
+	// was not delivered as sent (failed, skipped, already bounced).
+	RecordBounce(ctx context.Context, tenantID, claimID, sendID, reason string) (*ReminderSend, error)
 }
 
 // Unsubscribe is what an unsubscribe link (/u/<token>) stands for.

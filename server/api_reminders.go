@@ -1,6 +1,8 @@
 package server
 
 import (
+	"strings"
+
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/relais/relais/portal"
@@ -98,6 +100,35 @@ func (s *Server) handleClaimReminders(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(fiber.Map{"reminders": sends})
+}
+
+// handleReminderBounce records that a sent reminder came back undelivered
+// (a bounce from the mail system, a failure report from the SMS provider).
+func (s *Server) handleReminderBounce(c *fiber.Ctx) error {
+	svc, err := s.reminders()
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Reason string `json:"reason"`
+	}
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	if strings.TrimSpace(in.Reason) == "" || len(in.Reason) > 1000 {
+		return portal.FieldError("reason", "reason is required (at most 1000 characters): what the mail system or provider reported")
+	}
+	sendID := c.Params("send_id")
+	if !portal.ValidID(sendID) {
+		return portal.Errorf(portal.ENOTFOUND, "Reminder not found.")
+	}
+	ctx, cancel := s.userContext(c)
+	defer cancel()
+	send, err := svc.RecordBounce(ctx, tenantOf(c), claimOf(c).ID, sendID, in.Reason)
+	if err != nil {
+		return err
+	}
+	return c.JSON(send)
 }
 
 func (s *Server) handleLettersToPrint(c *fiber.Ctx) error {

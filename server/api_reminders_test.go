@@ -275,6 +275,27 @@ func TestReminderDemo(t *testing.T) {
 			if len(sends) != 1 {
 				t.Fatalf("%d sends", len(sends))
 			}
+
+			// The mail system reports the e-mail undelivered: the send is
+			// bounced, with an evidence event; a second report conflicts.
+			path := "/api/v1/claims/" + c.ID + "/reminders/" + sends[0].ID + "/bounce"
+			if status, body := e.api("POST", path, e.keyA, `{"reason":""}`); status != 400 {
+				t.Fatalf("bounce without reason: %d %v", status, body)
+			}
+			if status, body := e.api("POST", path, e.keyB, `{"reason":"550 no such user"}`); status != 404 {
+				t.Fatalf("another tenant's bounce: %d %v", status, body)
+			}
+			status, body := e.api("POST", path, e.keyA, `{"reason":"550 5.1.1 no such user"}`)
+			if status != 200 || body["status"] != "bounced" {
+				t.Fatalf("bounce: %d %v", status, body)
+			}
+			if status, _ := e.api("POST", path, e.keyA, `{"reason":"again"}`); status != 409 {
+				t.Fatalf("second bounce: %d", status)
+			}
+			evs, _ := e.db.ListEvents(ctx, e.tenantA, c.ID, 0, 0)
+			if last := evs[len(evs)-1]; last.Kind != portal.EventReminderBounced || !strings.Contains(last.Payload, "no such user") {
+				t.Fatalf("last event %s %s", last.Kind, last.Payload)
+			}
 		})
 	}
 }

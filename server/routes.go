@@ -65,6 +65,7 @@ func (s *Server) routes() {
 	// Reminders.
 	claim.Put("/sequence", s.handleClaimSequenceSet)
 	claim.Get("/reminders", s.handleClaimReminders)
+	claim.Post("/reminders/:send_id/bounce", s.handleReminderBounce)
 	api.Get("/sequences", s.handleSequenceList)
 	api.Post("/sequences", s.handleSequenceCreate)
 	// Bank statement reconciliation.

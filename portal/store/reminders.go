@@ -557,6 +557,39 @@ func (db *DB) FinishSend(ctx context.Context, s *portal.ReminderSend) error {
 	})
 }
 
+// RecordBounce implements portal.ReminderService.
+func (db *DB) RecordBounce(ctx context.Context, tenantID, claimID, sendID, reason string) (*portal.ReminderSend, error) {
+	var out *portal.ReminderSend
+	err := db.tx(ctx, func(tx *gorm.DB) error {
+		if err := db.lockClaim(tx, tenantID, claimID); err != nil {
+			return err
+		}
+		var row sendRow
+		if err := tx.Where("id = ? AND tenant_id = ? AND claim_id = ?", sendID, tenantID, claimID).Limit(1).Find(&row).Error; err != nil {
+			return translate("find send", err)
+		}
+		if row.ID == "" {
+			return portal.Errorf(portal.ENOTFOUND, "Reminder not found.")
+		}
+		if row.Status != string(portal.SendSent) || row.Channel == string(portal.ChannelLetter) {
+			return portal.Errorf(portal.ECONFLICT, "Only a sent e-mail or SMS can bounce; this reminder is %s.", row.Status)
+		}
+		res := tx.Model(&sendRow{}).Where("id = ? AND status = ?", row.ID, portal.SendSent).
+			Updates(map[string]any{"status": string(portal.SendBounced), "error": truncateText(reason, 1000)})
+		if res.Error != nil {
+			return translate("record bounce", res.Error)
+		}
+		row.Status, row.Error = string(portal.SendBounced), truncateText(reason, 1000)
+		out = row.toSend()
+		_, err := db.appendEvent(ctx, tx, tenantID, claimID, portal.EventReminderBounced, map[string]any{
+			"send_id": row.ID, "channel": row.Channel, "recipient": row.Recipient, "provider_id": row.ProviderID,
+			"content_sha256": row.ContentSHA256, "reason": truncateText(reason, 300),
+		})
+		return err
+	})
+	return out, err
+}
+
 func truncateText(s string, n int) string {
 	r := []rune(s)
 	if len(r) > n {
