@@ -511,3 +511,25 @@ func contains(xs []string, x string) bool {
 	}
 	return false
 }
+
+// TestPaymentReceivedOnTenantDay: a card payment made at 00:30 in Paris
+// (22:30 UTC the day before) is received on the Paris day, the day the
+// balance is computed for; on the UTC day it would be counted a day early.
+func TestPaymentReceivedOnTenantDay(t *testing.T) {
+	for _, dialect := range storetest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			e := newSchedEnv(t, dialect)
+			ctx := context.Background()
+			c := e.claim
+			created := time.Date(2024, 7, 1, 22, 30, 0, 0, time.UTC) // 00:30 on 2 July in Paris (UTC+2)
+			res, err := e.db.ApplyCardEvent(ctx, &portal.CardEvent{ID: "evt_midnight", Type: portal.CardPaymentSucceeded, RawType: "payment_intent.succeeded",
+				PaymentIntentID: "pi_midnight", Amount: 1000, Currency: "EUR", TenantID: c.TenantID, ClaimID: c.ID, Created: created})
+			if err != nil || len(res.Payments) != 1 {
+				t.Fatalf("%+v %v", res, err)
+			}
+			if got := res.Payments[0].ReceivedOn; got != portal.MustDate("2024-07-02") {
+				t.Fatalf("received on %s, want 2024-07-02 (the tenant's day)", got)
+			}
+		})
+	}
+}

@@ -16,9 +16,16 @@ var _ portal.EscalationService = (*DB)(nil)
 // Today returns the current date in the tenant's time zone (UTC when the
 // zone is unknown): the "today" of deadlines and letters.
 func (db *DB) Today(ctx context.Context, tenantID string) portal.Date {
-	now := db.Now()
+	return tenantDate(db.conn(ctx), tenantID, db.Now())
+}
+
+// tenantDate is the calendar date of t in the tenant's time zone: the date
+// a payment was received on, as the creditor's books and the debtor's
+// balance (computed for the tenant's today) count it. q is the connection
+// or transaction to read the zone with.
+func tenantDate(q *gorm.DB, tenantID string, now time.Time) portal.Date {
 	var tz string
-	db.conn(ctx).Raw("SELECT timezone FROM tenants WHERE id = ?", tenantID).Scan(&tz)
+	q.Raw("SELECT timezone FROM tenants WHERE id = ?", tenantID).Scan(&tz)
 	if loc, err := time.LoadLocation(tz); err == nil && tz != "" {
 		return portal.DateOf(now.In(loc))
 	}

@@ -220,10 +220,13 @@ func (db *DB) applyCardEvent(ctx context.Context, tx *gorm.DB, ev *portal.CardEv
 		db.log.WarnContext(ctx, "stripe event currency differs from the claim's", "event", ev.ID, "currency", ev.Currency, "claim_currency", c.Currency)
 		return outcomeWrongMoney, nil
 	}
-	received := portal.DateOf(ev.Created.UTC())
-	if ev.Created.IsZero() {
-		received = portal.DateOf(db.Now())
+	// The tenant's calendar, like the balance: a payment made at 00:30 in
+	// Paris is received on that Paris day, not on the UTC day before.
+	when := ev.Created
+	if when.IsZero() {
+		when = db.Now()
 	}
+	received := tenantDate(tx, c.TenantID, when)
 	mv := movement{tenantID: c.TenantID, claimID: c.ID, currency: c.Currency, on: received, ev: ev}
 
 	switch ev.Type {
