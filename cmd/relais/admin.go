@@ -19,6 +19,20 @@ func adminDB(ctx context.Context, cfg config, stderr io.Writer) (*store.DB, erro
 	return openDB(ctx, cfg, cfg.logger(stderr), true)
 }
 
+// tenantDB opens the database for a command acting for one tenant and
+// checks the tenant exists, with a message naming it when it does not.
+func tenantDB(ctx context.Context, cfg config, stderr io.Writer, tenantID string) (*store.DB, error) {
+	db, err := adminDB(ctx, cfg, stderr)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := db.FindTenant(ctx, tenantID); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("tenant %q: %s", tenantID, portal.ErrorMessage(err))
+	}
+	return db, nil
+}
+
 func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var cfg config
 	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
@@ -107,14 +121,11 @@ func runUser(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		b, _ := io.ReadAll(io.LimitReader(os.Stdin, 200))
 		password = strings.TrimRight(string(b), "\r\n")
 	}
-	db, err := adminDB(ctx, cfg, stderr)
+	db, err := tenantDB(ctx, cfg, stderr, *tenant)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if _, err := db.FindTenant(ctx, *tenant); err != nil {
-		return fmt.Errorf("tenant %q: %s", *tenant, portal.ErrorMessage(err))
-	}
 	u := &portal.User{TenantID: *tenant, Email: *email, Name: *name, Role: portal.Role(*role)}
 	if err := db.CreateUser(ctx, u, password); err != nil {
 		return fmt.Errorf("%s", portal.ErrorMessage(err))
@@ -138,14 +149,11 @@ func runAPIKey(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
-	db, err := adminDB(ctx, cfg, stderr)
+	db, err := tenantDB(ctx, cfg, stderr, *tenant)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if _, err := db.FindTenant(ctx, *tenant); err != nil {
-		return fmt.Errorf("tenant %q: %s", *tenant, portal.ErrorMessage(err))
-	}
 	if args[0] == "revoke" {
 		return db.RevokeAPIKey(ctx, *tenant, *id)
 	}
@@ -180,14 +188,11 @@ func runClaims(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer f.Close()
-	db, err := adminDB(ctx, cfg, stderr)
+	db, err := tenantDB(ctx, cfg, stderr, *tenant)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if _, err := db.FindTenant(ctx, *tenant); err != nil {
-		return fmt.Errorf("tenant %q: %s", *tenant, portal.ErrorMessage(err))
-	}
 	n, err := csvimport.Import(ctx, db, *tenant, f)
 	if lines := csvimport.LineErrors(err); lines != nil {
 		for _, l := range lines {

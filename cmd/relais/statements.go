@@ -56,14 +56,11 @@ func runStatements(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err != nil {
 		return err
 	}
-	db, err := adminDB(ctx, cfg, stderr)
+	db, err := tenantDB(ctx, cfg, stderr, *tenant)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if _, err := db.FindTenant(ctx, *tenant); err != nil {
-		return fmt.Errorf("tenant %q: %s", *tenant, portal.ErrorMessage(err))
-	}
 	rates, err := loadRates(cfg)
 	if err != nil {
 		return err
