@@ -2,8 +2,6 @@ package server
 
 import (
 	"context"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -11,49 +9,18 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/relais/relais/portal/store"
+	"github.com/relais/relais/server/browsertest"
 )
-
-// portalChromium finds Debian's chromium; under CI=true a missing browser
-// fails the test instead of skipping it.
-func portalChromium(t *testing.T) string {
-	t.Helper()
-	for _, p := range []string{os.Getenv("RELAIS_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser"} {
-		if p == "" {
-			continue
-		}
-		if path, err := exec.LookPath(p); err == nil {
-			return path
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("chromium is required under CI (apt-get install -y chromium)")
-	}
-	t.Skip("chromium not installed (apt-get install -y chromium)")
-	return ""
-}
 
 // TestPortalInBrowser walks a debtor through the portal in a real browser
 // on a 320 px wide phone screen (the pages hold no script): link, identity check,
 // claim page, computation, language switch.
 func TestPortalInBrowser(t *testing.T) {
-	path := portalChromium(t)
+	bctx := browsertest.Start(t, browsertest.Phone())
 	e := newPortalEnv(t, store.SQLite, Config{})
 	e.listen()
 	_, token := e.issue(e.fr.ID)
 
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(320, 640),
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	bctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	// The first run starts the browser and must not carry a timeout.
-	if err := chromedp.Do(bctx, chromedp.Navigate("about:blank")); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
 	ctx, cancelT := context.WithTimeout(bctx, 60*time.Second)
 	defer cancelT()
 	must := func(err error) {

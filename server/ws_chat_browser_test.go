@@ -12,6 +12,7 @@ import (
 	"github.com/relais/relais/negotiation"
 	"github.com/relais/relais/portal"
 	"github.com/relais/relais/portal/store"
+	"github.com/relais/relais/server/browsertest"
 )
 
 // TestChatInBrowser drives static/js/chat.js in a real browser at 320 px:
@@ -19,23 +20,11 @@ import (
 // the chat panel, sees Relais accept it, ticks the acknowledgement and
 // signs; the agreement is stored signed.
 func TestChatInBrowser(t *testing.T) {
-	path := portalChromium(t)
+	bctx := browsertest.Start(t, browsertest.Phone())
 	e := newChatEnv(t, store.SQLite)
 	_, token, err := e.db.IssueLink(context.Background(), e.tenantID, e.claim.ID, portal.ChannelLetter, 24*time.Hour)
 	if err != nil {
 		t.Fatal(err)
-	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(320, 640),
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	bctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	if err := chromedp.Do(bctx, chromedp.Navigate("about:blank")); err != nil {
-		t.Fatalf("start chromium: %v", err)
 	}
 	ctx, cancelT := context.WithTimeout(bctx, 60*time.Second)
 	defer cancelT()

@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -17,44 +16,8 @@ import (
 	"github.com/relais/relais/portal"
 	"github.com/relais/relais/portal/evidence"
 	"github.com/relais/relais/portal/store"
+	"github.com/relais/relais/server/browsertest"
 )
-
-// chromiumPath finds Debian's chromium; under CI=true a missing browser
-// fails the test instead of skipping it.
-func chromiumPath(t *testing.T) string {
-	t.Helper()
-	for _, p := range []string{os.Getenv("RELAIS_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser"} {
-		if p == "" {
-			continue
-		}
-		if path, err := exec.LookPath(p); err == nil {
-			return path
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("chromium is required under CI (apt-get install -y chromium)")
-	}
-	t.Skip("chromium not installed (apt-get install -y chromium)")
-	return ""
-}
-
-func newBrowser(t *testing.T) context.Context {
-	t.Helper()
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromiumPath(t)),
-		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.UserDataDir(t.TempDir()),
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(actx)
-	t.Cleanup(func() { cancel(); cancelAlloc() })
-	// The first run starts the browser and must not carry a timeout.
-	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	return ctx
-}
 
 // checkInBrowser opens verify.html from disk, gives it files and returns
 // the verdict (data-status) and the text shown.
@@ -81,7 +44,7 @@ func checkInBrowser(t *testing.T, ctx context.Context, page string, files ...str
 }
 
 func TestVerifyHTML(t *testing.T) {
-	ctx := newBrowser(t)
+	ctx := browsertest.Start(t)
 	f := newFixture(t, store.SQLite, portal.JurisdictionFR, 3)
 	b := f.bundle(t)
 	names, files := entries(t, b)

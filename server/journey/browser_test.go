@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -21,16 +20,6 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// required fails the test under CI=true and skips it otherwise: a missing
-// real part (browser, axe-core) never passes silently in CI.
-func required(t *testing.T, format string, args ...any) {
-	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatalf(format+" (required under CI=true)", args...)
-	}
-	t.Skipf(format, args...)
-}
-
 // repoRoot is the top of the repository (the test runs in server/journey).
 func repoRoot(t *testing.T) string {
 	t.Helper()
@@ -39,45 +28,6 @@ func repoRoot(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return dir
-}
-
-func chromiumPath(t *testing.T) string {
-	t.Helper()
-	for _, p := range []string{os.Getenv("RELAIS_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser"} {
-		if p == "" {
-			continue
-		}
-		if path, err := exec.LookPath(p); err == nil {
-			return path
-		}
-	}
-	required(t, "chromium is not installed (apt-get install -y chromium)")
-	return ""
-}
-
-// newBrowser starts headless Chromium with a fresh profile and nothing in
-// the background that could call home; it returns the browser's context.
-func newBrowser(t *testing.T) context.Context {
-	t.Helper()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromiumPath(t)),
-		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-domain-reliability", true),
-		chromedp.Flag("no-pings", true),
-		chromedp.UserDataDir(t.TempDir()),
-	)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(actx)
-	t.Cleanup(func() { cancel(); cancelAlloc() })
-	// The first run starts the browser and must not carry a timeout.
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	return ctx
 }
 
 // tab is one person's window: its own browser context (cookies), its

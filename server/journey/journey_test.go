@@ -17,6 +17,7 @@ import (
 	"github.com/relais/relais/portal"
 	"github.com/relais/relais/portal/evidence"
 	"github.com/relais/relais/portal/i18n"
+	"github.com/relais/relais/server/browsertest"
 )
 
 // journey is the state the steps hand on to each other.
@@ -46,7 +47,10 @@ func TestJourney(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	j := &journey{top: t, env: e, browser: newBrowser(t), shots: newShots(t), fr: msgs.For("fr")}
+	// Nothing in the background may call another host: a tab fails on any
+	// request to another origin.
+	browser := browsertest.Start(t, browsertest.Isolated()...)
+	j := &journey{top: t, env: e, browser: browser, shots: newShots(t), fr: msgs.For("fr")}
 	steps := []struct {
 		name string
 		fn   func(*testing.T)
