@@ -80,7 +80,8 @@ func loadRates(cfg config) (*rules.Rates, error) {
 	return rates, nil
 }
 
-// build wires the services into the HTTP server.
+// build wires the services into the HTTP server. server/servertest wires
+// the end-to-end tests the same way: a service added here goes there too.
 func build(ctx context.Context, cfg config, log *slog.Logger, migrate bool) (*app, error) {
 	db, err := openDB(ctx, cfg, log, migrate)
 	if err != nil {

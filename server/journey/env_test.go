@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"strings"
@@ -15,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/relais/relais/negotiation"
 	"github.com/relais/relais/portal"
 	"github.com/relais/relais/portal/evidence"
 	"github.com/relais/relais/portal/payments"
@@ -25,6 +23,7 @@ import (
 	"github.com/relais/relais/portal/stripe"
 	"github.com/relais/relais/portal/stripe/stripemock"
 	"github.com/relais/relais/server"
+	"github.com/relais/relais/server/servertest"
 )
 
 // mock is the stripe-mock of the run, started once for the package.
@@ -70,11 +69,7 @@ func newEnv(t *testing.T) *env {
 		}
 	})
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &env{db: db, clock: clock, logs: logs, base: "http://" + ln.Addr().String()}
+	e := &env{db: db, clock: clock, logs: logs}
 
 	ctx := context.Background()
 	tn := &portal.Tenant{Name: "Boulangerie Martin SAS"}
@@ -86,13 +81,12 @@ func newEnv(t *testing.T) *env {
 		IBAN: "FR1420041010050500013M02606", BIC: "PSSTFRPPPAR"}); err != nil {
 		t.Fatal(err)
 	}
+	var err error
 	if _, e.apiKey, err = db.CreateAPIKey(ctx, tn.ID, "journey"); err != nil {
 		t.Fatal(err)
 	}
 	e.tenant = tn.ID
 
-	// The same services as cmd/relais build(), with a fresh signing key
-	// and card payments on stripe-mock.
 	rates, err := rules.Default()
 	if err != nil {
 		t.Fatal(err)
@@ -105,40 +99,13 @@ func newEnv(t *testing.T) *env {
 		date(365))), "journey rates"); err != nil {
 		t.Fatal(err)
 	}
-	if e.signer, err = evidence.GenerateSigner(); err != nil {
-		t.Fatal(err)
-	}
-	bundler := &evidence.Builder{Source: db, Signer: e.signer, Rates: rates, Version: "journey",
-		Attachments: []portal.AttachmentSource{db}}
 	if e.stripe, err = stripe.New(stripe.Config{SecretKey: "sk_test_journey", WebhookSecret: webhookSecret, APIBase: stripeURL}); err != nil {
 		t.Fatal(err)
 	}
-	e.payment = &payments.Service{Claims: db, Store: db, References: db, Card: e.stripe, Rates: rates, Clock: clock, Log: log}
-	letters := &store.LetterStore{DB: db, Rates: rates,
-		PortalLink: func(ctx context.Context, tenantID, claimID string) (string, string, error) {
-			l, token, err := db.IssueLink(ctx, tenantID, claimID, portal.ChannelLetter, portal.DefaultLinkTTL)
-			if err != nil {
-				return "", "", err
-			}
-			return l.ID, server.PortalURL(e.base, token), nil
-		}}
-	bundler.Attachments = append(bundler.Attachments, letters)
-	deps := server.Deps{
-		Claims: db, Tenants: db, Events: db, DB: db, Clock: clock, Logger: log,
-		Evidence: bundler, Payments: e.payment, Transfers: e.payment, Instalments: db, Statements: e.payment,
-		Links: db, Disputes: db, Rates: rates,
-		Escalation: db, Timelines: db, Letters: letters,
-		Reminders: db, OptOuts: db,
-		Negotiation: &negotiation.Service{Store: db, Claims: db, Balance: negotiation.RulesBalance(rates), Clock: clock,
-			Location: negotiation.TenantLocation(db)},
-		Conversations: db, ConsoleSessions: db,
-	}
-	if bus := db.ChatBus(); bus != nil { // PostgreSQL: LISTEN/NOTIFY, as in production
-		deps.ChatBus = bus
-	}
-	e.srv = server.New(server.Config{BaseURL: e.base, Version: "journey"}, deps)
-	go e.srv.App().Listener(ln)
-	t.Cleanup(func() { e.srv.Shutdown(5 * time.Second) })
+	// The same services as cmd/relais build(), with a fresh signing key
+	// and card payments on stripe-mock.
+	run := servertest.Start(t, db, servertest.Options{Version: "journey", Clock: clock, Logger: log, Rates: rates, Card: e.stripe})
+	e.srv, e.base, e.payment, e.signer = run.Server, run.Base, run.Payments, run.Evidence.Signer
 	return e
 }
 
