@@ -2,8 +2,9 @@
 // database dialect, embedded in the binary and applied with goose.
 //
 // Both directories hold the same version numbers; a test checks it. Add a
-// migration by writing NNNNN_name.sql in both, with "-- +goose Up" and
-// "-- +goose Down" sections. Never edit a migration that has shipped.
+// migration by writing NNNNN_name.sql in both, numbered above the highest
+// one on main, with "-- +goose Up" and "-- +goose Down" sections (README,
+// "Migrations"). Never edit a migration that has shipped.
 package migrations
 
 import (
