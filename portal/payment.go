@@ -244,13 +244,17 @@ type TransferDetails struct {
 	QR bool `json:"qr"`
 }
 
-// TransferService gives bank transfer details with a stable reference.
+// TransferService gives bank transfer details with a stable reference. It
+// takes the claim as ClaimService.FindClaim loads it (creditor, invoices,
+// payments, credit notes), found by the caller within its tenant, so that
+// a page that shows the claim loads it once.
 type TransferService interface {
 	// TransferDetails returns the creditor's validated account, the amount
 	// due today and the claim's payment reference (created on first use,
-	// then stable). EUNAVAILABLE when the creditor has no valid IBAN.
-	TransferDetails(ctx context.Context, tenantID, claimID string) (*TransferDetails, error)
+	// then stable). EUNAVAILABLE when the creditor has no valid IBAN;
+	// ENOTFOUND when the claim is not in the tenant it names.
+	TransferDetails(ctx context.Context, c *Claim) (*TransferDetails, error)
 	// TransferQR returns the EPC069-12 QR code of the transfer as a PNG.
 	// EUNAVAILABLE when no QR can be made (not euro, nothing due).
-	TransferQR(ctx context.Context, tenantID, claimID string, size int) ([]byte, error)
+	TransferQR(ctx context.Context, c *Claim, size int) ([]byte, error)
 }

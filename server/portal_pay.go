@@ -38,7 +38,7 @@ func (s *Server) payViewFor(c *fiber.Ctx, ps *portal.PortalSession, cl *portal.C
 		v.Bancontact = cl.Jurisdiction == portal.JurisdictionBE && cl.Currency == "EUR"
 	}
 	if s.deps.Transfers != nil {
-		d, err := s.deps.Transfers.TransferDetails(ctx, ps.TenantID, ps.ClaimID)
+		d, err := s.deps.Transfers.TransferDetails(ctx, cl)
 		switch {
 		case err == nil:
 			v.Transfer = d
@@ -179,9 +179,13 @@ func (s *Server) handlePortalPayQR(c *fiber.Ctx) error {
 	if s.deps.Transfers == nil {
 		return portal.Errorf(portal.ENOTFOUND, "No QR code.")
 	}
+	cl, err := s.portalClaim(c, ps)
+	if err != nil {
+		return err
+	}
 	ctx, cancel := s.userContext(c)
 	defer cancel()
-	png, err := s.deps.Transfers.TransferQR(ctx, ps.TenantID, ps.ClaimID, 300)
+	png, err := s.deps.Transfers.TransferQR(ctx, cl, 300)
 	if err != nil {
 		return err
 	}

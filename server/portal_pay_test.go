@@ -82,7 +82,11 @@ func TestPortalPay(t *testing.T) {
 			if claimPage.status != 200 {
 				t.Fatalf("claim page %d", claimPage.status)
 			}
-			d, err := svc.TransferDetails(ctx, e.tenantA, e.be.ID)
+			be, err := e.db.FindClaim(ctx, e.tenantA, e.be.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d, err := svc.TransferDetails(ctx, be)
 			if err != nil {
 				t.Fatal(err)
 			}

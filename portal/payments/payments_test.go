@@ -194,12 +194,23 @@ func itoa(n int64) string {
 	return portal.FormatMinor(n, 0)
 }
 
+// transfer gives the transfer details of a claim loaded as the portal
+// loads it, within the tenant.
+func (e *env) transfer(t *testing.T, tenantID, claimID string) (*portal.TransferDetails, error) {
+	t.Helper()
+	c, err := e.db.FindClaim(context.Background(), tenantID, claimID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e.svc.TransferDetails(context.Background(), c)
+}
+
 func TestTransferDetails(t *testing.T) {
 	for _, dialect := range storetest.Dialects {
 		t.Run(dialect, func(t *testing.T) {
 			e := newEnv(t, dialect)
 			ctx := context.Background()
-			d, err := e.svc.TransferDetails(ctx, e.tenantID, e.claim.ID)
+			d, err := e.transfer(t, e.tenantID, e.claim.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -211,11 +222,15 @@ func TestTransferDetails(t *testing.T) {
 			if _, err := banking.ParseStructured(d.Reference); err != nil {
 				t.Fatalf("reference %q: %v", d.Reference, err)
 			}
-			again, _ := e.svc.TransferDetails(ctx, e.tenantID, e.claim.ID)
+			again, _ := e.transfer(t, e.tenantID, e.claim.ID)
 			if again.Reference != d.Reference {
 				t.Fatalf("reference changed: %q then %q", d.Reference, again.Reference)
 			}
-			png, err := e.svc.TransferQR(ctx, e.tenantID, e.claim.ID, 256)
+			loaded, err := e.db.FindClaim(ctx, e.tenantID, e.claim.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			png, err := e.svc.TransferQR(ctx, loaded, 256)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -238,7 +253,7 @@ func TestTransferDetails(t *testing.T) {
 				if err := e.db.CreateClaim(ctx, tn.ID, c); err != nil {
 					t.Fatal(err)
 				}
-				d, err := e.svc.TransferDetails(ctx, tn.ID, c.ID)
+				d, err := e.transfer(t, tn.ID, c.ID)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -259,12 +274,15 @@ func TestTransferDetails(t *testing.T) {
 				if err := e.db.CreateClaim(ctx, tn.ID, c); err != nil {
 					t.Fatal(err)
 				}
-				if _, err := e.svc.TransferDetails(ctx, tn.ID, c.ID); portal.ErrorCode(err) != portal.EUNAVAILABLE {
+				if _, err := e.transfer(t, tn.ID, c.ID); portal.ErrorCode(err) != portal.EUNAVAILABLE {
 					t.Fatalf("invalid IBAN: err %v", err)
 				}
 			})
 			t.Run("ErrNotFoundOtherTenant", func(t *testing.T) {
-				if _, err := e.svc.TransferDetails(ctx, "01HZZZZZZZZZZZZZZZZZZZZZZZ", e.claim.ID); portal.ErrorCode(err) != portal.ENOTFOUND {
+				// A claim that names another tenant gets no reference there.
+				forged := *loaded
+				forged.TenantID = "01HZZZZZZZZZZZZZZZZZZZZZZZ"
+				if _, err := e.svc.TransferDetails(ctx, &forged); portal.ErrorCode(err) != portal.ENOTFOUND {
 					t.Fatalf("err %v", err)
 				}
 			})

@@ -47,7 +47,7 @@ func TestImportStatement(t *testing.T) {
 			ctx := context.Background()
 			e.svc.Statements = e.db
 			c1 := e.claim
-			d1, err := e.svc.TransferDetails(ctx, e.tenantID, c1.ID)
+			d1, err := e.transfer(t, e.tenantID, c1.ID)
 			if err != nil {
 				t.Fatal(err)
 			}

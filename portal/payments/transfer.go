@@ -17,15 +17,11 @@ type ReferenceStore interface {
 var _ portal.TransferService = (*Service)(nil)
 
 // TransferDetails implements portal.TransferService.
-func (s *Service) TransferDetails(ctx context.Context, tenantID, claimID string) (*portal.TransferDetails, error) {
-	c, b, err := s.Balance(ctx, tenantID, claimID)
+func (s *Service) TransferDetails(ctx context.Context, c *portal.Claim) (*portal.TransferDetails, error) {
+	b, err := s.Rates.Compute(c, s.Today())
 	if errors.Is(err, rules.ErrRateUnknown) {
 		// A rate not published yet: the account and reference are still
 		// given, without an amount (and so without a QR code).
-		var ferr error
-		if c, ferr = s.Claims.FindClaim(ctx, tenantID, claimID); ferr != nil {
-			return nil, ferr
-		}
 		b = &rules.Balance{}
 	} else if err != nil {
 		return nil, err
@@ -44,7 +40,7 @@ func (s *Service) TransferDetails(ctx context.Context, tenantID, claimID string)
 	if s.References == nil {
 		return nil, portal.Errorf(portal.EUNAVAILABLE, "Bank transfer details are not available.")
 	}
-	ref, err := s.References.ClaimPaymentReference(ctx, tenantID, claimID)
+	ref, err := s.References.ClaimPaymentReference(ctx, c.TenantID, c.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -66,12 +62,8 @@ func (s *Service) epcPayload(d *portal.TransferDetails, iban string) (string, er
 }
 
 // TransferQR implements portal.TransferService.
-func (s *Service) TransferQR(ctx context.Context, tenantID, claimID string, size int) ([]byte, error) {
-	d, err := s.TransferDetails(ctx, tenantID, claimID)
-	if err != nil {
-		return nil, err
-	}
-	c, err := s.Claims.FindClaim(ctx, tenantID, claimID)
+func (s *Service) TransferQR(ctx context.Context, c *portal.Claim, size int) ([]byte, error) {
+	d, err := s.TransferDetails(ctx, c)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,47 @@
+package store_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/relais/relais/portal"
+	"github.com/relais/relais/portal/store"
+	"github.com/relais/relais/portal/store/storetest"
+)
+
+// TestQueryLog records the statements of a claim load (no transaction)
+// and of an event append (one transaction), as text without values.
+func TestQueryLog(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		a := seedTenant(t, db, "Alpha")
+		c := newClaim("QUERYLOG")
+		if err := db.CreateClaim(ctx, a.ID, c); err != nil {
+			t.Fatal(err)
+		}
+		log, err := db.LogQueries()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.FindClaim(ctx, a.ID, c.ID); err != nil {
+			t.Fatal(err)
+		}
+		stmts := log.Statements()
+		if len(stmts) != 6 || !strings.Contains(stmts[0], "claims") || log.Transactions() != 0 {
+			t.Fatalf("find claim: %d statements, %d transactions:\n%s", len(stmts), log.Transactions(), strings.Join(stmts, "\n"))
+		}
+		for _, s := range stmts {
+			if strings.Contains(s, c.ID) || strings.Contains(s, c.Reference) {
+				t.Fatalf("a value is in the log: %s", s)
+			}
+		}
+		log.Reset()
+		if _, err := db.AppendEvent(ctx, a.ID, c.ID, portal.EventMessageSent, map[string]any{"text": "bonjour"}); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(log.Statements()); n == 0 || log.Transactions() != 1 {
+			t.Fatalf("append: %d statements, %d transactions", n, log.Transactions())
+		}
+	})
+}
