@@ -33,7 +33,7 @@ func TestStart(t *testing.T) {
 			switch f.Kind() {
 			case reflect.Interface, reflect.Pointer:
 				if f.IsNil() && !(name == "ChatBus" && sqlite) {
-					t.Errorf("Deps.%s is not wired", name)
+					t.Errorf("Deps.%s is not wired: wire it in servertest.Wire as cmd/relais build() does", name)
 				}
 			}
 		}
