@@ -35,7 +35,10 @@ func TestChatInBrowser(t *testing.T) {
 		}
 	}
 	amount := (e.balance + 2) / 3
+	// Chromium keeps its window at least 500 px wide: the viewport makes
+	// the page 320 px wide.
 	must(chromedp.Do(ctx,
+		chromedp.EmulateViewport(320, 640),
 		chromedp.Navigate(e.base+"/p/"+token),
 		chromedp.WaitVisible(chromedp.ID("answer")),
 		chromedp.SendKeys(chromedp.ID("answer"), "75011"),
