@@ -2,6 +2,8 @@ package server
 
 import (
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/relais/relais/portal"
 )
 
 func (s *Server) handleLivez(c *fiber.Ctx) error {
@@ -20,6 +22,12 @@ func (s *Server) handleReadyz(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"status": "ok", "database": "ok"})
 }
 
+// handleHealthz tells the version and how this instance's schedulers are
+// doing: after an outage an operator sees whether they recovered.
 func (s *Server) handleHealthz(c *fiber.Ctx) error {
-	return c.JSON(fiber.Map{"status": "ok", "version": s.cfg.Version})
+	jobs := make([]portal.JobStatus, 0, len(s.deps.Jobs))
+	for _, j := range s.deps.Jobs {
+		jobs = append(jobs, j.Status())
+	}
+	return c.JSON(fiber.Map{"status": "ok", "version": s.cfg.Version, "jobs": jobs})
 }

@@ -71,6 +71,9 @@ type Deps struct {
 	Instalments portal.InstalmentService
 	Clock       portal.Clock
 	Logger      *slog.Logger
+	// Jobs are the background schedulers of this instance, listed by
+	// /healthz with their last run and success.
+	Jobs []*portal.JobHealth
 
 	// Evidence makes evidence bundles and shows the signing key.
 	Evidence EvidenceBundler

@@ -118,14 +118,20 @@ func build(ctx context.Context, cfg config, log *slog.Logger, migrate bool) (*ap
 	if bus := db.ChatBus(); bus != nil { // PostgreSQL: several instances talk through LISTEN/NOTIFY
 		deps.ChatBus = bus
 	}
-	srv := server.New(server.Config{BaseURL: cfg.BaseURL, Version: version, LinkTTL: cfg.LinkTTL}, deps)
 	sched, err := reminderScheduler(cfg, log, db, letters, clock)
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
 	host, _ := os.Hostname()
-	inst := &payments.Scheduler{Store: db, Card: pay.Card, Clock: clock, Owner: fmt.Sprintf("%s/%d", host, os.Getpid()), Log: log}
+	inst := &payments.Scheduler{Store: db, Card: pay.Card, Clock: clock, Owner: fmt.Sprintf("%s/%d", host, os.Getpid()), Log: log,
+		Interval: cfg.SchedulerEvery, Health: portal.NewJobHealth("instalments")}
+	deps.Jobs = append(deps.Jobs, inst.Health)
+	if sched != nil {
+		sched.Health = portal.NewJobHealth("reminders")
+		deps.Jobs = append(deps.Jobs, sched.Health)
+	}
+	srv := server.New(server.Config{BaseURL: cfg.BaseURL, Version: version, LinkTTL: cfg.LinkTTL}, deps)
 	return &app{cfg: cfg, log: log, clock: clock, db: db, server: srv, reminders: sched, instalments: inst}, nil
 }
 
@@ -216,7 +222,16 @@ func (a *app) serve(ctx context.Context) error {
 		<-remindersDone
 		<-instDone
 	}
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
+	if a.cfg.DebugAddr != "" {
+		dctx, stopDebug := context.WithCancel(ctx)
+		defer stopDebug()
+		go func() {
+			if err := serveDebug(dctx, a.cfg.DebugAddr, a.log); err != nil {
+				errc <- fmt.Errorf("--debug-addr: %w", err)
+			}
+		}()
+	}
 	go func() { errc <- a.server.Listen(a.cfg.Addr) }()
 	select {
 	case err := <-errc:

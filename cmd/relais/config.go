@@ -36,6 +36,11 @@ type config struct {
 	KeyFile string
 	// Reminder configures reminder channels and the scheduler (serve only).
 	Reminder reminderConfig
+	// SchedulerEvery is the interval of the instalment scheduler (serve only).
+	SchedulerEvery time.Duration
+	// DebugAddr, when set, serves Go's profiles (net/http/pprof) on a
+	// separate listener for operators (serve only).
+	DebugAddr string
 }
 
 func envOr(key, def string) string {

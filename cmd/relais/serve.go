@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"io"
+	"time"
 )
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -14,6 +15,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.BoolVar(&cfg.NoMigrate, "no-migrate", false, "refuse to start when migrations are pending instead of applying them")
 	fs.DurationVar(&cfg.ShutdownWait, "shutdown-wait", 20e9, "how long in-flight requests may take on shutdown")
 	cfg.Reminder.register(fs)
+	fs.DurationVar(&cfg.SchedulerEvery, "scheduler-every", envDuration("RELAIS_SCHEDULER_EVERY", 15*time.Minute), "how often the instalment scheduler charges due instalments and sweeps broken plans (env RELAIS_SCHEDULER_EVERY)")
+	fs.StringVar(&cfg.DebugAddr, "debug-addr", envOr("RELAIS_DEBUG_ADDR", ""), "serve Go profiles (/debug/pprof/) on this separate address, e.g. 127.0.0.1:6060; keep it private (env RELAIS_DEBUG_ADDR; default off)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

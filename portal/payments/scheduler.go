@@ -41,6 +41,8 @@ type Scheduler struct {
 	Interval time.Duration
 	Zone     *time.Location
 	Log      *slog.Logger
+	// Health, when set, records every run for /healthz.
+	Health *portal.JobHealth
 }
 
 // Report says what one run did.
@@ -141,6 +143,9 @@ func (s *Scheduler) Run(ctx context.Context) {
 	defer t.Stop()
 	for {
 		rep, err := s.RunOnce(ctx)
+		if ctx.Err() == nil {
+			s.Health.Record(s.Clock.Now(), err)
+		}
 		if err != nil && ctx.Err() == nil && s.Log != nil {
 			s.Log.ErrorContext(ctx, "instalment scheduler", "err", err)
 		} else if s.Log != nil && (rep.Charged+rep.Failed+rep.Missed+rep.Broken) > 0 {

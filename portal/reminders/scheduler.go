@@ -122,6 +122,8 @@ type Scheduler struct {
 	// SendTimeout bounds one delivery (default 2 minutes).
 	SendTimeout time.Duration
 	Log         *slog.Logger
+	// Health, when set, records every run for /healthz.
+	Health *portal.JobHealth
 
 	once sync.Once
 	// run makes the runs of one instance sequential.
@@ -157,7 +159,11 @@ func (s *Scheduler) Run(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
-		if r, err := s.RunOnce(ctx); err != nil {
+		r, err := s.RunOnce(ctx)
+		if ctx.Err() == nil {
+			s.Health.Record(s.Clock.Now(), err)
+		}
+		if err != nil {
 			s.Log.Error("reminders run failed", "err", err)
 		} else if r.Sent+r.Failed+r.ToPrint > 0 {
 			s.Log.Info("reminders run", "sent", r.Sent, "failed", r.Failed, "to_print", r.ToPrint, "skipped", r.Skipped, "waiting", r.Waiting)

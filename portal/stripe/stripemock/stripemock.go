@@ -29,6 +29,9 @@ type Mock struct {
 	URL string
 	Err error
 	cmd *exec.Cmd
+	// bin and port, for Restart.
+	bin  string
+	port int
 }
 
 // Start finds or starts stripe-mock. It never fails: a missing mock is
@@ -39,6 +42,13 @@ func Start() *Mock {
 		m.Err = waitUp(u, 5*time.Second)
 		return m
 	}
+	return StartPrivate()
+}
+
+// StartPrivate starts a stripe-mock of the caller's own on a free port,
+// even when RELAIS_TEST_STRIPE_MOCK names a shared one: a test that stops
+// and restarts Stripe must not stop it under other tests.
+func StartPrivate() *Mock {
 	bin, err := exec.LookPath("stripe-mock")
 	if err != nil {
 		gopath := os.Getenv("GOPATH")
@@ -59,17 +69,31 @@ func Start() *Mock {
 	if err != nil {
 		return &Mock{Err: err}
 	}
-	cmd := exec.Command(bin, "-http-port", strconv.Itoa(port))
+	m := &Mock{URL: fmt.Sprintf("http://127.0.0.1:%d", port), bin: bin, port: port}
+	m.Err = m.Restart()
+	return m
+}
+
+// Restart starts a mock of StartPrivate again, on the same port, after
+// Stop.
+func (m *Mock) Restart() error {
+	if m.bin == "" {
+		return errors.New("stripemock: only a mock started by this process can be restarted")
+	}
+	if m.cmd != nil {
+		return nil
+	}
+	cmd := exec.Command(m.bin, "-http-port", strconv.Itoa(m.port))
 	cmd.Stdout, cmd.Stderr = nil, nil
 	if err := cmd.Start(); err != nil {
-		return &Mock{Err: fmt.Errorf("start stripe-mock: %w", err)}
+		return fmt.Errorf("start stripe-mock: %w", err)
 	}
-	m := &Mock{URL: fmt.Sprintf("http://127.0.0.1:%d", port), cmd: cmd}
+	m.cmd = cmd
 	if err := waitUp(m.URL, 20*time.Second); err != nil {
 		m.Stop()
-		m.Err = err
+		return err
 	}
-	return m
+	return nil
 }
 
 // Stop ends a stripe-mock started by Start.
