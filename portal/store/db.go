@@ -7,14 +7,19 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
 	"net/url"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/glebarez/sqlite"
+	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -161,8 +166,30 @@ func translate(op string, err error) error {
 		return &portal.Error{Code: portal.EINVALID, Message: "Refers to something that does not exist.", Err: fmt.Errorf("%s: %w", op, err)}
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return &portal.Error{Code: portal.EUNAVAILABLE, Message: "The request took too long; try again.", Err: fmt.Errorf("%s: %w", op, err)}
+	case unreachable(err):
+		return &portal.Error{Code: portal.EUNAVAILABLE, Message: "The service is briefly unavailable; try again in a moment.", Err: fmt.Errorf("%s: %w", op, err)}
 	}
 	return fmt.Errorf("%s: %w", op, err)
+}
+
+// unreachable reports whether err means the database could not be reached
+// or dropped the connection (a restart, a failover). Such a request may
+// succeed a moment later, so it is EUNAVAILABLE (503, "try again"), not an
+// internal error; database/sql reconnects by itself.
+func unreachable(err error) bool {
+	var connect *pgconn.ConnectError
+	var netErr net.Error
+	var pgErr *pgconn.PgError
+	switch {
+	case errors.As(err, &connect), errors.As(err, &netErr), errors.Is(err, driver.ErrBadConn),
+		errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET):
+		return true
+	case errors.As(err, &pgErr):
+		// Class 08: connection exception; 57P01-57P03: the server is
+		// shutting down, crashed, or not accepting connections yet.
+		return strings.HasPrefix(pgErr.Code, "08") || pgErr.Code == "57P01" || pgErr.Code == "57P02" || pgErr.Code == "57P03"
+	}
+	return pgconn.SafeToRetry(err)
 }
 
 // gormLogger sends GORM's errors to slog; statements are not logged because

@@ -77,9 +77,6 @@ func (db *DB) ListInstalments(ctx context.Context, tenantID, claimID string) ([]
 	if n == 0 {
 		return nil, portal.Errorf(portal.ENOTFOUND, "Claim not found.")
 	}
-	if !db.hasPlans(ctx) {
-		return []*portal.Instalment{}, nil
-	}
 	return scanInstalments(db.conn(ctx).Raw(instalmentSelect+"WHERE i.tenant_id = ? AND i.claim_id = ? ORDER BY i.agreement_id, i.seq", tenantID, claimID))
 }
 
@@ -104,9 +101,6 @@ func (db *DB) InstalmentDue(ctx context.Context, tenantID, claimID, instalmentID
 func (db *DB) DueCardInstalments(ctx context.Context, today portal.Date, now time.Time, limit int) ([]*portal.Instalment, error) {
 	if limit <= 0 {
 		limit = 100
-	}
-	if !db.hasPlans(ctx) {
-		return nil, nil
 	}
 	return scanInstalments(db.conn(ctx).Raw(instalmentSelect+`WHERE i.method = 'card' AND i.status IN ('due', 'failed') AND i.due_on <= ?
 		AND c.status = ? AND (ch.instalment_id IS NULL OR (
@@ -309,9 +303,6 @@ func (db *DB) breakIfBroken(ctx context.Context, tx *gorm.DB, tenantID, claimID 
 // SweepPlans implements portal.InstalmentStore.
 func (db *DB) SweepPlans(ctx context.Context, today portal.Date, p portal.PlanPolicy) (int, int, error) {
 	p = p.WithDefaults()
-	if !db.hasPlans(ctx) {
-		return 0, 0, nil
-	}
 	// Unpaid past the grace, and no charge pending: a card instalment
 	// waiting for a retry or leased by a charge in flight is left alone.
 	var late []instalmentScan
@@ -385,10 +376,6 @@ func (db *DB) markInstalmentPaid(ctx context.Context, tx *gorm.DB, tenantID, cla
 		q += "AND i.id = ? "
 		args = append(args, instalmentID)
 	}
-	// A database without the negotiation side's plans has no instalments.
-	if !tx.Migrator().HasTable("instalments") {
-		return nil
-	}
 	open, err := scanInstalments(tx.Raw(q+"ORDER BY i.due_on, i.seq", args...))
 	if err != nil {
 		return err
@@ -418,12 +405,6 @@ func (db *DB) markInstalmentPaid(ctx context.Context, tx *gorm.DB, tenantID, cla
 		}
 	}
 	return nil
-}
-
-// hasPlans reports whether the negotiation side's instalments table exists
-// (a database migrated by a binary without it has no plans).
-func (db *DB) hasPlans(ctx context.Context) bool {
-	return db.conn(ctx).Migrator().HasTable("instalments")
 }
 
 func itoaInt(n int) string { return strconv.Itoa(n) }

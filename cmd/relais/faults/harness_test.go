@@ -488,6 +488,25 @@ func (c *chat) next(typ string, timeout time.Duration) map[string]any {
 	}
 }
 
+// nextOf returns the next frame of one of types.
+func (c *chat) nextOf(timeout time.Duration, types ...string) map[string]any {
+	deadline := time.After(timeout)
+	for {
+		select {
+		case f := <-c.frames:
+			for _, typ := range types {
+				if f["type"] == typ {
+					return f
+				}
+			}
+		case <-c.closed:
+			return nil
+		case <-deadline:
+			return nil
+		}
+	}
+}
+
 func (c *chat) close() { c.conn.Close() }
 
 // stripeEvent builds a checkout.session.completed event paying amount on a
