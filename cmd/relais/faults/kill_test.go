@@ -39,11 +39,11 @@ func testKillMidBurst(t *testing.T, dialect string) {
 	}
 
 	var mu sync.Mutex
-	sent := map[string]bool{}                       // chat client ids written to a socket
-	acked := map[string]int64{}                     // client id -> seq the server acknowledged
-	events := map[string]claimRef{}                 // webhook event id -> claim, every delivery attempted
-	eventAmount := map[string]int64{}               // event id -> amount
-	eventAcked := map[string]bool{}                 // event id -> Stripe got a 2xx
+	sent := map[string]bool{}         // chat client ids written to a socket
+	acked := map[string]int64{}       // client id -> seq the server acknowledged
+	events := map[string]claimRef{}   // webhook event id -> claim, every delivery attempted
+	eventAmount := map[string]int64{} // event id -> amount
+	eventAcked := map[string]bool{}   // event id -> Stripe got a 2xx
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var wg sync.WaitGroup
