@@ -51,7 +51,7 @@ func TestPortalMessageKeys(t *testing.T) {
 	for _, k := range errorKeys {
 		used[k[0]], used[k[1]] = "errorKeys", "errorKeys"
 	}
-	for _, k := range []string{"error.csrf.title", "error.csrf.text", "identity.wrong", "identity.locked",
+	for _, k := range []string{"identity.wrong", "identity.locked",
 		"contest.error.reason", "contest.error.text_too_long", "contest.error.too_many_files", "contest.error.too_large",
 		"contest.error.empty_file", "contest.error.file_type", "contest.error.conflict", "contest.error.invalid"} {
 		used[k] = "handlers"

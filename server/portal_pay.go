@@ -81,7 +81,7 @@ func (s *Server) handlePortalPayCard(c *fiber.Ctx) error {
 		return err
 	}
 	if s.deps.Payments == nil || !s.deps.Payments.CardEnabled() {
-		return portal.Errorf(portal.EUNAVAILABLE, "Card payment is not available; please pay by bank transfer.")
+		return cardUnavailable(portal.Errorf(portal.EUNAVAILABLE, "Card payment is not available; please pay by bank transfer."))
 	}
 	instalment := strings.Clone(c.FormValue("instalment"))
 	if instalment != "" && !portal.ValidID(instalment) {
@@ -92,7 +92,7 @@ func (s *Server) handlePortalPayCard(c *fiber.Ctx) error {
 	u, err := s.deps.Payments.StartCheckout(ctx, portal.CheckoutStart{TenantID: ps.TenantID, ClaimID: ps.ClaimID, InstalmentID: instalment,
 		SuccessURL: s.paySuccessURL(), CancelURL: s.cfg.BaseURL + "/p#pay"})
 	if err != nil {
-		return err
+		return cardUnavailable(err)
 	}
 	return c.Redirect(u, fiber.StatusSeeOther)
 }
@@ -108,17 +108,30 @@ func (s *Server) handlePortalPaySetup(c *fiber.Ctx) error {
 		return err
 	}
 	if s.deps.Payments == nil || !s.deps.Payments.CardEnabled() {
-		return portal.Errorf(portal.EUNAVAILABLE, "Card payment is not available; please pay by bank transfer.")
+		return cardUnavailable(portal.Errorf(portal.EUNAVAILABLE, "Card payment is not available; please pay by bank transfer."))
 	}
 	ctx, cancel := s.userContext(c)
 	defer cancel()
 	u, err := s.deps.Payments.StartSetup(ctx, portal.CheckoutStart{TenantID: ps.TenantID, ClaimID: ps.ClaimID,
 		SuccessURL: s.paySuccessURL(), CancelURL: s.cfg.BaseURL + "/p#pay"})
 	if err != nil {
-		return err
+		return cardUnavailable(err)
 	}
 	return c.Redirect(u, fiber.StatusSeeOther)
 }
+
+// cardUnavailable marks an outage of the card provider (or card payment
+// switched off) so that the debtor's error page says nothing was charged
+// and points back to the bank transfer details.
+func cardUnavailable(err error) error {
+	if portal.ErrorCode(err) != portal.EUNAVAILABLE {
+		return err
+	}
+	return &portal.Error{Code: portal.EUNAVAILABLE, Field: cardField, Message: portal.ErrorMessage(err), Err: err}
+}
+
+// cardField marks card payment errors for the portal's error page.
+const cardField = "card"
 
 // payReturnView is the page Stripe sends the debtor back to.
 type payReturnView struct {

@@ -125,7 +125,17 @@ var errorKeys = map[string][2]string{
 	portal.ETOOLARGE:     {"error.too_large.title", "error.too_large.text"},
 	portal.EUNAVAILABLE:  {"error.unavailable.title", "error.unavailable.text"},
 	portal.EINTERNAL:     {"error.internal.title", "error.internal.text"},
+	// Page-specific refinements of the codes above.
+	errCSRF:            {"error.csrf.title", "error.csrf.text"},
+	errCardUnavailable: {"error.card_unavailable.title", "error.card_unavailable.text"},
 }
+
+// Codes of the portal's error pages that refine a domain code by the field
+// of the error.
+const (
+	errCSRF            = "csrf"
+	errCardUnavailable = "card_unavailable"
+)
 
 // renderPortalError is the error renderer of portal pages: a page in the
 // debtor's language, never an internal detail.
@@ -134,13 +144,15 @@ func (s *Server) renderPortalError(c *fiber.Ctx, status int, err error) error {
 	if code == "method_not_allowed" || code == "" {
 		code = portal.ENOTFOUND
 	}
-	if portal.ErrorField(err) == "csrf" {
-		code = "csrf"
+	switch portal.ErrorField(err) {
+	case "csrf":
+		code = errCSRF
+	case cardField:
+		if code == portal.EUNAVAILABLE {
+			code = errCardUnavailable
+		}
 	}
 	keys, ok := errorKeys[code]
-	if code == "csrf" {
-		keys, ok = [2]string{"error.csrf.title", "error.csrf.text"}, true
-	}
 	if !ok {
 		keys = errorKeys[portal.EINTERNAL]
 	}
@@ -152,8 +164,11 @@ func (s *Server) renderPortalError(c *fiber.Ctx, status int, err error) error {
 	page := &errorView{Contact: cr != nil && (code == portal.EGONE || code == portal.ERATELIMIT)}
 	v.Title = v.Tr(keys[0])
 	page.Heading, page.Message = v.Title, v.Tr(keys[1])
-	if code == portal.EFORBIDDEN || code == "csrf" {
+	switch code {
+	case portal.EFORBIDDEN, errCSRF:
 		page.Retry = "/p"
+	case errCardUnavailable:
+		page.Retry = "/p#pay"
 	}
 	v.Page = page
 	return s.render(c, status, "error", v)

@@ -1,12 +1,10 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/relais/relais/portal"
 	"github.com/relais/relais/portal/rules"
@@ -24,39 +22,8 @@ func demoRatesFile(dir string, today portal.Date) (string, []string, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	type period struct {
-		From   string `json:"from"`
-		To     string `json:"to"`
-		RateBP int64  `json:"rate_bp"`
-		Status string `json:"status"`
-		Source string `json:"source"`
-	}
-	type series struct {
-		Name    string   `json:"name"`
-		Periods []period `json:"periods"`
-	}
-	halfEnd := portal.Date{Year: today.Year, Month: time.July, Day: 1}
-	if today.Month >= time.July {
-		halfEnd = portal.Date{Year: today.Year + 1, Month: time.January, Day: 1}
-	}
-	var out []series
-	var filled []string
-	for _, c := range rates.Coverage(today) {
-		if c.Current != nil || len(c.Periods) == 0 {
-			continue
-		}
-		last := c.Periods[len(c.Periods)-1]
-		out = append(out, series{Name: c.Series, Periods: []period{{
-			From: last.To.String(), To: halfEnd.String(), RateBP: last.RateBP, Status: string(rules.StatusLikely),
-			Source: "DEMO ONLY: the last published rate carried over because the rate for this period is not in Relais' data yet; not a published rate",
-		}}})
-		filled = append(filled, c.Series)
-	}
-	if len(out) == 0 {
-		return "", nil, nil
-	}
-	b, err := json.MarshalIndent(map[string]any{"format": rules.FileFormat, "series": out}, "", "  ")
-	if err != nil {
+	b, filled, err := rates.CarryOver(today, "DEMO ONLY: the last published rate carried over because the rate for this period is not in Relais' data yet; not a published rate")
+	if err != nil || b == nil {
 		return "", nil, err
 	}
 	path := filepath.Join(dir, "demo-rates.json")

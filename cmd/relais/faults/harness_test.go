@@ -25,10 +25,17 @@ import (
 
 	"github.com/fasthttp/websocket"
 	"github.com/stripe/stripe-go/v76/webhook"
+
+	"github.com/relais/relais/portal"
+	"github.com/relais/relais/portal/rules"
 )
 
 // relaisBin is the binary under test, built once by TestMain.
 var relaisBin string
+
+// ratesFile extends the embedded interest rates up to today ("": none
+// missing).
+var ratesFile string
 
 const (
 	stripeSecretKey     = "sk_test_123"
@@ -46,6 +53,22 @@ func TestMain(m *testing.M) {
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "faults: building relais:", err)
+		os.Exit(1)
+	}
+	// The invoices of these tests are overdue today: carry the last known
+	// interest rates over when today's are not published in Relais' data
+	// yet, so balances (and card payments) work whatever the date.
+	rates, err := rules.Default()
+	if err == nil {
+		var b []byte
+		b, _, err = rates.CarryOver(portal.DateOf(time.Now()), "FAULT TESTS ONLY: last known rate carried over")
+		if err == nil && b != nil {
+			ratesFile = filepath.Join(dir, "rates.json")
+			err = os.WriteFile(ratesFile, b, 0o600)
+		}
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "faults: rates:", err)
 		os.Exit(1)
 	}
 	code := m.Run()
@@ -151,6 +174,9 @@ func (in *instance) start() {
 	in.t.Helper()
 	args := []string{"serve", "--addr", strings.TrimPrefix(in.Base, "http://"), "--database-url", in.cfg.DatabaseURL,
 		"--key-file", in.cfg.KeyFile, "--debug-addr", in.debug, "--scheduler-every", "1s", "--shutdown-wait", "5s"}
+	if ratesFile != "" {
+		args = append(args, "--rates-file", ratesFile)
+	}
 	cmd := exec.Command(relaisBin, args...)
 	cmd.Env = append(os.Environ(), "RELAIS_LOG_LEVEL=info")
 	if in.cfg.StripeBase != "" {
@@ -403,6 +429,33 @@ func (d *debtor) do(t testing.TB, method, path string, form url.Values) (int, st
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
+}
+
+// submit posts a form of the page at page (with its CSRF token) without
+// following the redirect; it returns the status, the Location and the body.
+func (d *debtor) submit(t testing.TB, page, action string, form url.Values) (int, string, string) {
+	t.Helper()
+	status, body := d.do(t, "GET", page, nil)
+	m := csrfField.FindStringSubmatch(body)
+	if status != 200 || m == nil {
+		t.Fatalf("GET %s: %d, no CSRF token", page, status)
+	}
+	if form == nil {
+		form = url.Values{}
+	}
+	form.Set("csrf", m[1])
+	req, _ := http.NewRequest("POST", d.base+action, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept-Language", "fr")
+	noFollow := *d.client
+	noFollow.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err := noFollow.Do(req)
+	if err != nil {
+		return 0, "", err.Error()
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header.Get("Location"), string(b)
 }
 
 // on returns the same session pointed at another instance of the
