@@ -560,7 +560,25 @@ func (c *chat) nextOf(timeout time.Duration, types ...string) map[string]any {
 	}
 }
 
+// close drops the TCP connection without a close frame, like a phone
+// losing its network.
 func (c *chat) close() { c.conn.Close() }
+
+// goodbye closes the connection properly: a close frame, then the socket.
+func (c *chat) goodbye() {
+	c.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, "bye"), time.Now().Add(time.Second))
+	select {
+	case <-c.closed:
+	case <-time.After(2 * time.Second):
+	}
+	c.conn.Close()
+}
+
+// isRefusal tells a handshake the server answered with an HTTP error from
+// a network failure.
+func isRefusal(err error) bool {
+	return strings.HasPrefix(err.Error(), "dial chat: ")
+}
 
 // stripeEvent builds a checkout.session.completed event paying amount on a
 // claim, as Stripe sends it once the debtor paid on the hosted page.
