@@ -20,12 +20,15 @@ var ibanLength = map[string]int{
 	"RO": 24, "RS": 22, "SE": 24, "SI": 19, "SK": 24, "SM": 27, "VA": 22,
 }
 
+// ibanPunctuation is built once: NormalizeIBAN runs for every statement line.
+var ibanPunctuation = strings.NewReplacer("-", "", ".", "")
+
 // NormalizeIBAN returns the electronic form of an IBAN as people type or
 // print it: spaces, dashes and dots removed, letters upper-cased, and a
 // leading "IBAN" label dropped ("IBAN BE68 5390-0754 7034" becomes
 // "BE68539007547034"). It does not validate; see ValidateIBAN.
 func NormalizeIBAN(s string) string {
-	s = strings.NewReplacer("-", "", ".", "").Replace(compact(s))
+	s = ibanPunctuation.Replace(compact(s))
 	s = strings.TrimPrefix(s, "IBAN:")
 	return strings.TrimPrefix(s, "IBAN")
 }

@@ -29,6 +29,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/relais/relais/portal"
 )
@@ -150,10 +151,10 @@ func Parse(r io.Reader) ([]Parsed, Errors) {
 		ref := get("reference")
 		cur := portal.Currency(strings.ToUpper(get("currency")))
 		if get("currency") != "" && cur.Validate() != nil {
-			bad("currency", "unknown currency %q", get("currency"))
+			bad("currency", "unknown currency %q", short(get("currency")))
 		}
 		if j := get("jurisdiction"); j != "" && j != "FR" && j != "BE" {
-			bad("jurisdiction", "unknown jurisdiction %q (use FR or BE)", j)
+			bad("jurisdiction", "unknown jurisdiction %q (use FR or BE)", short(j))
 		}
 		inv := &portal.Invoice{Number: get("invoice_number")}
 		for _, d := range []struct {
@@ -162,7 +163,7 @@ func Parse(r io.Reader) ([]Parsed, Errors) {
 		}{{"issue_date", &inv.IssueDate}, {"due_date", &inv.DueDate}} {
 			if v := get(d.name); v != "" {
 				if parsed, err := portal.ParseDate(v); err != nil {
-					bad(d.name, "%s %q is not a date (use YYYY-MM-DD)", d.name, v)
+					bad(d.name, "%s %q is not a date (use YYYY-MM-DD)", d.name, short(v))
 				} else {
 					*d.dst = parsed
 				}
@@ -175,9 +176,9 @@ func Parse(r io.Reader) ([]Parsed, Errors) {
 			amount, err := portal.ParseAmount(v, cur.Exponent())
 			switch {
 			case err != nil:
-				bad("amount", "amount %q is not a number", v)
+				bad("amount", "amount %q is not a number", short(v))
 			case amount <= 0:
-				bad("amount", "amount %q must be positive", v)
+				bad("amount", "amount %q must be positive", short(v))
 			default:
 				inv.Amount = amount
 			}
@@ -186,7 +187,7 @@ func Parse(r io.Reader) ([]Parsed, Errors) {
 			if first, ok := firstRow[ref]; ok {
 				for _, name := range claimColumns {
 					if i, ok := col[name]; ok && i < len(rec) && strings.TrimSpace(first[i]) != get(name) {
-						bad(name, "%s differs from the first row of claim %q", name, ref)
+						bad(name, "%s differs from the first row of claim %q", name, short(ref))
 					}
 				}
 			}
@@ -208,7 +209,7 @@ func Parse(r io.Reader) ([]Parsed, Errors) {
 			if v := get("debtor_birth_date"); v != "" {
 				bd, err := portal.ParseDate(v)
 				if err != nil {
-					errs = append(errs, LineError{Line: line, Field: "debtor_birth_date", Message: fmt.Sprintf("debtor_birth_date %q is not a date (use YYYY-MM-DD)", v)})
+					errs = append(errs, LineError{Line: line, Field: "debtor_birth_date", Message: fmt.Sprintf("debtor_birth_date %q is not a date (use YYYY-MM-DD)", short(v))})
 					continue
 				}
 				c.Debtor.BirthDate = bd
@@ -228,7 +229,7 @@ func Parse(r io.Reader) ([]Parsed, Errors) {
 	for _, ref := range order {
 		p := byRef[ref]
 		if err := p.Claim.Validate(); err != nil {
-			errs = append(errs, LineError{Line: p.Lines[0], Field: portal.ErrorField(err), Message: fmt.Sprintf("claim %q: %s", ref, portal.ErrorMessage(err))})
+			errs = append(errs, LineError{Line: p.Lines[0], Field: portal.ErrorField(err), Message: fmt.Sprintf("claim %q: %s", short(ref), portal.ErrorMessage(err))})
 			continue
 		}
 		out = append(out, *p)
@@ -261,7 +262,7 @@ func Import(ctx context.Context, svc portal.ClaimService, tenantID string, r io.
 				return 0, err
 			}
 			if len(existing) > 0 {
-				errs = append(errs, LineError{Line: p.Lines[0], Field: "reference", Message: fmt.Sprintf("duplicate reference %q: a claim with it already exists", p.Claim.Reference)})
+				errs = append(errs, LineError{Line: p.Lines[0], Field: "reference", Message: fmt.Sprintf("duplicate reference %q: a claim with it already exists", short(p.Claim.Reference))})
 			}
 		}
 	}
@@ -285,4 +286,16 @@ func LineErrors(err error) Errors {
 		return e
 	}
 	return nil
+}
+
+// short cuts a cell quoted in an error message to 40 characters: a
+// malformed file may hold megabytes in one cell, and errors are shown,
+// logged and returned by the API.
+func short(v string) string {
+	const max = 40
+	if utf8.RuneCountInString(v) <= max {
+		return v
+	}
+	r := []rune(v)
+	return string(r[:max]) + "…"
 }
