@@ -11,7 +11,6 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,6 +18,7 @@ import (
 
 	"github.com/relais/relais/portal"
 	"github.com/relais/relais/portal/store/storetest"
+	"github.com/relais/relais/server/servertest"
 )
 
 // actor is one kind of caller of the authorisation matrix: the headers and
@@ -40,7 +40,7 @@ type authzFixture struct {
 	actors         []*actor
 	// logs is everything the app logged; secrets lists what must never
 	// appear in it (keys, link tokens, session cookies, passwords).
-	logs    *syncBuffer
+	logs    *servertest.LogBuffer
 	secrets []string
 }
 
@@ -79,7 +79,7 @@ func newAuthzFixture(t *testing.T, dialect string) *authzFixture {
 		// Card payment on, so that the webhook and pay routes are live; the
 		// matrix never reaches Stripe (the API base answers nothing).
 		StripeSecretKey: "sk_test_authz", StripeWebhookSecret: "whsec_authz", StripeAPIBase: "http://127.0.0.1:9"}
-	logs := &syncBuffer{}
+	logs := &servertest.LogBuffer{}
 	a, err := build(ctx, cfg, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), true)
 	if err != nil {
 		t.Fatal(err)
@@ -499,16 +499,3 @@ func (f *authzFixture) checkLogs(t *testing.T) {
 		}
 	}
 }
-
-// syncBuffer is written by the server and read by the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/relais/relais/server/servertest"
 )
 
 func freeAddr(t *testing.T) string {
@@ -28,7 +30,7 @@ func TestDemo(t *testing.T) {
 	addr := freeAddr(t)
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
-	var out, errb syncBuffer
+	var out, errb servertest.LogBuffer
 	done := make(chan int)
 	go func() {
 		done <- run(ctx, []string{"demo", "--addr", addr, "--db", filepath.Join(dir, "demo.db"), "--key-file", filepath.Join(dir, "signing.key")}, &out, &errb)

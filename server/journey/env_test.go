@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -50,7 +49,7 @@ type env struct {
 	signer  *evidence.Signer
 	stripe  *stripe.Client
 	payment *payments.Service
-	logs    *syncBuffer
+	logs    *servertest.LogBuffer
 }
 
 func newEnv(t *testing.T) *env {
@@ -61,7 +60,7 @@ func newEnv(t *testing.T) *env {
 	// cookie at once).
 	clock := portal.SystemClock{}
 	db := storetest.MustOpen(t, store.Postgres, clock)
-	logs := &syncBuffer{}
+	logs := &servertest.LogBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	t.Cleanup(func() {
 		if t.Failed() {
@@ -158,21 +157,3 @@ func (e *env) mustAPI(t *testing.T, want int, method, path string, in, out any) 
 
 // date is a date n days from today, as the API takes it.
 func date(days int) string { return time.Now().UTC().AddDate(0, 0, days).Format("2006-01-02") }
-
-// syncBuffer is a bytes.Buffer safe for the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}

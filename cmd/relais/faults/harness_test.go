@@ -18,7 +18,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -28,6 +27,7 @@ import (
 
 	"github.com/relais/relais/portal"
 	"github.com/relais/relais/portal/rules"
+	"github.com/relais/relais/server/servertest"
 )
 
 // relaisBin is the binary under test, built once by TestMain.
@@ -99,24 +99,6 @@ func freePort(t testing.TB) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-// syncBuffer collects a subprocess's output for the test log.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // runCLI runs a relais command to its end and returns its stdout.
 func runCLI(t testing.TB, args ...string) string {
 	t.Helper()
@@ -147,7 +129,7 @@ type instance struct {
 	cfg   serveConfig
 	Base  string // http://127.0.0.1:port, also the base URL
 	debug string // host:port of the pprof listener
-	logs  *syncBuffer
+	logs  *servertest.LogBuffer
 	cmd   *exec.Cmd
 	done  chan struct{}
 }
@@ -158,7 +140,7 @@ func startInstance(t testing.TB, cfg serveConfig) *instance {
 	if cfg.Port == 0 {
 		cfg.Port = freePort(t)
 	}
-	in := &instance{t: t, cfg: cfg, Base: fmt.Sprintf("http://127.0.0.1:%d", cfg.Port), logs: &syncBuffer{}}
+	in := &instance{t: t, cfg: cfg, Base: fmt.Sprintf("http://127.0.0.1:%d", cfg.Port), logs: &servertest.LogBuffer{}}
 	in.debug = fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	t.Cleanup(func() {
 		in.kill()
@@ -529,19 +511,7 @@ func (c *chat) send(v any) error {
 // next returns the next frame of type typ (skipping others), nil after
 // timeout or when the connection closed.
 func (c *chat) next(typ string, timeout time.Duration) map[string]any {
-	deadline := time.After(timeout)
-	for {
-		select {
-		case f := <-c.frames:
-			if f["type"] == typ {
-				return f
-			}
-		case <-c.closed:
-			return nil
-		case <-deadline:
-			return nil
-		}
-	}
+	return c.nextOf(timeout, typ)
 }
 
 // nextOf returns the next frame of one of types.
