@@ -12,7 +12,7 @@ import (
 // run (BEGIN and COMMIT of its one transaction aside). Every debtor pays
 // each of them on every view: raise it only for a query the page needs,
 // and say so in docs/performance.md.
-const claimPageBudget = 16
+const claimPageBudget = 15
 
 var claimLoad = regexp.MustCompile("^SELECT \\* FROM [\"`]claims[\"`] WHERE id = ")
 
