@@ -78,6 +78,9 @@ type Tenant struct {
 	Name      string    `json:"name"`
 	Timezone  string    `json:"timezone"` // IANA name, for business hours and quiet hours
 	CreatedAt time.Time `json:"created_at"`
+	// Retention is how long the personal data of its closed claims is kept
+	// (package privacy applies it).
+	Retention RetentionPolicy `json:"retention" gorm:"embedded;embeddedPrefix:retention_"`
 }
 
 // Role is what a user may do in the console.
@@ -190,6 +193,11 @@ type Claim struct {
 	LastAcknowledgementOn Date      `json:"last_acknowledgement_on"`
 	CreatedAt             time.Time `json:"created_at"`
 	UpdatedAt             time.Time `json:"updated_at"`
+	// PersonalDataErasedAt is when the debtor's personal data on this claim
+	// was erased at the end of its retention; nil while it is held. An
+	// erased claim keeps its amounts, dates and evidence chain, and no
+	// longer changes.
+	PersonalDataErasedAt *time.Time `json:"personal_data_erased_at,omitempty"`
 
 	Creditor    *Creditor     `json:"creditor,omitempty" gorm:"-"`
 	Debtor      *Debtor       `json:"debtor,omitempty" gorm:"-"`

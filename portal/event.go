@@ -50,6 +50,10 @@ const (
 	// EventDatesRecorded records procedure dates learnt after a stage move:
 	// an order served, a judgment, the debtor's acknowledgement of the debt.
 	EventDatesRecorded EventKind = "dates.recorded"
+	// EventPersonalDataErased records that a claim's personal data was
+	// erased at the end of its retention (relais purge): which parts and how
+	// many, never the data itself.
+	EventPersonalDataErased EventKind = "claim.personal_data_erased"
 )
 
 var eventKinds = map[EventKind]bool{}
@@ -63,7 +67,7 @@ func init() {
 		EventPaymentStarted, EventPaymentFailed, EventCardSaved, EventPaymentRefunded, EventChargeback, EventInstalmentDue,
 		EventInstalmentMissed, EventPlanBroken, EventLetterGenerated, EventLetterSent, EventReminderSent,
 		EventReminderFailed, EventReminderBounced, EventContactOptOut, EventStageChanged, EventStatusChanged, EventStatementMatched,
-		EventDatesRecorded,
+		EventDatesRecorded, EventPersonalDataErased,
 	} {
 		eventKinds[k] = true
 	}

@@ -289,6 +289,11 @@ func dayKind(d portal.Date) string {
 	return "public holiday"
 }
 
+// Prescription returns the claim's prescription deadline (the last day the
+// creditor may act) when the rules can compute one: French claims only, see
+// prescription. Retention of personal data (package privacy) starts from it.
+func Prescription(in Facts) (Deadline, bool) { return prescription(in) }
+
 // prescription: French limitation of the creditor's action, from the oldest
 // due date, restarted by the debtor's last acknowledgement.
 //

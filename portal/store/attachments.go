@@ -15,7 +15,8 @@ import (
 // attached to disputes ("disputes/<date>-<id>-<name>"). Letters come from
 // LetterStore. Only names and hashes are listed; each file's content is
 // read when the bundle writes it, so that a claim with many files does not
-// load them all at once.
+// load them all at once. A document erased with its claim's personal data
+// is left out.
 func (db *DB) Attachments(ctx context.Context, tenantID, claimID string) ([]portal.Attachment, error) {
 	var out []portal.Attachment
 	var files []struct {
@@ -24,7 +25,7 @@ func (db *DB) Attachments(ctx context.Context, tenantID, claimID string) ([]port
 	}
 	err := db.conn(ctx).Raw(`SELECT f.id, f.name, f.sha256, f.created_at FROM dispute_files f
 		JOIN disputes d ON d.id = f.dispute_id
-		WHERE d.tenant_id = ? AND d.claim_id = ? ORDER BY f.id`, tenantID, claimID).Scan(&files).Error
+		WHERE d.tenant_id = ? AND d.claim_id = ? AND length(f.content) > 0 ORDER BY f.id`, tenantID, claimID).Scan(&files).Error
 	if err != nil {
 		return nil, translate("list dispute files", err)
 	}
@@ -39,6 +40,12 @@ func (db *DB) Attachments(ctx context.Context, tenantID, claimID string) ([]port
 		})
 	}
 	return out, nil
+}
+
+// erasedFile is the error for a file whose content was erased at the end
+// of its claim's retention.
+func erasedFile(what string) error {
+	return portal.Errorf(portal.EGONE, "This %s was erased with the claim's personal data at the end of its retention; its SHA-256 stays on record.", what)
 }
 
 func (db *DB) blob(ctx context.Context, query string, args ...any) (io.ReadCloser, error) {

@@ -214,6 +214,9 @@ func (db *DB) FindDisputeFile(ctx context.Context, tenantID, claimID, disputeID,
 	} else if err != nil {
 		return nil, translate("find dispute file", err)
 	}
+	if len(f.Content) == 0 {
+		return nil, erasedFile("document")
+	}
 	f.CreatedAt = f.CreatedAt.UTC()
 	return &f, nil
 }

@@ -38,7 +38,8 @@ func errRaced() error {
 	return portal.Errorf(portal.ECONFLICT, "the claim was changed by someone else at the same time: reload it and try again")
 }
 
-// claimInTx loads a claim with its debtor inside tx.
+// claimInTx loads a claim with its debtor inside tx, for a change to it:
+// ECONFLICT when its personal data was erased.
 func (db *DB) claimInTx(tx *gorm.DB, tenantID, claimID string) (*portal.Claim, error) {
 	if !portal.ValidID(claimID) {
 		return nil, portal.Errorf(portal.ENOTFOUND, "Claim not found.")
@@ -50,11 +51,20 @@ func (db *DB) claimInTx(tx *gorm.DB, tenantID, claimID string) (*portal.Claim, e
 		}
 		return nil, translate("find claim", err)
 	}
+	if c.PersonalDataErasedAt != nil {
+		return nil, errErased()
+	}
 	c.Debtor = &portal.Debtor{}
 	if err := tx.Where("id = ?", c.DebtorID).Take(c.Debtor).Error; err != nil {
 		return nil, translate("find debtor", err)
 	}
 	return &c, nil
+}
+
+// errErased refuses a change to a claim whose personal data was erased:
+// it is kept as a record of amounts and evidence only.
+func errErased() error {
+	return portal.Errorf(portal.ECONFLICT, "the claim's personal data was erased at the end of its retention: the claim can no longer change")
 }
 
 // crossBorder tells whether the debtor lives in another country than the

@@ -155,4 +155,15 @@ func (db *DB) ErasePayload(ctx context.Context, tenantID, claimID string, seq in
 	return nil
 }
 
+// erasePayloads is ErasePayload for every event of a claim, inside tx (the
+// purge of a claim's personal data): the same one update the triggers allow.
+// It returns how many payloads it erased.
+func erasePayloads(tx *gorm.DB, tenantID, claimID string) (int, error) {
+	res := tx.Exec("UPDATE events SET payload = NULL WHERE tenant_id = ? AND claim_id = ? AND payload IS NOT NULL", tenantID, claimID)
+	if res.Error != nil {
+		return 0, translate("erase event payloads", res.Error)
+	}
+	return int(res.RowsAffected), nil
+}
+
 var _ portal.EventLog = (*DB)(nil)

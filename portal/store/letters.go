@@ -83,6 +83,9 @@ func (s *LetterStore) CreateLetter(ctx context.Context, tenantID, claimID string
 	if err != nil {
 		return nil, err
 	}
+	if c.PersonalDataErasedAt != nil {
+		return nil, errErased()
+	}
 	if escalation.Ended(c.Status) {
 		return nil, portal.Errorf(portal.ECONFLICT, "the claim is %s: no letter can be sent for it", strings.ReplaceAll(string(c.Status), "_", " "))
 	}
@@ -183,6 +186,9 @@ func (s *LetterStore) FindLetter(ctx context.Context, tenantID, claimID, letterI
 	if err != nil {
 		return nil, err
 	}
+	if len(r.PDF) == 0 {
+		return nil, erasedFile("letter")
+	}
 	return r.toLetter(), nil
 }
 
@@ -281,7 +287,7 @@ func (s *LetterStore) MarkLetterSent(ctx context.Context, tenantID, claimID, let
 // LetterFiles implements portal.LetterService.
 func (s *LetterStore) LetterFiles(ctx context.Context, tenantID, claimID string) ([]portal.LetterFile, error) {
 	var rows []letterRow
-	err := s.DB.conn(ctx).Where("tenant_id = ? AND claim_id = ?", tenantID, claimID).Order("id").Find(&rows).Error
+	err := s.DB.conn(ctx).Where("tenant_id = ? AND claim_id = ? AND length(pdf) > 0", tenantID, claimID).Order("id").Find(&rows).Error
 	if err != nil {
 		return nil, translate("list letter files", err)
 	}
@@ -296,10 +302,12 @@ func (s *LetterStore) LetterFiles(ctx context.Context, tenantID, claimID string)
 // Attachments implements portal.AttachmentSource for the evidence bundle:
 // every letter of the claim under the names of LetterFiles, with the
 // SHA-256 recorded in its letter.generated event. Only names and hashes
-// are listed here; each PDF is read when the bundle writes it.
+// are listed here; each PDF is read when the bundle writes it. A letter
+// erased with its claim's personal data is left out (its SHA-256 stays in
+// the letter's record and, until then, in every bundle made before).
 func (s *LetterStore) Attachments(ctx context.Context, tenantID, claimID string) ([]portal.Attachment, error) {
 	var rows []letterRow
-	err := s.DB.conn(ctx).Select(letterColumns).Where("tenant_id = ? AND claim_id = ?", tenantID, claimID).Order("id").Find(&rows).Error
+	err := s.DB.conn(ctx).Select(letterColumns).Where("tenant_id = ? AND claim_id = ? AND length(pdf) > 0", tenantID, claimID).Order("id").Find(&rows).Error
 	if err != nil {
 		return nil, translate("list letters", err)
 	}

@@ -72,6 +72,13 @@ func (db *DB) IssueLink(ctx context.Context, tenantID, claimID string, ch portal
 		if err := db.claimExists(ctx, tx, tenantID, claimID); err != nil {
 			return err
 		}
+		var erased int64
+		if err := tx.Model(&portal.Claim{}).Where("id = ? AND personal_data_erased_at IS NOT NULL", claimID).Count(&erased).Error; err != nil {
+			return translate("find claim", err)
+		}
+		if erased > 0 {
+			return errErased()
+		}
 		now := db.Now()
 		l = &portal.PortalLink{ID: portal.NewID(now), TenantID: tenantID, ClaimID: claimID, Channel: ch,
 			TokenHash: portal.HashSecret(token), CreatedAt: now, ExpiresAt: now.Add(ttl)}

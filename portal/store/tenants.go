@@ -24,6 +24,12 @@ func (db *DB) CreateTenant(ctx context.Context, t *portal.Tenant) error {
 	if t.Timezone == "" {
 		t.Timezone = "Europe/Paris"
 	}
+	if t.Retention == (portal.RetentionPolicy{}) {
+		t.Retention = portal.DefaultRetention()
+	}
+	if err := t.Retention.Validate(); err != nil {
+		return err
+	}
 	t.CreatedAt = db.Now()
 	return translate("create tenant", db.conn(ctx).Create(t).Error)
 }
