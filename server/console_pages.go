@@ -119,7 +119,7 @@ func (s *Server) claimPanel(c *fiber.Ctx, claimID string) (map[string]any, error
 		return nil, err
 	}
 	data := map[string]any{"Claim": claim, "Title": "Claim " + claim.Reference, "Exponent": claim.Currency.Exponent(),
-		"CanWrite": u.Role == portal.RoleAgent || u.Role == portal.RoleOwner}
+		"CanWrite": u.Role == portal.RoleAgent || u.Role == portal.RoleOwner, "IsOwner": u.Role == portal.RoleOwner}
 	if s.deps.Rates != nil {
 		today := portal.DateOf(s.deps.Clock.Now().In(s.tenantLocation(ctx, u.TenantID)))
 		if b, err := s.deps.Rates.Compute(claim, today); err == nil {
@@ -230,8 +230,11 @@ func (s *Server) handleConsoleAgreementPDF(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if a.Status != negotiation.AgreementSigned || len(a.PDF) == 0 {
+	if a.Status != negotiation.AgreementSigned {
 		return portal.Errorf(portal.ENOTFOUND, "This agreement is not signed yet.")
+	}
+	if len(a.PDF) == 0 {
+		return portal.Errorf(portal.EGONE, "This agreement's PDF was erased with the claim's personal data at the end of its retention; its SHA-256 stays on record.")
 	}
 	c.Type("pdf")
 	c.Set(fiber.HeaderContentDisposition, `inline; filename="agreement-`+a.ID+`.pdf"`)

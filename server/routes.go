@@ -72,6 +72,11 @@ func (s *Server) routes() {
 	api.Post("/statements", s.handleStatementImport)
 	api.Get("/statements/:id", s.handleStatementShow)
 	api.Post("/statements/:id/suggestions/:line_id/accept", s.handleStatementAccept)
+	// Personal data: the retention policy, and a debtor's access request
+	// (POST: the body names the debtor, never the URL).
+	api.Get("/retention", s.handleRetentionShow)
+	api.Put("/retention", s.handleRetentionUpdate)
+	api.Post("/debtors/export", s.handleDebtorExport)
 
 	// Debtor portal: server-rendered pages in the debtor's language. The
 	// fixed paths come before /p/:token, which takes any other segment.
@@ -114,6 +119,7 @@ func (s *Server) routes() {
 	con.Get("/claims/:id", s.handleConsoleClaim)
 	con.Get("/claims/:id/evidence.zip", s.handleConsoleEvidenceBundle)
 	con.Get("/claims/:id/timeline", s.handleConsoleTimeline)
+	con.Get("/claims/:id/debtor-export.zip", s.handleConsoleDebtorExport) // owners only
 	con.Post("/claims/:id/conversation", s.handleConsoleOpenConversation)
 	con.Get("/conversations/:id", s.handleConsoleConversation)
 	con.Post("/conversations/:id/take", s.handleConsoleTake)

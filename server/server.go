@@ -95,6 +95,9 @@ type Deps struct {
 	// debtor's unsubscribe page.
 	Reminders portal.ReminderService
 	OptOuts   portal.OptOutService
+
+	// Privacy sets the retention policy and exports a debtor's data.
+	Privacy portal.PrivacyService
 }
 
 // Server is the HTTP server.

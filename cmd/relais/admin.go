@@ -66,6 +66,9 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 }
 
 func runTenant(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "retention" {
+		return runTenantRetention(ctx, args[1:], stdout, stderr)
+	}
 	var cfg config
 	fs := flag.NewFlagSet("tenant add", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -75,7 +78,7 @@ func runTenant(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	country := fs.String("country", "FR", "creditor country (FR or BE)")
 	iban := fs.String("iban", "", "creditor IBAN for bank transfers")
 	if len(args) == 0 || args[0] != "add" {
-		fmt.Fprintln(stderr, "usage: relais tenant add --name N [--creditor LEGAL_NAME] [--country FR|BE] [--iban IBAN]")
+		fmt.Fprintln(stderr, "usage: relais tenant add --name N [--creditor LEGAL_NAME] [--country FR|BE] [--iban IBAN]\n       "+tenantRetentionUsage)
 		return errUsage
 	}
 	if err := parseFlags(fs, args[1:]); err != nil {
@@ -167,13 +170,16 @@ func runAPIKey(ctx context.Context, args []string, stdout, stderr io.Writer) err
 }
 
 func runClaims(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "export-debtor" {
+		return runExportDebtor(ctx, args[1:], stdout, stderr)
+	}
 	var cfg config
 	fs := flag.NewFlagSet("claims import", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfg.register(fs)
 	tenant := fs.String("tenant", "", "tenant ID")
 	if len(args) == 0 || args[0] != "import" {
-		fmt.Fprintln(stderr, "usage: relais claims import --tenant ID FILE.csv")
+		fmt.Fprintln(stderr, "usage: relais claims import --tenant ID FILE.csv\n       "+exportDebtorUsage)
 		return errUsage
 	}
 	if err := parseFlags(fs, args[1:]); err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/relais/relais/portal"
 	"github.com/relais/relais/portal/evidence"
 	"github.com/relais/relais/portal/payments"
+	"github.com/relais/relais/portal/privacy"
 	"github.com/relais/relais/portal/reminders"
 	"github.com/relais/relais/portal/rules"
 	"github.com/relais/relais/portal/store"
@@ -34,7 +35,7 @@ type app struct {
 
 // openDB opens and (unless told not to) migrates the database.
 func openDB(ctx context.Context, cfg config, log *slog.Logger, migrate bool) (*store.DB, error) {
-	db, err := store.Open(cfg.DatabaseURL, store.Options{Logger: log, MaxOpenConns: cfg.MaxConnections})
+	db, err := store.Open(cfg.DatabaseURL, store.Options{Logger: log, MaxOpenConns: cfg.MaxConnections, Clock: cfg.clock})
 	if err != nil {
 		return nil, err
 	}
@@ -114,6 +115,7 @@ func build(ctx context.Context, cfg config, log *slog.Logger, migrate bool) (*ap
 		Negotiation: &negotiation.Service{Store: db, Claims: db, Balance: negotiation.RulesBalance(rates), Clock: clock,
 			Location: negotiation.TenantLocation(db)},
 		Conversations: db, ConsoleSessions: db,
+		Privacy: &privacy.Service{Store: db, Clock: clock, Log: log},
 	}
 	if bus := db.ChatBus(); bus != nil { // PostgreSQL: several instances talk through LISTEN/NOTIFY
 		deps.ChatBus = bus

@@ -220,6 +220,9 @@ const (
 	// consoleWrite: agent or owner of the tenant; viewer 403; user of
 	// another tenant 404; no session 401.
 	consoleWrite
+	// consoleOwner: the owner of the tenant only; agent and viewer 403;
+	// owner of another tenant 404; no session 401.
+	consoleOwner
 	// consoleSelf: any signed-in user, on their own session (sign-out);
 	// others 401. Checked last, since it ends the sessions.
 	consoleSelf
@@ -245,6 +248,9 @@ var authzTable = map[string]policy{
 	"POST /api/v1/statements":          apiTenant,
 	// A statement of another tenant is 404 like a claim.
 	"GET /api/v1/statements/:id": apiClaim, "POST /api/v1/statements/:id/suggestions/:line_id/accept": apiClaim,
+	// Personal data: an API key acts for its whole tenant, as the owner does.
+	// The export's body names the debtor: another tenant's claim is 404.
+	"GET /api/v1/retention": apiTenant, "PUT /api/v1/retention": apiTenant, "POST /api/v1/debtors/export": apiTenant,
 
 	"GET /api/v1/claims/:id": apiClaim, "POST /api/v1/claims/:id/payments": apiClaim,
 	"GET /api/v1/claims/:id/events": apiClaim, "GET /api/v1/claims/:id/instalments": apiClaim,
@@ -269,7 +275,8 @@ var authzTable = map[string]policy{
 	"GET /console/claims/:id/evidence.zip": consoleRead, "GET /console/claims/:id/timeline": consoleRead,
 	"GET /console/conversations/:id": consoleRead, "GET /console/agreements/:id/pdf": consoleRead,
 	"POST /console/claims/:id/conversation": consoleWrite, "POST /console/conversations/:id/take": consoleWrite,
-	"POST /console/logout": consoleSelf,
+	"GET /console/claims/:id/debtor-export.zip": consoleOwner,
+	"POST /console/logout":                      consoleSelf,
 
 	"POST /webhooks/stripe": webhook,
 	"GET /p/chat":           websocket, "GET /console/chat/:id": websocket,
@@ -333,6 +340,15 @@ func expectation(p policy, ac string, randomIDs bool) string {
 				return "hidden"
 			}
 			return "tenant-scoped"
+		}
+	case consoleOwner:
+		switch ac {
+		case "owner A":
+			return allowed
+		case "agent A", "viewer A":
+			return "forbidden"
+		case "owner B":
+			return "hidden"
 		}
 	case consoleSelf:
 		switch ac {

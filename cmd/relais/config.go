@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/relais/relais/portal"
 )
 
 // config is every setting of a running Relais. Defaults come from the
@@ -41,6 +43,10 @@ type config struct {
 	// DebugAddr, when set, serves Go's profiles (net/http/pprof) on a
 	// separate listener for operators (serve only).
 	DebugAddr string
+
+	// clock is the time the database side of a command reads (nil: the
+	// system clock). Tests set it: the purge decides on its today.
+	clock portal.Clock
 }
 
 func envOr(key, def string) string {
