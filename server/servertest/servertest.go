@@ -16,6 +16,7 @@ import (
 	"github.com/relais/relais/portal"
 	"github.com/relais/relais/portal/evidence"
 	"github.com/relais/relais/portal/payments"
+	"github.com/relais/relais/portal/privacy"
 	"github.com/relais/relais/portal/rules"
 	"github.com/relais/relais/portal/store"
 	"github.com/relais/relais/server"
@@ -104,6 +105,7 @@ func Wire(t testing.TB, db *store.DB, o Options) *Wiring {
 		Negotiation: &negotiation.Service{Store: db, Claims: db, Balance: negotiation.RulesBalance(o.Rates), Clock: o.Clock,
 			Location: negotiation.TenantLocation(db)},
 		Conversations: db, ConsoleSessions: db,
+		Privacy: &privacy.Service{Store: db, Clock: o.Clock, Log: o.Logger},
 	}
 	if bus := db.ChatBus(); bus != nil { // PostgreSQL: LISTEN/NOTIFY, as in production
 		deps.ChatBus = bus
