@@ -164,10 +164,7 @@ type claimPage struct {
 }
 
 func (s *Server) handleClaimList(c *fiber.Ctx) error {
-	f := portal.ClaimFilter{
-		After: c.Query("cursor"), Status: portal.Status(c.Query("status")), Stage: portal.Stage(c.Query("stage")),
-		Jurisdiction: portal.Jurisdiction(c.Query("jurisdiction")), Reference: c.Query("reference"), Query: c.Query("q"),
-	}
+	f := claimFilterOf(c)
 	if v := c.Query("limit"); v != "" {
 		n, err := parseLimit(v)
 		if err != nil {

@@ -29,6 +29,7 @@ func (s *Server) routes() {
 	api := app.Group("/api/v1", s.requireAPIKey)
 	api.Post("/claims", s.handleClaimCreate)
 	api.Get("/claims", s.handleClaimList)
+	api.Get("/exports/claims.csv", s.handleClaimExport)
 	api.Post("/claims/import", s.handleClaimImport)
 	// Every route under one claim first checks that the claim is the
 	// tenant's: another tenant's claim is 404 whatever the route or body.
@@ -116,6 +117,7 @@ func (s *Server) routes() {
 	con.Post("/logout", s.handleConsoleLogout)
 	con.Get("/", s.handleConsoleQueue)
 	con.Get("/claims", s.handleConsoleClaims)
+	con.Get("/claims.csv", s.handleConsoleClaimExport)
 	con.Get("/claims/:id", s.handleConsoleClaim)
 	con.Get("/claims/:id/evidence.zip", s.handleConsoleEvidenceBundle)
 	con.Get("/claims/:id/timeline", s.handleConsoleTimeline)

@@ -241,7 +241,7 @@ var authzTable = map[string]policy{
 	"GET /u/:token": public, "POST /u/:token": public,
 	"GET /console/login": public, "POST /console/login": public,
 
-	"POST /api/v1/claims": apiTenant, "GET /api/v1/claims": apiTenant, "POST /api/v1/claims/import": apiTenant,
+	"POST /api/v1/claims": apiTenant, "GET /api/v1/claims": apiTenant, "GET /api/v1/exports/claims.csv": apiTenant, "POST /api/v1/claims/import": apiTenant,
 	"GET /api/v1/evidence/public-key": apiTenant, "GET /api/v1/letters/to-print": apiTenant,
 	"GET /api/v1/sequences": apiTenant, "POST /api/v1/sequences": apiTenant,
 	"PUT /api/v1/creditors/:id/policy": apiClaim, // another tenant's creditor is 404 like a claim
@@ -271,7 +271,7 @@ var authzTable = map[string]policy{
 	"POST /p/contest": debtor, "POST /p/pay/card": debtor, "POST /p/pay/setup": debtor,
 	"GET /p/pay/return": debtor, "GET /p/pay/qr.png": debtor, "GET /p/agreements/:id/pdf": debtor,
 
-	"GET /console/": consoleRead, "GET /console/claims": consoleRead, "GET /console/claims/:id": consoleRead,
+	"GET /console/": consoleRead, "GET /console/claims": consoleRead, "GET /console/claims.csv": consoleRead, "GET /console/claims/:id": consoleRead,
 	"GET /console/claims/:id/evidence.zip": consoleRead, "GET /console/claims/:id/timeline": consoleRead,
 	"GET /console/conversations/:id": consoleRead, "GET /console/agreements/:id/pdf": consoleRead,
 	"POST /console/claims/:id/conversation": consoleWrite, "POST /console/conversations/:id/take": consoleWrite,

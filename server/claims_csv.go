@@ -1,0 +1,106 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/relais/relais/portal"
+)
+
+// claimsCSVHeader is the header of the claims export, one row per claim.
+var claimsCSVHeader = []string{"id", "reference", "status", "stage", "jurisdiction", "currency",
+	"debtor_kind", "debtor_name", "debtor_email", "debtor_phone", "debtor_postcode",
+	"invoices", "principal", "created_at", "personal_data_erased_at"}
+
+// writeClaimsCSV writes every claim of the tenant matching f, page by
+// page, as CSV for a spreadsheet. Cells come from debtors and creditors'
+// systems, so each text cell is neutralised against formula injection.
+func (s *Server) writeClaimsCSV(ctx context.Context, tenantID string, f portal.ClaimFilter) ([]byte, error) {
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	w.Write(claimsCSVHeader)
+	f.Limit, f.After = 200, ""
+	for {
+		claims, next, err := s.deps.Claims.FindClaims(ctx, tenantID, f)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range claims {
+			d := c.Debtor
+			if d == nil {
+				d = &portal.Debtor{}
+			}
+			erased := ""
+			if c.PersonalDataErasedAt != nil {
+				erased = c.PersonalDataErasedAt.UTC().Format(time.RFC3339)
+			}
+			w.Write([]string{c.ID, csvText(c.Reference), string(c.Status), string(c.Stage), string(c.Jurisdiction), string(c.Currency),
+				string(d.Kind), csvText(d.Name), csvText(d.Email), csvText(d.Phone), csvText(d.Postcode),
+				strconv.Itoa(len(c.Invoices)), portal.FormatMinor(c.Principal(), c.Currency.Exponent()),
+				c.CreatedAt.UTC().Format(time.RFC3339), erased})
+		}
+		if next == "" {
+			break
+		}
+		f.After = next
+	}
+	w.Flush()
+	return buf.Bytes(), w.Error()
+}
+
+// csvText defuses a cell a spreadsheet would run as a formula (OWASP "CSV
+// injection"): a leading =, +, -, @, tab or carriage return gets a
+// leading apostrophe, which spreadsheets show as text.
+func csvText(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+// sendCSV answers a CSV download.
+func sendCSV(c *fiber.Ctx, name string, body []byte) error {
+	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+name+`"`)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Send(body)
+}
+
+// claimFilterOf reads the list filters shared by the claim list and its
+// export.
+func claimFilterOf(c *fiber.Ctx) portal.ClaimFilter {
+	return portal.ClaimFilter{
+		After: c.Query("cursor"), Status: portal.Status(c.Query("status")), Stage: portal.Stage(c.Query("stage")),
+		Jurisdiction: portal.Jurisdiction(c.Query("jurisdiction")), Reference: c.Query("reference"), Query: c.Query("q"),
+	}
+}
+
+// handleClaimExport is GET /api/v1/exports/claims.csv: every claim of the
+// tenant (with the list's filters) as CSV.
+func (s *Server) handleClaimExport(c *fiber.Ctx) error {
+	ctx, cancel := s.userContext(c)
+	defer cancel()
+	body, err := s.writeClaimsCSV(ctx, tenantOf(c), claimFilterOf(c))
+	if err != nil {
+		return err
+	}
+	return sendCSV(c, "claims.csv", body)
+}
+
+// handleConsoleClaimExport is GET /console/claims.csv: the console's claim
+// list (with its search) as CSV.
+func (s *Server) handleConsoleClaimExport(c *fiber.Ctx) error {
+	ctx, cancel := s.userContext(c)
+	defer cancel()
+	body, err := s.writeClaimsCSV(ctx, consoleUserOf(c).TenantID, portal.ClaimFilter{Query: c.Query("q")})
+	if err != nil {
+		return err
+	}
+	return sendCSV(c, "claims.csv", body)
+}
