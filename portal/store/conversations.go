@@ -143,12 +143,16 @@ func (db *DB) OpenConversation(ctx context.Context, tenantID, claimID string) (*
 	if row.ID != "" {
 		return row.conversation(), nil
 	}
-	var n int64
-	if err := db.conn(ctx).Table("claims").Where("id = ? AND tenant_id = ?", claimID, tenantID).Count(&n).Error; err != nil {
-		return nil, translate("find claim", err)
+	var claim struct{ PersonalDataErasedAt *timeUTC }
+	res := db.conn(ctx).Table("claims").Select("personal_data_erased_at").Where("id = ? AND tenant_id = ?", claimID, tenantID).Limit(1).Find(&claim)
+	if res.Error != nil {
+		return nil, translate("find claim", res.Error)
 	}
-	if n == 0 {
+	if res.RowsAffected == 0 {
 		return nil, portal.Errorf(portal.ENOTFOUND, "Claim not found.")
+	}
+	if claim.PersonalDataErasedAt != nil {
+		return nil, errErasedConversation
 	}
 	now := db.Now()
 	row = conversationRow{ID: portal.NewID(now), TenantID: tenantID, ClaimID: claimID, State: string(negotiation.StateActive), CreatedAt: now, UpdatedAt: now}
@@ -213,11 +217,22 @@ func findByClientID(tx *gorm.DB, conversationID, clientID string) (*negotiation.
 // holds the database write lock from BEGIN) by bumping its seq counter, and
 // returns the row with the new seq.
 func (db *DB) nextSeq(tx *gorm.DB, tenantID, conversationID string) (*conversationRow, error) {
-	res := tx.Exec("UPDATE conversations SET last_seq = last_seq + 1, updated_at = ? WHERE id = ? AND tenant_id = ?", db.Now(), conversationID, tenantID)
+	// Nothing new is written about a debtor whose personal data was erased
+	// (relais purge): the condition costs no extra round trip.
+	res := tx.Exec(`UPDATE conversations SET last_seq = last_seq + 1, updated_at = ? WHERE id = ? AND tenant_id = ?
+		AND NOT EXISTS (SELECT 1 FROM claims WHERE claims.id = conversations.claim_id AND claims.personal_data_erased_at IS NOT NULL)`,
+		db.Now(), conversationID, tenantID)
 	if res.Error != nil {
 		return nil, translate("next seq", res.Error)
 	}
 	if res.RowsAffected == 0 {
+		var n int64
+		if err := tx.Table("conversations").Where("id = ? AND tenant_id = ?", conversationID, tenantID).Count(&n).Error; err != nil {
+			return nil, translate("find conversation", err)
+		}
+		if n > 0 {
+			return nil, errErasedConversation
+		}
 		return nil, portal.Errorf(portal.ENOTFOUND, "Conversation not found.")
 	}
 	var row conversationRow
@@ -226,6 +241,10 @@ func (db *DB) nextSeq(tx *gorm.DB, tenantID, conversationID string) (*conversati
 	}
 	return &row, nil
 }
+
+// errErasedConversation refuses a conversation on a claim whose personal
+// data was erased.
+var errErasedConversation = portal.Errorf(portal.EGONE, "The personal data of this claim was erased: its conversation is closed.")
 
 // insertMessage gives m its seq, ID and time, stores it and records its
 // evidence event, inside tx.

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/relais/relais/negotiation"
 	"github.com/relais/relais/portal"
 	"github.com/relais/relais/portal/evidence"
 	"github.com/relais/relais/portal/privacy"
@@ -498,6 +499,23 @@ func TestPurge(t *testing.T) {
 			ds, _ := db.FindDisputes(ctx, a.ID, sa.Claim.ID)
 			if _, err := db.FindDisputeFile(ctx, a.ID, sa.Claim.ID, ds[0].ID, ds[0].Files[0].ID); portal.ErrorCode(err) != portal.EGONE {
 				t.Fatalf("erased file: %v", err)
+			}
+			// An agent can read the (erased) conversation but write nothing
+			// new about the debtor.
+			conv, err := db.OpenConversation(ctx, a.ID, sa.Claim.ID)
+			if err != nil {
+				t.Fatalf("the existing conversation: %v", err)
+			}
+			agent := negotiation.Author{Kind: portal.ActorUser, ID: "agent-1", Name: "Agent"}
+			for _, kind := range []negotiation.MessageKind{negotiation.MsgText, negotiation.MsgNote} {
+				_, _, err := db.PostMessage(ctx, &negotiation.Message{TenantID: a.ID, ConversationID: conv.ID, ClientID: "after-" + string(kind),
+					Kind: kind, Author: agent, Text: "new personal data"})
+				if portal.ErrorCode(err) != portal.EGONE {
+					t.Fatalf("%s on an erased claim: %v", kind, err)
+				}
+			}
+			if strings.Contains(dump(t, db, ""), "new personal data") {
+				t.Fatal("a refused message was stored")
 			}
 		})
 		t.Run("AllTenants", func(t *testing.T) {
