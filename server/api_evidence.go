@@ -30,25 +30,34 @@ func (s *Server) handleEvidenceBundle(c *fiber.Ctx) error {
 	return s.sendEvidenceBundle(c, claimOf(c).ID)
 }
 
-// sendEvidenceBundle builds the bundle of the request tenant's claim into an
-// unlinked temporary file, so that a failure is still a clean error response
-// and memory stays bounded, then streams it. The API and the console share
-// it; ENOTFOUND when the claim is not the tenant's.
+// sendEvidenceBundle streams the bundle of the request tenant's claim (see
+// sendZip). The API and the console share it; ENOTFOUND when the claim is
+// not the tenant's.
 func (s *Server) sendEvidenceBundle(c *fiber.Ctx, claimID string) error {
 	if s.deps.Evidence == nil {
 		return portal.Errorf(portal.EUNAVAILABLE, "Evidence bundles are not configured on this instance.")
 	}
-	ctx, cancel := context.WithTimeout(c.UserContext(), bundleTimeout)
+	return s.sendZip(c, "evidence-"+claimID+".zip", bundleTimeout, func(ctx context.Context, w io.Writer) error {
+		return s.deps.Evidence.WriteBundle(ctx, tenantOf(c), claimID, w)
+	})
+}
+
+// sendZip writes a zip (an evidence bundle, a debtor export) into an
+// unlinked temporary file, so that a failure is still a clean error
+// response and memory stays bounded, then streams it as an attachment.
+// write runs with the request's actor and at most timeout.
+func (s *Server) sendZip(c *fiber.Ctx, name string, timeout time.Duration, write func(ctx context.Context, w io.Writer) error) error {
+	ctx, cancel := context.WithTimeout(c.UserContext(), timeout)
 	defer cancel()
 	if a, ok := c.Locals(localActor).(portal.Actor); ok {
 		ctx = portal.WithActor(ctx, a)
 	}
-	f, err := os.CreateTemp("", "relais-bundle-*.zip")
+	f, err := os.CreateTemp("", "relais-*.zip")
 	if err != nil {
 		return err
 	}
 	os.Remove(f.Name()) // the open file lives until it is closed
-	if err := s.deps.Evidence.WriteBundle(ctx, tenantOf(c), claimID, f); err != nil {
+	if err := write(ctx, f); err != nil {
 		f.Close()
 		return err
 	}
@@ -61,7 +70,8 @@ func (s *Server) sendEvidenceBundle(c *fiber.Ctx, claimID string) error {
 		return err
 	}
 	c.Set(fiber.HeaderContentType, "application/zip")
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="evidence-`+claimID+`.zip"`)
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+name+`"`)
+	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.SendStream(f, int(size)) // fasthttp closes f once sent
 }
 

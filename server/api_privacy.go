@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"io"
-	"os"
 	"strings"
 	"time"
 
@@ -88,40 +87,16 @@ func (s *Server) handleConsoleDebtorExport(c *fiber.Ctx) error {
 // exportTimeout bounds making one export (documents of many claims).
 const exportTimeout = 2 * time.Minute
 
-// sendDebtorExport writes the export into an unlinked temporary file, so
-// that a failure is still a clean error response, then streams it.
+// sendDebtorExport streams the access export of the debtor q names.
 func (s *Server) sendDebtorExport(c *fiber.Ctx, q portal.DebtorQuery) error {
 	if err := s.privacyReady(); err != nil {
-		return err
-	}
-	ctx, cancel := context.WithTimeout(c.UserContext(), exportTimeout)
-	defer cancel()
-	if a, ok := c.Locals(localActor).(portal.Actor); ok {
-		ctx = portal.WithActor(ctx, a)
-	}
-	f, err := os.CreateTemp("", "relais-export-*.zip")
-	if err != nil {
-		return err
-	}
-	os.Remove(f.Name()) // the open file lives until it is closed
-	if err := s.deps.Privacy.WriteDebtorExport(ctx, tenantOf(c), q, f); err != nil {
-		f.Close()
-		return err
-	}
-	size, err := f.Seek(0, io.SeekCurrent)
-	if err == nil {
-		_, err = f.Seek(0, io.SeekStart)
-	}
-	if err != nil {
-		f.Close()
 		return err
 	}
 	name := "debtor-export.zip"
 	if q.ClaimID != "" && portal.ValidID(strings.TrimSpace(q.ClaimID)) {
 		name = "debtor-export-" + strings.TrimSpace(q.ClaimID) + ".zip"
 	}
-	c.Set(fiber.HeaderContentType, "application/zip")
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+name+`"`)
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.SendStream(f, int(size)) // fasthttp closes f once sent
+	return s.sendZip(c, name, exportTimeout, func(ctx context.Context, w io.Writer) error {
+		return s.deps.Privacy.WriteDebtorExport(ctx, tenantOf(c), q, w)
+	})
 }
