@@ -46,6 +46,10 @@ type Config struct {
 	// TokenBurst at once, then one per TokenEvery (default 10, 1 minute).
 	TokenBurst int
 	TokenEvery time.Duration
+	// PresenceEvery and PresenceTTL tune how instances tell each other
+	// about agents on conversations (default 20 s and 50 s; tests shorten
+	// them).
+	PresenceEvery, PresenceTTL time.Duration
 }
 
 // Deps are the services handlers call.
@@ -157,6 +161,12 @@ func New(cfg Config, deps Deps) *Server {
 	s.loginByEmail = newWindowLimiter(loginFailsPerEmail, loginWindow, now)
 	if deps.Conversations != nil && deps.Negotiation != nil {
 		s.hub = NewHub(deps.Conversations, deps.ChatBus, deps.Logger)
+		if cfg.PresenceEvery > 0 {
+			s.hub.presenceEvery = cfg.PresenceEvery
+		}
+		if cfg.PresenceTTL > 0 {
+			s.hub.presenceTTL = cfg.PresenceTTL
+		}
 		ctx, cancel := context.WithCancel(context.Background())
 		s.stopHub = cancel
 		go s.hub.Run(ctx)

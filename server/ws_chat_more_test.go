@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -320,5 +321,74 @@ func TestChatTwoInstances(t *testing.T) {
 	agent.send(map[string]any{"type": "typing"})
 	if f := debtor.expect("typing", "message", "ack"); f["from"] != "agent" {
 		t.Fatal(f)
+	}
+}
+
+// TestChatPresenceAcrossInstances: the debtor on instance A is told when an
+// agent opens or leaves the conversation on instance B; a debtor arriving
+// on A while the agent is on B is welcomed with agents_online; and the
+// agents announced by an instance that died without a word are forgotten
+// once their announcement lapses.
+func TestChatPresenceAcrossInstances(t *testing.T) {
+	clock := &portal.FixedClock{T: testClock}
+	url := storetest.URL(t, store.Postgres)
+	open := func() *store.DB {
+		db, err := store.Open(url, store.Options{Clock: clock})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	}
+	dbA, dbB := open(), open()
+	if err := dbA.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	fast := func(c *Config) { c.PresenceEvery, c.PresenceTTL = 100*time.Millisecond, 600*time.Millisecond }
+	a := newChatEnvOn(t, dbA, clock, nil, fast)
+	b := newChatEnvOn(t, dbB, clock, a, fast)
+	debtor := a.debtorClient(t, 0)
+	w := debtor.expect("welcome")
+	if w["agents_online"] == true {
+		t.Fatalf("welcome with no agent anywhere: %v", w)
+	}
+	convID := w["conversation_id"].(string)
+	time.Sleep(300 * time.Millisecond) // both listeners are up
+
+	agent := b.agentClient(t, b.agent, convID, 0)
+	agent.expect("welcome")
+	if f := debtor.next("presence"); f["agents_online"] != true {
+		t.Fatalf("agent joined on B, debtor on A told %v", f)
+	}
+	// Renewals keep the agent present well past one TTL.
+	time.Sleep(1500 * time.Millisecond)
+	second := a.debtorClient(t, 0)
+	if f := second.expect("welcome"); f["agents_online"] != true {
+		t.Fatalf("a second tab on A while the agent is on B: %v", f)
+	}
+	agent.c.Close()
+	for { // renewals sent before the close may still come in first
+		if f := debtor.next("presence"); f["agents_online"] != true {
+			break
+		}
+	}
+
+	// An instance that dies after announcing an agent: its announcement
+	// lapses and the debtor is told.
+	ghost, _ := json.Marshal(busNote{Conversation: convID, Event: "presence", Agents: 1, Instance: "ghost"})
+	published := time.Now()
+	if err := dbB.ChatBus().Publish(context.Background(), string(ghost)); err != nil {
+		t.Fatal(err)
+	}
+	if f := debtor.next("presence"); f["agents_online"] != true {
+		t.Fatalf("ghost agent announced: %v", f)
+	}
+	for {
+		if f := debtor.next("presence"); f["agents_online"] != true {
+			break
+		}
+	}
+	if waited := time.Since(published); waited < 300*time.Millisecond {
+		t.Errorf("the ghost's announcement lapsed after %s, before its TTL", waited)
 	}
 }

@@ -57,7 +57,7 @@ func newChatEnv(t *testing.T, dialect string) *chatEnv {
 
 // newChatEnvOn starts a server on db; with seed from another env it reuses
 // that env's tenant, claim and users (a second instance).
-func newChatEnvOn(t testing.TB, db *store.DB, clock *portal.FixedClock, seed *chatEnv) *chatEnv {
+func newChatEnvOn(t testing.TB, db *store.DB, clock *portal.FixedClock, seed *chatEnv, tune ...func(*Config)) *chatEnv {
 	t.Helper()
 	ctx := context.Background()
 	e := &chatEnv{db: db, clock: clock, cookies: map[string]string{}, today: portal.DateOf(clock.T)}
@@ -130,7 +130,11 @@ func newChatEnvOn(t testing.TB, db *store.DB, clock *portal.FixedClock, seed *ch
 	if bus := db.ChatBus(); bus != nil {
 		deps.ChatBus = bus
 	}
-	e.srv = New(Config{BaseURL: e.base, Version: "test"}, deps)
+	cfg := Config{BaseURL: e.base, Version: "test"}
+	for _, f := range tune {
+		f(&cfg)
+	}
+	e.srv = New(cfg, deps)
 	go func() { _ = e.srv.App().Listener(ln) }()
 	t.Cleanup(func() { _ = e.srv.Shutdown(2 * time.Second) })
 	return e

@@ -37,6 +37,16 @@ const (
 	sendQueue = 256
 )
 
+// Agent presence across instances: an instance announces on the bus how
+// many agents it has on a conversation whenever that changes, and again
+// every presenceEvery while it is not zero. An announcement counts for
+// presenceTTL, so the agents of an instance that died without a word
+// disappear by themselves.
+const (
+	presenceEvery = 20 * time.Second
+	presenceTTL   = 50 * time.Second
+)
+
 // ChatBus carries "conversation C has new messages up to seq S" between
 // instances. On PostgreSQL it is LISTEN/NOTIFY; nil means this instance is
 // alone (SQLite) and delivers in-process only.
@@ -62,6 +72,21 @@ type Hub struct {
 	rooms  map[string]*room
 	conns  map[*chatConn]struct{}
 	closed bool
+	// remote is the agents other instances announced, by conversation and
+	// instance; guarded by mu.
+	remote map[string]map[string]remoteAgents
+
+	// now, presenceEvery and presenceTTL are fields so that tests can
+	// shorten them.
+	now                        func() time.Time
+	presenceEvery, presenceTTL time.Duration
+}
+
+// remoteAgents is one instance's announcement of its agents on a
+// conversation.
+type remoteAgents struct {
+	n     int
+	until time.Time
 }
 
 // room is the connections of this instance on one conversation. Its mutex
@@ -78,15 +103,104 @@ type room struct {
 // NewHub builds a hub; start cross-instance delivery with Run.
 func NewHub(store negotiation.Store, bus ChatBus, log *slog.Logger) *Hub {
 	return &Hub{store: store, bus: bus, log: log, instance: portal.NewID(time.Now())[16:],
-		rooms: map[string]*room{}, conns: map[*chatConn]struct{}{}}
+		rooms: map[string]*room{}, conns: map[*chatConn]struct{}{}, remote: map[string]map[string]remoteAgents{},
+		now: time.Now, presenceEvery: presenceEvery, presenceTTL: presenceTTL}
 }
 
-// Run listens to the bus until ctx ends. Without a bus it returns at once.
+// Run listens to the bus until ctx ends, and keeps this instance's agent
+// presence announced. Without a bus it returns at once.
 func (h *Hub) Run(ctx context.Context) {
 	if h.bus == nil {
 		return
 	}
+	go h.presenceLoop(ctx)
 	h.bus.Listen(ctx, h.onBus)
+}
+
+// presenceLoop re-announces this instance's agents and forgets the
+// announcements of other instances that were not renewed in time.
+func (h *Hub) presenceLoop(ctx context.Context) {
+	t := time.NewTicker(h.presenceEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		h.announceAll(ctx)
+		for _, conv := range h.expireRemote() {
+			h.notifyPresence(conv)
+		}
+	}
+}
+
+// announceAll announces every conversation this instance has agents on.
+func (h *Hub) announceAll(ctx context.Context) {
+	h.mu.Lock()
+	convs := make([]string, 0, len(h.rooms))
+	for id := range h.rooms {
+		convs = append(convs, id)
+	}
+	h.mu.Unlock()
+	for _, id := range convs {
+		if n := h.localAgents(id); n > 0 {
+			h.announce(ctx, id, n)
+		}
+	}
+}
+
+// announce tells the other instances that this one has n agents on conv.
+func (h *Hub) announce(ctx context.Context, conv string, n int) {
+	if h.bus == nil {
+		return
+	}
+	b, _ := json.Marshal(busNote{Conversation: conv, Event: "presence", Agents: n, Instance: h.instance})
+	if err := h.bus.Publish(ctx, string(b)); err != nil {
+		h.log.Warn("chat bus: presence not announced", "err", err)
+	}
+}
+
+// expireRemote drops the announcements past their time and returns the
+// conversations whose count changed.
+func (h *Hub) expireRemote() []string {
+	now := h.now()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var changed []string
+	for conv, byInstance := range h.remote {
+		for inst, ra := range byInstance {
+			if now.After(ra.until) {
+				delete(byInstance, inst)
+				changed = append(changed, conv)
+			}
+		}
+		if len(byInstance) == 0 {
+			delete(h.remote, conv)
+		}
+	}
+	return changed
+}
+
+// remoteSeen records another instance's announcement.
+func (h *Hub) remoteSeen(n busNote) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	byInstance := h.remote[n.Conversation]
+	if n.Agents <= 0 {
+		if byInstance != nil {
+			delete(byInstance, n.Instance)
+			if len(byInstance) == 0 {
+				delete(h.remote, n.Conversation)
+			}
+		}
+		return
+	}
+	if byInstance == nil {
+		byInstance = map[string]remoteAgents{}
+		h.remote[n.Conversation] = byInstance
+	}
+	byInstance[n.Instance] = remoteAgents{n: n.Agents, until: h.now().Add(h.presenceTTL)}
 }
 
 // busNote is a bus payload: a new seq, or an ephemeral event (typing).
@@ -95,7 +209,9 @@ type busNote struct {
 	Seq          int64  `json:"s,omitempty"`
 	Event        string `json:"e,omitempty"`
 	From         string `json:"f,omitempty"`
-	Instance     string `json:"i"`
+	// Agents is this instance's agent count on the conversation (presence).
+	Agents   int    `json:"a,omitempty"`
+	Instance string `json:"i"`
 }
 
 func (h *Hub) onBus(payload string) {
@@ -109,10 +225,22 @@ func (h *Hub) onBus(payload string) {
 		for _, r := range rooms {
 			h.deliver(r, nil)
 		}
+		// Announcements sent meanwhile were lost: ours go out again now,
+		// the others' at their next renewal.
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		h.announceAll(ctx)
+		cancel()
 		return
 	}
 	var n busNote
 	if json.Unmarshal([]byte(payload), &n) != nil || n.Conversation == "" {
+		return
+	}
+	if n.Event == "presence" {
+		if n.Instance != h.instance {
+			h.remoteSeen(n)
+			h.notifyPresence(n.Conversation)
+		}
 		return
 	}
 	h.mu.Lock()
@@ -289,8 +417,9 @@ func (h *Hub) typing(ctx context.Context, c *chatConn) {
 	}
 }
 
-// agentsOnline counts agent connections of this instance on a conversation.
-func (h *Hub) agentsOnline(conversationID string) int {
+// localAgents counts agent connections of this instance on a
+// conversation.
+func (h *Hub) localAgents(conversationID string) int {
 	h.mu.Lock()
 	r := h.rooms[conversationID]
 	h.mu.Unlock()
@@ -308,8 +437,34 @@ func (h *Hub) agentsOnline(conversationID string) int {
 	return n
 }
 
-// presence tells the debtor side of a conversation whether an agent is there.
+// agentsOnline counts the agents on a conversation on every instance: this
+// one's connections and the live announcements of the others.
+func (h *Hub) agentsOnline(conversationID string) int {
+	n := h.localAgents(conversationID)
+	now := h.now()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, ra := range h.remote[conversationID] {
+		if !now.After(ra.until) {
+			n += ra.n
+		}
+	}
+	return n
+}
+
+// presence is called when an agent of this instance joins or leaves a
+// conversation: the other instances hear of it, and the debtors here are
+// told whether an agent is there.
 func (h *Hub) presence(conversationID string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	h.announce(ctx, conversationID, h.localAgents(conversationID))
+	cancel()
+	h.notifyPresence(conversationID)
+}
+
+// notifyPresence tells this instance's debtors on a conversation whether an
+// agent is there.
+func (h *Hub) notifyPresence(conversationID string) {
 	n := h.agentsOnline(conversationID)
 	h.mu.Lock()
 	r := h.rooms[conversationID]
