@@ -102,13 +102,21 @@ func freePort(t testing.TB) int {
 // runCLI runs a relais command to its end and returns its stdout.
 func runCLI(t testing.TB, args ...string) string {
 	t.Helper()
+	out, _ := runCLIFull(t, args...)
+	return out
+}
+
+// runCLIFull runs a relais command to its end and returns its stdout and
+// stderr.
+func runCLIFull(t testing.TB, args ...string) (string, string) {
+	t.Helper()
 	var out, errOut bytes.Buffer
 	cmd := exec.Command(relaisBin, args...)
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("relais %s: %v\n%s", strings.Join(args, " "), err, errOut.String())
 	}
-	return strings.TrimSpace(out.String())
+	return strings.TrimSpace(out.String()), errOut.String()
 }
 
 // serveConfig is how one instance is started.
@@ -121,6 +129,8 @@ type serveConfig struct {
 	StripeBase string
 	// Port to listen on; 0 picks a free one.
 	Port int
+	// Env adds to (and overrides) the environment of the process.
+	Env []string
 }
 
 // instance is one `relais serve` subprocess.
@@ -165,6 +175,7 @@ func (in *instance) start() {
 		cmd.Env = append(cmd.Env, "STRIPE_SECRET_KEY="+stripeSecretKey, "STRIPE_WEBHOOK_SECRET="+stripeWebhookSecret,
 			"STRIPE_API_BASE="+in.cfg.StripeBase)
 	}
+	cmd.Env = append(cmd.Env, in.cfg.Env...)
 	cmd.Stdout, cmd.Stderr = in.logs, in.logs
 	fmt.Fprintf(in.logs, "--- start %s\n", time.Now().Format(time.RFC3339Nano))
 	if err := cmd.Start(); err != nil {
@@ -199,6 +210,22 @@ func (in *instance) kill() {
 	<-in.done
 	fmt.Fprintf(in.logs, "--- killed %s\n", time.Now().Format(time.RFC3339Nano))
 	in.cmd = nil
+}
+
+// stop ends the process with SIGTERM, as an orchestrator does, and waits
+// for its graceful shutdown.
+func (in *instance) stop() {
+	in.t.Helper()
+	if in.cmd == nil {
+		return
+	}
+	in.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-in.done:
+	case <-time.After(30 * time.Second):
+		in.t.Errorf("relais serve did not stop within 30 s of SIGTERM")
+	}
+	in.kill()
 }
 
 // restart starts the instance again on the same address and database.
