@@ -190,9 +190,14 @@ type Claim struct {
 	JudgmentOn Date `json:"judgment_on"`
 	// LastAcknowledgementOn is the last time the debtor acknowledged the
 	// debt (Code civil 2240): it restarts French prescription.
-	LastAcknowledgementOn Date      `json:"last_acknowledgement_on"`
-	CreatedAt             time.Time `json:"created_at"`
-	UpdatedAt             time.Time `json:"updated_at"`
+	LastAcknowledgementOn Date `json:"last_acknowledgement_on"`
+	// ProceedingsEndedOn is the day the court proceedings and enforcement
+	// ended (judgment executed, enforcement closed or abandoned); zero
+	// while they run. Until then a claim in a court stage keeps its
+	// personal data.
+	ProceedingsEndedOn Date      `json:"proceedings_ended_on"`
+	CreatedAt          time.Time `json:"created_at"`
+	UpdatedAt          time.Time `json:"updated_at"`
 	// PersonalDataErasedAt is when the debtor's personal data on this claim
 	// was erased at the end of its retention; nil while it is held. An
 	// erased claim keeps its amounts, dates and evidence chain, and no

@@ -72,13 +72,14 @@ func (ch *StatusChange) Validate() error {
 
 // DatesChange records procedure dates learnt after a stage move: the
 // order's date or its service, the judgment's date, the debtor's last
-// acknowledgement of the debt (Code civil 2240). Zero dates are left as
-// they are.
+// acknowledgement of the debt (Code civil 2240), the end of the court
+// proceedings and enforcement. Zero dates are left as they are.
 type DatesChange struct {
 	OrderOn               Date
 	ServedOn              Date
 	JudgmentOn            Date
 	LastAcknowledgementOn Date
+	ProceedingsEndedOn    Date
 	Reason                string
 }
 
@@ -91,7 +92,8 @@ func (ch *DatesChange) Validate(today Date) error {
 	for _, f := range []struct {
 		name string
 		d    Date
-	}{{"order_on", ch.OrderOn}, {"served_on", ch.ServedOn}, {"judgment_on", ch.JudgmentOn}, {"last_acknowledgement_on", ch.LastAcknowledgementOn}} {
+	}{{"order_on", ch.OrderOn}, {"served_on", ch.ServedOn}, {"judgment_on", ch.JudgmentOn}, {"last_acknowledgement_on", ch.LastAcknowledgementOn},
+		{"proceedings_ended_on", ch.ProceedingsEndedOn}} {
 		if f.d.IsZero() {
 			continue
 		}
@@ -101,7 +103,7 @@ func (ch *DatesChange) Validate(today Date) error {
 		}
 	}
 	if n == 0 {
-		return Errorf(EINVALID, "give at least one of order_on, served_on, judgment_on, last_acknowledgement_on")
+		return Errorf(EINVALID, "give at least one of order_on, served_on, judgment_on, last_acknowledgement_on, proceedings_ended_on")
 	}
 	return nil
 }

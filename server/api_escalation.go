@@ -96,6 +96,7 @@ type datesInput struct {
 	ServedOn              string `json:"served_on"`
 	JudgmentOn            string `json:"judgment_on"`
 	LastAcknowledgementOn string `json:"last_acknowledgement_on"`
+	ProceedingsEndedOn    string `json:"proceedings_ended_on"`
 	Reason                string `json:"reason"`
 }
 
@@ -112,6 +113,7 @@ func (s *Server) handleClaimDates(c *fiber.Ctx) error {
 	}{
 		{"order_on", in.OrderOn, &ch.OrderOn}, {"served_on", in.ServedOn, &ch.ServedOn},
 		{"judgment_on", in.JudgmentOn, &ch.JudgmentOn}, {"last_acknowledgement_on", in.LastAcknowledgementOn, &ch.LastAcknowledgementOn},
+		{"proceedings_ended_on", in.ProceedingsEndedOn, &ch.ProceedingsEndedOn},
 	} {
 		if *f.dst, err = parseDateField(f.name, f.v); err != nil {
 			return err

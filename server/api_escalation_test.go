@@ -425,6 +425,29 @@ func TestDatesAPI(t *testing.T) {
 			if last.Kind != portal.EventDatesRecorded || !strings.Contains(last.Payload, `"served_on":"2024-06-28"`) || !strings.Contains(last.Payload, `"reason":"served by Me Martin"`) {
 				t.Fatalf("event: %s %s", last.Kind, last.Payload)
 			}
+			// The end of the proceedings: not before the service, not in
+			// the future, then recorded with its event.
+			code, b = f.do("POST", id+"/dates", map[string]any{"proceedings_ended_on": "2024-06-27", "reason": "x"})
+			if e := decode[apiErr](t, b); code != 400 || e.Error.Field != "proceedings_ended_on" || !strings.Contains(e.Error.Message, "before the service") {
+				t.Fatalf("end before the service: %d %s", code, b)
+			}
+			code, b = f.do("POST", id+"/dates", map[string]any{"proceedings_ended_on": "2024-07-01", "reason": "x"})
+			if e := decode[apiErr](t, b); code != 400 || e.Error.Field != "proceedings_ended_on" || !strings.Contains(e.Error.Message, "future") {
+				t.Fatalf("end in the future: %d %s", code, b)
+			}
+			code, b = f.do("POST", id+"/dates", map[string]any{"proceedings_ended_on": "2024-06-30", "reason": "order executed by the bailiff"})
+			if got := decode[map[string]any](t, b); code != 200 || got["proceedings_ended_on"] != "2024-06-30" {
+				t.Fatalf("end of proceedings: %d %s", code, b)
+			}
+			evs, _ = f.db.ListEvents(context.Background(), f.tenant.ID, c.ID, 0, 0)
+			if last := evs[len(evs)-1]; last.Kind != portal.EventDatesRecorded || !strings.Contains(last.Payload, `"proceedings_ended_on":"2024-06-30"`) {
+				t.Fatalf("event: %s %s", last.Kind, last.Payload)
+			}
+			other := f.claim("DT-2", portal.JurisdictionFR, portal.DebtorBusiness, "fr")
+			code, b = f.do("POST", "/api/v1/claims/"+other.ID+"/dates", map[string]any{"proceedings_ended_on": "2024-06-30", "reason": "x"})
+			if e := decode[apiErr](t, b); code != 400 || e.Error.Field != "proceedings_ended_on" {
+				t.Fatalf("end of proceedings of an amicable claim: %d %s", code, b)
+			}
 		})
 	}
 }

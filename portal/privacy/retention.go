@@ -11,7 +11,8 @@ type Hold string
 const (
 	// HoldErased: the data is already gone.
 	HoldErased Hold = "already_erased"
-	// HoldCourt: the claim is in litigation, judgment or enforcement.
+	// HoldCourt: the claim is in litigation, judgment or enforcement, and
+	// the end of the proceedings is not recorded.
 	HoldCourt Hold = "court_stage"
 	// HoldDispute: a dispute of the claim is open.
 	HoldDispute Hold = "open_dispute"
@@ -71,10 +72,11 @@ type Decision struct {
 //
 // A claim's personal data is kept while any of these holds, because the
 // creditor may still need to prove who owes what to whom:
-//   - the claim is in a court stage (litigation, judgment, enforcement):
-//     Relais records no end of court proceedings or of enforcement (a
-//     judgment stays enforceable for ten years and can be renewed), so
-//     these claims are never erased automatically;
+//   - the claim is in a court stage (litigation, judgment, enforcement)
+//     and the end of the proceedings is not recorded
+//     (Claim.ProceedingsEndedOn): a judgment stays enforceable for ten
+//     years and can be renewed, so only the creditor can say that the
+//     proceedings and the enforcement are over;
 //   - a dispute is open: the debtor's own proof is under examination;
 //   - an instalment plan is running: instalments due or failed while the
 //     claim is in_plan (the only status in which Relais charges or expects
@@ -91,14 +93,16 @@ type Decision struct {
 //
 // and erased on the first day after it. The last activity, not the
 // closure, starts the periods: it is the closure or later, so a claim is
-// never erased sooner than its closure would allow.
+// never erased sooner than its closure would allow. The end of the
+// proceedings counts as an activity.
 func Decide(p portal.RetentionPolicy, f Facts, today portal.Date) Decision {
 	c := f.Claim
 	var d Decision
 	switch {
 	case c.PersonalDataErasedAt != nil:
 		d.Hold = HoldErased
-	case c.Stage == portal.StageLitigation || c.Stage == portal.StageJudgment || c.Stage == portal.StageEnforcement:
+	case (c.Stage == portal.StageLitigation || c.Stage == portal.StageJudgment || c.Stage == portal.StageEnforcement) &&
+		c.ProceedingsEndedOn.IsZero():
 		d.Hold = HoldCourt
 	case f.OpenDisputes > 0:
 		d.Hold = HoldDispute
@@ -113,6 +117,9 @@ func Decide(p portal.RetentionPolicy, f Facts, today portal.Date) Decision {
 	last := f.LastActivity
 	if last.IsZero() {
 		last = portal.DateOf(c.UpdatedAt)
+	}
+	if c.ProceedingsEndedOn.After(last) {
+		last = c.ProceedingsEndedOn
 	}
 	if dl, ok := escalation.Prescription(escalation.FactsOf(c)); ok {
 		d.Prescription = dl.Due

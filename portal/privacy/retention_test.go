@@ -25,6 +25,11 @@ func TestDecide(t *testing.T) {
 	erased.PersonalDataErasedAt = &erasedAt
 	acked := claim(fr, con, amicable, portal.StatusSettled)
 	acked.LastAcknowledgementOn = portal.MustDate("2025-03-01")
+	ended := func(stage portal.Stage, status portal.Status) *portal.Claim {
+		c := claim(fr, biz, stage, status)
+		c.JudgmentOn, c.ProceedingsEndedOn = portal.MustDate("2027-05-10"), portal.MustDate("2030-03-01")
+		return c
+	}
 	tests := []struct {
 		name   string
 		policy portal.RetentionPolicy
@@ -46,6 +51,14 @@ func TestDecide(t *testing.T) {
 			privacy.Decision{Hold: privacy.HoldCourt}},
 		{"written-off claim in enforcement", policy, privacy.Facts{Claim: claim(fr, con, portal.StageEnforcement, portal.StatusWrittenOff), LastActivity: closedOn}, "2060-01-01",
 			privacy.Decision{Hold: privacy.HoldCourt}},
+		// Once the creditor records the end of the proceedings, the periods
+		// run from it.
+		{"judgment executed, proceedings ended, inside grace", policy, privacy.Facts{Claim: ended(portal.StageJudgment, portal.StatusSettled), LastActivity: closedOn}, "2031-03-01",
+			privacy.Decision{KeepUntil: portal.MustDate("2031-03-01"), Basis: privacy.BasisGrace, Prescription: portal.MustDate("2029-01-31")}},
+		{"enforcement ended, past grace", policy, privacy.Facts{Claim: ended(portal.StageEnforcement, portal.StatusWrittenOff), LastActivity: closedOn}, "2031-03-02",
+			privacy.Decision{Erase: true, KeepUntil: portal.MustDate("2031-03-01"), Basis: privacy.BasisGrace, Prescription: portal.MustDate("2029-01-31")}},
+		{"proceedings ended but the claim is still open", policy, privacy.Facts{Claim: ended(portal.StageEnforcement, portal.StatusOpen), LastActivity: closedOn}, "2040-01-01",
+			privacy.Decision{Hold: privacy.HoldNotClosed}},
 		{"already erased", policy, privacy.Facts{Claim: erased, LastActivity: closedOn}, "2060-01-01",
 			privacy.Decision{Hold: privacy.HoldErased}},
 		// A plan whose claim left in_plan is over: its unpaid instalments hold nothing.

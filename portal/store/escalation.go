@@ -248,6 +248,20 @@ func (db *DB) RecordDates(ctx context.Context, tenantID, claimID string, ch port
 			}
 			set("judgment_on", ch.JudgmentOn, c.JudgmentOn)
 		}
+		if end := ch.ProceedingsEndedOn; !end.IsZero() {
+			if !inCourt {
+				return portal.FieldError("proceedings_ended_on", "proceedings_ended_on is recorded for a claim in litigation, judgment or enforcement; it is at the %s stage", c.Stage)
+			}
+			for _, d := range []struct {
+				name string
+				on   portal.Date
+			}{{"the order", order}, {"the service", served}, {"the judgment", c.JudgmentOn}, {"the judgment", ch.JudgmentOn}} {
+				if !d.on.IsZero() && end.Before(d.on) {
+					return portal.FieldError("proceedings_ended_on", "proceedings_ended_on %s is before %s of %s", end, d.name, d.on)
+				}
+			}
+			set("proceedings_ended_on", end, c.ProceedingsEndedOn)
+		}
 		if ack := ch.LastAcknowledgementOn; !ack.IsZero() {
 			if !c.LastAcknowledgementOn.IsZero() && !ack.After(c.LastAcknowledgementOn) {
 				return portal.FieldError("last_acknowledgement_on", "last_acknowledgement_on %s is not after the acknowledgement already recorded on %s", ack, c.LastAcknowledgementOn)

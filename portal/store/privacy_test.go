@@ -279,6 +279,21 @@ func TestRetentionDecisions(t *testing.T) {
 			}
 		}
 		settle(court)
+		// The same, once the creditor records the end of the proceedings:
+		// the court hold is lifted and the usual periods apply.
+		ended := mk("COURT-ENDED", portal.JurisdictionFR, portal.DebtorConsumer)
+		for _, ch := range []portal.StageChange{
+			{To: portal.StageFormalNotice, Reason: "no answer", FormalNoticeOn: portal.MustDate("2024-06-01")},
+			{To: portal.StageLitigation, Procedure: "injonction_de_payer", Reason: "notice period over"},
+		} {
+			if _, err := db.ChangeStage(ctx, a.ID, ended.ID, ch); err != nil {
+				t.Fatalf("stage %s: %v", ch.To, err)
+			}
+		}
+		settle(ended)
+		if _, err := db.RecordDates(ctx, a.ID, ended.ID, portal.DatesChange{ProceedingsEndedOn: portal.MustDate("2024-06-30"), Reason: "paid to the bailiff"}); err != nil {
+			t.Fatal(err)
+		}
 		disputed := mk("DISPUTED", portal.JurisdictionFR, portal.DebtorConsumer)
 		_, token, _ := db.IssueLink(ctx, a.ID, disputed.ID, portal.ChannelEmail, time.Hour)
 		op, err := db.OpenLink(ctx, token)
@@ -296,7 +311,7 @@ func TestRetentionDecisions(t *testing.T) {
 		for _, c := range []*portal.Claim{frBiz, frCon, be} {
 			settle(c)
 		}
-		names := map[string]string{open.ID: "OPEN", court.ID: "COURT", disputed.ID: "DISPUTED", frBiz.ID: "FR-B2B", frCon.ID: "FR-B2C", be.ID: "BE-B2B"}
+		names := map[string]string{open.ID: "OPEN", court.ID: "COURT", ended.ID: "COURT-ENDED", disputed.ID: "DISPUTED", frBiz.ID: "FR-B2B", frCon.ID: "FR-B2C", be.ID: "BE-B2B"}
 
 		steps := []struct {
 			day        string
@@ -305,7 +320,7 @@ func TestRetentionDecisions(t *testing.T) {
 		}{
 			{"2025-06-30", nil, map[privacy.Hold]int{privacy.HoldCourt: 1, privacy.HoldDispute: 1}},                // inside the grace
 			{"2026-01-31", nil, map[privacy.Hold]int{privacy.HoldCourt: 1, privacy.HoldDispute: 1}},                // FR consumer: last day
-			{"2026-02-01", []string{"FR-B2C"}, map[privacy.Hold]int{privacy.HoldCourt: 1, privacy.HoldDispute: 1}}, // FR consumer prescribed
+			{"2026-02-01", []string{"COURT-ENDED", "FR-B2C"}, map[privacy.Hold]int{privacy.HoldCourt: 1, privacy.HoldDispute: 1}}, // FR consumer prescribed
 			{"2029-01-31", nil, map[privacy.Hold]int{privacy.HoldCourt: 1, privacy.HoldDispute: 1}},
 			{"2029-02-01", []string{"FR-B2B"}, map[privacy.Hold]int{privacy.HoldCourt: 1, privacy.HoldDispute: 1}}, // FR business prescribed
 			{"2029-07-01", []string{"BE-B2B"}, map[privacy.Hold]int{privacy.HoldCourt: 1, privacy.HoldDispute: 1}}, // BE: 60 months after the last activity
