@@ -392,3 +392,56 @@ func TestChatPresenceAcrossInstances(t *testing.T) {
 		t.Errorf("the ghost's announcement lapsed after %s, before its TTL", waited)
 	}
 }
+
+// TestChatLongHistory opens a conversation of 1,200 messages (a long
+// negotiation) from scratch: the debtor and the agent each get the whole
+// history in order, the debtor without the internal notes, and stay
+// connected for live messages. The history is larger than a connection's
+// queue, so it must be streamed at the client's pace.
+func TestChatLongHistory(t *testing.T) {
+	e := newChatEnv(t, store.SQLite)
+	ctx := context.Background()
+	conv, err := e.db.OpenConversation(ctx, e.tenantID, e.claim.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const total = 1200
+	notes := 0
+	for i := range total {
+		kind := negotiation.MsgText
+		if i%10 == 0 {
+			kind, notes = negotiation.MsgNote, notes+1
+		}
+		if _, _, err := e.db.PostMessage(ctx, &negotiation.Message{TenantID: e.tenantID, ConversationID: conv.ID, ClientID: fmt.Sprint("h-", i),
+			Kind: kind, Author: negotiation.Author{Kind: portal.ActorUser, ID: e.agent.ID, Name: "Ann"}, Text: fmt.Sprintf("message %d of a long negotiation", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	read := func(w *wsClient, want int) {
+		t.Helper()
+		var last int64
+		for n := 0; n < want; n++ {
+			m := w.message()
+			if seq := num(m["seq"]); seq <= last {
+				t.Fatalf("seq %d after %d", seq, last)
+			} else {
+				last = seq
+			}
+			if !w.internalOK && (m["kind"] == "note") {
+				t.Fatalf("the debtor got an internal note: %v", m)
+			}
+		}
+	}
+	debtor := e.debtorClient(t, 0)
+	debtor.expect("welcome")
+	read(debtor, total-notes)
+	agent := e.agentClient(t, e.agent, conv.ID, 0)
+	agent.internalOK = true
+	agent.expect("welcome")
+	read(agent, total)
+	// Both are live afterwards.
+	debtor.send(map[string]any{"type": "text", "id": "after-history", "text": "still here"})
+	if m := agent.message(); m["client_id"] != "after-history" {
+		t.Fatalf("live message after the history: %v", m)
+	}
+}

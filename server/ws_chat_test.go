@@ -148,6 +148,8 @@ type wsClient struct {
 	closed chan int // close code
 	mu     sync.Mutex
 	n      int
+	// internalOK: an agent's client, which may receive internal messages.
+	internalOK bool
 }
 
 func (e *chatEnv) dial(t *testing.T, path string, header http.Header) (*wsClient, *http.Response, error) {

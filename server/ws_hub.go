@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"runtime/debug"
 	"strconv"
@@ -275,22 +276,43 @@ func (h *Hub) register(c *chatConn) bool {
 	return true
 }
 
-// join puts c in its conversation's room and queues every message after
-// after (what the client already has), then live ones.
+// join streams the conversation's history after after (what the client
+// already has) to c, then puts c in its room for live messages.
+//
+// The history is sent first, outside the room lock and at the client's
+// pace: a conversation of a thousand messages would otherwise fill the
+// connection's queue at once and get it dropped as too slow, and a slow
+// reader would hold up every delivery to the room. Then c joins the room
+// under its lock and gets what was stored meanwhile, so nothing is missed
+// or sent twice.
 func (h *Hub) join(ctx context.Context, c *chatConn, after int64) error {
+	c.last = after // c is in no room yet: nothing else touches last
+	for {
+		msgs, err := h.store.Messages(ctx, c.conv.TenantID, c.conv.ID, c.last, 500, c.internal)
+		if err != nil {
+			return err
+		}
+		for _, m := range msgs {
+			if !c.queueMessageWait(m, writeWait) {
+				return errReplayStalled
+			}
+		}
+		if len(msgs) < 500 {
+			break
+		}
+	}
 	h.mu.Lock()
 	r := h.rooms[c.conv.ID]
 	if r == nil {
 		r = &room{id: c.conv.ID, tenantID: c.conv.TenantID, conns: map[*chatConn]struct{}{}}
 		h.rooms[c.conv.ID] = r
 	}
-	// Joining under the room lock: no delivery runs between the replay read
-	// and the connection being in the room.
+	// Joining under the room lock: no delivery runs between the catch-up
+	// read and the connection being in the room.
 	r.mu.Lock()
 	r.conns[c] = struct{}{}
 	h.mu.Unlock()
 	defer r.mu.Unlock()
-	c.last = after
 	for {
 		msgs, err := h.store.Messages(ctx, r.tenantID, r.id, c.last, 500, c.internal)
 		if err != nil {
@@ -308,6 +330,10 @@ func (h *Hub) join(ctx context.Context, c *chatConn, after int64) error {
 	}
 	return nil
 }
+
+// errReplayStalled ends a connection whose client stopped reading its
+// history.
+var errReplayStalled = errors.New("chat replay: the client stopped reading")
 
 // leave removes c from its room and the hub.
 func (h *Hub) leave(c *chatConn) {
@@ -543,15 +569,43 @@ func (c *chatConn) role() string {
 
 // queueMessage queues m unless the connection has it or may not see it.
 func (c *chatConn) queueMessage(m *negotiation.Message) {
+	if b := c.messageFrame(m); b != nil {
+		c.queue(b)
+	}
+}
+
+// queueMessageWait is queueMessage for the history: it waits up to
+// timeout for room in the queue instead of dropping the connection, and
+// tells whether the connection is still there.
+func (c *chatConn) queueMessageWait(m *negotiation.Message, timeout time.Duration) bool {
+	b := c.messageFrame(m)
+	if b == nil {
+		return true
+	}
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case c.send <- b:
+		return true
+	case <-c.done:
+	case <-t.C:
+		c.close(websocket.CloseTryAgainLater, "too slow")
+	}
+	return false
+}
+
+// messageFrame is the frame of m for this connection, nil when it has m
+// already or may not see it; it advances last.
+func (c *chatConn) messageFrame(m *negotiation.Message) []byte {
 	if m.Seq <= c.last {
-		return
+		return nil
 	}
 	c.last = m.Seq
 	if m.Kind.Internal() && !c.internal {
-		return
+		return nil
 	}
 	b, _ := json.Marshal(frame{Type: "message", Msg: m})
-	c.queue(b)
+	return b
 }
 
 // queue adds a frame without ever blocking: a full queue means a slow
