@@ -26,7 +26,9 @@ import (
 // conditional UPDATE in the database) before it is charged, and each
 // charge carries the idempotency key "relais-instalment-<id>-<attempt>", so
 // an instalment is charged once per attempt even if two instances race or a
-// call is retried.
+// call is retried. A new attempt number is only taken after the previous
+// attempt's outcome was recorded: a charge whose answer was lost (timeout,
+// crash) is retried under its own key.
 type Scheduler struct {
 	Store portal.InstalmentStore
 	Card  portal.CardPayments // nil: card instalments are not charged
@@ -116,8 +118,11 @@ func (s *Scheduler) charge(ctx context.Context, in *portal.Instalment, today por
 			IdempotencyKey: fmt.Sprintf("relais-instalment-%s-%d", in.ID, attempt),
 		})
 		if err != nil {
-			// The provider did not answer: the lease runs out and the next
-			// run retries with a new attempt number.
+			// The provider did not answer, so the charge is in doubt: the
+			// lease runs out and the next run retries with the same attempt
+			// number and idempotency key (store.ClaimInstalment), which
+			// Stripe answers with the first charge if it was made (keys are
+			// kept 24 hours; the scheduler retries within minutes).
 			return "", err
 		}
 	}

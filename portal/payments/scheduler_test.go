@@ -3,6 +3,7 @@ package payments_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -53,6 +54,10 @@ func (o *outcomes) RoundTrip(req *http.Request) (*http.Response, error) {
 	o.mu.Unlock()
 	out, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
+	if want == outcomeLost {
+		// Stripe made the charge; its answer never arrives.
+		return nil, errors.New("read: connection reset by peer")
+	}
 	switch want {
 	case portal.ChargeSucceeded:
 		out = statusRe.ReplaceAll(out, []byte(`"status":"succeeded"`))
@@ -65,6 +70,9 @@ func (o *outcomes) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp.Header.Del("Content-Length")
 	return resp, nil
 }
+
+// outcomeLost: the charge reaches Stripe, its answer is lost.
+const outcomeLost = "lost"
 
 var statusRe = regexp.MustCompile(`"status":\s*"requires_payment_method"`)
 
@@ -529,6 +537,56 @@ func TestPaymentReceivedOnTenantDay(t *testing.T) {
 			}
 			if got := res.Payments[0].ReceivedOn; got != portal.MustDate("2024-07-02") {
 				t.Fatalf("received on %s, want 2024-07-02 (the tenant's day)", got)
+			}
+		})
+	}
+}
+
+// TestSchedulerInDoubtChargeKeepsItsKey: Stripe charges the card but its
+// answer is lost (a timeout, a crash before the result is stored). When the
+// lease runs out the next run charges again under the same idempotency
+// key, so Stripe answers with the first charge instead of making a second
+// one; the attempt counts once and the payment is recorded once.
+func TestSchedulerInDoubtChargeKeepsItsKey(t *testing.T) {
+	for _, dialect := range storetest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			e := newSchedEnv(t, dialect)
+			ctx := context.Background()
+			c := e.claim
+			e.saveCard(t, c)
+			ids := seedPlan(t, e.db, c, []planItem{{"2024-07-01", 5000, "card"}})
+			e.at("2024-07-01")
+			e.out.set(ids[0], outcomeLost)
+			if rep, err := e.sched.RunOnce(ctx); err != nil || rep.Charged+rep.Failed != 0 {
+				t.Fatalf("lost answer: report %+v err %v", rep, err)
+			}
+			// Within the lease nobody retries.
+			e.clock.T = e.clock.T.Add(4 * time.Minute)
+			e.out.set(ids[0], portal.ChargeSucceeded)
+			if rep, _ := e.sched.RunOnce(ctx); rep.Charged != 0 {
+				t.Fatalf("retried inside the lease: %+v", rep)
+			}
+			e.clock.T = e.clock.T.Add(2 * time.Minute)
+			rep, err := e.sched.RunOnce(ctx)
+			if err != nil || rep.Charged != 1 {
+				t.Fatalf("retry after the lease: report %+v err %v", rep, err)
+			}
+			key := "relais-instalment-" + ids[0] + "-1"
+			for _, k := range e.out.keys {
+				if k != key {
+					t.Fatalf("a retry of a charge in doubt used another idempotency key: %v", e.out.keys)
+				}
+			}
+			if len(e.out.keys) < 2 {
+				t.Fatalf("keys %v: the retry did not reach Stripe", e.out.keys)
+			}
+			ins, _ := e.db.ListInstalments(ctx, c.TenantID, c.ID)
+			if ins[0].Status != "paid" || ins[0].Attempts != 1 {
+				t.Fatalf("instalment %+v", ins[0])
+			}
+			got, _ := e.db.FindClaim(ctx, c.TenantID, c.ID)
+			if len(got.Payments) != 1 || got.Payments[0].Amount != 5000 {
+				t.Fatalf("payments %+v", got.Payments)
 			}
 		})
 	}

@@ -147,8 +147,14 @@ func (db *DB) ClaimInstalment(ctx context.Context, id, owner string, until time.
 		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error; err != nil {
 			return translate("create instalment charge", err)
 		}
+		// A lease that ran out while still held (lease_owner set: no
+		// outcome was recorded) leaves its charge in doubt: the call may have
+		// reached the provider and succeeded. The retry keeps that attempt's
+		// number, so its idempotency key is the same and the provider answers
+		// with the first charge instead of making a second one.
 		lease := timeUTC(until)
-		res := tx.Exec(`UPDATE instalment_charges SET lease_owner = ?, lease_until = ?, attempts = attempts + 1, updated_at = ?
+		res := tx.Exec(`UPDATE instalment_charges SET lease_owner = ?, lease_until = ?,
+			attempts = CASE WHEN lease_owner = '' THEN attempts + 1 ELSE attempts END, updated_at = ?
 			WHERE instalment_id = ? AND (lease_until IS NULL OR lease_until < ?) AND (next_attempt_on IS NULL OR next_attempt_on <= ?)
 			AND paid_amount < ?`,
 			owner, lease, now, id, now, today, in.Amount)
