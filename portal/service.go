@@ -47,6 +47,8 @@ type TenantService interface {
 	// for a wrong pair (the same error for an unknown e-mail).
 	Authenticate(ctx context.Context, email, password string) (*User, error)
 	FindUser(ctx context.Context, id string) (*User, error)
+	// ListUsers returns the tenant's users, by name.
+	ListUsers(ctx context.Context, tenantID string) ([]*User, error)
 	// CreateAPIKey stores a new key and returns its secret, shown once.
 	CreateAPIKey(ctx context.Context, tenantID, name string) (*APIKey, string, error)
 	// AuthenticateAPIKey returns the key for a secret; EUNAUTHORIZED when

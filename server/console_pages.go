@@ -197,6 +197,22 @@ func (s *Server) handleConsoleConversation(c *fiber.Ctx) error {
 	}
 	data["Conv"] = conv
 	data["Title"] = "Conversation " + data["Claim"].(*portal.Claim).Reference
+	if data["CanWrite"] == true {
+		// The agents the conversation can be handed to.
+		ctx, cancel := s.userContext(c)
+		users, err := s.deps.Tenants.ListUsers(ctx, u.TenantID)
+		cancel()
+		if err != nil {
+			return err
+		}
+		var agents []*portal.User
+		for _, a := range users {
+			if a.ID != u.ID && (a.Role == portal.RoleAgent || a.Role == portal.RoleOwner) {
+				agents = append(agents, a)
+			}
+		}
+		data["Agents"] = agents
+	}
 	data["WSPath"] = "/console/chat/" + conv.ID
 	return s.renderConsole(c, "conversation", data)
 }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/relais/relais/portal"
 	"github.com/relais/relais/portal/store/storetest"
 )
 
@@ -89,6 +91,23 @@ func TestConsoleSignIn(t *testing.T) {
 			}
 			if status, page := get(h.Get("Location")); status != 200 || !strings.Contains(page, `data-ws="/console/chat/`) || strings.Contains(page, "<script>") {
 				t.Fatalf("conversation page: %d", status)
+			}
+			// The transfer picker lists the other agents and owners of the
+			// tenant: not the signed-in agent, not a viewer, nobody of
+			// another tenant.
+			other := &portal.Tenant{Name: "Beta"}
+			if err := e.db.CreateTenant(context.Background(), other); err != nil {
+				t.Fatal(err)
+			}
+			stranger := &portal.User{TenantID: other.ID, Email: "zed@beta.test", Name: "Zed Beta", Role: portal.RoleAgent}
+			if err := e.db.CreateUser(context.Background(), stranger, "correct horse battery"); err != nil {
+				t.Fatal(err)
+			}
+			_, page = get(h.Get("Location"))
+			if !strings.Contains(page, `<option value="`+e.owner.ID+`">Ann owner (owner)</option>`) ||
+				strings.Contains(page, `value="`+e.agent.ID+`"`) || strings.Contains(page, `value="`+e.viewer.ID+`"`) ||
+				strings.Contains(page, stranger.ID) || strings.Contains(page, "Zed Beta") {
+				t.Fatalf("transfer picker:\n%s", page[strings.Index(page, "<details><summary>Transfer"):])
 			}
 			// Sign out ends the session.
 			if status, _, _ := post("/console/logout", url.Values{"csrf": {token}}); status != http.StatusSeeOther {

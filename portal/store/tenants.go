@@ -119,6 +119,15 @@ func (db *DB) FindUser(ctx context.Context, id string) (*portal.User, error) {
 	return &u, nil
 }
 
+// ListUsers implements portal.TenantService.
+func (db *DB) ListUsers(ctx context.Context, tenantID string) ([]*portal.User, error) {
+	var users []*portal.User
+	if err := db.conn(ctx).Where("tenant_id = ?", tenantID).Order("name, email").Find(&users).Error; err != nil {
+		return nil, translate("list users", err)
+	}
+	return users, nil
+}
+
 var keyEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
 
 // APIKeyPrefix starts every API key, so that secret scanners and people
