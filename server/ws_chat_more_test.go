@@ -282,9 +282,11 @@ func TestChatUpgradeChecks(t *testing.T) {
 	}
 }
 
-// TestChatTwoInstances: two servers on one PostgreSQL database, the debtor
-// on one and the agent on the other, talk through LISTEN/NOTIFY.
-func TestChatTwoInstances(t *testing.T) {
+// twoInstances starts two servers on one PostgreSQL database, each with
+// its own connection pool and LISTEN connection, as two instances behind a
+// load balancer; b shares a's tenant, claim and users.
+func twoInstances(t *testing.T, tune ...func(*Config)) (a, b *chatEnv) {
+	t.Helper()
 	clock := &portal.FixedClock{T: testClock}
 	url := storetest.URL(t, store.Postgres)
 	open := func() *store.DB {
@@ -299,8 +301,14 @@ func TestChatTwoInstances(t *testing.T) {
 	if err := dbA.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	a := newChatEnvOn(t, dbA, clock, nil)
-	b := newChatEnvOn(t, dbB, clock, a)
+	a = newChatEnvOn(t, dbA, clock, nil, tune...)
+	return a, newChatEnvOn(t, dbB, clock, a, tune...)
+}
+
+// TestChatTwoInstances: two servers on one PostgreSQL database, the debtor
+// on one and the agent on the other, talk through LISTEN/NOTIFY.
+func TestChatTwoInstances(t *testing.T) {
+	a, b := twoInstances(t)
 	debtor := a.debtorClient(t, 0)
 	convID := debtor.expect("welcome")["conversation_id"].(string)
 	agent := b.agentClient(t, b.agent, convID, 0)
@@ -330,23 +338,8 @@ func TestChatTwoInstances(t *testing.T) {
 // agents announced by an instance that died without a word are forgotten
 // once their announcement lapses.
 func TestChatPresenceAcrossInstances(t *testing.T) {
-	clock := &portal.FixedClock{T: testClock}
-	url := storetest.URL(t, store.Postgres)
-	open := func() *store.DB {
-		db, err := store.Open(url, store.Options{Clock: clock})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		return db
-	}
-	dbA, dbB := open(), open()
-	if err := dbA.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
 	fast := func(c *Config) { c.PresenceEvery, c.PresenceTTL = 100*time.Millisecond, 600*time.Millisecond }
-	a := newChatEnvOn(t, dbA, clock, nil, fast)
-	b := newChatEnvOn(t, dbB, clock, a, fast)
+	a, b := twoInstances(t, fast)
 	debtor := a.debtorClient(t, 0)
 	w := debtor.expect("welcome")
 	if w["agents_online"] == true {
@@ -377,7 +370,7 @@ func TestChatPresenceAcrossInstances(t *testing.T) {
 	// lapses and the debtor is told.
 	ghost, _ := json.Marshal(busNote{Conversation: convID, Event: "presence", Agents: 1, Instance: "ghost"})
 	published := time.Now()
-	if err := dbB.ChatBus().Publish(context.Background(), string(ghost)); err != nil {
+	if err := b.db.ChatBus().Publish(context.Background(), string(ghost)); err != nil {
 		t.Fatal(err)
 	}
 	if f := debtor.next("presence"); f["agents_online"] != true {

@@ -270,26 +270,22 @@ func TestRetentionDecisions(t *testing.T) {
 		}
 		open := mk("OPEN", portal.JurisdictionFR, portal.DebtorConsumer)
 		court := mk("COURT", portal.JurisdictionFR, portal.DebtorConsumer)
-		for _, ch := range []portal.StageChange{
-			{To: portal.StageFormalNotice, Reason: "no answer", FormalNoticeOn: portal.MustDate("2024-06-01")},
-			{To: portal.StageLitigation, Procedure: "injonction_de_payer", Reason: "notice period over"},
-		} {
-			if _, err := db.ChangeStage(ctx, a.ID, court.ID, ch); err != nil {
-				t.Fatalf("stage %s: %v", ch.To, err)
+		toCourt := func(c *portal.Claim) {
+			for _, ch := range []portal.StageChange{
+				{To: portal.StageFormalNotice, Reason: "no answer", FormalNoticeOn: portal.MustDate("2024-06-01")},
+				{To: portal.StageLitigation, Procedure: "injonction_de_payer", Reason: "notice period over"},
+			} {
+				if _, err := db.ChangeStage(ctx, a.ID, c.ID, ch); err != nil {
+					t.Fatalf("stage %s: %v", ch.To, err)
+				}
 			}
 		}
+		toCourt(court)
 		settle(court)
 		// The same, once the creditor records the end of the proceedings:
 		// the court hold is lifted and the usual periods apply.
 		ended := mk("COURT-ENDED", portal.JurisdictionFR, portal.DebtorConsumer)
-		for _, ch := range []portal.StageChange{
-			{To: portal.StageFormalNotice, Reason: "no answer", FormalNoticeOn: portal.MustDate("2024-06-01")},
-			{To: portal.StageLitigation, Procedure: "injonction_de_payer", Reason: "notice period over"},
-		} {
-			if _, err := db.ChangeStage(ctx, a.ID, ended.ID, ch); err != nil {
-				t.Fatalf("stage %s: %v", ch.To, err)
-			}
-		}
+		toCourt(ended)
 		settle(ended)
 		if _, err := db.RecordDates(ctx, a.ID, ended.ID, portal.DatesChange{ProceedingsEndedOn: portal.MustDate("2024-06-30"), Reason: "paid to the bailiff"}); err != nil {
 			t.Fatal(err)
@@ -318,8 +314,8 @@ func TestRetentionDecisions(t *testing.T) {
 			wantErased []string
 			wantHeld   map[privacy.Hold]int
 		}{
-			{"2025-06-30", nil, map[privacy.Hold]int{privacy.HoldCourt: 1, privacy.HoldDispute: 1}},                // inside the grace
-			{"2026-01-31", nil, map[privacy.Hold]int{privacy.HoldCourt: 1, privacy.HoldDispute: 1}},                // FR consumer: last day
+			{"2025-06-30", nil, map[privacy.Hold]int{privacy.HoldCourt: 1, privacy.HoldDispute: 1}},                               // inside the grace
+			{"2026-01-31", nil, map[privacy.Hold]int{privacy.HoldCourt: 1, privacy.HoldDispute: 1}},                               // FR consumer: last day
 			{"2026-02-01", []string{"COURT-ENDED", "FR-B2C"}, map[privacy.Hold]int{privacy.HoldCourt: 1, privacy.HoldDispute: 1}}, // FR consumer prescribed
 			{"2029-01-31", nil, map[privacy.Hold]int{privacy.HoldCourt: 1, privacy.HoldDispute: 1}},
 			{"2029-02-01", []string{"FR-B2B"}, map[privacy.Hold]int{privacy.HoldCourt: 1, privacy.HoldDispute: 1}}, // FR business prescribed
