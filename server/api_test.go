@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/relais/relais/portal"
+	"github.com/relais/relais/portal/rules"
 	"github.com/relais/relais/portal/store"
 	"github.com/relais/relais/portal/store/storetest"
 )
@@ -360,6 +361,32 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	}
 	if len(served) < 8 {
 		t.Fatalf("only %d routes found", len(served))
+	}
+}
+
+// TestHealthzRates: /healthz names the rate series without today's rate,
+// so that monitoring catches a half-year the operator has not loaded yet.
+func TestHealthzRates(t *testing.T) {
+	e := newAPIEnv(t, store.SQLite)
+	rates, err := rules.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := New(Config{BaseURL: "http://relais.test", Version: "test"}, Deps{Claims: e.db, Tenants: e.db, Events: e.db, DB: e.db, Clock: e.clock, Rates: rates})
+	for day, want := range map[string]string{"2024-06-30": "[]", "2031-03-01": "[fr_b2b fr_legal_other fr_legal_natural_person be_b2b be_civil_legal]"} {
+		e.clock.T = portal.MustDate(day).Time()
+		resp, err := srv.App().Test(httptest.NewRequest("GET", "/healthz", nil), -1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var h struct {
+			Missing []string `json:"rates_missing"`
+		}
+		json.NewDecoder(resp.Body).Decode(&h)
+		resp.Body.Close()
+		if fmt.Sprint(h.Missing) != want {
+			t.Errorf("on %s: rates_missing %v, want %s", day, h.Missing, want)
+		}
 	}
 }
 

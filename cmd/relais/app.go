@@ -81,6 +81,21 @@ func loadRates(cfg config) (*rules.Rates, error) {
 	return rates, nil
 }
 
+// warnMissingRates says at start when today's published interest rates are
+// not in Relais' data: claims needing them show no total and cannot be paid
+// by card until they are added. /healthz keeps listing them (rates_missing)
+// for monitoring, as an instance may run past the 1st of January or July.
+func warnMissingRates(cfg config, log *slog.Logger) {
+	rates, err := loadRates(cfg)
+	if err != nil {
+		return
+	}
+	if missing := rates.MissingOn(portal.DateOf(portal.SystemClock{}.Now())); len(missing) > 0 {
+		log.Warn("no published interest rate for today in some series: claims that need one show no total and cannot be paid by card; add the rates with --rates-file (see 'relais rates')",
+			"series", strings.Join(missing, ","))
+	}
+}
+
 // build wires the services into the HTTP server. server/servertest wires
 // the end-to-end tests the same way: a service added here goes there too.
 func build(ctx context.Context, cfg config, log *slog.Logger, migrate bool) (*app, error) {

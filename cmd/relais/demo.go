@@ -167,13 +167,7 @@ func (a *app) printDemoLinks(ctx context.Context, w io.Writer, seed *demoSeed) e
 	// then show no total rather than a wrong one.
 	if rates, err := loadRates(a.cfg); err == nil {
 		today := portal.DateOf(portal.SystemClock{}.Now())
-		var missing []string
-		for _, c := range rates.Coverage(today) {
-			if !c.OK {
-				missing = append(missing, c.Series)
-			}
-		}
-		if len(missing) > 0 {
+		if missing := rates.MissingOn(today); len(missing) > 0 {
 			fmt.Fprintf(w, "  Note: no published rate is known for %s in %s, so claim pages show no total:\n"+
 				"  add the rates with --rates-file (see 'relais rates').\n", today, strings.Join(missing, ", "))
 		}

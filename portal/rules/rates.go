@@ -320,6 +320,19 @@ type SeriesCoverage struct {
 	OK bool `json:"ok"`
 }
 
+// MissingOn names the series whose rate on day is not known (or with a gap
+// before it): claims that need one show no total and cannot be paid by
+// card until an operator adds the published rate (--rates-file).
+func (r *Rates) MissingOn(day portal.Date) []string {
+	var missing []string
+	for _, c := range r.Coverage(day) {
+		if !c.OK {
+			missing = append(missing, c.Series)
+		}
+	}
+	return missing
+}
+
 // Coverage lists, for every series, the known lines, the line in force on
 // today, and the gaps up to today.
 func (r *Rates) Coverage(today portal.Date) []SeriesCoverage {
