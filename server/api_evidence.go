@@ -9,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/relais/relais/portal"
+	"github.com/relais/relais/portal/evidence"
 )
 
 // EvidenceBundler makes court evidence bundles (portal/evidence.Builder).
@@ -16,9 +17,9 @@ type EvidenceBundler interface {
 	// WriteBundle writes the claim's bundle (a zip) to w. ENOTFOUND when
 	// the claim is not the tenant's.
 	WriteBundle(ctx context.Context, tenantID, claimID string, w io.Writer) error
-	// SigningKey returns the instance's Ed25519 public key (standard base64
-	// of the raw 32 bytes) and its fingerprint.
-	SigningKey() (publicKey, fingerprint string)
+	// PublishedKeys returns the instance's current Ed25519 public key and
+	// fingerprint with the retired keys and their periods.
+	PublishedKeys() evidence.PublishedKeys
 }
 
 // bundleTimeout bounds making one bundle: a claim with 10,000 events takes
@@ -75,7 +76,11 @@ func (s *Server) sendZip(c *fiber.Ctx, name string, timeout time.Duration, write
 	return c.SendStream(f, int(size)) // fasthttp closes f once sent
 }
 
+// handleEvidencePublicKey shows the signing key and the keys it replaced,
+// so that a bundle signed before a rotation can still be checked.
 func (s *Server) handleEvidencePublicKey(c *fiber.Ctx) error {
-	pub, fp := s.deps.Evidence.SigningKey()
-	return c.JSON(fiber.Map{"algorithm": "Ed25519", "public_key": pub, "fingerprint": fp})
+	if s.deps.Evidence == nil {
+		return portal.Errorf(portal.EUNAVAILABLE, "Evidence bundles are not configured on this instance.")
+	}
+	return c.JSON(s.deps.Evidence.PublishedKeys())
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http/httptest"
+	"path/filepath"
 	"testing"
 
 	"github.com/relais/relais/portal"
@@ -19,16 +20,28 @@ func TestEvidenceBundleAPI(t *testing.T) {
 		t.Run(d, func(t *testing.T) {
 			ctx := context.Background()
 			db := storetest.MustOpen(t, d, nil)
-			signer, err := evidence.GenerateSigner()
+			// A key file rotated twice, as `relais key rotate` leaves it.
+			keyFile := filepath.Join(t.TempDir(), "signing.key")
+			first, _, err := evidence.LoadKeySet(keyFile)
 			if err != nil {
 				t.Fatal(err)
 			}
+			for i := 0; i < 2; i++ {
+				if _, _, err := evidence.RotateKey(keyFile, portal.SystemClock{}, evidence.RotateOptions{}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			keySet, _, err := evidence.LoadKeySet(keyFile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			signer := keySet.Signer
 			s := server.New(server.Config{BaseURL: "http://relais.test", Version: "test"}, server.Deps{
 				Claims: db, Tenants: db, Events: db, DB: db,
-				Evidence: &evidence.Builder{Source: db, Signer: signer, Version: "test"},
+				Evidence: &evidence.Builder{Source: db, Signer: signer, KeyHistory: &keySet.History, Version: "test"},
 			})
 			var keys [2]string
-			var claimID string
+			var claimID, tenantID string
 			for i, name := range []string{"Alpha", "Beta"} {
 				tn := &portal.Tenant{Name: name}
 				if err := db.CreateTenant(ctx, tn); err != nil {
@@ -47,7 +60,7 @@ func TestEvidenceBundleAPI(t *testing.T) {
 					if err := db.CreateClaim(ctx, tn.ID, c); err != nil {
 						t.Fatal(err)
 					}
-					claimID = c.ID
+					claimID, tenantID = c.ID, tn.ID
 				}
 			}
 			get := func(path, key string) (int, string, []byte) {
@@ -96,6 +109,39 @@ func TestEvidenceBundleAPI(t *testing.T) {
 				}{&k.Algorithm, &k.PublicKey, &k.Fingerprint})
 				if status != 200 || k.Algorithm != "Ed25519" || k.PublicKey != signer.PublicKeyBase64() || k.Fingerprint != signer.Fingerprint() {
 					t.Fatalf("%d %s", status, body)
+				}
+			})
+			t.Run("KeyHistory", func(t *testing.T) {
+				status, _, body := get("/api/v1/evidence/public-key", keys[0])
+				var raw struct {
+					From    string `json:"from"`
+					History []map[string]any
+				}
+				if err := json.Unmarshal(body, &raw); status != 200 || err != nil || len(raw.History) != 2 || raw.From == "" {
+					t.Fatalf("%d %v %s", status, err, body)
+				}
+				h0 := raw.History[0]
+				if h0["public_key"] != first.Signer.PublicKeyBase64() || h0["fingerprint"] != first.Signer.Fingerprint() || h0["from"] == nil || h0["until"] != raw.History[1]["from"] {
+					t.Fatalf("history: %s", body)
+				}
+				// A court checks a bundle the first key signed against
+				// what the endpoint publishes.
+				keysPublished, err := evidence.ParsePublishedKeys(body)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var old bytes.Buffer
+				if err := (&evidence.Builder{Source: db, Signer: first.Signer, Version: "test"}).WriteBundle(ctx, tenantID, claimID, &old); err != nil {
+					t.Fatal(err)
+				}
+				rep, err := evidence.VerifyBundle(bytes.NewReader(old.Bytes()), int64(old.Len()), evidence.TrustedKeys(keysPublished))
+				if err != nil || rep.SignedBy.Current || rep.SignedBy.Fingerprint != first.Signer.Fingerprint() {
+					t.Fatalf("old bundle against the published keys: %v %+v", err, rep)
+				}
+				_, _, now := get("/api/v1/claims/"+claimID+"/evidence.zip", keys[0])
+				rep, err = evidence.VerifyBundle(bytes.NewReader(now), int64(len(now)), evidence.TrustedKeys(keysPublished))
+				if err != nil || !rep.SignedBy.Current {
+					t.Fatalf("current bundle against the published keys: %v %+v", err, rep)
 				}
 			})
 		})

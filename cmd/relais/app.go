@@ -170,16 +170,17 @@ func newLetterStore(cfg config, db *store.DB, rates *rules.Rates) *store.LetterS
 // adds the letters; a feature that keeps other files adds its
 // portal.AttachmentSource to Attachments.
 func evidenceBuilder(cfg config, log *slog.Logger, db *store.DB, rates *rules.Rates) (*evidence.Builder, error) {
-	signer, created, err := evidence.LoadOrCreateKey(cfg.KeyFile)
+	keys, created, err := evidence.LoadKeySet(cfg.KeyFile)
 	if err != nil {
 		return nil, err
 	}
+	signer := keys.Signer
 	if created {
 		log.Warn("created a new evidence signing key: back it up and keep it secret", "key_file", cfg.KeyFile, "fingerprint", signer.Fingerprint())
 	} else {
-		log.Info("evidence signing key loaded", "fingerprint", signer.Fingerprint())
+		log.Info("evidence signing key loaded", "fingerprint", signer.Fingerprint(), "retired_keys", len(keys.History.Retired))
 	}
-	return &evidence.Builder{Source: db, Signer: signer, Rates: rates, Version: version,
+	return &evidence.Builder{Source: db, Signer: signer, KeyHistory: &keys.History, Rates: rates, Version: version,
 		Attachments: []portal.AttachmentSource{db}}, nil
 }
 

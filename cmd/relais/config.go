@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/relais/relais/portal"
+	"github.com/relais/relais/portal/evidence"
 )
 
 // config is every setting of a running Relais. Defaults come from the
@@ -79,7 +80,14 @@ func (c *config) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.StripeSecretKey, "stripe-secret-key", envOr("STRIPE_SECRET_KEY", ""), "Stripe secret key; empty turns card payment off (env STRIPE_SECRET_KEY)")
 	fs.StringVar(&c.StripeWebhookSecret, "stripe-webhook-secret", envOr("STRIPE_WEBHOOK_SECRET", ""), "signing secret of the /webhooks/stripe endpoint (env STRIPE_WEBHOOK_SECRET)")
 	fs.StringVar(&c.StripeAPIBase, "stripe-api-base", envOr("STRIPE_API_BASE", ""), "Stripe API base URL, e.g. a stripe-mock (env STRIPE_API_BASE; default https://api.stripe.com)")
-	fs.StringVar(&c.KeyFile, "key-file", envOr("RELAIS_KEY_FILE", filepath.Join(".relais", "signing.key")), "Ed25519 evidence signing key, created with mode 0600 if missing; share it between instances (env RELAIS_KEY_FILE)")
+	registerKeyFile(fs, &c.KeyFile)
+}
+
+// registerKeyFile adds --key-file, shared by serve and `relais key`.
+func registerKeyFile(fs *flag.FlagSet, p *string) {
+	fs.StringVar(p, "key-file", envOr("RELAIS_KEY_FILE", filepath.Join(".relais", "signing.key")),
+		"Ed25519 evidence signing key, created with mode 0600 if missing; share it between instances; its retired keys are in the same path + "+
+			evidence.HistorySuffix+" (env RELAIS_KEY_FILE)")
 }
 
 func (c *config) finish() error {

@@ -18,9 +18,10 @@ import (
 func runVerify(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	pub := fs.String("public-key", "", "also require this signing key (base64, from GET /api/v1/evidence/public-key)")
+	pub := fs.String("public-key", "", "also require this signing key (base64, from GET /api/v1/evidence/public-key; a retired key for a bundle signed before a rotation)")
+	history := fs.String("key-history", "", "also require one of the operator's published keys: a file holding the JSON of GET /api/v1/evidence/public-key (or of relais key show --json); says which key signed and when it was valid")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: relais verify [--public-key KEY] bundle.zip")
+		fmt.Fprintln(stderr, "Usage: relais verify [--public-key KEY] [--key-history FILE] bundle.zip")
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args); err != nil {
@@ -37,6 +38,17 @@ func runVerify(_ context.Context, args []string, stdout, stderr io.Writer) error
 			return errors.New("--public-key must be the base64 of a 32-byte Ed25519 key")
 		}
 		opts = append(opts, evidence.TrustedKey(k))
+	}
+	if *history != "" {
+		b, err := os.ReadFile(*history)
+		if err != nil {
+			return fmt.Errorf("--key-history: %w", err)
+		}
+		keys, err := evidence.ParsePublishedKeys(b)
+		if err != nil {
+			return fmt.Errorf("--key-history %s: %w", *history, err)
+		}
+		opts = append(opts, evidence.TrustedKeys(keys))
 	}
 	path := fs.Arg(0)
 	f, err := os.Open(path)
@@ -60,8 +72,21 @@ func runVerify(_ context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	fmt.Fprintf(stdout, "  files        %d, every SHA-256 matches the manifest\n", len(rep.Files))
 	fmt.Fprintf(stdout, "  signed by    Ed25519 key %s (Relais %s)\n", rep.Fingerprint, rep.RelaisVersion)
-	if *pub == "" {
-		fmt.Fprintln(stdout, "  Compare that fingerprint with the operator's published key, or pass --public-key.")
+	if k := rep.SignedBy; k != nil {
+		switch {
+		case k.Current && k.From.IsZero():
+			fmt.Fprintln(stdout, "  key          the operator's current key")
+		case k.Current:
+			fmt.Fprintf(stdout, "  key          the operator's current key, signing since %s\n", keyTime(k.From))
+		default:
+			fmt.Fprintf(stdout, "  key          a retired key of the operator, valid from %s until %s\n", keyTime(k.From), keyTime(k.Until))
+		}
+	}
+	for _, w := range rep.Warnings {
+		fmt.Fprintf(stdout, "  WARNING      %s\n", w)
+	}
+	if *pub == "" && *history == "" {
+		fmt.Fprintln(stdout, "  Compare that fingerprint with the operator's published key, or pass --public-key or --key-history.")
 	}
 	return nil
 }

@@ -38,6 +38,8 @@ type Builder struct {
 	Source      Source
 	Attachments []portal.AttachmentSource
 	Signer      *Signer
+	// KeyHistory is published with the key (nil: no retired keys known).
+	KeyHistory *KeyHistory
 	// Rates computes the amounts shown in the dossier (nil: rules.Default()).
 	Rates *rules.Rates
 	// Version is the Relais version written in the manifest.
@@ -283,8 +285,6 @@ func (c *countingHash) Write(p []byte) (int, error) {
 	return c.Hash.Write(p)
 }
 
-// SigningKey returns the signer's public key (standard base64) and
-// fingerprint, for GET /api/v1/evidence/public-key.
-func (b *Builder) SigningKey() (publicKey, fingerprint string) {
-	return b.Signer.PublicKeyBase64(), b.Signer.Fingerprint()
-}
+// PublishedKeys returns the current key with the retired ones, for GET
+// /api/v1/evidence/public-key.
+func (b *Builder) PublishedKeys() PublishedKeys { return Published(b.Signer, b.KeyHistory) }

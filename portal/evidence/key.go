@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 )
 
 // Signer holds the instance's Ed25519 key. The private part lives in a key
@@ -44,19 +45,84 @@ const pemType = "PRIVATE KEY"
 // created is true when a new key was written. Several instances sharing a
 // database must share the key file (mount the same secret): bundles stay
 // verifiable with any key, but a single published key is easier to check.
+// A key that the history next to path lists as retired is refused (see
+// LoadKeySet).
 func LoadOrCreateKey(path string) (s *Signer, created bool, err error) {
-	b, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return createKey(path)
+	set, created, err := LoadKeySet(path)
+	if err != nil {
+		return nil, false, err
 	}
+	return set.Signer, created, nil
+}
+
+// ErrRetiredKey is returned for a key file holding a key that its history
+// lists as retired: a retired key must not sign again.
+var ErrRetiredKey = errors.New("the signing key was retired")
+
+// LoadKeySet loads (or creates, see LoadOrCreateKey) the key at path with
+// the history of the keys it replaced (path + HistorySuffix). It refuses a
+// key the history lists as retired: someone restored an old key file, or
+// a rotation stopped between writing the history and the key (then
+// `relais key rotate` completes it). A rotation running meanwhile renames
+// the history just before the key, so a retired key is read again a few
+// times before it is refused.
+func LoadKeySet(path string) (set *KeySet, created bool, err error) {
+	const attempts = 10
+	for attempt := 1; ; attempt++ {
+		set, created, err = loadKeySet(path, true)
+		if !errors.Is(err, ErrRetiredKey) || attempt == attempts {
+			return set, created, err
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// ReadKeySet is LoadKeySet without creating a missing key, for commands
+// that only show it.
+func ReadKeySet(path string) (*KeySet, error) {
+	set, _, err := loadKeySet(path, false)
+	return set, err
+}
+
+func loadKeySet(path string, create bool) (*KeySet, bool, error) {
+	var s *Signer
+	created := false
+	b, err := os.ReadFile(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist) && !create:
+		return nil, false, fmt.Errorf("no signing key at %s: it is created at the first start of relais serve", path)
+	case errors.Is(err, fs.ErrNotExist):
+		if s, created, err = createKey(path); err != nil {
+			return nil, false, err
+		}
+	case err != nil:
+		return nil, false, fmt.Errorf("read signing key: %w", err)
+	default:
+		if s, err = parseKey(b); err != nil {
+			return nil, false, fmt.Errorf("signing key %s: %w", path, err)
+		}
+	}
+	info, err := os.Stat(path)
 	if err != nil {
 		return nil, false, fmt.Errorf("read signing key: %w", err)
 	}
-	s, err = parseKey(b)
+	hist, err := readHistory(path)
 	if err != nil {
-		return nil, false, fmt.Errorf("signing key %s: %w", path, err)
+		return nil, false, err
 	}
-	return s, false, nil
+	if i := retiredIndex(hist, s.pub); i >= 0 {
+		return nil, false, fmt.Errorf("%w: %s holds key %s, which %s lists as retired on %s; restore the current key file, or run `relais key rotate` if a rotation was interrupted",
+			ErrRetiredKey, path, s.Fingerprint(), HistoryPath(path), formatKeyTime(hist[i].Until))
+	}
+	return &KeySet{Signer: s, History: KeyHistory{Since: since(hist, info), Retired: hist}}, created, nil
+}
+
+func encodeKey(s *Signer) ([]byte, error) {
+	der, err := x509.MarshalPKCS8PrivateKey(s.priv)
+	if err != nil {
+		return nil, err
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: pemType, Bytes: der}), nil
 }
 
 func createKey(path string) (*Signer, bool, error) {
@@ -67,20 +133,27 @@ func createKey(path string) (*Signer, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
-	der, err := x509.MarshalPKCS8PrivateKey(s.priv)
+	data, err := encodeKey(s)
 	if err != nil {
 		return nil, false, err
 	}
 	// O_EXCL: if another instance created the key meanwhile, use theirs.
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, fs.ErrExist) {
-		s, _, err := LoadOrCreateKey(path)
-		return s, false, err
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, false, fmt.Errorf("read signing key: %w", err)
+		}
+		s, err := parseKey(b)
+		if err != nil {
+			return nil, false, fmt.Errorf("signing key %s: %w", path, err)
+		}
+		return s, false, nil
 	}
 	if err != nil {
 		return nil, false, fmt.Errorf("create signing key: %w", err)
 	}
-	if err := pem.Encode(f, &pem.Block{Type: pemType, Bytes: der}); err != nil {
+	if _, err := f.Write(data); err != nil {
 		f.Close()
 		os.Remove(path)
 		return nil, false, fmt.Errorf("write signing key: %w", err)

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/relais/relais/portal"
 )
@@ -52,17 +53,43 @@ type Report struct {
 	Files          []FileEntry
 	PublicKey      string // base64
 	Fingerprint    string
+	// SignedBy is the published key that signed the bundle (only with
+	// TrustedKeys).
+	SignedBy *SigningKey
+	// Warnings are reasons to ask the operator about an intact bundle.
+	Warnings []string
+}
+
+// SigningKey is the published key that signed a bundle, with its period.
+type SigningKey struct {
+	Fingerprint string
+	Current     bool      // the operator's current key
+	From        time.Time // zero when not published
+	Until       time.Time // zero for the current key
+	Compromised bool
 }
 
 // VerifyOption adjusts VerifyBundle.
 type VerifyOption func(*verifyOptions)
 
-type verifyOptions struct{ trusted ed25519.PublicKey }
+type verifyOptions struct {
+	trusted ed25519.PublicKey
+	keys    *PublishedKeys
+}
 
 // TrustedKey makes VerifyBundle also require that the bundle was signed by
 // pub (the operator's published key), not merely by the key it carries.
 func TrustedKey(pub ed25519.PublicKey) VerifyOption {
 	return func(o *verifyOptions) { o.trusted = pub }
+}
+
+// TrustedKeys makes VerifyBundle require that the bundle was signed by one
+// of the keys the operator publishes (GET /api/v1/evidence/public-key: the
+// current key and the retired ones), and report which one with its period
+// in Report.SignedBy, with warnings when the bundle's own time does not
+// fit that period.
+func TrustedKeys(p *PublishedKeys) VerifyOption {
+	return func(o *verifyOptions) { o.keys = p }
 }
 
 // Limits protect the verifier from hostile bundles.
@@ -185,7 +212,56 @@ func VerifyBundle(r io.ReaderAt, size int64, opts ...VerifyOption) (*Report, err
 		return nil, mismatch(FileManifest, "signed with key %s, not the trusted key %s", Fingerprint(pub), Fingerprint(o.trusted))
 	}
 	rep.PublicKey, rep.Fingerprint = m.Signature.PublicKey, Fingerprint(pub)
+	if o.keys != nil {
+		if rep.SignedBy, err = publishedSigner(o.keys, m.Signature.PublicKey); err != nil {
+			return nil, err
+		}
+		rep.Warnings = periodWarnings(rep.SignedBy, m.ChainHead)
+	}
 	return rep, nil
+}
+
+// publishedSigner finds the key pub (base64) among the published keys.
+func publishedSigner(p *PublishedKeys, pub string) (*SigningKey, error) {
+	if p.PublicKey == pub {
+		k := &SigningKey{Fingerprint: p.Fingerprint, Current: true}
+		if p.From != nil {
+			k.From = *p.From
+		}
+		return k, nil
+	}
+	for _, r := range p.History {
+		if r.PublicKey == pub {
+			return &SigningKey{Fingerprint: r.Fingerprint, From: r.From, Until: r.Until, Compromised: r.Compromised}, nil
+		}
+	}
+	k, _ := base64.StdEncoding.DecodeString(pub)
+	if p.PublicKey == "" {
+		return nil, mismatch(FileManifest, "signed with key %s, which is none of the %d retired keys of the history", Fingerprint(k), len(p.History))
+	}
+	return nil, mismatch(FileManifest, "signed with key %s, which is neither the published key %s nor one of the %d retired keys of its history",
+		Fingerprint(k), p.Fingerprint, len(p.History))
+}
+
+// periodWarnings compares the bundle's time with the period of its key. A
+// bundle carries no signing time (the same claim state gives the same
+// bytes); its chain head's time is the earliest it can have been signed.
+// A head after the key's retirement means the retired key signed later. A
+// head before the key's start is normal: a bundle of an older claim made
+// after the rotation.
+func periodWarnings(k *SigningKey, head Head) []string {
+	var w []string
+	at, err := time.Parse(portal.EventTimeLayout, head.At)
+	if !k.Current && err == nil && at.After(k.Until) {
+		w = append(w, fmt.Sprintf("the bundle's last event (%s) is after key %s was retired (%s): the retired key signed it later, "+
+			"from an instance not yet restarted after the rotation or from a copy of the retired key; ask the operator why",
+			head.At, k.Fingerprint, formatKeyTime(k.Until)))
+	}
+	if k.Compromised {
+		w = append(w, fmt.Sprintf("key %s was retired on %s as compromised: someone else may hold it, so this signature alone does not show "+
+			"that the operator made the bundle; compare it with a copy obtained before that date", k.Fingerprint, formatKeyTime(k.Until)))
+	}
+	return w
 }
 
 func readManifest(f *zip.File) (*Manifest, error) {
