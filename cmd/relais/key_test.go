@@ -3,6 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -61,13 +64,14 @@ func TestKeyRotationCommands(t *testing.T) {
 				os.WriteFile(p, buf.Bytes(), 0o600)
 				return p
 			}
+			// serveKey is the key an instance starting now signs with.
 			serveKey := func() *evidence.Signer {
 				t.Helper()
-				set, _, err := evidence.LoadKeySet(keyFile) // as relais serve does
+				b, err := evidenceBuilder(config{KeyFile: keyFile}, slog.New(slog.DiscardHandler), db, nil)
 				if err != nil {
 					t.Fatal(err)
 				}
-				return set.Signer
+				return b.Signer
 			}
 
 			if code, _, errOut := runCLI(t, "key", "show", "--key-file", keyFile); code != 1 || !strings.Contains(errOut, "no signing key") {
@@ -77,6 +81,7 @@ func TestKeyRotationCommands(t *testing.T) {
 				t.Fatalf("rotate before the first start: %d %s", code, errOut)
 			}
 			k0 := serveKey()
+			k0File, _ := os.ReadFile(keyFile)
 			note("before the rotation")
 			before := bundle("before.zip", k0)
 
@@ -117,6 +122,14 @@ func TestKeyRotationCommands(t *testing.T) {
 			if err != nil || p.PublicKey != k2.PublicKeyBase64() || len(p.History) != 2 ||
 				p.History[0].PublicKey != k0.PublicKeyBase64() || p.History[1].PublicKey != k1.PublicKeyBase64() || !p.History[1].Compromised {
 				t.Fatalf("key show --json: %v %s", err, js)
+			}
+			// An instance started now publishes the same on the endpoint.
+			b, err := evidenceBuilder(config{KeyFile: keyFile}, slog.New(slog.DiscardHandler), db, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if served, _ := json.Marshal(b.PublishedKeys()); !bytes.Equal(served, mustCompact(t, js)) {
+				t.Fatalf("endpoint %s\nkey show --json %s", served, js)
 			}
 			period := func(k evidence.RetiredKey) string {
 				return "valid from " + k.From.Format(time.RFC3339) + " until " + k.Until.Format(time.RFC3339)
@@ -164,6 +177,16 @@ func TestKeyRotationCommands(t *testing.T) {
 					t.Fatalf("%d %s %s", code, out, errOut)
 				}
 			})
+			t.Run("ErrRetiredKeyAtStart", func(t *testing.T) {
+				// The key file restored from a backup made before the rotations.
+				current, _ := os.ReadFile(keyFile)
+				os.WriteFile(keyFile, k0File, 0o600)
+				defer os.WriteFile(keyFile, current, 0o600)
+				_, err := evidenceBuilder(config{KeyFile: keyFile}, slog.New(slog.DiscardHandler), db, nil)
+				if !errors.Is(err, evidence.ErrRetiredKey) {
+					t.Fatalf("an instance started with a retired key: %v", err)
+				}
+			})
 			t.Run("ErrUnknownKey", func(t *testing.T) {
 				other, _ := evidence.GenerateSigner()
 				code, _, errOut := runCLI(t, "verify", "--key-history", history, bundle("other.zip", other))
@@ -183,4 +206,13 @@ func TestKeyRotationCommands(t *testing.T) {
 			})
 		})
 	}
+}
+
+func mustCompact(t *testing.T, s string) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, []byte(s)); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }
