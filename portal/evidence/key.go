@@ -137,9 +137,30 @@ func createKey(path string) (*Signer, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
-	// O_EXCL: if another instance created the key meanwhile, use theirs.
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, fs.ErrExist) {
+	// The key is written whole to a temporary file, then hard-linked into
+	// place: link fails if the file exists, so of several instances
+	// starting at once one key wins, and none reads a half-written file.
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".signing-key-*")
+	if err != nil {
+		return nil, false, fmt.Errorf("create signing key: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return nil, false, err
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return nil, false, fmt.Errorf("write signing key: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return nil, false, err
+	}
+	if err := tmp.Close(); err != nil {
+		return nil, false, err
+	}
+	if err := os.Link(tmp.Name(), path); errors.Is(err, fs.ErrExist) {
 		b, err := os.ReadFile(path)
 		if err != nil {
 			return nil, false, fmt.Errorf("read signing key: %w", err)
@@ -149,20 +170,10 @@ func createKey(path string) (*Signer, bool, error) {
 			return nil, false, fmt.Errorf("signing key %s: %w", path, err)
 		}
 		return s, false, nil
-	}
-	if err != nil {
+	} else if err != nil {
 		return nil, false, fmt.Errorf("create signing key: %w", err)
 	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		os.Remove(path)
-		return nil, false, fmt.Errorf("write signing key: %w", err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return nil, false, err
-	}
-	return s, true, f.Close()
+	return s, true, nil
 }
 
 func parseKey(b []byte) (*Signer, error) {
