@@ -438,3 +438,37 @@ func TestChatLongHistory(t *testing.T) {
 		t.Fatalf("live message after the history: %v", m)
 	}
 }
+
+// TestChatPresenceNewInstance: an instance started while an agent is on a
+// conversation elsewhere knows it at once (it asks the others when it
+// starts listening), not at their next renewal 20 s later.
+func TestChatPresenceNewInstance(t *testing.T) {
+	a, b := twoInstances(t)
+	debtor := a.debtorClient(t, 0)
+	convID := debtor.expect("welcome")["conversation_id"].(string)
+	time.Sleep(300 * time.Millisecond) // both listeners are up
+	agent := b.agentClient(t, b.agent, convID, 0)
+	agent.expect("welcome")
+	if f := debtor.next("presence"); f["agents_online"] != true {
+		t.Fatalf("debtor on A: %v", f)
+	}
+	dbC, err := store.Open(a.db.URL, store.Options{Clock: a.clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { dbC.Close() })
+	c := newChatEnvOn(t, dbC, a.clock, a)
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		w := c.debtorClient(t, 0)
+		online := w.expect("welcome")["agents_online"] == true
+		w.c.Close()
+		if online {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("a new instance did not learn of the agent on B within 3 s (renewals come every 20 s)")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}

@@ -55,7 +55,8 @@ type ChatBus interface {
 	// Publish tells every instance (this one included) about payload.
 	Publish(ctx context.Context, payload string) error
 	// Listen calls fn for every payload published by any instance until ctx
-	// ends, reconnecting as needed.
+	// ends, reconnecting as needed; fn("") each time it starts listening,
+	// as notifications sent before are lost.
 	Listen(ctx context.Context, fn func(payload string))
 }
 
@@ -116,6 +117,16 @@ func (h *Hub) Run(ctx context.Context) {
 	}
 	go h.presenceLoop(ctx)
 	h.bus.Listen(ctx, h.onBus)
+}
+
+// askPresence asks the other instances to announce their agents now, so
+// that an instance that just started (or reconnected to the bus) does not
+// wait for their next renewal.
+func (h *Hub) askPresence(ctx context.Context) {
+	b, _ := json.Marshal(busNote{Conversation: "*", Event: "presence_query", Instance: h.instance})
+	if err := h.bus.Publish(ctx, string(b)); err != nil {
+		h.log.Warn("chat bus: presence query not sent", "err", err)
+	}
 }
 
 // presenceLoop re-announces this instance's agents and forgets the
@@ -216,7 +227,7 @@ type busNote struct {
 }
 
 func (h *Hub) onBus(payload string) {
-	if payload == "" { // the bus reconnected: catch every room up
+	if payload == "" { // (re)started listening: catch every room up
 		h.mu.Lock()
 		rooms := make([]*room, 0, len(h.rooms))
 		for _, r := range h.rooms {
@@ -226,15 +237,24 @@ func (h *Hub) onBus(payload string) {
 		for _, r := range rooms {
 			h.deliver(r, nil)
 		}
-		// Announcements sent meanwhile were lost: ours go out again now,
-		// the others' at their next renewal.
+		// Announcements sent meanwhile were lost: ours go out again, and
+		// the others are asked for theirs.
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		h.announceAll(ctx)
+		h.askPresence(ctx)
 		cancel()
 		return
 	}
 	var n busNote
 	if json.Unmarshal([]byte(payload), &n) != nil || n.Conversation == "" {
+		return
+	}
+	if n.Event == "presence_query" {
+		if n.Instance != h.instance {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			h.announceAll(ctx)
+			cancel()
+		}
 		return
 	}
 	if n.Event == "presence" {

@@ -35,16 +35,20 @@ func (b *ChatBus) Publish(ctx context.Context, payload string) error {
 	return err
 }
 
-// Listen calls fn for each notification until ctx ends. After a reconnect
-// notifications sent meanwhile are lost; fn is then called with "" so the
-// caller can catch up from the database.
+// Listen calls fn for each notification until ctx ends. Each time the
+// listening connection is (re)established fn is first called with "": the
+// notifications sent while it was down are lost, so the caller catches up
+// from the database and asks the other instances for their state.
 func (b *ChatBus) Listen(ctx context.Context, fn func(payload string)) {
-	backoff := 100 * time.Millisecond
-	first := true
+	const minBackoff = 100 * time.Millisecond
+	backoff := minBackoff
 	for ctx.Err() == nil {
-		err := b.listenOnce(ctx, fn, &first)
+		listened, err := b.listenOnce(ctx, fn)
 		if ctx.Err() != nil {
 			return
+		}
+		if listened { // it worked for a while: the next outage starts afresh
+			backoff = minBackoff
 		}
 		b.db.log.Warn("chat bus: listening connection lost; reconnecting", "err", err, "in", backoff)
 		select {
@@ -58,23 +62,22 @@ func (b *ChatBus) Listen(ctx context.Context, fn func(payload string)) {
 	}
 }
 
-func (b *ChatBus) listenOnce(ctx context.Context, fn func(string), first *bool) error {
+// listenOnce listens on one connection until it fails; listened tells
+// whether LISTEN had succeeded.
+func (b *ChatBus) listenOnce(ctx context.Context, fn func(string)) (listened bool, err error) {
 	conn, err := pgx.Connect(ctx, b.db.URL)
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer conn.Close(context.Background())
 	if _, err := conn.Exec(ctx, "LISTEN "+ChatChannel); err != nil {
-		return err
+		return false, err
 	}
-	if !*first {
-		fn("") // reconnected: catch up
-	}
-	*first = false
+	fn("")
 	for {
 		n, err := conn.WaitForNotification(ctx)
 		if err != nil {
-			return err
+			return true, err
 		}
 		fn(n.Payload)
 	}
