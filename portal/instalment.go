@@ -115,7 +115,7 @@ type InstalmentStore interface {
 	// ClaimInstalment takes the lease of an instalment until `until` for
 	// owner with a conditional update, and counts the attempt. ok is false
 	// when another instance holds it or it is no longer chargeable.
-	ClaimInstalment(ctx context.Context, id, owner string, until time.Time, today Date) (attempt int, ok bool, err error)
+	ClaimInstalment(ctx context.Context, id, owner string, until time.Time, today Date) (lease InstalmentLease, ok bool, err error)
 	// RecordInstalmentCharge stores the outcome of a charge attempt, with
 	// its payment and evidence, and releases the lease.
 	RecordInstalmentCharge(ctx context.Context, in *Instalment, attempt int, res *ChargeResult, p PlanPolicy, today Date) error
@@ -124,4 +124,14 @@ type InstalmentStore interface {
 	SweepPlans(ctx context.Context, today Date, p PlanPolicy) (missed, broken int, err error)
 	// StripeCustomer returns a debtor's provider customer and saved card.
 	StripeCustomer(ctx context.Context, tenantID, debtorID string) (customerID, paymentMethodID string, err error)
+}
+
+// InstalmentLease is the charge attempt an instance took.
+type InstalmentLease struct {
+	// Attempt numbers the charge (its idempotency key).
+	Attempt int
+	// InDoubtSince is set when this attempt retries one whose outcome was
+	// never recorded (the answer was lost, the instance died): the time
+	// that earlier try took its lease. The charge may have been made.
+	InDoubtSince time.Time
 }

@@ -59,6 +59,9 @@ type OffSessionCharge struct {
 	PaymentMethodID string
 	Amount          int64
 	Currency        Currency
+	// Attempt numbers the charge of this instalment; it is recorded with the
+	// charge so that FindOffSessionCharge can find it.
+	Attempt int
 	// IdempotencyKey is per instalment and attempt.
 	IdempotencyKey string
 }
@@ -94,6 +97,10 @@ type CardPayments interface {
 	CreateCustomer(ctx context.Context, r CustomerRequest) (customerID string, err error)
 	// ChargeOffSession confirms a PaymentIntent off-session on a saved card.
 	ChargeOffSession(ctx context.Context, r OffSessionCharge) (*ChargeResult, error)
+	// FindOffSessionCharge returns the outcome of a charge made for this
+	// instalment and attempt, nil when the provider has none: how a charge
+	// in doubt is settled once its idempotency key may have expired.
+	FindOffSessionCharge(ctx context.Context, instalmentID string, attempt int) (*ChargeResult, error)
 	// ParseEvent verifies a webhook signature and decodes the event.
 	// EUNAUTHORIZED for a bad or stale signature, EINVALID for a body that is
 	// not an event of the expected API version.

@@ -99,10 +99,11 @@ func (s *Scheduler) RunOnce(ctx context.Context) (Report, error) {
 // charge takes the lease of one instalment and charges it; "" when another
 // instance has it or it is not chargeable.
 func (s *Scheduler) charge(ctx context.Context, in *portal.Instalment, today portal.Date, until time.Time) (string, error) {
-	attempt, ok, err := s.Store.ClaimInstalment(ctx, in.ID, s.Owner, until, today)
+	lease, ok, err := s.Store.ClaimInstalment(ctx, in.ID, s.Owner, until, today)
 	if err != nil || !ok {
 		return "", err
 	}
+	attempt := lease.Attempt
 	customer, pm, err := s.Store.StripeCustomer(ctx, in.TenantID, in.DebtorID)
 	if err != nil {
 		return "", err
@@ -111,10 +112,12 @@ func (s *Scheduler) charge(ctx context.Context, in *portal.Instalment, today por
 	if customer == "" || pm == "" {
 		// No saved card: the debtor must pay on the portal.
 		res = &portal.ChargeResult{Status: portal.ChargeAuthRequired, Code: "no_saved_card"}
-	} else {
+	} else if res, err = s.inDoubt(ctx, in, lease); err != nil {
+		return "", err
+	} else if res == nil {
 		res, err = s.Card.ChargeOffSession(ctx, portal.OffSessionCharge{
 			TenantID: in.TenantID, ClaimID: in.ClaimID, InstalmentID: in.ID, CustomerID: customer, PaymentMethodID: pm,
-			Amount: in.Amount - in.Paid, Currency: in.Currency,
+			Amount: in.Amount - in.Paid, Currency: in.Currency, Attempt: attempt,
 			IdempotencyKey: fmt.Sprintf("relais-instalment-%s-%d", in.ID, attempt),
 		})
 		if err != nil {
@@ -130,6 +133,28 @@ func (s *Scheduler) charge(ctx context.Context, in *portal.Instalment, today por
 		return "", err
 	}
 	return res.Status, nil
+}
+
+// idempotencyWindow is how long Stripe keeps an idempotency key (24 hours),
+// with a margin: a charge in doubt for longer may not be found by its key.
+const idempotencyWindow = 23 * time.Hour
+
+// inDoubt settles a charge in doubt that is too old for its idempotency key
+// to be trusted: it asks the provider whether that attempt was charged and
+// returns its outcome, or nil when it was not (or when the key still
+// covers it, and the charge call itself will answer).
+func (s *Scheduler) inDoubt(ctx context.Context, in *portal.Instalment, lease portal.InstalmentLease) (*portal.ChargeResult, error) {
+	if lease.InDoubtSince.IsZero() || s.Clock.Now().Sub(lease.InDoubtSince) < idempotencyWindow {
+		return nil, nil
+	}
+	res, err := s.Card.FindOffSessionCharge(ctx, in.ID, lease.Attempt)
+	if err != nil {
+		return nil, err // unsure still: the lease runs out and a later run asks again
+	}
+	if res != nil && s.Log != nil {
+		s.Log.InfoContext(ctx, "instalment charge in doubt found at the provider", "instalment", in.ID, "attempt", lease.Attempt, "status", res.Status)
+	}
+	return res, nil
 }
 
 func (s *Scheduler) logError(ctx context.Context, msg string, err error, in *portal.Instalment) {

@@ -3,6 +3,7 @@ package payments_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -33,6 +34,35 @@ type outcomes struct {
 	want    map[string]string // instalment id -> portal.Charge* outcome
 	keys    []string          // idempotency keys of PaymentIntent creations
 	charged map[string]int    // instalment id -> PaymentIntent creations
+	// found: instalment id -> status of the PaymentIntent a search finds
+	// (stripe-mock's own search answer matches nothing of ours).
+	found    map[string]string
+	searches []string // search queries
+}
+
+// search answers a PaymentIntent search as Stripe would for the charges
+// the test says were made.
+func (o *outcomes) search(req *http.Request, resp *http.Response) *http.Response {
+	q := req.URL.Query().Get("query")
+	o.mu.Lock()
+	o.searches = append(o.searches, q)
+	var data []map[string]any
+	for inst, status := range o.found {
+		if strings.Contains(q, "'"+inst+"'") {
+			data = append(data, map[string]any{"id": "pi_found_" + inst, "object": "payment_intent", "status": status, "amount": 5000, "currency": "eur",
+				"metadata": map[string]string{"instalment_id": inst, "attempt": "1"}})
+		}
+	}
+	o.mu.Unlock()
+	if data == nil {
+		return resp // stripe-mock's fixture: nothing with our metadata
+	}
+	resp.Body.Close()
+	b, _ := json.Marshal(map[string]any{"object": "search_result", "url": "/v1/payment_intents/search", "has_more": false, "data": data})
+	resp.Body = io.NopCloser(bytes.NewReader(b))
+	resp.ContentLength = int64(len(b))
+	resp.Header.Del("Content-Length")
+	return resp
 }
 
 func (o *outcomes) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -42,6 +72,9 @@ func (o *outcomes) RoundTrip(req *http.Request) (*http.Response, error) {
 		req.Body = io.NopCloser(bytes.NewReader(body))
 	}
 	resp, err := http.DefaultTransport.RoundTrip(req)
+	if err == nil && req.URL.Path == "/v1/payment_intents/search" {
+		return o.search(req, resp), nil
+	}
 	if err != nil || req.URL.Path != "/v1/payment_intents" || req.Method != "POST" {
 		return resp, err
 	}
@@ -165,7 +198,7 @@ type schedEnv struct {
 
 func newSchedEnv(t *testing.T, dialect string) *schedEnv {
 	e := newEnv(t, dialect)
-	out := &outcomes{want: map[string]string{}, charged: map[string]int{}}
+	out := &outcomes{want: map[string]string{}, charged: map[string]int{}, found: map[string]string{}}
 	sc, err := stripe.New(stripe.Config{SecretKey: "sk_test_123", WebhookSecret: "whsec_x", APIBase: mock.Require(t), HTTPClient: &http.Client{Transport: out, Timeout: 10 * time.Second}})
 	if err != nil {
 		t.Fatal(err)
@@ -587,6 +620,58 @@ func TestSchedulerInDoubtChargeKeepsItsKey(t *testing.T) {
 			got, _ := e.db.FindClaim(ctx, c.TenantID, c.ID)
 			if len(got.Payments) != 1 || got.Payments[0].Amount != 5000 {
 				t.Fatalf("payments %+v", got.Payments)
+			}
+		})
+	}
+}
+
+// TestSchedulerInDoubtForADay: the answer of a charge is lost and Relais is
+// down for more than a day, past Stripe's 24-hour idempotency keys. Before
+// charging again the scheduler asks Stripe (search by instalment and
+// attempt): a charge that was made is recorded without a second one; when
+// none was made, the instalment is charged.
+func TestSchedulerInDoubtForADay(t *testing.T) {
+	for _, dialect := range storetest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			e := newSchedEnv(t, dialect)
+			ctx := context.Background()
+			c := e.claim
+			e.saveCard(t, c)
+			ids := seedPlan(t, e.db, c, []planItem{{"2024-07-01", 5000, "card"}, {"2024-07-01", 5000, "card"}})
+			e.at("2024-07-01")
+			e.out.set(ids[0], outcomeLost)
+			e.out.set(ids[1], outcomeLost)
+			if rep, err := e.sched.RunOnce(ctx); err != nil || rep.Charged+rep.Failed != 0 {
+				t.Fatalf("lost answers: report %+v err %v", rep, err)
+			}
+			before := map[string]int{ids[0]: e.out.charged[ids[0]], ids[1]: e.out.charged[ids[1]]}
+			// Stripe made the first charge, not the second.
+			e.out.found[ids[0]] = "succeeded"
+			e.out.set(ids[1], portal.ChargeSucceeded)
+			e.clock.T = e.clock.T.Add(25 * time.Hour)
+			rep, err := e.sched.RunOnce(ctx)
+			if err != nil || rep.Charged != 2 {
+				t.Fatalf("a day later: report %+v err %v", rep, err)
+			}
+			if e.out.charged[ids[0]] != before[ids[0]] {
+				t.Fatalf("the charge Stripe had made was charged again")
+			}
+			if e.out.charged[ids[1]] == before[ids[1]] {
+				t.Fatalf("the charge Stripe had not made was not retried")
+			}
+			if len(e.out.searches) != 2 || !strings.Contains(e.out.searches[0], "metadata['attempt']:'1'") {
+				t.Fatalf("searches %v", e.out.searches)
+			}
+			got, _ := e.db.FindClaim(ctx, c.TenantID, c.ID)
+			refs := map[string]bool{}
+			for _, p := range got.Payments {
+				refs[p.Reference] = true
+			}
+			if len(got.Payments) != 2 || !refs["pi_found_"+ids[0]] {
+				t.Fatalf("payments %+v", got.Payments)
+			}
+			if st := e.statuses(t, c); st[0] != "paid" || st[1] != "paid" {
+				t.Fatalf("statuses %v", st)
 			}
 		})
 	}

@@ -111,8 +111,9 @@ func (db *DB) DueCardInstalments(ctx context.Context, today portal.Date, now tim
 
 // ClaimInstalment implements portal.InstalmentStore: the conditional
 // UPDATE lets exactly one instance take an instalment whose lease is free.
-func (db *DB) ClaimInstalment(ctx context.Context, id, owner string, until time.Time, today portal.Date) (int, bool, error) {
-	attempt, ok := 0, false
+func (db *DB) ClaimInstalment(ctx context.Context, id, owner string, until time.Time, today portal.Date) (portal.InstalmentLease, bool, error) {
+	var taken portal.InstalmentLease
+	ok := false
 	err := db.tx(ctx, func(tx *gorm.DB) error {
 		var in struct {
 			TenantID, ClaimID, Status, Method string
@@ -147,6 +148,15 @@ func (db *DB) ClaimInstalment(ctx context.Context, id, owner string, until time.
 		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error; err != nil {
 			return translate("create instalment charge", err)
 		}
+		// The previous lease, if it is still held: its charge is in doubt
+		// (updated_at is when it was taken).
+		var prev struct {
+			LeaseOwner string
+			UpdatedAt  timeUTC
+		}
+		if err := tx.Raw("SELECT lease_owner, updated_at FROM instalment_charges WHERE instalment_id = ?", id).Scan(&prev).Error; err != nil {
+			return translate("read instalment charge", err)
+		}
 		// A lease that ran out while still held (lease_owner set: no
 		// outcome was recorded) leaves its charge in doubt: the call may have
 		// reached the provider and succeeded. The retry keeps that attempt's
@@ -164,13 +174,16 @@ func (db *DB) ClaimInstalment(ctx context.Context, id, owner string, until time.
 		if res.RowsAffected != 1 {
 			return nil
 		}
-		if err := tx.Raw("SELECT attempts FROM instalment_charges WHERE instalment_id = ?", id).Scan(&attempt).Error; err != nil {
+		if err := tx.Raw("SELECT attempts FROM instalment_charges WHERE instalment_id = ?", id).Scan(&taken.Attempt).Error; err != nil {
 			return translate("read attempts", err)
+		}
+		if prev.LeaseOwner != "" {
+			taken.InDoubtSince = prev.UpdatedAt.Time()
 		}
 		ok = true
 		return nil
 	})
-	return attempt, ok, err
+	return taken, ok, err
 }
 
 // RecordInstalmentCharge implements portal.InstalmentStore. The failure

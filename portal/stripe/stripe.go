@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -193,6 +194,9 @@ func (c *Client) ChargeOffSession(ctx context.Context, r portal.OffSessionCharge
 		OffSession:    stripego.Bool(true),
 		Metadata:      metadata(r.TenantID, r.ClaimID, r.InstalmentID),
 	}
+	if r.Attempt > 0 {
+		p.Metadata["attempt"] = strconv.Itoa(r.Attempt)
+	}
 	pi, err := c.api.PaymentIntents.New(p)
 	if err != nil {
 		var se *stripego.Error
@@ -211,6 +215,11 @@ func (c *Client) ChargeOffSession(ctx context.Context, r portal.OffSessionCharge
 		}
 		return nil, providerError("charge off-session", err)
 	}
+	return chargeResult(pi), nil
+}
+
+// chargeResult reads the outcome of an off-session PaymentIntent.
+func chargeResult(pi *stripego.PaymentIntent) *portal.ChargeResult {
 	res := &portal.ChargeResult{PaymentIntentID: pi.ID}
 	switch pi.Status {
 	case stripego.PaymentIntentStatusSucceeded:
@@ -230,7 +239,47 @@ func (c *Client) ChargeOffSession(ctx context.Context, r portal.OffSessionCharge
 			res.Code = string(pi.Status)
 		}
 	}
-	return res, nil
+	return res
+}
+
+// FindOffSessionCharge implements portal.CardPayments with Stripe's search
+// (metadata instalment_id and attempt, which ChargeOffSession records).
+// Search results lag writes by up to a minute; the scheduler asks only
+// about charges at least a day old.
+func (c *Client) FindOffSessionCharge(ctx context.Context, instalmentID string, attempt int) (*portal.ChargeResult, error) {
+	if !searchSafe(instalmentID) {
+		return nil, portal.Errorf(portal.EINVALID, "not an instalment id: %q", instalmentID)
+	}
+	p := &stripego.PaymentIntentSearchParams{SearchParams: stripego.SearchParams{Context: ctx,
+		Query: fmt.Sprintf("metadata['instalment_id']:'%s' AND metadata['attempt']:'%d'", instalmentID, attempt)}}
+	it := c.api.PaymentIntents.Search(p)
+	for it.Next() {
+		pi := it.PaymentIntent()
+		// Trust the metadata, not the query: an answer must be this charge.
+		if pi.Metadata["instalment_id"] != instalmentID || pi.Metadata["attempt"] != strconv.Itoa(attempt) ||
+			pi.Status == stripego.PaymentIntentStatusCanceled {
+			continue
+		}
+		return chargeResult(pi), nil
+	}
+	if err := it.Err(); err != nil {
+		return nil, providerError("search payment intents", err)
+	}
+	return nil, nil
+}
+
+// searchSafe accepts the characters of Relais IDs only, so that a value
+// cannot change a search query.
+func searchSafe(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // providerError turns a stripe-go error into a domain error: Stripe's

@@ -147,7 +147,7 @@ func TestCreateSetupAndCustomer(t *testing.T) {
 func TestChargeOffSession(t *testing.T) {
 	c, rec := newClient(t)
 	res, err := c.ChargeOffSession(context.Background(), portal.OffSessionCharge{TenantID: "T1", ClaimID: "C1", InstalmentID: "I1",
-		CustomerID: "cus_1", PaymentMethodID: "pm_1", Amount: 5000, Currency: "EUR", IdempotencyKey: "instalment:I1:1"})
+		CustomerID: "cus_1", PaymentMethodID: "pm_1", Amount: 5000, Currency: "EUR", Attempt: 2, IdempotencyKey: "instalment:I1:1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,13 +155,36 @@ func TestChargeOffSession(t *testing.T) {
 		t.Fatalf("result %+v", res)
 	}
 	r := rec.last(t)
-	for k, v := range map[string]string{"confirm": "true", "off_session": "true", "amount": "5000", "metadata[instalment_id]": "I1", "payment_method": "pm_1"} {
+	for k, v := range map[string]string{"confirm": "true", "off_session": "true", "amount": "5000", "metadata[instalment_id]": "I1",
+		"metadata[attempt]": "2", "payment_method": "pm_1"} {
 		if r.form.Get(k) != v {
 			t.Errorf("%s = %q want %q", k, r.form.Get(k), v)
 		}
 	}
 	if r.key != "instalment:I1:1" {
 		t.Errorf("key %q", r.key)
+	}
+}
+
+// TestFindOffSessionCharge searches stripe-mock by instalment and attempt.
+// Its fixture answer is a PaymentIntent without our metadata: no match,
+// since an answer is trusted by its metadata, not by the query. A value
+// that could change the query is refused before any call.
+func TestFindOffSessionCharge(t *testing.T) {
+	c, rec := newClient(t)
+	res, err := c.FindOffSessionCharge(context.Background(), "01j0inst", 3)
+	if err != nil || res != nil {
+		t.Fatalf("search: %+v %v", res, err)
+	}
+	if r := rec.last(t); r.path != "/v1/payment_intents/search" {
+		t.Fatalf("path %s", r.path)
+	}
+	n := len(rec.reqs)
+	if _, err := c.FindOffSessionCharge(context.Background(), "x' OR metadata['claim_id']:'y", 1); portal.ErrorCode(err) != portal.EINVALID {
+		t.Fatalf("a quote in the id: %v", err)
+	}
+	if len(rec.reqs) != n {
+		t.Fatal("a refused search reached Stripe")
 	}
 }
 
