@@ -95,6 +95,12 @@ const (
 // Valid reports whether r is a known role.
 func (r Role) Valid() bool { return r == RoleOwner || r == RoleAgent || r == RoleViewer }
 
+// roleRank orders the roles: viewer < agent < owner.
+var roleRank = map[Role]int{RoleViewer: 1, RoleAgent: 2, RoleOwner: 3}
+
+// AtLeast reports whether r may do what min may (an unknown role nothing).
+func (r Role) AtLeast(min Role) bool { return roleRank[r] > 0 && roleRank[r] >= roleRank[min] }
+
 // User is a person who signs in to the console.
 type User struct {
 	ID           string    `json:"id"`

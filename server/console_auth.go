@@ -79,8 +79,7 @@ func (s *Server) requireConsole(c *fiber.Ctx) error {
 // requireRole refuses users below role (viewer < agent < owner).
 func requireRole(c *fiber.Ctx, role portal.Role) error {
 	u, _ := c.Locals(localConsoleUser).(*portal.User)
-	rank := map[portal.Role]int{portal.RoleViewer: 1, portal.RoleAgent: 2, portal.RoleOwner: 3}
-	if u == nil || rank[u.Role] < rank[role] {
+	if u == nil || !u.Role.AtLeast(role) {
 		return portal.Errorf(portal.EFORBIDDEN, "Your role does not allow this.")
 	}
 	return nil

@@ -119,7 +119,7 @@ func (s *Server) claimPanel(c *fiber.Ctx, claimID string) (map[string]any, error
 		return nil, err
 	}
 	data := map[string]any{"Claim": claim, "Title": "Claim " + claim.Reference, "Exponent": claim.Currency.Exponent(),
-		"CanWrite": u.Role == portal.RoleAgent || u.Role == portal.RoleOwner, "IsOwner": u.Role == portal.RoleOwner}
+		"CanWrite": u.Role.AtLeast(portal.RoleAgent), "IsOwner": u.Role.AtLeast(portal.RoleOwner)}
 	if s.deps.Rates != nil {
 		today := portal.DateOf(s.deps.Clock.Now().In(s.tenantLocation(ctx, u.TenantID)))
 		if b, err := s.deps.Rates.Compute(claim, today); err == nil {
@@ -207,7 +207,7 @@ func (s *Server) handleConsoleConversation(c *fiber.Ctx) error {
 		}
 		var agents []*portal.User
 		for _, a := range users {
-			if a.ID != u.ID && (a.Role == portal.RoleAgent || a.Role == portal.RoleOwner) {
+			if a.ID != u.ID && a.Role.AtLeast(portal.RoleAgent) {
 				agents = append(agents, a)
 			}
 		}
