@@ -27,6 +27,8 @@ type app struct {
 	clock  portal.Clock
 	db     *store.DB
 	server *server.Server
+	// rates are the interest rates the server computes with.
+	rates *rules.Rates
 	// instalments charges due card instalments and sweeps broken plans.
 	instalments *payments.Scheduler
 	// reminders is the reminder scheduler, nil when off.
@@ -85,13 +87,9 @@ func loadRates(cfg config) (*rules.Rates, error) {
 // not in Relais' data: claims needing them show no total and cannot be paid
 // by card until they are added. /healthz keeps listing them (rates_missing)
 // for monitoring, as an instance may run past the 1st of January or July.
-func warnMissingRates(cfg config, log *slog.Logger) {
-	rates, err := loadRates(cfg)
-	if err != nil {
-		return
-	}
-	if missing := rates.MissingOn(portal.DateOf(portal.SystemClock{}.Now())); len(missing) > 0 {
-		log.Warn("no published interest rate for today in some series: claims that need one show no total and cannot be paid by card; add the rates with --rates-file (see 'relais rates')",
+func (a *app) warnMissingRates() {
+	if missing := a.rates.MissingOn(portal.DateOf(a.clock.Now())); len(missing) > 0 {
+		a.log.Warn("no published interest rate for today in some series: claims that need one show no total and cannot be paid by card; add the rates with --rates-file (see 'relais rates')",
 			"series", strings.Join(missing, ","))
 	}
 }
@@ -149,7 +147,7 @@ func build(ctx context.Context, cfg config, log *slog.Logger, migrate bool) (*ap
 		deps.Jobs = append(deps.Jobs, sched.Health)
 	}
 	srv := server.New(server.Config{BaseURL: cfg.BaseURL, Version: version, LinkTTL: cfg.LinkTTL}, deps)
-	return &app{cfg: cfg, log: log, clock: clock, db: db, server: srv, reminders: sched, instalments: inst}, nil
+	return &app{cfg: cfg, log: log, clock: clock, db: db, server: srv, rates: rates, reminders: sched, instalments: inst}, nil
 }
 
 // newLetterStore keeps letters; a letter without a given portal URL

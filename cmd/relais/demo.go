@@ -165,12 +165,10 @@ func (a *app) printDemoLinks(ctx context.Context, w io.Writer, seed *demoSeed) e
 	}
 	// Say so when today's interest rates are not in the data: the pages
 	// then show no total rather than a wrong one.
-	if rates, err := loadRates(a.cfg); err == nil {
-		today := portal.DateOf(portal.SystemClock{}.Now())
-		if missing := rates.MissingOn(today); len(missing) > 0 {
-			fmt.Fprintf(w, "  Note: no published rate is known for %s in %s, so claim pages show no total:\n"+
-				"  add the rates with --rates-file (see 'relais rates').\n", today, strings.Join(missing, ", "))
-		}
+	today := portal.DateOf(a.clock.Now())
+	if missing := a.rates.MissingOn(today); len(missing) > 0 {
+		fmt.Fprintf(w, "  Note: no published rate is known for %s in %s, so claim pages show no total:\n"+
+			"  add the rates with --rates-file (see 'relais rates').\n", today, strings.Join(missing, ", "))
 	}
 	return nil
 }

@@ -29,6 +29,6 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	log.Info("relais serving", "addr", cfg.Addr, "base_url", cfg.BaseURL, "database", a.db.Dialect, "version", version)
-	warnMissingRates(cfg, log)
+	a.warnMissingRates()
 	return a.serve(ctx)
 }
