@@ -148,13 +148,14 @@ func (db *DB) ClaimInstalment(ctx context.Context, id, owner string, until time.
 		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error; err != nil {
 			return translate("create instalment charge", err)
 		}
-		// The previous lease, if it is still held: its charge is in doubt
-		// (updated_at is when it was taken).
+		// The charge row as the previous lease left it (the claim lock keeps
+		// it so until the update below).
 		var prev struct {
 			LeaseOwner string
 			UpdatedAt  timeUTC
+			Attempts   int
 		}
-		if err := tx.Raw("SELECT lease_owner, updated_at FROM instalment_charges WHERE instalment_id = ?", id).Scan(&prev).Error; err != nil {
+		if err := tx.Raw("SELECT lease_owner, updated_at, attempts FROM instalment_charges WHERE instalment_id = ?", id).Scan(&prev).Error; err != nil {
 			return translate("read instalment charge", err)
 		}
 		// A lease that ran out while still held (lease_owner set: no
@@ -162,23 +163,20 @@ func (db *DB) ClaimInstalment(ctx context.Context, id, owner string, until time.
 		// reached the provider and succeeded. The retry keeps that attempt's
 		// number, so its idempotency key is the same and the provider answers
 		// with the first charge instead of making a second one.
+		taken.Attempt = prev.Attempts + 1
+		if prev.LeaseOwner != "" {
+			taken.Attempt, taken.InDoubtSince = prev.Attempts, prev.UpdatedAt.Time()
+		}
 		lease := timeUTC(until)
-		res := tx.Exec(`UPDATE instalment_charges SET lease_owner = ?, lease_until = ?,
-			attempts = CASE WHEN lease_owner = '' THEN attempts + 1 ELSE attempts END, updated_at = ?
-			WHERE instalment_id = ? AND (lease_until IS NULL OR lease_until < ?) AND (next_attempt_on IS NULL OR next_attempt_on <= ?)
+		res := tx.Exec(`UPDATE instalment_charges SET lease_owner = ?, lease_until = ?, attempts = ?, updated_at = ?
+			WHERE instalment_id = ? AND attempts = ? AND (lease_until IS NULL OR lease_until < ?) AND (next_attempt_on IS NULL OR next_attempt_on <= ?)
 			AND paid_amount < ?`,
-			owner, lease, now, id, now, today, in.Amount)
+			owner, lease, taken.Attempt, now, id, prev.Attempts, now, today, in.Amount)
 		if res.Error != nil {
 			return translate("lease instalment", res.Error)
 		}
 		if res.RowsAffected != 1 {
 			return nil
-		}
-		if err := tx.Raw("SELECT attempts FROM instalment_charges WHERE instalment_id = ?", id).Scan(&taken.Attempt).Error; err != nil {
-			return translate("read attempts", err)
-		}
-		if prev.LeaseOwner != "" {
-			taken.InDoubtSince = prev.UpdatedAt.Time()
 		}
 		ok = true
 		return nil
