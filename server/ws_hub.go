@@ -123,7 +123,7 @@ func (h *Hub) Run(ctx context.Context) {
 // that an instance that just started (or reconnected to the bus) does not
 // wait for their next renewal.
 func (h *Hub) askPresence(ctx context.Context) {
-	b, _ := json.Marshal(busNote{Conversation: "*", Event: "presence_query", Instance: h.instance})
+	b, _ := json.Marshal(busNote{Event: "presence_query", Instance: h.instance})
 	if err := h.bus.Publish(ctx, string(b)); err != nil {
 		h.log.Warn("chat bus: presence query not sent", "err", err)
 	}
@@ -217,7 +217,7 @@ func (h *Hub) remoteSeen(n busNote) {
 
 // busNote is a bus payload: a new seq, or an ephemeral event (typing).
 type busNote struct {
-	Conversation string `json:"c"`
+	Conversation string `json:"c,omitempty"`
 	Seq          int64  `json:"s,omitempty"`
 	Event        string `json:"e,omitempty"`
 	From         string `json:"f,omitempty"`
@@ -246,15 +246,18 @@ func (h *Hub) onBus(payload string) {
 		return
 	}
 	var n busNote
-	if json.Unmarshal([]byte(payload), &n) != nil || n.Conversation == "" {
+	if json.Unmarshal([]byte(payload), &n) != nil {
 		return
 	}
-	if n.Event == "presence_query" {
+	if n.Event == "presence_query" { // about every conversation
 		if n.Instance != h.instance {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			h.announceAll(ctx)
 			cancel()
 		}
+		return
+	}
+	if n.Conversation == "" {
 		return
 	}
 	if n.Event == "presence" {
@@ -307,19 +310,8 @@ func (h *Hub) register(c *chatConn) bool {
 // or sent twice.
 func (h *Hub) join(ctx context.Context, c *chatConn, after int64) error {
 	c.last = after // c is in no room yet: nothing else touches last
-	for {
-		msgs, err := h.store.Messages(ctx, c.conv.TenantID, c.conv.ID, c.last, 500, c.internal)
-		if err != nil {
-			return err
-		}
-		for _, m := range msgs {
-			if !c.queueMessageWait(m, writeWait) {
-				return errReplayStalled
-			}
-		}
-		if len(msgs) < 500 {
-			break
-		}
+	if err := h.replay(ctx, c, func(m *negotiation.Message) bool { return c.queueMessageWait(m, writeWait) }); err != nil {
+		return err
 	}
 	h.mu.Lock()
 	r := h.rooms[c.conv.ID]
@@ -333,22 +325,32 @@ func (h *Hub) join(ctx context.Context, c *chatConn, after int64) error {
 	r.conns[c] = struct{}{}
 	h.mu.Unlock()
 	defer r.mu.Unlock()
-	for {
-		msgs, err := h.store.Messages(ctx, r.tenantID, r.id, c.last, 500, c.internal)
-		if err != nil {
-			return err
-		}
-		for _, m := range msgs {
-			c.queueMessage(m)
-		}
-		if len(msgs) < 500 {
-			break
-		}
+	if err := h.replay(ctx, c, func(m *negotiation.Message) bool { c.queueMessage(m); return true }); err != nil {
+		return err
 	}
 	if len(r.conns) == 1 {
 		r.cursor = c.last
 	}
 	return nil
+}
+
+// replay reads the conversation's messages after c.last, page by page, and
+// hands each to queue; it stops when queue reports the connection gone.
+func (h *Hub) replay(ctx context.Context, c *chatConn, queue func(*negotiation.Message) bool) error {
+	for {
+		msgs, err := h.store.Messages(ctx, c.conv.TenantID, c.conv.ID, c.last, 500, c.internal)
+		if err != nil {
+			return err
+		}
+		for _, m := range msgs {
+			if !queue(m) {
+				return errReplayStalled
+			}
+		}
+		if len(msgs) < 500 {
+			return nil
+		}
+	}
 }
 
 // errReplayStalled ends a connection whose client stopped reading its
