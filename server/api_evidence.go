@@ -70,8 +70,7 @@ func (s *Server) sendZip(c *fiber.Ctx, name string, timeout time.Duration, write
 		f.Close()
 		return err
 	}
-	c.Set(fiber.HeaderContentType, "application/zip")
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+name+`"`)
+	attachment(c, "application/zip", name)
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.SendStream(f, int(size)) // fasthttp closes f once sent
 }

@@ -53,8 +53,7 @@ func (s *Server) handleLetterPDF(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	c.Set(fiber.HeaderContentType, "application/pdf")
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+l.Filename()+`"`)
+	attachment(c, "application/pdf", l.Filename())
 	c.Set("X-Content-SHA256", l.SHA256)
 	return c.Send(l.PDF)
 }

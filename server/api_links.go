@@ -117,8 +117,7 @@ func (s *Server) handleDisputeFile(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	c.Set(fiber.HeaderContentType, f.ContentType)
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+f.ID+extensionOf(f.ContentType)+`"`)
+	attachment(c, f.ContentType, f.ID+extensionOf(f.ContentType))
 	c.Set("Digest", "sha-256="+f.SHA256)
 	return c.Send(f.Content)
 }

@@ -66,10 +66,16 @@ func csvText(s string) string {
 
 // sendCSV answers a CSV download.
 func sendCSV(c *fiber.Ctx, name string, body []byte) error {
-	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+name+`"`)
+	attachment(c, "text/csv; charset=utf-8", name)
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Send(body)
+}
+
+// attachment makes the response a download of type contentType saved as
+// name. Names are built by Relais from IDs and dates, never from uploads.
+func attachment(c *fiber.Ctx, contentType, name string) {
+	c.Set(fiber.HeaderContentType, contentType)
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+name+`"`)
 }
 
 // claimFilterOf reads the list filters shared by the claim list and its

@@ -95,7 +95,6 @@ func (s *Server) handleDebtorAgreementPDF(c *fiber.Ctx) error {
 	if a.ClaimID != sess.ClaimID || a.Status != negotiation.AgreementSigned {
 		return portal.Errorf(portal.ENOTFOUND, "Agreement not found.")
 	}
-	c.Type("pdf")
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="agreement-`+a.ID+`.pdf"`)
+	attachment(c, "application/pdf", "agreement-"+a.ID+".pdf")
 	return c.Send(a.PDF)
 }
