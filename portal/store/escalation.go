@@ -293,17 +293,9 @@ func (db *DB) Timeline(ctx context.Context, tenantID, claimID string, kinds []po
 	if err != nil {
 		return nil, err
 	}
-	var events []*portal.Event
-	for after := int64(0); ; {
-		page, err := db.ListEvents(ctx, tenantID, c.ID, after, 10000)
-		if err != nil {
-			return nil, err
-		}
-		events = append(events, page...)
-		if len(page) < 10000 {
-			break
-		}
-		after = page[len(page)-1].Seq
+	events, err := db.allEvents(ctx, tenantID, c.ID)
+	if err != nil {
+		return nil, err
 	}
 	return escalation.BuildTimeline(c, events, db.Today(ctx, tenantID), kinds), nil
 }

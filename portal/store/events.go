@@ -126,6 +126,23 @@ func (db *DB) ListEvents(ctx context.Context, tenantID, claimID string, after in
 	return out, nil
 }
 
+// allEvents returns every event of a claim in chain order, read a page of
+// ListEvents' largest size at a time.
+func (db *DB) allEvents(ctx context.Context, tenantID, claimID string) ([]*portal.Event, error) {
+	var events []*portal.Event
+	for after := int64(0); ; {
+		page, err := db.ListEvents(ctx, tenantID, claimID, after, 10000)
+		if err != nil {
+			return nil, err
+		}
+		events = append(events, page...)
+		if len(page) < 10000 {
+			return events, nil
+		}
+		after = page[len(page)-1].Seq
+	}
+}
+
 // LastEvent returns a claim's chain head, nil when it has no event.
 func (db *DB) LastEvent(ctx context.Context, tenantID, claimID string) (*portal.Event, error) {
 	var rows []eventRow

@@ -105,11 +105,8 @@ var errDryRun = errors.New("dry run")
 func (db *DB) ErasePersonalData(ctx context.Context, tenantID, claimID string, dryRun bool) (*privacy.Erasure, error) {
 	e := &privacy.Erasure{TenantID: tenantID, ClaimID: claimID}
 	err := db.tx(ctx, func(tx *gorm.DB) error {
-		if db.Dialect == Postgres {
-			var id string
-			if err := tx.Raw("SELECT id FROM claims WHERE id = ? AND tenant_id = ? FOR UPDATE", claimID, tenantID).Scan(&id).Error; err != nil {
-				return translate("lock claim", err)
-			}
+		if err := db.lockClaim(tx, tenantID, claimID); err != nil {
+			return err
 		}
 		var t portal.Tenant
 		if err := tx.Where("id = ?", tenantID).Take(&t).Error; err != nil {
@@ -545,21 +542,13 @@ func (db *DB) exportClaim(ctx context.Context, tenantID, claimID string) (*priva
 	for _, o := range optOuts {
 		ec.OptOuts = append(ec.OptOuts, &portal.ContactOptOut{DebtorID: o.DebtorID, Channel: portal.Channel(o.Channel), ClaimID: o.ClaimID, CreatedAt: o.CreatedAt.Time()})
 	}
-	for after := int64(0); ; {
-		page, err := db.ListEvents(ctx, tenantID, c.ID, after, 10000)
-		if err != nil {
-			return nil, err
-		}
-		for _, e := range page {
-			ec.Events = append(ec.Events, privacy.EventOf(e))
-		}
-		if len(page) < 10000 {
-			break
-		}
-		after = page[len(page)-1].Seq
+	events, err := db.allEvents(ctx, tenantID, c.ID)
+	if err != nil {
+		return nil, err
 	}
-	if ec.Events == nil {
-		ec.Events = []privacy.ExportEvent{}
+	ec.Events = make([]privacy.ExportEvent, 0, len(events))
+	for _, e := range events {
+		ec.Events = append(ec.Events, privacy.EventOf(e))
 	}
 	return ec, nil
 }
