@@ -30,8 +30,18 @@ type Balance struct {
 	// Unallocated is money (or credit) received beyond everything owed: it
 	// is owed back to the debtor or kept as credit.
 	Unallocated int64 `json:"unallocated"`
-	// Total is what the debtor still owes on AsOf.
+	// Total is what the debtor still owes on AsOf, with interest counted
+	// up to ComputedTo.
 	Total int64 `json:"total"`
+
+	// Complete is false when a needed rate is not known for some days up
+	// to AsOf: interest is then counted only up to ComputedTo (the last day
+	// before the first missing rate) and MissingRates names what is
+	// missing. Interest of the later days is added once the rate is
+	// recorded; nothing is ever counted at a guessed rate.
+	Complete     bool          `json:"complete"`
+	ComputedTo   portal.Date   `json:"computed_to"`
+	MissingRates []MissingRate `json:"missing_rates"`
 
 	Invoices []InvoiceLine `json:"invoices"`
 	// IndemnityLines lists flat indemnities (one per late invoice) and, for
@@ -66,6 +76,25 @@ type InvoiceLine struct {
 	IndemnityDue  int64        `json:"indemnity_due"`
 	Total         int64        `json:"total"` // PrincipalDue + InterestDue + IndemnityDue
 	Periods       []PeriodLine `json:"periods"`
+	// Pending is the days after the balance's ComputedTo on which interest
+	// accrues at a rate not known yet (nil when none).
+	Pending *PendingLine `json:"pending,omitempty"`
+}
+
+// PendingLine is the days of an invoice whose interest is not counted yet
+// because the rate is not published: From and To included.
+type PendingLine struct {
+	From portal.Date `json:"from"`
+	To   portal.Date `json:"to"`
+	Days int         `json:"days"`
+}
+
+// MissingRate is a stretch of days (From and To included) for which a
+// rate series the claim needs has no line.
+type MissingRate struct {
+	Series string      `json:"series"`
+	From   portal.Date `json:"from"`
+	To     portal.Date `json:"to"`
 }
 
 // PeriodLine is interest at one rate on one base. From and To are both
@@ -148,6 +177,7 @@ const (
 	RuleNoIndemnityCurrency    = "common.no_indemnity_currency"
 	RuleAllocation             = "common.allocation"
 	RuleCreditNotes            = "common.credit_notes"
+	RuleRatePending            = "common.rate_pending"
 )
 
 var ruleCatalog = map[string]RuleRef{
@@ -183,6 +213,8 @@ var ruleCatalog = map[string]RuleRef{
 		Text: "The flat indemnity and the damages bands are set in euro; the claim is in another currency, so none is charged."},
 	RuleAllocation: {Basis: "Code civil 1342-10, 1343-1 (FR); Civil Code art. 1254 (BE)",
 		Text: "Payments are applied in date order to recovery costs, then interest, then principal, oldest invoice first; a payment stops interest on the principal it pays from the day after it is received."},
+	RuleRatePending: {Basis: "Rates published by the ECB, by arrêté (FR) or in the Moniteur belge (BE)",
+		Text: "The rate for part of the period is not published yet: interest is counted up to the last day with a known rate, and the rest will be added once the rate is published."},
 	RuleCreditNotes: {Basis: "Invoice correction",
 		Text: "A credit note reduces the invoice it names (or the oldest invoices) from the start: the credited sum was never owed."},
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/big"
 	"sort"
+	"strings"
 
 	"github.com/relais/relais/portal"
 	"github.com/relais/relais/portal/escalation"
@@ -207,6 +208,19 @@ func (s *invState) setBase(from portal.Date, base int64) {
 	s.changes = append(s.changes, baseChange{from, base})
 }
 
+// owedIn reports whether some principal is unpaid on a day of [from, to].
+func (s *invState) owedIn(from, to portal.Date) bool {
+	if s.baseAt(from) > 0 {
+		return true
+	}
+	for _, c := range s.changes {
+		if c.from.After(from) && !c.from.After(to) && c.base > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 func (s *invState) baseAt(d portal.Date) int64 {
 	b := s.net
 	for _, c := range s.changes {
@@ -224,6 +238,9 @@ type allocEntry struct {
 }
 
 type calc struct {
+	// until is the last day interest is counted: asOf, or the day before
+	// the first day a needed rate is not known.
+	until   portal.Date
 	cur     portal.Currency
 	r       *Rates
 	rs      *ruleSet
@@ -236,9 +253,15 @@ type calc struct {
 }
 
 // Compute returns what the debtor of c owes on asOf under the rules of
-// c.Jurisdiction and c.Debtor.Kind. It needs c.Debtor. A date for which a
-// needed rate is unknown gives a *portal.Error (EINVALID) wrapping
-// ErrRateUnknown; bad claim data gives EINVALID.
+// c.Jurisdiction and c.Debtor.Kind. It needs c.Debtor; bad claim data
+// gives EINVALID.
+//
+// A day for which a needed rate is not known is never counted at a guessed
+// or zero rate: interest is counted up to the last day before the first
+// such day, and the balance says so (Complete false, ComputedTo, the
+// missing series and each invoice's pending days). Everything else (costs,
+// payments, credit notes) is as usual, so the debtor can pay what is known
+// to be owed; the rest is added once the rate is recorded.
 func (r *Rates) Compute(c *portal.Claim, asOf portal.Date, opts ...Option) (*Balance, error) {
 	o := options{channel: ChannelEmail}
 	for _, f := range opts {
@@ -268,6 +291,24 @@ func (r *Rates) Compute(c *portal.Claim, asOf portal.Date, opts ...Option) (*Bal
 		b.Principal += inv.Amount
 	}
 
+	k.until = asOf
+	b.Complete = true
+	if first, ok := k.firstInterestDay(); ok && !asOf.Before(first) {
+		for _, s := range rs.series {
+			if g, ok := r.firstGap(s, first, asOf); ok && g.AddDays(-1).Before(k.until) {
+				k.until = g.AddDays(-1)
+			}
+			for _, gap := range r.gaps(s, first, asOf) {
+				b.MissingRates = append(b.MissingRates, MissingRate{Series: s, From: gap.From, To: gap.To.AddDays(-1)})
+			}
+		}
+		b.Complete = len(b.MissingRates) == 0
+	}
+	b.ComputedTo = k.until
+	if b.MissingRates == nil {
+		b.MissingRates = []MissingRate{}
+	}
+
 	credited, excess, err := k.applyCreditNotes(c.CreditNotes, asOf, byID)
 	if err != nil {
 		return nil, err
@@ -281,6 +322,7 @@ func (r *Rates) Compute(c *portal.Claim, asOf portal.Date, opts ...Option) (*Bal
 
 	// Final interest and lines.
 	used := map[string]bool{}
+	pending := false
 	for i, st := range k.states {
 		lines, err := k.interest(st, asOf)
 		if err != nil {
@@ -299,6 +341,10 @@ func (r *Rates) Compute(c *portal.Claim, asOf portal.Date, opts ...Option) (*Bal
 		}
 		if st.accrues {
 			il.InterestFrom = st.start.AddDays(1)
+			if from := maxDate(il.InterestFrom, k.until.AddDays(1)); k.until.Before(asOf) && !asOf.Before(from) && st.owedIn(from, asOf) {
+				il.Pending = &PendingLine{From: from, To: asOf, Days: from.DaysUntil(asOf) + 1}
+				pending = true
+			}
 		}
 		for _, l := range lines {
 			il.Interest += l.Amount
@@ -326,6 +372,9 @@ func (r *Rates) Compute(c *portal.Claim, asOf portal.Date, opts ...Option) (*Bal
 		if !p.ReceivedOn.After(asOf) {
 			b.Paid += p.Amount
 		}
+	}
+	if !pending { // the days without a rate bear no interest: nothing waits
+		b.Complete, b.ComputedTo, b.MissingRates = true, asOf, []MissingRate{}
 	}
 	b.Unallocated = k.unalloc
 	b.Total = b.PrincipalDue + b.InterestDue + b.IndemnitiesDue
@@ -363,7 +412,29 @@ func (r *Rates) Compute(c *portal.Claim, asOf portal.Date, opts ...Option) (*Bal
 	if len(c.Payments) > 0 {
 		add(ruleRef(RuleAllocation, ""))
 	}
+	if !b.Complete {
+		var names []string
+		for _, m := range b.MissingRates {
+			names = append(names, fmt.Sprintf("%s from %s to %s", m.Series, m.From, m.To))
+		}
+		add(ruleRef(RuleRatePending, fmt.Sprintf("interest counted to %s; no published rate yet for %s", k.until, strings.Join(names, ", "))))
+	}
 	return b, nil
+}
+
+// firstInterestDay is the earliest day interest may accrue on any invoice.
+func (k *calc) firstInterestDay() (portal.Date, bool) {
+	var first portal.Date
+	found := false
+	for _, st := range k.states {
+		if !st.accrues {
+			continue
+		}
+		if d := st.start.AddDays(1); !found || d.Before(first) {
+			first, found = d, true
+		}
+	}
+	return first, found
 }
 
 func checkInput(c *portal.Claim, asOf portal.Date, o options) error {
@@ -651,6 +722,9 @@ func (k *calc) refund(p *portal.Payment) error {
 func (k *calc) interest(st *invState, upto portal.Date) ([]PeriodLine, error) {
 	if !st.accrues {
 		return nil, nil
+	}
+	if k.until.Before(upto) { // no rate known after until: those days wait
+		upto = k.until
 	}
 	first := st.start.AddDays(1)
 	if upto.Before(first) {

@@ -37,13 +37,22 @@ func knownSeries(name string) bool {
 }
 
 // Status says how sure a rate line is. Lines still "to confirm" are kept
-// out of the data altogether, so that a date in their period is an error.
+// out of the data altogether, so that a date in their period is not
+// counted (the balance stops the day before, see Balance.Complete).
 type Status string
 
 const (
 	StatusConfirmed Status = "confirmed" // read in an official source or two agreeing ones
 	StatusLikely    Status = "likely"    // one good source
+	// StatusDerived marks a line computed by Relais from the ECB's own
+	// series by the formula of the law (DeriveFromECB), not yet checked by
+	// an operator against the published notice.
+	StatusDerived Status = "derived"
 )
+
+func (s Status) valid() bool {
+	return s == StatusConfirmed || s == StatusLikely || s == StatusDerived
+}
 
 // FileFormat is the value of the "format" field of a rates file.
 const FileFormat = "relais-rates/1"
@@ -58,36 +67,51 @@ var embeddedRates []byte
 // Period is one rate line: RateBP applies to every day d with
 // From <= d < To (To is exclusive).
 type Period struct {
+	// Series is set on the lines of an overlay (SetOverlay); the lines of
+	// a series' own list leave it empty.
+	Series string      `json:"series,omitempty"`
 	From   portal.Date `json:"from"`
 	To     portal.Date `json:"to"`
 	RateBP int64       `json:"rate_bp"`
 	Status Status      `json:"status"`
 	Source string      `json:"source"`
-	// Origin is "embedded" or the path of the file the line came from.
+	// Origin is "embedded", the path of the file the line came from, or
+	// "database" for a line recorded by an operator or the ECB update.
 	Origin string `json:"origin"`
 }
 
-// Rates holds dated rate series. It is safe for concurrent use; Extend may
-// run while Compute does.
+// Rates holds dated rate series. It is safe for concurrent use; Extend and
+// SetOverlay may run while Compute does.
+//
+// The data is built in layers: the embedded file, then any rates file
+// (Extend), then the overlay (SetOverlay: the lines recorded in the
+// database, shared by every instance, in the order they were recorded).
+// A later line replaces whatever the earlier layers held for its days.
 type Rates struct {
 	mu          sync.RWMutex
-	series      map[string][]Period // per series, sorted by From, non-overlapping
+	base        map[string][]Period // embedded and files
+	overlay     []Period            // database lines, oldest first
+	series      map[string][]Period // base with overlay applied; per series, sorted by From, non-overlapping
 	description map[string]string
 }
 
 // Default returns the rates embedded in the binary (rates.json).
 func Default() (*Rates, error) {
-	r := &Rates{series: map[string][]Period{}, description: map[string]string{}}
+	r := newRates()
 	if err := r.extend(strings.NewReader(string(embeddedRates)), "embedded"); err != nil {
 		return nil, fmt.Errorf("embedded rates: %w", err)
 	}
 	return r, nil
 }
 
+func newRates() *Rates {
+	return &Rates{base: map[string][]Period{}, series: map[string][]Period{}, description: map[string]string{}}
+}
+
 // LoadRates reads a rates file (the same JSON format as the embedded
 // rates.json) into a new Rates holding only what the file says.
 func LoadRates(rd io.Reader) (*Rates, error) {
-	r := &Rates{series: map[string][]Period{}, description: map[string]string{}}
+	r := newRates()
 	if err := r.extend(rd, "reader"); err != nil {
 		return nil, err
 	}
@@ -173,16 +197,73 @@ func (r *Rates) extend(rd io.Reader, origin string) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for name, ps := range add {
-		cur := r.series[name]
-		for _, p := range ps {
-			cur = cut(cur, p.From, p.To)
-			cur = append(cur, p)
-		}
-		sort.Slice(cur, func(i, j int) bool { return cur[i].From.Before(cur[j].From) })
-		r.series[name] = cur
+		r.base[name] = layer(r.base[name], ps)
 	}
 	for name, d := range desc {
 		r.description[name] = d
+	}
+	r.rebuildLocked()
+	return nil
+}
+
+// layer puts ps over cur: each line replaces what cur held for its days.
+func layer(cur []Period, ps []Period) []Period {
+	cur = append([]Period(nil), cur...)
+	for _, p := range ps {
+		cur = cut(cur, p.From, p.To)
+		cur = append(cur, p)
+	}
+	sort.Slice(cur, func(i, j int) bool { return cur[i].From.Before(cur[j].From) })
+	return cur
+}
+
+func (r *Rates) rebuildLocked() {
+	series := make(map[string][]Period, len(r.base))
+	for name, ps := range r.base {
+		series[name] = ps
+	}
+	for _, p := range r.overlay {
+		q := p
+		q.Series = ""
+		series[p.Series] = layer(series[p.Series], []Period{q})
+	}
+	r.series = series
+}
+
+// SetOverlay replaces the overlay layer with lines (each naming its
+// Series), applied in order over the embedded data and the rates files.
+// The lines are checked as a whole: on error nothing changes.
+func (r *Rates) SetOverlay(lines []Period) error {
+	for i, p := range lines {
+		if err := p.Check(); err != nil {
+			return portal.Errorf(portal.EINVALID, "rate line %d: %s", i+1, portal.ErrorMessage(err))
+		}
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.overlay = append([]Period(nil), lines...)
+	r.rebuildLocked()
+	return nil
+}
+
+// Check validates one line that names its series: the checks a rates file
+// line passes, for lines entered by an operator or derived from the ECB.
+func (p Period) Check() error {
+	switch {
+	case !knownSeries(p.Series):
+		return portal.FieldError("series", "unknown series %q (known: %s)", p.Series, strings.Join(seriesNames, ", "))
+	case p.From.IsZero() || p.To.IsZero():
+		return portal.FieldError("from", "from and to (YYYY-MM-DD, to exclusive) are required")
+	case !p.From.Before(p.To):
+		return portal.FieldError("to", "from %s must be before to %s", p.From, p.To)
+	case p.RateBP < 0 || p.RateBP > 10000:
+		return portal.FieldError("rate", "rate %s %% is outside 0 to 100 %%", formatBP(p.RateBP))
+	case !p.Status.valid():
+		return portal.FieldError("status", "status must be %q, %q or %q, not %q", StatusConfirmed, StatusLikely, StatusDerived, p.Status)
+	case strings.TrimSpace(p.Source) == "":
+		return portal.FieldError("source", "source is required: name the publication (the arrêté, the Moniteur belge notice, the ECB series and date)")
+	case len(p.Source) > 1000:
+		return portal.FieldError("source", "source is longer than 1000 characters")
 	}
 	return nil
 }
@@ -212,8 +293,8 @@ func (fp rateFilePeriod) period() (Period, error) {
 		return p, portal.Errorf(portal.EINVALID, "rate_bp %d is outside 0..10000", *fp.RateBP)
 	}
 	p.RateBP = *fp.RateBP
-	if p.Status != StatusConfirmed && p.Status != StatusLikely {
-		return p, portal.Errorf(portal.EINVALID, "status must be %q or %q, not %q (leave rates still to confirm out of the file)", StatusConfirmed, StatusLikely, p.Status)
+	if !p.Status.valid() {
+		return p, portal.Errorf(portal.EINVALID, "status must be %q, %q or %q, not %q (leave rates still to confirm out of the file)", StatusConfirmed, StatusLikely, StatusDerived, p.Status)
 	}
 	if p.Source == "" {
 		return p, portal.Errorf(portal.EINVALID, "source is required (URL or reference of the publication)")
@@ -279,7 +360,7 @@ func (r *Rates) rateLocked(series string, d portal.Date) (Period, error) {
 	if len(ps) > 0 {
 		msg += fmt.Sprintf(" (known periods run from %s to %s)", ps[0].From, ps[len(ps)-1].To.AddDays(-1))
 	}
-	msg += "; add the published rate to the rates file (see `relais rates`)"
+	msg += "; add the published rate with `relais rates set` or `relais rates update` (see `relais rates`)"
 	return Period{}, &portal.Error{Code: portal.EINVALID, Message: msg, Err: ErrRateUnknown}
 }
 

@@ -40,13 +40,27 @@ func TestDefaultRates(t *testing.T) {
 		{SeriesBEB2B, "2023-07-01", 1200, StatusConfirmed},
 		{SeriesBEB2B, "2024-01-01", 1250, StatusConfirmed},
 		{SeriesBEB2B, "2024-12-31", 1250, StatusConfirmed},
-		{SeriesBEB2B, "2025-01-01", 1150, StatusLikely},
-		{SeriesBEB2B, "2025-07-01", 1050, StatusLikely},
+		{SeriesBEB2B, "2025-01-01", 1150, StatusConfirmed},
+		{SeriesBEB2B, "2025-07-01", 1050, StatusConfirmed},
 		{SeriesBEB2B, "2026-01-01", 1050, StatusLikely},
 		{SeriesBECivilLegal, "2023-06-01", 525, StatusConfirmed},
 		{SeriesBECivilLegal, "2024-06-01", 575, StatusConfirmed},
 		{SeriesBECivilLegal, "2025-06-01", 450, StatusConfirmed},
-		{SeriesBECivilLegal, "2026-12-31", 450, StatusLikely},
+		{SeriesBECivilLegal, "2026-12-31", 450, StatusConfirmed},
+		// 2022 and 2023 (claims still within prescription), LEGAL.md's
+		// "likely" values; Belgian 2022 lines are by the art. 5 formula.
+		{SeriesFRB2B, "2022-01-01", 1000, StatusLikely},
+		{SeriesFRB2B, "2022-12-31", 1000, StatusLikely},
+		{SeriesFRLegalOther, "2022-03-01", 76, StatusLikely},
+		{SeriesFRLegalOther, "2022-09-01", 77, StatusLikely},
+		{SeriesFRLegalOther, "2023-06-01", 206, StatusLikely},
+		{SeriesFRLegalOther, "2023-07-01", 422, StatusLikely},
+		{SeriesFRLegalNaturalPerson, "2022-03-01", 313, StatusLikely},
+		{SeriesFRLegalNaturalPerson, "2022-09-01", 315, StatusLikely},
+		{SeriesFRLegalNaturalPerson, "2023-06-01", 447, StatusLikely},
+		{SeriesFRLegalNaturalPerson, "2023-12-31", 682, StatusLikely},
+		{SeriesBEB2B, "2022-01-01", 800, StatusLikely},
+		{SeriesBEB2B, "2022-12-31", 800, StatusLikely},
 	}
 	for _, tt := range tests {
 		p, err := r.Rate(tt.series, d(tt.date))
@@ -54,7 +68,8 @@ func TestDefaultRates(t *testing.T) {
 			t.Errorf("%s on %s: %v", tt.series, tt.date, err)
 			continue
 		}
-		if p.RateBP != tt.bp || p.Status != tt.status || p.Source == "" || p.Origin != "embedded" {
+		// A source names the publication, never a file no user has.
+		if p.RateBP != tt.bp || p.Status != tt.status || p.Source == "" || p.Origin != "embedded" || strings.Contains(p.Source, "LEGAL.md") {
 			t.Errorf("%s on %s = %+v, want %d %s with a source", tt.series, tt.date, p, tt.bp, tt.status)
 		}
 	}
@@ -62,10 +77,8 @@ func TestDefaultRates(t *testing.T) {
 	// Periods still "to confirm" in LEGAL.md are not in the data.
 	for _, tt := range []struct{ series, date string }{
 		{SeriesFRB2B, "2026-07-01"},
-		{SeriesFRB2B, "2022-12-31"},
-		{SeriesFRLegalOther, "2023-06-01"},
+		{SeriesFRB2B, "2021-12-31"},
 		{SeriesFRLegalOther, "2026-07-01"},
-		{SeriesFRLegalNaturalPerson, "2023-12-31"},
 		{SeriesFRLegalNaturalPerson, "2026-07-01"},
 		{SeriesBEB2B, "2026-07-01"},
 		{SeriesBECivilLegal, "2027-01-01"},
@@ -90,8 +103,8 @@ func TestExtend(t *testing.T) {
 	t.Run("OK", func(t *testing.T) {
 		r := mustRates(t)
 		c := claim(portal.JurisdictionFR, portal.DebtorBusiness, invs(inv("a", 100000, "2026-06-30")))
-		if _, err := r.Compute(c, d("2026-07-15")); !errors.Is(err, ErrRateUnknown) {
-			t.Fatalf("before Extend: error %v, want ErrRateUnknown", err)
+		if b, err := r.Compute(c, d("2026-07-15")); err != nil || b.Complete || b.ComputedTo != d("2026-06-30") {
+			t.Fatalf("before Extend: %+v %v, want a partial balance counted to 2026-06-30", b, err)
 		}
 		path := writeFile(t, `{"format": "relais-rates/1", "series": [
 			{"name": "fr_b2b", "periods": [
@@ -105,7 +118,7 @@ func TestExtend(t *testing.T) {
 		if err != nil {
 			t.Fatalf("after Extend: %v", err)
 		}
-		if b.Interest != 493 || b.Total != 104493 {
+		if b.Interest != 493 || b.Total != 104493 || !b.Complete || b.ComputedTo != d("2026-07-15") {
 			t.Errorf("interest %d total %d, want 493 104493", b.Interest, b.Total)
 		}
 		if p, _ := r.Rate(SeriesFRB2B, d("2026-12-31")); p.Origin != path || p.RateBP != 1200 {
@@ -207,7 +220,7 @@ func TestCoverage(t *testing.T) {
 			t.Errorf("%s on 2026-03-01: %+v", name, c)
 		}
 	}
-	if c := cov[SeriesFRB2B]; c.Current.RateBP != 1215 || len(c.Periods) != 7 {
+	if c := cov[SeriesFRB2B]; c.Current.RateBP != 1215 || len(c.Periods) != 9 {
 		t.Errorf("fr_b2b: current %+v, %d periods", c.Current, len(c.Periods))
 	}
 
