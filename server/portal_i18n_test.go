@@ -79,11 +79,14 @@ func TestPortalMessageKeys(t *testing.T) {
 	for _, k := range []string{rules.RuleFRB2BInterest, rules.RuleFRB2BContractRate, rules.RuleFRB2BContractRateFloor, rules.RuleFRB2BIndemnity,
 		rules.RuleFRConsumerInterest, rules.RuleFRConsumerNoNotice, rules.RuleFRConsumerNoIndemnity, rules.RuleBEB2BInterest,
 		rules.RuleBEB2BCompensation, rules.RuleBEConsumerWaiting, rules.RuleBEConsumerNoReminder, rules.RuleBEConsumerInterest,
-		rules.RuleBEConsumerContractRate, rules.RuleBEConsumerDamages, rules.RuleNoIndemnityCurrency, rules.RuleAllocation, rules.RuleCreditNotes} {
+		rules.RuleBEConsumerContractRate, rules.RuleBEConsumerDamages, rules.RuleNoIndemnityCurrency, rules.RuleAllocation, rules.RuleCreditNotes, rules.RuleRatePending} {
 		used["rule."+k] = "rules keys"
 	}
 	for _, st := range []string{portal.InstalmentDue, portal.InstalmentPaid, portal.InstalmentFailed, portal.InstalmentMissed, portal.InstalmentWaived} {
 		used["pay.instalment."+st] = "instalment statuses"
+	}
+	for _, k := range []string{"claim.rate_pending.h1", "claim.rate_pending.h2", "claim.rate_pending.year"} {
+		used[k] = "pendingNoteOf"
 	}
 	for k, where := range used {
 		for _, lang := range portal.Languages {

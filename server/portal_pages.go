@@ -151,14 +151,14 @@ func (s *Server) today() portal.Date { return portal.DateOf(s.deps.Clock.Now().I
 type claimView struct {
 	Claim   *portal.Claim
 	Balance *rules.Balance
-	// RateUnknown is set when a needed rate is not in the data: no total
-	// is shown rather than a wrong one.
-	RateUnknown bool
-	Today       portal.Date
-	StageKey    string
-	NextKey     string
-	StatusKey   string
-	Disputes    []*portal.Dispute
+	// Pending is set when interest is counted only up to a day because a
+	// rate is not published yet: the total is shown and says so.
+	Pending   *pendingNote
+	Today     portal.Date
+	StageKey  string
+	NextKey   string
+	StatusKey string
+	Disputes  []*portal.Dispute
 	// Open is the dispute being examined, if any.
 	Open *portal.Dispute
 	// Deadlines are the dates the debtor should know (the formal notice's
@@ -171,14 +171,30 @@ type claimView struct {
 	Pay *payView
 }
 
-// balanceFor computes the balance; a missing rate is a state of the page,
-// not an error.
-func (s *Server) balanceFor(cl *portal.Claim, at portal.Date) (*rules.Balance, bool, error) {
-	b, err := s.deps.Rates.Compute(cl, at)
-	if errors.Is(err, rules.ErrRateUnknown) {
-		return nil, true, nil
+// pendingNote is the sentence a debtor reads when interest is counted only
+// up to a day: its key names the period whose rate is awaited.
+type pendingNote struct {
+	Key        string
+	Year       string
+	ComputedTo portal.Date
+}
+
+// pendingNoteOf returns the note of an incomplete balance, nil otherwise.
+// The first missing stretch names the period: the half-year of a
+// half-yearly series, the year of the Belgian civil rate.
+func pendingNoteOf(b *rules.Balance) *pendingNote {
+	if b == nil || b.Complete || len(b.MissingRates) == 0 {
+		return nil
 	}
-	return b, false, err
+	m := b.MissingRates[0]
+	key := "claim.rate_pending.h2"
+	switch {
+	case m.Series == rules.SeriesBECivilLegal:
+		key = "claim.rate_pending.year"
+	case m.From.Month < time.July:
+		key = "claim.rate_pending.h1"
+	}
+	return &pendingNote{Key: key, Year: strconv.Itoa(m.From.Year), ComputedTo: b.ComputedTo}
 }
 
 func (s *Server) renderClaim(c *fiber.Ctx, ps *portal.PortalSession) error {
@@ -187,7 +203,7 @@ func (s *Server) renderClaim(c *fiber.Ctx, ps *portal.PortalSession) error {
 		return err
 	}
 	today := s.today()
-	bal, unknown, err := s.balanceFor(cl, today)
+	bal, err := s.deps.Rates.Compute(cl, today)
 	if err != nil {
 		return err
 	}
@@ -197,7 +213,7 @@ func (s *Server) renderClaim(c *fiber.Ctx, ps *portal.PortalSession) error {
 	if err != nil {
 		return err
 	}
-	page := &claimView{Claim: cl, Balance: bal, RateUnknown: unknown, Today: today, Disputes: disputes,
+	page := &claimView{Claim: cl, Balance: bal, Pending: pendingNoteOf(bal), Today: today, Disputes: disputes,
 		StageKey: escalation.StageKey(cl.Stage), NextKey: escalation.NextKey(cl.Stage), Ended: escalation.Ended(cl.Status)}
 	if escalation.DefaultMessages()[escalation.StatusKey(cl.Status)] != "" {
 		page.StatusKey = escalation.StatusKey(cl.Status)
@@ -211,9 +227,10 @@ func (s *Server) renderClaim(c *fiber.Ctx, ps *portal.PortalSession) error {
 	if page.Pay, err = s.payViewFor(c, ps, cl); err != nil {
 		return err
 	}
-	payload := map[string]any{"as_of": today.String(), "rate_unknown": unknown}
-	if bal != nil {
-		payload["total"] = bal.Total
+	// The event records what the debtor was shown, and up to which day.
+	payload := map[string]any{"as_of": today.String(), "total": bal.Total}
+	if !bal.Complete {
+		payload["computed_to"] = bal.ComputedTo.String()
 	}
 	if err := s.deps.Links.RecordPortalEvent(ctx, ps, portal.EventClaimViewed, payload); err != nil {
 		return err
@@ -225,10 +242,10 @@ func (s *Server) renderClaim(c *fiber.Ctx, ps *portal.PortalSession) error {
 
 // computationView is the data of the "how is this computed?" page.
 type computationView struct {
-	Claim       *portal.Claim
-	Balance     *rules.Balance
-	RateUnknown bool
-	Today       portal.Date
+	Claim   *portal.Claim
+	Balance *rules.Balance
+	Pending *pendingNote
+	Today   portal.Date
 }
 
 // handlePortalComputation shows every line of the computation with its rule.
@@ -242,7 +259,7 @@ func (s *Server) handlePortalComputation(c *fiber.Ctx) error {
 		return err
 	}
 	today := s.today()
-	bal, unknown, err := s.balanceFor(cl, today)
+	bal, err := s.deps.Rates.Compute(cl, today)
 	if err != nil {
 		return err
 	}
@@ -253,7 +270,7 @@ func (s *Server) handlePortalComputation(c *fiber.Ctx) error {
 	}
 	v := s.newView(c, s.portalLang(c, ""), "/p/computation", cl.Creditor)
 	v.Currency = cl.Currency
-	v.Page = &computationView{Claim: cl, Balance: bal, RateUnknown: unknown, Today: today}
+	v.Page = &computationView{Claim: cl, Balance: bal, Pending: pendingNoteOf(bal), Today: today}
 	return s.render(c, fiber.StatusOK, "computation", v)
 }
 

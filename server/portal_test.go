@@ -625,13 +625,25 @@ func TestPortalClaimPage(t *testing.T) {
 				b.get("/p/lang/fr")
 			})
 
-			t.Run("RateUnknown", func(t *testing.T) {
-				empty, err := rules.LoadRates(strings.NewReader(`{"format":"relais-rates/1","series":[]}`))
+			t.Run("RatePending", func(t *testing.T) {
+				// Rates known only to 31 December 2025: the page shows the
+				// total counted to that day and says so; the computation page
+				// lists the days not counted yet.
+				partial, err := rules.LoadRates(strings.NewReader(`{"format":"relais-rates/1","series":[
+					{"name":"fr_b2b","periods":[{"from":"2025-07-01","to":"2026-01-01","rate_bp":1215,"status":"confirmed","source":"test"}]}]}`))
 				if err != nil {
 					t.Fatal(err)
 				}
+				stored, err := e.db.FindClaim(context.Background(), e.tenantA, e.fr.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want, err := partial.Compute(stored, portal.DateOf(e.clock.T))
+				if err != nil || want.Complete || want.ComputedTo != portal.MustDate("2025-12-31") {
+					t.Fatalf("partial balance: %v %+v", err, want)
+				}
 				srv := New(Config{BaseURL: "http://relais.test"}, Deps{Claims: e.db, Tenants: e.db, Events: e.db, DB: e.db, Clock: e.clock,
-					Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Links: e.db, Disputes: e.db, Rates: empty})
+					Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Links: e.db, Disputes: e.db, Rates: partial})
 				saved := e.srv
 				e.srv = srv
 				defer func() { e.srv = saved }()
@@ -639,8 +651,13 @@ func TestPortalClaimPage(t *testing.T) {
 				if p.status != 200 {
 					t.Fatalf("%d", p.status)
 				}
-				mustContain(t, "page without rates", p.body, "Nous ne pouvons pas afficher de total", "F-2025-0412", "1\u00a0240,00\u00a0€")
-				mustNotContain(t, "page without rates", p.body, i18n.Money("fr", bal.Total, "EUR"), `id="total-due"`)
+				mustContain(t, "page with a rate missing", p.body, `id="total-due"`, i18n.Money("fr", want.Total, "EUR"),
+					"Intérêts comptés jusqu&#39;au 31\u00a0décembre 2025", "premier semestre 2026", "F-2025-0412")
+				if want.Total == bal.Total {
+					t.Fatalf("the partial total %d equals the full one", want.Total)
+				}
+				comp := b.get("/p/computation")
+				mustContain(t, "computation with a rate missing", comp.body, `class="pending"`, "intérêts pas encore comptés")
 			})
 
 			t.Run("BalanceAPI", func(t *testing.T) {
@@ -654,9 +671,13 @@ func TestPortalClaimPage(t *testing.T) {
 				if status, _ := e.api("GET", "/api/v1/claims/"+e.fr.ID+"/balance?at=15/05/2026", e.keyA, ""); status != 400 {
 					t.Errorf("bad date: %d", status)
 				}
+				// Beyond the last published rate: the amounts counted to that
+				// day, marked incomplete, with the missing series.
 				status, body = e.api("GET", "/api/v1/claims/"+e.fr.ID+"/balance?at=2030-01-01", e.keyA, "")
-				if _, msg, _ := errorOf(body); status != 400 || !strings.Contains(msg, "rate") {
-					t.Errorf("unknown rate: %d %v", status, body)
+				missing, _ := body["missing_rates"].([]any)
+				if status != 200 || body["complete"] != false || body["computed_to"] == "2030-01-01" || len(missing) == 0 ||
+					missing[0].(map[string]any)["series"] != "fr_b2b" || body["total"].(float64) <= float64(bal.Total) {
+					t.Errorf("rate missing: %d %v", status, body)
 				}
 				if status, _ := e.api("GET", "/api/v1/claims/"+e.fr.ID+"/balance", e.keyB, ""); status != 404 {
 					t.Errorf("other tenant: %d", status)

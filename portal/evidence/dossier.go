@@ -323,6 +323,9 @@ func (b *Builder) dossier(ctx context.Context, c *portal.Claim, head Head, atts 
 		d.kv("Indemnités", money(bal.Indemnities, bal.Currency))
 		d.kv("Payé", money(bal.Paid, bal.Currency))
 		d.kv("Reste dû", money(bal.Total, bal.Currency))
+		if !bal.Complete {
+			d.para(9, "Intérêts comptés jusqu'au "+bal.ComputedTo.String()+" : le taux officiel des jours suivants n'était pas encore publié à cette date.")
+		}
 		d.Ln(1)
 		for _, inv := range bal.Invoices {
 			for _, p := range inv.Periods {

@@ -352,6 +352,9 @@ func (w *writer) summary(b *rules.Balance) {
 	if r := t.Rules[b.RuleSet]; r != "" {
 		w.para("", 8, r)
 	}
+	if !b.Complete {
+		w.para("I", 8, fmt.Sprintf(t.InterestPending, w.date(b.ComputedTo)))
+	}
 	pdf.Ln(1)
 }
 

@@ -144,6 +144,43 @@ func TestRender(t *testing.T) {
 	}
 }
 
+// A letter whose interest is counted only up to the last day with a
+// published rate says up to which day, in the letter's language.
+func TestRenderRatePending(t *testing.T) {
+	rates, err := rules.LoadRates(strings.NewReader(`{"format":"relais-rates/1","series":[
+		{"name":"fr_b2b","periods":[{"from":"2024-01-01","to":"2024-04-01","rate_bp":1450,"status":"confirmed","source":"test"}]}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for lang, want := range map[string]string{"fr": "Intérêts comptés jusqu'au 31 mars 2024", "en": "Interest counted to 31 March 2024",
+		"nl": "Interest berekend tot 31 maart 2024", "de": "Zinsen berechnet bis zum 31. März 2024"} {
+		c := claim(portal.JurisdictionFR, portal.DebtorBusiness, lang)
+		in := input(t, c, portal.LetterReminder, false)
+		if in.Balance, err = rates.Compute(c, in.Date); err != nil {
+			t.Fatal(err)
+		}
+		if in.Balance.Complete || in.Balance.ComputedTo != portal.MustDate("2024-03-31") {
+			t.Fatalf("balance complete=%v to %s", in.Balance.Complete, in.Balance.ComputedTo)
+		}
+		pdf, err := letters.Render(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if txt := joined(text(t, pdf)); !strings.Contains(txt, want) {
+			t.Errorf("%s letter lacks %q:\n%s", lang, want, txt)
+		}
+	}
+	// A complete balance says nothing of the kind.
+	in := input(t, claim(portal.JurisdictionFR, portal.DebtorBusiness, "en"), portal.LetterReminder, false)
+	pdf, err := letters.Render(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if txt := joined(text(t, pdf)); strings.Contains(txt, "Interest counted to") {
+		t.Errorf("a complete balance announces missing interest:\n%s", txt)
+	}
+}
+
 // The hand-checked amounts of LEGAL.md's worked example, as printed.
 func TestRenderAmounts(t *testing.T) {
 	in := input(t, claim(portal.JurisdictionFR, portal.DebtorBusiness, "fr"), portal.LetterFormalNotice, false)

@@ -15,6 +15,9 @@ type texts struct {
 	ColInvoice, ColIssued, ColDue, ColAmount, ColInterest, ColOutstanding string
 
 	Principal, Interest, Other, Total, Deducted string
+	// InterestPending: %s is the last day interest is counted to, when a
+	// rate is not published yet (rules.Balance.ComputedTo).
+	InterestPending string
 	// Rules explains the interest and other sums, by rules.Balance.RuleSet.
 	Rules map[string]string
 
@@ -81,11 +84,12 @@ var languages = map[string]*texts{
 		IntroAgency:        "Nous intervenons pour le compte de %s, qui nous a confié le recouvrement amiable de sa créance à votre égard.",
 		Basis:              "Cette créance résulte des factures suivantes, émises par %s et restées impayées :",
 		ColInvoice:         "Facture", ColIssued: "Date", ColDue: "Échéance", ColAmount: "Montant", ColInterest: "Intérêts", ColOutstanding: "Reste dû",
-		Principal: "Principal restant dû",
-		Interest:  "Intérêts de retard",
-		Other:     "Autres sommes (indemnités)",
-		Total:     "Total à payer",
-		Deducted:  "Paiements et avoirs déjà déduits",
+		Principal:       "Principal restant dû",
+		Interest:        "Intérêts de retard",
+		Other:           "Autres sommes (indemnités)",
+		Total:           "Total à payer",
+		Deducted:        "Paiements et avoirs déjà déduits",
+		InterestPending: "Intérêts comptés jusqu'au %s : le taux officiel de la période suivante n'est pas encore publié ; les intérêts de cette période seront ajoutés dès sa publication.",
 		Rules: map[string]string{
 			"fr.b2b":      "Intérêts de retard au taux de la Banque centrale européenne majoré de 10 points, à compter du lendemain de l'échéance, et indemnité forfaitaire pour frais de recouvrement de 40 € par facture (Code de commerce, art. L441-10 et D441-5).",
 			"fr.consumer": "Intérêts au taux de l'intérêt légal à compter de la mise en demeure (Code civil, art. 1231-6 et 1344-1). Aucun frais de recouvrement ne vous est réclamé.",
@@ -129,11 +133,12 @@ var languages = map[string]*texts{
 		IntroAgency:        "Wij treden op namens %s, die ons de minnelijke invordering van haar schuldvordering op u heeft toevertrouwd.",
 		Basis:              "Deze schuld volgt uit de volgende facturen, uitgereikt door %s en niet betaald:",
 		ColInvoice:         "Factuur", ColIssued: "Datum", ColDue: "Vervaldag", ColAmount: "Bedrag", ColInterest: "Interesten", ColOutstanding: "Openstaand",
-		Principal: "Openstaande hoofdsom",
-		Interest:  "Verwijlinteresten",
-		Other:     "Andere bedragen (vergoedingen)",
-		Total:     "Totaal te betalen",
-		Deducted:  "Reeds afgetrokken betalingen en creditnota's",
+		Principal:       "Openstaande hoofdsom",
+		Interest:        "Verwijlinteresten",
+		Other:           "Andere bedragen (vergoedingen)",
+		Total:           "Totaal te betalen",
+		Deducted:        "Reeds afgetrokken betalingen en creditnota's",
+		InterestPending: "Interest berekend tot %s: de officiële rentevoet voor de volgende periode is nog niet bekendgemaakt; de interest van die periode wordt toegevoegd zodra hij bekendgemaakt is.",
 		Rules: map[string]string{
 			"fr.b2b":      "Verwijlinteresten tegen de rentevoet van de Europese Centrale Bank verhoogd met 10 punten, vanaf de dag na de vervaldag, en een forfaitaire vergoeding voor invorderingskosten van 40 EUR per factuur (Frans Wetboek van koophandel, art. L441-10 en D441-5).",
 			"fr.consumer": "Interesten tegen de wettelijke rentevoet vanaf de ingebrekestelling (Frans Burgerlijk Wetboek, art. 1231-6 en 1344-1). Er worden u geen invorderingskosten aangerekend.",
@@ -177,11 +182,12 @@ var languages = map[string]*texts{
 		IntroAgency:        "We act on behalf of %s, who has instructed us to recover amicably the sum you owe them.",
 		Basis:              "This debt arises from the following invoices, issued by %s and still unpaid:",
 		ColInvoice:         "Invoice", ColIssued: "Date", ColDue: "Due date", ColAmount: "Amount", ColInterest: "Interest", ColOutstanding: "Outstanding",
-		Principal: "Outstanding principal",
-		Interest:  "Late-payment interest",
-		Other:     "Other sums (compensation)",
-		Total:     "Total to pay",
-		Deducted:  "Payments and credit notes already deducted",
+		Principal:       "Outstanding principal",
+		Interest:        "Late-payment interest",
+		Other:           "Other sums (compensation)",
+		Total:           "Total to pay",
+		Deducted:        "Payments and credit notes already deducted",
+		InterestPending: "Interest counted to %s: the official rate for the following period is not published yet; the interest of that period will be added once it is published.",
 		Rules: map[string]string{
 			"fr.b2b":      "Late-payment interest at the European Central Bank rate plus 10 points from the day after the due date, and a flat compensation for recovery costs of EUR 40 per invoice (French Commercial Code, art. L441-10 and D441-5).",
 			"fr.consumer": "Interest at the statutory rate from the formal notice (French Civil Code, art. 1231-6 and 1344-1). No recovery costs are charged to you.",
@@ -225,11 +231,12 @@ var languages = map[string]*texts{
 		IntroAgency:        "Wir handeln im Auftrag von %s, die uns mit der außergerichtlichen Einziehung ihrer Forderung gegen Sie beauftragt hat.",
 		Basis:              "Die Forderung beruht auf den folgenden, von %s ausgestellten und unbezahlten Rechnungen:",
 		ColInvoice:         "Rechnung", ColIssued: "Datum", ColDue: "Fällig am", ColAmount: "Betrag", ColInterest: "Zinsen", ColOutstanding: "Offen",
-		Principal: "Offene Hauptforderung",
-		Interest:  "Verzugszinsen",
-		Other:     "Sonstige Beträge (Pauschalen)",
-		Total:     "Zu zahlender Gesamtbetrag",
-		Deducted:  "Bereits abgezogene Zahlungen und Gutschriften",
+		Principal:       "Offene Hauptforderung",
+		Interest:        "Verzugszinsen",
+		Other:           "Sonstige Beträge (Pauschalen)",
+		Total:           "Zu zahlender Gesamtbetrag",
+		Deducted:        "Bereits abgezogene Zahlungen und Gutschriften",
+		InterestPending: "Zinsen berechnet bis zum %s: der amtliche Zinssatz für den folgenden Zeitraum ist noch nicht veröffentlicht; die Zinsen dieses Zeitraums werden nach seiner Veröffentlichung hinzugefügt.",
 		Rules: map[string]string{
 			"fr.b2b":      "Verzugszinsen zum Satz der Europäischen Zentralbank zuzüglich 10 Prozentpunkten ab dem Tag nach Fälligkeit und eine Pauschale für Beitreibungskosten von 40 EUR je Rechnung (französisches Handelsgesetzbuch, Art. L441-10 und D441-5).",
 			"fr.consumer": "Zinsen zum gesetzlichen Zinssatz ab der Inverzugsetzung (französisches Zivilgesetzbuch, Art. 1231-6 und 1344-1). Beitreibungskosten werden Ihnen nicht berechnet.",

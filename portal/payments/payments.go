@@ -11,7 +11,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -107,10 +106,11 @@ func (s *Service) StartCheckout(ctx context.Context, r portal.CheckoutStart) (st
 	if s.Card == nil {
 		return "", portal.Errorf(portal.EUNAVAILABLE, "Card payment is not available; please pay by bank transfer.")
 	}
+	// A balance counted only up to the last day with a published rate is
+	// still what the debtor owes today: it is paid, and the interest of the
+	// days after is added once the rate is known.
 	c, b, err := s.Balance(ctx, r.TenantID, r.ClaimID)
-	if errors.Is(err, rules.ErrRateUnknown) {
-		return "", &portal.Error{Code: portal.EUNAVAILABLE, Message: "The amount due cannot be computed at the moment; please pay by bank transfer or try again later.", Err: err}
-	} else if err != nil {
+	if err != nil {
 		return "", err
 	}
 	amount := b.Total

@@ -3,11 +3,9 @@ package payments
 import (
 	"bytes"
 	"context"
-	"errors"
 
 	"github.com/relais/relais/portal"
 	"github.com/relais/relais/portal/banking"
-	"github.com/relais/relais/portal/rules"
 )
 
 // StatementStore keeps imported statements (the store).
@@ -58,15 +56,10 @@ func (s *Service) ImportStatement(ctx context.Context, tenantID, format string, 
 			oc.DebtorName = c.Debtor.Name
 		}
 		b, err := s.Rates.Compute(c, today)
-		switch {
-		case err == nil:
-			oc.Balance = b.Total
-		case errors.Is(err, rules.ErrRateUnknown):
-			// No near match on amount for this claim; references still match.
-			oc.Balance = -1
-		default:
+		if err != nil {
 			return nil, err
 		}
+		oc.Balance = b.Total
 		open = append(open, oc)
 	}
 	matches := banking.MatchLines(lines, open)

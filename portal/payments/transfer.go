@@ -2,11 +2,9 @@ package payments
 
 import (
 	"context"
-	"errors"
 
 	"github.com/relais/relais/portal"
 	"github.com/relais/relais/portal/banking"
-	"github.com/relais/relais/portal/rules"
 )
 
 // ReferenceStore keeps each claim's transfer reference.
@@ -18,12 +16,10 @@ var _ portal.TransferService = (*Service)(nil)
 
 // TransferDetails implements portal.TransferService.
 func (s *Service) TransferDetails(ctx context.Context, c *portal.Claim) (*portal.TransferDetails, error) {
+	// A rate not published yet counts interest up to the last covered day:
+	// that total is the amount of the transfer and of its QR code.
 	b, err := s.Rates.Compute(c, s.Today())
-	if errors.Is(err, rules.ErrRateUnknown) {
-		// A rate not published yet: the account and reference are still
-		// given, without an amount (and so without a QR code).
-		b = &rules.Balance{}
-	} else if err != nil {
+	if err != nil {
 		return nil, err
 	}
 	cr := c.Creditor
