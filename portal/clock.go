@@ -22,3 +22,15 @@ func (c *FixedClock) Now() time.Time { return c.T }
 
 // Advance moves the fixed clock forward.
 func (c *FixedClock) Advance(d time.Duration) { c.T = c.T.Add(d) }
+
+// Zone is the time zone "today" is reckoned in for the debtor and the
+// law: France and Belgium share one (Europe/Paris; UTC when the system has
+// no zone data).
+func Zone() *time.Location { return zone }
+
+var zone = func() *time.Location {
+	if z, err := time.LoadLocation("Europe/Paris"); err == nil {
+		return z
+	}
+	return time.UTC
+}()

@@ -21,12 +21,15 @@ var consoleFuncs = template.FuncMap{
 	"money": func(v int64, cur portal.Currency) string { return portal.NewMoney(v, cur).String() },
 	"bp":    func(bp int64) string { return portal.FormatMinor(bp, 2) + " %" },
 	"offer": offerSummary,
+	"rate":  rules.FormatRate,
+	// lastDay shows the exclusive end of a rate line as the last day it covers.
+	"lastDay": func(d portal.Date) portal.Date { return d.AddDays(-1) },
 }
 
 // consolePages holds one template set per page (layout + page + panel).
 var consolePages = func() map[string]*template.Template {
 	out := map[string]*template.Template{}
-	for _, name := range []string{"login", "queue", "claims", "claim", "conversation", "timeline"} {
+	for _, name := range []string{"login", "queue", "claims", "claim", "conversation", "timeline", "rates"} {
 		out[name] = template.Must(template.New(name).Funcs(consoleFuncs).ParseFS(consoleTemplateFS,
 			"console_templates/layout.html", "console_templates/claim_panel.html", "console_templates/"+name+".html"))
 	}

@@ -202,16 +202,13 @@ func (s *Server) initPortal() error {
 		}
 	}
 	s.tokenLimiter = ratelimit.New(s.cfg.TokenBurst, s.cfg.TokenEvery, s.deps.Clock)
-	s.loc = time.UTC
-	if loc, err := time.LoadLocation("Europe/Paris"); err == nil {
-		s.loc = loc
-	}
+	s.loc = portal.Zone()
 	return nil
 }
 
 // templateFuncs are the helpers the pages use besides the view's methods.
 var templateFuncs = template.FuncMap{
-	"dateOf": func(t time.Time) portal.Date { return portal.DateOf(t.In(parisOrUTC())) },
+	"dateOf": func(t time.Time) portal.Date { return portal.DateOf(t.In(portal.Zone())) },
 	"invoiceOf": func(c *portal.Claim, id string) *portal.Invoice {
 		for _, inv := range c.Invoices {
 			if inv.ID == id {
@@ -220,11 +217,4 @@ var templateFuncs = template.FuncMap{
 		}
 		return nil
 	},
-}
-
-func parisOrUTC() *time.Location {
-	if loc, err := time.LoadLocation("Europe/Paris"); err == nil {
-		return loc
-	}
-	return time.UTC
 }

@@ -24,6 +24,11 @@ func (s *Server) routes() {
 	app.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(static.FS), MaxAge: 3600}))
 	app.Get("/favicon.ico", s.handleFavicon)
 
+	// The evidence bundle checker and the signing keys it checks against,
+	// public: a court uses them without an account.
+	app.Get("/verify", s.handleVerifyPage)
+	app.Get("/verify/public-key", s.handleEvidencePublicKey)
+
 	// Creditor API, authenticated by API key.
 	app.Get("/api/openapi.json", s.handleOpenAPI)
 	api := app.Group("/api/v1", s.requireAPIKey)
@@ -78,6 +83,10 @@ func (s *Server) routes() {
 	api.Get("/retention", s.handleRetentionShow)
 	api.Put("/retention", s.handleRetentionUpdate)
 	api.Post("/debtors/export", s.handleDebtorExport)
+	// Interest rates, shared by every tenant: read by any key, changed by
+	// the tenants the operator lists (--rate-editors).
+	api.Get("/rates", s.handleRatesShow)
+	api.Put("/rates/:series/:from", s.handleRateSet)
 
 	// Debtor portal: server-rendered pages in the debtor's language. The
 	// fixed paths come before /p/:token, which takes any other segment.
@@ -126,6 +135,8 @@ func (s *Server) routes() {
 	con.Get("/conversations/:id", s.handleConsoleConversation)
 	con.Post("/conversations/:id/take", s.handleConsoleTake)
 	con.Get("/agreements/:id/pdf", s.handleConsoleAgreementPDF)
+	con.Get("/rates", s.handleConsoleRates)
+	con.Post("/rates", s.handleConsoleRateSet) // owners of a rate-editor tenant
 
 	app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }

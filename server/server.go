@@ -20,6 +20,7 @@ import (
 	"github.com/relais/relais/negotiation"
 	"github.com/relais/relais/portal"
 	"github.com/relais/relais/portal/i18n"
+	"github.com/relais/relais/portal/ratefeed"
 	"github.com/relais/relais/portal/ratelimit"
 	"github.com/relais/relais/portal/rules"
 )
@@ -50,6 +51,10 @@ type Config struct {
 	// about agents on conversations (default 20 s and 50 s; tests shorten
 	// them).
 	PresenceEvery, PresenceTTL time.Duration
+	// RateEditors are the tenants whose owners (and API keys) may change
+	// the interest rates, which every tenant shares; empty: none, the
+	// operator uses the CLI.
+	RateEditors []string
 }
 
 // Deps are the services handlers call.
@@ -63,7 +68,10 @@ type Deps struct {
 	// Rates computes legal interest and indemnities (rules.Default()
 	// extended by the configured rates file).
 	Rates *rules.Rates
-	DB    Pinger
+	// RateFeed records the rate lines an operator enters (nil: the rates
+	// pages answer 503).
+	RateFeed *ratefeed.Service
+	DB       Pinger
 	// Payments runs card checkout and the Stripe webhook; nil or without a
 	// key, the portal offers bank transfer only.
 	Payments portal.PaymentService

@@ -13,6 +13,7 @@ import (
 	"github.com/relais/relais/portal/evidence"
 	"github.com/relais/relais/portal/payments"
 	"github.com/relais/relais/portal/privacy"
+	"github.com/relais/relais/portal/ratefeed"
 	"github.com/relais/relais/portal/reminders"
 	"github.com/relais/relais/portal/rules"
 	"github.com/relais/relais/portal/store"
@@ -27,8 +28,10 @@ type app struct {
 	clock  portal.Clock
 	db     *store.DB
 	server *server.Server
-	// rates are the interest rates the server computes with.
-	rates *rules.Rates
+	// rates are the interest rates the server computes with; rateJobs
+	// keeps them current (the database's lines, the daily ECB update).
+	rates    *rules.Rates
+	rateJobs *ratefeed.Scheduler
 	// instalments charges due card instalments and sweeps broken plans.
 	instalments *payments.Scheduler
 	// reminders is the reminder scheduler, nil when off.
@@ -84,12 +87,13 @@ func loadRates(cfg config) (*rules.Rates, error) {
 }
 
 // warnMissingRates says at start when today's published interest rates are
-// not in Relais' data: claims needing them show no total and cannot be paid
-// by card until they are added. /healthz keeps listing them (rates_missing)
-// for monitoring, as an instance may run past the 1st of January or July.
+// not in Relais' data: claims needing them count interest up to the last
+// day with a rate until they are added. /healthz keeps listing them
+// (rates_missing) for monitoring, as an instance may run past the 1st of
+// January or July.
 func (a *app) warnMissingRates() {
 	if missing := a.rates.MissingOn(portal.DateOf(a.clock.Now())); len(missing) > 0 {
-		a.log.Warn("no published interest rate for today in some series: claims that need one show no total and cannot be paid by card; add the rates with --rates-file (see 'relais rates')",
+		a.log.Warn("no published interest rate for today in some series: claims that need one count interest up to the last day with a rate; add the rates with 'relais rates update' or 'relais rates set' (see 'relais rates')",
 			"series", strings.Join(missing, ","))
 	}
 }
@@ -103,6 +107,13 @@ func build(ctx context.Context, cfg config, log *slog.Logger, migrate bool) (*ap
 	}
 	clock := portal.SystemClock{}
 	rates, err := loadRates(cfg)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	host, _ := os.Hostname()
+	owner := fmt.Sprintf("%s/%d", host, os.Getpid())
+	feed, rateJobs, err := rateJobsFor(ctx, cfg, log, db, rates, owner)
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -138,16 +149,57 @@ func build(ctx context.Context, cfg config, log *slog.Logger, migrate bool) (*ap
 		db.Close()
 		return nil, err
 	}
-	host, _ := os.Hostname()
-	inst := &payments.Scheduler{Store: db, Card: pay.Card, Clock: clock, Owner: fmt.Sprintf("%s/%d", host, os.Getpid()), Log: log,
+	inst := &payments.Scheduler{Store: db, Card: pay.Card, Clock: clock, Owner: owner, Log: log,
 		Interval: cfg.SchedulerEvery, Health: portal.NewJobHealth("instalments")}
 	deps.Jobs = append(deps.Jobs, inst.Health)
 	if sched != nil {
 		sched.Health = portal.NewJobHealth("reminders")
 		deps.Jobs = append(deps.Jobs, sched.Health)
 	}
-	srv := server.New(server.Config{BaseURL: cfg.BaseURL, Version: version, LinkTTL: cfg.LinkTTL}, deps)
-	return &app{cfg: cfg, log: log, clock: clock, db: db, server: srv, rates: rates, reminders: sched, instalments: inst}, nil
+	deps.RateFeed = feed
+	if rateJobs.Health != nil {
+		deps.Jobs = append(deps.Jobs, rateJobs.Health)
+	}
+	srv := server.New(server.Config{BaseURL: cfg.BaseURL, Version: version, LinkTTL: cfg.LinkTTL,
+		RateEditors: splitList(cfg.RateEditors)}, deps)
+	return &app{cfg: cfg, log: log, clock: clock, db: db, server: srv, rates: rates, rateJobs: rateJobs, reminders: sched, instalments: inst}, nil
+}
+
+// rateJobsFor loads the rate lines recorded in the database on top of the
+// embedded and file rates, and sets up their scheduler: a refresh that
+// picks up lines other instances record, and (with --rates-update on) the
+// daily ECB update.
+func rateJobsFor(ctx context.Context, cfg config, log *slog.Logger, db *store.DB, rates *rules.Rates, owner string) (*ratefeed.Service, *ratefeed.Scheduler, error) {
+	feed := &ratefeed.Service{Rates: rates, Store: db, Clock: portal.SystemClock{}, Zone: portal.Zone(), Log: log}
+	if err := feed.Reload(ctx); err != nil {
+		return nil, nil, fmt.Errorf("load the rate lines recorded in the database: %w", err)
+	}
+	sc := &ratefeed.Scheduler{Feed: feed, Leases: db, Owner: owner, RefreshEvery: cfg.RatesRefresh, NoUpdate: true, Log: log}
+	switch cfg.RatesUpdate {
+	case "on":
+		client, err := ecbClient(cfg)
+		if err != nil {
+			return nil, nil, err
+		}
+		feed.ECB, sc.NoUpdate = client, false
+		sc.Health = portal.NewJobHealth("rates_update")
+		log.Info("rates update on: the ECB main refinancing rate is read once a day", "ecb_url", cfg.ECBURL)
+	case "off", "":
+	default:
+		return nil, nil, fmt.Errorf("--rates-update %q: give on or off", cfg.RatesUpdate)
+	}
+	return feed, sc, nil
+}
+
+// splitList reads a comma-separated flag value.
+func splitList(s string) []string {
+	var out []string
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // newLetterStore keeps letters; a letter without a given portal URL
@@ -219,6 +271,17 @@ func (a *app) serve(ctx context.Context) error {
 	} else {
 		close(remindersDone)
 	}
+	// The rates job loads other instances' rate lines and runs the daily
+	// ECB update.
+	ratesCtx, stopRates := context.WithCancel(ctx)
+	defer stopRates()
+	ratesDone := make(chan struct{})
+	go func() {
+		defer close(ratesDone)
+		if a.rateJobs != nil {
+			a.rateJobs.Run(ratesCtx)
+		}
+	}()
 	// The instalment scheduler charges due card instalments and sweeps
 	// broken plans.
 	instCtx, stopInst := context.WithCancel(ctx)
@@ -235,8 +298,10 @@ func (a *app) serve(ctx context.Context) error {
 	stop := func() {
 		stopReminders()
 		stopInst()
+		stopRates()
 		<-remindersDone
 		<-instDone
+		<-ratesDone
 	}
 	errc := make(chan error, 2)
 	if a.cfg.DebugAddr != "" {

@@ -223,6 +223,11 @@ const (
 	// consoleOwner: the owner of the tenant only; agent and viewer 403;
 	// owner of another tenant 404; no session 401.
 	consoleOwner
+	// apiRateEditor, consoleRateEditor: the tenants listed with
+	// --rate-editors (none in the fixture): every key, or every signed-in
+	// user, gets 403; others 401.
+	apiRateEditor
+	consoleRateEditor
 	// consoleSelf: any signed-in user, on their own session (sign-out);
 	// others 401. Checked last, since it ends the sessions.
 	consoleSelf
@@ -236,8 +241,8 @@ const (
 // is not here fails TestAuthzMatrix: a new route cannot ship unreviewed.
 var authzTable = map[string]policy{
 	"GET /livez": public, "GET /readyz": public, "GET /healthz": public, "GET /favicon.ico": public,
-	"GET /api/openapi.json": public,
-	"GET /p/:token":         public, "GET /p/lang/:lang": public,
+	"GET /api/openapi.json": public, "GET /verify": public, "GET /verify/public-key": public,
+	"GET /p/:token": public, "GET /p/lang/:lang": public,
 	"GET /u/:token": public, "POST /u/:token": public,
 	"GET /console/login": public, "POST /console/login": public,
 
@@ -251,6 +256,9 @@ var authzTable = map[string]policy{
 	// Personal data: an API key acts for its whole tenant, as the owner does.
 	// The export's body names the debtor: another tenant's claim is 404.
 	"GET /api/v1/retention": apiTenant, "PUT /api/v1/retention": apiTenant, "POST /api/v1/debtors/export": apiTenant,
+	// Interest rates are shared by every tenant: any key reads them; only
+	// the tenants listed with --rate-editors change them (none here).
+	"GET /api/v1/rates": apiTenant, "PUT /api/v1/rates/:series/:from": apiRateEditor,
 
 	"GET /api/v1/claims/:id": apiClaim, "POST /api/v1/claims/:id/payments": apiClaim,
 	"GET /api/v1/claims/:id/events": apiClaim, "GET /api/v1/claims/:id/instalments": apiClaim,
@@ -276,7 +284,8 @@ var authzTable = map[string]policy{
 	"GET /console/conversations/:id": consoleRead, "GET /console/agreements/:id/pdf": consoleRead,
 	"POST /console/claims/:id/conversation": consoleWrite, "POST /console/conversations/:id/take": consoleWrite,
 	"GET /console/claims/:id/debtor-export.zip": consoleOwner,
-	"POST /console/logout":                      consoleSelf,
+	"GET /console/rates":                        consoleRead, "POST /console/rates": consoleRateEditor,
+	"POST /console/logout": consoleSelf,
 
 	"POST /webhooks/stripe": webhook,
 	"GET /p/chat":           websocket, "GET /console/chat/:id": websocket,
@@ -349,6 +358,15 @@ func expectation(p policy, ac string, randomIDs bool) string {
 			return "forbidden"
 		case "owner B":
 			return "hidden"
+		}
+	case apiRateEditor:
+		if ac == "api key A" || ac == "api key B" {
+			return "forbidden"
+		}
+	case consoleRateEditor:
+		switch ac {
+		case "owner A", "agent A", "viewer A", "owner B":
+			return "forbidden"
 		}
 	case consoleSelf:
 		switch ac {

@@ -30,6 +30,15 @@ type config struct {
 	LinkTTL time.Duration
 	// RatesFile extends the embedded interest rates (newly published rates).
 	RatesFile string
+	// ECBURL and ECBFormat are where the rates update reads the ECB main
+	// refinancing rate; RatesUpdate turns serve's daily update on or off;
+	// RatesRefresh is how often serve loads lines other instances recorded.
+	ECBURL, ECBFormat string
+	RatesUpdate       string
+	RatesRefresh      time.Duration
+	// RateEditors are the tenants whose owners may change the rates,
+	// which every tenant of the instance shares (serve only).
+	RateEditors string
 	// Stripe: without a secret key card payment is off (bank transfer only).
 	StripeSecretKey     string
 	StripeWebhookSecret string

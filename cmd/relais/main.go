@@ -33,7 +33,7 @@ func commands() []command {
 		{"claims", "load claims: claims import --tenant ID FILE.csv; export a debtor's data: claims export-debtor --tenant ID --claim ID --out FILE.zip", runClaims},
 		{"statements", "reconcile bank statements: statements import --tenant ID FILE (camt.053 XML or CSV)", runStatements},
 		{"links", "issue a debtor portal link: links issue --tenant ID --claim ID --channel letter", runLinks},
-		{"rates", "list known interest rates and what is missing for today (--rates-file to extend)", runRates},
+		{"rates", "interest rates: rates [list] | update (from the ECB) | set --series S --from DAY --rate 2.62 --source ... | confirm", runRates},
 		{"purge", "erase the personal data of claims past their retention: purge [--tenant ID] [--dry-run]", runPurge},
 		{"verify", "check an evidence bundle: verify [--public-key KEY | --key-history FILE] bundle.zip", runVerify},
 		{"key", "the evidence signing key: key show [--json] prints it with its retired keys; key rotate replaces it", runKey},

@@ -351,6 +351,14 @@ func testTamper(t *testing.T, f *fixture, b []byte) {
 			t.Fatalf("trusted key: %v", err)
 		}
 	})
+	t.Run("OtherKeyResignedOperatorFingerprint", func(t *testing.T) {
+		// Re-signed with another key but the operator's fingerprint text
+		// kept: a reader comparing the text would be misled, so it fails.
+		mm := m
+		mm.Signature.PublicKey = other.PublicKeyBase64()
+		mm.Signature.Value = base64.StdEncoding.EncodeToString(other.Sign(evidence.SignedMessage(m.ChainHead, m.Files)))
+		expect(t, withManifest(mm), "manifest.json", "names the key")
+	})
 	t.Run("ForgedHeadResigned", func(t *testing.T) {
 		// Rewriting the chain and re-signing needs the private key: with
 		// only the public key, the old signature no longer matches.

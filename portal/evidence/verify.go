@@ -208,6 +208,12 @@ func VerifyBundle(r io.ReaderAt, size int64, opts ...VerifyOption) (*Report, err
 	if !ed25519.Verify(pub, SignedMessage(m.ChainHead, m.Files), sig) {
 		return nil, mismatch(FileManifest, "the signature does not match the chain head and file list with the public key %s", Fingerprint(pub))
 	}
+	// The fingerprint text is what a reader compares with the operator's
+	// published one: it must be the key's, or it misleads (verify.html
+	// gives the same verdict).
+	if m.Signature.Fingerprint != Fingerprint(pub) {
+		return nil, mismatch(FileManifest, "the manifest names the key %q, but the key that signed it is %s", m.Signature.Fingerprint, Fingerprint(pub))
+	}
 	if o.trusted != nil && !bytes.Equal(o.trusted, pub) {
 		return nil, mismatch(FileManifest, "signed with key %s, not the trusted key %s", Fingerprint(pub), Fingerprint(o.trusted))
 	}

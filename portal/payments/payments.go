@@ -53,16 +53,9 @@ func (s *Service) CardEnabled() bool { return s.Card != nil }
 func (s *Service) Today() portal.Date {
 	z := s.Zone
 	if z == nil {
-		z = defaultZone()
+		z = portal.Zone()
 	}
 	return portal.DateOf(s.Clock.Now().In(z))
-}
-
-func defaultZone() *time.Location {
-	if z, err := time.LoadLocation("Europe/Brussels"); err == nil {
-		return z
-	}
-	return time.UTC
 }
 
 // Balance returns the claim and what its debtor owes today.

@@ -55,7 +55,7 @@ type Report struct {
 func (s *Scheduler) today() portal.Date {
 	z := s.Zone
 	if z == nil {
-		z = defaultZone()
+		z = portal.Zone()
 	}
 	return portal.DateOf(s.Clock.Now().In(z))
 }

@@ -57,7 +57,7 @@ var DefaultSince = portal.Date{Year: 2022, Month: time.January, Day: 1}
 func (s *Service) today() portal.Date {
 	z := s.Zone
 	if z == nil {
-		z = time.UTC
+		z = portal.Zone()
 	}
 	return portal.DateOf(s.Clock.Now().In(z))
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/relais/relais/portal/evidence"
 	"github.com/relais/relais/portal/payments"
 	"github.com/relais/relais/portal/privacy"
+	"github.com/relais/relais/portal/ratefeed"
 	"github.com/relais/relais/portal/rules"
 	"github.com/relais/relais/portal/store"
 	"github.com/relais/relais/server"
@@ -43,6 +44,8 @@ type Options struct {
 	// LinkTTL is the validity of new portal links (portal.DefaultLinkTTL
 	// when zero).
 	LinkTTL time.Duration
+	// RateEditors are the tenants whose owners may change the rates.
+	RateEditors []string
 }
 
 // Wiring is the wired server: its configuration and dependencies, and the
@@ -53,6 +56,9 @@ type Wiring struct {
 	Payments *payments.Service
 	Letters  *store.LetterStore
 	Evidence *evidence.Builder
+	// RateFeed loads the rate lines recorded in the database on top of
+	// Rates; a test calls its Refresh where serve's scheduler would.
+	RateFeed *ratefeed.Service
 }
 
 // Wire builds the services on db as cmd/relais build() does.
@@ -81,6 +87,10 @@ func Wire(t testing.TB, db *store.DB, o Options) *Wiring {
 			t.Fatal(err)
 		}
 	}
+	feed := &ratefeed.Service{Rates: o.Rates, Store: db, Clock: o.Clock, Zone: portal.Zone()}
+	if err := feed.Reload(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	pay := &payments.Service{Claims: db, Store: db, References: db, Statements: db, Rates: o.Rates, Clock: o.Clock, Log: o.Logger}
 	if o.Card != nil {
 		pay.Card = o.Card
@@ -99,7 +109,7 @@ func Wire(t testing.TB, db *store.DB, o Options) *Wiring {
 	deps := server.Deps{
 		Claims: db, Tenants: db, Events: db, DB: db, Clock: o.Clock, Logger: o.Logger,
 		Evidence: bundler, Payments: pay, Transfers: pay, Instalments: db, Statements: pay,
-		Links: db, Disputes: db, Rates: o.Rates,
+		Links: db, Disputes: db, Rates: o.Rates, RateFeed: feed,
 		Escalation: db, Timelines: db, Letters: letters,
 		Reminders: db, OptOuts: db,
 		Negotiation: &negotiation.Service{Store: db, Claims: db, Balance: negotiation.RulesBalance(o.Rates), Clock: o.Clock,
@@ -111,8 +121,8 @@ func Wire(t testing.TB, db *store.DB, o Options) *Wiring {
 		deps.ChatBus = bus
 	}
 	return &Wiring{
-		Config: server.Config{BaseURL: o.BaseURL, Version: o.Version, LinkTTL: o.LinkTTL},
-		Deps:   deps, Payments: pay, Letters: letters, Evidence: bundler,
+		Config: server.Config{BaseURL: o.BaseURL, Version: o.Version, LinkTTL: o.LinkTTL, RateEditors: o.RateEditors},
+		Deps:   deps, Payments: pay, Letters: letters, Evidence: bundler, RateFeed: feed,
 	}
 }
 
