@@ -169,6 +169,12 @@ type Claim struct {
 	// ContractRateBP is the contractual late-payment rate in basis points
 	// (1450 = 14.50 % a year); nil means the statutory rate applies.
 	ContractRateBP *int64 `json:"contract_rate_bp"`
+	// DamagesClause says whether the contract provides flat damages for
+	// late payment: Belgian consumer damages (Book XIX) are a contractual
+	// maximum, charged only with such a clause. For a Belgian consumer,
+	// ContractRateBP is the interest clause: without it interest runs at
+	// the civil legal rate.
+	DamagesClause bool `json:"damages_clause"`
 	// IdentityCheck is what the debtor is asked before the claim is shown.
 	IdentityCheck IdentityCheck `json:"identity_check"`
 	Stage         Stage         `json:"stage"`
@@ -194,6 +200,13 @@ type Claim struct {
 	OrderOn    Date `json:"order_on"`
 	ServedOn   Date `json:"served_on"`
 	JudgmentOn Date `json:"judgment_on"`
+	// EnforceableOn is the day the judgment or the order for payment became
+	// enforceable: two months later the French legal rate is increased by
+	// 5 points (CMF L313-3), and the title runs for 10 years (CPCE L111-4).
+	EnforceableOn Date `json:"enforceable_on"`
+	// Prescription names the Belgian prescription that applies (a
+	// Prescription* value); "" takes the default of the debtor kind.
+	Prescription string `json:"prescription,omitempty"`
 	// LastAcknowledgementOn is the last time the debtor acknowledged the
 	// debt (Code civil 2240): it restarts French prescription.
 	LastAcknowledgementOn Date `json:"last_acknowledgement_on"`
@@ -220,14 +233,19 @@ type Claim struct {
 // Invoice is one unpaid invoice of a claim; Amount is in the claim's
 // currency minor units.
 type Invoice struct {
-	ID        string    `json:"id"`
-	TenantID  string    `json:"-"`
-	ClaimID   string    `json:"-"`
-	Number    string    `json:"number"`
-	IssueDate Date      `json:"issue_date"`
-	DueDate   Date      `json:"due_date"`
-	Amount    int64     `json:"amount"`
-	CreatedAt time.Time `json:"created_at"`
+	ID        string `json:"id"`
+	TenantID  string `json:"-"`
+	ClaimID   string `json:"-"`
+	Number    string `json:"number"`
+	IssueDate Date   `json:"issue_date"`
+	DueDate   Date   `json:"due_date"`
+	Amount    int64  `json:"amount"`
+	// FirstReminderOn and FirstReminderChannel are the first (free)
+	// reminder that covered this invoice, sent after it fell due: a
+	// Belgian consumer owes no cost on a debt before its own.
+	FirstReminderOn      Date      `json:"first_reminder_on"`
+	FirstReminderChannel string    `json:"first_reminder_channel,omitempty"`
+	CreatedAt            time.Time `json:"created_at"`
 }
 
 // PaymentMethod says how money reached the creditor.
@@ -250,7 +268,10 @@ type Payment struct {
 	ReceivedOn Date          `json:"received_on"`
 	Method     PaymentMethod `json:"method"`
 	// Reference is the payer's reference or the provider's id.
-	Reference string    `json:"reference"`
+	Reference string `json:"reference"`
+	// InvoiceID is the invoice the debtor chose to pay (Code civil
+	// 1342-10); empty, the payment goes in the default order.
+	InvoiceID string    `json:"invoice_id,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 }
 
@@ -379,6 +400,14 @@ func (c *Claim) Validate() error {
 	if c.ContractRateBP != nil && (*c.ContractRateBP < 0 || *c.ContractRateBP > 10000) {
 		return FieldError("contract_rate_bp", "contract_rate_bp must be between 0 and 10000 basis points")
 	}
+	switch c.Prescription {
+	case "", PrescriptionPersonal, PrescriptionGoodsToConsumer, PrescriptionPeriodic:
+	default:
+		return FieldError("prescription", "prescription must be personal, goods_to_consumer or periodic (Belgian claims), not %q", c.Prescription)
+	}
+	if c.Prescription != "" && c.Jurisdiction != JurisdictionBE {
+		return FieldError("prescription", "prescription is chosen for Belgian claims only; French prescription follows the debtor kind")
+	}
 	switch c.IdentityCheck {
 	case "", CheckPostcode, CheckBirthDate, CheckCustomerNumber, CheckInvoiceNumber:
 	default:
@@ -445,3 +474,17 @@ func itoa(i int) string {
 	}
 	return string(b)
 }
+
+// Belgian prescriptions (old Civil Code, still applied).
+const (
+	// PrescriptionPersonal: personal actions, 10 years (art. 2262bis §1).
+	PrescriptionPersonal = "personal"
+	// PrescriptionGoodsToConsumer: a seller of goods against a consumer,
+	// 1 year (art. 2272).
+	PrescriptionGoodsToConsumer = "goods_to_consumer"
+	// PrescriptionPeriodic: sums payable periodically, 5 years (art. 2277).
+	PrescriptionPeriodic = "periodic"
+)
+
+// Prescriptions lists the values of Claim.Prescription.
+var Prescriptions = []string{PrescriptionPersonal, PrescriptionGoodsToConsumer, PrescriptionPeriodic}

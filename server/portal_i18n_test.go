@@ -76,10 +76,7 @@ func TestPortalMessageKeys(t *testing.T) {
 	for _, k := range []string{rules.KindIndemnity, rules.KindInterest, rules.KindPrincipal, rules.KindUnallocated} {
 		used["allocation."+k] = "rules allocation kinds"
 	}
-	for _, k := range []string{rules.RuleFRB2BInterest, rules.RuleFRB2BContractRate, rules.RuleFRB2BContractRateFloor, rules.RuleFRB2BIndemnity,
-		rules.RuleFRConsumerInterest, rules.RuleFRConsumerNoNotice, rules.RuleFRConsumerNoIndemnity, rules.RuleBEB2BInterest,
-		rules.RuleBEB2BCompensation, rules.RuleBEConsumerWaiting, rules.RuleBEConsumerNoReminder, rules.RuleBEConsumerInterest,
-		rules.RuleBEConsumerContractRate, rules.RuleBEConsumerDamages, rules.RuleNoIndemnityCurrency, rules.RuleAllocation, rules.RuleCreditNotes, rules.RuleRatePending} {
+	for _, k := range rules.RuleKeys() {
 		used["rule."+k] = "rules keys"
 	}
 	for _, st := range []string{portal.InstalmentDue, portal.InstalmentPaid, portal.InstalmentFailed, portal.InstalmentMissed, portal.InstalmentWaived} {

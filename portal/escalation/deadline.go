@@ -183,21 +183,35 @@ func noticePeriod(in Facts) (Deadline, bool) {
 // as the first day of the period would end one day earlier; the later date
 // is the safe one for the creditor. Charges may be added from the day after
 // Due. A reminder sent any way other than e-mail is treated as a letter.
+// BEConsumerFreePeriod is the Belgian consumer's free period after a
+// first reminder sent on on by ch (Book XIX): it starts the day after an
+// e-mail, or on the third working day after a letter is posted (any other
+// channel counts as a letter, the later start), and its last day is 14
+// days after the start. No cost, damages or interest may be charged up to
+// and including last. The letters, the timeline and the balance all take
+// it from here, so that they name one day. Of the two readings of "14
+// calendar days from" the start (last = start + 13 or start + 14), Relais
+// takes the later, so that nothing is charged on a day a letter said was
+// free.
+func BEConsumerFreePeriod(on portal.Date, ch Channel) (start, last portal.Date) {
+	if ch == ChannelEmail {
+		start = on.AddDays(1)
+	} else {
+		start = AddWorkingDays(portal.JurisdictionBE, on, 3)
+	}
+	return start, start.AddDays(14)
+}
+
 func beConsumerPeriod(in Facts) (Deadline, bool) {
 	if in.Jurisdiction != portal.JurisdictionBE || in.DebtorKind != portal.DebtorConsumer || in.FirstReminderOn.IsZero() {
 		return Deadline{}, false
 	}
-	var start portal.Date
-	var how string
-	if in.FirstReminderChannel == ChannelEmail {
-		start = in.FirstReminderOn.AddDays(1)
-		how = fmt.Sprintf("e-mailed on %s, so the period runs from the next day, %s", in.FirstReminderOn, start)
-	} else {
-		start = AddWorkingDays(portal.JurisdictionBE, in.FirstReminderOn, 3)
+	start, due := BEConsumerFreePeriod(in.FirstReminderOn, in.FirstReminderChannel)
+	how := fmt.Sprintf("e-mailed on %s, so the period runs from the next day, %s", in.FirstReminderOn, start)
+	if in.FirstReminderChannel != ChannelEmail {
 		how = fmt.Sprintf("posted on %s, so the period runs from the third working day after posting, %s "+
 			"(Monday to Friday, Belgian public holidays excluded)", in.FirstReminderOn, start)
 	}
-	due := start.AddDays(14)
 	return Deadline{
 		Kind: KindBEConsumerPeriod,
 		Due:  due,

@@ -94,14 +94,8 @@ func Deadline(kind portal.LetterKind, c *portal.Claim, date portal.Date, firstRe
 // bePeriodEnd is the last day of the Belgian consumer period for a letter
 // posted on date.
 func bePeriodEnd(date portal.Date) portal.Date {
-	f := escalation.Facts{Jurisdiction: portal.JurisdictionBE, DebtorKind: portal.DebtorConsumer,
-		FirstReminderOn: date, FirstReminderChannel: escalation.ChannelLetter}
-	for _, d := range escalation.Deadlines(f, date) {
-		if d.Kind == escalation.KindBEConsumerPeriod {
-			return d.Due
-		}
-	}
-	return date.AddDays(14)
+	_, last := escalation.BEConsumerFreePeriod(date, escalation.ChannelLetter)
+	return last
 }
 
 func (in *Input) check() error {
@@ -153,6 +147,16 @@ func (w *writer) para(style string, size float64, text string) {
 }
 
 func (w *writer) money(v int64) string { return Money(w.lang, v, w.cur) }
+
+// rate writes a yearly rate in basis points with the language's decimal
+// mark: "8.50" in English, "8,50" otherwise.
+func (w *writer) rate(bp int64) string {
+	s := portal.FormatMinor(bp, 2)
+	if w.lang != "en" {
+		s = strings.Replace(s, ".", ",", 1)
+	}
+	return s
+}
 func (w *writer) date(d portal.Date) string {
 	return FormatDate(w.lang, d)
 }
@@ -408,7 +412,18 @@ func (w *writer) legal(in Input) {
 			w.para("", 8, t.BEFree)
 			w.para("", 8, fmt.Sprintf(t.BEPeriod, w.date(bePeriodEnd(in.Date))))
 		}
-		w.para("", 8, t.BEAfter)
+		if c.ContractRateBP != nil {
+			w.para("", 8, fmt.Sprintf(t.BEInterestClause, w.rate(*c.ContractRateBP)))
+		} else {
+			w.para("", 8, t.BEInterestLegal)
+		}
+		// The first reminder states the damages that will be claimed, as an
+		// amount for this balance (Book XIX), when the contract has a clause.
+		if c.DamagesClause && c.Currency == "EUR" {
+			w.para("", 8, fmt.Sprintf(t.BEDamages, w.money(rules.ConsumerDamages(b.PrincipalDue))))
+		} else {
+			w.para("", 8, t.BENoDamages)
+		}
 	case c.Jurisdiction == portal.JurisdictionBE:
 		w.para("", 8, t.BEB2B)
 	}

@@ -104,7 +104,7 @@ func TestRender(t *testing.T) {
 				"14 kalenderdagen", "uiterlijk op 17 juli 2024", "uiterlijk op 17 juli 2024 te betalen", "Factuur F-2024-001 (1 januari 2024)"}, nil},
 		{"BE consumer notice fr", portal.JurisdictionBE, portal.DebtorConsumer, "fr", portal.LetterFormalNotice, false,
 			[]string{"Mise en demeure de payer", "1 000,00 €", "livre XIX", "Ce premier rappel est gratuit", "au plus tard le 17 juillet 2024",
-				"65 € plus 5 %"}, []string{"R124-4"}},
+				"Aucune indemnité forfaitaire n'est réclamée", "taux légal (loi du 5 mai 1865)"}, []string{"R124-4", "65 € plus 5 %"}},
 		{"BE business notice de", portal.JurisdictionBE, portal.DebtorBusiness, "de", portal.LetterFormalNotice, false,
 			[]string{"Mahnung", "Gesetz vom 2. August 2002", "bis zum 15. Juli 2024"}, []string{"Buch XIX)"}},
 		{"BE business reminder en", portal.JurisdictionBE, portal.DebtorBusiness, "en", portal.LetterReminder, false,
@@ -143,6 +143,31 @@ func TestRender(t *testing.T) {
 		})
 	}
 }
+
+// A Belgian consumer's first reminder states the damages that will be
+// claimed, as an amount for the balance, only when the contract has a
+// damages clause, and the contract's interest rate when it has one.
+// Balance 1,000.00: 65 + 5 % × (1000 - 500) = 65 + 25 = 90.00 EUR.
+func TestRenderBEConsumerClauses(t *testing.T) {
+	c := claim(portal.JurisdictionBE, portal.DebtorConsumer, "fr")
+	c.DamagesClause, c.ContractRateBP = true, bp(800)
+	in := input(t, c, portal.LetterReminder, false)
+	pdf, err := letters.Render(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	txt := joined(text(t, pdf))
+	for _, w := range []string{"une indemnité de 90,00 € sera réclamée", "au taux de votre contrat (8,00 % l'an)"} {
+		if !strings.Contains(txt, w) {
+			t.Errorf("letter lacks %q:\n%s", w, txt)
+		}
+	}
+	if strings.Contains(txt, "Aucune indemnité forfaitaire") {
+		t.Error("a letter with a damages clause says none is charged")
+	}
+}
+
+func bp(v int64) *int64 { return &v }
 
 // A letter whose interest is counted only up to the last day with a
 // published rate says up to which day, in the letter's language.

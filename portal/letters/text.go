@@ -47,7 +47,12 @@ type texts struct {
 	BEAmount   string // %s amount
 	BEFree     string
 	BEPeriod   string // %s date
-	BEAfter    string
+	// What may be charged after the period, as the contract says (Book
+	// XIX: interest and damages are contractual maxima).
+	BEInterestClause string // %s contract rate
+	BEInterestLegal  string
+	BEDamages        string // %s the damages amount for this balance
+	BENoDamages      string
 	// Belgium, business: law of 2 August 2002.
 	BEB2B string
 
@@ -118,7 +123,10 @@ var languages = map[string]*texts{
 		BEAmount:          "Montant réclamé : %s.",
 		BEFree:            "Ce premier rappel est gratuit.",
 		BEPeriod:          "Vous disposez d'un délai de 14 jours calendrier pour payer sans frais, à compter du troisième jour ouvrable suivant l'envoi de ce courrier (ou du lendemain de son envoi par e-mail) : au plus tard le %s si ce courrier est posté à sa date.",
-		BEAfter:           "Sans paiement dans ce délai, pourront être réclamés des intérêts de retard (au plus au taux de référence de la loi du 2 août 2002) et une indemnité forfaitaire d'au plus : 20 € si le solde est inférieur ou égal à 150 € ; 30 € plus 10 % de la partie comprise entre 150,01 € et 500 € ; 65 € plus 5 % de la partie au-delà de 500 € ; 2 000 € au maximum.",
+		BEInterestClause:  "Sans paiement dans ce délai, des intérêts de retard pourront être réclamés au taux de votre contrat (%s %% l'an), au plus au taux de référence de la loi du 2 août 2002.",
+		BEInterestLegal:   "Sans paiement dans ce délai, des intérêts de retard pourront être réclamés au taux légal (loi du 5 mai 1865).",
+		BEDamages:         "Votre contrat prévoit une indemnité forfaitaire : sans paiement dans ce délai, une indemnité de %s sera réclamée (le maximum du livre XIX pour ce solde : 20 € si le solde est inférieur ou égal à 150 € ; 30 € plus 10 %% de la partie comprise entre 150,01 € et 500 € ; 65 € plus 5 %% de la partie au-delà de 500 € ; 2 000 € au maximum).",
+		BENoDamages:       "Aucune indemnité forfaitaire n'est réclamée : votre contrat n'en prévoit pas.",
 		BEB2B:             "Conformément à la loi du 2 août 2002, des intérêts de retard et une indemnité forfaitaire de 40 € par facture sont dus de plein droit.",
 		Months:            [12]string{"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"},
 	},
@@ -167,7 +175,10 @@ var languages = map[string]*texts{
 		BEAmount:          "Gevorderd bedrag: %s.",
 		BEFree:            "Deze eerste herinnering is kosteloos.",
 		BEPeriod:          "U beschikt over een termijn van 14 kalenderdagen om zonder kosten te betalen, te rekenen vanaf de derde werkdag na de verzending van deze brief (of vanaf de dag na verzending per e-mail): uiterlijk op %s als deze brief op zijn datum wordt verstuurd.",
-		BEAfter:           "Zonder betaling binnen deze termijn kunnen verwijlinteresten (ten hoogste tegen de referentie-intrestvoet van de wet van 2 augustus 2002) en een forfaitaire schadevergoeding worden gevorderd van ten hoogste: 20 EUR als het saldo 150 EUR of minder bedraagt; 30 EUR plus 10 % van het deel tussen 150,01 EUR en 500 EUR; 65 EUR plus 5 % van het deel boven 500 EUR; met een maximum van 2.000 EUR.",
+		BEInterestClause:  "Zonder betaling binnen deze termijn kan verwijlinterest worden gevorderd tegen de rentevoet van uw contract (%s %% per jaar), ten hoogste de referentie-intrestvoet van de wet van 2 augustus 2002.",
+		BEInterestLegal:   "Zonder betaling binnen deze termijn kan verwijlinterest worden gevorderd tegen de wettelijke rentevoet (wet van 5 mei 1865).",
+		BEDamages:         "Uw contract voorziet in een forfaitaire schadevergoeding: zonder betaling binnen deze termijn wordt een schadevergoeding van %s gevorderd (het maximum van boek XIX voor dit saldo: 20 EUR als het saldo 150 EUR of minder bedraagt; 30 EUR plus 10 %% van het deel tussen 150,01 EUR en 500 EUR; 65 EUR plus 5 %% van het deel boven 500 EUR; met een maximum van 2.000 EUR).",
+		BENoDamages:       "Er wordt geen forfaitaire schadevergoeding gevorderd: uw contract voorziet er geen.",
 		BEB2B:             "Overeenkomstig de wet van 2 augustus 2002 zijn verwijlinteresten en een forfaitaire vergoeding van 40 EUR per factuur van rechtswege verschuldigd.",
 		Months:            [12]string{"januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober", "november", "december"},
 	},
@@ -216,7 +227,10 @@ var languages = map[string]*texts{
 		BEAmount:          "Amount claimed: %s.",
 		BEFree:            "This first reminder is free of charge.",
 		BEPeriod:          "You have 14 calendar days to pay without any costs, counted from the third working day after this letter is sent (or from the day after it is sent by e-mail): until %s if this letter is posted on its date.",
-		BEAfter:           "If you do not pay within this period, late-payment interest (at most at the reference rate of the law of 2 August 2002) and flat damages may be claimed of at most: EUR 20 if the balance is EUR 150 or less; EUR 30 plus 10 % of the part from EUR 150.01 to EUR 500; EUR 65 plus 5 % of the part above EUR 500; EUR 2,000 at most.",
+		BEInterestClause:  "If you do not pay within this period, late-payment interest may be claimed at the rate of your contract (%s %% a year), at most the reference rate of the law of 2 August 2002.",
+		BEInterestLegal:   "If you do not pay within this period, late-payment interest may be claimed at the legal rate (law of 5 May 1865).",
+		BEDamages:         "Your contract provides for flat damages: if you do not pay within this period, damages of %s will be claimed (the maximum of Book XIX for this balance: EUR 20 if the balance is EUR 150 or less; EUR 30 plus 10 %% of the part from EUR 150.01 to EUR 500; EUR 65 plus 5 %% of the part above EUR 500; EUR 2,000 at most).",
+		BENoDamages:       "No flat damages are charged: your contract does not provide for them.",
 		BEB2B:             "Under the law of 2 August 2002, late-payment interest and a flat compensation of EUR 40 per invoice are due by operation of law.",
 		Months:            [12]string{"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"},
 	},
@@ -265,7 +279,10 @@ var languages = map[string]*texts{
 		BEAmount:          "Geforderter Betrag: %s.",
 		BEFree:            "Diese erste Zahlungserinnerung ist kostenlos.",
 		BEPeriod:          "Sie haben 14 Kalendertage Zeit, ohne Kosten zu zahlen, gerechnet ab dem dritten Werktag nach Versand dieses Schreibens (oder ab dem Tag nach Versand per E-Mail): bis zum %s, wenn dieses Schreiben an seinem Datum aufgegeben wird.",
-		BEAfter:           "Ohne Zahlung innerhalb dieser Frist können Verzugszinsen (höchstens zum Referenzzinssatz des Gesetzes vom 2. August 2002) und eine pauschale Entschädigung von höchstens verlangt werden: 20 EUR bei einem Saldo bis 150 EUR; 30 EUR zuzüglich 10 % des Teils zwischen 150,01 EUR und 500 EUR; 65 EUR zuzüglich 5 % des Teils über 500 EUR; insgesamt höchstens 2.000 EUR.",
+		BEInterestClause:  "Ohne Zahlung innerhalb dieser Frist können Verzugszinsen zum Satz Ihres Vertrags (%s %% pro Jahr) verlangt werden, höchstens zum Referenzzinssatz des Gesetzes vom 2. August 2002.",
+		BEInterestLegal:   "Ohne Zahlung innerhalb dieser Frist können Verzugszinsen zum gesetzlichen Zinssatz (Gesetz vom 5. Mai 1865) verlangt werden.",
+		BEDamages:         "Ihr Vertrag sieht eine pauschale Entschädigung vor: ohne Zahlung innerhalb dieser Frist wird eine Entschädigung von %s verlangt (der Höchstbetrag nach Buch XIX für diesen Saldo: 20 EUR bei einem Saldo bis 150 EUR; 30 EUR zuzüglich 10 %% des Teils zwischen 150,01 EUR und 500 EUR; 65 EUR zuzüglich 5 %% des Teils über 500 EUR; insgesamt höchstens 2.000 EUR).",
+		BENoDamages:       "Es wird keine pauschale Entschädigung verlangt: Ihr Vertrag sieht keine vor.",
 		BEB2B:             "Nach dem Gesetz vom 2. August 2002 sind Verzugszinsen und eine Pauschale von 40 EUR je Rechnung von Rechts wegen geschuldet.",
 		Months:            [12]string{"Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober", "November", "Dezember"},
 	},

@@ -1,6 +1,10 @@
 package rules
 
-import "github.com/relais/relais/portal"
+import (
+	"sort"
+
+	"github.com/relais/relais/portal"
+)
 
 // Balance is what a debtor owes on a claim on AsOf, with the detail that
 // justifies it. It is returned as is by GET /api/v1/claims/{id}/balance.
@@ -174,10 +178,16 @@ const (
 	RuleBEConsumerInterest     = "be.consumer.interest"
 	RuleBEConsumerContractRate = "be.consumer.contract_rate"
 	RuleBEConsumerDamages      = "be.consumer.damages"
-	RuleNoIndemnityCurrency    = "common.no_indemnity_currency"
-	RuleAllocation             = "common.allocation"
-	RuleCreditNotes            = "common.credit_notes"
-	RuleRatePending            = "common.rate_pending"
+	// Legal rules II (docs/legal.md).
+	RuleFRLegalIncreased          = "fr.legal.increased"
+	RuleBEConsumerCivilRate       = "be.consumer.civil_rate"
+	RuleBEConsumerNoDamagesClause = "be.consumer.no_damages_clause"
+	RuleBEConsumerNotReminded     = "be.consumer.not_reminded"
+	RuleAllocationChosen          = "common.allocation_chosen"
+	RuleNoIndemnityCurrency       = "common.no_indemnity_currency"
+	RuleAllocation                = "common.allocation"
+	RuleCreditNotes               = "common.credit_notes"
+	RuleRatePending               = "common.rate_pending"
 )
 
 var ruleCatalog = map[string]RuleRef{
@@ -200,19 +210,29 @@ var ruleCatalog = map[string]RuleRef{
 	RuleBEB2BCompensation: {Basis: "Law of 2 August 2002, art. 6",
 		Text: "A flat compensation of EUR 40 for recovery costs is due for each invoice paid late."},
 	RuleBEConsumerWaiting: {Basis: "Code of Economic Law, Book XIX (XIX.2)",
-		Text: "The first reminder is free; no interest or damages before the consumer has had 14 calendar days after it (from the day after an e-mail, or from the third working day after a letter is posted)."},
+		Text: "The first reminder of each debt is free; no interest or damages on it before the consumer has had 14 calendar days after it (from the day after an e-mail, or from the third working day after a letter is posted)."},
+	RuleBEConsumerNotReminded: {Basis: "Code of Economic Law, Book XIX (XIX.2)",
+		Text: "An invoice that fell due after the last first reminder bears nothing until a free first reminder covers it."},
+	RuleBEConsumerCivilRate: {Basis: "Code of Economic Law, Book XIX (XIX.4); law of 5 May 1865, art. 2",
+		Text: "The contract has no interest clause: after the 14-day period interest runs at the civil legal rate only."},
+	RuleBEConsumerNoDamagesClause: {Basis: "Code of Economic Law, Book XIX (XIX.4)",
+		Text: "No flat damages are charged: the contract does not provide for them, and the caps of Book XIX are maxima a contract may set, not automatic amounts."},
+	RuleFRLegalIncreased: {Basis: "Code monétaire et financier L313-3",
+		Text: "Two months after the court decision became enforceable, the legal rate is increased by 5 points."},
+	RuleAllocationChosen: {Basis: "Code civil 1342-10 (FR); old Civil Code art. 1253 (BE)",
+		Text: "The debtor said which invoice the payment was for: it went to that invoice first, its interest then its amount."},
 	RuleBEConsumerNoReminder: {Basis: "Code of Economic Law, Book XIX (XIX.2)",
 		Text: "Nothing is charged: no first (free) reminder had been sent by this date."},
 	RuleBEConsumerInterest: {Basis: "Code of Economic Law, Book XIX (XIX.4)",
-		Text: "Late interest runs after the 14-day period, at no more than the reference rate of the law of 2 August 2002."},
+		Text: "Late interest runs after the 14-day period at the rate of the contract's interest clause, at no more than the reference rate of the law of 2 August 2002."},
 	RuleBEConsumerContractRate: {Basis: "Code of Economic Law, Book XIX (XIX.4)",
 		Text: "The contract rate is lower than the reference rate and is used."},
 	RuleBEConsumerDamages: {Basis: "Code of Economic Law, Book XIX (XIX.4)",
-		Text: "Damages after the 14-day period are capped: EUR 20 up to a balance of EUR 150; EUR 30 + 10 % of the part above EUR 150 up to EUR 500; EUR 65 + 5 % of the part above EUR 500; at most EUR 2,000."},
+		Text: "The contract provides for damages, charged after the 14-day period at no more than the caps: EUR 20 up to a balance of EUR 150; EUR 30 + 10 % of the part above EUR 150 up to EUR 500; EUR 65 + 5 % of the part above EUR 500; at most EUR 2,000 in all."},
 	RuleNoIndemnityCurrency: {Basis: "Code de commerce D441-5; Law of 2 August 2002, art. 6; Code of Economic Law XIX.4",
 		Text: "The flat indemnity and the damages bands are set in euro; the claim is in another currency, so none is charged."},
-	RuleAllocation: {Basis: "Code civil 1342-10, 1343-1 (FR); Civil Code art. 1254 (BE)",
-		Text: "Payments are applied in date order to recovery costs, then interest, then principal, oldest invoice first; a payment stops interest on the principal it pays from the day after it is received."},
+	RuleAllocation: {Basis: "Code civil 1342-10, 1343-1 (FR); old Civil Code art. 1254, 1256 (BE)",
+		Text: "Payments are applied in date order, invoice by invoice: first the invoices bearing interest, oldest first, each to its interest and then its amount; the flat indemnities and damages, which bear no interest, last. A payment stops interest on the amount it pays from the day after it is received."},
 	RuleRatePending: {Basis: "Rates published by the ECB, by arrêté (FR) or in the Moniteur belge (BE)",
 		Text: "The rate for part of the period is not published yet: interest is counted up to the last day with a known rate, and the rest will be added once the rate is published."},
 	RuleCreditNotes: {Basis: "Invoice correction",
@@ -224,4 +244,14 @@ func ruleRef(key, detail string) RuleRef {
 	r.Key = key
 	r.Detail = detail
 	return r
+}
+
+// RuleKeys lists every rule key, for the translations to cover them all.
+func RuleKeys() []string {
+	keys := make([]string, 0, len(ruleCatalog))
+	for k := range ruleCatalog {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }

@@ -7,181 +7,7 @@ import (
 	"strings"
 
 	"github.com/relais/relais/portal"
-	"github.com/relais/relais/portal/escalation"
 )
-
-// Channel is how the first reminder reached a Belgian consumer; it decides
-// when the 14-day period starts.
-type Channel string
-
-const (
-	ChannelEmail  Channel = "email"  // period starts the day after sending
-	ChannelLetter Channel = "letter" // period starts on the 3rd working day after posting
-)
-
-// Option changes how Compute reads a claim.
-type Option func(*options)
-
-type options struct {
-	channel Channel
-}
-
-// WithReminderChannel says how the first reminder was sent (Belgian
-// consumer claims). The default is ChannelEmail.
-func WithReminderChannel(ch Channel) Option { return func(o *options) { o.channel = ch } }
-
-// Flat amounts, in euro cents.
-const (
-	flatIndemnityEUR = 4000 // FR D441-5, BE law of 2 Aug 2002 art. 6
-	damagesCapEUR    = 200000
-)
-
-const (
-	waitingDays  = 14 // BE consumer: calendar days after the first reminder
-	letterDelay  = 3  // BE consumer: the period starts on the 3rd working day after posting
-	daysInYear   = 365
-	basisPoints  = 10000
-	percentScale = 100
-)
-
-// ruleSet is one jurisdiction and debtor kind.
-type ruleSet struct {
-	key string
-	// series whose line boundaries split interest periods.
-	series []string
-	// rate gives the yearly rate in basis points for day d, and the rule
-	// key of the resulting period line.
-	rate func(d portal.Date) (int64, string, error)
-	// start returns the last day before interest accrues on inv (interest
-	// runs from the day after); ok is false when none accrues.
-	start func(inv *portal.Invoice) (last portal.Date, ok bool)
-	// flat is the indemnity per late invoice in minor units (0: none).
-	flat     int64
-	flatRule string
-	// damagesOn is the day Belgian consumer damages fall due (zero: none).
-	damagesOn portal.Date
-	// refs are the rules that apply to the claim and the notes that
-	// explain what is not charged.
-	refs []RuleRef
-}
-
-func (r *Rates) ruleSetFor(c *portal.Claim, asOf portal.Date, o options) (*ruleSet, error) {
-	eur := c.Currency == "EUR"
-	fromDue := func(inv *portal.Invoice) (portal.Date, bool) { return inv.DueDate, true }
-	seriesRate := func(series, rule string) func(portal.Date) (int64, string, error) {
-		return func(d portal.Date) (int64, string, error) {
-			p, err := r.Rate(series, d)
-			return p.RateBP, rule, err
-		}
-	}
-	noEUR := ruleRef(RuleNoIndemnityCurrency, fmt.Sprintf("claim currency %s", c.Currency))
-	rs := &ruleSet{}
-	switch {
-	case c.Jurisdiction == portal.JurisdictionFR && c.Debtor.Kind == portal.DebtorBusiness:
-		rs.key = "fr.b2b"
-		rs.start = fromDue
-		if c.ContractRateBP != nil {
-			contract := *c.ContractRateBP
-			rs.series = []string{SeriesFRLegalOther}
-			rs.rate = func(d portal.Date) (int64, string, error) {
-				p, err := r.Rate(SeriesFRLegalOther, d)
-				if err != nil {
-					return 0, "", err
-				}
-				if floor := 3 * p.RateBP; contract < floor {
-					return floor, RuleFRB2BContractRateFloor, nil
-				}
-				return contract, RuleFRB2BContractRate, nil
-			}
-			rs.refs = append(rs.refs, ruleRef(RuleFRB2BContractRate, fmt.Sprintf("contract rate %s %%", formatBP(contract))))
-		} else {
-			rs.series = []string{SeriesFRB2B}
-			rs.rate = seriesRate(SeriesFRB2B, RuleFRB2BInterest)
-			rs.refs = append(rs.refs, ruleRef(RuleFRB2BInterest, ""))
-		}
-		if eur {
-			rs.flat, rs.flatRule = flatIndemnityEUR, RuleFRB2BIndemnity
-			rs.refs = append(rs.refs, ruleRef(RuleFRB2BIndemnity, ""))
-		} else {
-			rs.refs = append(rs.refs, noEUR)
-		}
-
-	case c.Jurisdiction == portal.JurisdictionFR && c.Debtor.Kind == portal.DebtorConsumer:
-		rs.key = "fr.consumer"
-		rs.series = []string{SeriesFRLegalOther}
-		rs.rate = seriesRate(SeriesFRLegalOther, RuleFRConsumerInterest)
-		notice := c.FormalNoticeOn
-		switch {
-		case notice.IsZero():
-			rs.start = func(*portal.Invoice) (portal.Date, bool) { return portal.Date{}, false }
-			rs.refs = append(rs.refs, ruleRef(RuleFRConsumerNoNotice, "no formal notice recorded"))
-		case notice.After(asOf):
-			rs.start = func(*portal.Invoice) (portal.Date, bool) { return portal.Date{}, false }
-			rs.refs = append(rs.refs, ruleRef(RuleFRConsumerNoNotice, fmt.Sprintf("formal notice of %s is after %s", notice, asOf)))
-		default:
-			rs.start = func(inv *portal.Invoice) (portal.Date, bool) { return maxDate(inv.DueDate, notice), true }
-			rs.refs = append(rs.refs, ruleRef(RuleFRConsumerInterest, fmt.Sprintf("formal notice of %s; interest from %s", notice, notice.AddDays(1))))
-		}
-		rs.refs = append(rs.refs, ruleRef(RuleFRConsumerNoIndemnity, ""))
-
-	case c.Jurisdiction == portal.JurisdictionBE && c.Debtor.Kind == portal.DebtorBusiness:
-		rs.key = "be.b2b"
-		rs.start = fromDue
-		rs.series = []string{SeriesBEB2B}
-		rs.rate = seriesRate(SeriesBEB2B, RuleBEB2BInterest)
-		rs.refs = append(rs.refs, ruleRef(RuleBEB2BInterest, ""))
-		if eur {
-			rs.flat, rs.flatRule = flatIndemnityEUR, RuleBEB2BCompensation
-			rs.refs = append(rs.refs, ruleRef(RuleBEB2BCompensation, ""))
-		} else {
-			rs.refs = append(rs.refs, noEUR)
-		}
-
-	case c.Jurisdiction == portal.JurisdictionBE && c.Debtor.Kind == portal.DebtorConsumer:
-		rs.key = "be.consumer"
-		rs.series = []string{SeriesBEB2B}
-		rs.rate = func(d portal.Date) (int64, string, error) {
-			p, err := r.Rate(SeriesBEB2B, d)
-			if err != nil {
-				return 0, "", err
-			}
-			if c.ContractRateBP != nil && *c.ContractRateBP < p.RateBP {
-				return *c.ContractRateBP, RuleBEConsumerContractRate, nil
-			}
-			return p.RateBP, RuleBEConsumerInterest, nil
-		}
-		rem := c.FirstReminderOn
-		if rem.IsZero() || rem.After(asOf) {
-			rs.start = func(*portal.Invoice) (portal.Date, bool) { return portal.Date{}, false }
-			detail := "no first reminder recorded"
-			if !rem.IsZero() {
-				detail = fmt.Sprintf("first reminder of %s is after %s", rem, asOf)
-			}
-			rs.refs = append(rs.refs, ruleRef(RuleBEConsumerNoReminder, detail))
-			break
-		}
-		first := rem.AddDays(1)
-		if o.channel == ChannelLetter {
-			first = escalation.AddWorkingDays(portal.JurisdictionBE, rem, letterDelay)
-		}
-		last := first.AddDays(waitingDays - 1) // last day of the free period
-		rs.start = func(inv *portal.Invoice) (portal.Date, bool) { return maxDate(inv.DueDate, last), true }
-		rs.refs = append(rs.refs, ruleRef(RuleBEConsumerWaiting, fmt.Sprintf(
-			"first reminder sent on %s by %s; the 14 days run from %s to %s; interest and damages from %s",
-			rem, o.channel, first, last, last.AddDays(1))))
-		rs.refs = append(rs.refs, ruleRef(RuleBEConsumerInterest, ""))
-		if eur {
-			rs.damagesOn = last.AddDays(1)
-			rs.refs = append(rs.refs, ruleRef(RuleBEConsumerDamages, ""))
-		} else {
-			rs.refs = append(rs.refs, noEUR)
-		}
-
-	default:
-		return nil, portal.Errorf(portal.EINVALID, "no rules for jurisdiction %q and debtor kind %q", string(c.Jurisdiction), string(c.Debtor.Kind))
-	}
-	return rs, nil
-}
 
 type baseChange struct {
 	from portal.Date // first day the base is in force
@@ -248,6 +74,7 @@ type calc struct {
 	costs   []IndemnityLine
 	costOf  []int // invoice index of each cost, -1 for claim level
 	stack   []allocEntry
+	byID    map[string]int // invoice index by ID
 	unalloc int64
 	allocs  []AllocationLine
 }
@@ -262,15 +89,11 @@ type calc struct {
 // missing series and each invoice's pending days). Everything else (costs,
 // payments, credit notes) is as usual, so the debtor can pay what is known
 // to be owed; the rest is added once the rate is recorded.
-func (r *Rates) Compute(c *portal.Claim, asOf portal.Date, opts ...Option) (*Balance, error) {
-	o := options{channel: ChannelEmail}
-	for _, f := range opts {
-		f(&o)
-	}
-	if err := checkInput(c, asOf, o); err != nil {
+func (r *Rates) Compute(c *portal.Claim, asOf portal.Date) (*Balance, error) {
+	if err := checkInput(c, asOf); err != nil {
 		return nil, err
 	}
-	rs, err := r.ruleSetFor(c, asOf, o)
+	rs, err := r.ruleSetFor(c, asOf)
 	if err != nil {
 		return nil, err
 	}
@@ -309,6 +132,7 @@ func (r *Rates) Compute(c *portal.Claim, asOf portal.Date, opts ...Option) (*Bal
 		b.MissingRates = []MissingRate{}
 	}
 
+	k.byID = byID
 	credited, excess, err := k.applyCreditNotes(c.CreditNotes, asOf, byID)
 	if err != nil {
 		return nil, err
@@ -401,7 +225,8 @@ func (r *Rates) Compute(c *portal.Claim, asOf portal.Date, opts ...Option) (*Bal
 	for _, ref := range rs.refs {
 		add(ref)
 	}
-	for _, key := range []string{RuleFRB2BInterest, RuleFRB2BContractRate, RuleFRB2BContractRateFloor, RuleFRConsumerInterest, RuleBEB2BInterest, RuleBEConsumerInterest, RuleBEConsumerContractRate} {
+	for _, key := range []string{RuleFRB2BInterest, RuleFRB2BContractRate, RuleFRB2BContractRateFloor, RuleFRConsumerInterest, RuleFRLegalIncreased,
+		RuleBEB2BInterest, RuleBEConsumerInterest, RuleBEConsumerContractRate, RuleBEConsumerCivilRate} {
 		if used[key] {
 			add(ruleRef(key, ""))
 		}
@@ -411,6 +236,12 @@ func (r *Rates) Compute(c *portal.Claim, asOf portal.Date, opts ...Option) (*Bal
 	}
 	if len(c.Payments) > 0 {
 		add(ruleRef(RuleAllocation, ""))
+	}
+	for _, p := range c.Payments {
+		if p.InvoiceID != "" && !p.ReceivedOn.After(asOf) {
+			add(ruleRef(RuleAllocationChosen, ""))
+			break
+		}
 	}
 	if !b.Complete {
 		var names []string
@@ -437,7 +268,7 @@ func (k *calc) firstInterestDay() (portal.Date, bool) {
 	return first, found
 }
 
-func checkInput(c *portal.Claim, asOf portal.Date, o options) error {
+func checkInput(c *portal.Claim, asOf portal.Date) error {
 	switch {
 	case c == nil:
 		return portal.Errorf(portal.EINVALID, "balance: claim is required")
@@ -445,8 +276,6 @@ func checkInput(c *portal.Claim, asOf portal.Date, o options) error {
 		return portal.Errorf(portal.EINVALID, "balance: the date (at=YYYY-MM-DD) is required")
 	case c.Debtor == nil:
 		return portal.Errorf(portal.EINVALID, "balance: the claim's debtor is required to choose the rules")
-	case o.channel != ChannelEmail && o.channel != ChannelLetter:
-		return portal.Errorf(portal.EINVALID, "balance: reminder channel must be %q or %q", ChannelEmail, ChannelLetter)
 	case c.ContractRateBP != nil && (*c.ContractRateBP < 0 || *c.ContractRateBP > basisPoints):
 		return portal.FieldError("contract_rate_bp", "contract_rate_bp must be between 0 and 10000 basis points")
 	}
@@ -567,8 +396,10 @@ func (k *calc) run(payments []*portal.Payment, asOf portal.Date) error {
 			}
 		}
 	}
-	if d := k.rs.damagesOn; !d.IsZero() && !asOf.Before(d) {
-		evs = append(evs, event{date: d, kind: evDamages})
+	for _, d := range k.rs.damagesOn {
+		if !asOf.Before(d) {
+			evs = append(evs, event{date: d, kind: evDamages})
+		}
 	}
 	for _, p := range payments {
 		if !p.ReceivedOn.After(asOf) {
@@ -595,15 +426,22 @@ func (k *calc) run(payments []*portal.Payment, asOf portal.Date) error {
 				k.costOf = append(k.costOf, ev.inv)
 			}
 		case evDamages:
-			var balance int64
+			// The cap applies to the balance of the invoices whose free
+			// period has ended; an invoice whose period ends later tops the
+			// damages up to the cap of the larger balance.
+			var balance, charged int64
 			for _, st := range k.states {
-				if st.inv.DueDate.Before(ev.date) {
+				if st.accrues && st.start.Before(ev.date) {
 					balance += st.base
 				}
 			}
-			if balance > 0 {
-				k.costs = append(k.costs, IndemnityLine{On: ev.date, Base: balance,
-					Amount: consumerDamages(balance), Rule: RuleBEConsumerDamages})
+			for _, cost := range k.costs {
+				if cost.Rule == RuleBEConsumerDamages {
+					charged += cost.Amount
+				}
+			}
+			if x := consumerDamages(balance) - charged; balance > 0 && x > 0 {
+				k.costs = append(k.costs, IndemnityLine{On: ev.date, Base: balance, Amount: x, Rule: RuleBEConsumerDamages})
 				k.costOf = append(k.costOf, -1)
 			}
 		case evPayment:
@@ -617,100 +455,6 @@ func (k *calc) run(payments []*portal.Payment, asOf portal.Date) error {
 				return err
 			}
 		}
-	}
-	return nil
-}
-
-func (k *calc) record(p *portal.Payment, kind string, inv int, amount int64) {
-	l := AllocationLine{Source: SourcePayment, SourceID: p.ID, Date: p.ReceivedOn, Kind: kind, Amount: amount}
-	if inv >= 0 {
-		l.InvoiceID, l.InvoiceNumber = k.states[inv].inv.ID, k.states[inv].inv.Number
-	}
-	k.allocs = append(k.allocs, l)
-}
-
-// pay applies a payment to costs, then interest accrued up to and
-// including its date, then principal, oldest first.
-func (k *calc) pay(p *portal.Payment) error {
-	left := p.Amount
-	for ci := range k.costs {
-		if x := min(left, k.costs[ci].Amount-k.costs[ci].Paid); x > 0 {
-			k.costs[ci].Paid += x
-			left -= x
-			k.record(p, KindIndemnity, k.costOf[ci], x)
-			k.stack = append(k.stack, allocEntry{KindIndemnity, ci, x})
-		}
-	}
-	for i, st := range k.states {
-		if left == 0 {
-			break
-		}
-		lines, err := k.interest(st, p.ReceivedOn)
-		if err != nil {
-			return err
-		}
-		var accrued int64
-		for _, l := range lines {
-			accrued += l.Amount
-		}
-		if x := min(left, accrued-st.interestPaid); x > 0 {
-			st.interestPaid += x
-			left -= x
-			k.record(p, KindInterest, i, x)
-			k.stack = append(k.stack, allocEntry{KindInterest, i, x})
-		}
-	}
-	for i, st := range k.states {
-		if x := min(left, st.base); x > 0 {
-			st.setBase(p.ReceivedOn.AddDays(1), st.base-x)
-			st.principalPaid += x
-			left -= x
-			k.record(p, KindPrincipal, i, x)
-			k.stack = append(k.stack, allocEntry{KindPrincipal, i, x})
-		}
-	}
-	if left > 0 {
-		k.unalloc += left
-		k.record(p, KindUnallocated, -1, left)
-	}
-	return nil
-}
-
-// refund undoes a negative payment: first from money not allocated, then
-// the latest allocations first. Principal given back bears interest again
-// from the day after the refund.
-func (k *calc) refund(p *portal.Payment) error {
-	left := -p.Amount
-	if x := min(left, k.unalloc); x > 0 {
-		k.unalloc -= x
-		left -= x
-		k.record(p, KindUnallocated, -1, -x)
-	}
-	for left > 0 && len(k.stack) > 0 {
-		top := &k.stack[len(k.stack)-1]
-		x := min(left, top.amount)
-		switch top.kind {
-		case KindIndemnity:
-			k.costs[top.idx].Paid -= x
-			k.record(p, KindIndemnity, k.costOf[top.idx], -x)
-		case KindInterest:
-			k.states[top.idx].interestPaid -= x
-			k.record(p, KindInterest, top.idx, -x)
-		case KindPrincipal:
-			st := k.states[top.idx]
-			st.setBase(p.ReceivedOn.AddDays(1), st.base+x)
-			st.principalPaid -= x
-			k.record(p, KindPrincipal, top.idx, -x)
-		}
-		top.amount -= x
-		left -= x
-		if top.amount == 0 {
-			k.stack = k.stack[:len(k.stack)-1]
-		}
-	}
-	if left > 0 {
-		return portal.Errorf(portal.EINVALID, "balance: refund %s of %s on %s is more than was received before it",
-			p.ID, portal.NewMoney(-p.Amount, k.cur), p.ReceivedOn)
 	}
 	return nil
 }
@@ -738,6 +482,11 @@ func (k *calc) interest(st *invState, upto portal.Date) ([]PeriodLine, error) {
 	}
 	for _, s := range k.rs.series {
 		for _, d := range k.r.boundaries(s, first, upto) {
+			cuts[d] = true
+		}
+	}
+	for _, d := range k.rs.cuts {
+		if first.Before(d) && !upto.Before(d) {
 			cuts[d] = true
 		}
 	}

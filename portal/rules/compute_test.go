@@ -48,6 +48,10 @@ func withNotice(s string) claimOpt  { return func(c *portal.Claim) { c.FormalNot
 func withReminder(s string) claimOpt {
 	return func(c *portal.Claim) { c.FirstReminderOn = d(s) }
 }
+func withReminderBy(s, channel string) claimOpt {
+	return func(c *portal.Claim) { c.FirstReminderOn, c.FirstReminderChannel = d(s), channel }
+}
+func withDamages() claimOpt                     { return func(c *portal.Claim) { c.DamagesClause = true } }
 func withCurrency(cur portal.Currency) claimOpt { return func(c *portal.Claim) { c.Currency = cur } }
 
 func claim(j portal.Jurisdiction, k portal.DebtorKind, invs []*portal.Invoice, opts ...claimOpt) *portal.Claim {
@@ -96,7 +100,6 @@ func TestCompute(t *testing.T) {
 		name string
 		c    *portal.Claim
 		asOf string
-		opts []Option
 		want want
 	}{
 		// LEGAL.md §3. 1,000.00 due 2024-01-31, as of 2024-06-30: days
@@ -119,56 +122,81 @@ func TestCompute(t *testing.T) {
 					"2024-07-01..2024-08-31 62@1425 100000=2421 fr.b2b.interest"}}}},
 
 		// Partial payment: 2000.00 due 2024-01-31; 500.00 received 2024-03-15; as of 2024-04-30.
-		// Indemnity 4000 falls due 2024-02-01.
+		// Indemnity 4000 falls due 2024-02-01 but is paid last (it bears no interest, Code civil 1343-1).
 		// On 2024-03-15, interest 2024-02-01..03-15 = 29+15 = 44 days:
 		//   200000 × 1450 × 44 = 12,760,000,000 / 3,650,000 = 3495.89 → 3496.
-		// Payment 50000 → indemnity 4000, interest 3496, principal 42504; base 157496 from 2024-03-16.
-		// 2024-03-16..04-30 = 16+30 = 46 days: 157496 × 1450 × 46 = 10,504,983,200 / 3,650,000 = 2878.08 → 2878.
-		// Interest 3496 + 2878 = 6374; total = 157496 + 2878 = 160374
-		// (check: 200000 + 6374 + 4000 - 50000 = 160374).
+		// Payment 50000 → interest 3496, principal 46504; base 153496 from 2024-03-16.
+		// 2024-03-16..04-30 = 16+30 = 46 days: 153496 × 1450 × 46 = 10,238,183,200 / 3,650,000 = 2804.98 → 2805.
+		// Interest 3496 + 2805 = 6301; total = 153496 + 2805 + 4000 = 160301
+		// (check: 200000 + 6301 + 4000 - 50000 = 160301).
 		{name: "FR B2B partial payment", c: claim(FR, B, invs(inv("a", 200000, "2024-01-31")),
 			withPayments(pay("p1", 50000, "2024-03-15"))), asOf: "2024-04-30",
-			want: want{principal: 200000, paid: 50000, interest: 6374, indemnities: 4000, total: 160374,
+			want: want{principal: 200000, paid: 50000, interest: 6301, indemnities: 4000, total: 160301,
 				periods: [][]string{{
 					"2024-02-01..2024-03-15 44@1450 200000=3496 fr.b2b.interest",
-					"2024-03-16..2024-04-30 46@1450 157496=2878 fr.b2b.interest"}},
-				allocs: []string{"payment p1 a indemnity 4000", "payment p1 a interest 3496", "payment p1 a principal 42504"},
+					"2024-03-16..2024-04-30 46@1450 153496=2805 fr.b2b.interest"}},
+				allocs: []string{"payment p1 a interest 3496", "payment p1 a principal 46504"},
 				rules:  []string{RuleAllocation}}},
 
 		// Paid in full but late: 1000.00 due 2024-01-31, 1000.00 received 2024-02-10, as of 2024-06-30.
-		// Indemnity 4000 (late). Interest 02-01..02-10 = 10 days: 100000 × 1450 × 10 = 1,450,000,000 / 3,650,000 = 397.26 → 397.
-		// Payment → indemnity 4000, interest 397, principal 95603; 4397 still unpaid from 2024-02-11.
-		// 02-11..06-30 = 19+31+30+31+30 = 141 days: 4397 × 1450 × 141 = 898,966,650 / 3,650,000 = 246.29 → 246.
-		// Total 4397 + 246 = 4643.
+		// Interest 02-01..02-10 = 10 days: 100000 × 1450 × 10 = 1,450,000,000 / 3,650,000 = 397.26 → 397.
+		// Payment → interest 397, principal 99603; 397 of principal still unpaid from 2024-02-11, and the
+		// indemnity 4000. 02-11..06-30 = 19+31+30+31+30 = 141 days: 397 × 1450 × 141 = 81,166,650 / 3,650,000 = 22.24 → 22.
+		// Total 397 + 22 + 4000 = 4419.
 		{name: "FR B2B paid late in full", c: claim(FR, B, invs(inv("a", 100000, "2024-01-31")),
 			withPayments(pay("p1", 100000, "2024-02-10"))), asOf: "2024-06-30",
-			want: want{principal: 100000, paid: 100000, interest: 643, indemnities: 4000, total: 4643,
+			want: want{principal: 100000, paid: 100000, interest: 419, indemnities: 4000, total: 4419,
 				periods: [][]string{{
 					"2024-02-01..2024-02-10 10@1450 100000=397 fr.b2b.interest",
-					"2024-02-11..2024-06-30 141@1450 4397=246 fr.b2b.interest"}}}},
+					"2024-02-11..2024-06-30 141@1450 397=22 fr.b2b.interest"}}}},
 
-		// Paid in full one day late (2024-02-01): the indemnity fell due that morning and is paid first.
+		// Paid in full one day late (2024-02-01): the indemnity fell due that morning, but goes last.
 		// Interest 1 day: 100000 × 1450 × 1 = 145,000,000 / 3,650,000 = 39.73 → 40.
-		// Payment 100000 → indemnity 4000, interest 40, principal 95960; 4040 still owed on 2024-02-01.
+		// Payment 100000 → interest 40, principal 99960; 40 + the 4000 indemnity still owed on 2024-02-01.
 		{name: "FR B2B paid one day late", c: claim(FR, B, invs(inv("a", 100000, "2024-01-31")),
 			withPayments(pay("p1", 100000, "2024-02-01"))), asOf: "2024-02-01",
 			want: want{principal: 100000, paid: 100000, interest: 40, indemnities: 4000, total: 4040,
-				allocs: []string{"payment p1 a indemnity 4000", "payment p1 a interest 40", "payment p1 a principal 95960"}}},
+				allocs: []string{"payment p1 a interest 40", "payment p1 a principal 99960"}}},
+
+		// Enough for everything: 1000.00 due 2024-01-31, 1100.00 received 2024-03-01, as of 2024-03-31.
+		// Interest 02-01..03-01 = 29+1 = 30 days: 100000 × 1450 × 30 = 4,350,000,000 / 3,650,000 = 1191.78 → 1192.
+		// Payment 110000 → interest 1192, principal 100000, then the indemnity 4000; 4808 left unallocated.
+		{name: "FR B2B indemnity paid last", c: claim(FR, B, invs(inv("a", 100000, "2024-01-31")),
+			withPayments(pay("p1", 110000, "2024-03-01"))), asOf: "2024-03-31",
+			want: want{principal: 100000, paid: 110000, interest: 1192, indemnities: 4000, unallocated: 4808, total: 0,
+				periods: [][]string{{"2024-02-01..2024-03-01 30@1450 100000=1192 fr.b2b.interest"}},
+				allocs:  []string{"payment p1 a interest 1192", "payment p1 a principal 100000", "payment p1 a indemnity 4000", "payment p1  unallocated 4808"}}},
+
+		// The debtor names the invoice (Code civil 1342-10): A 1000.00 due 2024-01-31, B 500.00 due 2024-02-29;
+		// 500.00 on 2024-03-31 for B; as of 2024-04-30. (By default it would go to A, the oldest.)
+		// B's interest 03-01..03-31 = 31 days: 50000 × 1450 × 31 = 2,247,500,000 / 3,650,000 = 615.75 → 616.
+		// Payment → B interest 616, B principal 49384; B's base 616 from 04-01.
+		// B 04-01..04-30 30 days: 616 × 1450 × 30 = 26,796,000 / 3,650,000 = 7.34 → 7.
+		// A 02-01..04-30 = 29+31+30 = 90 days: 100000 × 1450 × 90 = 13,050,000,000 / 3,650,000 = 3575.34 → 3575.
+		// Interest 3575 + 616 + 7 = 4198; indemnities 8000; total 150000 + 4198 + 8000 - 50000 = 112198.
+		{name: "FR B2B payment for a chosen invoice", c: claim(FR, B, invs(inv("a", 100000, "2024-01-31"), inv("b", 50000, "2024-02-29")),
+			withPayments(func() *portal.Payment { p := pay("p1", 50000, "2024-03-31"); p.InvoiceID = "b"; return p }())), asOf: "2024-04-30",
+			want: want{principal: 150000, paid: 50000, interest: 4198, indemnities: 8000, total: 112198,
+				periods: [][]string{
+					{"2024-02-01..2024-04-30 90@1450 100000=3575 fr.b2b.interest"},
+					{"2024-03-01..2024-03-31 31@1450 50000=616 fr.b2b.interest", "2024-04-01..2024-04-30 30@1450 616=7 fr.b2b.interest"}},
+				allocs: []string{"payment p1 b interest 616", "payment p1 b principal 49384"},
+				rules:  []string{RuleAllocation, RuleAllocationChosen}}},
 
 		// Refund: as the partial-payment case, then a chargeback of 500.00 on 2024-03-20.
-		// It undoes the latest allocations first: principal 42504, interest 3496, indemnity 4000.
-		// Base 157496 for 03-16..03-20 (5 days): 157496 × 1450 × 5 = 1,141,846,000 / 3,650,000 = 312.83 → 313.
+		// It undoes the latest allocations first: principal 46504, interest 3496.
+		// Base 153496 for 03-16..03-20 (5 days): 153496 × 1450 × 5 = 1,112,846,000 / 3,650,000 = 304.89 → 305.
 		// Base 200000 again from 03-21..04-30 (11+30 = 41 days): 200000 × 1450 × 41 = 11,890,000,000 / 3,650,000 = 3257.53 → 3258.
-		// Interest 3496 + 313 + 3258 = 7067; total 200000 + 7067 + 4000 = 211067.
+		// Interest 3496 + 305 + 3258 = 7059; total 200000 + 7059 + 4000 = 211059.
 		{name: "FR B2B chargeback", c: claim(FR, B, invs(inv("a", 200000, "2024-01-31")),
 			withPayments(pay("p1", 50000, "2024-03-15"), pay("p2", -50000, "2024-03-20"))), asOf: "2024-04-30",
-			want: want{principal: 200000, paid: 0, interest: 7067, indemnities: 4000, total: 211067,
+			want: want{principal: 200000, paid: 0, interest: 7059, indemnities: 4000, total: 211059,
 				periods: [][]string{{
 					"2024-02-01..2024-03-15 44@1450 200000=3496 fr.b2b.interest",
-					"2024-03-16..2024-03-20 5@1450 157496=313 fr.b2b.interest",
+					"2024-03-16..2024-03-20 5@1450 153496=305 fr.b2b.interest",
 					"2024-03-21..2024-04-30 41@1450 200000=3258 fr.b2b.interest"}},
-				allocs: []string{"payment p1 a indemnity 4000", "payment p1 a interest 3496", "payment p1 a principal 42504",
-					"payment p2 a principal -42504", "payment p2 a interest -3496", "payment p2 a indemnity -4000"}}},
+				allocs: []string{"payment p1 a interest 3496", "payment p1 a principal 46504",
+					"payment p2 a principal -46504", "payment p2 a interest -3496"}}},
 
 		// Contract rate 5.00 % below the floor: 3 × legal rate = 3 × 5.07 = 15.21 % (H1 2024), 3 × 4.92 = 14.76 % (H2 2024).
 		// June 30 days: 100000 × 1521 × 30 = 4,563,000,000 / 3,650,000 = 1250.14 → 1250.
@@ -263,65 +291,110 @@ func TestCompute(t *testing.T) {
 				periods: [][]string{{}, {"2024-03-01..2024-03-31 31@1250 50000=531 be.b2b.interest"}},
 				allocs:  []string{"payment p1 a principal 100000"}}},
 
-		// BE consumer, reminder by e-mail on Fri 2024-03-01: the 14 days run 03-02..03-15;
-		// interest and damages from 2024-03-16. 400.00 due 2024-02-15, as of 2024-04-30.
-		// 03-16..04-30 = 16+30 = 46 days at 12.50 %: 40000 × 1250 × 46 = 2,300,000,000 / 3,650,000 = 630.14 → 630.
+		// BE consumer (Book XIX), reminder by e-mail on Fri 2024-03-01: the period runs from the next day,
+		// 03-02, and its last day is 14 days later, 03-16 (escalation.BEConsumerFreePeriod); interest and
+		// damages from 2024-03-17. 400.00 due 2024-02-15, as of 2024-04-30; the contract has an interest
+		// clause of 20.00 %, capped at the reference rate 12.50 %, and a damages clause.
+		// 03-17..04-30 = 15+30 = 45 days at 12.50 %: 40000 × 1250 × 45 = 2,250,000,000 / 3,650,000 = 616.44 → 616.
 		// Damages, balance 400.00: 3000 + 10 % × (40000 - 15000) = 3000 + 2500 = 5500.
-		// Total 40000 + 630 + 5500 = 46130.
-		{name: "BE consumer e-mail reminder", c: claim(BE, C, invs(inv("a", 40000, "2024-02-15")), withReminder("2024-03-01")), asOf: "2024-04-30",
-			want: want{principal: 40000, interest: 630, indemnities: 5500, total: 46130,
-				periods: [][]string{{"2024-03-16..2024-04-30 46@1250 40000=630 be.consumer.interest"}},
+		// Total 40000 + 616 + 5500 = 46116.
+		{name: "BE consumer e-mail reminder", c: claim(BE, C, invs(inv("a", 40000, "2024-02-15")), withReminderBy("2024-03-01", "email"), withContract(2000), withDamages()), asOf: "2024-04-30",
+			want: want{principal: 40000, interest: 616, indemnities: 5500, total: 46116,
+				periods: [][]string{{"2024-03-17..2024-04-30 45@1250 40000=616 be.consumer.interest"}},
 				rules:   []string{RuleBEConsumerWaiting, RuleBEConsumerInterest, RuleBEConsumerDamages}}},
 
-		// Same by letter posted Fri 2024-03-01: working days Mon 03-04, Tue 03-05, Wed 03-06 →
-		// the 14 days run 03-06..03-19; from 03-20. 03-20..04-30 = 12+30 = 42 days:
-		// 40000 × 1250 × 42 = 2,100,000,000 / 3,650,000 = 575.34 → 575. Total 40000 + 575 + 5500 = 46075.
-		{name: "BE consumer letter reminder", c: claim(BE, C, invs(inv("a", 40000, "2024-02-15")), withReminder("2024-03-01")), asOf: "2024-04-30",
-			opts: []Option{WithReminderChannel(ChannelLetter)},
-			want: want{principal: 40000, interest: 575, indemnities: 5500, total: 46075,
-				periods: [][]string{{"2024-03-20..2024-04-30 42@1250 40000=575 be.consumer.interest"}}}},
+		// Same by letter posted Fri 2024-03-01: working days Mon 03-04, Tue 03-05, Wed 03-06 → the period
+		// runs from 03-06 to 03-20; from 03-21. 03-21..04-30 = 11+30 = 41 days:
+		// 40000 × 1250 × 41 = 2,050,000,000 / 3,650,000 = 561.64 → 562. Total 40000 + 562 + 5500 = 46062.
+		// A reminder whose channel is not recorded counts as a letter (the later start).
+		{name: "BE consumer letter reminder", c: claim(BE, C, invs(inv("a", 40000, "2024-02-15")), withReminderBy("2024-03-01", "letter"), withContract(2000), withDamages()), asOf: "2024-04-30",
+			want: want{principal: 40000, interest: 562, indemnities: 5500, total: 46062,
+				periods: [][]string{{"2024-03-21..2024-04-30 41@1250 40000=562 be.consumer.interest"}}}},
+		{name: "BE consumer reminder channel unknown", c: claim(BE, C, invs(inv("a", 40000, "2024-02-15")), withReminder("2024-03-01"), withContract(2000), withDamages()), asOf: "2024-04-30",
+			want: want{principal: 40000, interest: 562, indemnities: 5500, total: 46062}},
 
-		// Contract rate 8.00 % below the reference rate is used: 40000 × 800 × 46 = 1,472,000,000 / 3,650,000 = 403.29 → 403.
-		{name: "BE consumer lower contract rate", c: claim(BE, C, invs(inv("a", 40000, "2024-02-15")), withReminder("2024-03-01"), withContract(800)), asOf: "2024-04-30",
-			want: want{principal: 40000, interest: 403, indemnities: 5500, total: 45903,
-				periods: [][]string{{"2024-03-16..2024-04-30 46@800 40000=403 be.consumer.contract_rate"}}}},
+		// Contract rate 8.00 % below the reference rate is used: 40000 × 800 × 45 = 1,440,000,000 / 3,650,000 = 394.52 → 395.
+		{name: "BE consumer lower contract rate", c: claim(BE, C, invs(inv("a", 40000, "2024-02-15")), withReminderBy("2024-03-01", "email"), withContract(800), withDamages()), asOf: "2024-04-30",
+			want: want{principal: 40000, interest: 395, indemnities: 5500, total: 45895,
+				periods: [][]string{{"2024-03-17..2024-04-30 45@800 40000=395 be.consumer.contract_rate"}}}},
 
-		// Contract rate 20.00 % is capped at the reference rate 12.50 %: 630 as in the e-mail case.
-		{name: "BE consumer contract rate capped", c: claim(BE, C, invs(inv("a", 40000, "2024-02-15")), withReminder("2024-03-01"), withContract(2000)), asOf: "2024-04-30",
-			want: want{principal: 40000, interest: 630, indemnities: 5500, total: 46130}},
+		// No interest clause: the civil legal rate of 2024, 5.75 %: 40000 × 575 × 45 = 1,035,000,000 / 3,650,000 = 283.56 → 284.
+		{name: "BE consumer civil rate without interest clause", c: claim(BE, C, invs(inv("a", 40000, "2024-02-15")), withReminderBy("2024-03-01", "email"), withDamages()), asOf: "2024-04-30",
+			want: want{principal: 40000, interest: 284, indemnities: 5500, total: 45784,
+				periods: [][]string{{"2024-03-17..2024-04-30 45@575 40000=284 be.consumer.civil_rate"}},
+				rules:   []string{RuleBEConsumerCivilRate, RuleBEConsumerDamages}}},
 
-		// Last day of the 14-day period: nothing yet.
-		{name: "BE consumer within free period", c: claim(BE, C, invs(inv("a", 40000, "2024-02-15")), withReminder("2024-03-01")), asOf: "2024-03-15",
+		// No damages clause: interest 616 as in the e-mail case, no damages.
+		{name: "BE consumer without damages clause", c: claim(BE, C, invs(inv("a", 40000, "2024-02-15")), withReminderBy("2024-03-01", "email"), withContract(2000)), asOf: "2024-04-30",
+			want: want{principal: 40000, interest: 616, total: 40616, rules: []string{RuleBEConsumerNoDamagesClause}}},
+
+		// Last day of the free period (03-16), the day the letter and the timeline promise free: nothing.
+		{name: "BE consumer within free period", c: claim(BE, C, invs(inv("a", 40000, "2024-02-15")), withReminderBy("2024-03-01", "email"), withContract(2000), withDamages()), asOf: "2024-03-16",
 			want: want{principal: 40000, total: 40000, periods: [][]string{{}}}},
 
 		// First day after it: 1 day: 40000 × 1250 × 1 = 50,000,000 / 3,650,000 = 13.70 → 14; damages 5500.
-		{name: "BE consumer first day after period", c: claim(BE, C, invs(inv("a", 40000, "2024-02-15")), withReminder("2024-03-01")), asOf: "2024-03-16",
+		{name: "BE consumer first day after period", c: claim(BE, C, invs(inv("a", 40000, "2024-02-15")), withReminderBy("2024-03-01", "email"), withContract(2000), withDamages()), asOf: "2024-03-17",
 			want: want{principal: 40000, interest: 14, indemnities: 5500, total: 45514}},
 
 		// No reminder: nothing accrues.
-		{name: "BE consumer no reminder", c: claim(BE, C, invs(inv("a", 40000, "2024-02-15"))), asOf: "2024-12-31",
+		{name: "BE consumer no reminder", c: claim(BE, C, invs(inv("a", 40000, "2024-02-15")), withContract(2000), withDamages()), asOf: "2024-12-31",
 			want: want{principal: 40000, total: 40000, periods: [][]string{{}}, rules: []string{RuleBEConsumerNoReminder}}},
 
 		// Payment on the last free day lowers the damages band: 600.00 due 2024-02-15, 200.00 paid
-		// 2024-03-15 → balance 400.00 on 03-16: damages 5500 (not 6500 + 5 % × 10000 = 7000),
-		// interest on 40000 from 03-16 = 630 as above. Total 40000 + 630 + 5500 = 46130.
-		{name: "BE consumer payment in free period", c: claim(BE, C, invs(inv("a", 60000, "2024-02-15")), withReminder("2024-03-01"),
-			withPayments(pay("p1", 20000, "2024-03-15"))), asOf: "2024-04-30",
-			want: want{principal: 60000, paid: 20000, interest: 630, indemnities: 5500, total: 46130,
+		// 2024-03-16 → balance 400.00 on 03-17: damages 5500 (not 6500 + 5 % × 10000 = 7000),
+		// interest on 40000 from 03-17 = 616 as above. Total 40000 + 616 + 5500 = 46116.
+		{name: "BE consumer payment in free period", c: claim(BE, C, invs(inv("a", 60000, "2024-02-15")), withReminderBy("2024-03-01", "email"), withContract(2000), withDamages(),
+			withPayments(pay("p1", 20000, "2024-03-16"))), asOf: "2024-04-30",
+			want: want{principal: 60000, paid: 20000, interest: 616, indemnities: 5500, total: 46116,
 				allocs: []string{"payment p1 a principal 20000"}}},
 
 		// Damages at the cap: 50,000.00 balance: 6500 + 5 % × (5,000,000 - 50,000) = 6500 + 247,500 = 254,000 → capped at 200,000.
-		// Interest 5,000,000 × 1250 × 46 = 287,500,000,000 / 3,650,000 = 78767.12 → 78767.
-		{name: "BE consumer damages cap", c: claim(BE, C, invs(inv("a", 5000000, "2024-02-15")), withReminder("2024-03-01")), asOf: "2024-04-30",
-			want: want{principal: 5000000, interest: 78767, indemnities: 200000, total: 5278767}},
+		// Interest 5,000,000 × 1250 × 45 = 281,250,000,000 / 3,650,000 = 77054.79 → 77055.
+		{name: "BE consumer damages cap", c: claim(BE, C, invs(inv("a", 5000000, "2024-02-15")), withReminderBy("2024-03-01", "email"), withContract(2000), withDamages()), asOf: "2024-04-30",
+			want: want{principal: 5000000, interest: 77055, indemnities: 200000, total: 5277055}},
 
 		// Non-EUR consumer: interest only, no damages.
-		{name: "BE consumer in CHF", c: claim(BE, C, invs(inv("a", 40000, "2024-02-15")), withReminder("2024-03-01"), withCurrency("CHF")), asOf: "2024-04-30",
-			want: want{principal: 40000, interest: 630, total: 40630, rules: []string{RuleNoIndemnityCurrency}}},
+		{name: "BE consumer in CHF", c: claim(BE, C, invs(inv("a", 40000, "2024-02-15")), withReminderBy("2024-03-01", "email"), withContract(2000), withDamages(), withCurrency("CHF")), asOf: "2024-04-30",
+			want: want{principal: 40000, interest: 616, total: 40616, rules: []string{RuleNoIndemnityCurrency}}},
+
+		// Each debt needs its own first reminder: A 400.00 due 02-15, B 300.00 due 03-10; the only first
+		// reminder, e-mailed 03-01, covers A alone. A as in the e-mail case (616, damages 5500 on 400.00);
+		// B bears nothing. Total 40000 + 30000 + 616 + 5500 = 76116.
+		{name: "BE consumer invoice due after the first reminder", c: claim(BE, C, invs(inv("a", 40000, "2024-02-15"), inv("b", 30000, "2024-03-10")),
+			withReminderBy("2024-03-01", "email"), withContract(2000), withDamages()), asOf: "2024-04-30",
+			want: want{principal: 70000, interest: 616, indemnities: 5500, total: 76116,
+				periods: [][]string{{"2024-03-17..2024-04-30 45@1250 40000=616 be.consumer.interest"}, {}},
+				rules:   []string{RuleBEConsumerNotReminded}}},
+
+		// Its own first reminder, e-mailed 03-20: B free 03-21..04-04, interest from 04-05:
+		// 04-05..04-30 = 26 days: 30000 × 1250 × 26 = 975,000,000 / 3,650,000 = 267.12 → 267.
+		// Damages: 5500 on 03-17 on A's 400.00; on 04-05 the balance is 700.00: 6500 + 5 % × 20000 = 7500,
+		// so 2000 more. Total 70000 + 616 + 267 + 7500 = 78383.
+		{name: "BE consumer second debt reminded", c: claim(BE, C, invs(inv("a", 40000, "2024-02-15"), func() *portal.Invoice {
+			i := inv("b", 30000, "2024-03-10")
+			i.FirstReminderOn, i.FirstReminderChannel = d("2024-03-20"), "email"
+			return i
+		}()), withReminderBy("2024-03-01", "email"), withContract(2000), withDamages()), asOf: "2024-04-30",
+			want: want{principal: 70000, interest: 883, indemnities: 7500, total: 78383,
+				periods: [][]string{{"2024-03-17..2024-04-30 45@1250 40000=616 be.consumer.interest"}, {"2024-04-05..2024-04-30 26@1250 30000=267 be.consumer.interest"}}}},
+
+		// FR consumer, +5 points (CMF L313-3): 800.00 due 2024-03-31, formal notice 2024-06-20, judgment
+		// enforceable 2024-07-15 → legal rate + 5 points from 2024-09-15. As of 2024-10-15.
+		// 06-21..06-30 10 days at 5.07 %: 111 (as above). 07-01..09-14 = 31+31+14 = 76 days at 4.92 %:
+		// 80000 × 492 × 76 = 2,991,360,000 / 3,650,000 = 819.55 → 820. 09-15..10-15 = 16+15 = 31 days at 9.92 %:
+		// 80000 × 992 × 31 = 2,460,160,000 / 3,650,000 = 674.02 → 674. Interest 1605; total 81605.
+		{name: "FR consumer legal rate increased", c: claim(FR, C, invs(inv("a", 80000, "2024-03-31")), withNotice("2024-06-20"),
+			func(c *portal.Claim) { c.EnforceableOn = d("2024-07-15") }), asOf: "2024-10-15",
+			want: want{principal: 80000, interest: 1605, total: 81605,
+				periods: [][]string{{
+					"2024-06-21..2024-06-30 10@507 80000=111 fr.consumer.interest",
+					"2024-07-01..2024-09-14 76@492 80000=820 fr.consumer.interest",
+					"2024-09-15..2024-10-15 31@992 80000=674 fr.legal.increased"}},
+				rules: []string{RuleFRLegalIncreased}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			b, err := r.Compute(tt.c, d(tt.asOf), tt.opts...)
+			b, err := r.Compute(tt.c, d(tt.asOf))
 			if err != nil {
 				t.Fatalf("Compute: %v", err)
 			}
@@ -525,31 +598,29 @@ func TestComputeInvalid(t *testing.T) {
 		name string
 		c    *portal.Claim
 		asOf string
-		opts []Option
 	}{
-		{"NilClaim", nil, "2024-06-30", nil},
-		{"ZeroDate", ok(), "", nil},
-		{"NoDebtor", func() *portal.Claim { c := ok(); c.Debtor = nil; return c }(), "2024-06-30", nil},
-		{"BadJurisdiction", func() *portal.Claim { c := ok(); c.Jurisdiction = "DE"; return c }(), "2024-06-30", nil},
-		{"BadCurrency", func() *portal.Claim { c := ok(); c.Currency = "XXX"; return c }(), "2024-06-30", nil},
+		{"NilClaim", nil, "2024-06-30"},
+		{"ZeroDate", ok(), ""},
+		{"NoDebtor", func() *portal.Claim { c := ok(); c.Debtor = nil; return c }(), "2024-06-30"},
+		{"BadJurisdiction", func() *portal.Claim { c := ok(); c.Jurisdiction = "DE"; return c }(), "2024-06-30"},
+		{"BadCurrency", func() *portal.Claim { c := ok(); c.Currency = "XXX"; return c }(), "2024-06-30"},
 		{"PaymentCurrency", func() *portal.Claim {
 			c := ok()
 			p := pay("p", 100, "2024-02-01")
 			p.Currency = "USD"
 			c.Payments = []*portal.Payment{p}
 			return c
-		}(), "2024-06-30", nil},
+		}(), "2024-06-30"},
 		{"RefundTooLarge", func() *portal.Claim {
 			c := ok()
 			c.Payments = []*portal.Payment{pay("p", 100, "2024-02-01"), pay("r", -200, "2024-02-02")}
 			return c
-		}(), "2024-06-30", nil},
+		}(), "2024-06-30"},
 		{"CreditNoteUnknownInvoice", func() *portal.Claim {
 			c := ok()
 			c.CreditNotes = []*portal.CreditNote{{ID: "cn", InvoiceID: "zz", Number: "C", Amount: 100}}
 			return c
-		}(), "2024-06-30", nil},
-		{"BadChannel", ok(), "2024-06-30", []Option{WithReminderChannel("pigeon")}},
+		}(), "2024-06-30"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -557,7 +628,7 @@ func TestComputeInvalid(t *testing.T) {
 			if tt.asOf != "" {
 				at = d(tt.asOf)
 			}
-			_, err := r.Compute(tt.c, at, tt.opts...)
+			_, err := r.Compute(tt.c, at)
 			if portal.ErrorCode(err) != portal.EINVALID {
 				t.Fatalf("error %v, want code %s", err, portal.EINVALID)
 			}

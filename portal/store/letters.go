@@ -99,7 +99,7 @@ func (s *LetterStore) CreateLetter(ctx context.Context, tenantID, claimID string
 		}
 	}
 	today := db.Today(ctx, tenantID)
-	balance, err := s.Rates.Compute(c, today, reminderChannel(c))
+	balance, err := s.Rates.Compute(c, today)
 	if err != nil {
 		return nil, err
 	}
@@ -151,15 +151,6 @@ func (s *LetterStore) CreateLetter(ctx context.Context, tenantID, claimID string
 	l.PortalURL = url
 	l.PDF = nil
 	return l, nil
-}
-
-// reminderChannel reads how the first reminder went out, for the Belgian
-// consumer period.
-func reminderChannel(c *portal.Claim) rules.Option {
-	if c.FirstReminderChannel == string(escalation.ChannelEmail) {
-		return rules.WithReminderChannel(rules.ChannelEmail)
-	}
-	return rules.WithReminderChannel(rules.ChannelLetter)
 }
 
 func (s *LetterStore) findRow(tx *gorm.DB, tenantID, claimID, letterID string, withPDF bool) (*letterRow, error) {
