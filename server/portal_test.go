@@ -593,6 +593,8 @@ func TestPortalClaimPage(t *testing.T) {
 					mustContain(t, "computation page", c.body, i18n.Money("fr", per.Amount, "EUR"), i18n.Rate("fr", per.RateBP), i18n.Date("fr", per.From))
 				}
 			}
+			// Each line names the article it comes from.
+			mustContain(t, "computation lines", c.body, "(Code de commerce L441-10)</small>", "(Code de commerce L441-10, D441-5)</li>")
 			mustContain(t, "computation page", c.body, "Code de commerce L441-10", "Banque centrale européenne", "indemnité forfaitaire de 40 euros",
 				"Les paiements sont imputés", i18n.Money("fr", bal.Total, "EUR"))
 			k := kinds(e.events(e.fr.ID))

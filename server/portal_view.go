@@ -209,6 +209,8 @@ func (s *Server) initPortal() error {
 // templateFuncs are the helpers the pages use besides the view's methods.
 var templateFuncs = template.FuncMap{
 	"dateOf": func(t time.Time) portal.Date { return portal.DateOf(t.In(portal.Zone())) },
+	// basis names the article a computation line comes from.
+	"basis": rules.Basis,
 	"invoiceOf": func(c *portal.Claim, id string) *portal.Invoice {
 		for _, inv := range c.Invoices {
 			if inv.ID == id {

@@ -330,11 +330,11 @@ func (b *Builder) dossier(ctx context.Context, c *portal.Claim, head Head, atts 
 		for _, inv := range bal.Invoices {
 			for _, p := range inv.Periods {
 				d.para(8.5, fmt.Sprintf("Facture %s : du %s au %s, %d jours à %s %% l'an sur %s = %s (%s)",
-					inv.Number, p.From, p.To, p.Days, portal.FormatMinor(p.RateBP, 2), money(p.Base, bal.Currency), money(p.Amount, bal.Currency), p.Rule))
+					inv.Number, p.From, p.To, p.Days, portal.FormatMinor(p.RateBP, 2), money(p.Base, bal.Currency), money(p.Amount, bal.Currency), ruleName(p.Rule)))
 			}
 		}
 		for _, l := range bal.IndemnityLines {
-			d.para(8.5, fmt.Sprintf("Indemnité %s au %s : %s (%s)", l.InvoiceNumber, l.On, money(l.Amount, bal.Currency), l.Rule))
+			d.para(8.5, fmt.Sprintf("Indemnité %s au %s : %s (%s)", l.InvoiceNumber, l.On, money(l.Amount, bal.Currency), ruleName(l.Rule)))
 		}
 		d.Ln(1)
 		for _, r := range bal.Rules {
@@ -432,4 +432,12 @@ func dash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// ruleName is a computation line's rule with the article it rests on.
+func ruleName(key string) string {
+	if b := rules.Basis(key); b != "" {
+		return key + ", " + b
+	}
+	return key
 }

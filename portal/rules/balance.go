@@ -255,3 +255,7 @@ func RuleKeys() []string {
 	sort.Strings(keys)
 	return keys
 }
+
+// Basis is the legal text a rule key rests on ("Code de commerce L441-10"),
+// for the lines of the computation page and the dossier.
+func Basis(key string) string { return ruleCatalog[key].Basis }
