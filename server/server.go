@@ -37,8 +37,14 @@ type Config struct {
 	BaseURL string
 	// Version is printed by /healthz and in evidence bundles.
 	Version string
-	// BodyLimit bounds request bodies (uploads included), in bytes.
+	// BodyLimit bounds the body of an API call, in bytes (default
+	// DefaultBodyLimit); webhooks and forms get less, the three upload
+	// routes their own limits (bodylimit.go).
 	BodyLimit int
+	// BodyBudget bounds the bytes of request bodies held at once by all
+	// requests (default DefaultBodyBudget); over it a request is 503. It
+	// must exceed the largest upload.
+	BodyBudget int
 	// RequestTimeout bounds the time a handler's database calls may take.
 	RequestTimeout time.Duration
 	// LinkTTL is how long a new portal link stays valid (default 90 days).
@@ -134,16 +140,18 @@ type Server struct {
 	pages        map[string]*template.Template
 	tokenLimiter *ratelimit.Limiter
 	loc          *time.Location
+	// bodies is the byte budget of request bodies in flight.
+	bodies *byteBudget
 }
-
-// DefaultBodyLimit allows five 10 MB uploads plus form fields.
-const DefaultBodyLimit = 52 << 20
 
 // New builds the server and its routes. It panics if the embedded portal
 // pages or messages do not parse, which tests catch before any release.
 func New(cfg Config, deps Deps) *Server {
 	if cfg.BodyLimit == 0 {
 		cfg.BodyLimit = DefaultBodyLimit
+	}
+	if cfg.BodyBudget == 0 {
+		cfg.BodyBudget = DefaultBodyBudget
 	}
 	if cfg.RequestTimeout == 0 {
 		cfg.RequestTimeout = 15 * time.Second
@@ -163,7 +171,7 @@ func New(cfg Config, deps Deps) *Server {
 	if cfg.TokenEvery <= 0 {
 		cfg.TokenEvery = time.Minute
 	}
-	s := &Server{cfg: cfg, deps: deps, log: deps.Logger}
+	s := &Server{cfg: cfg, deps: deps, log: deps.Logger, bodies: &byteBudget{max: cfg.BodyBudget}}
 	now := func() time.Time { return time.Now() }
 	s.loginByIP = newWindowLimiter(loginPerIP, loginWindow, now)
 	s.loginByEmail = newWindowLimiter(loginFailsPerEmail, loginWindow, now)
@@ -187,12 +195,16 @@ func New(cfg Config, deps Deps) *Server {
 	}
 	s.app = fiber.New(fiber.Config{
 		AppName:               "relais",
-		BodyLimit:             cfg.BodyLimit,
 		ErrorHandler:          s.handleError,
 		DisableStartupMessage: true,
 		ReadTimeout:           30 * time.Second,
 		WriteTimeout:          60 * time.Second,
 		IdleTimeout:           120 * time.Second,
+		// Bodies are streamed, and limited per route by limitBody:
+		// fasthttp reads at most 8 KiB of one before the app runs.
+		StreamRequestBody:            true,
+		DisablePreParseMultipartForm: true,
+		BodyLimit:                    disputeBodyLimit,
 		// Behind a load balancer the client address comes from it.
 		ProxyHeader:             fiber.HeaderXForwardedFor,
 		EnableTrustedProxyCheck: true,
@@ -207,6 +219,7 @@ func New(cfg Config, deps Deps) *Server {
 	s.app.Use(requestid.New())
 	s.app.Use(s.logRequests)
 	s.app.Use(s.securityHeaders)
+	s.app.Use(s.limitBody)
 	s.routes()
 	return s
 }
