@@ -96,7 +96,7 @@ func forbidden(format string, args ...any) error {
 // Errors: EINVALID (bad input, with a Reason for offers), EFORBIDDEN (not
 // p's to do), ENOTFOUND, ECONFLICT (offer already decided).
 func (s *Service) Handle(ctx context.Context, p Participant, conv *Conversation, in Input) (*Outcome, error) {
-	if in.ClientID == "" || len(in.ClientID) > MaxClientIDLen || !utf8.ValidString(in.ClientID) {
+	if in.ClientID == "" || len(in.ClientID) > MaxClientIDLen || !portal.ValidText(in.ClientID) {
 		return nil, portal.FieldError("id", "id must be a client-generated id of 1 to %d characters", MaxClientIDLen)
 	}
 	if p.TenantID != conv.TenantID || (p.IsDebtor() && p.ClaimID != conv.ClaimID) {
@@ -120,8 +120,11 @@ func (s *Service) Handle(ctx context.Context, p Participant, conv *Conversation,
 		if text == "" {
 			return nil, portal.FieldError("text", "text is empty")
 		}
-		if utf8.RuneCountInString(text) > MaxTextLen || !utf8.ValidString(text) {
+		if utf8.RuneCountInString(text) > MaxTextLen {
 			return nil, portal.FieldError("text", "text is longer than %d characters", MaxTextLen)
+		}
+		if !portal.ValidText(text) {
+			return nil, portal.FieldError("text", "text is not valid text (invalid UTF-8 or a NUL character)")
 		}
 		m.Text = text
 		return s.post(ctx, p, conv, m)

@@ -305,11 +305,15 @@ func checkText(field, v string, max int, required bool) error {
 	if utf8.RuneCountInString(v) > max {
 		return FieldError(field, "%s is longer than %d characters", field, max)
 	}
-	if !utf8.ValidString(v) {
-		return FieldError(field, "%s is not valid UTF-8 text", field)
+	if !ValidText(v) {
+		return FieldError(field, "%s is not valid text (invalid UTF-8 or a NUL character)", field)
 	}
 	return nil
 }
+
+// ValidText reports whether s can be stored as text on both databases:
+// valid UTF-8 without NUL characters (PostgreSQL refuses them).
+func ValidText(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
 
 // Validate checks a debtor's fields.
 func (d *Debtor) Validate() error {

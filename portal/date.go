@@ -17,11 +17,19 @@ type Date struct {
 
 const dateLayout = "2006-01-02"
 
-// ParseDate parses "YYYY-MM-DD" strictly.
+// MinYear is the earliest year a date given by a person may have.
+const MinYear = 1900
+
+// ParseDate parses "YYYY-MM-DD" strictly, from MinYear on.
 func ParseDate(s string) (Date, error) {
 	t, err := time.Parse(dateLayout, s)
 	if err != nil {
 		return Date{}, Errorf(EINVALID, "date %q is not a valid YYYY-MM-DD date", s)
+	}
+	// Both databases store years 1 to 9999, PostgreSQL no year 0; no claim
+	// date is that old anyway.
+	if t.Year() < MinYear {
+		return Date{}, Errorf(EINVALID, "date %q is before %d", s, MinYear)
 	}
 	return DateOf(t), nil
 }

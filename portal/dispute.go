@@ -76,8 +76,8 @@ func (d *Dispute) Validate() error {
 	if utf8.RuneCountInString(d.Text) > MaxDisputeText {
 		return FieldError("text", "the text is longer than %d characters", MaxDisputeText)
 	}
-	if !utf8.ValidString(d.Text) {
-		return FieldError("text", "the text is not valid UTF-8")
+	if !ValidText(d.Text) {
+		return FieldError("text", "the text is not valid text (invalid UTF-8 or a NUL character)")
 	}
 	if len(d.Files) > MaxDisputeFiles {
 		return FieldError("files", "at most %d files", MaxDisputeFiles)

@@ -179,8 +179,16 @@ func TestClaimAPI(t *testing.T) {
 
 // TestClaimAPIBadInput sends one broken field at a time and expects a 400
 // naming that field, and nothing stored.
+// TestClaimAPIBadInput runs on both databases: a value PostgreSQL cannot
+// store (a NUL character, the year 0000) is a 400 there too, never a 500.
 func TestClaimAPIBadInput(t *testing.T) {
-	e := newAPIEnv(t, store.SQLite)
+	for _, d := range storetest.Dialects {
+		t.Run(d, func(t *testing.T) { testClaimAPIBadInput(t, d) })
+	}
+}
+
+func testClaimAPIBadInput(t *testing.T, dialect string) {
+	e := newAPIEnv(t, dialect)
 	base := fmt.Sprintf(validClaimJSON, "X")
 	cases := []struct {
 		name, from, to, field, msg string
@@ -203,6 +211,10 @@ func TestClaimAPIBadInput(t *testing.T) {
 		{"unknown field", `"currency":"EUR"`, `"currency":"EUR","colour":"red"`, "colour", "unknown field"},
 		{"no invoices", `"invoices":[{"number":"F-1","issue_date":"2024-01-01","due_date":"2024-01-31","amount":100000}]`, `"invoices":[]`, "invoices", "at least one"},
 		{"identity check without fact", `"currency":"EUR"`, `"currency":"EUR","identity_check":"birth_date"`, "identity_check", "no birth_date"},
+		{"NUL in the name", `"name":"Dupont SARL"`, `"name":"Dupont\u0000SARL"`, "debtor.name", "NUL"},
+		{"NUL in the address", `"address":"1 rue X"`, `"address":"1 rue\u0000X"`, "debtor.address", "NUL"},
+		{"NUL in an invoice number", `"number":"F-1"`, `"number":"F\u00001"`, "invoices[0].number", "NUL"},
+		{"year 0000", `"due_date":"2024-01-31"`, `"due_date":"0000-01-31"`, "invoices[0].due_date", "YYYY-MM-DD"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

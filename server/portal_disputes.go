@@ -95,7 +95,7 @@ func readDispute(c *fiber.Ctx, page *contestView) (*portal.Dispute, *contestErro
 	if !d.Reason.Valid() {
 		return nil, &contestError{fiber.StatusBadRequest, "contest.error.reason"}
 	}
-	if !utf8.ValidString(d.Text) || utf8.RuneCountInString(d.Text) > portal.MaxDisputeText {
+	if !portal.ValidText(d.Text) || utf8.RuneCountInString(d.Text) > portal.MaxDisputeText {
 		return nil, &contestError{fiber.StatusBadRequest, "contest.error.text_too_long"}
 	}
 	var headers []*multipart.FileHeader
@@ -125,7 +125,7 @@ func readDispute(c *fiber.Ctx, page *contestView) (*portal.Dispute, *contestErro
 			return nil, &contestError{fiber.StatusBadRequest, "contest.error.file_type"}
 		}
 		name := fh.Filename
-		if utf8.RuneCountInString(name) > 200 || !utf8.ValidString(name) {
+		if utf8.RuneCountInString(name) > 200 || !portal.ValidText(name) {
 			name = "file"
 		}
 		d.Files = append(d.Files, &portal.DisputeFile{Name: name, Content: content})

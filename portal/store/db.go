@@ -166,10 +166,28 @@ func translate(op string, err error) error {
 		return &portal.Error{Code: portal.EINVALID, Message: "Refers to something that does not exist.", Err: fmt.Errorf("%s: %w", op, err)}
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return &portal.Error{Code: portal.EUNAVAILABLE, Message: "The request took too long; try again.", Err: fmt.Errorf("%s: %w", op, err)}
+	case unstorable(err):
+		// Validation refuses these first; this keeps any path it missed a
+		// 400 rather than a 500.
+		return &portal.Error{Code: portal.EINVALID, Message: "A value cannot be stored: it holds a character or a date the database refuses.", Err: fmt.Errorf("%s: %w", op, err)}
 	case unreachable(err):
 		return &portal.Error{Code: portal.EUNAVAILABLE, Message: "The service is briefly unavailable; try again in a moment.", Err: fmt.Errorf("%s: %w", op, err)}
 	}
 	return fmt.Errorf("%s: %w", op, err)
+}
+
+// unstorable reports whether PostgreSQL refused a value itself: a NUL
+// character (22P05, 22021) or a date out of its range (22008, 22007).
+func unstorable(err error) bool {
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) {
+		return false
+	}
+	switch pgErr.Code {
+	case "22P05", "22021", "22008", "22007":
+		return true
+	}
+	return false
 }
 
 // unreachable reports whether err means the database could not be reached
