@@ -1,6 +1,9 @@
 package portal
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // PortalSession is a debtor's browser session, created when a portal link
 // is opened (the token is exchanged for a session cookie). Nothing about
@@ -16,3 +19,9 @@ type PortalSession struct {
 	CreatedAt time.Time `json:"created_at"`
 	ExpiresAt time.Time `json:"expires_at"`
 }
+
+// NormalizeEmail is the one form of a user's e-mail address: trimmed and
+// lower-cased, and always a fresh copy, so that a value read from a
+// request buffer (Fiber's zero-copy FormValue) can outlive the request as a
+// map key or a limiter key.
+func NormalizeEmail(s string) string { return strings.ToLower(strings.Clone(strings.TrimSpace(s))) }

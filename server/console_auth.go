@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
-	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -115,7 +114,7 @@ func (s *Server) handleConsoleLogin(c *fiber.Ctx) error {
 		return s.renderLogin(c, fiber.StatusForbidden, "The form expired: try again.")
 	}
 	ip := c.IP()
-	email := strings.ToLower(strings.TrimSpace(c.FormValue("email")))
+	email := portal.NormalizeEmail(c.FormValue("email"))
 	if !s.loginByIP.allow(ip) || !s.loginByEmail.allow(email) {
 		c.Set(fiber.HeaderRetryAfter, "900")
 		return s.renderLogin(c, fiber.StatusTooManyRequests, "Too many sign-in attempts: wait 15 minutes.")

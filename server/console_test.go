@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -124,7 +125,7 @@ func TestConsoleLoginRateLimit(t *testing.T) {
 	e := newChatEnv(t, storetest.Dialects[0])
 	jar, _ := cookiejar.New(nil)
 	client := &http.Client{Jar: jar}
-	try := func(password string) int {
+	tryAs := func(email, password string) int {
 		resp, err := client.Get(e.base + "/console/login")
 		if err != nil {
 			t.Fatal(err)
@@ -132,13 +133,14 @@ func TestConsoleLoginRateLimit(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		tok := csrfField.FindStringSubmatch(string(b))[1]
-		resp, err = client.PostForm(e.base+"/console/login", url.Values{"csrf": {tok}, "email": {e.owner.Email}, "password": {password}})
+		resp, err = client.PostForm(e.base+"/console/login", url.Values{"csrf": {tok}, "email": {email}, "password": {password}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		resp.Body.Close()
 		return resp.StatusCode
 	}
+	try := func(password string) int { return tryAs(e.owner.Email, password) }
 	for i := 0; i < loginFailsPerEmail; i++ {
 		if s := try("nope nope nope"); s != http.StatusUnauthorized {
 			t.Fatalf("attempt %d: %d", i, s)
@@ -147,5 +149,15 @@ func TestConsoleLoginRateLimit(t *testing.T) {
 	// Locked for this account, even with the right password.
 	if s := try("correct horse battery"); s != http.StatusTooManyRequests {
 		t.Fatalf("after %d failures: %d", loginFailsPerEmail, s)
+	}
+	// The account is the address, whatever its case or spaces, and the
+	// lock holds after other requests reused the server's buffers.
+	for i := 0; i < 20; i++ {
+		tryAs(fmt.Sprintf("o%04d@alpha.test", i), "nope nope nope") // the length of the owner's address
+	}
+	for _, variant := range []string{strings.ToUpper(e.owner.Email), "  " + e.owner.Email + " ", e.owner.Email} {
+		if s := tryAs(variant, "correct horse battery"); s != http.StatusTooManyRequests {
+			t.Errorf("%q after the lock: %d", variant, s)
+		}
 	}
 }

@@ -65,7 +65,7 @@ const MinPasswordLen = 10
 
 // CreateUser stores a user with a bcrypt hash of password.
 func (db *DB) CreateUser(ctx context.Context, u *portal.User, password string) error {
-	u.Email = strings.ToLower(strings.TrimSpace(u.Email))
+	u.Email = portal.NormalizeEmail(u.Email)
 	if !strings.Contains(u.Email, "@") {
 		return portal.FieldError("email", "email is not a valid e-mail address")
 	}
@@ -96,7 +96,7 @@ var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("relais-timing-equaliser")
 // Authenticate checks an e-mail and password.
 func (db *DB) Authenticate(ctx context.Context, email, password string) (*portal.User, error) {
 	var u portal.User
-	err := db.conn(ctx).Where("email = ?", strings.ToLower(strings.TrimSpace(email))).Take(&u).Error
+	err := db.conn(ctx).Where("email = ?", portal.NormalizeEmail(email)).Take(&u).Error
 	if err != nil {
 		if portal.ErrorCode(translate("", err)) != portal.ENOTFOUND {
 			return nil, translate("find user", err)
