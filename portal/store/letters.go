@@ -201,9 +201,10 @@ func (s *LetterStore) FindLetters(ctx context.Context, tenantID, claimID string)
 
 // MarkLetterSent implements portal.LetterService. A formal notice sent
 // while the claim is amicable moves it to formal_notice with the sending
-// date as Claim.FormalNoticeOn; a reminder sent before any other becomes
-// the claim's first reminder (Claim.FirstReminderOn and its channel). All
-// of it, events included, commits together or not at all.
+// date as Claim.FormalNoticeOn; a reminder becomes the first reminder of
+// the claim and of each invoice already due that has none earlier
+// (markReminded). All of it, events included, commits together or not at
+// all.
 func (s *LetterStore) MarkLetterSent(ctx context.Context, tenantID, claimID, letterID string, snd portal.LetterSending) (*portal.Letter, error) {
 	db := s.DB
 	today := db.Today(ctx, tenantID)
@@ -253,13 +254,14 @@ func (s *LetterStore) MarkLetterSent(ctx context.Context, tenantID, claimID, let
 		case r.Kind == string(portal.LetterFormalNotice) && c.FormalNoticeOn.IsZero():
 			err = tx.Model(&portal.Claim{}).Where("id = ? AND formal_notice_on IS NULL", c.ID).
 				Updates(map[string]any{"formal_notice_on": snd.SentOn, "updated_at": now}).Error
-		case r.Kind == string(portal.LetterReminder) && c.FirstReminderOn.IsZero():
+		case r.Kind == string(portal.LetterReminder):
+			// A reminder covers the invoices already due when it went out:
+			// the first one of each stays its first (Book XIX).
 			channel := escalation.ChannelLetter
 			if snd.Channel == portal.SendEmail {
 				channel = escalation.ChannelEmail
 			}
-			err = tx.Model(&portal.Claim{}).Where("id = ? AND first_reminder_on IS NULL", c.ID).
-				Updates(map[string]any{"first_reminder_on": snd.SentOn, "first_reminder_channel": string(channel), "updated_at": now}).Error
+			err = markReminded(tx, c.ID, snd.SentOn, string(channel), now)
 		}
 		if err != nil {
 			return translate("record letter sending", err)

@@ -547,10 +547,10 @@ func (db *DB) FinishSend(ctx context.Context, s *portal.ReminderSend) error {
 			return err
 		}
 		if s.Status == portal.SendSent {
-			err := tx.Exec("UPDATE claims SET first_reminder_on = ?, updated_at = ? WHERE id = ? AND first_reminder_on IS NULL",
-				s.LocalDate, timeUTC(now), s.ClaimID).Error
-			if err != nil {
-				return translate("set first reminder date", err)
+			// An e-mail or an SMS reaches the debtor the day it is sent: the
+			// free period counts it as electronic (escalation.ChannelEmail).
+			if err := markReminded(tx, s.ClaimID, s.LocalDate, string(escalation.ChannelEmail), now); err != nil {
+				return err
 			}
 		}
 		return nil
