@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/relais/relais/portal"
+	"github.com/relais/relais/portal/escalation"
 )
 
 // Candidate is a claim that may be due a reminder, with what the scheduler
@@ -334,10 +335,18 @@ func (s *Scheduler) deliver(ctx context.Context, c *Candidate, send *portal.Remi
 		return
 	}
 	link := base + "/p/" + token
+	payBy := today.AddDays(14)
+	if cl.Jurisdiction == portal.JurisdictionBE && d.Kind == portal.DebtorConsumer {
+		// The free period of an e-mail or SMS sent today: the one day the
+		// letters, the timeline and the balance name too.
+		if _, last := escalation.BEConsumerFreePeriod(today, escalation.ChannelEmail); last.After(payBy) {
+			payBy = last
+		}
+	}
 	data := Data{
 		DebtorName: d.Name, CreditorName: cl.Creditor.LegalName, Reference: cl.Reference,
 		Amount: FormatAmount(d.Language, Outstanding(cl), cl.Currency), DueDate: FormatDate(d.Language, dueDate(cl)),
-		PayBy: FormatDate(d.Language, today.AddDays(14)), PortalURL: link,
+		PayBy: FormatDate(d.Language, payBy), PortalURL: link,
 	}
 	if send.Channel != portal.ChannelLetter {
 		tok, err := s.Store.IssueUnsubscribe(ctx, cl.TenantID, cl.ID, d.ID, send.Channel)

@@ -212,8 +212,10 @@ func TestSequenceOnItsDays(t *testing.T) {
 			sends[0].Recipient != "jan@example.be" || sends[0].Language != "nl" || sends[0].LocalDate != portal.MustDate("2024-06-04") {
 			t.Fatalf("send row: %+v", sends[0])
 		}
-		if !strings.Contains(sends[0].BodyText, "kosteloos") || !strings.Contains(sends[0].BodyText, "18-06-2024") || !strings.Contains(sends[0].BodyText, "€ 125,50") {
-			t.Fatalf("Belgian first free reminder text (14 days to 18-06-2024):\n%s", sends[0].BodyText)
+		// E-mailed Tuesday 4 June: the free period runs from 5 June, its last
+		// day 14 days later, 19 June (escalation.BEConsumerFreePeriod).
+		if !strings.Contains(sends[0].BodyText, "kosteloos") || !strings.Contains(sends[0].BodyText, "19-06-2024") || !strings.Contains(sends[0].BodyText, "€ 125,50") {
+			t.Fatalf("Belgian first free reminder text (free until 19-06-2024):\n%s", sends[0].BodyText)
 		}
 		m := reminders.Message{Subject: sends[0].Subject, Text: sends[0].BodyText, HTML: sends[0].BodyHTML}
 		ev := f.events(t, c.ID, portal.EventReminderSent)
@@ -221,8 +223,13 @@ func TestSequenceOnItsDays(t *testing.T) {
 			t.Fatalf("reminder.sent event: %+v", ev)
 		}
 		got, _ := f.db.FindClaim(context.Background(), f.tenant.ID, c.ID)
-		if got.FirstReminderOn != portal.MustDate("2024-06-04") {
-			t.Fatalf("FirstReminderOn = %s", got.FirstReminderOn)
+		if got.FirstReminderOn != portal.MustDate("2024-06-04") || got.FirstReminderChannel != "email" {
+			t.Fatalf("FirstReminderOn = %s by %q", got.FirstReminderOn, got.FirstReminderChannel)
+		}
+		for _, inv := range got.Invoices {
+			if inv.DueDate.Before(got.FirstReminderOn) && inv.FirstReminderOn != got.FirstReminderOn {
+				t.Errorf("invoice %s due %s is not covered by the reminder: %s", inv.Number, inv.DueDate, inv.FirstReminderOn)
+			}
 		}
 
 		// Day 10 is Tuesday 11 June: at 21:00 the SMS waits for 08:00.
