@@ -19,6 +19,7 @@ const (
 	EventIdentityPassed     EventKind = "identity.passed"
 	EventIdentityFailed     EventKind = "identity.failed"
 	EventIdentityLocked     EventKind = "identity.locked"
+	EventPortalSignedOut    EventKind = "session.signed_out"
 	EventClaimViewed        EventKind = "claim.viewed"
 	EventComputationViewed  EventKind = "computation.viewed"
 	EventDisputeFiled       EventKind = "dispute.filed"
@@ -61,7 +62,7 @@ var eventKinds = map[EventKind]bool{}
 func init() {
 	for _, k := range []EventKind{
 		EventClaimCreated, EventPaymentRecorded, EventCreditNoteRecorded, EventLinkIssued, EventLinkRevoked,
-		EventLinkOpened, EventIdentityPassed, EventIdentityFailed, EventIdentityLocked, EventClaimViewed,
+		EventLinkOpened, EventIdentityPassed, EventIdentityFailed, EventIdentityLocked, EventPortalSignedOut, EventClaimViewed,
 		EventComputationViewed, EventDisputeFiled, EventDisputeResolved, EventFileUploaded, EventMessageSent,
 		EventNoteWritten, EventOfferMade, EventOfferAccepted, EventOfferRefused, EventAgreementSigned,
 		EventPaymentStarted, EventPaymentFailed, EventCardSaved, EventPaymentRefunded, EventChargeback, EventInstalmentDue,

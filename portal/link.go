@@ -132,11 +132,16 @@ type LinkService interface {
 	// EUNAUTHORIZED when unknown or expired.
 	FindSession(ctx context.Context, secret string) (*PortalSession, error)
 	// CheckIdentity compares answer with the claim's identity fact and marks
-	// the session verified. EFORBIDDEN for a wrong answer (recorded),
-	// ERATELIMIT while the link is locked (wrapping a *LockedError that says
-	// until when),
-	// EGONE when the link was revoked or expired meanwhile.
-	CheckIdentity(ctx context.Context, sessionID, answer string) error
+	// the session verified under a new secret, returned: the secret that
+	// opened the session (before the check) no longer works, so a session
+	// fixed or seen before the check is worth nothing after it. EFORBIDDEN
+	// for a wrong answer (recorded), ERATELIMIT while the link is locked
+	// (wrapping a *LockedError that says until when), EGONE when the link
+	// was revoked or expired meanwhile.
+	CheckIdentity(ctx context.Context, sessionID, answer string) (secret string, err error)
+	// EndSession signs a debtor out: the session's secret stops working at
+	// once (portal.signed_out is recorded). ENOTFOUND.
+	EndSession(ctx context.Context, s *PortalSession) error
 	// FindPortalClaim returns the claim of a session with its parts.
 	FindPortalClaim(ctx context.Context, s *PortalSession) (*Claim, error)
 	// SetSessionLanguage records the language a debtor chose.

@@ -85,6 +85,7 @@ func TestPortalMessageKeys(t *testing.T) {
 	for _, k := range []string{"claim.rate_pending.h1", "claim.rate_pending.h2", "claim.rate_pending.year"} {
 		used[k] = "pendingNoteOf"
 	}
+	used["signout.title"], used["signout.text"] = "handlePortalSignOut", "handlePortalSignOut"
 	for k, where := range used {
 		for _, lang := range portal.Languages {
 			if !b.Has(lang, k) {

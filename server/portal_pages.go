@@ -126,10 +126,13 @@ func (s *Server) handlePortalIdentity(c *fiber.Ctx) error {
 	}
 	ctx, cancel := s.userContext(c)
 	defer cancel()
-	err = s.deps.Links.CheckIdentity(ctx, ps.ID, answer)
+	secret, err := s.deps.Links.CheckIdentity(ctx, ps.ID, answer)
 	var locked *portal.LockedError
 	switch {
 	case err == nil:
+		// The session lives on under the secret issued now: the one the
+		// browser held before the check no longer opens it.
+		s.setSessionCookie(c, secret, ps.ExpiresAt)
 		return c.Redirect("/p", fiber.StatusSeeOther)
 	case errors.As(err, &locked):
 		wait := locked.Until.Sub(s.deps.Clock.Now())

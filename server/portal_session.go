@@ -130,3 +130,28 @@ func (s *Server) portalLang(c *fiber.Ctx, known string) string {
 	}
 	return i18n.Fallback
 }
+
+// handlePortalSignOut ends the debtor's session: its secret stops working
+// at once, on every device that held it, and the cookie is cleared. The
+// link opens a new session, behind the identity question again.
+func (s *Server) handlePortalSignOut(c *fiber.Ctx) error {
+	ps, err := s.portalSession(c)
+	if err != nil {
+		return err
+	}
+	if err := s.checkCSRF(c); err != nil {
+		return err
+	}
+	ctx, cancel := s.userContext(c)
+	defer cancel()
+	if err := s.deps.Links.EndSession(ctx, ps); err != nil {
+		return err
+	}
+	c.Cookie(&fiber.Cookie{Name: cookieSession, Value: "", Path: "/", MaxAge: -1, HTTPOnly: true, Secure: s.secure, SameSite: fiber.CookieSameSiteLaxMode})
+	c.Locals(localSession, nil)
+	v := s.newView(c, s.portalLang(c, ps.Language), "/p", nil)
+	v.SignedIn, v.CSRF = false, ""
+	v.Title = v.Tr("signout.title")
+	v.Page = &errorView{Heading: v.Title, Message: v.Tr("signout.text")}
+	return s.render(c, fiber.StatusOK, "error", v)
+}

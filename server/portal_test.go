@@ -520,6 +520,46 @@ func TestPortalIdentity(t *testing.T) {
 				}
 				mustContain(t, "claim page", b.get("/p").body, "FR-B2B-0001")
 			})
+			t.Run("SessionRotatedAndSignOut", func(t *testing.T) {
+				// A session cookie fixed or seen before the check opens nothing
+				// after it: the check issued a new secret.
+				_, tok := e.issue(e.fr.ID)
+				d := e.browser("")
+				d.get("/p/" + tok)
+				before := d.cookies["relais_portal"]
+				form := d.get("/p")
+				if p := d.post("/p/identity", url.Values{"answer": {"69002"}, "csrf": {csrfOf(t, form)}}); p.status != 303 {
+					t.Fatalf("identity: %d", p.status)
+				}
+				after := d.cookies["relais_portal"]
+				if after == "" || after == before {
+					t.Fatalf("the session secret was not rotated: %q → %q", before, after)
+				}
+				fixed := e.browser("")
+				fixed.cookies["relais_portal"] = before
+				if p := fixed.get("/p"); p.status != 401 {
+					t.Errorf("the pre-check secret still opens the session: %d", p.status)
+				}
+				page := d.get("/p")
+				mustContain(t, "claim page", page.body, `action="/p/signout"`, "Se déconnecter")
+				if p := d.post("/p/signout", url.Values{"csrf": {"forged"}}); p.status != 403 {
+					t.Errorf("sign-out without its token: %d", p.status)
+				}
+				p := d.post("/p/signout", url.Values{"csrf": {csrfOf(t, page)}})
+				if p.status != 200 {
+					t.Fatalf("sign-out: %d", p.status)
+				}
+				mustContain(t, "signed-out page", p.body, "Vous êtes déconnecté")
+				mustNotContain(t, "signed-out page", p.body, "FR-B2B-0001", `action="/p/signout"`)
+				again := e.browser("")
+				again.cookies["relais_portal"] = after
+				if p := again.get("/p"); p.status != 401 {
+					t.Errorf("the secret still works after sign-out: %d", p.status)
+				}
+				if k := kinds(e.events(e.fr.ID)); k[portal.EventPortalSignedOut] != 1 {
+					t.Errorf("events %v", k)
+				}
+			})
 			t.Run("CustomerNumber", func(t *testing.T) {
 				_, tok := e.issue(e.be.ID)
 				b := e.browser("")

@@ -67,6 +67,9 @@ type view struct {
 	Creditor *portal.Creditor
 	Currency portal.Currency
 	CSRF     string
+	// SignedIn is set on the pages of a verified session: the footer
+	// offers to sign out.
+	SignedIn bool
 	// Page is the page-specific data.
 	Page any
 }
@@ -80,6 +83,9 @@ func (v *view) Rate(bp int64) string               { return v.t.Rate(bp) }
 // path the language switcher returns to.
 func (s *Server) newView(c *fiber.Ctx, lang, back string, cr *portal.Creditor) *view {
 	v := &view{t: s.i18n.For(lang), Lang: lang, Creditor: cr, Currency: "EUR", CSRF: s.csrfToken(c)}
+	if ps, ok := c.Locals(localSession).(*portal.PortalSession); ok && ps.Verified {
+		v.SignedIn = true
+	}
 	for _, l := range portal.Languages {
 		v.Langs = append(v.Langs, langOption{Code: l, Name: languageNames[l], Current: l == lang,
 			Href: "/p/lang/" + l + "?next=" + url.QueryEscape(back)})

@@ -93,6 +93,7 @@ func (s *Server) routes() {
 	p := app.Group("/p", s.portalMiddleware)
 	p.Get("/", s.handlePortalHome)
 	p.Post("/identity", s.handlePortalIdentity)
+	p.Post("/signout", s.handlePortalSignOut)
 	p.Get("/computation", s.handlePortalComputation)
 	p.Get("/contest", s.handlePortalContestForm)
 	p.Post("/contest", s.handlePortalContest)

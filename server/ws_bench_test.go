@@ -243,10 +243,11 @@ func (e *chatEnv) debtorCookies(b *testing.B, n int) []string {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if err := e.db.CheckIdentity(ctx, o.Session.ID, "75011"); err != nil {
+		secret, err := e.db.CheckIdentity(ctx, o.Session.ID, "75011")
+		if err != nil {
 			b.Fatal(err)
 		}
-		out[i] = o.Secret
+		out[i] = secret
 	}
 	return out
 }

@@ -92,10 +92,11 @@ func newChatEnvOn(t testing.TB, db *store.DB, clock *portal.FixedClock, seed *ch
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := db.CheckIdentity(ctx, opening.Session.ID, "75011"); err != nil {
+		secret, err := db.CheckIdentity(ctx, opening.Session.ID, "75011")
+		if err != nil {
 			t.Fatal(err)
 		}
-		e.debtor, e.debtorCookie = opening.Session, opening.Secret
+		e.debtor, e.debtorCookie = opening.Session, secret
 	} else {
 		e.tenantID, e.claim, e.agent, e.owner, e.viewer, e.debtor, e.debtorCookie = seed.tenantID, seed.claim, seed.agent, seed.owner, seed.viewer, seed.debtor, seed.debtorCookie
 	}

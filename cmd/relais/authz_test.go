@@ -173,6 +173,14 @@ func (f *authzFixture) debtor(t *testing.T, name, tenantID string, claim *portal
 	if resp := send("POST", "/p/identity", url.Values{"csrf": {ac.csrf}, "answer": {answer}}); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("%s: identity check %d", name, resp.StatusCode)
 	}
+	// The check issued a new session secret, and with it a new form token.
+	resp = send("GET", "/p", nil)
+	body, _ = io.ReadAll(resp.Body)
+	if m = regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindSubmatch(body); m == nil && !revoke {
+		t.Fatalf("%s: no csrf on the claim page", name)
+	} else if m != nil {
+		ac.csrf = string(m[1])
+	}
 	for _, v := range ac.cookies {
 		f.secrets = append(f.secrets, v)
 	}
@@ -275,7 +283,7 @@ var authzTable = map[string]policy{
 	"POST /api/v1/claims/:id/letters/:letter_id/sent": apiClaim, "PUT /api/v1/claims/:id/sequence": apiClaim,
 	"GET /api/v1/claims/:id/reminders": apiClaim, "POST /api/v1/claims/:id/reminders/:send_id/bounce": apiClaim,
 
-	"GET /p/": debtor, "POST /p/identity": debtor, "GET /p/computation": debtor, "GET /p/contest": debtor,
+	"GET /p/": debtor, "POST /p/identity": debtor, "POST /p/signout": debtor, "GET /p/computation": debtor, "GET /p/contest": debtor,
 	"POST /p/contest": debtor, "POST /p/pay/card": debtor, "POST /p/pay/setup": debtor,
 	"GET /p/pay/return": debtor, "GET /p/pay/qr.png": debtor, "GET /p/agreements/:id/pdf": debtor,
 
@@ -304,8 +312,12 @@ func appRoutes(f *authzFixture) []string {
 		out = append(out, key)
 	}
 	// Sign-out ends the actors' sessions: run it after everything else.
+	last := func(r string) bool { return r == "POST /console/logout" || r == "POST /p/signout" }
 	sort.SliceStable(out, func(i, j int) bool {
-		return out[i] != "POST /console/logout" && (out[j] == "POST /console/logout" || out[i] < out[j])
+		if last(out[i]) != last(out[j]) {
+			return last(out[j])
+		}
+		return out[i] < out[j]
 	})
 	return out
 }

@@ -65,7 +65,7 @@ func (f *fixture) fileDispute(t *testing.T, claimID string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := f.db.CheckIdentity(ctx, op.Session.ID, "1000"); err != nil {
+	if _, err := f.db.CheckIdentity(ctx, op.Session.ID, "1000"); err != nil {
 		t.Fatal(err)
 	}
 	op.Session.Verified = true

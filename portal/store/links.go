@@ -219,16 +219,17 @@ func (db *DB) FindSession(ctx context.Context, secret string) (*portal.PortalSes
 }
 
 // CheckIdentity implements portal.LinkService.
-func (db *DB) CheckIdentity(ctx context.Context, sessionID, answer string) error {
+func (db *DB) CheckIdentity(ctx context.Context, sessionID, answer string) (string, error) {
 	var row sessionRow
 	if err := db.conn(ctx).Where("id = ?", sessionID).Take(&row).Error; err != nil {
-		return translate("find session", err)
+		return "", translate("find session", err)
 	}
 	claim, err := db.FindClaim(ctx, row.TenantID, row.ClaimID)
 	if err != nil {
-		return err
+		return "", err
 	}
 	var result error
+	secret := ""
 	err = db.tx(ctx, func(tx *gorm.DB) error {
 		now := db.Now()
 		var l portal.PortalLink
@@ -249,7 +250,9 @@ func (db *DB) CheckIdentity(ctx context.Context, sessionID, answer string) error
 			return nil
 		}
 		if portal.IdentityMatches(claim, answer) {
-			if err := tx.Model(&sessionRow{}).Where("id = ?", row.ID).Update("verified", true).Error; err != nil {
+			secret = portal.NewSecret()
+			if err := tx.Model(&sessionRow{}).Where("id = ?", row.ID).
+				Updates(map[string]any{"verified": true, "secret_hash": portal.HashSecret(secret)}).Error; err != nil {
 				return translate("verify session", err)
 			}
 			if err := tx.Model(&portal.PortalLink{}).Where("id = ?", l.ID).Updates(map[string]any{"failed_attempts": 0, "locked_until": nil}).Error; err != nil {
@@ -284,9 +287,28 @@ func (db *DB) CheckIdentity(ctx context.Context, sessionID, answer string) error
 		return nil
 	})
 	if err != nil {
-		return err
+		return "", err
 	}
-	return result
+	if result != nil {
+		return "", result
+	}
+	return secret, nil
+}
+
+// EndSession implements portal.LinkService: the session expires now (the
+// row stays, so that the evidence's session ids keep their meaning).
+func (db *DB) EndSession(ctx context.Context, s *portal.PortalSession) error {
+	return db.tx(ctx, func(tx *gorm.DB) error {
+		res := tx.Model(&sessionRow{}).Where("id = ? AND tenant_id = ?", s.ID, s.TenantID).Update("expires_at", db.Now())
+		if res.Error != nil {
+			return translate("end session", res.Error)
+		}
+		if res.RowsAffected != 1 {
+			return portal.Errorf(portal.ENOTFOUND, "No portal session.")
+		}
+		_, err := db.appendEvent(ctx, tx, s.TenantID, s.ClaimID, portal.EventPortalSignedOut, map[string]any{"session_id": s.ID})
+		return err
+	})
 }
 
 // FindPortalClaim implements portal.LinkService.

@@ -296,8 +296,8 @@ func TestRetentionDecisions(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		db.CheckIdentity(ctx, op.Session.ID, "75011")
-		sess, _ := db.FindSession(ctx, op.Secret)
+		secret, _ := db.CheckIdentity(ctx, op.Session.ID, "75011")
+		sess, _ := db.FindSession(ctx, secret)
 		if err := db.FileDispute(ctx, sess, &portal.Dispute{Reason: portal.ReasonWrongAmount, Text: "too much"}); err != nil {
 			t.Fatal(err)
 		}

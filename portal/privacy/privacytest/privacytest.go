@@ -98,8 +98,9 @@ func Seed(tb testing.TB, db *store.DB, tenantID string, o Options) *Seeded {
 	must("link", err)
 	opening, err := db.OpenLink(debtor, token)
 	must("open link", err)
-	must("identity", db.CheckIdentity(debtor, opening.Session.ID, "75011"))
-	sess, err := db.FindSession(debtor, opening.Secret)
+	secret, err := db.CheckIdentity(debtor, opening.Session.ID, "75011")
+	must("identity", err)
+	sess, err := db.FindSession(debtor, secret)
 	must("session", err)
 	must("view", db.RecordPortalEvent(debtor, sess, portal.EventClaimViewed, nil))
 	d := &portal.Dispute{Reason: portal.ReasonAlreadyPaid, Text: "I paid in cash, ask " + o.Tag,
