@@ -73,14 +73,29 @@ func (ch *StatusChange) Validate() error {
 // DatesChange records procedure dates learnt after a stage move: the
 // order's date or its service, the judgment's date, the debtor's last
 // acknowledgement of the debt (Code civil 2240), the end of the court
-// proceedings and enforcement. Zero dates are left as they are.
+// proceedings and enforcement, or a first reminder sent before Relais
+// (Belgian consumers, Book XIX). Zero dates are left as they are.
 type DatesChange struct {
 	OrderOn               Date
 	ServedOn              Date
 	JudgmentOn            Date
 	LastAcknowledgementOn Date
 	ProceedingsEndedOn    Date
-	Reason                string
+	// FirstReminderOn is the day a first (free) reminder went out, and
+	// FirstReminderChannel how ("letter" or "email"); both or neither. It
+	// covers the invoices already due on that day; an earlier date than
+	// the one recorded replaces the claim's, a later one does not.
+	FirstReminderOn      Date
+	FirstReminderChannel string
+	Reason               string
+}
+
+// ValidReminderChannel tells whether ch names how a first reminder went
+// out (Claim.FirstReminderChannel, Invoice.FirstReminderChannel): a
+// letter or an e-mail. The Belgian consumer's 14 days run from the third
+// working day after posting a letter, from the day after an e-mail.
+func ValidReminderChannel(ch string) bool {
+	return ch == string(ChannelLetter) || ch == string(ChannelEmail)
 }
 
 // Validate checks the shape of a dates change; today bounds the dates.
@@ -93,7 +108,7 @@ func (ch *DatesChange) Validate(today Date) error {
 		name string
 		d    Date
 	}{{"order_on", ch.OrderOn}, {"served_on", ch.ServedOn}, {"judgment_on", ch.JudgmentOn}, {"last_acknowledgement_on", ch.LastAcknowledgementOn},
-		{"proceedings_ended_on", ch.ProceedingsEndedOn}} {
+		{"proceedings_ended_on", ch.ProceedingsEndedOn}, {"first_reminder_on", ch.FirstReminderOn}} {
 		if f.d.IsZero() {
 			continue
 		}
@@ -102,8 +117,16 @@ func (ch *DatesChange) Validate(today Date) error {
 			return FieldError(f.name, "%s %s is in the future: record it once it has happened", f.name, f.d)
 		}
 	}
+	switch {
+	case !ch.FirstReminderOn.IsZero() && ch.FirstReminderChannel == "":
+		return FieldError("first_reminder_channel", "first_reminder_channel is required with first_reminder_on: letter or email")
+	case ch.FirstReminderChannel != "" && ch.FirstReminderOn.IsZero():
+		return FieldError("first_reminder_on", "first_reminder_on is required with first_reminder_channel (YYYY-MM-DD)")
+	case ch.FirstReminderChannel != "" && !ValidReminderChannel(ch.FirstReminderChannel):
+		return FieldError("first_reminder_channel", "first_reminder_channel must be letter or email")
+	}
 	if n == 0 {
-		return Errorf(EINVALID, "give at least one of order_on, served_on, judgment_on, last_acknowledgement_on, proceedings_ended_on")
+		return Errorf(EINVALID, "give at least one of order_on, served_on, judgment_on, last_acknowledgement_on, proceedings_ended_on, first_reminder_on")
 	}
 	return nil
 }

@@ -22,6 +22,8 @@ type claimInput struct {
 	Jurisdiction   string        `json:"jurisdiction"`
 	CreditorID     string        `json:"creditor_id"`
 	ContractRateBP *int64        `json:"contract_rate_bp"`
+	DamagesClause  bool          `json:"damages_clause"`
+	Prescription   string        `json:"prescription"`
 	IdentityCheck  string        `json:"identity_check"`
 	Debtor         *debtorInput  `json:"debtor"`
 	Invoices       []invoiceJSON `json:"invoices"`
@@ -87,6 +89,8 @@ func jsonTypeName(kind string) string {
 		return "whole number (minor units, e.g. cents)"
 	case "string":
 		return "string"
+	case "bool":
+		return "boolean (true or false)"
 	case "slice":
 		return "list"
 	case "ptr", "struct":
@@ -109,7 +113,8 @@ func parseDateField(field, v string) (portal.Date, error) {
 func (in *claimInput) toClaim() (*portal.Claim, error) {
 	c := &portal.Claim{
 		Reference: in.Reference, Currency: portal.Currency(in.Currency), Jurisdiction: portal.Jurisdiction(in.Jurisdiction),
-		CreditorID: in.CreditorID, ContractRateBP: in.ContractRateBP, IdentityCheck: portal.IdentityCheck(in.IdentityCheck),
+		CreditorID: in.CreditorID, ContractRateBP: in.ContractRateBP, DamagesClause: in.DamagesClause, Prescription: in.Prescription,
+		IdentityCheck: portal.IdentityCheck(in.IdentityCheck),
 	}
 	if d := in.Debtor; d != nil {
 		c.Debtor = &portal.Debtor{
@@ -207,6 +212,9 @@ type paymentInput struct {
 	ReceivedOn string `json:"received_on"`
 	Method     string `json:"method"`
 	Reference  string `json:"reference"`
+	// InvoiceID names the invoice the debtor chose to pay, one of the
+	// claim's (Code civil 1342-10); empty, the default order applies.
+	InvoiceID string `json:"invoice_id"`
 }
 
 func (s *Server) handlePaymentCreate(c *fiber.Ctx) error {
@@ -219,7 +227,7 @@ func (s *Server) handlePaymentCreate(c *fiber.Ctx) error {
 		return err
 	}
 	p := &portal.Payment{ClaimID: claimOf(c).ID, Amount: in.Amount, Currency: portal.Currency(in.Currency), ReceivedOn: on,
-		Method: portal.PaymentMethod(in.Method), Reference: in.Reference}
+		Method: portal.PaymentMethod(in.Method), Reference: in.Reference, InvoiceID: in.InvoiceID}
 	if p.Method == "" {
 		p.Method = portal.PaymentTransfer
 	}

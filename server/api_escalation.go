@@ -97,6 +97,8 @@ type datesInput struct {
 	JudgmentOn            string `json:"judgment_on"`
 	LastAcknowledgementOn string `json:"last_acknowledgement_on"`
 	ProceedingsEndedOn    string `json:"proceedings_ended_on"`
+	FirstReminderOn       string `json:"first_reminder_on"`
+	FirstReminderChannel  string `json:"first_reminder_channel"`
 	Reason                string `json:"reason"`
 }
 
@@ -105,7 +107,7 @@ func (s *Server) handleClaimDates(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	ch := portal.DatesChange{Reason: strings.TrimSpace(in.Reason)}
+	ch := portal.DatesChange{Reason: strings.TrimSpace(in.Reason), FirstReminderChannel: in.FirstReminderChannel}
 	var err error
 	for _, f := range []struct {
 		name, v string
@@ -113,7 +115,7 @@ func (s *Server) handleClaimDates(c *fiber.Ctx) error {
 	}{
 		{"order_on", in.OrderOn, &ch.OrderOn}, {"served_on", in.ServedOn, &ch.ServedOn},
 		{"judgment_on", in.JudgmentOn, &ch.JudgmentOn}, {"last_acknowledgement_on", in.LastAcknowledgementOn, &ch.LastAcknowledgementOn},
-		{"proceedings_ended_on", in.ProceedingsEndedOn, &ch.ProceedingsEndedOn},
+		{"proceedings_ended_on", in.ProceedingsEndedOn, &ch.ProceedingsEndedOn}, {"first_reminder_on", in.FirstReminderOn, &ch.FirstReminderOn},
 	} {
 		if *f.dst, err = parseDateField(f.name, f.v); err != nil {
 			return err

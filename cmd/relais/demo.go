@@ -126,13 +126,19 @@ func seedDemo(ctx context.Context, db *store.DB) (*demoSeed, error) {
 			Invoices: []*portal.Invoice{
 				{Number: "2026/0107", IssueDate: d("2026-01-15"), DueDate: d("2026-02-14"), Amount: 312_500},
 			}},
+		// Belgian consumers (Book XIX): each has had its first, free reminder,
+		// which covers its invoice (already due). Peeters' contract has a
+		// damages clause and an interest clause and sold him goods (1-year
+		// prescription); Wilson's has neither: no flat damages, interest at
+		// the civil legal rate, the default prescription.
 		{Reference: "BE-CONS-0004", Currency: "EUR", Jurisdiction: portal.JurisdictionBE, CreditorID: be.ID,
-			FirstReminderOn: d("2026-04-01"),
+			FirstReminderOn: d("2026-04-01"), FirstReminderChannel: string(portal.ChannelLetter),
+			DamagesClause: true, ContractRateBP: new(int64(800)), Prescription: portal.PrescriptionGoodsToConsumer,
 			Debtor: &portal.Debtor{Kind: portal.DebtorConsumer, Name: "Lukas Peeters", Language: "de", Postcode: "4700",
 				Address: "Klötzerbahn 3, 4700 Eupen", Country: "BE", Email: "lukas.peeters@example.org", Phone: "+32471987654"},
 			Invoices: []*portal.Invoice{{Number: "2026/0230", IssueDate: d("2026-02-10"), DueDate: d("2026-03-12"), Amount: 61_275}}},
 		{Reference: "BE-CONS-0005", Currency: "EUR", Jurisdiction: portal.JurisdictionBE, CreditorID: be.ID,
-			FirstReminderOn: d("2026-05-04"),
+			FirstReminderOn: d("2026-05-04"), FirstReminderChannel: string(portal.ChannelEmail),
 			Debtor: &portal.Debtor{Kind: portal.DebtorConsumer, Name: "Emma Wilson", Language: "en", Postcode: "1050",
 				Address: "Avenue Louise 200, 1050 Bruxelles", Country: "BE", Email: "emma.wilson@example.org", Phone: "+32472000111"},
 			Invoices: []*portal.Invoice{{Number: "2026/0311", IssueDate: d("2026-03-20"), DueDate: d("2026-04-19"), Amount: 17_900}}},

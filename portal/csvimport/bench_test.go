@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/relais/relais/portal"
 	"github.com/relais/relais/portal/csvimport"
 )
 
@@ -118,7 +119,7 @@ func BenchmarkParse(b *testing.B) {
 		for _, n := range []int{16 << 10, 256 << 10, 4 << 20} {
 			in := s.gen(n)
 			// The good rows must all be read, not stopped by MaxRows.
-			if _, errs := csvimport.Parse(strings.NewReader(in)); s.name == "rows" && errs != nil {
+			if _, errs := csvimport.Parse(strings.NewReader(in), portal.Date{}); s.name == "rows" && errs != nil {
 				b.Fatalf("rows/%d: %v", n, errs[0])
 			}
 			b.Run(fmt.Sprintf("%s/%dKiB", s.name, n>>10), func(b *testing.B) { benchParse(b, in) })
@@ -130,6 +131,6 @@ func benchParse(b *testing.B, in string) {
 	b.SetBytes(int64(len(in)))
 	b.ReportAllocs()
 	for b.Loop() {
-		csvimport.Parse(strings.NewReader(in))
+		csvimport.Parse(strings.NewReader(in), portal.Date{})
 	}
 }

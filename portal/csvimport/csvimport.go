@@ -17,8 +17,22 @@
 //	issue_date         required  YYYY-MM-DD
 //	due_date           required  YYYY-MM-DD, not before issue_date
 //	amount             required  decimal in major units: 1234.56 or 1234,56
+//	contract_rate      optional  the contract's interest clause, a yearly percentage
+//	                             with at most two decimals (8.50); empty: no clause
+//	                             (statutory rate; civil legal rate for a Belgian consumer)
+//	damages_clause     optional  whether the contract provides flat damages: true/false,
+//	                             yes/no, 1/0, oui/non, ja/nee; empty: no (a Belgian
+//	                             consumer then owes no flat damages)
+//	prescription       optional  Belgian claims: personal (10 years), goods_to_consumer
+//	                             (1 year) or periodic (5 years); empty: the default
+//	                             of the debtor kind
+//	first_reminder_on  optional  YYYY-MM-DD, a first reminder sent before Relais; not
+//	                             after the import day, after an invoice fell due; it
+//	                             covers the invoices due before it
+//	first_reminder_channel       letter or email; required with first_reminder_on
 //
-// Claim-level columns must be equal on every row of one reference.
+// Claim-level columns (all but invoice_number, issue_date, due_date and
+// amount) must be equal on every row of one reference.
 package csvimport
 
 import (
@@ -32,6 +46,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/relais/relais/portal"
+	"github.com/relais/relais/portal/rules"
 )
 
 // MaxRows bounds one import.
@@ -61,11 +76,13 @@ var required = []string{"reference", "currency", "jurisdiction", "debtor_kind", 
 	"invoice_number", "issue_date", "due_date", "amount"}
 
 var optional = []string{"debtor_email", "debtor_phone", "debtor_address", "debtor_postcode", "debtor_country",
-	"debtor_customer_number", "debtor_birth_date", "creditor_id"}
+	"debtor_customer_number", "debtor_birth_date", "creditor_id",
+	"contract_rate", "damages_clause", "prescription", "first_reminder_on", "first_reminder_channel"}
 
 // claimColumns must agree across the rows of one claim.
 var claimColumns = []string{"currency", "jurisdiction", "debtor_kind", "debtor_name", "debtor_language", "debtor_email",
-	"debtor_phone", "debtor_address", "debtor_postcode", "debtor_country", "debtor_customer_number", "debtor_birth_date", "creditor_id"}
+	"debtor_phone", "debtor_address", "debtor_postcode", "debtor_country", "debtor_customer_number", "debtor_birth_date", "creditor_id",
+	"contract_rate", "damages_clause", "prescription", "first_reminder_on", "first_reminder_channel"}
 
 // Parsed is a claim read from the file with the lines it came from.
 type Parsed struct {
@@ -74,8 +91,10 @@ type Parsed struct {
 }
 
 // Parse reads the file. It returns the claims in file order, or every
-// error found.
-func Parse(r io.Reader) ([]Parsed, Errors) {
+// error found. today is the import day in the tenant's time zone: a first
+// reminder after it is refused (the zero Date leaves that check to the
+// store).
+func Parse(r io.Reader, today portal.Date) ([]Parsed, Errors) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
 	cr.TrimLeadingSpace = true
@@ -214,6 +233,10 @@ func Parse(r io.Reader) ([]Parsed, Errors) {
 				}
 				c.Debtor.BirthDate = bd
 			}
+			if termErrs := parseTerms(c, get, line, today); termErrs != nil {
+				errs = append(errs, termErrs...)
+				continue
+			}
 			p = &Parsed{Claim: c}
 			byRef[ref] = p
 			firstRow[ref] = rec
@@ -228,6 +251,10 @@ func Parse(r io.Reader) ([]Parsed, Errors) {
 	out := make([]Parsed, 0, len(order))
 	for _, ref := range order {
 		p := byRef[ref]
+		if err := checkReminderCovers(p.Claim); err != nil {
+			errs = append(errs, LineError{Line: p.Lines[0], Field: "first_reminder_on", Message: fmt.Sprintf("claim %q: %s", short(ref), err)})
+			continue
+		}
 		if err := p.Claim.Validate(); err != nil {
 			errs = append(errs, LineError{Line: p.Lines[0], Field: portal.ErrorField(err), Message: fmt.Sprintf("claim %q: %s", short(ref), portal.ErrorMessage(err))})
 			continue
@@ -239,6 +266,83 @@ func Parse(r io.Reader) ([]Parsed, Errors) {
 		return nil, errs
 	}
 	return out, nil
+}
+
+// parseTerms reads the claim-level columns of the contract's terms and of
+// a first reminder sent before Relais into c; the errors name line and
+// column.
+func parseTerms(c *portal.Claim, get func(string) string, line int, today portal.Date) Errors {
+	var errs Errors
+	bad := func(field, format string, args ...any) {
+		errs = append(errs, LineError{Line: line, Field: field, Message: fmt.Sprintf(format, args...)})
+	}
+	if v := get("contract_rate"); v != "" {
+		if bp, err := rules.ParseRate(v); err != nil {
+			bad("contract_rate", "contract_rate %q must be a yearly percentage from 0 to 100 with at most two decimals, e.g. 8.50", short(v))
+		} else {
+			c.ContractRateBP = &bp
+		}
+	}
+	if v := get("damages_clause"); v != "" {
+		if b, ok := parseBool(v); ok {
+			c.DamagesClause = b
+		} else {
+			bad("damages_clause", "damages_clause %q must be true or false (yes/no, 1/0, oui/non, ja/nee)", short(v))
+		}
+	}
+	c.Prescription = strings.ToLower(get("prescription"))
+	on, ch := get("first_reminder_on"), strings.ToLower(get("first_reminder_channel"))
+	if on != "" {
+		d, err := portal.ParseDate(on)
+		switch {
+		case err != nil:
+			bad("first_reminder_on", "first_reminder_on %q is not a date (use YYYY-MM-DD)", short(on))
+		case !today.IsZero() && d.After(today):
+			bad("first_reminder_on", "first_reminder_on %s is in the future (today is %s): record a reminder once it has gone out", d, today)
+		default:
+			c.FirstReminderOn = d
+		}
+	}
+	switch {
+	case on != "" && ch == "":
+		bad("first_reminder_channel", "missing first_reminder_channel: letter or email, how the first reminder of %s went out", short(on))
+	case on == "" && ch != "":
+		bad("first_reminder_on", "missing first_reminder_on: the date the reminder sent by %s went out (YYYY-MM-DD)", short(ch))
+	case ch != "" && !portal.ValidReminderChannel(ch):
+		bad("first_reminder_channel", "first_reminder_channel %q must be letter or email", short(ch))
+	default:
+		c.FirstReminderChannel = ch
+	}
+	return errs
+}
+
+// checkReminderCovers refuses a first reminder sent before any invoice of
+// the claim fell due: a reminder covers debts already due.
+func checkReminderCovers(c *portal.Claim) error {
+	if c.FirstReminderOn.IsZero() {
+		return nil
+	}
+	var first portal.Date
+	for _, inv := range c.Invoices {
+		if first.IsZero() || inv.DueDate.Before(first) {
+			first = inv.DueDate
+		}
+	}
+	if !first.Before(c.FirstReminderOn) {
+		return fmt.Errorf("first_reminder_on %s is not after the due date of any invoice (the first falls due on %s): a reminder covers debts already due", c.FirstReminderOn, first)
+	}
+	return nil
+}
+
+// parseBool reads a yes/no cell in the languages of the claims.
+func parseBool(v string) (value, ok bool) {
+	switch strings.ToLower(v) {
+	case "true", "yes", "1", "oui", "ja":
+		return true, true
+	case "false", "no", "0", "non", "nee":
+		return false, true
+	}
+	return false, false
 }
 
 func unwrapCSV(err error) string {
@@ -254,7 +358,11 @@ func unwrapCSV(err error) string {
 // imported, or Errors (wrapped in a portal EINVALID error) and imports
 // nothing.
 func Import(ctx context.Context, svc portal.ClaimService, tenantID string, r io.Reader) (int, error) {
-	parsed, errs := Parse(r)
+	var today portal.Date
+	if t, ok := svc.(tenantToday); ok {
+		today = t.Today(ctx, tenantID)
+	}
+	parsed, errs := Parse(r, today)
 	if errs == nil {
 		for _, p := range parsed {
 			existing, _, err := svc.FindClaims(ctx, tenantID, portal.ClaimFilter{Reference: p.Claim.Reference, Limit: 1})
@@ -277,6 +385,12 @@ func Import(ctx context.Context, svc portal.ClaimService, tenantID string, r io.
 		return 0, err
 	}
 	return len(claims), nil
+}
+
+// tenantToday gives the tenant's today, the import day that bounds the
+// dates of a file (portal/store implements it).
+type tenantToday interface {
+	Today(ctx context.Context, tenantID string) portal.Date
 }
 
 // LineErrors extracts the per-line errors of a failed Import.

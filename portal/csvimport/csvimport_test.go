@@ -125,7 +125,7 @@ func TestParseAmountFormats(t *testing.T) {
 // A huge bad cell is quoted shortened in its error, not copied whole.
 func TestErrorsQuoteCellsShort(t *testing.T) {
 	huge := strings.Repeat("9x", 1<<20)
-	_, lines := csvimport.Parse(strings.NewReader(header + "R-1,EUR,FR,business,Dupont,fr,75011,F-1,2024-01-01,2024-01-31," + huge + "\n"))
+	_, lines := csvimport.Parse(strings.NewReader(header+"R-1,EUR,FR,business,Dupont,fr,75011,F-1,2024-01-01,2024-01-31,"+huge+"\n"), portal.Date{})
 	if len(lines) != 1 || lines[0].Field != "amount" || len(lines[0].Message) > 200 || !strings.Contains(lines[0].Message, "9x9x") {
 		t.Fatalf("errors: %v", lines)
 	}

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/relais/relais/portal"
 	"github.com/relais/relais/portal/csvimport"
 )
 
@@ -16,7 +17,7 @@ func FuzzParse(f *testing.F) {
 	f.Add("\ufeff" + header + goodRows)
 	f.Add("")
 	f.Fuzz(func(t *testing.T, in string) {
-		parsed, errs := csvimport.Parse(strings.NewReader(in))
+		parsed, errs := csvimport.Parse(strings.NewReader(in), portal.MustDate("2024-06-30"))
 		if (parsed == nil) == (errs == nil) && !(parsed == nil && errs == nil) {
 			t.Fatalf("parsed=%d errs=%d", len(parsed), len(errs))
 		}

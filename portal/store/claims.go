@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -23,8 +24,12 @@ func (db *DB) ImportClaims(ctx context.Context, tenantID string, claims []*porta
 	if err != nil {
 		return err
 	}
+	today := db.Today(ctx, tenantID)
 	for _, c := range claims {
 		if err := c.Validate(); err != nil {
+			return err
+		}
+		if err := checkFirstReminder(c, today); err != nil {
 			return err
 		}
 		if err := resolveCreditor(c, creditors); err != nil {
@@ -39,6 +44,20 @@ func (db *DB) ImportClaims(ctx context.Context, tenantID string, claims []*porta
 		}
 		return nil
 	})
+}
+
+// checkFirstReminder checks a first reminder a new claim comes with (one
+// sent before Relais): not in the future, by letter or e-mail.
+func checkFirstReminder(c *portal.Claim, today portal.Date) error {
+	switch on, ch := c.FirstReminderOn, c.FirstReminderChannel; {
+	case ch != "" && !portal.ValidReminderChannel(ch):
+		return portal.FieldError("first_reminder_channel", "first_reminder_channel must be letter or email")
+	case ch != "" && on.IsZero():
+		return portal.FieldError("first_reminder_on", "first_reminder_on is required with first_reminder_channel (YYYY-MM-DD)")
+	case on.After(today):
+		return portal.FieldError("first_reminder_on", "first_reminder_on %s is in the future: record it once it has happened", on)
+	}
+	return nil
 }
 
 func resolveCreditor(c *portal.Claim, creditors []*portal.Creditor) error {
@@ -105,11 +124,51 @@ func (db *DB) insertClaim(ctx context.Context, tx *gorm.DB, tenantID string, c *
 		return translate("create invoices", err)
 	}
 	c.Payments, c.CreditNotes = []*portal.Payment{}, []*portal.CreditNote{}
-	_, err := db.appendEvent(ctx, tx, tenantID, c.ID, portal.EventClaimCreated, map[string]any{
+	payload := map[string]any{
 		"reference": c.Reference, "currency": c.Currency, "jurisdiction": c.Jurisdiction,
 		"principal": c.Principal(), "invoices": len(c.Invoices), "debtor_kind": d.Kind,
-	})
+	}
+	// The contract's terms and a first reminder sent before Relais, as the
+	// creditor stated them (only when given: older payloads stay as they were).
+	if c.ContractRateBP != nil {
+		payload["contract_rate_bp"] = *c.ContractRateBP
+	}
+	if c.DamagesClause {
+		payload["damages_clause"] = true
+	}
+	if c.Prescription != "" {
+		payload["prescription"] = c.Prescription
+	}
+	if !c.FirstReminderOn.IsZero() {
+		if err := db.coverFirstReminder(tx, c, now); err != nil {
+			return err
+		}
+		payload["first_reminder_on"], payload["first_reminder_channel"] = c.FirstReminderOn.String(), c.FirstReminderChannel
+	}
+	_, err := db.appendEvent(ctx, tx, tenantID, c.ID, portal.EventClaimCreated, payload)
 	return err
+}
+
+// coverFirstReminder applies the first reminder a new claim comes with to
+// its invoices (markReminded) and reads back which it covers.
+func (db *DB) coverFirstReminder(tx *gorm.DB, c *portal.Claim, now time.Time) error {
+	if err := markReminded(tx, c.ID, c.FirstReminderOn, c.FirstReminderChannel, now); err != nil {
+		return err
+	}
+	var stored []*portal.Invoice
+	if err := tx.Where("claim_id = ?", c.ID).Find(&stored).Error; err != nil {
+		return translate("find invoices", err)
+	}
+	byID := make(map[string]*portal.Invoice, len(stored))
+	for _, inv := range stored {
+		byID[inv.ID] = inv
+	}
+	for _, inv := range c.Invoices {
+		if s := byID[inv.ID]; s != nil {
+			inv.FirstReminderOn, inv.FirstReminderChannel = s.FirstReminderOn, s.FirstReminderChannel
+		}
+	}
+	return nil
 }
 
 func checkIdentityFactKnown(c *portal.Claim) error {
@@ -277,6 +336,19 @@ func (db *DB) AddPayment(ctx context.Context, tenantID string, p *portal.Payment
 		if p.Currency != c.Currency {
 			return portal.FieldError("currency", "currency must be the claim's currency %s", c.Currency)
 		}
+		if p.InvoiceID != "" {
+			// The debtor may choose the invoice a payment goes to (Code
+			// civil 1342-10), one of this claim's.
+			var n int64
+			if portal.ValidID(p.InvoiceID) {
+				if err := tx.Model(&portal.Invoice{}).Where("id = ? AND claim_id = ? AND tenant_id = ?", p.InvoiceID, c.ID, tenantID).Count(&n).Error; err != nil {
+					return translate("find invoice", err)
+				}
+			}
+			if n == 0 {
+				return portal.FieldError("invoice_id", "invoice_id is not the id of an invoice of claim %s: give one of its invoices' ids (GET the claim), or leave it out", c.Reference)
+			}
+		}
 		return db.insertPayment(ctx, tx, tenantID, p)
 	})
 }
@@ -288,9 +360,13 @@ func (db *DB) insertPayment(ctx context.Context, tx *gorm.DB, tenantID string, p
 	if err := tx.Create(p).Error; err != nil {
 		return translate("create payment", err)
 	}
-	_, err := db.appendEvent(ctx, tx, tenantID, p.ClaimID, portal.EventPaymentRecorded, map[string]any{
+	payload := map[string]any{
 		"payment_id": p.ID, "amount": p.Amount, "currency": p.Currency, "received_on": p.ReceivedOn.String(),
 		"method": p.Method, "reference": p.Reference,
-	})
+	}
+	if p.InvoiceID != "" {
+		payload["invoice_id"] = p.InvoiceID // the debtor's choice (Code civil 1342-10)
+	}
+	_, err := db.appendEvent(ctx, tx, tenantID, p.ClaimID, portal.EventPaymentRecorded, payload)
 	return err
 }

@@ -202,7 +202,10 @@ func (db *DB) ChangeStatus(ctx context.Context, tenantID, claimID string, ch por
 // only a claim in litigation or later with a procedure, a judgment's date
 // only a claim at judgment or enforcement; service cannot precede the
 // order, and an acknowledgement older than the last one known changes
-// nothing and is refused.
+// nothing and is refused. A first reminder must come after an invoice fell
+// due; it becomes the claim's first reminder when earlier than the one
+// recorded (or none is), and the first reminder of the invoices it covers
+// (markReminded); the event names them.
 func (db *DB) RecordDates(ctx context.Context, tenantID, claimID string, ch portal.DatesChange) (*portal.Claim, error) {
 	today := db.Today(ctx, tenantID)
 	if err := ch.Validate(today); err != nil {
@@ -215,7 +218,8 @@ func (db *DB) RecordDates(ctx context.Context, tenantID, claimID string, ch port
 		}
 		inCourt := c.Procedure != "" && (c.Stage == portal.StageLitigation || c.Stage == portal.StageJudgment || c.Stage == portal.StageEnforcement)
 		judged := c.Stage == portal.StageJudgment || c.Stage == portal.StageEnforcement
-		upd := map[string]any{"updated_at": db.Now()}
+		now := db.Now()
+		upd := map[string]any{"updated_at": now}
 		payload := map[string]any{"reason": ch.Reason, "by": actorName(ctx), "stage": c.Stage}
 		set := func(col string, d, old portal.Date) {
 			upd[col] = d
@@ -268,6 +272,20 @@ func (db *DB) RecordDates(ctx context.Context, tenantID, claimID string, ch port
 			}
 			set("last_acknowledgement_on", ack, c.LastAcknowledgementOn)
 		}
+		reminder := ch.FirstReminderOn
+		if !reminder.IsZero() {
+			var firstDue portal.Date
+			if err := tx.Raw("SELECT MIN(due_date) FROM invoices WHERE claim_id = ?", c.ID).Row().Scan(&firstDue); err != nil {
+				return translate("find first due date", err)
+			}
+			if firstDue.IsZero() || !firstDue.Before(reminder) {
+				return portal.FieldError("first_reminder_on", "first_reminder_on %s is not after the due date of any invoice of the claim (the first fell due on %s): a reminder covers debts already due", reminder, firstDue)
+			}
+			payload["first_reminder_on"], payload["first_reminder_channel"] = reminder.String(), ch.FirstReminderChannel
+			if !c.FirstReminderOn.IsZero() {
+				payload["previous_first_reminder_on"], payload["previous_first_reminder_channel"] = c.FirstReminderOn.String(), c.FirstReminderChannel
+			}
+		}
 		res := tx.Model(&portal.Claim{}).
 			Where("id = ? AND tenant_id = ? AND stage = ? AND court_procedure = ?", c.ID, tenantID, string(c.Stage), c.Procedure).
 			Updates(upd)
@@ -276,6 +294,19 @@ func (db *DB) RecordDates(ctx context.Context, tenantID, claimID string, ch port
 		}
 		if res.RowsAffected != 1 {
 			return errRaced()
+		}
+		if !reminder.IsZero() {
+			if err := markReminded(tx, c.ID, reminder, ch.FirstReminderChannel, now); err != nil {
+				return err
+			}
+			// The invoices whose first reminder this one is, as evidence
+			// of what it covered.
+			covered := []string{}
+			if err := tx.Raw("SELECT number FROM invoices WHERE claim_id = ? AND first_reminder_on = ? ORDER BY due_date, number",
+				c.ID, reminder).Scan(&covered).Error; err != nil {
+				return translate("find reminded invoices", err)
+			}
+			payload["covers_invoices"] = covered
 		}
 		_, err = db.appendEvent(ctx, tx, tenantID, c.ID, portal.EventDatesRecorded, payload)
 		return err
