@@ -271,7 +271,10 @@ type Payment struct {
 	Reference string `json:"reference"`
 	// InvoiceID is the invoice the debtor chose to pay (Code civil
 	// 1342-10); empty, the payment goes in the default order.
-	InvoiceID string    `json:"invoice_id,omitempty"`
+	InvoiceID string `json:"invoice_id,omitempty"`
+	// Reverses is set on the negative payment that reverses one recorded
+	// by mistake (ReversePayment): the ID of that payment.
+	Reverses  string    `json:"reverses,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 }
 

@@ -35,6 +35,7 @@ const (
 	EventPaymentFailed      EventKind = "payment.failed"
 	EventCardSaved          EventKind = "payment.card_saved"
 	EventPaymentRefunded    EventKind = "payment.refunded"
+	EventPaymentReversed    EventKind = "payment.reversed"
 	EventChargeback         EventKind = "payment.chargeback"
 	EventInstalmentDue      EventKind = "instalment.due"
 	EventInstalmentMissed   EventKind = "instalment.missed"
@@ -65,7 +66,7 @@ func init() {
 		EventLinkOpened, EventIdentityPassed, EventIdentityFailed, EventIdentityLocked, EventPortalSignedOut, EventClaimViewed,
 		EventComputationViewed, EventDisputeFiled, EventDisputeResolved, EventFileUploaded, EventMessageSent,
 		EventNoteWritten, EventOfferMade, EventOfferAccepted, EventOfferRefused, EventAgreementSigned,
-		EventPaymentStarted, EventPaymentFailed, EventCardSaved, EventPaymentRefunded, EventChargeback, EventInstalmentDue,
+		EventPaymentStarted, EventPaymentFailed, EventCardSaved, EventPaymentRefunded, EventPaymentReversed, EventChargeback, EventInstalmentDue,
 		EventInstalmentMissed, EventPlanBroken, EventLetterGenerated, EventLetterSent, EventReminderSent,
 		EventReminderFailed, EventReminderBounced, EventContactOptOut, EventStageChanged, EventStatusChanged, EventStatementMatched,
 		EventDatesRecorded, EventPersonalDataErased,

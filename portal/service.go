@@ -31,8 +31,16 @@ type ClaimService interface {
 	// returns the cursor of the next page, "" at the end.
 	FindClaims(ctx context.Context, tenantID string, f ClaimFilter) ([]*Claim, string, error)
 	// AddPayment records a payment on a claim and an evidence event.
-	// ENOTFOUND, EINVALID (currency must be the claim's).
+	// ENOTFOUND, EINVALID (currency must be the claim's; the amount
+	// positive: a payment recorded by mistake is reversed, a card refund
+	// comes from the provider).
 	AddPayment(ctx context.Context, tenantID string, p *Payment) error
+	// ReversePayment records that a payment was entered by mistake: a
+	// negative payment of the same amount naming it, and payment.reversed
+	// with the reason and who. Nothing is deleted. ENOTFOUND; ECONFLICT
+	// when already reversed; EINVALID for a card payment (refund it at the
+	// provider) or a reversal.
+	ReversePayment(ctx context.Context, tenantID, claimID, paymentID, reason string) (*Payment, error)
 }
 
 // TenantService manages tenants, creditors, users and API keys.

@@ -270,3 +270,21 @@ func (s *Server) handleEventList(c *fiber.Ctx) error {
 	}
 	return c.JSON(fiber.Map{"events": events})
 }
+
+// handlePaymentReverse reverses a payment recorded by mistake: a negative
+// payment naming it, with the reason, never a deletion.
+func (s *Server) handlePaymentReverse(c *fiber.Ctx) error {
+	var in struct {
+		Reason string `json:"reason"`
+	}
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	ctx, cancel := s.userContext(c)
+	defer cancel()
+	rev, err := s.deps.Claims.ReversePayment(ctx, tenantOf(c), claimOf(c).ID, c.Params("payment_id"), in.Reason)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(rev)
+}

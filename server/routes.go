@@ -41,6 +41,7 @@ func (s *Server) routes() {
 	claim := api.Group("/claims/:id", s.requireClaim)
 	claim.Get("", s.handleClaimShow)
 	claim.Post("/payments", s.handlePaymentCreate)
+	claim.Post("/payments/:payment_id/reverse", s.handlePaymentReverse)
 	claim.Get("/events", s.handleEventList)
 	claim.Get("/instalments", s.handleInstalmentList)
 	claim.Get("/balance", s.handleClaimBalance)

@@ -268,7 +268,7 @@ var authzTable = map[string]policy{
 	// the tenants listed with --rate-editors change them (none here).
 	"GET /api/v1/rates": apiTenant, "PUT /api/v1/rates/:series/:from": apiRateEditor,
 
-	"GET /api/v1/claims/:id": apiClaim, "POST /api/v1/claims/:id/payments": apiClaim,
+	"GET /api/v1/claims/:id": apiClaim, "POST /api/v1/claims/:id/payments": apiClaim, "POST /api/v1/claims/:id/payments/:payment_id/reverse": apiClaim,
 	"GET /api/v1/claims/:id/events": apiClaim, "GET /api/v1/claims/:id/instalments": apiClaim,
 	"GET /api/v1/claims/:id/balance": apiClaim, "POST /api/v1/claims/:id/links": apiClaim,
 	"GET /api/v1/claims/:id/links": apiClaim, "DELETE /api/v1/claims/:id/links/:link_id": apiClaim,

@@ -322,6 +322,9 @@ func (db *DB) AddPayment(ctx context.Context, tenantID string, p *portal.Payment
 	if err := p.Validate(); err != nil {
 		return err
 	}
+	if p.Amount < 0 || p.Reverses != "" {
+		return portal.FieldError("amount", "amount must be positive: a payment recorded by mistake is reversed (POST .../payments/{id}/reverse), a card refund is recorded from the provider")
+	}
 	return db.tx(ctx, func(tx *gorm.DB) error {
 		var c portal.Claim
 		if err := tx.Where("id = ? AND tenant_id = ?", p.ClaimID, tenantID).Take(&c).Error; err != nil {
@@ -369,4 +372,55 @@ func (db *DB) insertPayment(ctx context.Context, tx *gorm.DB, tenantID string, p
 	}
 	_, err := db.appendEvent(ctx, tx, tenantID, p.ClaimID, portal.EventPaymentRecorded, payload)
 	return err
+}
+
+// ReversePayment implements portal.ClaimService.
+func (db *DB) ReversePayment(ctx context.Context, tenantID, claimID, paymentID, reason string) (*portal.Payment, error) {
+	reason = strings.TrimSpace(reason)
+	if reason == "" || !portal.ValidText(reason) || len(reason) > portal.MaxReasonLen {
+		return nil, portal.FieldError("reason", "reason is required: say why the payment was recorded by mistake (at most %d characters)", portal.MaxReasonLen)
+	}
+	var out *portal.Payment
+	err := db.tx(ctx, func(tx *gorm.DB) error {
+		if err := db.lockClaim(tx, tenantID, claimID); err != nil {
+			return err
+		}
+		var p portal.Payment
+		if !portal.ValidID(paymentID) {
+			return portal.Errorf(portal.ENOTFOUND, "Payment not found.")
+		}
+		if err := tx.Where("id = ? AND claim_id = ? AND tenant_id = ?", paymentID, claimID, tenantID).Take(&p).Error; err != nil {
+			if portal.ErrorCode(translate("", err)) == portal.ENOTFOUND {
+				return portal.Errorf(portal.ENOTFOUND, "Payment not found.")
+			}
+			return translate("find payment", err)
+		}
+		if p.Amount < 0 {
+			return portal.Errorf(portal.EINVALID, "This is itself a refund or a reversal; it cannot be reversed.")
+		}
+		var n int64
+		if err := tx.Model(&providerPaymentRow{}).Where("payment_id = ?", p.ID).Count(&n).Error; err != nil {
+			return translate("find provider payment", err)
+		}
+		if n > 0 {
+			return portal.Errorf(portal.EINVALID, "This card payment came from the payment provider: refund it there, and the refund is recorded from its notification.")
+		}
+		if err := tx.Model(&portal.Payment{}).Where("reverses = ?", p.ID).Count(&n).Error; err != nil {
+			return translate("find reversal", err)
+		}
+		if n > 0 {
+			return portal.Errorf(portal.ECONFLICT, "This payment was already reversed.")
+		}
+		rev := &portal.Payment{ClaimID: claimID, Amount: -p.Amount, Currency: p.Currency, ReceivedOn: p.ReceivedOn, Method: p.Method,
+			Reference: "reversal of " + p.ID, InvoiceID: p.InvoiceID, Reverses: p.ID}
+		if err := db.insertPayment(ctx, tx, tenantID, rev); err != nil {
+			return err
+		}
+		_, err := db.appendEvent(ctx, tx, tenantID, claimID, portal.EventPaymentReversed, map[string]any{
+			"payment_id": p.ID, "reversal_id": rev.ID, "amount": p.Amount, "currency": p.Currency, "reason": reason, "by": actorName(ctx),
+		})
+		out = rev
+		return translate("record reversal", err)
+	})
+	return out, err
 }
