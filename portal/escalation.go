@@ -76,9 +76,13 @@ func (ch *StatusChange) Validate() error {
 // proceedings and enforcement, or a first reminder sent before Relais
 // (Belgian consumers, Book XIX). Zero dates are left as they are.
 type DatesChange struct {
-	OrderOn               Date
-	ServedOn              Date
-	JudgmentOn            Date
+	OrderOn    Date
+	ServedOn   Date
+	JudgmentOn Date
+	// EnforceableOn is the day the judgment or the order for payment became
+	// enforceable (the French legal rate + 5 points two months later, CMF
+	// L313-3; the title runs 10 years, CPCE L111-4).
+	EnforceableOn         Date
 	LastAcknowledgementOn Date
 	ProceedingsEndedOn    Date
 	// FirstReminderOn is the day a first (free) reminder went out, and
@@ -107,7 +111,7 @@ func (ch *DatesChange) Validate(today Date) error {
 	for _, f := range []struct {
 		name string
 		d    Date
-	}{{"order_on", ch.OrderOn}, {"served_on", ch.ServedOn}, {"judgment_on", ch.JudgmentOn}, {"last_acknowledgement_on", ch.LastAcknowledgementOn},
+	}{{"order_on", ch.OrderOn}, {"served_on", ch.ServedOn}, {"judgment_on", ch.JudgmentOn}, {"enforceable_on", ch.EnforceableOn}, {"last_acknowledgement_on", ch.LastAcknowledgementOn},
 		{"proceedings_ended_on", ch.ProceedingsEndedOn}, {"first_reminder_on", ch.FirstReminderOn}} {
 		if f.d.IsZero() {
 			continue
@@ -126,7 +130,7 @@ func (ch *DatesChange) Validate(today Date) error {
 		return FieldError("first_reminder_channel", "first_reminder_channel must be letter or email")
 	}
 	if n == 0 {
-		return Errorf(EINVALID, "give at least one of order_on, served_on, judgment_on, last_acknowledgement_on, proceedings_ended_on, first_reminder_on")
+		return Errorf(EINVALID, "give at least one of order_on, served_on, judgment_on, enforceable_on, last_acknowledgement_on, proceedings_ended_on, first_reminder_on")
 	}
 	return nil
 }

@@ -95,6 +95,7 @@ type datesInput struct {
 	OrderOn               string `json:"order_on"`
 	ServedOn              string `json:"served_on"`
 	JudgmentOn            string `json:"judgment_on"`
+	EnforceableOn         string `json:"enforceable_on"`
 	LastAcknowledgementOn string `json:"last_acknowledgement_on"`
 	ProceedingsEndedOn    string `json:"proceedings_ended_on"`
 	FirstReminderOn       string `json:"first_reminder_on"`
@@ -114,7 +115,8 @@ func (s *Server) handleClaimDates(c *fiber.Ctx) error {
 		dst     *portal.Date
 	}{
 		{"order_on", in.OrderOn, &ch.OrderOn}, {"served_on", in.ServedOn, &ch.ServedOn},
-		{"judgment_on", in.JudgmentOn, &ch.JudgmentOn}, {"last_acknowledgement_on", in.LastAcknowledgementOn, &ch.LastAcknowledgementOn},
+		{"judgment_on", in.JudgmentOn, &ch.JudgmentOn}, {"enforceable_on", in.EnforceableOn, &ch.EnforceableOn},
+		{"last_acknowledgement_on", in.LastAcknowledgementOn, &ch.LastAcknowledgementOn},
 		{"proceedings_ended_on", in.ProceedingsEndedOn, &ch.ProceedingsEndedOn}, {"first_reminder_on", in.FirstReminderOn, &ch.FirstReminderOn},
 	} {
 		if *f.dst, err = parseDateField(f.name, f.v); err != nil {

@@ -312,12 +312,12 @@ func TestTimelineAPI(t *testing.T) {
 			//    months: no "serve the order" deadline;
 			//  - opposition within one month of service: 2024-09-02 (a
 			//    Monday), warned from 7 days before, 2024-08-26 = today;
-			//  - prescription 5 years from the due date 2024-01-31:
-			//    2029-01-31, warned 30 days before, from 2029-01-01.
+			//  - prescription: interrupted by the injonction de payer (order of
+			//    2024-07-20) while the proceedings run (Code civil 2241,
+			//    2242): no date shown.
 			want := []string{
 				"formal_notice_period 2024-07-09 2024-07-02 passed",
 				"order_opposition 2024-09-02 2024-08-26 warning",
-				"prescription 2029-01-31 2029-01-01 upcoming",
 			}
 			var got []string
 			for _, d := range tl.Deadlines {
@@ -394,8 +394,9 @@ func TestDatesAPI(t *testing.T) {
 				t.Fatalf("%d %s", code, b)
 			}
 			// The order of 2024-06-20 must be served within 6 months: by
-			// 2024-12-20, warned 30 days before (2024-11-20).
-			if got, want := deadlines(), "serve_order 2024-12-20 2024-11-20 upcoming; prescription 2029-01-31 2029-01-01 upcoming"; got != want {
+			// 2024-12-20, warned 30 days before (2024-11-20). It interrupts
+			// prescription while the proceedings run: no date shown.
+			if got, want := deadlines(), "serve_order 2024-12-20 2024-11-20 upcoming"; got != want {
 				t.Fatalf("before service: %s\nwant %s", got, want)
 			}
 			code, b = f.do("POST", id+"/dates", map[string]any{"served_on": "2024-06-19", "reason": "x"})
@@ -410,10 +411,9 @@ func TestDatesAPI(t *testing.T) {
 				t.Fatalf("%d %s", code, b)
 			}
 			// Served 2024-06-28: one month to oppose ends Sunday 2024-07-28,
-			// so Monday 2024-07-29, warned from 2024-07-22. The
-			// acknowledgement of 2024-06-29 restarts 5 years: 2029-06-29,
-			// warned from 2029-05-30.
-			if got, want := deadlines(), "order_opposition 2024-07-29 2024-07-22 upcoming; prescription 2029-06-29 2029-05-30 upcoming"; got != want {
+			// so Monday 2024-07-29, warned from 2024-07-22. Prescription is
+			// still interrupted by the proceedings.
+			if got, want := deadlines(), "order_opposition 2024-07-29 2024-07-22 upcoming"; got != want {
 				t.Fatalf("after service: %s\nwant %s", got, want)
 			}
 			code, b = f.do("POST", id+"/dates", map[string]any{"last_acknowledgement_on": "2024-06-29", "reason": "again"})
@@ -443,10 +443,52 @@ func TestDatesAPI(t *testing.T) {
 			if last := evs[len(evs)-1]; last.Kind != portal.EventDatesRecorded || !strings.Contains(last.Payload, `"proceedings_ended_on":"2024-06-30"`) {
 				t.Fatalf("event: %s %s", last.Kind, last.Payload)
 			}
+			// Once they end (2024-06-30), a full 5 years runs again from then
+			// (the acknowledgement of 2024-06-29 is older): 2029-06-30,
+			// warned from 2029-05-31.
+			if got, want := deadlines(), "order_opposition 2024-07-29 2024-07-22 upcoming; prescription 2029-06-30 2029-05-31 upcoming"; got != want {
+				t.Fatalf("after the proceedings: %s\nwant %s", got, want)
+			}
 			other := f.claim("DT-2", portal.JurisdictionFR, portal.DebtorBusiness, "fr")
 			code, b = f.do("POST", "/api/v1/claims/"+other.ID+"/dates", map[string]any{"proceedings_ended_on": "2024-06-30", "reason": "x"})
 			if e := decode[apiErr](t, b); code != 400 || e.Error.Field != "proceedings_ended_on" {
 				t.Fatalf("end of proceedings of an amicable claim: %d %s", code, b)
+			}
+		})
+	}
+}
+
+// The day a judgment became enforceable is recorded once the claim is at
+// the judgment stage, not before the judgment; from two months after it a
+// French consumer's legal interest is increased by 5 points (CMF L313-3).
+func TestDatesEnforceable(t *testing.T) {
+	for _, dialect := range storetest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			f := newEscFixture(t, dialect) // today: Sunday 30 June 2024
+			c := f.claim("EX-1", portal.JurisdictionFR, portal.DebtorConsumer, "fr")
+			id := "/api/v1/claims/" + c.ID
+			f.do("POST", id+"/stage", map[string]any{"to": "formal_notice", "reason": "x", "formal_notice_on": "2024-02-01"})
+			if code, b := f.do("POST", id+"/stage", map[string]any{"to": "litigation", "procedure": "injonction_de_payer", "reason": "x", "order_on": "2024-03-01"}); code != 200 {
+				t.Fatalf("litigation: %d %s", code, b)
+			}
+			code, b := f.do("POST", id+"/dates", map[string]any{"enforceable_on": "2024-04-15", "reason": "x"})
+			if e := decode[apiErr](t, b); code != 400 || e.Error.Field != "enforceable_on" || !strings.Contains(e.Error.Message, "judgment stage") {
+				t.Fatalf("enforceable in litigation: %d %s", code, b)
+			}
+			if code, b := f.do("POST", id+"/stage", map[string]any{"to": "judgment", "reason": "order made enforceable", "judgment_on": "2024-04-10"}); code != 200 {
+				t.Fatalf("judgment: %d %s", code, b)
+			}
+			code, b = f.do("POST", id+"/dates", map[string]any{"enforceable_on": "2024-04-01", "reason": "x"})
+			if e := decode[apiErr](t, b); code != 400 || e.Error.Field != "enforceable_on" || !strings.Contains(e.Error.Message, "before the judgment") {
+				t.Fatalf("enforceable before the judgment: %d %s", code, b)
+			}
+			if code, b := f.do("POST", id+"/dates", map[string]any{"enforceable_on": "2024-04-15", "reason": "formule exécutoire apposée"}); code != 200 ||
+				decode[map[string]any](t, b)["enforceable_on"] != "2024-04-15" {
+				t.Fatalf("enforceable: %d %s", code, b)
+			}
+			code, b = f.do("GET", id+"/balance", nil)
+			if code != 200 || !strings.Contains(string(b), `"rule":"fr.legal.increased"`) || !strings.Contains(string(b), `"from":"2024-06-15"`) {
+				t.Fatalf("balance after enforceability: %d %s", code, b)
 			}
 		})
 	}

@@ -3,6 +3,7 @@ package escalation
 import (
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/relais/relais/portal"
@@ -62,9 +63,37 @@ type Facts struct {
 	// the debtor.
 	ServedOn portal.Date
 
+	// JudgmentOn is the date of the judgment, and EnforceableOn the day the
+	// judgment or the order for payment became enforceable: either makes
+	// an enforceable title (French claims: 10 years, CPCE L111-4).
+	JudgmentOn    portal.Date
+	EnforceableOn portal.Date
+	// ProceedingsEndedOn is the day the court proceedings ended; zero while
+	// they run (a court application interrupts French prescription until
+	// then, Code civil 2241, 2242).
+	ProceedingsEndedOn portal.Date
+
 	// LastAcknowledgementOn is the last time the debtor acknowledged the
-	// debt: a signed payment plan or a partial payment (Code civil 2240).
+	// debt as recorded by hand: a signed payment plan or a written
+	// acknowledgement (Code civil 2240; Belgium: old Civil Code 2248).
 	LastAcknowledgementOn portal.Date
+	// PaymentsOn are the days the debtor's payments (positive amounts)
+	// were received, in any order: each partial payment is an
+	// acknowledgement that restarts prescription like
+	// LastAcknowledgementOn.
+	PaymentsOn []portal.Date
+
+	// DebtorCountry is the ISO code of the country the debtor lives in
+	// ("" when not recorded) and DebtorPostcode their postcode: a debtor
+	// outside metropolitan France has longer to oppose a French order
+	// (CPC 643).
+	DebtorCountry  string
+	DebtorPostcode string
+
+	// Prescription is the Belgian prescription recorded on the claim (a
+	// portal.Prescription* value); "" takes the default of the debtor
+	// kind, see bePrescription.
+	Prescription string
 }
 
 // DeadlineKind names a deadline; it is stable and may be stored.
@@ -244,23 +273,36 @@ func serveOrder(in Facts) (Deadline, bool) {
 // opposition: the debtor's period to oppose an order or answer a summons,
 // counted from service and extended to the next working day when it ends
 // on a weekend or public holiday.
+//
+// The French injonction de payer gives one month (CPC 1416), plus the
+// distance extension of CPC 643 (DistanceExtension). The month and the
+// extension are counted together as one period of months from service
+// (CPC 641): served on 31 January, a debtor abroad has until 30 April, not
+// 28 April; the later reading is the safe one for the creditor.
 func opposition(in Facts) (Deadline, bool) {
 	if in.ServedOn.IsZero() {
 		return Deadline{}, false
 	}
 	switch {
 	case in.Procedure == ProcInjonctionDePayer && in.Jurisdiction == portal.JurisdictionFR:
-		raw := in.ServedOn.AddMonths(1)
+		ext, where := DistanceExtension(in.DebtorCountry, in.DebtorPostcode)
+		raw := in.ServedOn.AddMonths(1 + ext)
 		due := NextWorkingDay(portal.JurisdictionFR, raw)
+		period := "one month"
+		switch ext {
+		case 1:
+			period = "one month, plus one month for distance (two months in all),"
+		case 2:
+			period = "one month, plus two months for distance (three months in all),"
+		}
 		return Deadline{
 			Kind: KindOrderOpposition,
 			Due:  due,
-			Rule: "CPC 1416 (period), CPC 641 and 642 (counting)",
-			Explanation: fmt.Sprintf("The debtor may oppose the injonction de payer within one month of its service on %s: "+
-				"until %s%s. Ask for the enforceable formula only after that. This assumes service to the debtor in person; "+
-				"otherwise the month runs from the first act served in person or the first enforcement measure (CPC 1416 al. 2). "+
-				"A debtor living abroad may have more time (CPC 643, to confirm).",
-				in.ServedOn, due, extended(raw, due)),
+			Rule: "CPC 1416 (period), CPC 643 (distance extension), CPC 641 and 642 (counting)",
+			Explanation: fmt.Sprintf("The debtor may oppose the injonction de payer within %s of its service on %s: "+
+				"until %s%s. Ask for the enforceable formula only after that. %s This assumes service to the debtor in person; "+
+				"otherwise the period runs from the first act served in person or the first enforcement measure (CPC 1416 al. 2).",
+				period, in.ServedOn, due, extended(raw, due), where),
 		}, true
 	case in.Procedure == ProcEuropeanOrder:
 		raw := in.ServedOn.AddDays(30)
@@ -288,6 +330,48 @@ func opposition(in Facts) (Deadline, bool) {
 	return Deadline{}, false
 }
 
+// French overseas territories (CPC 643 1°: Guadeloupe, Guyane,
+// Martinique, La Réunion, Mayotte, Saint-Barthélemy, Saint-Martin,
+// Saint-Pierre-et-Miquelon, French Polynesia, Wallis and Futuna, New
+// Caledonia, the French Southern and Antarctic Lands) by their ISO 3166
+// code, and the postcode prefixes of an address there recorded with the
+// country FR.
+var (
+	overseasCountries = map[string]bool{"GP": true, "GF": true, "MQ": true, "RE": true, "YT": true, "BL": true,
+		"MF": true, "PM": true, "PF": true, "WF": true, "NC": true, "TF": true}
+	overseasPostcodes = []string{"971", "972", "973", "974", "975", "976", "977", "978", "984", "986", "987", "988"}
+)
+
+// DistanceExtension is the number of months CPC 643 adds to a period to
+// oppose or appeal before a court in metropolitan France, for a debtor
+// living in country (ISO code) at postcode, with the sentence that says
+// so: 1 for the French overseas territories (told by their own ISO code,
+// or by a French postcode in 971-978, 984, 986-988), 2 for any other
+// country than France (abroad), 0 in metropolitan France. A debtor with no
+// country recorded is taken to live in metropolitan France, and the
+// sentence says the extension was not applied for that reason.
+func DistanceExtension(country, postcode string) (months int, explanation string) {
+	country = strings.ToUpper(strings.TrimSpace(country))
+	postcode = strings.TrimSpace(postcode)
+	switch {
+	case country == "":
+		return 0, "No country is recorded for the debtor, so this assumes they live in metropolitan France: " +
+			"a debtor living abroad has two more months, one in the French overseas territories (CPC 643); record the debtor's country."
+	case overseasCountries[country]:
+		return 1, fmt.Sprintf("The debtor lives in a French overseas territory (%s): one more month (CPC 643 1°).", country)
+	case country == "FR":
+		for _, p := range overseasPostcodes {
+			if strings.HasPrefix(postcode, p) {
+				return 1, fmt.Sprintf("The debtor's postcode %s is in a French overseas territory: one more month (CPC 643 1°).", postcode)
+			}
+		}
+		return 0, "The debtor lives in metropolitan France: no distance extension (CPC 643)."
+	}
+	return 2, fmt.Sprintf("The debtor lives abroad (country %s): two more months (CPC 643 2°). Any country other than France "+
+		"and its overseas territories counts as abroad. This assumes the court sits in metropolitan France "+
+		"(CPC 644 sets the extensions before a court overseas).", country)
+}
+
 func extended(raw, due portal.Date) string {
 	if raw == due {
 		return ""
@@ -304,45 +388,276 @@ func dayKind(d portal.Date) string {
 }
 
 // Prescription returns the claim's prescription deadline (the last day the
-// creditor may act) when the rules can compute one: French claims only, see
-// prescription. Retention of personal data (package privacy) starts from it.
+// creditor may act or, under an enforceable title, enforce it) when the
+// rules can compute one; see frPrescription and bePrescription. None is
+// computed when no due date (and no title) is known, while French court
+// proceedings run (prescription does not run then), and for a Belgian
+// claim in court or under a title. Retention of personal data (package
+// privacy) starts from it, so the timeline and the retention name one day.
 func Prescription(in Facts) (Deadline, bool) { return prescription(in) }
 
-// prescription: French limitation of the creditor's action, from the oldest
-// due date, restarted by the debtor's last acknowledgement.
-//
-// Belgian prescription is left out: LEGAL.md gives no source, and the old
-// Civil Code has several candidate rules for a payment claim (art. 2262bis:
-// 10 years for personal actions; art. 2277: 5 years for sums payable
-// periodically; art. 2272: 1 year for goods sold by traders to
-// non-traders) that need a legal check before Relais shows a date.
 func prescription(in Facts) (Deadline, bool) {
-	if in.Jurisdiction != portal.JurisdictionFR || in.OldestDueDate.IsZero() {
-		return Deadline{}, false
+	switch in.Jurisdiction {
+	case portal.JurisdictionFR:
+		return frPrescription(in)
+	case portal.JurisdictionBE:
+		return bePrescription(in)
 	}
+	return Deadline{}, false
+}
+
+// acknowledgement is a day the debtor acknowledged the debt.
+type acknowledgement struct {
+	On   portal.Date
+	What string // "a payment received on 2024-06-10"
+}
+
+// acknowledgements are the debtor's acknowledgements in date order: the
+// one recorded by hand and every payment.
+func (in Facts) acknowledgements() []acknowledgement {
+	var out []acknowledgement
+	if !in.LastAcknowledgementOn.IsZero() {
+		out = append(out, acknowledgement{in.LastAcknowledgementOn, "an acknowledgement recorded on " + in.LastAcknowledgementOn.String()})
+	}
+	for _, p := range in.PaymentsOn {
+		if !p.IsZero() {
+			out = append(out, acknowledgement{p, "a payment received on " + p.String()})
+		}
+	}
+	sort.SliceStable(out, func(i, k int) bool { return out[i].On.Before(out[k].On) })
+	return out
+}
+
+// period is a prescription run from a start for some months, restarted by
+// each acknowledgement made before it ended.
+type period struct {
+	Due portal.Date
+	// Restarted is the last acknowledgement that restarted it; Late the
+	// first that came after it was reached (it restarts nothing).
+	Restarted, Late *acknowledgement
+}
+
+// run counts months from start; each acknowledgement from start to the
+// current end (both included) starts a full period again (Code civil 2231,
+// 2240; old Civil Code 2248). Acknowledgements before start, or after
+// until when until is set, are not looked at.
+func run(start portal.Date, months int, acks []acknowledgement, until portal.Date) period {
+	p := period{Due: start.AddMonths(months)}
+	for i := range acks {
+		a := &acks[i]
+		if a.On.Before(start) || (!until.IsZero() && a.On.After(until)) {
+			continue
+		}
+		if a.On.After(p.Due) {
+			p.Late = a
+			break
+		}
+		p.Due, p.Restarted = a.On.AddMonths(months), a
+	}
+	return p
+}
+
+// title is the day an enforceable title exists, when it does: the day the
+// judgment or order became enforceable, or failing that the judgment's
+// date (the earlier one, so the 10 years are not overstated).
+func (in Facts) title() (portal.Date, string) {
+	switch {
+	case !in.EnforceableOn.IsZero():
+		return in.EnforceableOn, "the judgment or order for payment became enforceable on " + in.EnforceableOn.String()
+	case !in.JudgmentOn.IsZero():
+		return in.JudgmentOn, "the judgment of " + in.JudgmentOn.String() +
+			" (the day it became enforceable is not recorded: counted from the judgment, the earlier date)"
+	}
+	return portal.Date{}, ""
+}
+
+// application is the day a court application is taken to interrupt
+// prescription: when the claim is in a court procedure, the earliest of
+// the order's date and the service. Relais does not record the
+// application itself (the requête of an injonction de payer, filed before
+// the order); for an assignation the service is the application. The
+// earliest date Relais knows is later than or equal to the real one, so a
+// prescription reached in between is shown as reached: the cautious side.
+func (in Facts) application() (portal.Date, string) {
+	if in.Procedure == "" {
+		return portal.Date{}, ""
+	}
+	name := DefaultMessages()[ProcedureKey(in.Procedure)]
+	if name == "" {
+		name = string(in.Procedure)
+	}
+	switch {
+	case !in.OrderOn.IsZero() && (in.ServedOn.IsZero() || !in.ServedOn.Before(in.OrderOn)):
+		return in.OrderOn, name + ", dated from its order of " + in.OrderOn.String() + " (the earliest date recorded)"
+	case !in.ServedOn.IsZero():
+		return in.ServedOn, name + ", dated from its service on " + in.ServedOn.String() + " (the earliest date recorded)"
+	}
+	return portal.Date{}, ""
+}
+
+// frPrescription: French limitation of the creditor's action.
+//
+//   - 5 years against a business (Code de commerce L110-4; Code civil 2224
+//     for a non-trader creditor), 2 years for a professional against a
+//     consumer (Code de la consommation L218-2), from the oldest due date.
+//   - Each acknowledgement restarts a full period (Code civil 2240, 2231):
+//     the one recorded on the claim and every payment received (a partial
+//     payment acknowledges the debt).
+//   - A court application interrupts it until the proceedings end (Code
+//     civil 2241, 2242): from the earliest of the order and its service
+//     (see application) no date is shown until Claim.ProceedingsEndedOn;
+//     then a full period runs again from that day. An application made
+//     after prescription was reached interrupts nothing.
+//   - Once an enforceable title exists (EnforceableOn, or JudgmentOn when
+//     it is not recorded) it runs 10 years from then (CPCE L111-4), and
+//     the 2- or 5-year rule no longer applies.
+func frPrescription(in Facts) (Deadline, bool) {
 	years, rule, who := 5, "Code de commerce L110-4 (Code civil 2224 for a non-trader creditor)",
 		"A claim against a business prescribes after 5 years"
 	if in.DebtorKind == portal.DebtorConsumer {
 		years, rule, who = 2, "Code de la consommation L218-2",
 			"A professional's claim against a consumer for goods or services prescribes after 2 years"
 	}
-	due := in.OldestDueDate.AddMonths(12 * years)
-	expl := fmt.Sprintf("%s, counted here from the oldest due date %s: until %s.", who, in.OldestDueDate, due)
-	ack := in.LastAcknowledgementOn
-	switch {
-	case ack.IsZero():
-	case ack.Before(in.OldestDueDate):
-		expl += fmt.Sprintf(" The acknowledgement of %s is older than the due date and changes nothing.", ack)
-	case ack.After(due):
-		expl += fmt.Sprintf(" The acknowledgement of %s came after prescription was reached and does not restart it "+
-			"(whether it waives the prescription, Code civil 2250-2251, needs a legal check).", ack)
-	default:
-		due = ack.AddMonths(12 * years)
-		rule += "; restarted by Code civil 2240 and 2231"
-		expl = fmt.Sprintf("%s. The debtor acknowledged the debt on %s (a signed plan or a partial payment, Code civil 2240), "+
-			"which restarts a full period: until %s.", who, ack, due)
+	if on, what := in.title(); !on.IsZero() {
+		due := on.AddMonths(12 * 10)
+		return Deadline{
+			Kind: KindPrescription,
+			Due:  due,
+			Rule: "CPCE L111-4 (enforceable title)",
+			Explanation: fmt.Sprintf("An enforceable title exists: %s. It can be enforced for 10 years (CPCE L111-4): until %s. "+
+				"The %d-year prescription of the claim itself (%s) no longer applies. An enforcement measure or a payment "+
+				"after the title may restart the 10 years (Code civil 2240, 2244; to confirm): this date ignores them, so it is the earliest.",
+				what, due, years, rule),
+		}, true
 	}
-	expl += " Courts may count from when the goods or services were supplied, which can be earlier; " +
-		"a court application interrupts prescription (Code civil 2241), which this date ignores."
-	return Deadline{Kind: KindPrescription, Due: due, Rule: rule, Explanation: expl}, true
+	if in.OldestDueDate.IsZero() {
+		return Deadline{}, false
+	}
+	months, acks := 12*years, in.acknowledgements()
+	app, appWhat := in.application()
+	p := run(in.OldestDueDate, months, acks, app)
+	expl := fmt.Sprintf("%s, counted here from the oldest due date %s", who, in.OldestDueDate)
+	var tail string
+	if !app.IsZero() {
+		switch {
+		case app.After(p.Due):
+			tail = fmt.Sprintf(" The court application, the %s, came after that date: it does not interrupt a prescription already reached.", appWhat)
+		case in.ProceedingsEndedOn.IsZero():
+			// Interrupted while the proceedings run (Code civil 2242):
+			// there is no date to show until they end.
+			return Deadline{}, false
+		default:
+			// Without the interruption (2243), every acknowledgement counts.
+			before := run(in.OldestDueDate, months, acks, portal.Date{}).Due
+			rule += "; interrupted by Code civil 2241 and 2242"
+			expl = fmt.Sprintf("%s. A court application, the %s, interrupted it until the proceedings ended on %s (Code civil 2241, 2242); "+
+				"a full period runs again from that day", who, appWhat, in.ProceedingsEndedOn)
+			p = run(in.ProceedingsEndedOn, months, acks, portal.Date{})
+			tail = fmt.Sprintf(" If the application was withdrawn, lapsed or was dismissed for good, the interruption never "+
+				"happened (Code civil 2243) and the earlier date applies: %s.", before)
+		}
+	}
+	if p.Restarted != nil {
+		rule += "; restarted by Code civil 2240 and 2231"
+		expl += fmt.Sprintf(", restarted by %s (Code civil 2240: a partial payment or a signed plan acknowledges the debt, "+
+			"and a full period runs again from it)", p.Restarted.What)
+	}
+	expl += fmt.Sprintf(": until %s.", p.Due)
+	if p.Late != nil {
+		expl += fmt.Sprintf(" %s came after prescription was reached and does not restart it "+
+			"(whether it waives the prescription, Code civil 2250-2251, needs a legal check).", capitalize(p.Late.What))
+	}
+	expl += tail + " Courts may count from when the goods or services were supplied, which can be earlier."
+	return Deadline{Kind: KindPrescription, Due: p.Due, Rule: rule, Explanation: expl}, true
+}
+
+// bePrescription: Belgian limitation of the creditor's action (old Civil
+// Code, still applied to these claims; the rules are "likely" in the legal
+// reference, LEGAL.md, and the explanation says so). The claim records
+// which applies (Claim.Prescription):
+//
+//   - personal: personal actions, 10 years (art. 2262bis §1);
+//   - goods_to_consumer: a seller of goods against a consumer (a
+//     non-trader), 1 year (art. 2272);
+//   - periodic: sums payable periodically (rent, interest), 5 years
+//     (art. 2277).
+//
+// When it records none, a business debtor takes personal (10 years) and a
+// consumer goods_to_consumer (1 year): the cautious default, under which
+// the creditor acts sooner; the explanation says a default was taken. The
+// period runs from the oldest due date, restarted by an acknowledgement or
+// a partial payment (art. 2248), like the French one. A Belgian claim in
+// court or under a title gets no date: the interruption by a court
+// application (art. 2244) and the prescription of a judgment are not in
+// the legal reference yet.
+func bePrescription(in Facts) (Deadline, bool) {
+	if in.OldestDueDate.IsZero() {
+		return Deadline{}, false
+	}
+	if on, _ := in.title(); !on.IsZero() {
+		return Deadline{}, false
+	}
+	if on, _ := in.application(); !on.IsZero() {
+		return Deadline{}, false
+	}
+	kind, defaulted := in.Prescription, false
+	switch kind {
+	case portal.PrescriptionPersonal, portal.PrescriptionGoodsToConsumer, portal.PrescriptionPeriodic:
+	default:
+		defaulted, kind = true, portal.PrescriptionPersonal
+		if in.DebtorKind == portal.DebtorConsumer {
+			kind = portal.PrescriptionGoodsToConsumer
+		}
+	}
+	var years int
+	var article, what, note string
+	switch kind {
+	case portal.PrescriptionGoodsToConsumer:
+		years, article = 1, "art. 2272"
+		what = "a seller's claim for goods sold to a consumer (a non-trader) prescribes after 1 year"
+		note = " The 1-year period rests on a presumption of payment (art. 2275: the creditor may ask the debtor to swear " +
+			"the debt was paid), and a settled account or a written acknowledgement may replace it by the 10-year period " +
+			"(art. 2274, to confirm): this date ignores that, so it is the earliest."
+	case portal.PrescriptionPeriodic:
+		years, article = 5, "art. 2277"
+		what = "sums payable yearly or at shorter periodic terms (rent, interest) prescribe after 5 years"
+		note = " Each sum prescribes 5 years after its own due date: the oldest comes first."
+	default:
+		years, article = 10, "art. 2262bis §1"
+		what = "a personal action prescribes after 10 years"
+	}
+	if defaulted {
+		if in.DebtorKind == portal.DebtorConsumer {
+			note += " The claim does not say which prescription applies: for a consumer Relais takes the 1-year prescription " +
+				"of a seller of goods (art. 2272), the shortest and so the cautious one, under which the creditor acts sooner. " +
+				"Record the prescription on the claim (personal, goods_to_consumer or periodic) if another applies, e.g. for services."
+		} else {
+			note += " The claim does not say which prescription applies: for a business Relais takes the 10-year prescription " +
+				"of personal actions (art. 2262bis §1). Record goods_to_consumer or periodic on the claim if a shorter one applies."
+		}
+	}
+	p := run(in.OldestDueDate, 12*years, in.acknowledgements(), portal.Date{})
+	rule := "old Civil Code " + article + " (likely)"
+	expl := fmt.Sprintf("Belgian prescription, likely (old Civil Code, still applied; check with a lawyer before relying on it): "+
+		"%s (%s), counted here from the oldest due date %s", what, article, in.OldestDueDate)
+	if p.Restarted != nil {
+		rule += "; restarted by art. 2248"
+		expl += fmt.Sprintf(", restarted by %s (art. 2248: an acknowledgement or a partial payment interrupts it, "+
+			"and a full period runs again from it)", p.Restarted.What)
+	}
+	expl += fmt.Sprintf(": until %s.", p.Due)
+	if p.Late != nil {
+		expl += fmt.Sprintf(" %s came after prescription was reached and does not restart it "+
+			"(whether it waives the prescription, art. 2220-2221, needs a legal check).", capitalize(p.Late.What))
+	}
+	expl += note + " Courts may count from the delivery, which can be earlier than the due date. A court application " +
+		"also interrupts prescription (art. 2244): a Belgian claim in court or under a title shows no date here."
+	return Deadline{Kind: KindPrescription, Due: p.Due, Rule: rule, Explanation: expl}, true
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }

@@ -1,6 +1,7 @@
 package escalation_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -85,6 +86,7 @@ func TestDeadlines(t *testing.T) {
 		warnFrom string
 		status   escalation.DeadlineStatus
 		rule     string // part of Rule
+		expl     string // part of Explanation, when set
 	}{
 		// --- Belgian consumer 14-day period after the free first reminder ---
 		{
@@ -226,6 +228,186 @@ func TestDeadlines(t *testing.T) {
 			facts: escalation.Facts{Jurisdiction: portal.JurisdictionFR, DebtorKind: portal.DebtorConsumer, OldestDueDate: d("2021-01-10"), LastAcknowledgementOn: d("2023-05-01")},
 			today: "2023-05-02", kind: escalation.KindPrescription, due: "2023-01-10", warnFrom: "2022-12-11", status: escalation.Passed, rule: "L218-2",
 		},
+		{
+			// A payment is an acknowledgement (Code civil 2240), and the later
+			// of it and the recorded one restarts: acknowledgement 2023-06-01,
+			// payments 2023-09-01 and 2024-06-10; the last, 2024-06-10,
+			// + 2 years = 2026-06-10; warning from 2026-05-11.
+			name: "FR consumer prescription restarted by a payment",
+			facts: escalation.Facts{Jurisdiction: portal.JurisdictionFR, DebtorKind: portal.DebtorConsumer, OldestDueDate: d("2023-03-15"),
+				LastAcknowledgementOn: d("2023-06-01"), PaymentsOn: []portal.Date{d("2024-06-10"), d("2023-09-01")}},
+			today: "2025-03-16", kind: escalation.KindPrescription, due: "2026-06-10", warnFrom: "2026-05-11", status: escalation.Upcoming, rule: "2240",
+			expl: "a payment received on 2024-06-10",
+		},
+		{
+			// Each acknowledgement in time restarts: due 2021-01-10, consumer:
+			// 2023-01-10; a payment on 2022-06-01 restarts to 2024-06-01; the
+			// payment of 2024-09-01 comes after that and restarts nothing.
+			// Warning 30 days before 2024-06-01: 2024-05-02.
+			name: "FR consumer payments: an earlier one restarts, a late one does not",
+			facts: escalation.Facts{Jurisdiction: portal.JurisdictionFR, DebtorKind: portal.DebtorConsumer, OldestDueDate: d("2021-01-10"),
+				PaymentsOn: []portal.Date{d("2022-06-01"), d("2024-09-01")}},
+			today: "2024-09-02", kind: escalation.KindPrescription, due: "2024-06-01", warnFrom: "2024-05-02", status: escalation.Passed, rule: "2240",
+			expl: "A payment received on 2024-09-01 came after prescription was reached",
+		},
+		{
+			// Interrupted by the injonction de payer (order 2024-05-02, earliest
+			// date of the proceedings, before the 2-year end 2025-03-15) until
+			// the proceedings ended on 2024-11-30 (Code civil 2241, 2242): a
+			// new 2 years from 2024-11-30 = 2026-11-30; warning from
+			// 2026-10-31. Without the interruption (2243): 2025-03-15.
+			name: "FR consumer prescription interrupted by proceedings, ended",
+			facts: escalation.Facts{Jurisdiction: portal.JurisdictionFR, DebtorKind: portal.DebtorConsumer, OldestDueDate: d("2023-03-15"),
+				Procedure: escalation.ProcInjonctionDePayer, OrderOn: d("2024-05-02"), ServedOn: d("2024-05-20"), ProceedingsEndedOn: d("2024-11-30")},
+			today: "2025-06-01", kind: escalation.KindPrescription, due: "2026-11-30", warnFrom: "2026-10-31", status: escalation.Upcoming, rule: "2241",
+			expl: "the earlier date applies: 2025-03-15",
+		},
+		{
+			// The same, and a payment on 2025-02-01 after the end restarts:
+			// 2025-02-01 + 2 years = 2027-02-01; warning from 2027-01-02.
+			name: "FR prescription after proceedings restarted by a payment",
+			facts: escalation.Facts{Jurisdiction: portal.JurisdictionFR, DebtorKind: portal.DebtorConsumer, OldestDueDate: d("2023-03-15"),
+				Procedure: escalation.ProcInjonctionDePayer, OrderOn: d("2024-05-02"), ServedOn: d("2024-05-20"), ProceedingsEndedOn: d("2024-11-30"),
+				PaymentsOn: []portal.Date{d("2025-02-01")}},
+			today: "2025-06-01", kind: escalation.KindPrescription, due: "2027-02-01", warnFrom: "2027-01-02", status: escalation.Upcoming, rule: "2240",
+		},
+		{
+			// An application after prescription interrupts nothing: due
+			// 2021-01-10, consumer: 2023-01-10; the order of 2023-05-02 is later.
+			name: "FR application after prescription",
+			facts: escalation.Facts{Jurisdiction: portal.JurisdictionFR, DebtorKind: portal.DebtorConsumer, OldestDueDate: d("2021-01-10"),
+				Procedure: escalation.ProcInjonctionDePayer, OrderOn: d("2023-05-02")},
+			today: "2023-05-03", kind: escalation.KindPrescription, due: "2023-01-10", warnFrom: "2022-12-11", status: escalation.Passed, rule: "L218-2",
+			expl: "does not interrupt",
+		},
+		{
+			// Consumer claim due 2021-01-10 (2 years: 2023-01-10), judgment
+			// 2022-11-10, enforceable 2022-12-20: the title runs 10 years from
+			// 2022-12-20 = 2032-12-20 (CPCE L111-4); warning from 2032-11-20.
+			// On 2024-01-01 it is not prescribed.
+			name: "FR consumer under an enforceable title",
+			facts: escalation.Facts{Jurisdiction: portal.JurisdictionFR, DebtorKind: portal.DebtorConsumer, OldestDueDate: d("2021-01-10"),
+				Procedure: escalation.ProcInjonctionDePayer, OrderOn: d("2022-10-01"), ServedOn: d("2022-10-15"),
+				JudgmentOn: d("2022-11-10"), EnforceableOn: d("2022-12-20")},
+			today: "2024-01-01", kind: escalation.KindPrescription, due: "2032-12-20", warnFrom: "2032-11-20", status: escalation.Upcoming, rule: "L111-4",
+		},
+		{
+			// Judgment of 2022-11-10, enforceable date not recorded: 10 years
+			// from the judgment, 2032-11-10; warning from 2032-10-11 (10 Nov −
+			// 10 = 31 Oct, − 20 = 11 Oct).
+			name: "FR title counted from the judgment",
+			facts: escalation.Facts{Jurisdiction: portal.JurisdictionFR, DebtorKind: portal.DebtorConsumer, OldestDueDate: d("2021-01-10"),
+				JudgmentOn: d("2022-11-10")},
+			today: "2024-01-01", kind: escalation.KindPrescription, due: "2032-11-10", warnFrom: "2032-10-11", status: escalation.Upcoming, rule: "L111-4",
+			expl: "not recorded",
+		},
+
+		// --- Belgian prescription (old Civil Code, likely) ---
+		{
+			// Business, nothing recorded: personal action, 10 years (art.
+			// 2262bis §1): 2024-01-31 + 10 years = 2034-01-31; warning from
+			// 2034-01-01.
+			name:  "BE business default: 10 years",
+			facts: escalation.Facts{Jurisdiction: portal.JurisdictionBE, DebtorKind: portal.DebtorBusiness, OldestDueDate: d("2024-01-31")},
+			today: "2025-01-01", kind: escalation.KindPrescription, due: "2034-01-31", warnFrom: "2034-01-01", status: escalation.Upcoming, rule: "2262bis",
+			expl: "likely",
+		},
+		{
+			// Consumer, nothing recorded: goods sold to a consumer, 1 year
+			// (art. 2272), the cautious default: 2024-01-31 + 1 year =
+			// 2025-01-31; warning from 2025-01-01.
+			name:  "BE consumer default: 1 year",
+			facts: escalation.Facts{Jurisdiction: portal.JurisdictionBE, DebtorKind: portal.DebtorConsumer, OldestDueDate: d("2024-01-31")},
+			today: "2025-02-01", kind: escalation.KindPrescription, due: "2025-01-31", warnFrom: "2025-01-01", status: escalation.Passed, rule: "2272",
+			expl: "does not say which prescription applies",
+		},
+		{
+			// Periodic payments recorded: 5 years (art. 2277): 2024-01-31 +
+			// 5 years = 2029-01-31; warning from 2029-01-01.
+			name: "BE periodic: 5 years",
+			facts: escalation.Facts{Jurisdiction: portal.JurisdictionBE, DebtorKind: portal.DebtorBusiness, OldestDueDate: d("2024-01-31"),
+				Prescription: portal.PrescriptionPeriodic},
+			today: "2025-01-01", kind: escalation.KindPrescription, due: "2029-01-31", warnFrom: "2029-01-01", status: escalation.Upcoming, rule: "2277",
+		},
+		{
+			// Personal recorded for a consumer (e.g. services): 10 years:
+			// 2024-01-31 → 2034-01-31.
+			name: "BE consumer, personal recorded",
+			facts: escalation.Facts{Jurisdiction: portal.JurisdictionBE, DebtorKind: portal.DebtorConsumer, OldestDueDate: d("2024-01-31"),
+				Prescription: portal.PrescriptionPersonal},
+			today: "2025-02-01", kind: escalation.KindPrescription, due: "2034-01-31", warnFrom: "2034-01-01", status: escalation.Upcoming, rule: "2262bis",
+		},
+		{
+			// Consumer default, 1 year, restarted by a partial payment on
+			// 2024-11-15 (art. 2248), before the end 2025-01-31: 2024-11-15 +
+			// 1 year = 2025-11-15; warning 30 days before: 15 Nov − 15 =
+			// 31 Oct, − 15 = 2025-10-16.
+			name: "BE consumer restarted by a payment",
+			facts: escalation.Facts{Jurisdiction: portal.JurisdictionBE, DebtorKind: portal.DebtorConsumer, OldestDueDate: d("2024-01-31"),
+				PaymentsOn: []portal.Date{d("2024-11-15")}},
+			today: "2025-02-01", kind: escalation.KindPrescription, due: "2025-11-15", warnFrom: "2025-10-16", status: escalation.Upcoming, rule: "2248",
+		},
+
+		// --- opposition to an injonction de payer, debtor outside France (CPC 643) ---
+		{
+			// Debtor in Belgium: one month + two (CPC 643 2°). Served Tuesday
+			// 2026-03-10 + 3 months = Wednesday 2026-06-10, a working day
+			// (Whit Monday 2026 is 25 May), so it stays. Warning 7 days
+			// before: 2026-06-03.
+			name: "opposition, debtor in Belgium",
+			facts: escalation.Facts{Jurisdiction: portal.JurisdictionFR, Procedure: escalation.ProcInjonctionDePayer, DebtorCountry: "BE",
+				OrderOn: d("2026-02-20"), ServedOn: d("2026-03-10")},
+			today: "2026-04-11", kind: escalation.KindOrderOpposition, due: "2026-06-10", warnFrom: "2026-06-03", status: escalation.Upcoming, rule: "CPC 643",
+			expl: "two more months",
+		},
+		{
+			// Debtor in Belgium, served Friday 2025-11-14 + 3 months =
+			// Saturday 2026-02-14: next working day Monday 2026-02-16 (CPC
+			// 642). Warning from 2026-02-09.
+			name: "opposition, debtor in Belgium, ends on a Saturday",
+			facts: escalation.Facts{Jurisdiction: portal.JurisdictionFR, Procedure: escalation.ProcInjonctionDePayer, DebtorCountry: "BE",
+				ServedOn: d("2025-11-14")},
+			today: "2026-02-15", kind: escalation.KindOrderOpposition, due: "2026-02-16", warnFrom: "2026-02-09", status: escalation.Warning, rule: "CPC 643",
+		},
+		{
+			// Debtor in Germany served Saturday 2026-01-31: one period of 3
+			// months from service (CPC 641) ends on the last day of April,
+			// Thursday 2026-04-30 (not 28 April, as 31 Jan + 1 month = 28
+			// Feb, + 2 = 28 Apr would give). Warning from 2026-04-23.
+			name: "opposition, debtor abroad, served on the 31st",
+			facts: escalation.Facts{Jurisdiction: portal.JurisdictionFR, Procedure: escalation.ProcInjonctionDePayer, DebtorCountry: "DE",
+				ServedOn: d("2026-01-31")},
+			today: "2026-04-29", kind: escalation.KindOrderOpposition, due: "2026-04-30", warnFrom: "2026-04-23", status: escalation.Warning, rule: "CPC 643",
+		},
+		{
+			// Debtor in La Réunion (ISO RE): one month + one (CPC 643 1°).
+			// Served 2026-03-10 + 2 months = Sunday 2026-05-10: Monday
+			// 2026-05-11. Warning from 2026-05-04.
+			name: "opposition, debtor overseas",
+			facts: escalation.Facts{Jurisdiction: portal.JurisdictionFR, Procedure: escalation.ProcInjonctionDePayer, DebtorCountry: "RE",
+				ServedOn: d("2026-03-10")},
+			today: "2026-05-01", kind: escalation.KindOrderOpposition, due: "2026-05-11", warnFrom: "2026-05-04", status: escalation.Upcoming, rule: "CPC 643",
+			expl: "one more month",
+		},
+		{
+			// Country FR with a Réunion postcode (974..): overseas, the same
+			// 2026-05-11.
+			name: "opposition, French overseas postcode",
+			facts: escalation.Facts{Jurisdiction: portal.JurisdictionFR, Procedure: escalation.ProcInjonctionDePayer, DebtorCountry: "FR",
+				DebtorPostcode: "97400", ServedOn: d("2026-03-10")},
+			today: "2026-05-01", kind: escalation.KindOrderOpposition, due: "2026-05-11", warnFrom: "2026-05-04", status: escalation.Upcoming, rule: "CPC 643",
+			expl: "97400",
+		},
+		{
+			// No country recorded: metropolitan France assumed, one month:
+			// 2026-03-10 + 1 month = Friday 2026-04-10; warning from
+			// 2026-04-03. The explanation says it assumed so.
+			name: "opposition, debtor's country unknown",
+			facts: escalation.Facts{Jurisdiction: portal.JurisdictionFR, Procedure: escalation.ProcInjonctionDePayer,
+				ServedOn: d("2026-03-10")},
+			today: "2026-04-01", kind: escalation.KindOrderOpposition, due: "2026-04-10", warnFrom: "2026-04-03", status: escalation.Upcoming, rule: "CPC 643",
+			expl: "No country is recorded",
+		},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			got := find(t, escalation.Deadlines(tt.facts, d(tt.today)), tt.kind)
@@ -244,6 +426,12 @@ func TestDeadlines(t *testing.T) {
 			if !strings.Contains(got.Explanation, tt.due) {
 				t.Errorf("Explanation does not give the date %s: %q", tt.due, got.Explanation)
 			}
+			if !strings.Contains(got.Explanation, tt.expl) {
+				t.Errorf("Explanation does not say %q: %q", tt.expl, got.Explanation)
+			}
+			if strings.Contains(got.Explanation, "CPC 643, to confirm") {
+				t.Errorf("Explanation still doubts CPC 643: %q", got.Explanation)
+			}
 		})
 	}
 }
@@ -251,18 +439,51 @@ func TestDeadlines(t *testing.T) {
 func TestDeadlinesSelection(t *testing.T) {
 	t.Run("SortedByDue", func(t *testing.T) {
 		ds := escalation.Deadlines(escalation.Facts{
-			Jurisdiction: portal.JurisdictionFR, DebtorKind: portal.DebtorBusiness,
-			OldestDueDate:  d("2024-01-31"), // prescription 2029-01-31
-			FormalNoticeOn: d("2024-03-04"), // notice ends 2024-03-12
-			Procedure:      escalation.ProcInjonctionDePayer,
-			OrderOn:        d("2024-05-02"), // not served: serve by 2024-11-02
+			Jurisdiction: portal.JurisdictionBE, DebtorKind: portal.DebtorConsumer,
+			OldestDueDate:        d("2024-01-31"), // prescription (1 year, art. 2272) 2025-01-31
+			FormalNoticeOn:       d("2024-03-04"), // notice ends 2024-03-19
+			FirstReminderOn:      d("2024-02-05"), // e-mail: 2024-02-06 + 14 = 2024-02-20
+			FirstReminderChannel: escalation.ChannelEmail,
 		}, d("2024-06-01"))
 		var kinds []string
 		for _, x := range ds {
 			kinds = append(kinds, string(x.Kind))
 		}
-		if got, want := strings.Join(kinds, " "), "formal_notice_period serve_order prescription"; got != want {
+		if got, want := strings.Join(kinds, " "), "be_consumer_free_period formal_notice_period prescription"; got != want {
 			t.Fatalf("kinds = %s, want %s", got, want)
+		}
+	})
+	t.Run("NoPrescriptionWhileProceedingsRun", func(t *testing.T) {
+		// Consumer due 2023-03-15 (2 years: 2025-03-15); the injonction de
+		// payer of 2024-05-02 interrupts it until the proceedings end (Code
+		// civil 2241, 2242): on 2025-06-01 nothing is shown, in particular
+		// not "prescribed".
+		facts := escalation.Facts{Jurisdiction: portal.JurisdictionFR, DebtorKind: portal.DebtorConsumer, OldestDueDate: d("2023-03-15"),
+			Procedure: escalation.ProcInjonctionDePayer, OrderOn: d("2024-05-02"), ServedOn: d("2024-05-20")}
+		absent(t, escalation.Deadlines(facts, d("2025-06-01")), escalation.KindPrescription)
+		if _, ok := escalation.Prescription(facts); ok {
+			t.Fatal("Prescription computed a date while the proceedings run")
+		}
+		// Served only (an assignation): the service is the application.
+		facts.OrderOn = portal.Date{}
+		facts.Procedure = escalation.ProcAssignationAuFond
+		absent(t, escalation.Deadlines(facts, d("2025-06-01")), escalation.KindPrescription)
+		// A procedure chosen but nothing filed yet: prescription runs.
+		facts.ServedOn = portal.Date{}
+		if x := find(t, escalation.Deadlines(facts, d("2025-06-01")), escalation.KindPrescription); x.Due != d("2025-03-15") {
+			t.Fatalf("no application recorded: %+v", x)
+		}
+	})
+	t.Run("ConsumerUnderJudgmentNotPrescribed", func(t *testing.T) {
+		// Consumer due 2021-01-10 (2 years: 2023-01-10), in enforcement
+		// after a judgment of 2022-11-10: on 2025-01-01 the title runs
+		// (until 2032-11-10), nothing says "passed".
+		ds := escalation.Deadlines(escalation.Facts{Jurisdiction: portal.JurisdictionFR, DebtorKind: portal.DebtorConsumer,
+			OldestDueDate: d("2021-01-10"), Procedure: escalation.ProcAssignationAuFond, ServedOn: d("2022-03-01"),
+			JudgmentOn: d("2022-11-10")}, d("2025-01-01"))
+		x := find(t, ds, escalation.KindPrescription)
+		if x.Status == escalation.Passed || x.Due != d("2032-11-10") {
+			t.Fatalf("got %+v, want the title's 10 years", x)
 		}
 	})
 	t.Run("ServedInTime", func(t *testing.T) {
@@ -281,9 +502,15 @@ func TestDeadlinesSelection(t *testing.T) {
 			t.Fatalf("got %+v, want a passed deadline that says the order lapsed", x)
 		}
 	})
-	t.Run("NoBEPrescription", func(t *testing.T) {
-		ds := escalation.Deadlines(escalation.Facts{Jurisdiction: portal.JurisdictionBE, DebtorKind: portal.DebtorBusiness, OldestDueDate: d("2020-01-01")}, d("2024-01-01"))
-		absent(t, ds, escalation.KindPrescription)
+	t.Run("NoBEPrescriptionInCourt", func(t *testing.T) {
+		// Belgian claims in court or under a title: the effect of the
+		// application (art. 2244) and of a judgment is not in the legal
+		// reference yet, so no date rather than a wrong one.
+		in := escalation.Facts{Jurisdiction: portal.JurisdictionBE, DebtorKind: portal.DebtorConsumer, OldestDueDate: d("2020-01-01"),
+			Procedure: escalation.ProcUncontestedB2B, ServedOn: d("2020-06-01")}
+		absent(t, escalation.Deadlines(in, d("2024-01-01")), escalation.KindPrescription)
+		in.Procedure, in.ServedOn, in.JudgmentOn = "", portal.Date{}, d("2020-09-01")
+		absent(t, escalation.Deadlines(in, d("2024-01-01")), escalation.KindPrescription)
 	})
 	t.Run("NoConsumerPeriodForBusiness", func(t *testing.T) {
 		ds := escalation.Deadlines(escalation.Facts{Jurisdiction: portal.JurisdictionBE, DebtorKind: portal.DebtorBusiness, FirstReminderOn: d("2024-03-29")}, d("2024-04-01"))
@@ -324,5 +551,63 @@ func TestMessages(t *testing.T) {
 		if msgs[escalation.StatusKey(s)] == "" {
 			t.Errorf("no English default for %s", escalation.StatusKey(s))
 		}
+	}
+}
+
+// TestFactsOf checks what the deadline rules read from a claim: the
+// payments that restart prescription, the dates of the proceedings and the
+// debtor's country.
+func TestFactsOf(t *testing.T) {
+	c := &portal.Claim{
+		Jurisdiction: portal.JurisdictionFR, Procedure: string(escalation.ProcInjonctionDePayer),
+		OrderOn: d("2026-02-20"), ServedOn: d("2026-03-10"),
+		LastAcknowledgementOn: d("2024-01-15"),
+		Debtor:                &portal.Debtor{Kind: portal.DebtorConsumer, Country: "BE", Postcode: "1000"},
+		Invoices: []*portal.Invoice{
+			{ID: "inv-new", DueDate: d("2024-03-31")},
+			{ID: "inv-old", DueDate: d("2023-11-30")},
+		},
+		Payments: []*portal.Payment{
+			{Amount: 5000, ReceivedOn: d("2024-02-10")},                       // counts
+			{Amount: 2000, ReceivedOn: d("2024-05-02"), InvoiceID: "inv-old"}, // counts: the oldest invoice
+			{Amount: -2000, ReceivedOn: d("2024-06-01")},                      // a refund: not the debtor's payment
+			{Amount: 1000, ReceivedOn: d("2024-07-01"), InvoiceID: "inv-new"}, // another invoice than the oldest
+		},
+	}
+	f := escalation.FactsOf(c)
+	if f.DebtorCountry != "BE" || f.DebtorPostcode != "1000" || f.DebtorKind != portal.DebtorConsumer || f.OldestDueDate != d("2023-11-30") {
+		t.Fatalf("facts %+v", f)
+	}
+	if got := fmt.Sprint(f.PaymentsOn); got != "[2024-02-10 2024-05-02]" {
+		t.Fatalf("PaymentsOn = %s, want the debtor's payments on the oldest invoice or on none", got)
+	}
+	// Served 2026-03-10 on a debtor in Belgium: one month + two (CPC 643)
+	// = Wednesday 2026-06-10.
+	if x := find(t, escalation.Deadlines(f, d("2026-04-01")), escalation.KindOrderOpposition); x.Due != d("2026-06-10") {
+		t.Fatalf("opposition %+v", x)
+	}
+
+	// Out of court: the payment of 2024-05-02, later than the recorded
+	// acknowledgement of 2024-01-15, restarts the 2 years: 2026-05-02.
+	c.Procedure, c.OrderOn, c.ServedOn = "", portal.Date{}, portal.Date{}
+	if x, ok := escalation.Prescription(escalation.FactsOf(c)); !ok || x.Due != d("2026-05-02") {
+		t.Fatalf("prescription %+v %v, want 2026-05-02", x, ok)
+	}
+	// The title's dates and the end of the proceedings come through:
+	// enforceable 2025-01-20 + 10 years = 2035-01-20.
+	c.JudgmentOn, c.EnforceableOn, c.ProceedingsEndedOn = d("2024-12-01"), d("2025-01-20"), d("2025-06-30")
+	f = escalation.FactsOf(c)
+	if f.JudgmentOn != c.JudgmentOn || f.EnforceableOn != c.EnforceableOn || f.ProceedingsEndedOn != c.ProceedingsEndedOn {
+		t.Fatalf("facts %+v", f)
+	}
+	if x, _ := escalation.Prescription(f); x.Due != d("2035-01-20") {
+		t.Fatalf("prescription under a title %+v", x)
+	}
+	// The Belgian choice comes through: periodic, 5 years from the
+	// payment of 2024-05-02 = 2029-05-02.
+	b := &portal.Claim{Jurisdiction: portal.JurisdictionBE, Prescription: portal.PrescriptionPeriodic,
+		Debtor: &portal.Debtor{Kind: portal.DebtorBusiness}, Invoices: c.Invoices, Payments: c.Payments}
+	if x, _ := escalation.Prescription(escalation.FactsOf(b)); x.Due != d("2029-05-02") || !strings.Contains(x.Rule, "2277") {
+		t.Fatalf("BE periodic %+v", x)
 	}
 }

@@ -8,7 +8,16 @@ import (
 )
 
 // FactsOf reads the dates the deadline rules need from a claim loaded with
-// its debtor and invoices.
+// its debtor, invoices and payments.
+//
+// Every payment received (positive amount) is an acknowledgement that
+// restarts prescription (Code civil 2240, old Civil Code 2248), alongside
+// the acknowledgement recorded by hand: the rules take each in turn, so
+// the latest one that came in time sets the date. A payment the debtor
+// allocated to another invoice than the oldest (Payment.InvoiceID) does
+// not acknowledge the oldest invoice, whose prescription is the one shown,
+// and is left out. Refunds and chargebacks (negative amounts) are not
+// payments by the debtor.
 func FactsOf(c *portal.Claim) Facts {
 	f := Facts{
 		Jurisdiction:          c.Jurisdiction,
@@ -19,15 +28,31 @@ func FactsOf(c *portal.Claim) Facts {
 		Procedure:             Procedure(c.Procedure),
 		OrderOn:               c.OrderOn,
 		ServedOn:              c.ServedOn,
+		JudgmentOn:            c.JudgmentOn,
+		EnforceableOn:         c.EnforceableOn,
+		ProceedingsEndedOn:    c.ProceedingsEndedOn,
 		LastAcknowledgementOn: c.LastAcknowledgementOn,
+		Prescription:          c.Prescription,
 	}
 	if c.Debtor != nil {
-		f.DebtorKind = c.Debtor.Kind
+		f.DebtorKind, f.DebtorCountry, f.DebtorPostcode = c.Debtor.Kind, c.Debtor.Country, c.Debtor.Postcode
 	}
 	for _, inv := range c.Invoices {
 		if f.OldestDueDate.IsZero() || inv.DueDate.Before(f.OldestDueDate) {
 			f.OldestDueDate = inv.DueDate
 		}
+	}
+	oldest := map[string]bool{}
+	for _, inv := range c.Invoices {
+		if inv.DueDate == f.OldestDueDate {
+			oldest[inv.ID] = true
+		}
+	}
+	for _, p := range c.Payments {
+		if p.Amount <= 0 || p.ReceivedOn.IsZero() || (p.InvoiceID != "" && !oldest[p.InvoiceID]) {
+			continue
+		}
+		f.PaymentsOn = append(f.PaymentsOn, p.ReceivedOn)
 	}
 	return f
 }

@@ -26,10 +26,14 @@ const (
 type Basis string
 
 const (
-	// BasisPrescription: the French prescription of the claim.
+	// BasisPrescription: the claim's prescription as the timeline shows it
+	// (escalation.Prescription: French or Belgian, restarted by payments
+	// and acknowledgements, or the 10 years of a French enforceable title).
 	BasisPrescription Basis = "prescription"
-	// BasisNoPrescription: no prescription is computed (Belgium); the
-	// tenant's period after the last activity.
+	// BasisNoPrescription: no prescription is computed for the claim (no
+	// due date known, French court proceedings whose end is not recorded,
+	// or a Belgian claim in court or under a title); the tenant's period
+	// after the last activity.
 	BasisNoPrescription Basis = "no_prescription_period"
 	// BasisGrace: the tenant's grace period after the last activity, which
 	// ends later than the prescription.
@@ -38,8 +42,9 @@ const (
 
 // Facts are what the rule needs to know about one claim.
 type Facts struct {
-	// Claim with its debtor and invoices (the prescription reads the
-	// debtor's kind and the oldest due date).
+	// Claim with its debtor, invoices and payments (the prescription reads
+	// the debtor's kind, the oldest due date, and the payments, which
+	// restart it).
 	Claim *portal.Claim
 	// LastActivity is the tenant's calendar date of the claim's last
 	// evidence event: its closure, or anything after it (a refund, a page
@@ -84,9 +89,14 @@ type Decision struct {
 //   - the claim is not closed: its status is open, disputed or in_plan.
 //
 // Otherwise the data is kept until the later of
-//   - the prescription date, while the creditor could still sue or be
-//     asked to justify the claim (escalation.Prescription, French claims);
-//     where no prescription is computed (Belgium), the tenant's
+//   - the prescription date, while the creditor could still sue, enforce
+//     or be asked to justify the claim: escalation.Prescription on
+//     escalation.FactsOf(claim), the very date the timeline shows
+//     (France and Belgium, restarted by the last payment or
+//     acknowledgement, interrupted by French proceedings, 10 years from a
+//     French enforceable title; docs/legal.md). Where none is computed
+//     (no due date, French proceedings whose end is not recorded, a
+//     Belgian claim in court or under a title), the tenant's
 //     NoPrescriptionMonths after the last activity;
 //   - the tenant's GraceMonths after the last activity, which covers the
 //     late events of a closed claim (a refund, a chargeback, a question);

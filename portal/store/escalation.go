@@ -252,6 +252,21 @@ func (db *DB) RecordDates(ctx context.Context, tenantID, claimID string, ch port
 			}
 			set("judgment_on", ch.JudgmentOn, c.JudgmentOn)
 		}
+		if e := ch.EnforceableOn; !e.IsZero() {
+			judgment := c.JudgmentOn
+			if !ch.JudgmentOn.IsZero() {
+				judgment = ch.JudgmentOn
+			}
+			switch {
+			case !judged:
+				return portal.FieldError("enforceable_on", "enforceable_on is recorded once the claim is at the judgment stage (a judgment, or an order made enforceable); it is at the %s stage", c.Stage)
+			case !judgment.IsZero() && e.Before(judgment):
+				return portal.FieldError("enforceable_on", "enforceable_on %s is before the judgment of %s", e, judgment)
+			case !order.IsZero() && e.Before(order):
+				return portal.FieldError("enforceable_on", "enforceable_on %s is before the order of %s", e, order)
+			}
+			set("enforceable_on", e, c.EnforceableOn)
+		}
 		if end := ch.ProceedingsEndedOn; !end.IsZero() {
 			if !inCourt {
 				return portal.FieldError("proceedings_ended_on", "proceedings_ended_on is recorded for a claim in litigation, judgment or enforcement; it is at the %s stage", c.Stage)

@@ -65,7 +65,9 @@ func (db *DB) RetentionCandidates(ctx context.Context, tenantID, after string, l
 }
 
 // retentionFacts reads what privacy.Decide needs about c (loaded without
-// its parts) through q, a connection or a transaction.
+// its parts) through q, a connection or a transaction: the debtor, the
+// invoices and the payments, which the prescription reads exactly as the
+// timeline does (escalation.FactsOf: a payment restarts it).
 func retentionFacts(q *gorm.DB, c *portal.Claim) (*privacy.Facts, error) {
 	c.Debtor = &portal.Debtor{}
 	if err := q.Where("id = ?", c.DebtorID).Take(c.Debtor).Error; err != nil {
@@ -73,6 +75,9 @@ func retentionFacts(q *gorm.DB, c *portal.Claim) (*privacy.Facts, error) {
 	}
 	if err := q.Where("claim_id = ?", c.ID).Order("due_date, number").Find(&c.Invoices).Error; err != nil {
 		return nil, translate("find invoices", err)
+	}
+	if err := q.Where("claim_id = ?", c.ID).Order("received_on, id").Find(&c.Payments).Error; err != nil {
+		return nil, translate("find payments", err)
 	}
 	f := &privacy.Facts{Claim: c}
 	var last []eventRow

@@ -304,10 +304,18 @@ func TestRetentionDecisions(t *testing.T) {
 		settle(disputed) // paid meanwhile; the dispute stays open
 		frBiz, frCon := mk("FR-B2B", portal.JurisdictionFR, portal.DebtorBusiness), mk("FR-B2C", portal.JurisdictionFR, portal.DebtorConsumer)
 		be := mk("BE-B2B", portal.JurisdictionBE, portal.DebtorBusiness)
-		for _, c := range []*portal.Claim{frBiz, frCon, be} {
+		// A partial payment received on 2024-06-20 restarts the consumer's
+		// 2 years (Code civil 2240): until 2026-06-20. The purge reads the
+		// payments as the timeline does.
+		frPaid := mk("FR-B2C-PAID", portal.JurisdictionFR, portal.DebtorConsumer)
+		if err := db.AddPayment(ctx, a.ID, &portal.Payment{ClaimID: frPaid.ID, Amount: 1000, ReceivedOn: portal.MustDate("2024-06-20"), Method: portal.PaymentOther}); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []*portal.Claim{frBiz, frCon, be, frPaid} {
 			settle(c)
 		}
-		names := map[string]string{open.ID: "OPEN", court.ID: "COURT", ended.ID: "COURT-ENDED", disputed.ID: "DISPUTED", frBiz.ID: "FR-B2B", frCon.ID: "FR-B2C", be.ID: "BE-B2B"}
+		names := map[string]string{open.ID: "OPEN", court.ID: "COURT", ended.ID: "COURT-ENDED", disputed.ID: "DISPUTED", frBiz.ID: "FR-B2B", frCon.ID: "FR-B2C",
+			be.ID: "BE-B2B", frPaid.ID: "FR-B2C-PAID"}
 
 		steps := []struct {
 			day        string
@@ -317,9 +325,12 @@ func TestRetentionDecisions(t *testing.T) {
 			{"2025-06-30", nil, map[privacy.Hold]int{privacy.HoldCourt: 1, privacy.HoldDispute: 1}},                               // inside the grace
 			{"2026-01-31", nil, map[privacy.Hold]int{privacy.HoldCourt: 1, privacy.HoldDispute: 1}},                               // FR consumer: last day
 			{"2026-02-01", []string{"COURT-ENDED", "FR-B2C"}, map[privacy.Hold]int{privacy.HoldCourt: 1, privacy.HoldDispute: 1}}, // FR consumer prescribed
+			{"2026-06-20", nil, map[privacy.Hold]int{privacy.HoldCourt: 1, privacy.HoldDispute: 1}},                               // restarted by the payment: last day
+			{"2026-06-21", []string{"FR-B2C-PAID"}, map[privacy.Hold]int{privacy.HoldCourt: 1, privacy.HoldDispute: 1}},
 			{"2029-01-31", nil, map[privacy.Hold]int{privacy.HoldCourt: 1, privacy.HoldDispute: 1}},
 			{"2029-02-01", []string{"FR-B2B"}, map[privacy.Hold]int{privacy.HoldCourt: 1, privacy.HoldDispute: 1}}, // FR business prescribed
-			{"2029-07-01", []string{"BE-B2B"}, map[privacy.Hold]int{privacy.HoldCourt: 1, privacy.HoldDispute: 1}}, // BE: 60 months after the last activity
+			{"2034-01-31", nil, map[privacy.Hold]int{privacy.HoldCourt: 1, privacy.HoldDispute: 1}},                // BE business: 10 years (old Civil Code 2262bis §1)
+			{"2034-02-01", []string{"BE-B2B"}, map[privacy.Hold]int{privacy.HoldCourt: 1, privacy.HoldDispute: 1}},
 			{"2060-01-01", nil, map[privacy.Hold]int{privacy.HoldCourt: 1, privacy.HoldDispute: 1}},
 		}
 		for _, st := range steps {
@@ -382,13 +393,16 @@ func TestPurge(t *testing.T) {
 		}
 
 		t.Run("InsideRetention", func(t *testing.T) {
-			clock.T = time.Date(2029, 1, 31, 12, 0, 0, 0, time.UTC) // FR business: prescribed after 2029-01-31
+			// FR business, due 2024-01-31: the seed's last payment (the bank
+			// statement line of 2024-03-05) restarts the 5 years (Code civil
+			// 2240): prescribed after 2029-03-05.
+			clock.T = time.Date(2029, 3, 5, 12, 0, 0, 0, time.UTC)
 			r, err := svc.Purge(ctx, privacy.PurgeOptions{})
 			if err != nil || len(r.Erased) != 0 || r.Kept != 2 || r.Checked != 2 {
 				t.Fatalf("%v %+v", err, r)
 			}
 		})
-		clock.T = time.Date(2029, 2, 1, 12, 0, 0, 0, time.UTC)
+		clock.T = time.Date(2029, 3, 6, 12, 0, 0, 0, time.UTC)
 		t.Run("DryRun", func(t *testing.T) {
 			r, err := svc.Purge(ctx, privacy.PurgeOptions{TenantID: a.ID, DryRun: true})
 			if err != nil || len(r.Erased) != 1 || r.Erased[0].ClaimID != sa.Claim.ID || !r.DryRun {
@@ -438,7 +452,7 @@ func TestPurge(t *testing.T) {
 			evs, _ := db.ListEvents(ctx, a.ID, sa.Claim.ID, 0, 0)
 			last := evs[len(evs)-1]
 			if len(evs) != len(oldEvents)+1 || last.Kind != portal.EventPersonalDataErased || !strings.Contains(last.Payload, `"dispute_files":1`) ||
-				!strings.Contains(last.Payload, `"keep_until":"2029-01-31"`) {
+				!strings.Contains(last.Payload, `"keep_until":"2029-03-05"`) {
 				t.Fatalf("erasure event: %d events, last %+v", len(evs), last)
 			}
 			for i, e := range evs[:len(evs)-1] {
@@ -687,7 +701,7 @@ func TestDebtorExport(t *testing.T) {
 			}
 		})
 		t.Run("AfterErasure", func(t *testing.T) {
-			clock.T = time.Date(2029, 2, 1, 12, 0, 0, 0, time.UTC)
+			clock.T = time.Date(2029, 3, 6, 12, 0, 0, 0, time.UTC) // the seed's payment of 2024-03-05 restarted the 5 years
 			if _, err := db.ErasePersonalData(ctx, a.ID, x1.Claim.ID, false); err != nil {
 				t.Fatal(err)
 			}
