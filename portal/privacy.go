@@ -18,7 +18,8 @@ const ErasedMarker = "[erased]"
 // privacy.Decide; docs/security.md explains it.
 type RetentionPolicy struct {
 	// NoPrescriptionMonths is how long data is kept after a claim's last
-	// activity when Relais cannot compute its prescription (Belgian claims).
+	// activity when Relais computes no prescription date (a Belgian claim
+	// in court or under a title, see package escalation).
 	NoPrescriptionMonths int `json:"no_prescription_months"`
 	// GraceMonths is how long data is kept at least after a closed claim's
 	// last activity, whatever its prescription: late refunds, chargebacks,
@@ -26,10 +27,9 @@ type RetentionPolicy struct {
 	GraceMonths int `json:"grace_months"`
 }
 
-// Default retention: five years where no prescription is computed (the
-// usual limitation of an action for a payment; the Belgian candidates are 1,
-// 5 or 10 years, see package escalation), one year of grace (card
-// chargebacks come within 120 days to 13 months).
+// Default retention: five years where no prescription date is computed
+// (the usual limitation of an action for a payment), one year of grace
+// (card chargebacks come within 120 days to 13 months).
 const (
 	DefaultNoPrescriptionMonths = 60
 	DefaultGraceMonths          = 12

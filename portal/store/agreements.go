@@ -134,6 +134,15 @@ func (db *DB) SignAgreement(ctx context.Context, tenantID, agreementID string, a
 				return err
 			}
 		}
+		// A signed plan that acknowledges the debt restarts prescription
+		// (Code civil 2240; old Civil Code 2248 in Belgium).
+		if acknowledged {
+			today := tenantDate(tx, tenantID, now)
+			if err := tx.Exec("UPDATE claims SET last_acknowledgement_on = ? WHERE id = ? AND (last_acknowledgement_on IS NULL OR last_acknowledgement_on < ?)",
+				today, claim.ID, today).Error; err != nil {
+				return translate("record acknowledgement", err)
+			}
+		}
 		_, err = db.appendEvent(ctx, tx, tenantID, claim.ID, portal.EventAgreementSigned, map[string]any{
 			"agreement_id": a.ID, "offer_id": a.OfferID, "acknowledged": acknowledged, "language": language, "pdf_sha256": sum,
 			"total": a.Schedule.Total, "currency": a.Schedule.Currency, "instalments": len(a.Schedule.Instalments),

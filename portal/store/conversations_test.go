@@ -174,6 +174,11 @@ func TestConversations(t *testing.T) {
 			if got.Status != portal.StatusInPlan {
 				t.Fatalf("claim status %s", got.Status)
 			}
+			// The plan acknowledges the debt: it restarts prescription
+			// (Code civil 2240) from the day it was signed.
+			if got.LastAcknowledgementOn != db.Today(ctx, a.ID) {
+				t.Errorf("last acknowledgement %s, want the signing day %s", got.LastAcknowledgementOn, db.Today(ctx, a.ID))
+			}
 			evs, _ := db.ListEvents(ctx, a.ID, c.ID, 0, 0)
 			kinds := map[portal.EventKind]int{}
 			for _, e := range evs {
