@@ -142,7 +142,7 @@ func TestDebtorExportAPI(t *testing.T) {
 				}
 			})
 			t.Run("ErasedFilesAreGone", func(t *testing.T) {
-				e.clock.T = time.Date(2029, 3, 6, 12, 0, 0, 0, time.UTC) // the seed's payment of 2024-03-05 + 5 years, passed
+				e.clock.T = time.Date(2029, 7, 1, 12, 0, 0, 0, time.UTC) // the seed's plan signed 2024-06-30 (an acknowledgement) + 5 years, passed
 				if _, err := e.db.ErasePersonalData(t.Context(), e.tenantA, x.Claim.ID, false); err != nil {
 					t.Fatal(err)
 				}

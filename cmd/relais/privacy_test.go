@@ -87,11 +87,11 @@ func TestPurgeCommand(t *testing.T) {
 				return code, out.String(), errb.String()
 			}
 			// FR business due 2024-01-31, restarted by the seed's payment of
-			// 2024-03-05: prescribed after 2029-03-05; BE business: 10 years,
+			// 2024-06-30 (the plan signed, an acknowledgement): prescribed after 2029-06-30; BE business: 10 years,
 			// kept to 2034-03-05.
-			clock.T = time.Date(2029, 3, 6, 9, 0, 0, 0, time.UTC)
+			clock.T = time.Date(2029, 7, 1, 9, 0, 0, 0, time.UTC)
 			code, out, errOut := cmd("--dry-run")
-			if code != 0 || !strings.Contains(out, "would erase tenant="+a.TenantID+" claim="+a.Claim.ID+" keep_until=2029-03-05 basis=prescription debtor_fields=8") ||
+			if code != 0 || !strings.Contains(out, "would erase tenant="+a.TenantID+" claim="+a.Claim.ID+" keep_until=2029-06-30 basis=prescription debtor_fields=8") ||
 				!strings.Contains(out, "purge: 2 tenants, 2 closed claims checked, would erase 1, kept 1") {
 				t.Fatalf("dry run: %d %q %q", code, out, errOut)
 			}

@@ -54,7 +54,7 @@ func TestBundleStoreAttachments(t *testing.T) {
 			if len(letters) != 1 || portal.SHA256Hex(files[letters[0]]) != letter.SHA256 {
 				t.Fatalf("letters in the bundle: %q", letters)
 			}
-			if !strings.HasSuffix(found, "-_virement_mars.pdf") || strings.Contains(found, "..") || !bytes.Equal(files[found], doc) {
+			if !strings.HasSuffix(found, "-mars.pdf") || strings.Contains(found, "..") || !bytes.Equal(files[found], doc) {
 				t.Fatalf("dispute file entry %q in %q", found, names)
 			}
 			t.Run("ErrConflictWhenFileChanged", func(t *testing.T) {

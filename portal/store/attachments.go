@@ -20,10 +20,10 @@ import (
 func (db *DB) Attachments(ctx context.Context, tenantID, claimID string) ([]portal.Attachment, error) {
 	var out []portal.Attachment
 	var files []struct {
-		ID, Name, SHA256 string
-		CreatedAt        timeUTC
+		ID, Name, SHA256, ContentType string
+		CreatedAt                     timeUTC
 	}
-	err := db.conn(ctx).Raw(`SELECT f.id, f.name, f.sha256, f.created_at FROM dispute_files f
+	err := db.conn(ctx).Raw(`SELECT f.id, f.name, f.sha256, f.content_type, f.created_at FROM dispute_files f
 		JOIN disputes d ON d.id = f.dispute_id
 		WHERE d.tenant_id = ? AND d.claim_id = ? AND length(f.content) > 0 ORDER BY f.id`, tenantID, claimID).Scan(&files).Error
 	if err != nil {
@@ -32,7 +32,7 @@ func (db *DB) Attachments(ctx context.Context, tenantID, claimID string) ([]port
 	for _, f := range files {
 		id := f.ID
 		out = append(out, portal.Attachment{
-			Name:   fmt.Sprintf("disputes/%s-%s-%s", f.CreatedAt.Time().Format("2006-01-02"), strings.ToLower(id), safeFileName(f.Name)),
+			Name:   fmt.Sprintf("disputes/%s-%s-%s", f.CreatedAt.Time().Format("2006-01-02"), strings.ToLower(id), storedFileName(f.Name, f.ContentType)),
 			SHA256: f.SHA256,
 			Open: func() (io.ReadCloser, error) {
 				return db.blob(ctx, "SELECT content FROM dispute_files WHERE id = ? AND tenant_id = ?", id, tenantID)
@@ -56,23 +56,62 @@ func (db *DB) blob(ctx context.Context, query string, args ...any) (io.ReadClose
 	return io.NopCloser(bytes.NewReader(b)), nil
 }
 
-// safeFileName keeps a file name readable inside a zip: no path
-// separators, control characters or leading dots.
-func safeFileName(name string) string {
-	s := strings.Map(func(r rune) rune {
-		if r == '/' || r == '\\' || r == ':' || unicode.IsControl(r) {
-			return '_'
+// storedFileName is the name a debtor's file takes in a bundle or an
+// export: a readable stem from the name the debtor gave, and the extension
+// of the type read from its content (.pdf, .jpg, .png), never the one the
+// debtor typed: "proof.pdf.bat" holding a PDF is "proof.pdf", a
+// right-to-left override cannot turn "exe.pdf" around, and a Windows device
+// name (CON, NUL, COM1...) is prefixed. The original name stays in the
+// dispute's record as text.
+func storedFileName(name, contentType string) string {
+	ext := ".bin"
+	switch contentType {
+	case "application/pdf":
+		ext = ".pdf"
+	case "image/jpeg":
+		ext = ".jpg"
+	case "image/png":
+		ext = ".png"
+	}
+	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
+		name = name[i+1:] // the base name: no directory
+	}
+	name = strings.TrimLeft(strings.TrimSpace(name), ".")
+	if i := strings.IndexByte(name, '.'); i >= 0 {
+		name = name[:i] // every extension the debtor typed goes
+	}
+	stem := strings.Map(func(r rune) rune {
+		switch {
+		case unicode.Is(unicode.Bidi_Control, r), unicode.IsControl(r), unicode.Is(unicode.Cf, r):
+			return -1
+		case unicode.IsLetter(r), unicode.IsDigit(r), r == '-', r == '_':
+			return r
+		case r == ' ':
+			return '-'
 		}
-		return r
-	}, name)
-	s = strings.TrimLeft(strings.TrimSpace(s), ".")
-	if len([]rune(s)) > 100 {
-		s = string([]rune(s)[:100])
+		return '_'
+	}, strings.TrimSpace(name))
+	if len([]rune(stem)) > 60 {
+		stem = string([]rune(stem)[:60])
 	}
-	if s == "" {
-		s = "file"
+	if stem == "" {
+		stem = "file"
 	}
-	return s
+	if reservedDeviceName(stem) {
+		stem = "_" + stem
+	}
+	return stem + ext
+}
+
+// reservedDeviceName reports a name Windows treats as a device, whatever
+// its extension.
+func reservedDeviceName(s string) bool {
+	switch u := strings.ToUpper(s); u {
+	case "CON", "PRN", "AUX", "NUL":
+		return true
+	default:
+		return len(u) == 4 && (strings.HasPrefix(u, "COM") || strings.HasPrefix(u, "LPT")) && u[3] >= '1' && u[3] <= '9'
+	}
 }
 
 var _ portal.AttachmentSource = (*DB)(nil)

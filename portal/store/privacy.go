@@ -452,7 +452,7 @@ func (db *DB) exportClaim(ctx context.Context, tenantID, claimID string) (*priva
 				continue
 			}
 			id := f.ID
-			ec.Files = append(ec.Files, &privacy.ExportFile{Path: dir + "disputes/" + strings.ToLower(id) + "-" + safeFileName(f.Name),
+			ec.Files = append(ec.Files, &privacy.ExportFile{Path: dir + "disputes/" + strings.ToLower(id) + "-" + storedFileName(f.Name, f.ContentType),
 				Kind: "dispute_file", ID: id, SHA256: f.SHA256, Size: f.Size,
 				Open: func() (io.ReadCloser, error) {
 					return db.blob(ctx, "SELECT content FROM dispute_files WHERE id = ? AND tenant_id = ?", id, tenantID)

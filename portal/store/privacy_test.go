@@ -393,16 +393,17 @@ func TestPurge(t *testing.T) {
 		}
 
 		t.Run("InsideRetention", func(t *testing.T) {
-			// FR business, due 2024-01-31: the seed's last payment (the bank
-			// statement line of 2024-03-05) restarts the 5 years (Code civil
-			// 2240): prescribed after 2029-03-05.
-			clock.T = time.Date(2029, 3, 5, 12, 0, 0, 0, time.UTC)
+			// FR business, due 2024-01-31: the seed's plan, signed 2024-06-30
+			// with an acknowledgement of the debt, restarts the 5 years (Code
+			// civil 2240, after the payment of 2024-03-05): prescribed after
+			// 2029-06-30.
+			clock.T = time.Date(2029, 6, 30, 12, 0, 0, 0, time.UTC)
 			r, err := svc.Purge(ctx, privacy.PurgeOptions{})
 			if err != nil || len(r.Erased) != 0 || r.Kept != 2 || r.Checked != 2 {
 				t.Fatalf("%v %+v", err, r)
 			}
 		})
-		clock.T = time.Date(2029, 3, 6, 12, 0, 0, 0, time.UTC)
+		clock.T = time.Date(2029, 7, 1, 12, 0, 0, 0, time.UTC)
 		t.Run("DryRun", func(t *testing.T) {
 			r, err := svc.Purge(ctx, privacy.PurgeOptions{TenantID: a.ID, DryRun: true})
 			if err != nil || len(r.Erased) != 1 || r.Erased[0].ClaimID != sa.Claim.ID || !r.DryRun {
@@ -452,7 +453,7 @@ func TestPurge(t *testing.T) {
 			evs, _ := db.ListEvents(ctx, a.ID, sa.Claim.ID, 0, 0)
 			last := evs[len(evs)-1]
 			if len(evs) != len(oldEvents)+1 || last.Kind != portal.EventPersonalDataErased || !strings.Contains(last.Payload, `"dispute_files":1`) ||
-				!strings.Contains(last.Payload, `"keep_until":"2029-03-05"`) {
+				!strings.Contains(last.Payload, `"keep_until":"2029-06-30"`) {
 				t.Fatalf("erasure event: %d events, last %+v", len(evs), last)
 			}
 			for i, e := range evs[:len(evs)-1] {
@@ -701,7 +702,7 @@ func TestDebtorExport(t *testing.T) {
 			}
 		})
 		t.Run("AfterErasure", func(t *testing.T) {
-			clock.T = time.Date(2029, 3, 6, 12, 0, 0, 0, time.UTC) // the seed's payment of 2024-03-05 restarted the 5 years
+			clock.T = time.Date(2029, 7, 1, 12, 0, 0, 0, time.UTC) // the seed's plan signed 2024-06-30 restarted the 5 years
 			if _, err := db.ErasePersonalData(ctx, a.ID, x1.Claim.ID, false); err != nil {
 				t.Fatal(err)
 			}
