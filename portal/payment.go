@@ -12,8 +12,11 @@ type CheckoutRequest struct {
 	ClaimID  string
 	// InstalmentID is set when the payment settles one instalment early.
 	InstalmentID string
-	Amount       int64
-	Currency     Currency
+	// InvoiceID is set when the debtor chose the invoice the payment
+	// settles (Code civil 1342-10); exclusive with InstalmentID.
+	InvoiceID string
+	Amount    int64
+	Currency  Currency
 	// Description is shown on the hosted page (claim reference, creditor).
 	Description string
 	// Language is the debtor's language (fr, nl, en, de).
@@ -131,6 +134,8 @@ type CardEvent struct {
 	TenantID     string
 	ClaimID      string
 	InstalmentID string
+	// InvoiceID is the invoice the debtor chose to pay, "" for none.
+	InvoiceID string
 
 	Mode            string // checkout mode: payment or setup
 	Paid            bool   // checkout payment_status is paid
@@ -163,17 +168,19 @@ type CardEventResult struct {
 
 // CheckoutSession is a hosted payment page Relais created for a claim.
 type CheckoutSession struct {
-	ID           string    `json:"id"`
-	TenantID     string    `json:"-"`
-	ClaimID      string    `json:"claim_id"`
-	InstalmentID string    `json:"instalment_id,omitempty"`
-	ProviderID   string    `json:"provider_id"`
-	Mode         string    `json:"mode"` // payment or setup
-	Amount       int64     `json:"amount"`
-	Currency     Currency  `json:"currency"`
-	BalanceAsOf  Date      `json:"balance_as_of"`
-	Status       string    `json:"status"` // open, completed
-	CreatedAt    time.Time `json:"created_at"`
+	ID           string `json:"id"`
+	TenantID     string `json:"-"`
+	ClaimID      string `json:"claim_id"`
+	InstalmentID string `json:"instalment_id,omitempty"`
+	// InvoiceID is the invoice the debtor chose to pay, "" for none.
+	InvoiceID   string    `json:"invoice_id,omitempty"`
+	ProviderID  string    `json:"provider_id"`
+	Mode        string    `json:"mode"` // payment or setup
+	Amount      int64     `json:"amount"`
+	Currency    Currency  `json:"currency"`
+	BalanceAsOf Date      `json:"balance_as_of"`
+	Status      string    `json:"status"` // open, completed
+	CreatedAt   time.Time `json:"created_at"`
 }
 
 // Checkout session statuses.
@@ -203,12 +210,16 @@ type CardPaymentStore interface {
 }
 
 // CheckoutStart is what the portal asks when the debtor presses "Pay by
-// card": which claim (and instalment), and where Stripe sends them back.
-// The amount is never part of it: the service computes it.
+// card": which claim (and instalment, or invoice), and where Stripe sends
+// them back. The amount is never part of it: the service computes it.
 type CheckoutStart struct {
 	TenantID     string
 	ClaimID      string
 	InstalmentID string
+	// InvoiceID pays what is due today on one invoice of the claim, which
+	// the payment then settles first (Code civil 1342-10). An instalment
+	// and an invoice cannot both be named.
+	InvoiceID string
 	// SuccessURL may contain {CHECKOUT_SESSION_ID}.
 	SuccessURL string
 	CancelURL  string
@@ -218,9 +229,11 @@ type CheckoutStart struct {
 type PaymentService interface {
 	// CardEnabled reports whether card payment is configured.
 	CardEnabled() bool
-	// StartCheckout prices the claim (or instalment) now and returns the
-	// hosted payment page URL. EUNAVAILABLE when card payment is off or the
-	// provider is down; EINVALID when nothing is left to pay.
+	// StartCheckout prices the claim (or instalment, or invoice) now and
+	// returns the hosted payment page URL. EUNAVAILABLE when card payment is
+	// off or the provider is down; EINVALID when nothing is left to pay (on
+	// the invoice named) or both an instalment and an invoice are named;
+	// ENOTFOUND for an instalment or invoice not of the claim.
 	StartCheckout(ctx context.Context, r CheckoutStart) (url string, err error)
 	// StartSetup returns a hosted page where the debtor saves a card for
 	// the off-session charges of their plan (one provider customer per

@@ -6,6 +6,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/relais/relais/portal"
+	"github.com/relais/relais/portal/rules"
 )
 
 // payView is the pay section of the claim page.
@@ -20,6 +21,13 @@ type payView struct {
 	Instalments []*portal.Instalment
 	// CardPlan is set when some unpaid instalment is to be charged by card.
 	CardPlan bool
+}
+
+// PayInvoice reports whether the claim page offers "Pay this invoice" by
+// card for an invoice line: card payment is on and something is due on it
+// today.
+func (p *payView) PayInvoice(l rules.InvoiceLine) bool {
+	return p != nil && p.Card && l.Total > 0
 }
 
 // Open reports whether an instalment can still be paid.
@@ -70,8 +78,9 @@ func (s *Server) paySuccessURL() string {
 }
 
 // handlePortalPayCard starts a card payment of the balance (or of one
-// instalment) and sends the debtor to Stripe's hosted page. The amount is
-// computed by the service; the form only names what to pay.
+// instalment, or of what is due on one invoice) and sends the debtor to
+// Stripe's hosted page. The amount is computed by the service; the form
+// only names what to pay.
 func (s *Server) handlePortalPayCard(c *fiber.Ctx) error {
 	ps, err := s.debtorSession(c)
 	if err != nil {
@@ -87,10 +96,19 @@ func (s *Server) handlePortalPayCard(c *fiber.Ctx) error {
 	if instalment != "" && !portal.ValidID(instalment) {
 		return portal.Errorf(portal.ENOTFOUND, "Instalment not found.")
 	}
+	// The invoice the debtor chose to pay (Code civil 1342-10): the service
+	// checks it is one of the claim's and prices what is due on it today.
+	invoice := strings.Clone(c.FormValue("invoice"))
+	if invoice != "" && !portal.ValidID(invoice) {
+		return portal.Errorf(portal.ENOTFOUND, "Invoice not found.")
+	}
+	if invoice != "" && instalment != "" {
+		return portal.Errorf(portal.EINVALID, "Pay either an instalment or an invoice, not both at once.")
+	}
 	ctx, cancel := s.userContext(c)
 	defer cancel()
 	u, err := s.deps.Payments.StartCheckout(ctx, portal.CheckoutStart{TenantID: ps.TenantID, ClaimID: ps.ClaimID, InstalmentID: instalment,
-		SuccessURL: s.paySuccessURL(), CancelURL: s.cfg.BaseURL + "/p#pay"})
+		InvoiceID: invoice, SuccessURL: s.paySuccessURL(), CancelURL: s.cfg.BaseURL + "/p#pay"})
 	if err != nil {
 		return cardUnavailable(err)
 	}

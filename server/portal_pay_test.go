@@ -17,6 +17,7 @@ import (
 	"github.com/stripe/stripe-go/v76/webhook"
 
 	"github.com/relais/relais/portal"
+	"github.com/relais/relais/portal/i18n"
 	"github.com/relais/relais/portal/payments"
 	"github.com/relais/relais/portal/stripe"
 	"github.com/relais/relais/portal/stripe/stripemock"
@@ -180,12 +181,144 @@ func TestPortalPay(t *testing.T) {
 	}
 }
 
+// TestPortalPayInvoice: the debtor chooses the invoice a card payment
+// settles (Code civil 1342-10). Each invoice with something due today has
+// its own button with that amount; the POST names the invoice, never the
+// amount; an invoice not of the claim is refused before Stripe is asked.
+func TestPortalPayInvoice(t *testing.T) {
+	mock := stripemock.Start()
+	t.Cleanup(mock.Stop)
+	base := mock.Require(t)
+	for _, dialect := range []string{"sqlite", "postgres"} {
+		t.Run(dialect, func(t *testing.T) {
+			e := newPortalEnv(t, dialect, Config{})
+			svc, rec := e.withPayments(t, base)
+			ctx := context.Background()
+			b := e.verified(e.fr, "69002")
+			claimPage := b.get("/p")
+			if claimPage.status != 200 {
+				t.Fatalf("claim page %d", claimPage.status)
+			}
+			fr, bal, err := svc.Balance(ctx, e.tenantA, e.fr.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(bal.Invoices) != 2 {
+				t.Fatalf("fixture: %d invoices", len(bal.Invoices))
+			}
+			// F-2025-0412 (1240.00, due 2025-10-01) took the 400.00 paid in
+			// December, F-2025-0468 (860.50) nothing: each has its own amount
+			// due today, principal, interest and indemnity.
+			lines := map[string]int64{}
+			for _, l := range bal.Invoices {
+				if l.Total <= 0 || l.Total >= bal.Total {
+					t.Fatalf("fixture: line %s total %d of %d", l.Number, l.Total, bal.Total)
+				}
+				lines[l.InvoiceID] = l.Total
+				mustContain(t, "claim page", claimPage.body, `name="invoice" value="`+l.InvoiceID+`"`,
+					"Payer cette facture : "+i18n.Money("fr", l.Total, "EUR"))
+			}
+			mustContain(t, "claim page", claimPage.body, "votre paiement est imputé")
+			csrf := csrfOf(t, claimPage)
+			paymentsNow := func() int {
+				got, err := e.db.FindClaim(ctx, e.tenantA, e.fr.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return len(got.Payments)
+			}
+			sessionsNow := func() int {
+				var n int
+				if err := e.db.SQL().QueryRow(rebind(e.db.Dialect, "SELECT COUNT(*) FROM checkout_sessions WHERE claim_id = ?"), e.fr.ID).Scan(&n); err != nil {
+					t.Fatal(err)
+				}
+				return n
+			}
+
+			t.Run("ErrBadOrForeignInvoice", func(t *testing.T) {
+				forms, sessions, paid := len(rec.forms), sessionsNow(), paymentsNow()
+				// Another claim's invoice (the Belgian one, same tenant), an id
+				// of nothing, and something that is not an id.
+				for _, inv := range []string{e.be.Invoices[0].ID, "01hzzzzzzzzzzzzzzzzzzzzzzz", "../x", "' OR 1=1"} {
+					p := b.post("/p/pay/card", url.Values{"csrf": {csrf}, "invoice": {inv}})
+					if p.status != 404 {
+						t.Fatalf("invoice %q: status %d", inv, p.status)
+					}
+					mustContain(t, "error page", p.body, `lang="fr"`, "Vérifiez que vous avez saisi l")
+				}
+				p := b.post("/p/pay/card", url.Values{"csrf": {csrf}, "invoice": {fr.Invoices[0].ID}, "instalment": {"01hzzzzzzzzzzzzzzzzzzzzzzz"}})
+				if p.status != 400 {
+					t.Fatalf("instalment and invoice: status %d", p.status)
+				}
+				if len(rec.forms) != forms || sessionsNow() != sessions || paymentsNow() != paid {
+					t.Fatal("a refused invoice reached Stripe or recorded something")
+				}
+			})
+
+			var sessionID string
+			chosen := fr.Invoices[1] // F-2025-0468, not the one the default order pays first
+			t.Run("PayThisInvoice", func(t *testing.T) {
+				p := b.post("/p/pay/card", url.Values{"csrf": {csrf}, "invoice": {chosen.ID}, "amount": {"1"}})
+				if p.status != 303 || !strings.HasPrefix(p.header.Get("Location"), "https://checkout.stripe.com/") {
+					t.Fatalf("status %d location %q", p.status, p.header.Get("Location"))
+				}
+				f := rec.last()
+				if f.Get("line_items[0][price_data][unit_amount]") != portal.FormatMinor(lines[chosen.ID], 0) ||
+					f.Get("metadata[invoice_id]") != chosen.ID || f.Get("payment_intent_data[metadata][invoice_id]") != chosen.ID {
+					t.Fatalf("checkout form %v", f)
+				}
+				if err := e.db.SQL().QueryRow(rebind(e.db.Dialect, "SELECT provider_id FROM checkout_sessions WHERE claim_id = ?"), e.fr.ID).Scan(&sessionID); err != nil {
+					t.Fatal(err)
+				}
+			})
+			t.Run("WebhookRecordsTheInvoice", func(t *testing.T) {
+				body, _ := json.Marshal(map[string]any{"id": "evt_portal_inv", "object": "event", "api_version": "2023-10-16", "created": e.clock.T.Unix(),
+					"type": "checkout.session.completed", "data": map[string]any{"object": map[string]any{
+						"id": sessionID, "object": "checkout.session", "mode": "payment", "payment_status": "paid", "amount_total": lines[chosen.ID],
+						"currency": "eur", "payment_intent": "pi_portal_inv",
+						"metadata": map[string]string{"claim_id": e.fr.ID, "tenant_id": e.tenantA, "invoice_id": chosen.ID}}}})
+				req := httptest.NewRequest("POST", "/webhooks/stripe", bytes.NewReader(body))
+				req.Header.Set("Stripe-Signature", webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: body, Secret: testWebhookSecret}).Header)
+				resp, err := e.srv.App().Test(req, -1)
+				if err != nil || resp.StatusCode != 200 {
+					t.Fatalf("webhook %v %d", err, resp.StatusCode)
+				}
+				got, _ := e.db.FindClaim(ctx, e.tenantA, e.fr.ID)
+				last := got.Payments[len(got.Payments)-1]
+				if last.InvoiceID != chosen.ID || last.Amount != lines[chosen.ID] {
+					t.Fatalf("payment %+v", last)
+				}
+				// The payment went to that invoice first: its interest and
+				// principal are settled, though by default the older one
+				// would have been paid first.
+				_, after, err := svc.Balance(ctx, e.tenantA, e.fr.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, l := range after.Invoices {
+					if l.InvoiceID == chosen.ID && (l.PrincipalDue != 0 || l.InterestDue != 0) {
+						t.Fatalf("chosen invoice after its payment: %+v", l)
+					}
+					if l.InvoiceID != chosen.ID {
+						p := b.get("/p")
+						mustContain(t, "claim page", p.body, `name="invoice" value="`+l.InvoiceID+`"`,
+							"Payer cette facture : "+i18n.Money("fr", l.Total, "EUR"))
+					}
+				}
+				if after.Total != bal.Total-lines[chosen.ID] {
+					t.Fatalf("balance %d after paying %d of %d", after.Total, lines[chosen.ID], bal.Total)
+				}
+			})
+		})
+	}
+}
+
 func TestPortalPayWithoutCard(t *testing.T) {
 	e := newPortalEnv(t, "sqlite", Config{})
 	e.withPayments(t, "")
 	b := e.verified(e.fr, "69002")
 	p := b.get("/p")
-	mustNotContain(t, "claim page", p.body, `action="/p/pay/card"`)
+	mustNotContain(t, "claim page", p.body, `action="/p/pay/card"`, `name="invoice"`)
 	mustContain(t, "claim page", p.body, "Par virement", `src="/p/pay/qr.png"`)
 	if csp := p.header.Get("Content-Security-Policy"); csp != ContentSecurityPolicy {
 		t.Fatalf("CSP %q", csp)

@@ -72,13 +72,17 @@ func (s *Service) Balance(ctx context.Context, tenantID, claimID string) (*porta
 }
 
 // checkoutKey derives the idempotency key of a checkout from what it does:
-// the claim, the amount, the balance date and the balance's version (the
-// payments and credit notes it counts). A double click, or a retry after a
-// timeout, sends the same key and gets the same session; a payment recorded
-// meanwhile changes the key.
-func checkoutKey(c *portal.Claim, instalmentID string, amount int64, asOf portal.Date) string {
+// the claim, the instalment or invoice it pays, the amount, the balance date
+// and the balance's version (the payments and credit notes it counts). A
+// double click, or a retry after a timeout, sends the same key and gets the
+// same session; a payment recorded meanwhile changes the key.
+func checkoutKey(c *portal.Claim, instalmentID, invoiceID string, amount int64, asOf portal.Date) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "checkout|%s|%s|%s|%d|%s|%s", c.TenantID, c.ID, instalmentID, amount, c.Currency, asOf)
+	if invoiceID != "" {
+		// Only when set, so that the keys of sessions without one stay.
+		fmt.Fprintf(h, "|inv:%s", invoiceID)
+	}
 	for _, p := range c.Payments {
 		fmt.Fprintf(h, "|p:%s", p.ID)
 	}
@@ -98,6 +102,9 @@ type InstalmentAmount interface {
 func (s *Service) StartCheckout(ctx context.Context, r portal.CheckoutStart) (string, error) {
 	if s.Card == nil {
 		return "", portal.Errorf(portal.EUNAVAILABLE, "Card payment is not available; please pay by bank transfer.")
+	}
+	if r.InstalmentID != "" && r.InvoiceID != "" {
+		return "", portal.Errorf(portal.EINVALID, "Pay either an instalment or an invoice, not both at once.")
 	}
 	// A balance counted only up to the last day with a published rate is
 	// still what the debtor owes today: it is paid, and the interest of the
@@ -120,6 +127,20 @@ func (s *Service) StartCheckout(ctx context.Context, r portal.CheckoutStart) (st
 			amount = due
 		}
 	}
+	invoiceNumber := ""
+	if r.InvoiceID != "" {
+		// What is due today on the invoice the debtor chose (its principal,
+		// interest and indemnity); the payment goes there first.
+		line := invoiceLine(b, r.InvoiceID)
+		if line == nil {
+			return "", portal.Errorf(portal.ENOTFOUND, "Invoice not found.")
+		}
+		if line.Total <= 0 {
+			return "", portal.Errorf(portal.EINVALID, "Nothing is left to pay on this invoice.")
+		}
+		amount = min(amount, line.Total)
+		invoiceNumber = line.Number
+	}
 	if amount <= 0 {
 		return "", portal.Errorf(portal.EINVALID, "Nothing is left to pay on this claim.")
 	}
@@ -127,13 +148,16 @@ func (s *Service) StartCheckout(ctx context.Context, r portal.CheckoutStart) (st
 	if c.Creditor != nil && c.Creditor.LegalName != "" {
 		desc = c.Creditor.LegalName + " – " + c.Reference
 	}
+	if invoiceNumber != "" {
+		desc += " – " + invoiceNumber
+	}
 	lang := "en"
 	if c.Debtor != nil {
 		lang = c.Debtor.Language
 	}
-	key := checkoutKey(c, r.InstalmentID, amount, b.AsOf)
+	key := checkoutKey(c, r.InstalmentID, r.InvoiceID, amount, b.AsOf)
 	url, id, err := s.Card.CreateCheckout(ctx, portal.CheckoutRequest{
-		TenantID: c.TenantID, ClaimID: c.ID, InstalmentID: r.InstalmentID, Amount: amount, Currency: c.Currency,
+		TenantID: c.TenantID, ClaimID: c.ID, InstalmentID: r.InstalmentID, InvoiceID: r.InvoiceID, Amount: amount, Currency: c.Currency,
 		Description: desc, Language: lang, Bancontact: c.Jurisdiction == portal.JurisdictionBE,
 		SuccessURL: r.SuccessURL, CancelURL: r.CancelURL, IdempotencyKey: key,
 	})
@@ -141,7 +165,7 @@ func (s *Service) StartCheckout(ctx context.Context, r portal.CheckoutStart) (st
 		return "", err
 	}
 	err = s.Store.RecordCheckout(ctx, &portal.CheckoutSession{
-		TenantID: c.TenantID, ClaimID: c.ID, InstalmentID: r.InstalmentID, ProviderID: id, Mode: "payment",
+		TenantID: c.TenantID, ClaimID: c.ID, InstalmentID: r.InstalmentID, InvoiceID: r.InvoiceID, ProviderID: id, Mode: "payment",
 		Amount: amount, Currency: c.Currency, BalanceAsOf: b.AsOf,
 	})
 	if err != nil {
@@ -151,6 +175,17 @@ func (s *Service) StartCheckout(ctx context.Context, r portal.CheckoutStart) (st
 		return "", fmt.Errorf("checkout session %s has no URL", id)
 	}
 	return url, nil
+}
+
+// invoiceLine returns the balance's line of an invoice, nil when the
+// claim has no such invoice.
+func invoiceLine(b *rules.Balance, invoiceID string) *rules.InvoiceLine {
+	for i := range b.Invoices {
+		if b.Invoices[i].InvoiceID == invoiceID {
+			return &b.Invoices[i]
+		}
+	}
+	return nil
 }
 
 // CheckoutState implements portal.PaymentService.

@@ -289,3 +289,162 @@ func TestTransferDetails(t *testing.T) {
 		})
 	}
 }
+
+// TestStartCheckoutForInvoice pays one invoice the debtor chose (Code civil
+// 1342-10): the amount is what that invoice's line of the balance says is
+// due today, not the balance, and the invoice travels in the Stripe
+// metadata, the idempotency key and the stored session.
+func TestStartCheckoutForInvoice(t *testing.T) {
+	for _, dialect := range storetest.Dialects {
+		t.Run(dialect, func(t *testing.T) { testStartCheckoutForInvoice(t, dialect) })
+	}
+}
+
+func testStartCheckoutForInvoice(t *testing.T, dialect string) {
+	e := newEnv(t, dialect)
+	ctx := context.Background()
+	// Two invoices: F-1 late since January (interest and the EUR 40
+	// indemnity), F-2 due on 2024-07-15, after today (2024-06-30): nothing
+	// but its principal is due on it.
+	c := &portal.Claim{
+		Reference: "R-2", Currency: "EUR", Jurisdiction: portal.JurisdictionBE,
+		Debtor: &portal.Debtor{Kind: portal.DebtorBusiness, Name: "Janssens BV", Language: "nl", Postcode: "2000"},
+		Invoices: []*portal.Invoice{
+			{Number: "F-1", IssueDate: portal.MustDate("2024-01-01"), DueDate: portal.MustDate("2024-01-31"), Amount: 100000},
+			{Number: "F-2", IssueDate: portal.MustDate("2024-06-15"), DueDate: portal.MustDate("2024-07-15"), Amount: 25000},
+		},
+	}
+	if err := e.db.CreateClaim(ctx, e.tenantID, c); err != nil {
+		t.Fatal(err)
+	}
+	loaded, bal, err := e.svc.Balance(ctx, e.tenantID, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f1, f2 := loaded.Invoices[0], loaded.Invoices[1]
+	var line1, line2 int64
+	for _, l := range bal.Invoices {
+		switch l.InvoiceID {
+		case f1.ID:
+			line1 = l.Total
+		case f2.ID:
+			line2 = l.Total
+		}
+	}
+	// F-2: 250.00 of principal, no interest, no indemnity (not yet due).
+	// F-1: 1000.00 + interest + 40.00; the balance is both.
+	if line2 != 25000 || line1 <= 100000+4000 || bal.Total != line1+line2 {
+		t.Fatalf("fixture: F-1 %d F-2 %d total %d", line1, line2, bal.Total)
+	}
+	start := portal.CheckoutStart{TenantID: e.tenantID, ClaimID: c.ID, InvoiceID: f2.ID,
+		SuccessURL: "http://relais.test/pay/return?session_id={CHECKOUT_SESSION_ID}", CancelURL: "http://relais.test/claim"}
+	if _, err := e.svc.StartCheckout(ctx, start); err != nil {
+		t.Fatal(err)
+	}
+	reqs := e.rec.all()
+	sent := reqs[len(reqs)-1]
+	for k, want := range map[string]string{
+		"line_items[0][price_data][unit_amount]":        "25000",
+		"metadata[invoice_id]":                          f2.ID,
+		"payment_intent_data[metadata][invoice_id]":     f2.ID,
+		"metadata[claim_id]":                            c.ID,
+		"line_items[0][price_data][product_data][name]": "Alpha NV – R-2 – F-2",
+	} {
+		if got := sent.form.Get(k); got != want {
+			t.Errorf("%s = %q, want %q", k, got, want)
+		}
+	}
+	evs, _ := e.db.ListEvents(ctx, e.tenantID, c.ID, 0, 0)
+	last := evs[len(evs)-1]
+	if last.Kind != portal.EventPaymentStarted || !strings.Contains(last.Payload, `"invoice_id":"`+f2.ID+`"`) {
+		t.Fatalf("last event %s %s", last.Kind, last.Payload)
+	}
+	var session string
+	if err := e.db.SQL().QueryRow(rebind(dialect, "SELECT provider_id FROM checkout_sessions WHERE claim_id = ? AND invoice_id = ?"), c.ID, f2.ID).Scan(&session); err != nil {
+		t.Fatalf("stored session with its invoice: %v", err)
+	}
+	if cs, err := e.svc.CheckoutState(ctx, e.tenantID, c.ID, session); err != nil || cs.InvoiceID != f2.ID || cs.Amount != 25000 {
+		t.Fatalf("session %+v %v", cs, err)
+	}
+
+	t.Run("OtherInvoiceOtherKey", func(t *testing.T) {
+		s := start
+		s.InvoiceID = f1.ID
+		if _, err := e.svc.StartCheckout(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+		s.InvoiceID = ""
+		if _, err := e.svc.StartCheckout(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+		reqs := e.rec.all()
+		one, whole := reqs[len(reqs)-2], reqs[len(reqs)-1]
+		if one.form.Get("line_items[0][price_data][unit_amount]") != itoa(line1) || one.form.Get("metadata[invoice_id]") != f1.ID {
+			t.Fatalf("F-1: %v", one.form)
+		}
+		if whole.form.Get("line_items[0][price_data][unit_amount]") != itoa(bal.Total) || whole.form.Get("metadata[invoice_id]") != "" {
+			t.Fatalf("balance: %v", whole.form)
+		}
+		if one.key == sent.key || whole.key == sent.key || whole.key == one.key {
+			t.Fatalf("keys %q %q %q", sent.key, one.key, whole.key)
+		}
+	})
+	t.Run("ErrNotFoundForeignInvoice", func(t *testing.T) {
+		n := len(e.rec.all())
+		for _, id := range []string{e.claim.Invoices[0].ID, "01HZZZZZZZZZZZZZZZZZZZZZZZ"} {
+			s := start
+			s.InvoiceID = id
+			if _, err := e.svc.StartCheckout(ctx, s); portal.ErrorCode(err) != portal.ENOTFOUND {
+				t.Fatalf("invoice %s: err %v", id, err)
+			}
+		}
+		if len(e.rec.all()) != n {
+			t.Fatal("a refused invoice reached Stripe")
+		}
+	})
+	t.Run("ErrInvalidInstalmentAndInvoice", func(t *testing.T) {
+		s := start
+		s.InstalmentID = "01HZZZZZZZZZZZZZZZZZZZZZZZ"
+		if _, err := e.svc.StartCheckout(ctx, s); portal.ErrorCode(err) != portal.EINVALID {
+			t.Fatalf("err %v", err)
+		}
+	})
+	t.Run("ErrInvalidNothingDueOnInvoice", func(t *testing.T) {
+		// The debtor paid F-2 by transfer, naming it: nothing is left on it,
+		// while F-1 is still owed.
+		if err := e.db.AddPayment(ctx, e.tenantID, &portal.Payment{ClaimID: c.ID, Amount: 25000, ReceivedOn: portal.MustDate("2024-06-30"),
+			Method: portal.PaymentTransfer, InvoiceID: f2.ID}); err != nil {
+			t.Fatal(err)
+		}
+		n := len(e.rec.all())
+		_, err := e.svc.StartCheckout(ctx, start)
+		if portal.ErrorCode(err) != portal.EINVALID || !strings.Contains(portal.ErrorMessage(err), "Nothing is left to pay") {
+			t.Fatalf("err %v", err)
+		}
+		if len(e.rec.all()) != n {
+			t.Fatal("a checkout of nothing reached Stripe")
+		}
+		s := start
+		s.InvoiceID = f1.ID
+		if _, err := e.svc.StartCheckout(ctx, s); err != nil {
+			t.Fatalf("F-1 is still due: %v", err)
+		}
+	})
+}
+
+func rebind(dialect, q string) string {
+	if dialect != "postgres" {
+		return q
+	}
+	n := 0
+	var b strings.Builder
+	for _, r := range q {
+		if r == '?' {
+			n++
+			b.WriteString("$" + itoa(int64(n)))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}

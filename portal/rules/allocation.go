@@ -13,7 +13,9 @@ import (
 // date first within each. On each invoice it pays the interest accrued up
 // to and including its day, then the amount (1343-1). The flat indemnities
 // and damages bear no interest and are paid last, in the order they fell
-// due. What is left is Unallocated.
+// due; but the indemnity of the invoice the debtor named goes with that
+// invoice, right after its amount: "pay this invoice" settles it whole.
+// What is left is Unallocated.
 
 func (k *calc) record(p *portal.Payment, kind string, inv int, amount int64) {
 	l := AllocationLine{Source: SourcePayment, SourceID: p.ID, Date: p.ReceivedOn, Kind: kind, Amount: amount}
@@ -58,7 +60,20 @@ func (k *calc) pay(p *portal.Payment) error {
 		return err
 	}
 	left := p.Amount
-	for _, i := range order {
+	payCosts := func(inv int, all bool) {
+		for ci := range k.costs {
+			if !all && k.costOf[ci] != inv {
+				continue
+			}
+			if x := min(left, k.costs[ci].Amount-k.costs[ci].Paid); x > 0 {
+				k.costs[ci].Paid += x
+				left -= x
+				k.record(p, KindIndemnity, k.costOf[ci], x)
+				k.stack = append(k.stack, allocEntry{KindIndemnity, ci, x})
+			}
+		}
+	}
+	for n, i := range order {
 		if left == 0 {
 			break
 		}
@@ -84,15 +99,11 @@ func (k *calc) pay(p *portal.Payment) error {
 			k.record(p, KindPrincipal, i, x)
 			k.stack = append(k.stack, allocEntry{KindPrincipal, i, x})
 		}
-	}
-	for ci := range k.costs {
-		if x := min(left, k.costs[ci].Amount-k.costs[ci].Paid); x > 0 {
-			k.costs[ci].Paid += x
-			left -= x
-			k.record(p, KindIndemnity, k.costOf[ci], x)
-			k.stack = append(k.stack, allocEntry{KindIndemnity, ci, x})
+		if n == 0 && p.InvoiceID != "" {
+			payCosts(i, false)
 		}
 	}
+	payCosts(-1, true)
 	if left > 0 {
 		k.unalloc += left
 		k.record(p, KindUnallocated, -1, left)

@@ -183,6 +183,16 @@ func TestCompute(t *testing.T) {
 				allocs: []string{"payment p1 b interest 616", "payment p1 b principal 49384"},
 				rules:  []string{RuleAllocation, RuleAllocationChosen}}},
 
+		// Paying a chosen invoice whole: B's interest 616, amount 50000 and its own indemnity 4000
+		// (it goes with the invoice the debtor named) = 54616 on 2024-03-31. B is settled; A still owes
+		// 3575 interest (as above) and its indemnity. Total 100000 + 3575 + 4000 = 107575
+		// (check: 150000 + 4191 + 8000 - 54616 = 107575).
+		{name: "FR B2B chosen invoice paid whole", c: claim(FR, B, invs(inv("a", 100000, "2024-01-31"), inv("b", 50000, "2024-02-29")),
+			withPayments(func() *portal.Payment { p := pay("p1", 54616, "2024-03-31"); p.InvoiceID = "b"; return p }())), asOf: "2024-04-30",
+			want: want{principal: 150000, paid: 54616, interest: 4191, indemnities: 8000, total: 107575,
+				periods: [][]string{{"2024-02-01..2024-04-30 90@1450 100000=3575 fr.b2b.interest"}, {"2024-03-01..2024-03-31 31@1450 50000=616 fr.b2b.interest"}},
+				allocs:  []string{"payment p1 b interest 616", "payment p1 b principal 50000", "payment p1 b indemnity 4000"}}},
+
 		// Refund: as the partial-payment case, then a chargeback of 500.00 on 2024-03-20.
 		// It undoes the latest allocations first: principal 46504, interest 3496.
 		// Base 153496 for 03-16..03-20 (5 days): 153496 × 1450 × 5 = 1,112,846,000 / 3,650,000 = 304.89 → 305.

@@ -77,7 +77,7 @@ func (db *DB) RecordCheckout(ctx context.Context, s *portal.CheckoutSession) err
 		}
 		_, err := db.appendEvent(ctx, tx, s.TenantID, s.ClaimID, portal.EventPaymentStarted, map[string]any{
 			"provider": "stripe", "session_id": s.ProviderID, "mode": s.Mode, "amount": s.Amount, "currency": s.Currency,
-			"balance_as_of": s.BalanceAsOf.String(), "instalment_id": s.InstalmentID,
+			"balance_as_of": s.BalanceAsOf.String(), "instalment_id": s.InstalmentID, "invoice_id": s.InvoiceID,
 		})
 		return err
 	})
@@ -220,6 +220,23 @@ func (db *DB) applyCardEvent(ctx context.Context, tx *gorm.DB, ev *portal.CardEv
 		db.log.WarnContext(ctx, "stripe event currency differs from the claim's", "event", ev.ID, "currency", ev.Currency, "claim_currency", c.Currency)
 		return outcomeWrongMoney, nil
 	}
+	if ev.InvoiceID != "" {
+		// The invoice the debtor chose must be one of this claim's: a payment
+		// naming another would make the claim's balance fail to compute. One
+		// that is not goes in the default order, and the log says so.
+		var n int64
+		if portal.ValidID(ev.InvoiceID) {
+			if err := tx.Model(&portal.Invoice{}).Where("id = ? AND claim_id = ? AND tenant_id = ?", ev.InvoiceID, c.ID, c.TenantID).
+				Count(&n).Error; err != nil {
+				return "", translate("find invoice", err)
+			}
+		}
+		if n == 0 {
+			db.log.WarnContext(ctx, "stripe event names an invoice not of its claim; the payment goes in the default order",
+				"event", ev.ID, "claim", c.ID, "invoice", ev.InvoiceID)
+			ev.InvoiceID = ""
+		}
+	}
 	// The tenant's calendar, like the balance: a payment made at 00:30 in
 	// Paris is received on that Paris day, not on the UTC day before.
 	when := ev.Created
@@ -328,6 +345,11 @@ func (db *DB) recordMovement(ctx context.Context, tx *gorm.DB, mv movement, ref,
 	now := db.Now()
 	p := &portal.Payment{ID: portal.NewID(now), TenantID: mv.tenantID, ClaimID: mv.claimID, Amount: signed, Currency: mv.currency,
 		ReceivedOn: mv.on, Method: portal.PaymentCard, Reference: provRef, CreatedAt: now}
+	if kind == "payment" {
+		// The debtor's choice of invoice (Code civil 1342-10); a refund or a
+		// chargeback undoes the latest allocations whatever it names.
+		p.InvoiceID = ev.InvoiceID
+	}
 	if err := p.Validate(); err != nil {
 		return "", err
 	}
@@ -347,7 +369,7 @@ func (db *DB) recordMovement(ctx context.Context, tx *gorm.DB, mv movement, ref,
 		"payment_id": p.ID, "amount": p.Amount, "currency": p.Currency, "received_on": p.ReceivedOn.String(), "method": p.Method,
 		"reference": p.Reference, "provider": "stripe", "event_id": ev.ID, "event_type": ev.RawType,
 		"payment_intent": ev.PaymentIntentID, "charge": ev.ChargeID, "session_id": ev.SessionID, "dispute": ev.DisputeID,
-		"instalment_id": ev.InstalmentID,
+		"instalment_id": ev.InstalmentID, "invoice_id": p.InvoiceID,
 	}
 	if _, err := db.appendEvent(ctx, tx, mv.tenantID, mv.claimID, evKind, payload); err != nil {
 		return "", err

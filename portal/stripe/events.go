@@ -112,6 +112,7 @@ func reduce(ev *stripego.Event) (*portal.CardEvent, error) {
 
 func takeMetadata(out *portal.CardEvent, md map[string]string) {
 	out.TenantID, out.ClaimID, out.InstalmentID = md["tenant_id"], md["claim_id"], md["instalment_id"]
+	out.InvoiceID = md["invoice_id"]
 }
 
 func currency(c stripego.Currency) portal.Currency {

@@ -89,10 +89,16 @@ func stripeLocale(lang string) string {
 	return "auto"
 }
 
-func metadata(tenantID, claimID, instalmentID string) map[string]string {
+// metadata is what Relais writes on a provider object to recognise it in
+// webhook events: the tenant, the claim, and the instalment or the invoice
+// (the debtor's choice, Code civil 1342-10) the payment settles, if any.
+func metadata(tenantID, claimID, instalmentID, invoiceID string) map[string]string {
 	m := map[string]string{"tenant_id": tenantID, "claim_id": claimID}
 	if instalmentID != "" {
 		m["instalment_id"] = instalmentID
+	}
+	if invoiceID != "" {
+		m["invoice_id"] = invoiceID
 	}
 	return m
 }
@@ -114,7 +120,7 @@ func (c *Client) CreateCheckout(ctx context.Context, r portal.CheckoutRequest) (
 	if r.Bancontact && r.Currency == "EUR" {
 		methods = append(methods, stripego.String("bancontact"))
 	}
-	md := metadata(r.TenantID, r.ClaimID, r.InstalmentID)
+	md := metadata(r.TenantID, r.ClaimID, r.InstalmentID, r.InvoiceID)
 	p := &stripego.CheckoutSessionParams{
 		Params:             params(ctx, r.IdempotencyKey),
 		Mode:               stripego.String(string(stripego.CheckoutSessionModePayment)),
@@ -143,7 +149,7 @@ func (c *Client) CreateCheckout(ctx context.Context, r portal.CheckoutRequest) (
 
 // CreateSetup implements portal.CardPayments.
 func (c *Client) CreateSetup(ctx context.Context, r portal.SetupRequest) (string, string, error) {
-	md := metadata(r.TenantID, r.ClaimID, "")
+	md := metadata(r.TenantID, r.ClaimID, "", "")
 	p := &stripego.CheckoutSessionParams{
 		Params:             params(ctx, r.IdempotencyKey),
 		Mode:               stripego.String(string(stripego.CheckoutSessionModeSetup)),
@@ -192,7 +198,7 @@ func (c *Client) ChargeOffSession(ctx context.Context, r portal.OffSessionCharge
 		PaymentMethod: stripego.String(r.PaymentMethodID),
 		Confirm:       stripego.Bool(true),
 		OffSession:    stripego.Bool(true),
-		Metadata:      metadata(r.TenantID, r.ClaimID, r.InstalmentID),
+		Metadata:      metadata(r.TenantID, r.ClaimID, r.InstalmentID, ""),
 	}
 	if r.Attempt > 0 {
 		p.Metadata["attempt"] = strconv.Itoa(r.Attempt)

@@ -105,6 +105,24 @@ func TestCreateCheckout(t *testing.T) {
 		t.Errorf("idempotency key %q", r.key)
 	}
 
+	if got := r.form.Get("metadata[invoice_id]"); got != "" {
+		t.Errorf("invoice_id %q without an invoice", got)
+	}
+
+	t.Run("Invoice", func(t *testing.T) {
+		// The invoice the debtor chose travels on the session and on its
+		// payment intent, so that every event of the payment names it.
+		req := req
+		req.InvoiceID, req.IdempotencyKey = "01J0INV", "checkout:C1:inv"
+		if _, _, err := c.CreateCheckout(context.Background(), req); err != nil {
+			t.Fatal(err)
+		}
+		f := rec.last(t).form
+		if f.Get("metadata[invoice_id]") != "01J0INV" || f.Get("payment_intent_data[metadata][invoice_id]") != "01J0INV" ||
+			f.Get("metadata[instalment_id]") != "" {
+			t.Fatalf("metadata %v", f)
+		}
+	})
 	t.Run("NoBancontactOutsideEuro", func(t *testing.T) {
 		req := req
 		req.Currency = "GBP"
@@ -250,6 +268,25 @@ func TestParseEvent(t *testing.T) {
 		old := bytes.Replace(body, []byte("2023-10-16"), []byte("2020-08-27"), 1)
 		if _, err := stripe.ParseEvent(old, sign(old, "whsec_a", time.Now()), "whsec_a"); portal.ErrorCode(err) != portal.EINVALID {
 			t.Fatalf("err %v", err)
+		}
+	})
+	t.Run("Invoice", func(t *testing.T) {
+		for typ, obj := range map[string]map[string]any{
+			"checkout.session.completed": {"id": "cs_2", "object": "checkout.session", "mode": "payment", "payment_status": "paid",
+				"amount_total": 2500, "currency": "eur", "payment_intent": "pi_2",
+				"metadata": map[string]string{"claim_id": "C1", "tenant_id": "T1", "invoice_id": "I2"}},
+			"payment_intent.succeeded": {"id": "pi_2", "object": "payment_intent", "amount": 2500, "amount_received": 2500, "currency": "eur",
+				"metadata": map[string]string{"claim_id": "C1", "tenant_id": "T1", "invoice_id": "I2"}},
+		} {
+			b := event(t, "evt_inv_"+typ, typ, obj)
+			ev, err := stripe.ParseEvent(b, sign(b, "whsec_a", time.Now()), "whsec_a")
+			if err != nil || ev.InvoiceID != "I2" || ev.ClaimID != "C1" || ev.Amount != 2500 || ev.InstalmentID != "" {
+				t.Fatalf("%s: event %+v err %v", typ, ev, err)
+			}
+		}
+		ev, _ := stripe.ParseEvent(body, sign(body, "whsec_a", time.Now()), "whsec_a")
+		if ev.InvoiceID != "" {
+			t.Fatalf("no invoice in the metadata: %q", ev.InvoiceID)
 		}
 	})
 	t.Run("UnknownType", func(t *testing.T) {
