@@ -364,12 +364,12 @@ func Import(ctx context.Context, svc portal.ClaimService, tenantID string, r io.
 	}
 	parsed, errs := Parse(r, today)
 	if errs == nil {
+		exists, err := existingReferences(ctx, svc, tenantID, parsed)
+		if err != nil {
+			return 0, err
+		}
 		for _, p := range parsed {
-			existing, _, err := svc.FindClaims(ctx, tenantID, portal.ClaimFilter{Reference: p.Claim.Reference, Limit: 1})
-			if err != nil {
-				return 0, err
-			}
-			if len(existing) > 0 {
+			if exists[p.Claim.Reference] {
 				errs = append(errs, LineError{Line: p.Lines[0], Field: "reference", Message: fmt.Sprintf("duplicate reference %q: a claim with it already exists", short(p.Claim.Reference))})
 			}
 		}
@@ -412,4 +412,30 @@ func short(v string) string {
 	}
 	r := []rune(v)
 	return string(r[:max]) + "…"
+}
+
+// referenceLookup finds many references at once (the store does).
+type referenceLookup interface {
+	ExistingReferences(ctx context.Context, tenantID string, refs []string) (map[string]bool, error)
+}
+
+// existingReferences tells which parsed claims' references the tenant
+// already has: in a few queries when the service can, else one by one.
+func existingReferences(ctx context.Context, svc portal.ClaimService, tenantID string, parsed []Parsed) (map[string]bool, error) {
+	refs := make([]string, len(parsed))
+	for i, p := range parsed {
+		refs[i] = p.Claim.Reference
+	}
+	if l, ok := svc.(referenceLookup); ok {
+		return l.ExistingReferences(ctx, tenantID, refs)
+	}
+	found := map[string]bool{}
+	for _, ref := range refs {
+		existing, _, err := svc.FindClaims(ctx, tenantID, portal.ClaimFilter{Reference: ref, Limit: 1})
+		if err != nil {
+			return nil, err
+		}
+		found[ref] = len(existing) > 0
+	}
+	return found, nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"gorm.io/gorm"
 
@@ -36,14 +35,7 @@ func (db *DB) ImportClaims(ctx context.Context, tenantID string, claims []*porta
 			return err
 		}
 	}
-	return db.tx(ctx, func(tx *gorm.DB) error {
-		for _, c := range claims {
-			if err := db.insertClaim(ctx, tx, tenantID, c); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	return db.tx(ctx, func(tx *gorm.DB) error { return db.insertClaims(ctx, tx, tenantID, claims) })
 }
 
 // checkFirstReminder checks a first reminder a new claim comes with (one
@@ -90,46 +82,94 @@ func defaultIdentityCheck(d *portal.Debtor) portal.IdentityCheck {
 	return portal.CheckInvoiceNumber
 }
 
-func (db *DB) insertClaim(ctx context.Context, tx *gorm.DB, tenantID string, c *portal.Claim) error {
+// importBatch is how many rows go in one INSERT: a claims row has about 30
+// columns, and PostgreSQL takes at most 65,535 parameters a statement. The
+// SQLite driver binds parameters in time quadratic in their number, so it
+// gets smaller statements (measured: 25,000 claims took 14 s in batches of
+// 500, under 3 s in batches of 50).
+const importBatch = 500
+
+func (db *DB) batchRows() int {
+	if db.Dialect == SQLite {
+		return 50
+	}
+	return importBatch
+}
+
+// insertClaims stores new claims with their debtors and invoices, and the
+// first event of each one's chain (claim.created), in batched INSERTs: an
+// import of 25,000 claims is a few hundred statements, not 150,000. A new
+// chain needs no head read: its first event follows the genesis hash.
+func (db *DB) insertClaims(ctx context.Context, tx *gorm.DB, tenantID string, claims []*portal.Claim) error {
 	now := db.Now()
-	d := c.Debtor
-	d.ID, d.TenantID, d.CreatedAt = portal.NewID(now), tenantID, now
-	if err := tx.Create(d).Error; err != nil {
-		return translate("create debtor", err)
-	}
-	c.ID, c.TenantID, c.DebtorID = portal.NewID(now), tenantID, d.ID
-	c.CreatedAt, c.UpdatedAt = now, now
-	if c.Stage == "" {
-		c.Stage = portal.StageAmicable
-	}
-	if c.Status == "" {
-		c.Status = portal.StatusOpen
-	}
-	if c.IdentityCheck == "" {
-		c.IdentityCheck = defaultIdentityCheck(d)
-	}
-	if err := checkIdentityFactKnown(c); err != nil {
-		return err
-	}
-	if err := tx.Create(c).Error; err != nil {
-		if portal.ErrorCode(translate("", err)) == portal.ECONFLICT {
-			return &portal.Error{Code: portal.ECONFLICT, Field: "reference", Message: fmt.Sprintf("a claim with reference %q already exists", c.Reference)}
+	debtors := make([]*portal.Debtor, 0, len(claims))
+	var invoices []*portal.Invoice
+	events := make([]eventRow, 0, len(claims))
+	for _, c := range claims {
+		d := c.Debtor
+		d.ID, d.TenantID, d.CreatedAt = portal.NewID(now), tenantID, now
+		debtors = append(debtors, d)
+		c.ID, c.TenantID, c.DebtorID = portal.NewID(now), tenantID, d.ID
+		c.CreatedAt, c.UpdatedAt = now, now
+		if c.Stage == "" {
+			c.Stage = portal.StageAmicable
 		}
-		return translate("create claim", err)
+		if c.Status == "" {
+			c.Status = portal.StatusOpen
+		}
+		if c.IdentityCheck == "" {
+			c.IdentityCheck = defaultIdentityCheck(d)
+		}
+		if err := checkIdentityFactKnown(c); err != nil {
+			return err
+		}
+		for _, inv := range c.Invoices {
+			inv.ID, inv.TenantID, inv.ClaimID, inv.CreatedAt = portal.NewID(now), tenantID, c.ID, now
+			// A first reminder sent before Relais covers the invoices already
+			// due that day, as markReminded does for later ones.
+			if on := c.FirstReminderOn; !on.IsZero() && inv.DueDate.Before(on) && (inv.FirstReminderOn.IsZero() || inv.FirstReminderOn.After(on)) {
+				inv.FirstReminderOn, inv.FirstReminderChannel = on, c.FirstReminderChannel
+			}
+			invoices = append(invoices, inv)
+		}
+		c.Payments, c.CreditNotes = []*portal.Payment{}, []*portal.CreditNote{}
+		row, _, err := newEventRow(ctx, tenantID, c.ID, 1, portal.GenesisHash, portal.EventClaimCreated, createdPayload(c), now)
+		if err != nil {
+			return err
+		}
+		events = append(events, row)
 	}
-	for _, inv := range c.Invoices {
-		inv.ID, inv.TenantID, inv.ClaimID, inv.CreatedAt = portal.NewID(now), tenantID, c.ID, now
+	if err := tx.CreateInBatches(debtors, db.batchRows()).Error; err != nil {
+		return translate("create debtors", err)
 	}
-	if err := tx.Create(c.Invoices).Error; err != nil {
+	if err := tx.CreateInBatches(claims, db.batchRows()).Error; err != nil {
+		if portal.ErrorCode(translate("", err)) == portal.ECONFLICT {
+			msg := "a claim with one of these references already exists"
+			if len(claims) == 1 {
+				msg = fmt.Sprintf("a claim with reference %q already exists", claims[0].Reference)
+			}
+			return &portal.Error{Code: portal.ECONFLICT, Field: "reference", Message: msg}
+		}
+		return translate("create claims", err)
+	}
+	if err := tx.CreateInBatches(invoices, db.batchRows()).Error; err != nil {
 		return translate("create invoices", err)
 	}
-	c.Payments, c.CreditNotes = []*portal.Payment{}, []*portal.CreditNote{}
+	if err := tx.CreateInBatches(events, db.batchRows()).Error; err != nil {
+		return translate("append events", err)
+	}
+	return nil
+}
+
+// createdPayload is what claim.created records of a new claim: its
+// amounts, and its contract terms and a first reminder sent before Relais
+// as the creditor stated them (only when given: older payloads stay as
+// they were).
+func createdPayload(c *portal.Claim) map[string]any {
 	payload := map[string]any{
 		"reference": c.Reference, "currency": c.Currency, "jurisdiction": c.Jurisdiction,
-		"principal": c.Principal(), "invoices": len(c.Invoices), "debtor_kind": d.Kind,
+		"principal": c.Principal(), "invoices": len(c.Invoices), "debtor_kind": c.Debtor.Kind,
 	}
-	// The contract's terms and a first reminder sent before Relais, as the
-	// creditor stated them (only when given: older payloads stay as they were).
 	if c.ContractRateBP != nil {
 		payload["contract_rate_bp"] = *c.ContractRateBP
 	}
@@ -140,35 +180,9 @@ func (db *DB) insertClaim(ctx context.Context, tx *gorm.DB, tenantID string, c *
 		payload["prescription"] = c.Prescription
 	}
 	if !c.FirstReminderOn.IsZero() {
-		if err := db.coverFirstReminder(tx, c, now); err != nil {
-			return err
-		}
 		payload["first_reminder_on"], payload["first_reminder_channel"] = c.FirstReminderOn.String(), c.FirstReminderChannel
 	}
-	_, err := db.appendEvent(ctx, tx, tenantID, c.ID, portal.EventClaimCreated, payload)
-	return err
-}
-
-// coverFirstReminder applies the first reminder a new claim comes with to
-// its invoices (markReminded) and reads back which it covers.
-func (db *DB) coverFirstReminder(tx *gorm.DB, c *portal.Claim, now time.Time) error {
-	if err := markReminded(tx, c.ID, c.FirstReminderOn, c.FirstReminderChannel, now); err != nil {
-		return err
-	}
-	var stored []*portal.Invoice
-	if err := tx.Where("claim_id = ?", c.ID).Find(&stored).Error; err != nil {
-		return translate("find invoices", err)
-	}
-	byID := make(map[string]*portal.Invoice, len(stored))
-	for _, inv := range stored {
-		byID[inv.ID] = inv
-	}
-	for _, inv := range c.Invoices {
-		if s := byID[inv.ID]; s != nil {
-			inv.FirstReminderOn, inv.FirstReminderChannel = s.FirstReminderOn, s.FirstReminderChannel
-		}
-	}
-	return nil
+	return payload
 }
 
 func checkIdentityFactKnown(c *portal.Claim) error {
@@ -423,4 +437,22 @@ func (db *DB) ReversePayment(ctx context.Context, tenantID, claimID, paymentID, 
 		return translate("record reversal", err)
 	})
 	return out, err
+}
+
+// ExistingReferences returns which of refs are the references of claims the
+// tenant already has, in a few queries whatever their number (the CSV
+// import checks 25,000 at once).
+func (db *DB) ExistingReferences(ctx context.Context, tenantID string, refs []string) (map[string]bool, error) {
+	found := map[string]bool{}
+	for start := 0; start < len(refs); start += db.batchRows() {
+		chunk := refs[start:min(start+db.batchRows(), len(refs))]
+		var got []string
+		if err := db.conn(ctx).Model(&portal.Claim{}).Where("tenant_id = ? AND reference IN ?", tenantID, chunk).Pluck("reference", &got).Error; err != nil {
+			return nil, translate("find references", err)
+		}
+		for _, r := range got {
+			found[r] = true
+		}
+	}
+	return found, nil
 }

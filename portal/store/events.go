@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -65,14 +66,26 @@ func (db *DB) appendEvent(ctx context.Context, tx *gorm.DB, tenantID, claimID st
 	if last.ID != "" {
 		prev, seq = last.Hash, last.Seq+1
 	}
+	row, e, err := newEventRow(ctx, tenantID, claimID, seq, prev, kind, payload, db.Now())
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.Create(&row).Error; err != nil {
+		return nil, translate("append event", err)
+	}
+	return e, nil
+}
+
+// newEventRow builds the event that follows prev at seq on a claim's
+// chain, with the actor of ctx, and its hash.
+func newEventRow(ctx context.Context, tenantID, claimID string, seq int64, prev string, kind portal.EventKind, payload any, now time.Time) (eventRow, *portal.Event, error) {
 	if payload == nil {
 		payload = map[string]any{}
 	}
 	body, err := portal.CanonicalJSON(payload)
 	if err != nil {
-		return nil, fmt.Errorf("encode event payload: %w", err)
+		return eventRow{}, nil, fmt.Errorf("encode event payload: %w", err)
 	}
-	now := db.Now()
 	actor := portal.ActorFrom(ctx)
 	// Invalid UTF-8 (a forged user agent) would not survive the JSON round
 	// trip of an evidence bundle, and the event could then not be verified.
@@ -90,10 +103,7 @@ func (db *DB) appendEvent(ctx context.Context, tx *gorm.DB, tenantID, claimID st
 		ActorKind: string(e.Actor.Kind), ActorID: e.Actor.ID, IP: e.Actor.IP, UserAgent: e.Actor.UserAgent,
 		Payload: &p, PayloadHash: e.PayloadHash, PrevHash: prev, Hash: e.Hash,
 	}
-	if err := tx.Create(&row).Error; err != nil {
-		return nil, translate("append event", err)
-	}
-	return e, nil
+	return row, e, nil
 }
 
 // AppendEvent records an event on its own (a page view, an identity check)
