@@ -2,6 +2,7 @@ package portal_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/relais/relais/portal"
 )
@@ -44,6 +45,15 @@ func TestAcceptedDocument(t *testing.T) {
 	} {
 		if got := portal.AcceptedDocument(tc.name, tc.content); got != tc.ok {
 			t.Errorf("AcceptedDocument(%q) = %v, want %v", tc.name, got, tc.ok)
+		}
+	}
+}
+
+func TestIdentityLockoutFor(t *testing.T) {
+	for n, want := range map[int]time.Duration{0: 15 * time.Minute, 1: 15 * time.Minute, 2: 30 * time.Minute, 3: time.Hour,
+		7: 16 * time.Hour, 8: 24 * time.Hour, 30: 24 * time.Hour} {
+		if got := portal.IdentityLockoutFor(n); got != want {
+			t.Errorf("IdentityLockoutFor(%d) = %s, want %s", n, got, want)
 		}
 	}
 }

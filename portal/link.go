@@ -30,9 +30,23 @@ const (
 	SessionTTL = 8 * time.Hour
 	// MaxIdentityFailures is how many wrong identity answers lock a link.
 	MaxIdentityFailures = 5
-	// IdentityLockout is how long a locked link refuses identity answers.
-	IdentityLockout = 15 * time.Minute
+	// IdentityLockout is how long a locked link first refuses identity
+	// answers; each further lockout lasts twice as long, up to
+	// MaxIdentityLockout (IdentityLockoutFor).
+	IdentityLockout    = 15 * time.Minute
+	MaxIdentityLockout = 24 * time.Hour
 )
+
+// IdentityLockoutFor is how long the n-th consecutive lockout of a link
+// lasts: 15 minutes, 30, 1 hour, 2... at most a day. Five guesses per
+// lockout then allow a few dozen guesses over a 90-day link, not 20 an hour.
+func IdentityLockoutFor(n int) time.Duration {
+	d := IdentityLockout
+	for i := 1; i < n && d < MaxIdentityLockout; i++ {
+		d *= 2
+	}
+	return min(d, MaxIdentityLockout)
+}
 
 // PortalLink is a capability to open the debtor portal for one claim. Only
 // the SHA-256 of its token is stored; the token is shown once, in the URL.
@@ -47,6 +61,9 @@ type PortalLink struct {
 	RevokedAt      *time.Time  `json:"revoked_at"`
 	FailedAttempts int         `json:"failed_attempts"`
 	LockedUntil    *time.Time  `json:"locked_until"`
+	// Lockouts counts the link's consecutive lockouts since the last right
+	// answer.
+	Lockouts int `json:"lockouts"`
 }
 
 // Usable reports whether the link may be opened at now.

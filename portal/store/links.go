@@ -255,7 +255,7 @@ func (db *DB) CheckIdentity(ctx context.Context, sessionID, answer string) (stri
 				Updates(map[string]any{"verified": true, "secret_hash": portal.HashSecret(secret)}).Error; err != nil {
 				return translate("verify session", err)
 			}
-			if err := tx.Model(&portal.PortalLink{}).Where("id = ?", l.ID).Updates(map[string]any{"failed_attempts": 0, "locked_until": nil}).Error; err != nil {
+			if err := tx.Model(&portal.PortalLink{}).Where("id = ?", l.ID).Updates(map[string]any{"failed_attempts": 0, "locked_until": nil, "lockouts": 0}).Error; err != nil {
 				return translate("reset attempts", err)
 			}
 			_, err := db.appendEvent(ctx, tx, row.TenantID, row.ClaimID, portal.EventIdentityPassed, map[string]any{
@@ -272,10 +272,11 @@ func (db *DB) CheckIdentity(ctx context.Context, sessionID, answer string) (stri
 		upd := map[string]any{"failed_attempts": n}
 		result = portal.Errorf(portal.EFORBIDDEN, "This answer does not match our records.")
 		if n >= portal.MaxIdentityFailures {
-			until := now.Add(portal.IdentityLockout)
-			upd = map[string]any{"failed_attempts": 0, "locked_until": until}
+			lockouts := l.Lockouts + 1
+			until := now.Add(portal.IdentityLockoutFor(lockouts))
+			upd = map[string]any{"failed_attempts": 0, "locked_until": until, "lockouts": lockouts}
 			if _, err := db.appendEvent(ctx, tx, row.TenantID, row.ClaimID, portal.EventIdentityLocked, map[string]any{
-				"link_id": l.ID, "session_id": row.ID, "until": until,
+				"link_id": l.ID, "session_id": row.ID, "until": until, "lockout": lockouts,
 			}); err != nil {
 				return err
 			}
