@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -97,27 +98,32 @@ func newToken() string {
 }
 
 func (s *Server) handleConsoleLoginForm(c *fiber.Ctx) error {
-	return s.renderLogin(c, fiber.StatusOK, "")
+	return s.renderLogin(c, fiber.StatusOK, "", "")
 }
 
 // renderLogin shows the sign-in form with a fresh login CSRF token
-// (double-submit: cookie and hidden field must match).
-func (s *Server) renderLogin(c *fiber.Ctx, status int, problem string) error {
+// (double-submit: cookie and hidden field must match), keeping the e-mail
+// address typed (never the password).
+func (s *Server) renderLogin(c *fiber.Ctx, status int, problem, email string) error {
 	token := newToken()
 	c.Cookie(&fiber.Cookie{Name: consoleLoginCSRF, Value: token, Path: "/console/login", HTTPOnly: true, Secure: s.secure, SameSite: "Strict", MaxAge: 3600})
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return s.renderConsole(c.Status(status), "login", map[string]any{"CSRF": token, "Problem": problem})
+	if email = strings.TrimSpace(email); len(email) > 320 || !portal.ValidText(email) {
+		email = ""
+	}
+	return s.renderConsole(c.Status(status), "login", map[string]any{"CSRF": token, "Problem": problem, "Email": email})
 }
 
 func (s *Server) handleConsoleLogin(c *fiber.Ctx) error {
+	typed := strings.Clone(c.FormValue("email"))
 	if !sameToken(c.FormValue("csrf"), c.Cookies(consoleLoginCSRF)) {
-		return s.renderLogin(c, fiber.StatusForbidden, "The form expired: try again.")
+		return s.renderLogin(c, fiber.StatusForbidden, "The form expired: try again.", typed)
 	}
 	ip := c.IP()
 	email := portal.NormalizeEmail(c.FormValue("email"))
 	if !s.loginByIP.allow(ip) || !s.loginByEmail.allow(email) {
 		c.Set(fiber.HeaderRetryAfter, "900")
-		return s.renderLogin(c, fiber.StatusTooManyRequests, "Too many sign-in attempts: wait 15 minutes.")
+		return s.renderLogin(c, fiber.StatusTooManyRequests, "Too many sign-in attempts: wait 15 minutes.", typed)
 	}
 	s.loginByIP.hit(ip)
 	ctx, cancel := s.userContext(c)
@@ -127,7 +133,7 @@ func (s *Server) handleConsoleLogin(c *fiber.Ctx) error {
 	if err != nil {
 		if portal.ErrorCode(err) == portal.EUNAUTHORIZED {
 			s.loginByEmail.hit(email)
-			return s.renderLogin(c, fiber.StatusUnauthorized, "Wrong e-mail or password.")
+			return s.renderLogin(c, fiber.StatusUnauthorized, "Wrong e-mail or password.", typed)
 		}
 		return err
 	}

@@ -2,10 +2,14 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"embed"
+	"encoding/json"
 	"fmt"
 	"html/template"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -18,18 +22,54 @@ import (
 var consoleTemplateFS embed.FS
 
 var consoleFuncs = template.FuncMap{
-	"money": func(v int64, cur portal.Currency) string { return portal.NewMoney(v, cur).String() },
+	"money": consoleMoney,
+	// minus shows a deduction (credit notes, payments): "−12.00 EUR", and
+	// "0.00 EUR" when there is none, never "−0.00 EUR".
+	"minus": func(v int64, cur portal.Currency) string { return consoleMoney(-v, cur) },
 	"bp":    func(bp int64) string { return portal.FormatMinor(bp, 2) + " %" },
 	"offer": offerSummary,
 	"rate":  rules.FormatRate,
 	// lastDay shows the exclusive end of a rate line as the last day it covers.
 	"lastDay": func(d portal.Date) portal.Date { return d.AddDays(-1) },
+	// breaches says in words and money how an offer leaves the policy.
+	"breaches":      breachesText,
+	"disputeReason": disputeReasonText,
+	"disputeStatus": disputeStatusText,
+	"fileSize":      fileSize,
+	// utc shows a stored time as "2006-01-02 15:04 UTC".
+	"utc": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") + " UTC" },
+}
+
+// consoleMoney formats minor units for agents: thousands grouped, the
+// currency code after, a real minus sign: "2,500.00 EUR", "−3.10 EUR".
+// Zero is always "0.00 EUR".
+func consoleMoney(v int64, cur portal.Currency) string {
+	neg := v < 0
+	if neg {
+		v = -v
+	}
+	s := portal.FormatMinor(v, cur.Exponent())
+	whole, frac, hasFrac := strings.Cut(s, ".")
+	var b strings.Builder
+	if neg && v != 0 {
+		b.WriteString("\u2212")
+	}
+	for i, r := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	if hasFrac {
+		b.WriteString("." + frac)
+	}
+	return b.String() + " " + string(cur)
 }
 
 // consolePages holds one template set per page (layout + page + panel).
 var consolePages = func() map[string]*template.Template {
 	out := map[string]*template.Template{}
-	for _, name := range []string{"login", "queue", "claims", "claim", "conversation", "timeline", "rates"} {
+	for _, name := range []string{"login", "queue", "claims", "claim", "conversation", "timeline", "rates", "dispute", "error"} {
 		out[name] = template.Must(template.New(name).Funcs(consoleFuncs).ParseFS(consoleTemplateFS,
 			"console_templates/layout.html", "console_templates/claim_panel.html", "console_templates/"+name+".html"))
 	}
@@ -38,7 +78,7 @@ var consolePages = func() map[string]*template.Template {
 
 // offerSummary is a one-line reading of offer terms for agents.
 func offerSummary(o negotiation.Offer, cur portal.Currency) string {
-	m := func(v int64) string { return portal.NewMoney(v, cur).String() }
+	m := func(v int64) string { return consoleMoney(v, cur) }
 	switch o.Kind {
 	case negotiation.KindPlan:
 		s := fmt.Sprintf("plan %d × %s %s from %s by %s", o.Count, m(o.Amount), o.Frequency, o.FirstDate, o.Method)
@@ -91,7 +131,21 @@ func (s *Server) handleConsoleQueue(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.renderConsole(c, "queue", map[string]any{"Title": "Queue", "Items": items})
+	disputes, err := s.openDisputes(ctx, consoleUserOf(c).TenantID)
+	if err != nil {
+		return err
+	}
+	return s.renderConsole(c, "queue", map[string]any{"Title": "Queue", "Items": items, "Disputes": disputes})
+}
+
+// claimRow is a line of the claims list: the claim with its balance today.
+type claimRow struct {
+	*portal.Claim
+	// Balance is nil when it cannot be computed (Problem is then shown).
+	Balance *rules.Balance
+	Problem string
+	// DaysLate is the days since the oldest invoice still owed fell due.
+	DaysLate int
 }
 
 func (s *Server) handleConsoleClaims(c *fiber.Ctx) error {
@@ -99,13 +153,46 @@ func (s *Server) handleConsoleClaims(c *fiber.Ctx) error {
 	if f.After != "" && !portal.ValidID(f.After) {
 		f.After = ""
 	}
+	u := consoleUserOf(c)
 	ctx, cancel := s.userContext(c)
 	defer cancel()
-	claims, next, err := s.deps.Claims.FindClaims(ctx, consoleUserOf(c).TenantID, f)
+	claims, next, err := s.deps.Claims.FindClaims(ctx, u.TenantID, f)
 	if err != nil {
 		return err
 	}
-	return s.renderConsole(c, "claims", map[string]any{"Title": "Claims", "Claims": claims, "Q": f.Query, "Next": next})
+	today := portal.DateOf(s.deps.Clock.Now().In(s.tenantLocation(ctx, u.TenantID)))
+	rows := make([]*claimRow, len(claims))
+	for i, cl := range claims {
+		rows[i] = s.claimRowOf(ctx, u.TenantID, cl, today)
+	}
+	return s.renderConsole(c, "claims", map[string]any{"Title": "Claims", "Claims": rows, "Q": f.Query, "Next": next})
+}
+
+// claimRowOf computes a listed claim's balance (the list has no payments:
+// the claim is loaded in full).
+func (s *Server) claimRowOf(ctx context.Context, tenantID string, cl *portal.Claim, today portal.Date) *claimRow {
+	row := &claimRow{Claim: cl}
+	if s.deps.Rates == nil {
+		row.Problem = "not computed"
+		return row
+	}
+	full, err := s.deps.Claims.FindClaim(ctx, tenantID, cl.ID)
+	if err != nil {
+		row.Problem = "not computed"
+		return row
+	}
+	b, err := s.deps.Rates.Compute(full, today)
+	if err != nil {
+		row.Problem = "not computed"
+		return row
+	}
+	row.Balance = b
+	for _, in := range b.Invoices {
+		if in.Total > 0 && in.DaysLate > row.DaysLate {
+			row.DaysLate = in.DaysLate
+		}
+	}
+	return row
 }
 
 // claimPanel gathers what the claim panel shows: balance breakdown,
@@ -146,15 +233,14 @@ func (s *Server) claimPanel(c *fiber.Ctx, claimID string) (map[string]any, error
 		return nil, err
 	}
 	data["Policy"] = policy
-	var disputes []*portal.Event
-	if evs, err := s.deps.Events.ListEvents(ctx, u.TenantID, claim.ID, 0, 0); err == nil {
-		for _, e := range evs {
-			if e.Kind == portal.EventDisputeFiled || e.Kind == portal.EventDisputeResolved {
-				disputes = append(disputes, e)
-			}
+	// Every dispute of the claim, newest first, each linking to its page.
+	if s.deps.Disputes != nil {
+		ds, err := s.deps.Disputes.FindDisputes(ctx, u.TenantID, claim.ID)
+		if err != nil {
+			return nil, err
 		}
+		data["Disputes"] = ds
 	}
-	data["Disputes"] = disputes
 	return data, nil
 }
 
@@ -163,7 +249,104 @@ func (s *Server) handleConsoleClaim(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	claim := data["Claim"].(*portal.Claim)
+	ctx, cancel := s.userContext(c)
+	defer cancel()
+	agreements, err := s.claimAgreements(ctx, consoleUserOf(c).TenantID, claim)
+	if err != nil {
+		return err
+	}
+	data["Agreements"] = agreements
 	return s.renderConsole(c, "claim", data)
+}
+
+// consoleAgreement is a signed agreement as the claim page lists it: the
+// link to its PDF and its instalment schedule with where each payment
+// stands.
+type consoleAgreement struct {
+	*negotiation.Agreement
+	Instalments []consoleInstalment
+}
+
+type consoleInstalment struct {
+	Seq    int
+	DueOn  portal.Date
+	Amount int64
+	Paid   int64
+	Method string
+	Status string
+	// HasPaid: the instalment records its payments (Paid is meaningful).
+	HasPaid bool
+}
+
+// claimAgreements lists the claim's signed agreements (from its
+// agreement.signed events), oldest first, with their instalments.
+func (s *Server) claimAgreements(ctx context.Context, tenantID string, claim *portal.Claim) ([]*consoleAgreement, error) {
+	evs, err := s.deps.Events.ListEvents(ctx, tenantID, claim.ID, 0, 0)
+	if err != nil {
+		return nil, err
+	}
+	var out []*consoleAgreement
+	byID := map[string]*consoleAgreement{}
+	for _, e := range evs {
+		if e.Kind != portal.EventAgreementSigned {
+			continue
+		}
+		var p struct {
+			AgreementID string `json:"agreement_id"`
+		}
+		if json.Unmarshal([]byte(e.Payload), &p) != nil || p.AgreementID == "" || byID[p.AgreementID] != nil {
+			continue
+		}
+		a, err := s.deps.Conversations.FindAgreement(ctx, tenantID, p.AgreementID)
+		if err != nil {
+			if portal.ErrorCode(err) == portal.ENOTFOUND {
+				continue
+			}
+			return nil, err
+		}
+		ca := &consoleAgreement{Agreement: a}
+		byID[a.ID] = ca
+		out = append(out, ca)
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	// The live state of each instalment: the payments side's view when it
+	// is wired (what was paid, retries), else the negotiation's.
+	if s.deps.Instalments != nil {
+		ins, err := s.deps.Instalments.ListInstalments(ctx, tenantID, claim.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, in := range ins {
+			if a := byID[in.AgreementID]; a != nil {
+				a.Instalments = append(a.Instalments, consoleInstalment{Seq: in.Seq, DueOn: in.DueOn, Amount: in.Amount, Paid: in.Paid,
+					Method: in.Method, Status: in.Status, HasPaid: true})
+			}
+		}
+	} else {
+		ins, err := s.deps.Conversations.PlanInstalments(ctx, tenantID, claim.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, in := range ins {
+			if a := byID[in.AgreementID]; a != nil {
+				a.Instalments = append(a.Instalments, consoleInstalment{Seq: in.Seq, DueOn: in.DueOn, Amount: in.Amount,
+					Method: string(in.Method), Status: string(in.Status)})
+			}
+		}
+	}
+	// A settlement or promise has no stored instalments: its schedule is
+	// the agreement's own.
+	for _, a := range out {
+		if len(a.Instalments) == 0 {
+			for _, in := range a.Schedule.Instalments {
+				a.Instalments = append(a.Instalments, consoleInstalment{Seq: in.Seq, DueOn: in.DueOn, Amount: in.Amount, Method: string(a.Schedule.Method)})
+			}
+		}
+	}
+	return out, nil
 }
 
 // handleConsoleOpenConversation opens (or finds) a claim's conversation.
@@ -217,6 +400,11 @@ func (s *Server) handleConsoleConversation(c *fiber.Ctx) error {
 		data["Agents"] = agents
 	}
 	data["WSPath"] = "/console/chat/" + conv.ID
+	lang := "fr"
+	if cl := data["Claim"].(*portal.Claim); cl.Debtor != nil && portal.ValidLanguage(cl.Debtor.Language) {
+		lang = cl.Debtor.Language
+	}
+	data["RefuseReasons"], data["DebtorLanguage"] = refuseReasons(lang), consoleLanguageNames[lang]
 	return s.renderConsole(c, "conversation", data)
 }
 
@@ -260,4 +448,173 @@ func (s *Server) handleConsoleAgreementPDF(c *fiber.Ctx) error {
 	c.Set("X-Content-SHA256", a.PDFSHA256)
 	c.Set(fiber.HeaderContentLength, strconv.Itoa(len(a.PDF)))
 	return c.Send(a.PDF)
+}
+
+// breachesText says how an offer leaves the policy, one phrase per broken
+// bound, in words and money: "a plan over 12 months asked, the policy
+// allows 3 months at most; the plan leaves 0.01 EUR unpaid …".
+func breachesText(v negotiation.Verdict, cur portal.Currency) string {
+	out := make([]string, 0, len(v.Breaches))
+	for _, b := range v.Breaches {
+		out = append(out, breachText(b, v.Balance, cur))
+	}
+	return strings.Join(out, "; ")
+}
+
+func plural(n int64, one, many string) string {
+	if n == 1 || n == -1 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// breachText reads one breach: Limit is the policy's value and Got the
+// offer's (months, days or minor units as the bound says); balance is what
+// the debtor owed when the offer was judged.
+func breachText(b negotiation.Breach, balance int64, cur portal.Currency) string {
+	m := func(v int64) string { return consoleMoney(v, cur) }
+	switch b.Bound {
+	case negotiation.BoundPlanLength:
+		return fmt.Sprintf("a plan over %s asked, the policy allows %s at most", plural(b.Got, "month", "months"), plural(b.Limit, "month", "months"))
+	case negotiation.BoundNoPlan:
+		s := plural(b.Got, "instalment", "instalments") + " asked, the policy allows no instalment plan"
+		if balance > 0 {
+			s += " for a balance of " + m(balance)
+		}
+		return s
+	case negotiation.BoundMinInstalment:
+		return fmt.Sprintf("instalments of %s asked, the policy's minimum is %s", m(b.Got), m(b.Limit))
+	case negotiation.BoundMinDownPayment:
+		if b.Got == 0 {
+			return fmt.Sprintf("no down payment offered, the policy asks at least %s", m(b.Limit))
+		}
+		return fmt.Sprintf("a down payment of %s offered, the policy asks at least %s", m(b.Got), m(b.Limit))
+	case negotiation.BoundCoversBalance:
+		return fmt.Sprintf("the plan leaves %s unpaid (it pays %s of %s)", m(b.Limit-b.Got), m(b.Got), m(b.Limit))
+	case negotiation.BoundMaxDiscount:
+		// Limit is the smallest settlement accepted, Got the sum offered.
+		if balance > 0 {
+			return fmt.Sprintf("a discount of %s asked (a settlement of %s), the policy allows at most %s (a settlement of at least %s)",
+				m(balance-b.Got), m(b.Got), m(balance-b.Limit), m(b.Limit))
+		}
+		return fmt.Sprintf("a settlement of %s offered, the policy accepts at least %s", m(b.Got), m(b.Limit))
+	case negotiation.BoundPromiseTooFar:
+		return fmt.Sprintf("payment promised in %s, the policy allows %s at most", plural(b.Got, "day", "days"), plural(b.Limit, "day", "days"))
+	case negotiation.BoundNeedsAgent:
+		return "an agent decides (a call-back request, or an agent's own offer)"
+	}
+	return string(b.Bound)
+}
+
+// disputeReasonText is a dispute's reason as agents read it.
+func disputeReasonText(r portal.DisputeReason) string {
+	switch r {
+	case portal.ReasonAlreadyPaid:
+		return "Already paid"
+	case portal.ReasonNotReceived:
+		return "Goods or service not received, or faulty"
+	case portal.ReasonWrongAmount:
+		return "Wrong amount"
+	case portal.ReasonNotMe:
+		return "Not the debtor's debt (identity)"
+	case portal.ReasonOther:
+		return "Other reason"
+	}
+	return string(r)
+}
+
+// disputeStatusText is where a dispute stands, in words.
+func disputeStatusText(s portal.DisputeStatus) string {
+	switch s {
+	case portal.DisputeOpen:
+		return "open, to be resolved"
+	case portal.DisputeUpheld:
+		return "rejected: the claim is upheld"
+	case portal.DisputePartlyAccepted:
+		return "partly accepted: credit note issued"
+	case portal.DisputeAccepted:
+		return "accepted: the claim is closed"
+	}
+	return string(s)
+}
+
+func fileSize(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%d KB", (n+1<<9)>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// consoleErrorHeadings title the console's error page by status.
+var consoleErrorHeadings = map[int]string{
+	fiber.StatusBadRequest: "This request could not be used", fiber.StatusUnauthorized: "You are signed out",
+	fiber.StatusForbidden: "Not allowed", fiber.StatusNotFound: "Not found", fiber.StatusMethodNotAllowed: "Not allowed here",
+	fiber.StatusConflict: "Conflict", fiber.StatusGone: "No longer available", fiber.StatusRequestEntityTooLarge: "Too large",
+	fiber.StatusTooManyRequests: "Too many requests", fiber.StatusServiceUnavailable: "Not available",
+}
+
+// isConsolePage says whether path is a console page, whose errors render
+// as a console page (the agents' websocket keeps plain errors).
+func isConsolePage(path string) bool {
+	return (path == "/console" || strings.HasPrefix(path, "/console/")) && !strings.HasPrefix(path, "/console/chat/")
+}
+
+// renderConsoleError is the error page of console routes: the console
+// layout (with its bar when signed in), what went wrong and the request id
+// to quote. Internal errors show only a generic message.
+func (s *Server) renderConsoleError(c *fiber.Ctx, status int, err error) error {
+	heading, ok := consoleErrorHeadings[status]
+	if !ok {
+		heading = "Something went wrong"
+	}
+	msg := portal.ErrorMessage(err)
+	if status == fiber.StatusNotFound && portal.ErrorCode(err) == portal.ENOTFOUND && msg == "No such page or API route." {
+		msg = "There is no such console page."
+	}
+	data := map[string]any{"Title": heading, "Heading": heading, "Message": msg, "RequestID": stringLocal(c, "requestid")}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	if rerr := s.renderConsole(c.Status(status), "error", data); rerr != nil {
+		s.log.Error("render console error page", "err", rerr, "request_id", stringLocal(c, "requestid"))
+		return c.Status(status).JSON(apiError{Error: apiErrorBody{Code: portal.ErrorCode(err), Message: msg}})
+	}
+	return nil
+}
+
+// consoleLanguageNames names the debtors' languages for agents.
+var consoleLanguageNames = map[string]string{"fr": "French", "nl": "Dutch", "en": "English", "de": "German"}
+
+// refuseReason is a reason an agent picks to refuse an offer: Label for
+// the agent, Debtor the sentence the debtor reads, in their language.
+type refuseReason struct {
+	Label, Debtor string
+}
+
+var refuseReasonTexts = []struct {
+	label string
+	text  map[string]string
+}{
+	{"The amount offered is too low", map[string]string{
+		"fr": "Le montant proposé est trop faible.", "nl": "Het voorgestelde bedrag is te laag.",
+		"en": "The amount offered is too low.", "de": "Der angebotene Betrag ist zu niedrig."}},
+	{"The plan is too long", map[string]string{
+		"fr": "L'échéancier proposé est trop long.", "nl": "Het voorgestelde afbetalingsplan is te lang.",
+		"en": "The payment plan offered is too long.", "de": "Der vorgeschlagene Ratenplan ist zu lang."}},
+	{"The instalments are too small", map[string]string{
+		"fr": "Les échéances proposées sont trop faibles.", "nl": "De voorgestelde termijnen zijn te klein.",
+		"en": "The instalments offered are too small.", "de": "Die vorgeschlagenen Raten sind zu niedrig."}},
+	{"The file is being checked first", map[string]string{
+		"fr": "Nous vérifions d'abord votre dossier et revenons vers vous.", "nl": "We controleren eerst uw dossier en nemen daarna contact met u op.",
+		"en": "We are checking your file first and will come back to you.", "de": "Wir prüfen zuerst Ihre Akte und melden uns dann bei Ihnen."}},
+}
+
+// refuseReasons lists the reasons of the refuse form for a debtor's language.
+func refuseReasons(lang string) []refuseReason {
+	out := make([]refuseReason, len(refuseReasonTexts))
+	for i, r := range refuseReasonTexts {
+		out[i] = refuseReason{Label: r.label, Debtor: r.text[lang]}
+	}
+	return out
 }

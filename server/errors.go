@@ -78,6 +78,10 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	if h, ok := c.Locals(localErrorRenderer).(func(*fiber.Ctx, int, error) error); ok {
 		return h(c, status, err)
 	}
+	// Console pages (unknown ones too) render their errors as a console page.
+	if isConsolePage(c.Path()) {
+		return s.renderConsoleError(c, status, err)
+	}
 	code := portal.ErrorCode(err)
 	if status == fiber.StatusMethodNotAllowed {
 		code = "method_not_allowed"

@@ -139,6 +139,10 @@ func (s *Server) routes() {
 	con.Get("/agreements/:id/pdf", s.handleConsoleAgreementPDF)
 	con.Get("/rates", s.handleConsoleRates)
 	con.Post("/rates", s.handleConsoleRateSet) // owners of a rate-editor tenant
+	// Disputes: read by any user of the tenant, resolved by agents and owners.
+	con.Get("/claims/:id/disputes/:dispute_id", s.handleConsoleDispute)
+	con.Get("/claims/:id/disputes/:dispute_id/files/:file_id", s.handleConsoleDisputeFile)
+	con.Post("/claims/:id/disputes/:dispute_id/resolve", s.handleConsoleDisputeResolve)
 
 	app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }

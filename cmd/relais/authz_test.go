@@ -294,6 +294,10 @@ var authzTable = map[string]policy{
 	"GET /console/claims/:id/debtor-export.zip": consoleOwner,
 	"GET /console/rates":                        consoleRead, "POST /console/rates": consoleRateEditor,
 	"POST /console/logout": consoleSelf,
+	// Disputes in the console (issue 25): any user of the tenant reads a
+	// dispute and downloads its files; agents and owners resolve it.
+	"GET /console/claims/:id/disputes/:dispute_id": consoleRead, "GET /console/claims/:id/disputes/:dispute_id/files/:file_id": consoleRead,
+	"POST /console/claims/:id/disputes/:dispute_id/resolve": consoleWrite,
 
 	"POST /webhooks/stripe": webhook,
 	"GET /p/chat":           websocket, "GET /console/chat/:id": websocket,
