@@ -66,7 +66,14 @@ func (db *DB) appendEvent(ctx context.Context, tx *gorm.DB, tenantID, claimID st
 	if last.ID != "" {
 		prev, seq = last.Hash, last.Seq+1
 	}
-	row, e, err := newEventRow(ctx, tenantID, claimID, seq, prev, kind, payload, db.Now())
+	// Never dated before the head: another instance's clock may be a few
+	// milliseconds ahead, and the database refuses an event that goes back
+	// in time.
+	now := db.Now()
+	if last.ID != "" && now.Before(last.At.Time()) {
+		now = last.At.Time()
+	}
+	row, e, err := newEventRow(ctx, tenantID, claimID, seq, prev, kind, payload, now)
 	if err != nil {
 		return nil, err
 	}
@@ -166,25 +173,12 @@ func (db *DB) LastEvent(ctx context.Context, tenantID, claimID string) (*portal.
 	return rows[0].toEvent(), nil
 }
 
-// ErasePayload removes the payload of one event for data-protection
-// reasons (a debtor's right to erasure). The event itself, its payload hash
-// and the chain stay, so the chain still verifies; the database triggers
-// allow this one update on events and refuse every other. ENOTFOUND when
-// the event is not the tenant's.
-func (db *DB) ErasePayload(ctx context.Context, tenantID, claimID string, seq int64) error {
-	res := db.conn(ctx).Exec("UPDATE events SET payload = NULL WHERE tenant_id = ? AND claim_id = ? AND seq = ?", tenantID, claimID, seq)
-	if res.Error != nil {
-		return translate("erase event payload", res.Error)
-	}
-	if res.RowsAffected == 0 {
-		return portal.Errorf(portal.ENOTFOUND, "No such event.")
-	}
-	return nil
-}
-
-// erasePayloads is ErasePayload for every event of a claim, inside tx (the
-// purge of a claim's personal data): the same one update the triggers allow.
-// It returns how many payloads it erased.
+// erasePayloads removes the payload of every event of a claim, inside tx
+// (the purge of a claim's personal data, ErasePersonalData, which marks the
+// claim erased first). The events, their payload hashes and the chain stay,
+// so the chain still verifies; the database triggers allow this one update
+// on events, on a claim marked erased only, and refuse every other. It
+// returns how many payloads it erased.
 func erasePayloads(tx *gorm.DB, tenantID, claimID string) (int, error) {
 	res := tx.Exec("UPDATE events SET payload = NULL WHERE tenant_id = ? AND claim_id = ? AND payload IS NOT NULL", tenantID, claimID)
 	if res.Error != nil {

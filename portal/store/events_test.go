@@ -2,8 +2,10 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/relais/relais/portal"
 	"github.com/relais/relais/portal/store"
@@ -33,6 +35,8 @@ func TestEventsAppendOnly(t *testing.T) {
 			{"UpdateHash", "UPDATE events SET hash = prev_hash WHERE seq = 2"},
 			{"EraseAndChangeIP", "UPDATE events SET payload = NULL, ip = '10.0.0.1' WHERE seq = 2"},
 			{"EraseAndChangePayloadHash", "UPDATE events SET payload = NULL, payload_hash = '' WHERE seq = 2"},
+			// Erasing a payload is the erasure path's, on a claim marked erased.
+			{"EraseOnAClaimNotErased", "UPDATE events SET payload = NULL WHERE seq = 2"},
 			{"Delete", "DELETE FROM events WHERE seq = 4"},
 			{"DeleteAll", "DELETE FROM events"},
 		}
@@ -47,16 +51,40 @@ func TestEventsAppendOnly(t *testing.T) {
 				}
 			})
 		}
-		t.Run("ErasePayload", func(t *testing.T) {
-			if err := db.ErasePayload(ctx, a.ID, c.ID, 3); err != nil {
+		t.Run("InOrder", func(t *testing.T) {
+			// A back-dated event, or one that does not follow the chain head,
+			// cannot be inserted, whatever its hashes.
+			head, err := db.LastEvent(ctx, a.ID, c.ID)
+			if err != nil {
 				t.Fatal(err)
 			}
-			if err := db.ErasePayload(ctx, a.ID, c.ID, 99); portal.ErrorCode(err) != portal.ENOTFOUND {
-				t.Fatalf("missing event: %v", err)
+			ins := func(seq int64, prev string, at time.Time) error {
+				return exec(fmt.Sprintf("INSERT INTO events (id, tenant_id, claim_id, seq, at, kind, actor_kind, actor_id, ip, user_agent, payload, payload_hash, prev_hash, hash) "+
+					"VALUES (%s, %s, %s, %s, %s, 'note.written', 'system', 'x', '', '', '{}', 'h', %s, 'h2')",
+					placeholder(db, 1), placeholder(db, 2), placeholder(db, 3), placeholder(db, 4), placeholder(db, 5), placeholder(db, 6)),
+					portal.NewID(time.Now()), a.ID, c.ID, seq, at.UTC(), prev)
 			}
-			other := seedTenant(t, db, "Beta")
-			if err := db.ErasePayload(ctx, other.ID, c.ID, 2); portal.ErrorCode(err) != portal.ENOTFOUND {
-				t.Fatalf("other tenant erased: %v", err)
+			for name, err := range map[string]error{
+				"back-dated":   ins(head.Seq+1, head.Hash, head.At.Add(-time.Hour)),
+				"seq skipped":  ins(head.Seq+2, head.Hash, head.At.Add(time.Second)),
+				"seq repeated": ins(head.Seq, head.Hash, head.At.Add(time.Second)),
+				"wrong prev":   ins(head.Seq+1, portal.GenesisHash, head.At.Add(time.Second)),
+			} {
+				if err == nil || !strings.Contains(err.Error(), "chain") && !strings.Contains(err.Error(), "back in time") {
+					t.Errorf("%s insert: %v", name, err)
+				}
+			}
+			if h, _ := db.LastEvent(ctx, a.ID, c.ID); h.Seq != head.Seq {
+				t.Fatalf("an event was inserted: head %d", h.Seq)
+			}
+		})
+		t.Run("ErasePayload", func(t *testing.T) {
+			// The erasure path marks the claim erased, then erases payloads.
+			if err := exec(fmt.Sprintf("UPDATE claims SET personal_data_erased_at = %s WHERE id = %s", placeholder(db, 1), placeholder(db, 2)), time.Now().UTC(), c.ID); err != nil {
+				t.Fatal(err)
+			}
+			if err := exec(fmt.Sprintf("UPDATE events SET payload = NULL WHERE claim_id = %s AND seq = 3", placeholder(db, 1)), c.ID); err != nil {
+				t.Fatal(err)
 			}
 			evs, err := db.ListEvents(ctx, a.ID, c.ID, 0, 0)
 			if err != nil || len(evs) != 4 {
@@ -82,4 +110,11 @@ func TestEventsAppendOnly(t *testing.T) {
 			}
 		})
 	})
+}
+
+func placeholder(db *store.DB, n int) string {
+	if db.Dialect == store.Postgres {
+		return fmt.Sprintf("$%d", n)
+	}
+	return "?"
 }
