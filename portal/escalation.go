@@ -186,15 +186,21 @@ type Letter struct {
 	// from the PDF itself.
 	PortalURL string `json:"portal_url,omitempty"`
 	// Total is the amount the letter asks for, in minor units.
-	Total     int64     `json:"total"`
-	SHA256    string    `json:"sha256"`
-	CreatedAt time.Time `json:"created_at"`
+	Total int64 `json:"total"`
+	// SHA256 is the hash of the record copy (the link's token removed), the
+	// one evidence bundles and exports hold; PrintSHA256 that of the copy
+	// printed and sent, with the working link, kept until the letter is
+	// recorded as sent.
+	SHA256      string    `json:"sha256"`
+	PrintSHA256 string    `json:"print_sha256,omitempty"`
+	CreatedAt   time.Time `json:"created_at"`
 	// Sending, once recorded.
 	SentAt           *time.Time  `json:"sent_at,omitempty"`
 	SentOn           Date        `json:"sent_on"`
 	SentBy           SendChannel `json:"sent_by,omitempty"`
 	RegisteredNumber string      `json:"registered_number,omitempty"`
 
+	// PDF is the copy to print while it is kept, else the record copy.
 	PDF []byte `json:"-"`
 }
 

@@ -44,8 +44,10 @@ func (s *Server) handleLetterList(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"letters": ls})
 }
 
-// handleLetterPDF streams a stored letter as an attachment. The file name
-// is built from the letter's kind, date and ID only, never from user text.
+// handleLetterPDF streams a stored letter as an attachment: the copy to
+// print, with the debtor's working link, until the letter is recorded as
+// sent, then the record copy. The file name is built from the letter's
+// kind, date and ID only, never from user text.
 func (s *Server) handleLetterPDF(c *fiber.Ctx) error {
 	ctx, cancel := s.userContext(c)
 	defer cancel()
@@ -54,7 +56,7 @@ func (s *Server) handleLetterPDF(c *fiber.Ctx) error {
 		return err
 	}
 	attachment(c, "application/pdf", l.Filename())
-	c.Set("X-Content-SHA256", l.SHA256)
+	c.Set("X-Content-SHA256", portal.SHA256Hex(l.PDF))
 	return c.Send(l.PDF)
 }
 

@@ -45,6 +45,8 @@ type letterRow struct {
 	Total            int64
 	SHA256           string `gorm:"column:sha256"`
 	PDF              []byte `gorm:"column:pdf"`
+	PrintSHA256      string `gorm:"column:print_sha256"`
+	PrintPDF         []byte `gorm:"column:print_pdf"`
 	CreatedAt        timeUTC
 	SentAt           *timeUTC
 	SentOn           portal.Date
@@ -57,8 +59,11 @@ func (letterRow) TableName() string { return "letters" }
 func (r *letterRow) toLetter() *portal.Letter {
 	l := &portal.Letter{
 		ID: r.ID, TenantID: r.TenantID, ClaimID: r.ClaimID, Kind: portal.LetterKind(r.Kind), Language: r.Language,
-		LetterDate: r.LetterDate, PayBy: r.PayBy, LinkID: r.LinkID, Total: r.Total, SHA256: r.SHA256, CreatedAt: r.CreatedAt.Time(),
-		SentOn: r.SentOn, RegisteredNumber: r.RegisteredNumber, PDF: r.PDF,
+		LetterDate: r.LetterDate, PayBy: r.PayBy, LinkID: r.LinkID, Total: r.Total, SHA256: r.SHA256, PrintSHA256: r.PrintSHA256,
+		CreatedAt: r.CreatedAt.Time(), SentOn: r.SentOn, RegisteredNumber: r.RegisteredNumber, PDF: r.PDF,
+	}
+	if len(r.PrintPDF) > 0 {
+		l.PDF = r.PrintPDF
 	}
 	if r.SentAt != nil {
 		t := r.SentAt.Time()
@@ -71,7 +76,7 @@ func (r *letterRow) toLetter() *portal.Letter {
 }
 
 // letterColumns are the columns listed without the PDF.
-const letterColumns = "id, tenant_id, claim_id, kind, language, letter_date, pay_by, link_id, total, sha256, created_at, sent_at, sent_on, sent_by, registered_number"
+const letterColumns = "id, tenant_id, claim_id, kind, language, letter_date, pay_by, link_id, total, sha256, print_sha256, created_at, sent_at, sent_on, sent_by, registered_number"
 
 // CreateLetter implements portal.LetterService.
 func (s *LetterStore) CreateLetter(ctx context.Context, tenantID, claimID string, req portal.LetterRequest) (*portal.Letter, error) {
@@ -123,6 +128,14 @@ func (s *LetterStore) CreateLetter(ctx context.Context, tenantID, claimID string
 	first := c.FirstReminderOn.IsZero()
 	in := letters.Input{Kind: req.Kind, Date: today, Claim: c, Balance: balance, Agency: agency, PortalURL: url,
 		FirstReminder: first, PayBy: letters.Deadline(req.Kind, c, today, first)}
+	// Two copies: the one printed, with the debtor's working link, and the
+	// record, with the link's token removed, for the evidence: a bundle or
+	// an export handed to others never opens the debtor's claim.
+	print, err := letters.Render(in)
+	if err != nil {
+		return nil, err
+	}
+	in.PortalURL = redactedLink(url)
 	pdf, err := letters.Render(in)
 	if err != nil {
 		return nil, err
@@ -131,7 +144,7 @@ func (s *LetterStore) CreateLetter(ctx context.Context, tenantID, claimID string
 	row := &letterRow{
 		ID: portal.NewID(now), TenantID: tenantID, ClaimID: c.ID, Kind: string(req.Kind), Language: c.Debtor.Language,
 		LetterDate: today, PayBy: in.PayBy, LinkID: linkID, Total: balance.Total, SHA256: portal.SHA256Hex(pdf), PDF: pdf,
-		CreatedAt: timeUTC(now),
+		PrintSHA256: portal.SHA256Hex(print), PrintPDF: print, CreatedAt: timeUTC(now),
 	}
 	err = db.tx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(row).Error; err != nil {
@@ -140,7 +153,7 @@ func (s *LetterStore) CreateLetter(ctx context.Context, tenantID, claimID string
 		_, err := db.appendEvent(ctx, tx, tenantID, c.ID, portal.EventLetterGenerated, map[string]any{
 			"letter_id": row.ID, "kind": row.Kind, "language": row.Language, "letter_date": today.String(),
 			"pay_by": in.PayBy.String(), "total": balance.Total, "currency": c.Currency, "sha256": row.SHA256,
-			"size": len(pdf), "link_id": linkID, "agency": agency != nil,
+			"print_sha256": row.PrintSHA256, "size": len(pdf), "link_id": linkID, "agency": agency != nil,
 		})
 		return err
 	})
@@ -151,6 +164,15 @@ func (s *LetterStore) CreateLetter(ctx context.Context, tenantID, claimID string
 	l.PortalURL = url
 	l.PDF = nil
 	return l, nil
+}
+
+// redactedLink is a portal URL with its token removed: the record copy of a
+// letter shows where the link went, not the capability itself.
+func redactedLink(url string) string {
+	if i := strings.LastIndex(url, "/p/"); i >= 0 {
+		return url[:i+3] + "link-removed-from-this-copy"
+	}
+	return url
 }
 
 func (s *LetterStore) findRow(tx *gorm.DB, tenantID, claimID, letterID string, withPDF bool) (*letterRow, error) {
@@ -225,8 +247,10 @@ func (s *LetterStore) MarkLetterSent(ctx context.Context, tenantID, claimID, let
 		}
 		now := db.Now()
 		ch := string(snd.Channel)
+		// Sent: the copy with the working link is no longer kept.
 		res := tx.Model(&letterRow{}).Where("id = ? AND sent_at IS NULL", r.ID).Updates(map[string]any{
 			"sent_at": timeUTC(now), "sent_on": snd.SentOn, "sent_by": ch, "registered_number": snd.RegisteredNumber,
+			"print_pdf": nil,
 		})
 		if res.Error != nil {
 			return translate("mark letter sent", res.Error)
@@ -286,8 +310,9 @@ func (s *LetterStore) LetterFiles(ctx context.Context, tenantID, claimID string)
 	}
 	out := make([]portal.LetterFile, len(rows))
 	for i := range rows {
+		// The record copy, never the one with the working link.
 		l := rows[i].toLetter()
-		out[i] = portal.LetterFile{LetterID: l.ID, Name: "letters/" + l.Filename(), SHA256: l.SHA256, Data: l.PDF}
+		out[i] = portal.LetterFile{LetterID: l.ID, Name: "letters/" + l.Filename(), SHA256: rows[i].SHA256, Data: rows[i].PDF}
 	}
 	return out, nil
 }
