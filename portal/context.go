@@ -20,6 +20,10 @@ type Actor struct {
 	TenantID  string    `json:"-"`
 	IP        string    `json:"ip,omitempty"`
 	UserAgent string    `json:"user_agent,omitempty"`
+	// Forwarded is how the request reached Relais when a trusted proxy
+	// forwarded it: "peer <proxy>; X-Forwarded-For: <chain>"; IP is then
+	// the chain's rightmost address that is not a trusted proxy.
+	Forwarded string `json:"forwarded,omitempty"`
 }
 
 type actorKey struct{}

@@ -47,7 +47,7 @@ func (s *Server) consoleUser(c *fiber.Ctx) (*portal.User, error) {
 	c.Locals(localConsoleSession, sess)
 	c.Locals(localConsoleUser, u)
 	c.Locals(localTenant, u.TenantID)
-	c.Locals(localActor, portal.Actor{Kind: portal.ActorUser, ID: u.ID, TenantID: u.TenantID, IP: c.IP(), UserAgent: truncate(c.Get(fiber.HeaderUserAgent), 300)})
+	c.Locals(localActor, portal.Actor{Kind: portal.ActorUser, ID: u.ID, TenantID: u.TenantID, IP: c.IP(), Forwarded: forwardedOf(c), UserAgent: truncate(c.Get(fiber.HeaderUserAgent), 300)})
 	return u, nil
 }
 
@@ -128,7 +128,7 @@ func (s *Server) handleConsoleLogin(c *fiber.Ctx) error {
 	s.loginByIP.hit(ip)
 	ctx, cancel := s.userContext(c)
 	defer cancel()
-	ctx = portal.WithActor(ctx, portal.Actor{Kind: portal.ActorUser, IP: ip, UserAgent: truncate(c.Get(fiber.HeaderUserAgent), 300)})
+	ctx = portal.WithActor(ctx, portal.Actor{Kind: portal.ActorUser, IP: ip, Forwarded: forwardedOf(c), UserAgent: truncate(c.Get(fiber.HeaderUserAgent), 300)})
 	u, err := s.deps.Tenants.Authenticate(ctx, email, c.FormValue("password"))
 	if err != nil {
 		if portal.ErrorCode(err) == portal.EUNAUTHORIZED {

@@ -31,7 +31,7 @@ func (s *Server) portalMiddleware(c *fiber.Ctx) error {
 	c.Set("X-Robots-Tag", "noindex, nofollow")
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Locals(localErrorRenderer, s.renderPortalError)
-	c.Locals(localActor, portal.Actor{Kind: portal.ActorDebtor, IP: c.IP(), UserAgent: truncate(c.Get(fiber.HeaderUserAgent), 300)})
+	c.Locals(localActor, portal.Actor{Kind: portal.ActorDebtor, IP: c.IP(), Forwarded: forwardedOf(c), UserAgent: truncate(c.Get(fiber.HeaderUserAgent), 300)})
 	return c.Next()
 }
 

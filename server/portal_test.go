@@ -180,8 +180,8 @@ func (b *browser) send(req *http.Request) page {
 	var resp *http.Response
 	var err error
 	if b.e.addr != "" {
-		// Through a real listener: the client address is the loopback
-		// proxy's, so X-Forwarded-For is trusted.
+		// Through a real listener: the peer is the loopback, the proxy
+		// the env trusts, so X-Forwarded-For names the client.
 		req.URL.Scheme, req.URL.Host, req.RequestURI = "http", b.e.addr, ""
 		resp, err = noRedirect.Do(req)
 	} else {
@@ -275,7 +275,9 @@ func mustNotContain(t *testing.T, what, body string, subs ...string) {
 func TestPortalLinks(t *testing.T) {
 	for _, dialect := range storetest.Dialects {
 		t.Run(dialect, func(t *testing.T) {
-			e := newPortalEnv(t, dialect, Config{})
+			// The test browser is behind a proxy on the loopback, trusted as
+			// an operator would (--trusted-proxies): events record the client.
+			e := newPortalEnv(t, dialect, Config{TrustedProxies: []string{"127.0.0.1"}})
 			e.listen()
 			linkID, token := e.issue(e.fr.ID)
 			if !portal.ValidSecret(token) {
@@ -425,7 +427,7 @@ func TestPortalLinks(t *testing.T) {
 }
 
 func TestPortalRateLimit(t *testing.T) {
-	e := newPortalEnv(t, store.SQLite, Config{TokenBurst: 3, TokenEvery: time.Minute})
+	e := newPortalEnv(t, store.SQLite, Config{TokenBurst: 3, TokenEvery: time.Minute, TrustedProxies: []string{"127.0.0.1"}})
 	e.listen()
 	b := e.browser("fr")
 	for i := 0; i < 3; i++ {

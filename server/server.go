@@ -7,10 +7,12 @@ import (
 	"context"
 	"html/template"
 	"log/slog"
+	"net/netip"
 	"net/url"
 	"runtime/debug"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -61,6 +63,19 @@ type Config struct {
 	// the interest rates, which every tenant shares; empty: none, the
 	// operator uses the CLI.
 	RateEditors []string
+	// TrustedProxies are the addresses and CIDR ranges (ParseTrustedProxies)
+	// of the reverse proxies in front of Relais. X-Forwarded-For is read
+	// only from a peer in the list, and the client is its rightmost address
+	// that is not in the list; empty (the default), the header is ignored
+	// and the client is the peer.
+	TrustedProxies []string
+	// ChatPerSession bounds the live chat connections of one portal
+	// session and of one console session (default 5); ChatPerAddress those
+	// of debtors from one client address (default 50; an IPv6 client by its
+	// /64); ChatMessagesPerMinute the messages stored per conversation and
+	// side (debtor, agents) in a minute (default 30). Counted by this
+	// instance's hub; negative: no limit.
+	ChatPerSession, ChatPerAddress, ChatMessagesPerMinute int
 }
 
 // Deps are the services handlers call.
@@ -142,6 +157,10 @@ type Server struct {
 	loc          *time.Location
 	// bodies is the byte budget of request bodies in flight.
 	bodies *byteBudget
+	// trusted is the parsed TrustedProxies (ratelimit.go);
+	// untrustedProxyOnce warns once of a private peer's ignored header.
+	trusted            atomic.Pointer[[]netip.Prefix]
+	untrustedProxyOnce sync.Once
 }
 
 // New builds the server and its routes. It panics if the embedded portal
@@ -172,6 +191,9 @@ func New(cfg Config, deps Deps) *Server {
 		cfg.TokenEvery = time.Minute
 	}
 	s := &Server{cfg: cfg, deps: deps, log: deps.Logger, bodies: &byteBudget{max: cfg.BodyBudget}}
+	if err := s.TrustProxies(cfg.TrustedProxies); err != nil {
+		panic("server: " + err.Error()) // the CLI checks the list first (ParseTrustedProxies)
+	}
 	now := func() time.Time { return time.Now() }
 	s.loginByIP = newWindowLimiter(loginPerIP, loginWindow, now)
 	s.loginByEmail = newWindowLimiter(loginFailsPerEmail, loginWindow, now)
@@ -183,6 +205,8 @@ func New(cfg Config, deps Deps) *Server {
 		if cfg.PresenceTTL > 0 {
 			s.hub.presenceTTL = cfg.PresenceTTL
 		}
+		s.hub.limits = chatLimits{perSession: orDefault(cfg.ChatPerSession, defaultChatPerSession),
+			perAddress: orDefault(cfg.ChatPerAddress, defaultChatPerAddress), perMinute: orDefault(cfg.ChatMessagesPerMinute, defaultChatPerMinute)}
 		ctx, cancel := context.WithCancel(context.Background())
 		s.stopHub = cancel
 		go s.hub.Run(ctx)
@@ -205,17 +229,15 @@ func New(cfg Config, deps Deps) *Server {
 		StreamRequestBody:            true,
 		DisablePreParseMultipartForm: true,
 		BodyLimit:                    disputeBodyLimit,
-		// Behind a load balancer the client address comes from it.
-		ProxyHeader:             fiber.HeaderXForwardedFor,
+		// Fiber believes no proxy header from anyone: its ProxyHeader
+		// takes the leftmost X-Forwarded-For address, which the client
+		// writes. clientAddress (ratelimit.go) decides the client address
+		// from Config.TrustedProxies, and c.IP() returns it.
 		EnableTrustedProxyCheck: true,
-		// Without it a trusted peer that sends no (or a garbled)
-		// X-Forwarded-For gets the IP "": evidence events lose the
-		// address and every such client shares one rate-limit bucket.
-		// With it c.IP() falls back to the peer's address.
-		EnableIPValidation: true,
-		TrustedProxies:     []string{"127.0.0.1", "::1", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"},
+		TrustedProxies:          nil,
 	})
 	s.app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))
+	s.app.Use(s.clientAddress)
 	s.app.Use(requestid.New())
 	s.app.Use(s.logRequests)
 	s.app.Use(s.securityHeaders)
@@ -248,6 +270,9 @@ func (s *Server) Hub() *Hub { return s.hub }
 func (s *Server) userContext(c *fiber.Ctx) (context.Context, context.CancelFunc) {
 	ctx, cancel := context.WithTimeout(c.UserContext(), s.cfg.RequestTimeout)
 	if a, ok := c.Locals(localActor).(portal.Actor); ok {
+		if a.Forwarded == "" && a.IP != "" {
+			a.Forwarded = forwardedOf(c) // the proxy chain, whoever built the actor
+		}
 		ctx = portal.WithActor(ctx, a)
 	}
 	return ctx, cancel

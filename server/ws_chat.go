@@ -74,6 +74,16 @@ const (
 	frameRateLimited = "rate_limited"
 )
 
+// reasonConversationRate is the reason of a rate_limited error frame
+// answering a message past the conversation's allowance for the minute
+// (Config.ChatMessagesPerMinute); the frame-rate limit of one connection
+// has no reason.
+const reasonConversationRate = "chat.messages_per_minute"
+
+// chatRetryAfter is the Retry-After of an upgrade refused for too many
+// connections.
+const chatRetryAfter = "10"
+
 // Flood control: a bucket of frameBurst frames refilled at frameRate per
 // second; a rejected frame costs errorCost more. Past maxStrikes frames
 // refused for the rate, the connection is closed with 1008.
@@ -113,6 +123,8 @@ type chatStart struct {
 	actor    portal.Actor
 	after    int64
 	internal bool
+	// slot is the connection's place under the connection limits.
+	slot *chatSlot
 }
 
 const localChat = "relais.chat"
@@ -135,10 +147,27 @@ func (s *Server) chatWS() fiber.Handler {
 }
 
 // beginChat checks the request is a same-origin websocket upgrade, and
-// stashes st for serveChat.
+// stashes st for serveChat; a refused upgrade gives its place back.
 func (s *Server) beginChat(c *fiber.Ctx, st *chatStart) error {
 	c.Locals(localChat, st)
-	return s.chatWS()(c)
+	err := s.chatWS()(c)
+	if err != nil {
+		st.slot.release()
+	}
+	return err
+}
+
+// reserveChat takes the connection's place under the limits of its
+// session and, for a debtor, of its client address: past them the upgrade
+// is refused with 429 and Retry-After, before any websocket exists.
+func (s *Server) reserveChat(c *fiber.Ctx, keys ...slotKey) (*chatSlot, error) {
+	sl, err := s.hub.reserve(keys...)
+	if err != nil {
+		c.Set(fiber.HeaderRetryAfter, chatRetryAfter)
+		s.log.Debug("chat connection refused", "err", err, "route", routePattern(c)) // the request log has the 429
+		return nil, err
+	}
+	return sl, nil
 }
 
 func (s *Server) checkChatRequest(c *fiber.Ctx) (int64, error) {
@@ -169,10 +198,15 @@ func (s *Server) handleDebtorChat(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	slot, err := s.reserveChat(c, slotKey{"portal:" + sess.ID, s.hub.limits.perSession}, slotKey{addressKey(c.IP()), s.hub.limits.perAddress})
+	if err != nil {
+		return err
+	}
 	ctx, cancel := s.userContext(c)
 	defer cancel()
 	conv, err := s.deps.Conversations.OpenConversation(ctx, sess.TenantID, sess.ClaimID)
 	if err != nil {
+		slot.release()
 		return err
 	}
 	lang := sess.Language
@@ -180,8 +214,9 @@ func (s *Server) handleDebtorChat(c *fiber.Ctx) error {
 		lang = "fr"
 	}
 	p := negotiation.Participant{Kind: portal.ActorDebtor, ID: sess.ID, TenantID: sess.TenantID, ClaimID: sess.ClaimID, Language: lang}
-	actor := portal.Actor{Kind: portal.ActorDebtor, ID: sess.ID, TenantID: sess.TenantID, IP: strings.Clone(c.IP()), UserAgent: strings.Clone(truncate(c.Get(fiber.HeaderUserAgent), 300))}
-	return s.beginChat(c, &chatStart{p: p, conv: conv, actor: actor, after: after})
+	actor := portal.Actor{Kind: portal.ActorDebtor, ID: sess.ID, TenantID: sess.TenantID, IP: strings.Clone(c.IP()), Forwarded: forwardedOf(c),
+		UserAgent: strings.Clone(truncate(c.Get(fiber.HeaderUserAgent), 300))}
+	return s.beginChat(c, &chatStart{p: p, conv: conv, actor: actor, after: after, slot: slot})
 }
 
 // handleConsoleChat is GET /console/chat/:id: an agent (or a viewer, read
@@ -195,10 +230,21 @@ func (s *Server) handleConsoleChat(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	// Agents are limited per console session only: a creditor's office
+	// behind one address may have more agents than a debtor needs tabs.
+	key := "console-user:" + u.ID
+	if cs := consoleSession(c); cs != nil {
+		key = "console:" + cs.ID
+	}
+	slot, err := s.reserveChat(c, slotKey{key, s.hub.limits.perSession})
+	if err != nil {
+		return err
+	}
 	ctx, cancel := s.userContext(c)
 	defer cancel()
 	conv, err := s.deps.Conversations.FindConversation(ctx, u.TenantID, c.Params("id"))
 	if err != nil {
+		slot.release()
 		return err
 	}
 	name := u.Name
@@ -210,8 +256,9 @@ func (s *Server) handleConsoleChat(c *fiber.Ctx) error {
 		lang = "en"
 	}
 	p := negotiation.Participant{Kind: portal.ActorUser, ID: u.ID, Name: strings.Clone(name), TenantID: u.TenantID, Role: u.Role, Language: lang}
-	actor := portal.Actor{Kind: portal.ActorUser, ID: u.ID, TenantID: u.TenantID, IP: strings.Clone(c.IP()), UserAgent: strings.Clone(truncate(c.Get(fiber.HeaderUserAgent), 300))}
-	return s.beginChat(c, &chatStart{p: p, conv: conv, actor: actor, after: after, internal: true})
+	actor := portal.Actor{Kind: portal.ActorUser, ID: u.ID, TenantID: u.TenantID, IP: strings.Clone(c.IP()), Forwarded: forwardedOf(c),
+		UserAgent: strings.Clone(truncate(c.Get(fiber.HeaderUserAgent), 300))}
+	return s.beginChat(c, &chatStart{p: p, conv: conv, actor: actor, after: after, internal: true, slot: slot})
 }
 
 // serveChat runs one connection: the writer in its own goroutine, the
@@ -221,6 +268,8 @@ func (s *Server) serveChat(ws *websocket.Conn) {
 	if st == nil {
 		return
 	}
+	st.slot.activate()
+	defer st.slot.release()
 	c := &chatConn{hub: s.hub, ws: ws.Conn, p: st.p, conv: st.conv, internal: st.internal, actor: st.actor,
 		send: make(chan []byte, sendQueue), done: make(chan struct{}), writerDone: make(chan struct{})}
 	if !s.hub.register(c) {
@@ -352,8 +401,16 @@ func (s *Server) handleFrame(c *chatConn, data []byte) bool {
 		s.sendFrameError(c, f.ID, frameUnknownType, "", "type")
 		return false
 	}
+	// The conversation's allowance for the minute, shared by every
+	// connection of the side; given back unless a new message is stored.
+	if !s.hub.takeMessage(c.conv.ID, c.role()) {
+		s.sendFrameError(c, f.ID, frameRateLimited, reasonConversationRate, "")
+		return false
+	}
+	refund := func() { s.hub.refundMessage(c.conv.ID, c.role()) } // before answering: the client may send at once
 	conv, err := s.deps.Conversations.FindConversation(ctx, c.conv.TenantID, c.conv.ID)
 	if err != nil {
+		refund()
 		s.sendError(c, f.ID, err)
 		return false
 	}
@@ -361,8 +418,12 @@ func (s *Server) handleFrame(c *chatConn, data []byte) bool {
 		Type: negotiation.MessageKind(f.Type), ClientID: f.ID, Text: f.Text, Offer: f.Offer, OfferID: f.OfferID, Reason: f.Reason, ToUserID: f.ToUserID,
 	})
 	if err != nil {
+		refund()
 		s.sendError(c, f.ID, err)
 		return false
+	}
+	if out.Duplicate {
+		refund()
 	}
 	b, _ := json.Marshal(frame{Type: "ack", ID: f.ID, Seq: out.Seq(), Duplicate: out.Duplicate})
 	c.queue(b)

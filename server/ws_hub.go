@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"net/netip"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -82,6 +83,221 @@ type Hub struct {
 	// shorten them.
 	now                        func() time.Time
 	presenceEvery, presenceTTL time.Duration
+
+	// limits bound connections and stored messages (chatLimits); slots
+	// counts connections by limit key, guarded by mu; rates are the message
+	// buckets by conversation and side, guarded by rateMu.
+	limits chatLimits
+	slots  map[string]int
+	rateMu sync.Mutex
+	rates  map[string]*messageBucket
+	// pendingTTL is pendingSlotTTL (a field so that tests can shorten it).
+	pendingTTL time.Duration
+}
+
+// Default chat limits (Config.ChatPerSession, ChatPerAddress,
+// ChatMessagesPerMinute).
+const (
+	defaultChatPerSession = 5
+	defaultChatPerAddress = 50
+	defaultChatPerMinute  = 30
+)
+
+// chatLimits are what one instance's hub allows (issue 26.9): connections
+// per portal or console session and per debtor address, messages stored
+// per conversation and side a minute. Zero or negative: no limit. They are
+// counted in this instance's memory: behind N instances a session may hold
+// N times as many connections and a conversation take N times as many
+// messages, and a restart starts the counts over.
+type chatLimits struct {
+	perSession, perAddress int
+	perMinute              int
+}
+
+func orDefault(v, def int) int {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+// pendingSlotTTL is how long a place reserved at the upgrade waits for its
+// connection: when fasthttp cannot write the 101 answer the connection
+// never starts, and the place must not stay taken.
+const pendingSlotTTL = 30 * time.Second
+
+// slotKey is one limit a connection counts against.
+type slotKey struct {
+	key   string
+	limit int
+}
+
+// chatSlot is a connection's place under its limits, taken at the upgrade
+// (so that a refusal is an HTTP 429, before any websocket exists) and
+// given back when the connection ends, or after pendingSlotTTL if it never
+// started.
+type chatSlot struct {
+	h      *Hub
+	keys   []string
+	mu     sync.Mutex
+	held   bool
+	active bool
+	timer  *time.Timer
+}
+
+// reserve takes a place under every key's limit, or none: ERATELIMIT when
+// one is full.
+func (h *Hub) reserve(keys ...slotKey) (*chatSlot, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, k := range keys {
+		if k.limit > 0 && h.slots[k.key] >= k.limit {
+			return nil, portal.Errorf(portal.ERATELIMIT, "Too many chat connections are open (%d at most %s): close one and try again.", k.limit, slotWhat(k.key))
+		}
+	}
+	sl := &chatSlot{h: h, held: true}
+	for _, k := range keys {
+		h.slots[k.key]++
+		sl.keys = append(sl.keys, k.key)
+	}
+	sl.timer = time.AfterFunc(h.pendingTTL, sl.expire)
+	return sl, nil
+}
+
+func slotWhat(key string) string {
+	if strings.HasPrefix(key, "addr:") {
+		return "from one address"
+	}
+	return "per session"
+}
+
+func (h *Hub) unslot(keys []string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, k := range keys {
+		if h.slots[k]--; h.slots[k] <= 0 {
+			delete(h.slots, k)
+		}
+	}
+}
+
+// activate marks the place as the started connection's; a place that
+// expired meanwhile (a handshake slower than pendingSlotTTL) is taken
+// again, over the limit if need be: the connection exists.
+func (sl *chatSlot) activate() {
+	if sl == nil {
+		return
+	}
+	sl.mu.Lock()
+	defer sl.mu.Unlock()
+	sl.active = true
+	sl.timer.Stop()
+	if !sl.held {
+		sl.held = true
+		sl.h.mu.Lock()
+		for _, k := range sl.keys {
+			sl.h.slots[k]++
+		}
+		sl.h.mu.Unlock()
+	}
+}
+
+// expire gives back a place whose connection never started.
+func (sl *chatSlot) expire() {
+	sl.mu.Lock()
+	defer sl.mu.Unlock()
+	if !sl.active && sl.held {
+		sl.held = false
+		sl.h.unslot(sl.keys)
+	}
+}
+
+// release gives the place back; safe to call more than once.
+func (sl *chatSlot) release() {
+	if sl == nil {
+		return
+	}
+	sl.mu.Lock()
+	defer sl.mu.Unlock()
+	sl.timer.Stop()
+	if sl.held {
+		sl.held = false
+		sl.h.unslot(sl.keys)
+	}
+}
+
+// messageBucket lets perMinute messages through at once, then one every
+// minute/perMinute.
+type messageBucket struct {
+	tokens float64
+	last   time.Time
+}
+
+// maxBuckets bounds the message buckets kept; past it the full ones (of
+// conversations quiet for a minute) are dropped.
+const maxBuckets = 10000
+
+// takeMessage counts one message of side on conversation, false when its
+// allowance for the minute is used up.
+func (h *Hub) takeMessage(conversationID, side string) bool {
+	limit := h.limits.perMinute
+	if limit <= 0 {
+		return true
+	}
+	now := h.now()
+	h.rateMu.Lock()
+	defer h.rateMu.Unlock()
+	refill := func(b *messageBucket) {
+		b.tokens = min(float64(limit), b.tokens+now.Sub(b.last).Minutes()*float64(limit))
+		b.last = now
+	}
+	k := conversationID + "/" + side
+	b := h.rates[k]
+	if b == nil {
+		if len(h.rates) >= maxBuckets {
+			for quiet, o := range h.rates {
+				if refill(o); o.tokens >= float64(limit) {
+					delete(h.rates, quiet)
+				}
+			}
+		}
+		b = &messageBucket{tokens: float64(limit), last: now}
+		h.rates[k] = b
+	}
+	refill(b)
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}
+
+// refundMessage gives back a message counted by takeMessage that was not
+// stored (refused, or a retry of one stored before).
+func (h *Hub) refundMessage(conversationID, side string) {
+	limit := h.limits.perMinute
+	if limit <= 0 {
+		return
+	}
+	h.rateMu.Lock()
+	defer h.rateMu.Unlock()
+	if b := h.rates[conversationID+"/"+side]; b != nil {
+		b.tokens = min(float64(limit), b.tokens+1)
+	}
+}
+
+// addressKey is the limit key of a client address: an IPv4 address, or
+// the /64 of an IPv6 one (one subscriber's network).
+func addressKey(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return "addr:" + ip
+	}
+	if a = a.Unmap(); a.Is6() {
+		p, _ := a.Prefix(64)
+		return "addr:" + p.String()
+	}
+	return "addr:" + a.String()
 }
 
 // remoteAgents is one instance's announcement of its agents on a
@@ -106,7 +322,9 @@ type room struct {
 func NewHub(store negotiation.Store, bus ChatBus, log *slog.Logger) *Hub {
 	return &Hub{store: store, bus: bus, log: log, instance: portal.NewID(time.Now())[16:],
 		rooms: map[string]*room{}, conns: map[*chatConn]struct{}{}, remote: map[string]map[string]remoteAgents{},
-		now: time.Now, presenceEvery: presenceEvery, presenceTTL: presenceTTL}
+		now: time.Now, presenceEvery: presenceEvery, presenceTTL: presenceTTL,
+		limits: chatLimits{perSession: defaultChatPerSession, perAddress: defaultChatPerAddress, perMinute: defaultChatPerMinute},
+		slots:  map[string]int{}, rates: map[string]*messageBucket{}, pendingTTL: pendingSlotTTL}
 }
 
 // Run listens to the bus until ctx ends, and keeps this instance's agent

@@ -28,6 +28,12 @@ var chatTexts = map[string]map[string]string{
 		"en": "Too many messages at once: wait a few seconds.",
 		"de": "Zu viele Nachrichten auf einmal: bitte einige Sekunden warten.",
 	},
+	reasonConversationRate: {
+		"fr": "Trop de messages dans cette conversation en une minute : celui-ci n'a pas été enregistré. Patientez un peu avant de l'envoyer à nouveau.",
+		"nl": "Te veel berichten in dit gesprek binnen een minuut: dit bericht werd niet opgeslagen. Wacht even voor u het opnieuw verstuurt.",
+		"en": "Too many messages in this conversation within a minute: this one was not saved. Wait a little before sending it again.",
+		"de": "Zu viele Nachrichten in diesem Gespräch innerhalb einer Minute: diese wurde nicht gespeichert. Bitte warten Sie kurz, bevor Sie sie erneut senden.",
+	},
 	"forbidden": {
 		"fr": "Cette action ne vous est pas permise dans cette conversation.",
 		"nl": "Deze handeling is u in dit gesprek niet toegestaan.",

@@ -13,6 +13,7 @@ import (
 
 	"github.com/relais/relais/portal"
 	"github.com/relais/relais/portal/evidence"
+	"github.com/relais/relais/server"
 )
 
 // config is every setting of a running Relais. Defaults come from the
@@ -53,6 +54,13 @@ type config struct {
 	// DebugAddr, when set, serves Go's profiles (net/http/pprof) on a
 	// separate listener for operators (serve only).
 	DebugAddr string
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
+	// believed, comma-separated addresses and CIDR ranges (serve only;
+	// empty: none, the client is the TCP peer).
+	TrustedProxies string
+	// ChatPerSession, ChatPerAddress and ChatMessagesPerMinute bound the
+	// live chat (server.Config; 0: the server's default, negative: none).
+	ChatPerSession, ChatPerAddress, ChatMessagesPerMinute int
 
 	// clock is the time the database side of a command reads (nil: the
 	// system clock). Tests set it: the purge decides on its today.
@@ -107,6 +115,9 @@ func (c *config) finish() error {
 		c.BaseURL = "http://" + c.Addr
 	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	if _, err := server.ParseTrustedProxies(splitList(c.TrustedProxies)); err != nil {
+		return fmt.Errorf("--trusted-proxies: %w", err)
+	}
 	u, err := url.Parse(c.BaseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("--base-url %q must be an http(s) URL such as https://pay.example.com", c.BaseURL)

@@ -20,6 +20,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&cfg.RatesUpdate, "rates-update", envOr("RELAIS_RATES_UPDATE", "on"), "on: derive fr_b2b and be_b2b from the ECB rate once a day (one instance at a time); off: only the lines recorded with 'relais rates' (env RELAIS_RATES_UPDATE)")
 	fs.DurationVar(&cfg.RatesRefresh, "rates-refresh", envDuration("RELAIS_RATES_REFRESH", 30*time.Second), "how often this instance loads rate lines recorded by another instance or the CLI (env RELAIS_RATES_REFRESH)")
 	fs.StringVar(&cfg.RateEditors, "rate-editors", envOr("RELAIS_RATE_EDITORS", ""), "comma-separated tenant IDs whose owners may change the interest rates, which every tenant shares, from the API and console (env RELAIS_RATE_EDITORS; default none: the CLI only)")
+	fs.StringVar(&cfg.TrustedProxies, "trusted-proxies", envOr("RELAIS_TRUSTED_PROXIES", ""), "comma-separated addresses and CIDR ranges of the reverse proxies in front of Relais, e.g. 10.0.0.0/8: X-Forwarded-For is read only from them, and the client is its rightmost address that is not one of them (env RELAIS_TRUSTED_PROXIES; default none: the header is ignored and the client is the connection's peer)")
+	fs.IntVar(&cfg.ChatPerSession, "chat-per-session", envInt("RELAIS_CHAT_PER_SESSION", 0), "live chat connections per portal or console session (env RELAIS_CHAT_PER_SESSION; default 5; negative: no limit)")
+	fs.IntVar(&cfg.ChatPerAddress, "chat-per-address", envInt("RELAIS_CHAT_PER_ADDRESS", 0), "debtors' live chat connections per client address (env RELAIS_CHAT_PER_ADDRESS; default 50; negative: no limit)")
+	fs.IntVar(&cfg.ChatMessagesPerMinute, "chat-messages-per-minute", envInt("RELAIS_CHAT_MESSAGES_PER_MINUTE", 0), "chat messages stored per conversation and side in a minute (env RELAIS_CHAT_MESSAGES_PER_MINUTE; default 30; negative: no limit)")
 	fs.StringVar(&cfg.DebugAddr, "debug-addr", envOr("RELAIS_DEBUG_ADDR", ""), "serve Go profiles (/debug/pprof/) on this separate address, e.g. 127.0.0.1:6060; keep it private (env RELAIS_DEBUG_ADDR; default off)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -32,7 +36,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	log.Info("relais serving", "addr", cfg.Addr, "base_url", cfg.BaseURL, "database", a.db.Dialect, "version", version)
+	log.Info("relais serving", "addr", cfg.Addr, "base_url", cfg.BaseURL, "database", a.db.Dialect, "version", version,
+		"trusted_proxies", cfg.TrustedProxies)
 	a.warnMissingRates()
 	return a.serve(ctx)
 }

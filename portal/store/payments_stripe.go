@@ -287,6 +287,25 @@ func (db *DB) applyCardEvent(ctx context.Context, tx *gorm.DB, ev *portal.CardEv
 		if err != nil {
 			return "", err
 		}
+		// The refunds of a charge, cumulative, never exceed what was paid:
+		// the payment recorded for it, and the charge the event describes.
+		var paid providerPaymentRow
+		if err := tx.Where("claim_id = ? AND kind = 'payment' AND (ref = ? OR (intent_id <> '' AND intent_id = ?) OR (charge_id <> '' AND charge_id = ?))",
+			c.ID, paidRef, ev.PaymentIntentID, ev.ChargeID).Limit(1).Find(&paid).Error; err != nil {
+			return "", translate("find refunded payment", err)
+		}
+		limit := ev.Amount
+		if paid.Ref != "" && (paid.Amount < limit || limit <= 0) {
+			limit = paid.Amount
+		}
+		if ev.AmountRefunded > limit {
+			// The transaction rolls back: not the refund, not a payment this
+			// event would have recorded first, not its event id.
+			db.log.WarnContext(ctx, "stripe refund refused: more than the payment", "event", ev.ID, "charge", ev.ChargeID,
+				"payment_intent", ev.PaymentIntentID, "amount_refunded", ev.AmountRefunded, "paid", paid.Amount, "charge_amount", ev.Amount)
+			return "", &portal.Error{Code: portal.EINVALID, Message: "The refund is more than the payment it refunds: nothing was recorded.",
+				Err: fmt.Errorf("stripe event %s: charge %s refunds %d in all, more than the payment recorded for it (%d)", ev.ID, ev.ChargeID, ev.AmountRefunded, limit)}
+		}
 		var refunded int64
 		if err := tx.Model(&providerPaymentRow{}).Where("charge_id = ? AND kind = 'refund'", ev.ChargeID).
 			Select("COALESCE(SUM(amount), 0)").Scan(&refunded).Error; err != nil {

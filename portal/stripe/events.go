@@ -2,6 +2,8 @@ package stripe
 
 import (
 	"encoding/json"
+	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -10,12 +12,45 @@ import (
 	"github.com/relais/relais/portal"
 )
 
+// CheckSignatureTime refuses a Stripe-Signature header whose timestamp
+// (t=) is more than Tolerance ahead of now, or that has none. stripe-go's
+// ConstructEvent refuses a signature older than its tolerance only: one
+// dated ahead would otherwise stay valid until that date. The error is
+// EUNAUTHORIZED, like a bad signature (the webhook answers 400).
+func CheckSignatureTime(header string, now time.Time) error {
+	bad := func(err error) error {
+		return &portal.Error{Code: portal.EUNAUTHORIZED, Message: "Invalid webhook signature.", Err: err}
+	}
+	for _, item := range strings.Split(header, ",") {
+		k, v, ok := strings.Cut(strings.TrimSpace(item), "=")
+		if !ok || k != "t" {
+			continue
+		}
+		sec, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return bad(fmt.Errorf("signature timestamp %q: %w", v, err))
+		}
+		if at := time.Unix(sec, 0); at.After(now.Add(Tolerance)) {
+			return bad(fmt.Errorf("signature timestamp %s is in the future (now %s, tolerance %s)", at.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339), Tolerance))
+		}
+		return nil
+	}
+	return bad(fmt.Errorf("signature header without a timestamp"))
+}
+
 // reduce keeps from a verified event what Relais acts on. Types Relais
-// does not handle come back with Type "" (acknowledged, ignored).
+// does not handle come back with Type "" (acknowledged, ignored). An event
+// created more than Tolerance ahead of this server's clock, or a refund
+// larger than its charge, is EINVALID: Stripe never sends one, and Relais
+// records nothing of it.
 func reduce(ev *stripego.Event) (*portal.CardEvent, error) {
 	out := &portal.CardEvent{ID: ev.ID, RawType: string(ev.Type), Created: time.Unix(ev.Created, 0).UTC()}
 	if ev.ID == "" {
 		return nil, portal.Errorf(portal.EINVALID, "The event has no id.")
+	}
+	if now := time.Now(); out.Created.After(now.Add(Tolerance)) {
+		return nil, &portal.Error{Code: portal.EINVALID, Message: "The event is dated in the future: nothing was recorded.",
+			Err: fmt.Errorf("stripe event %s created in the future (%s, now %s)", ev.ID, out.Created.Format(time.RFC3339), now.UTC().Format(time.RFC3339))}
 	}
 	if ev.Data == nil {
 		return out, nil
@@ -74,6 +109,10 @@ func reduce(ev *stripego.Event) (*portal.CardEvent, error) {
 		out.Amount, out.AmountRefunded, out.Currency = ch.Amount, ch.AmountRefunded, currency(ch.Currency)
 		if ch.AmountCaptured > 0 {
 			out.Amount = ch.AmountCaptured
+		}
+		if ch.AmountRefunded > out.Amount {
+			return nil, &portal.Error{Code: portal.EINVALID, Message: "The refund is more than the charge: nothing was recorded.",
+				Err: fmt.Errorf("stripe event %s: charge %s refunds %d, more than the charge (%d)", ev.ID, ch.ID, ch.AmountRefunded, out.Amount)}
 		}
 		takeMetadata(out, ch.Metadata)
 		if ch.PaymentIntent != nil {

@@ -318,5 +318,10 @@ func ParseEvent(payload []byte, header, secret string) (*portal.CardEvent, error
 		}
 		return nil, &portal.Error{Code: portal.EINVALID, Message: "The webhook body is not an event this server can read.", Err: err}
 	}
+	// The tolerance above bounds the past only: a signature dated in the
+	// future is refused too.
+	if err := CheckSignatureTime(header, time.Now()); err != nil {
+		return nil, err
+	}
 	return reduce(&ev)
 }

@@ -120,6 +120,11 @@ func runCLIFull(t testing.TB, args ...string) (string, string) {
 }
 
 // serveConfig is how one instance is started.
+// noChatLimits turns the live chat's per-session, per-address and
+// per-minute limits off, for the tests that load one instance from one
+// machine on purpose.
+var noChatLimits = []string{"RELAIS_CHAT_PER_SESSION=-1", "RELAIS_CHAT_PER_ADDRESS=-1", "RELAIS_CHAT_MESSAGES_PER_MINUTE=-1"}
+
 type serveConfig struct {
 	DatabaseURL string
 	// KeyFile is the evidence signing key, shared by the instances of one
