@@ -40,6 +40,14 @@ func (s *Server) handlePortalOpen(c *fiber.Ctx) error {
 	return c.Redirect("/p", fiber.StatusSeeOther)
 }
 
+// handleHome is "/": a short page saying what Relais is and that a
+// debtor's file opens from the link of their letter or message. It shows
+// nothing of any claim.
+func (s *Server) handleHome(c *fiber.Ctx) error {
+	v := s.newView(c, s.portalLang(c, ""), "/", nil)
+	return s.render(c, fiber.StatusOK, "home", v)
+}
+
 // handlePortalLang sets the language chosen with the switcher.
 func (s *Server) handlePortalLang(c *fiber.Ctx) error {
 	lang := c.Params("lang")
@@ -66,6 +74,9 @@ type identityView struct {
 	Answer  string
 	Locked  bool
 	Attempt int
+	// Left is how many wrong answers the link still takes before it locks
+	// (0: not known, or no wrong answer yet): the debtor is warned.
+	Left int
 }
 
 // handlePortalHome is /p: the identity check until it passes, then the
@@ -142,9 +153,28 @@ func (s *Server) handlePortalIdentity(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int((wait+time.Second-1)/time.Second)))
 		return s.renderIdentity(c, ps, fiber.StatusTooManyRequests, &identityView{Locked: true, Error: "identity.locked"})
 	case portal.ErrorCode(err) == portal.EFORBIDDEN:
-		return s.renderIdentity(c, ps, fiber.StatusForbidden, &identityView{Error: "identity.wrong", Answer: answer})
+		return s.renderIdentity(c, ps, fiber.StatusForbidden, &identityView{Error: "identity.wrong", Answer: answer, Left: s.attemptsLeft(c, ps)})
 	}
 	return err
+}
+
+// attemptsLeft is how many wrong answers the session's link still takes
+// before it locks; 0 when it cannot be told.
+func (s *Server) attemptsLeft(c *fiber.Ctx, ps *portal.PortalSession) int {
+	ctx, cancel := s.userContext(c)
+	defer cancel()
+	links, err := s.deps.Links.FindLinks(ctx, ps.TenantID, ps.ClaimID)
+	if err != nil {
+		return 0
+	}
+	for _, l := range links {
+		if l.ID == ps.LinkID {
+			if left := portal.MaxIdentityFailures - l.FailedAttempts; left > 0 && l.FailedAttempts > 0 {
+				return left
+			}
+		}
+	}
+	return 0
 }
 
 // today is the date in the portal's zone (France and Belgium share one).
@@ -172,6 +202,9 @@ type claimView struct {
 	Ended bool
 	// Pay is the pay section: card, bank transfer, instalments.
 	Pay *payView
+	// Paid is set when nothing is left to pay: the page thanks the debtor
+	// and shows no pay button.
+	Paid bool
 }
 
 // pendingNote is the sentence a debtor reads when interest is counted only
@@ -216,12 +249,14 @@ func (s *Server) renderClaim(c *fiber.Ctx, ps *portal.PortalSession) error {
 	if err != nil {
 		return err
 	}
+	stage := shownStage(cl, today)
 	page := &claimView{Claim: cl, Balance: bal, Pending: pendingNoteOf(bal), Today: today, Disputes: disputes,
-		StageKey: escalation.StageKey(cl.Stage), NextKey: escalation.NextKey(cl.Stage), Ended: escalation.Ended(cl.Status)}
+		StageKey: escalation.StageKey(stage), NextKey: escalation.NextKey(stage), Ended: escalation.Ended(cl.Status)}
 	if escalation.DefaultMessages()[escalation.StatusKey(cl.Status)] != "" {
 		page.StatusKey = escalation.StatusKey(cl.Status)
 	}
 	page.Deadlines = debtorDeadlines(cl, today)
+	page.Paid = !page.Ended && bal.Total <= 0 && bal.Principal > 0
 	for _, d := range disputes {
 		if d.Status == portal.DisputeOpen {
 			page.Open = d
@@ -275,6 +310,20 @@ func (s *Server) handlePortalComputation(c *fiber.Ctx) error {
 	v.Currency = cl.Currency
 	v.Page = &computationView{Claim: cl, Balance: bal, Pending: pendingNoteOf(bal), Today: today}
 	return s.render(c, fiber.StatusOK, "computation", v)
+}
+
+// shownStage is the stage the claim page describes. A claim still at the
+// amicable stage whose formal notice was sent (imported with its date, or
+// the stage not moved yet) is described as at the formal notice: the page
+// must not say "nothing formal has happened" next to the notice's date.
+func shownStage(cl *portal.Claim, today portal.Date) portal.Stage {
+	if cl.Stage == portal.StageAmicable && !cl.FormalNoticeOn.IsZero() && !cl.FormalNoticeOn.After(today) {
+		return portal.StageFormalNotice
+	}
+	if cl.Stage == "" {
+		return portal.StageAmicable
+	}
+	return cl.Stage
 }
 
 // deadlineLine is a date shown to the debtor with the key of its sentence.

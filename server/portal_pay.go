@@ -6,6 +6,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/relais/relais/portal"
+	"github.com/relais/relais/portal/banking"
 	"github.com/relais/relais/portal/rules"
 )
 
@@ -21,6 +22,12 @@ type payView struct {
 	Instalments []*portal.Instalment
 	// CardPlan is set when some unpaid instalment is to be charged by card.
 	CardPlan bool
+	// Next is the first instalment still to pay of a plan: the transfer
+	// block and its QR code ask for it, not for the whole balance.
+	Next *portal.Instalment
+	// Agreements are the signed agreements of the plan, for the debtor to
+	// download at any time.
+	Agreements []string
 }
 
 // PayInvoice reports whether the claim page offers "Pay this invoice" by
@@ -62,13 +69,42 @@ func (s *Server) payViewFor(c *fiber.Ctx, ps *portal.PortalSession, cl *portal.C
 			return nil, err
 		}
 		v.Instalments = ins
+		seen := map[string]bool{}
 		for _, in := range ins {
 			if in.Method == "card" && v.Open(in) {
 				v.CardPlan = v.Card
 			}
+			if v.Open(in) && in.Amount > in.Paid && (v.Next == nil || in.DueOn.Before(v.Next.DueOn)) {
+				v.Next = in
+			}
+			if in.AgreementID != "" && !seen[in.AgreementID] {
+				seen[in.AgreementID] = true
+				v.Agreements = append(v.Agreements, in.AgreementID)
+			}
+		}
+		if v.Transfer != nil && v.Next != nil {
+			t := *v.Transfer
+			t.Amount = min(v.Next.Amount-v.Next.Paid, v.Transfer.Amount)
+			t.QR = t.QR && t.Amount > 0
+			v.Transfer = &t
 		}
 	}
 	return v, nil
+}
+
+// nextInstalmentQR is the EPC QR code of a transfer of amount (the next
+// instalment of a plan) with the claim's reference.
+func nextInstalmentQR(cl *portal.Claim, d *portal.TransferDetails, amount int64) ([]byte, error) {
+	name := []rune(d.Beneficiary)
+	if len(name) > banking.EPCMaxNameLen {
+		name = name[:banking.EPCMaxNameLen]
+	}
+	payload, err := banking.EPCPayload(banking.EPCTransfer{BIC: d.BIC, Name: string(name), IBAN: cl.Creditor.IBAN,
+		Amount: amount, Currency: d.Currency, Reference: d.ReferenceElectronic})
+	if err != nil {
+		return nil, &portal.Error{Code: portal.EUNAVAILABLE, Message: "No QR code can be made for this transfer.", Err: err}
+	}
+	return banking.EPCQRCodePNG(payload, 300)
 }
 
 // paySuccessURL is where Stripe sends the debtor back; Stripe fills in
@@ -214,9 +250,19 @@ func (s *Server) handlePortalPayQR(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := s.userContext(c)
-	defer cancel()
-	png, err := s.deps.Transfers.TransferQR(ctx, cl, 300)
+	// A plan's QR code asks for its next instalment, as the page does.
+	pv, err := s.payViewFor(c, ps, cl)
+	if err != nil {
+		return err
+	}
+	var png []byte
+	if pv.Transfer != nil && pv.Next != nil && cl.Creditor != nil {
+		png, err = nextInstalmentQR(cl, pv.Transfer, pv.Transfer.Amount)
+	} else {
+		ctx, cancel := s.userContext(c)
+		defer cancel()
+		png, err = s.deps.Transfers.TransferQR(ctx, cl, 300)
+	}
 	if err != nil {
 		return err
 	}

@@ -23,8 +23,13 @@ import (
 //go:embed templates/*.html
 var templateFS embed.FS
 
+// helpersScriptTag loads the portal's page helpers (static/js/relais.js)
+// on a page without the chat, which loads them itself: the payment return
+// page, which follows the payment's confirmation.
+const helpersScriptTag = `<script src="/static/js/relais.js"></script>`
+
 // pageNames are the pages of the portal, each templates/<name>.html.
-var pageNames = []string{"error", "identity", "claim", "computation", "contest", "payreturn"}
+var pageNames = []string{"error", "identity", "claim", "computation", "contest", "payreturn", "home"}
 
 func parsePages() (map[string]*template.Template, error) {
 	layout, err := fs.ReadFile(templateFS, "templates/layout.html")
@@ -78,6 +83,33 @@ func (v *view) Tr(key string, pairs ...any) string { return v.t.Text(key, pairs.
 func (v *view) Money(amount int64) string          { return v.t.Money(amount, v.Currency) }
 func (v *view) Date(d portal.Date) string          { return v.t.Date(d) }
 func (v *view) Rate(bp int64) string               { return v.t.Rate(bp) }
+
+// Months is the twelve month names of the page's language, separated by
+// "|", for the chat script to write dates as the pages do.
+func (v *view) Months() string {
+	names := make([]string, 12)
+	for m := 1; m <= 12; m++ {
+		// "5 mars 2000", "5. März 2000": the name is between the day and the year.
+		d := v.t.Date(portal.Date{Year: 2000, Month: time.Month(m), Day: 5})
+		if i := strings.Index(d, "\u00a0"); i >= 0 {
+			d = d[i+len("\u00a0"):]
+		}
+		names[m-1] = strings.TrimSuffix(d, " 2000")
+	}
+	return strings.Join(names, "|")
+}
+
+// lineView is what the "invoice-lines" template shows: one invoice's
+// principal, interest and indemnity, each charged, paid and due, in the
+// page's language. The claim page and the computation page both use it,
+// so that an invoice reads the same on both.
+type lineView struct {
+	V *view
+	L rules.InvoiceLine
+}
+
+// Line prepares an invoice line for the "invoice-lines" template.
+func (v *view) Line(l rules.InvoiceLine) lineView { return lineView{V: v, L: l} }
 
 // newView prepares the shared part of a page in lang; back is the portal
 // path the language switcher returns to.
@@ -182,6 +214,9 @@ func (s *Server) renderPortalError(c *fiber.Ctx, status int, err error) error {
 
 // backPath keeps the switcher's return path inside the portal.
 func backPath(next string) string {
+	if next == "/" { // the home page
+		return next
+	}
 	if next == "" || !strings.HasPrefix(next, "/p") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {
 		return "/p"
 	}
@@ -217,6 +252,33 @@ var templateFuncs = template.FuncMap{
 	"dateOf": func(t time.Time) portal.Date { return portal.DateOf(t.In(portal.Zone())) },
 	// basis names the article a computation line comes from.
 	"basis": rules.Basis,
+	// zoneName is the portal's time zone, in which the chat writes times.
+	"zoneName": func() string { return portal.Zone().String() },
+	// compact drops the spaces of a printed IBAN, as banking apps want it.
+	"compact": func(s string) string { return strings.ReplaceAll(s, " ", "") },
+	// add sums amounts in minor units; neg negates one.
+	"add": func(vs ...int64) int64 {
+		var sum int64
+		for _, v := range vs {
+			sum += v
+		}
+		return sum
+	},
+	"neg": func(v int64) int64 { return -v },
+	// periodRules lists the rules of an invoice's interest periods, each
+	// once, in the order they first apply: the page gives a rule's
+	// sentence once per invoice, not under every period.
+	"periodRules": func(ps []rules.PeriodLine) []string {
+		var out []string
+		seen := map[string]bool{}
+		for _, p := range ps {
+			if !seen[p.Rule] {
+				seen[p.Rule] = true
+				out = append(out, p.Rule)
+			}
+		}
+		return out
+	},
 	"invoiceOf": func(c *portal.Claim, id string) *portal.Invoice {
 		for _, inv := range c.Invoices {
 			if inv.ID == id {

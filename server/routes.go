@@ -20,6 +20,9 @@ func (s *Server) routes() {
 	app.Get("/readyz", s.handleReadyz)
 	app.Get("/healthz", s.handleHealthz)
 
+	// The home page: what Relais is, and to open the link of the letter.
+	app.Get("/", s.handleHome)
+
 	// Embedded assets, immutable for a release.
 	app.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(static.FS), MaxAge: 3600}))
 	app.Get("/favicon.ico", s.handleFavicon)
