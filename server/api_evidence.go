@@ -28,17 +28,19 @@ const bundleTimeout = 2 * time.Minute
 
 // handleEvidenceBundle serves the bundle of the API's claim.
 func (s *Server) handleEvidenceBundle(c *fiber.Ctx) error {
-	return s.sendEvidenceBundle(c, claimOf(c).ID)
+	claim := claimOf(c)
+	return s.sendEvidenceBundle(c, claim.ID, claim.Reference)
 }
 
 // sendEvidenceBundle streams the bundle of the request tenant's claim (see
-// sendZip). The API and the console share it; ENOTFOUND when the claim is
-// not the tenant's.
-func (s *Server) sendEvidenceBundle(c *fiber.Ctx, claimID string) error {
+// sendZip), named after the claim's reference (evidence.BundleFileName).
+// The API and the console share it; ENOTFOUND when the claim is not the
+// tenant's.
+func (s *Server) sendEvidenceBundle(c *fiber.Ctx, claimID, reference string) error {
 	if s.deps.Evidence == nil {
 		return portal.Errorf(portal.EUNAVAILABLE, "Evidence bundles are not configured on this instance.")
 	}
-	return s.sendZip(c, "evidence-"+claimID+".zip", bundleTimeout, func(ctx context.Context, w io.Writer) error {
+	return s.sendZip(c, evidence.BundleFileName(reference, claimID), bundleTimeout, func(ctx context.Context, w io.Writer) error {
 		return s.deps.Evidence.WriteBundle(ctx, tenantOf(c), claimID, w)
 	})
 }

@@ -1,46 +1,24 @@
 package server_test
 
 import (
-	"bytes"
-	"compress/zlib"
 	"context"
 	"encoding/json"
 	"io"
 	"net/http/httptest"
-	"regexp"
 	"strings"
 	"testing"
 
-	"golang.org/x/text/encoding/charmap"
-
 	"github.com/relais/relais/portal"
+	"github.com/relais/relais/portal/pdffont/pdftest"
 	"github.com/relais/relais/portal/store/storetest"
 )
 
-var (
-	pdfStream = regexp.MustCompile(`(?s)stream\r?\n(.*?)\r?\nendstream`)
-	pdfTj     = regexp.MustCompile(`\(((?:\\.|[^\\)])*)\)\s*Tj`)
-)
-
-// pdfText inflates a PDF's streams and returns the text shown with Tj,
-// decoded from cp1252, non-breaking spaces as spaces, whitespace collapsed.
+// pdfText returns the text shown in a PDF's content streams (the embedded
+// font's UTF-16 strings, pdftest.Strings), non-breaking spaces as spaces,
+// whitespace collapsed.
 func pdfText(t *testing.T, pdf []byte) string {
 	t.Helper()
-	var parts []string
-	for _, m := range pdfStream.FindAllSubmatch(pdf, -1) {
-		content := m[1]
-		if zr, err := zlib.NewReader(bytes.NewReader(m[1])); err == nil {
-			if b, err := io.ReadAll(zr); err == nil {
-				content = b
-			}
-		}
-		for _, tm := range pdfTj.FindAllSubmatch(content, -1) {
-			raw := strings.NewReplacer(`\\`, `\`, `\(`, `(`, `\)`, `)`).Replace(string(tm[1]))
-			s, _ := charmap.Windows1252.NewDecoder().String(raw)
-			parts = append(parts, s)
-		}
-	}
-	return strings.Join(strings.Fields(strings.ReplaceAll(strings.Join(parts, " "), "\u00a0", " ")), " ")
+	return strings.Join(strings.Fields(strings.ReplaceAll(pdftest.Strings(pdf), "\u00a0", " ")), " ")
 }
 
 type letterJSON struct {

@@ -9,9 +9,19 @@ import (
 )
 
 // handleConsoleEvidenceBundle serves a claim's court evidence bundle to any
-// console user of the claim's tenant (the same bundle as the API's).
+// console user of the claim's tenant (the same bundle as the API's, under
+// the same name after the claim's reference).
 func (s *Server) handleConsoleEvidenceBundle(c *fiber.Ctx) error {
-	return s.sendEvidenceBundle(c, c.Params("id"))
+	if s.deps.Evidence == nil {
+		return portal.Errorf(portal.EUNAVAILABLE, "Evidence bundles are not configured on this instance.")
+	}
+	ctx, cancel := s.userContext(c)
+	claim, err := s.deps.Claims.FindClaim(ctx, tenantOf(c), c.Params("id"))
+	cancel()
+	if err != nil {
+		return err
+	}
+	return s.sendEvidenceBundle(c, claim.ID, claim.Reference)
 }
 
 // handleConsoleTimeline shows a claim's timeline: its events (optionally

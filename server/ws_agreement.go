@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -69,7 +70,21 @@ func (s *Server) signAgreement(ctx context.Context, p negotiation.Participant, a
 	}
 	signedAt := s.deps.Clock.Now().UTC().Truncate(1e3)
 	a.ID = agreementID
-	doc, err := pdf.Render(pdf.Input{Agreement: a, Claim: claim, Terms: offer.Terms, Language: p.Language, SignedAt: signedAt, Acknowledged: acknowledge})
+	in := pdf.Input{Agreement: a, Claim: claim, Terms: offer.Terms, Language: p.Language, SignedAt: signedAt, Acknowledged: acknowledge}
+	if s.deps.Transfers != nil { // the RF or structured reference the portal and its QR code use
+		if d, err := s.deps.Transfers.TransferDetails(ctx, claim); err == nil {
+			in.PaymentReference = d.Reference
+		}
+	}
+	if pol, err := s.deps.Conversations.Policy(ctx, p.TenantID, claim.ID); err == nil {
+		in.Plan = pol.Plan
+	}
+	if t, err := s.deps.Tenants.FindTenant(ctx, p.TenantID); err == nil {
+		if z, err := time.LoadLocation(t.Timezone); err == nil {
+			in.Zone = z
+		}
+	}
+	doc, err := pdf.Render(in)
 	if err != nil {
 		return nil, err
 	}

@@ -1,18 +1,33 @@
 // Package pdf renders a signed payment agreement, with the debtor's
-// acknowledgement of debt when given, as a PDF with go-pdf/fpdf. The output
-// is deterministic for the same input (fixed creation date, sorted
-// catalogue), so its SHA-256 identifies the document.
+// acknowledgement of debt when given, as a PDF with go-pdf/fpdf, in the
+// debtor's language (fr, nl, en, de; English otherwise) and the embedded
+// font of package pdffont (any script a name is written in).
+//
+// The agreement names the law of the claim's jurisdiction: France, Code
+// civil 1343-5 (payment delays a court may also grant) and 2240 (an
+// acknowledgement interrupts prescription); Belgium, old Civil Code 1244
+// (grace periods) and 2248 (interruption), and for a consumer Book XIX of
+// the Code of Economic Law. It carries the payment details (beneficiary,
+// IBAN, BIC, the reference to quote), the creditor's contact and what
+// happens when a payment is missed (the plan policy's thresholds).
+//
+// The output is deterministic for the same input (fixed creation date,
+// sorted catalogue), so its SHA-256 identifies the document.
 package pdf
 
 import (
 	"bytes"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/go-pdf/fpdf"
 
 	"github.com/relais/relais/negotiation"
 	"github.com/relais/relais/portal"
+	"github.com/relais/relais/portal/banking"
+	"github.com/relais/relais/portal/letters"
+	"github.com/relais/relais/portal/pdffont"
 )
 
 // Input is what the agreement shows.
@@ -22,138 +37,316 @@ type Input struct {
 	Terms     negotiation.Offer
 	Language  string
 	SignedAt  time.Time
-	// Acknowledged adds the acknowledgement of debt (Code civil 2240).
+	// Acknowledged adds the acknowledgement of debt (Code civil 2240, old
+	// Belgian Civil Code 2248).
 	Acknowledged bool
+	// PaymentReference is the reference to quote with a transfer, as
+	// printed (the claim's RF or Belgian structured reference:
+	// portal.TransferDetails.Reference); the claim's reference when empty.
+	PaymentReference string
+	// Plan is when a missed payment ends the agreement (the creditor's
+	// negotiation.Policy.Plan); zero fields take Relais' defaults.
+	Plan portal.PlanPolicy
+	// Zone is the time zone the signature time is shown in (nil:
+	// portal.Zone(), Europe/Paris).
+	Zone *time.Location
 }
 
 type texts struct {
-	title, ack, parties, creditor, debtor, claim, balance, kind, schedule, due, amount, total, method, card, transfer,
-	interestOn, interestOff, ackTitle, ackBody, signed, id, down, instalment string
+	title, ack, creditor, creditorID, contact, debtor, claim, balance, kind, schedule, due, amount, total, method, card, transfer,
+	interestOn, interestOff, ackTitle, signed, id, down, instalment string
+	// Payment details.
+	payTitle, payTransfer, payCard, beneficiary, reference, noIBAN string
+	// What happens when a payment is missed: %d grace days, %d missed
+	// instalments, %d days late, %s the interest sentence (may be empty).
+	missedTitle, missed, missedInterest string
+	// missedCard: %d days, %d attempts.
+	missedCard string
+	// The law: legal* by jurisdiction, ack* the acknowledgement's article.
+	legalTitle, legalFR, legalBE, legalBEConsumer, ackFR, ackBE string
+	// at joins a date and a time: "%s à %s".
+	at    string
 	kinds map[negotiation.Kind]string
 }
 
 var catalogue = map[string]texts{
-	"fr": {title: "Accord de paiement", ack: "et reconnaissance de dette", parties: "Parties", creditor: "Créancier", debtor: "Débiteur",
+	"fr": {title: "Accord de paiement", ack: "et reconnaissance de dette", creditor: "Créancier", creditorID: "N° d'entreprise",
+		contact: "Contact du créancier", debtor: "Débiteur",
 		claim: "Dossier", balance: "Solde dû à la date de l'accord", kind: "Type d'accord", schedule: "Échéancier", due: "Échéance",
 		amount: "Montant", total: "Total", method: "Mode de paiement", card: "carte (prélèvement automatique)", transfer: "virement bancaire",
 		interestOn:  "Les intérêts de retard continuent de courir sur le principal restant dû pendant l'accord ; ils seront réclamés après la dernière échéance.",
 		interestOff: "Tant que l'accord est respecté, le créancier renonce aux intérêts de retard postérieurs à l'accord.",
 		ackTitle:    "Reconnaissance de dette",
-		ackBody:     "Je reconnais devoir au créancier la somme indiquée ci-dessus au titre de ce dossier. Cette reconnaissance interrompt le délai de prescription (Code civil, article 2240).",
 		signed:      "Accepté en ligne le", id: "Référence de l'accord", down: "Acompte", instalment: "Échéance",
-		kinds: map[negotiation.Kind]string{negotiation.KindPlan: "Paiement échelonné", negotiation.KindSettlement: "Règlement transactionnel", negotiation.KindPromise: "Promesse de paiement"}},
-	"nl": {title: "Betalingsovereenkomst", ack: "en schuldbekentenis", parties: "Partijen", creditor: "Schuldeiser", debtor: "Schuldenaar",
+		payTitle:    "Paiement",
+		payTransfer: "Payez chaque échéance par virement sur le compte ci-dessous, en indiquant exactement cette référence : elle permet de reconnaître votre paiement.",
+		payCard:     "Chaque échéance est prélevée sur votre carte à sa date. Pour payer une échéance par virement, utilisez le compte ci-dessous et indiquez exactement cette référence.",
+		beneficiary: "Bénéficiaire", reference: "Référence à indiquer",
+		noIBAN:          "Le créancier vous communiquera ses coordonnées bancaires sur demande.",
+		missedTitle:     "En cas de retard ou de défaut de paiement",
+		missed:          "Une échéance non payée %d jours après sa date est considérée comme manquée. Après %d échéances manquées, ou si une échéance reste impayée plus de %d jours, l'accord prend fin : le recouvrement reprend pour le solde alors restant dû, déduction faite des paiements reçus%s.",
+		missedInterest:  ", et la renonciation aux intérêts de retard cesse",
+		missedCard:      " Un prélèvement refusé est présenté de nouveau %d jours plus tard (%d tentatives au plus).",
+		legalTitle:      "Cadre légal",
+		legalFR:         "Cet accord relève du droit français. Les délais de paiement qu'il prévoit sont consentis à l'amiable par le créancier ; le juge peut aussi reporter ou échelonner le paiement des sommes dues, dans la limite de deux années (Code civil, article 1343-5).",
+		legalBE:         "Cet accord relève du droit belge. Les délais de paiement qu'il prévoit sont consentis à l'amiable par le créancier ; le juge peut aussi accorder des délais de grâce (ancien Code civil, article 1244).",
+		legalBEConsumer: "Le débiteur étant un consommateur, le recouvrement amiable de sa dette reste soumis au livre XIX du Code de droit économique (dettes du consommateur), qui limite les sommes qui peuvent lui être réclamées.",
+		ackFR:           "Je reconnais devoir au créancier la somme indiquée ci-dessus au titre de ce dossier. Cette reconnaissance interrompt le délai de prescription (Code civil, article 2240).",
+		ackBE:           "Je reconnais devoir au créancier la somme indiquée ci-dessus au titre de ce dossier. Cette reconnaissance interrompt la prescription (ancien Code civil, article 2248).",
+		at:              "%s à %s",
+		kinds:           map[negotiation.Kind]string{negotiation.KindPlan: "Paiement échelonné", negotiation.KindSettlement: "Règlement transactionnel", negotiation.KindPromise: "Promesse de paiement"}},
+	"nl": {title: "Betalingsovereenkomst", ack: "en schuldbekentenis", creditor: "Schuldeiser", creditorID: "Ondernemingsnummer",
+		contact: "Contact van de schuldeiser", debtor: "Schuldenaar",
 		claim: "Dossier", balance: "Verschuldigd saldo op de datum van de overeenkomst", kind: "Soort overeenkomst", schedule: "Afbetalingsplan", due: "Vervaldag",
 		amount: "Bedrag", total: "Totaal", method: "Betaalwijze", card: "kaart (automatische inning)", transfer: "overschrijving",
 		interestOn:  "De verwijlintresten lopen tijdens de overeenkomst verder op de resterende hoofdsom; ze worden na de laatste termijn gevorderd.",
 		interestOff: "Zolang de overeenkomst wordt nageleefd, ziet de schuldeiser af van verwijlintresten na de overeenkomst.",
 		ackTitle:    "Schuldbekentenis",
-		ackBody:     "Ik erken het hierboven vermelde bedrag voor dit dossier aan de schuldeiser verschuldigd te zijn. Deze erkenning stuit de verjaring.",
 		signed:      "Online aanvaard op", id: "Referentie van de overeenkomst", down: "Voorschot", instalment: "Termijn",
-		kinds: map[negotiation.Kind]string{negotiation.KindPlan: "Afbetalingsplan", negotiation.KindSettlement: "Minnelijke schikking", negotiation.KindPromise: "Betalingsbelofte"}},
-	"en": {title: "Payment agreement", ack: "and acknowledgement of debt", parties: "Parties", creditor: "Creditor", debtor: "Debtor",
+		payTitle:    "Betaling",
+		payTransfer: "Betaal elke termijn per overschrijving op de rekening hieronder, met precies deze mededeling: zo wordt uw betaling herkend.",
+		payCard:     "Elke termijn wordt op de vervaldag van uw kaart geïnd. Wilt u een termijn per overschrijving betalen, gebruik dan de rekening hieronder met precies deze mededeling.",
+		beneficiary: "Begunstigde", reference: "Te vermelden mededeling",
+		noIBAN:          "De schuldeiser bezorgt u op verzoek zijn bankgegevens.",
+		missedTitle:     "Bij laattijdige of uitblijvende betaling",
+		missed:          "Een termijn die %d dagen na de vervaldag niet betaald is, geldt als gemist. Na %d gemiste termijnen, of als een termijn meer dan %d dagen onbetaald blijft, eindigt de overeenkomst: de invordering wordt hervat voor het saldo dat dan nog verschuldigd is, na aftrek van de ontvangen betalingen%s.",
+		missedInterest:  ", en de verzaking aan de verwijlintresten vervalt",
+		missedCard:      " Een geweigerde inning wordt %d dagen later opnieuw aangeboden (ten hoogste %d pogingen).",
+		legalTitle:      "Wettelijk kader",
+		legalFR:         "Deze overeenkomst valt onder het Franse recht. De betalingstermijnen ervan worden minnelijk door de schuldeiser toegestaan; de rechter kan de betaling van de verschuldigde bedragen ook uitstellen of spreiden, binnen een termijn van twee jaar (Frans Burgerlijk Wetboek, artikel 1343-5).",
+		legalBE:         "Deze overeenkomst valt onder het Belgische recht. De betalingstermijnen ervan worden minnelijk door de schuldeiser toegestaan; de rechter kan ook uitstel van betaling toestaan (oud Burgerlijk Wetboek, artikel 1244).",
+		legalBEConsumer: "Omdat de schuldenaar een consument is, blijft de minnelijke invordering van zijn schuld onderworpen aan boek XIX van het Wetboek van economisch recht (schulden van de consument), dat beperkt welke bedragen van hem gevorderd kunnen worden.",
+		ackFR:           "Ik erken het hierboven vermelde bedrag voor dit dossier aan de schuldeiser verschuldigd te zijn. Deze erkenning stuit de verjaring (Frans Burgerlijk Wetboek, artikel 2240).",
+		ackBE:           "Ik erken het hierboven vermelde bedrag voor dit dossier aan de schuldeiser verschuldigd te zijn. Deze erkenning stuit de verjaring (oud Burgerlijk Wetboek, artikel 2248).",
+		at:              "%s om %s",
+		kinds:           map[negotiation.Kind]string{negotiation.KindPlan: "Afbetalingsplan", negotiation.KindSettlement: "Minnelijke schikking", negotiation.KindPromise: "Betalingsbelofte"}},
+	"en": {title: "Payment agreement", ack: "and acknowledgement of debt", creditor: "Creditor", creditorID: "Company number",
+		contact: "Creditor's contact", debtor: "Debtor",
 		claim: "Claim", balance: "Balance due on the date of the agreement", kind: "Kind of agreement", schedule: "Schedule", due: "Due on",
 		amount: "Amount", total: "Total", method: "Payment method", card: "card (automatic charge)", transfer: "bank transfer",
 		interestOn:  "Late-payment interest keeps running on the unpaid principal during the agreement; it will be claimed after the last instalment.",
 		interestOff: "As long as the agreement is kept, the creditor waives late-payment interest after the agreement.",
 		ackTitle:    "Acknowledgement of debt",
-		ackBody:     "I acknowledge owing the creditor the sum stated above on this claim. This acknowledgement interrupts prescription (French Code civil, article 2240).",
 		signed:      "Accepted online on", id: "Agreement reference", down: "Down payment", instalment: "Instalment",
-		kinds: map[negotiation.Kind]string{negotiation.KindPlan: "Instalment plan", negotiation.KindSettlement: "Settlement", negotiation.KindPromise: "Promise to pay"}},
-	"de": {title: "Zahlungsvereinbarung", ack: "und Schuldanerkenntnis", parties: "Parteien", creditor: "Gläubiger", debtor: "Schuldner",
+		payTitle:    "Payment",
+		payTransfer: "Pay each instalment by bank transfer to the account below, quoting exactly this reference: it is how your payment is recognised.",
+		payCard:     "Each instalment is charged to your card on its due date. To pay an instalment by bank transfer instead, use the account below and quote exactly this reference.",
+		beneficiary: "Beneficiary", reference: "Reference to quote",
+		noIBAN:          "The creditor will give you its bank details on request.",
+		missedTitle:     "If a payment is late or missed",
+		missed:          "An instalment not paid %d days after its due date counts as missed. After %d missed instalments, or when an instalment stays unpaid more than %d days, the agreement ends: recovery resumes for the balance then outstanding, less the payments received%s.",
+		missedInterest:  ", and the creditor's waiver of late-payment interest ends",
+		missedCard:      " A declined card charge is presented again %d days later (at most %d attempts).",
+		legalTitle:      "Legal basis",
+		legalFR:         "This agreement is governed by French law. Its payment terms are granted amicably by the creditor; a court may also postpone or spread the payment of the sums due, over up to two years (French Code civil, article 1343-5).",
+		legalBE:         "This agreement is governed by Belgian law. Its payment terms are granted amicably by the creditor; a court may also grant a period of grace (former Belgian Civil Code, article 1244).",
+		legalBEConsumer: "As the debtor is a consumer, the amicable recovery of the debt remains subject to Book XIX of the Belgian Code of Economic Law (consumer debts), which limits the sums that may be claimed from them.",
+		ackFR:           "I acknowledge owing the creditor the sum stated above on this claim. This acknowledgement interrupts prescription (French Code civil, article 2240).",
+		ackBE:           "I acknowledge owing the creditor the sum stated above on this claim. This acknowledgement interrupts prescription (former Belgian Civil Code, article 2248).",
+		at:              "%s at %s",
+		kinds:           map[negotiation.Kind]string{negotiation.KindPlan: "Instalment plan", negotiation.KindSettlement: "Settlement", negotiation.KindPromise: "Promise to pay"}},
+	"de": {title: "Zahlungsvereinbarung", ack: "und Schuldanerkenntnis", creditor: "Gläubiger", creditorID: "Unternehmensnummer",
+		contact: "Kontakt des Gläubigers", debtor: "Schuldner",
 		claim: "Forderung", balance: "Geschuldeter Betrag am Tag der Vereinbarung", kind: "Art der Vereinbarung", schedule: "Zahlungsplan", due: "Fällig am",
 		amount: "Betrag", total: "Summe", method: "Zahlungsart", card: "Karte (automatische Abbuchung)", transfer: "Banküberweisung",
 		interestOn:  "Verzugszinsen laufen während der Vereinbarung auf die offene Hauptforderung weiter; sie werden nach der letzten Rate gefordert.",
 		interestOff: "Solange die Vereinbarung eingehalten wird, verzichtet der Gläubiger auf Verzugszinsen nach der Vereinbarung.",
 		ackTitle:    "Schuldanerkenntnis",
-		ackBody:     "Ich erkenne an, dem Gläubiger den oben genannten Betrag aus dieser Forderung zu schulden. Dieses Anerkenntnis unterbricht die Verjährung.",
 		signed:      "Online angenommen am", id: "Referenz der Vereinbarung", down: "Anzahlung", instalment: "Rate",
-		kinds: map[negotiation.Kind]string{negotiation.KindPlan: "Ratenzahlung", negotiation.KindSettlement: "Vergleich", negotiation.KindPromise: "Zahlungsversprechen"}},
+		payTitle:    "Zahlung",
+		payTransfer: "Zahlen Sie jede Rate per Überweisung auf das unten genannte Konto und geben Sie genau diese Referenz an: daran wird Ihre Zahlung erkannt.",
+		payCard:     "Jede Rate wird am Fälligkeitstag von Ihrer Karte abgebucht. Wenn Sie eine Rate lieber überweisen, nutzen Sie das unten genannte Konto und geben Sie genau diese Referenz an.",
+		beneficiary: "Empfänger", reference: "Anzugebende Referenz",
+		noIBAN:          "Der Gläubiger teilt Ihnen seine Bankverbindung auf Anfrage mit.",
+		missedTitle:     "Bei verspäteter oder ausbleibender Zahlung",
+		missed:          "Eine Rate, die %d Tage nach Fälligkeit nicht bezahlt ist, gilt als versäumt. Nach %d versäumten Raten, oder wenn eine Rate länger als %d Tage unbezahlt bleibt, endet die Vereinbarung: die Beitreibung wird für den dann noch offenen Betrag fortgesetzt, abzüglich der erhaltenen Zahlungen%s.",
+		missedInterest:  ", und der Verzicht auf Verzugszinsen entfällt",
+		missedCard:      " Eine abgelehnte Abbuchung wird %d Tage später erneut versucht (höchstens %d Versuche).",
+		legalTitle:      "Rechtlicher Rahmen",
+		legalFR:         "Diese Vereinbarung unterliegt französischem Recht. Ihre Zahlungsfristen gewährt der Gläubiger gütlich; auch das Gericht kann die Zahlung der geschuldeten Beträge um bis zu zwei Jahre aufschieben oder staffeln (französischer Code civil, Artikel 1343-5).",
+		legalBE:         "Diese Vereinbarung unterliegt belgischem Recht. Ihre Zahlungsfristen gewährt der Gläubiger gütlich; auch das Gericht kann einen Zahlungsaufschub gewähren (früheres belgisches Zivilgesetzbuch, Artikel 1244).",
+		legalBEConsumer: "Da der Schuldner Verbraucher ist, bleibt die gütliche Beitreibung seiner Schuld Buch XIX des belgischen Wirtschaftsgesetzbuchs (Schulden des Verbrauchers) unterworfen, das begrenzt, welche Beträge von ihm verlangt werden dürfen.",
+		ackFR:           "Ich erkenne an, dem Gläubiger den oben genannten Betrag aus dieser Forderung zu schulden. Dieses Anerkenntnis unterbricht die Verjährung (französischer Code civil, Artikel 2240).",
+		ackBE:           "Ich erkenne an, dem Gläubiger den oben genannten Betrag aus dieser Forderung zu schulden. Dieses Anerkenntnis unterbricht die Verjährung (früheres belgisches Zivilgesetzbuch, Artikel 2248).",
+		at:              "%s um %s",
+		kinds:           map[negotiation.Kind]string{negotiation.KindPlan: "Ratenzahlung", negotiation.KindSettlement: "Vergleich", negotiation.KindPromise: "Zahlungsversprechen"}},
 }
+
+// Page geometry, in millimetres (A4).
+const (
+	margin = 20.0
+	width  = 170.0
+	labelW = 62.0
+)
 
 // Render returns the PDF bytes.
 func Render(in Input) ([]byte, error) {
-	t, ok := catalogue[in.Language]
+	lang := in.Language
+	t, ok := catalogue[lang]
 	if !ok {
-		t = catalogue["en"]
+		lang, t = "en", catalogue["en"]
 	}
 	a, c := in.Agreement, in.Claim
 	if a == nil || c == nil || c.Creditor == nil || c.Debtor == nil {
 		return nil, fmt.Errorf("agreement pdf: agreement and claim with creditor and debtor are required")
 	}
+	cur := c.Currency
+	if a.Schedule.Currency != "" {
+		cur = a.Schedule.Currency
+	}
+	money := func(v int64) string { return letters.Money(lang, v, cur) }
+	date := func(d portal.Date) string { return letters.FormatDate(lang, d) }
+
 	f := fpdf.New("P", "mm", "A4", "")
 	f.SetCreationDate(in.SignedAt.UTC())
 	f.SetModificationDate(in.SignedAt.UTC())
 	f.SetCatalogSort(true)
-	f.SetTitle(t.title, true)
+	f.SetTitle(t.title+" "+c.Reference, true)
 	f.SetAuthor("Relais", true)
-	tr := f.UnicodeTranslatorFromDescriptor("") // cp1252: accents of fr, nl, de
-	exp := c.Currency.Exponent()
-	money := func(v int64) string { return portal.FormatMinor(v, exp) + " " + string(c.Currency) }
-	f.AddPage()
-	f.SetFont("Helvetica", "B", 16)
+	f.SetMargins(margin, margin, margin)
+	f.SetAutoPageBreak(true, margin)
+	d := pdffont.New(f)
+	// Every page names the agreement and counts the pages, so that none
+	// can go missing unnoticed.
+	f.AliasNbPages("{nb}")
+	d.SetFooterFunc(func() {
+		f.SetY(-14)
+		d.Font("", 8)
+		f.CellFormat(0, 4, d.Str(fmt.Sprintf("%s %s - %s - %d/{nb}", t.title, c.Reference, a.ID, f.PageNo())), "", 0, "C", false, 0, "")
+	})
+	d.AddPage()
+
+	d.Font("B", 16)
 	title := t.title
 	if in.Acknowledged {
 		title += " " + t.ack
 	}
-	f.MultiCell(0, 8, tr(title), "", "L", false)
-	f.Ln(4)
+	d.MultiCell(0, 8, d.Str(title), "", "L", false)
+	d.Ln(4)
+	// line is a label and its value side by side, each wrapped in its
+	// column: a long label never runs over the value.
 	line := func(label, value string) {
-		f.SetFont("Helvetica", "B", 10)
-		f.CellFormat(60, 6, tr(label), "", 0, "L", false, 0, "")
-		f.SetFont("Helvetica", "", 10)
-		f.MultiCell(0, 6, tr(value), "", "L", false)
+		d.Row([]pdffont.Cell{{W: labelW, Text: label, Style: "B"}, {W: width - labelW, Text: value}}, 10, 5.5, "", false)
+		d.Ln(0.8)
 	}
-	line(t.creditor, c.Creditor.LegalName+nonEmpty(", ", c.Creditor.Address))
-	line(t.debtor, c.Debtor.Name+nonEmpty(", ", c.Debtor.Address))
+	heading := func(s string) {
+		d.Ln(3)
+		d.KeepSpace(8 + 3*5)
+		d.Font("B", 12)
+		d.MultiCell(0, 8, d.Str(s), "", "L", false)
+	}
+	para := func(s string) {
+		d.Font("", 10)
+		d.MultiCell(0, 5, d.Str(s), "", "L", false)
+	}
+
+	cr := c.Creditor
+	line(t.creditor, cr.LegalName+nonEmpty(", ", oneLine(cr.Address)))
+	if cr.CompanyNumber != "" {
+		line(t.creditorID, cr.CompanyNumber)
+	}
+	if contact := strings.TrimSpace(strings.Join(nonBlank(cr.Email, cr.Phone), " · ")); contact != "" {
+		line(t.contact, contact)
+	}
+	db := c.Debtor
+	line(t.debtor, db.Name+nonEmpty(", ", strings.Join(nonBlank(oneLine(db.Address), db.Postcode), " ")))
 	line(t.claim, c.Reference)
 	line(t.balance, money(a.Balance))
 	line(t.kind, t.kinds[in.Terms.Kind])
+	card := a.Schedule.Method == negotiation.MethodCard
 	if in.Terms.Kind == negotiation.KindPlan {
 		m := t.transfer
-		if a.Schedule.Method == negotiation.MethodCard {
+		if card {
 			m = t.card
 		}
 		line(t.method, m)
 	}
-	f.Ln(4)
-	f.SetFont("Helvetica", "B", 12)
-	f.CellFormat(0, 8, tr(t.schedule), "", 1, "L", false, 0, "")
-	f.SetFont("Helvetica", "B", 10)
-	f.CellFormat(50, 7, tr(t.instalment), "1", 0, "L", false, 0, "")
-	f.CellFormat(50, 7, tr(t.due), "1", 0, "L", false, 0, "")
-	f.CellFormat(50, 7, tr(t.amount), "1", 1, "R", false, 0, "")
-	f.SetFont("Helvetica", "", 10)
-	for _, in := range a.Schedule.Instalments {
-		label := fmt.Sprintf("%s %d", t.instalment, in.Seq)
-		if in.Seq == 0 {
+
+	heading(t.schedule)
+	cols := []float64{56, 57, 57}
+	d.Row([]pdffont.Cell{{W: cols[0], Text: t.instalment, Style: "B"}, {W: cols[1], Text: t.due, Style: "B"}, {W: cols[2], Text: t.amount, Style: "B", Align: "R"}}, 10, 7, "1", false)
+	for _, it := range a.Schedule.Instalments {
+		label := fmt.Sprintf("%s %d", t.instalment, it.Seq)
+		if it.Seq == 0 {
 			label = t.down
 		}
-		f.CellFormat(50, 7, tr(label), "1", 0, "L", false, 0, "")
-		f.CellFormat(50, 7, in.DueOn.String(), "1", 0, "L", false, 0, "")
-		f.CellFormat(50, 7, money(in.Amount), "1", 1, "R", false, 0, "")
+		d.Row([]pdffont.Cell{{W: cols[0], Text: label}, {W: cols[1], Text: date(it.DueOn)}, {W: cols[2], Text: money(it.Amount), Align: "R"}}, 10, 7, "1", false)
 	}
-	f.SetFont("Helvetica", "B", 10)
-	f.CellFormat(100, 7, tr(t.total), "1", 0, "L", false, 0, "")
-	f.CellFormat(50, 7, money(a.Schedule.Total), "1", 1, "R", false, 0, "")
-	f.Ln(4)
-	f.SetFont("Helvetica", "", 10)
+	d.Row([]pdffont.Cell{{W: cols[0] + cols[1], Text: t.total, Style: "B"}, {W: cols[2], Text: money(a.Schedule.Total), Style: "B", Align: "R"}}, 10, 7, "1", false)
+	d.Ln(4)
 	if in.Terms.Kind == negotiation.KindPlan {
 		if a.InterestDuringPlan {
-			f.MultiCell(0, 5, tr(t.interestOn), "", "L", false)
+			para(t.interestOn)
 		} else {
-			f.MultiCell(0, 5, tr(t.interestOff), "", "L", false)
+			para(t.interestOff)
 		}
 	}
-	if in.Acknowledged {
-		f.Ln(4)
-		f.SetFont("Helvetica", "B", 12)
-		f.CellFormat(0, 8, tr(t.ackTitle), "", 1, "L", false, 0, "")
-		f.SetFont("Helvetica", "", 10)
-		f.MultiCell(0, 5, tr(t.ackBody), "", "L", false)
+
+	// How to pay.
+	heading(t.payTitle)
+	ref := in.PaymentReference
+	if ref == "" {
+		ref = c.Reference
 	}
-	f.Ln(6)
-	line(t.signed, in.SignedAt.UTC().Format("2006-01-02 15:04:05 UTC"))
+	if banking.ValidateIBAN(cr.IBAN) == nil {
+		if card {
+			para(t.payCard)
+		} else {
+			para(t.payTransfer)
+		}
+		d.Ln(1.5)
+		line(t.beneficiary, cr.LegalName)
+		line("IBAN", banking.FormatIBAN(cr.IBAN))
+		if cr.BIC != "" && banking.ValidateBIC(cr.BIC) == nil {
+			line("BIC", banking.NormalizeBIC(cr.BIC))
+		}
+		line(t.reference, ref)
+	} else {
+		if card {
+			para(t.payCard)
+		}
+		para(t.noIBAN)
+		line(t.reference, ref)
+	}
+
+	// A missed payment.
+	heading(t.missedTitle)
+	p := in.Plan.WithDefaults()
+	interest := ""
+	if in.Terms.Kind == negotiation.KindPlan && !a.InterestDuringPlan {
+		interest = t.missedInterest
+	}
+	text := fmt.Sprintf(t.missed, p.RetryAfterDays, p.MaxMissed, p.MaxDaysLate, interest)
+	if card {
+		text += fmt.Sprintf(t.missedCard, p.RetryAfterDays, p.MaxAttempts)
+	}
+	para(text)
+
+	// The law of the claim's jurisdiction.
+	heading(t.legalTitle)
+	ack := t.ackFR
+	if c.Jurisdiction == portal.JurisdictionBE {
+		para(t.legalBE)
+		if db.Kind == portal.DebtorConsumer {
+			d.Ln(1.5)
+			para(t.legalBEConsumer)
+		}
+		ack = t.ackBE
+	} else {
+		para(t.legalFR)
+	}
+	if in.Acknowledged {
+		heading(t.ackTitle)
+		para(ack)
+	}
+
+	d.Ln(6)
+	zone := in.Zone
+	if zone == nil {
+		zone = portal.Zone()
+	}
+	at := in.SignedAt.In(zone)
+	line(t.signed, fmt.Sprintf(t.at, date(portal.DateOf(at)), at.Format("15:04")+" (UTC"+at.Format("-07:00")+")"))
 	line(t.id, a.ID)
 	var buf bytes.Buffer
 	if err := f.Output(&buf); err != nil {
@@ -167,4 +360,18 @@ func nonEmpty(sep, s string) string {
 		return ""
 	}
 	return sep + s
+}
+
+func nonBlank(ss ...string) []string {
+	var out []string
+	for _, s := range ss {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func oneLine(s string) string {
+	return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return r == '\n' || r == '\r' }), ", ")
 }

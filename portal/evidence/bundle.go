@@ -16,6 +16,9 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/relais/relais/portal"
 	"github.com/relais/relais/portal/rules"
@@ -33,7 +36,9 @@ type Source interface {
 }
 
 // Builder makes bundles. Its zero value is not usable: set Source and
-// Signer.
+// Signer. A Source that also implements DisputeSource and UserDirectory
+// (store.DB does) gives the dossier each dispute's own text and files and
+// the agents' names.
 type Builder struct {
 	Source      Source
 	Attachments []portal.AttachmentSource
@@ -165,6 +170,37 @@ func (b *Builder) WriteBundle(ctx context.Context, tenantID, claimID string, w i
 		return err
 	}
 	return zw.zw.Close()
+}
+
+// BundleFileName is the name a claim's bundle is downloaded under, after
+// the claim's reference: "evidence-DOS-2024-0042.zip". The reference is
+// folded to ASCII letters, digits, dots, dashes and underscores (accents
+// dropped, anything else a dash), so that the name is safe in a
+// Content-Disposition header and on every file system; the claim's id
+// stands in for a reference with nothing left.
+func BundleFileName(reference, claimID string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range norm.NFD.String(reference) {
+		switch {
+		case unicode.Is(unicode.Mn, r):
+			continue
+		case r < 0x80 && (unicode.IsLetter(r) || unicode.IsDigit(r) || r == '.' || r == '_' || r == '-'):
+			b.WriteRune(r)
+			dash = r == '-'
+		case !dash && b.Len() > 0:
+			b.WriteByte('-')
+			dash = true
+		}
+		if b.Len() >= 80 {
+			break
+		}
+	}
+	name := strings.Trim(b.String(), "-.")
+	if name == "" {
+		name = claimID
+	}
+	return "evidence-" + name + ".zip"
 }
 
 func validAttachmentName(n string) bool {

@@ -403,3 +403,20 @@ func TestLoadOrCreateKey(t *testing.T) {
 		t.Fatal("garbage key accepted")
 	}
 }
+
+// A bundle is named after its claim's reference, folded to a name safe in
+// a header and on any file system (issue 24.18).
+func TestBundleFileName(t *testing.T) {
+	for _, tt := range []struct{ ref, want string }{
+		{"R-2024-001", "evidence-R-2024-001.zip"},
+		{"DOS 2024/0042", "evidence-DOS-2024-0042.zip"},
+		{"Été-№5 \"x\";\r\nSet-Cookie: a=b", "evidence-Ete-5-x-Set-Cookie-a-b.zip"},
+		{"../../etc/passwd", "evidence-etc-passwd.zip"},
+		{"سارة", "evidence-01hzepy9hvy5vc8q8kprm559cj.zip"},
+		{"", "evidence-01hzepy9hvy5vc8q8kprm559cj.zip"},
+	} {
+		if got := evidence.BundleFileName(tt.ref, "01hzepy9hvy5vc8q8kprm559cj"); got != tt.want {
+			t.Errorf("BundleFileName(%q) = %q, want %q", tt.ref, got, tt.want)
+		}
+	}
+}

@@ -3,9 +3,7 @@ package evidence
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -13,6 +11,7 @@ import (
 	"github.com/go-pdf/fpdf"
 
 	"github.com/relais/relais/portal"
+	"github.com/relais/relais/portal/pdffont"
 	"github.com/relais/relais/portal/rules"
 )
 
@@ -26,9 +25,23 @@ const (
 	maxMessageRunes = 20000
 )
 
+// DisputeSource is what a Builder's Source may also implement (store.DB
+// does) for the dossier to quote each dispute's own text and list its
+// files; without it the dossier shows the dispute events only.
+type DisputeSource interface {
+	FindDisputes(ctx context.Context, tenantID, claimID string) ([]*portal.Dispute, error)
+}
+
+// UserDirectory is what a Builder's Source may also implement (store.DB
+// does) for the dossier to name the creditor's agents; without it they are
+// shown by identifier.
+type UserDirectory interface {
+	ListUsers(ctx context.Context, tenantID string) ([]*portal.User, error)
+}
+
 // section groups the event kinds a dossier chapter lists.
 type section struct {
-	title string
+	key   string
 	kinds []portal.EventKind
 	items []*portal.Event
 	more  int
@@ -36,62 +49,13 @@ type section struct {
 
 func dossierSections() []*section {
 	return []*section{
-		{title: "Historique des étapes et statuts", kinds: []portal.EventKind{portal.EventStageChanged, portal.EventStatusChanged}},
-		{title: "Offres et accords", kinds: []portal.EventKind{portal.EventOfferMade, portal.EventOfferAccepted, portal.EventOfferRefused, portal.EventAgreementSigned, portal.EventInstalmentMissed, portal.EventPlanBroken}},
-		{title: "Contestations", kinds: []portal.EventKind{portal.EventDisputeFiled, portal.EventDisputeResolved}},
-		{title: "Paiements", kinds: []portal.EventKind{portal.EventPaymentRecorded, portal.EventPaymentStarted, portal.EventPaymentFailed, portal.EventPaymentRefunded, portal.EventChargeback, portal.EventCreditNoteRecorded, portal.EventStatementMatched}},
-		{title: "Courriers et relances", kinds: []portal.EventKind{portal.EventLetterGenerated, portal.EventLetterSent, portal.EventReminderSent, portal.EventReminderFailed}},
-		{title: "Documents reçus", kinds: []portal.EventKind{portal.EventFileUploaded}},
+		{key: "h.stages", kinds: []portal.EventKind{portal.EventStageChanged, portal.EventStatusChanged}},
+		{key: "h.offers", kinds: []portal.EventKind{portal.EventOfferMade, portal.EventOfferAccepted, portal.EventOfferRefused, portal.EventAgreementSigned, portal.EventInstalmentMissed, portal.EventPlanBroken}},
+		{key: "h.disputes", kinds: []portal.EventKind{portal.EventDisputeFiled, portal.EventDisputeResolved}},
+		{key: "h.payments", kinds: []portal.EventKind{portal.EventPaymentRecorded, portal.EventPaymentStarted, portal.EventPaymentFailed, portal.EventPaymentRefunded, portal.EventPaymentReversed, portal.EventChargeback, portal.EventCreditNoteRecorded, portal.EventStatementMatched}},
+		{key: "h.letters", kinds: []portal.EventKind{portal.EventLetterGenerated, portal.EventLetterSent, portal.EventReminderSent, portal.EventReminderFailed, portal.EventReminderBounced}},
+		{key: "h.files", kinds: []portal.EventKind{portal.EventFileUploaded}},
 	}
-}
-
-var kindLabels = map[portal.EventKind]string{
-	portal.EventClaimCreated: "Créance enregistrée", portal.EventPaymentRecorded: "Paiement enregistré",
-	portal.EventCreditNoteRecorded: "Note de crédit enregistrée", portal.EventLinkIssued: "Lien d'accès émis",
-	portal.EventLinkRevoked: "Lien d'accès révoqué", portal.EventLinkOpened: "Lien d'accès ouvert",
-	portal.EventIdentityPassed: "Identité vérifiée", portal.EventIdentityFailed: "Échec de vérification d'identité",
-	portal.EventIdentityLocked: "Accès bloqué après échecs", portal.EventClaimViewed: "Créance consultée",
-	portal.EventComputationViewed: "Calcul consulté", portal.EventDisputeFiled: "Contestation déposée",
-	portal.EventDisputeResolved: "Contestation résolue", portal.EventFileUploaded: "Document reçu",
-	portal.EventMessageSent: "Message", portal.EventNoteWritten: "Note interne", portal.EventOfferMade: "Offre faite",
-	portal.EventOfferAccepted: "Offre acceptée", portal.EventOfferRefused: "Offre refusée",
-	portal.EventAgreementSigned: "Accord signé", portal.EventPaymentStarted: "Paiement commencé",
-	portal.EventPaymentFailed: "Paiement échoué", portal.EventPaymentRefunded: "Paiement remboursé",
-	portal.EventChargeback: "Rétrofacturation", portal.EventInstalmentDue: "Échéance due",
-	portal.EventInstalmentMissed: "Échéance manquée", portal.EventPlanBroken: "Plan de paiement rompu",
-	portal.EventLetterGenerated: "Courrier établi", portal.EventLetterSent: "Courrier envoyé",
-	portal.EventReminderSent: "Relance envoyée", portal.EventReminderFailed: "Relance non délivrée",
-	portal.EventContactOptOut: "Refus de contact", portal.EventStageChanged: "Changement d'étape",
-	portal.EventStatusChanged: "Changement de statut", portal.EventStatementMatched: "Virement rapproché",
-}
-
-func kindLabel(k string) string {
-	if l, ok := kindLabels[portal.EventKind(k)]; ok {
-		return l + " (" + k + ")"
-	}
-	return k
-}
-
-var actorLabels = map[portal.ActorKind]string{
-	portal.ActorDebtor: "le débiteur", portal.ActorUser: "un utilisateur du créancier",
-	portal.ActorAPIKey: "le système du créancier (clé API)", portal.ActorSystem: "Relais (automatique)",
-}
-
-func actorText(a portal.Actor) string {
-	s := actorLabels[a.Kind]
-	if s == "" {
-		s = string(a.Kind)
-	}
-	if a.ID != "" {
-		s += " " + a.ID
-	}
-	if a.IP != "" {
-		s += ", IP " + a.IP
-	}
-	if a.UserAgent != "" {
-		s += ", navigateur « " + cut(a.UserAgent, 160) + " »"
-	}
-	return s
 }
 
 func cut(s string, n int) string {
@@ -102,119 +66,89 @@ func cut(s string, n int) string {
 	return string(r[:n]) + " [...]"
 }
 
-func fmtTime(t time.Time) string { return t.UTC().Format("02/01/2006 15:04:05") + " UTC" }
-
-func money(amount int64, cur portal.Currency) string {
-	s := portal.FormatMinor(amount, cur.Exponent())
-	return strings.Replace(s, ".", ",", 1) + " " + string(cur)
-}
-
-// payloadText renders a payload as "key: value" lines, sorted by key;
-// nested values stay JSON. An erased payload says so.
-func payloadText(e *portal.Event, cur portal.Currency) string {
-	if e.Payload == "" {
-		return "[contenu effacé au titre de la protection des données ; son empreinte reste dans la chaîne]"
-	}
-	var m map[string]any
-	dec := json.NewDecoder(strings.NewReader(e.Payload))
-	dec.UseNumber()
-	if err := dec.Decode(&m); err != nil {
-		return e.Payload
-	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var b strings.Builder
-	for _, k := range keys {
-		var v string
-		switch x := m[k].(type) {
-		case string:
-			v = x
-		case json.Number:
-			v = x.String()
-			// Amounts are minor units: show them as money, not as a
-			// number a reader would take for euros.
-			if n, err := x.Int64(); err == nil && isAmountKey(k) {
-				v = money(n, cur)
-			}
-		case nil:
-			v = "-"
-		default:
-			raw, _ := portal.CanonicalJSON(x)
-			v = string(raw)
-		}
-		if b.Len() > 0 {
-			b.WriteString("\n")
-		}
-		b.WriteString(k + " : " + v)
-	}
-	return b.String()
-}
-
-func isAmountKey(k string) bool {
-	switch k {
-	case "principal", "paid", "total", "balance", "interest", "indemnities":
-		return true
-	}
-	return strings.Contains(k, "amount")
-}
-
-// messageText is the text of a message.sent event.
-func messageText(e *portal.Event) (string, bool) {
-	var m map[string]any
-	if e.Payload == "" || json.Unmarshal([]byte(e.Payload), &m) != nil {
-		return "", false
-	}
-	for _, k := range []string{"text", "body", "message"} {
-		if s, ok := m[k].(string); ok {
-			return s, true
-		}
-	}
-	return "", false
-}
-
-// pdfDoc wraps fpdf with the dossier's few layouts, translating UTF-8 text
-// to the core fonts' cp1252 (characters outside it print as ".").
+// pdfDoc is the dossier's document: the embedded font (any script the
+// debtor writes in) and the court's words.
 type pdfDoc struct {
-	*fpdf.Fpdf
-	tr func(string) string
+	*pdffont.Doc
+	*dossierWords
 }
 
+// h1 is a numbered chapter heading, kept on the page of the lines after it.
 func (d *pdfDoc) h1(s string) {
 	d.Ln(4)
-	d.SetFont("Helvetica", "B", 14)
-	d.MultiCell(0, 7, d.tr(s), "", "L", false)
+	d.KeepSpace(2 + 7 + 2 + 3*5.5)
+	d.Font("B", 14)
+	d.MultiCell(0, 7, d.Str(s), "", "L", false)
 	d.Ln(2)
-	d.SetFont("Helvetica", "", 10)
+	d.Font("", 10)
 }
 
+// h2 is a sub-heading, kept with what follows.
+func (d *pdfDoc) h2(s string) {
+	d.Ln(1)
+	d.KeepSpace(6 + 3*5.5)
+	d.Font("B", 11)
+	d.MultiCell(0, 6, d.Str(s), "", "L", false)
+}
+
+// kv is a label and its value, each wrapped in its own column.
 func (d *pdfDoc) kv(k, v string) {
-	d.SetFont("Helvetica", "B", 10)
-	d.CellFormat(55, 5.5, d.tr(k), "", 0, "L", false, 0, "")
-	d.SetFont("Helvetica", "", 10)
-	d.MultiCell(0, 5.5, d.tr(v), "", "L", false)
+	d.Row([]pdffont.Cell{{W: 55, Text: k, Style: "B"}, {W: 0, Text: v}}, 10, 5.5, "", false)
 }
 
 func (d *pdfDoc) para(size float64, s string) {
-	d.SetFont("Helvetica", "", size)
-	d.MultiCell(0, size*0.5, d.tr(s), "", "L", false)
+	d.Font("", size)
+	d.MultiCell(0, size*0.5, d.Str(s), "", "L", false)
 }
 
+// entry is one event: its number, time and title, who, then its text; the
+// first lines stay with the title.
 func (d *pdfDoc) entry(e *portal.Event, body string) {
-	d.SetFont("Helvetica", "B", 9)
-	d.MultiCell(0, 4.6, d.tr(fmt.Sprintf("n° %d  -  %s  -  %s", e.Seq, fmtTime(e.At), kindLabel(string(e.Kind)))), "", "L", false)
-	d.SetFont("Helvetica", "I", 8)
-	d.MultiCell(0, 4, d.tr("Par "+actorText(e.Actor)), "", "L", false)
+	d.KeepSpace(4.6 + 4 + 4.4)
+	d.Font("B", 9)
+	d.MultiCell(0, 4.6, d.Str(d.t("entry", e.Seq, d.when(e.At), d.title(e.Kind))), "", "L", false)
+	d.Font("I", 8)
+	d.MultiCell(0, 4, d.Str(d.t("by", d.actor(e.Actor))), "", "L", false)
 	if body != "" {
-		d.SetFont("Helvetica", "", 9)
-		d.MultiCell(0, 4.4, d.tr(body), "", "L", false)
+		d.Font("", 9)
+		d.MultiCell(0, 4.4, d.Str(body), "", "L", false)
 	}
 	d.Ln(1.5)
 }
 
 func (b *Builder) dossier(ctx context.Context, c *portal.Claim, head Head, atts []portal.Attachment, events *chainReader, rates *rules.Rates, at time.Time) ([]byte, error) {
+	lang := CourtLanguage(c)
+	w := &dossierWords{lang: lang, m: dossierMsgs[lang], c: c, zone: courtZone(c),
+		users: map[string]string{}, invoices: map[string]string{}, files: map[string]string{}}
+	for _, inv := range c.Invoices {
+		w.invoices[inv.ID] = inv.Number
+	}
+	for _, a := range atts {
+		if a.SHA256 != "" {
+			w.files[strings.ToLower(a.SHA256)] = a.Name
+		}
+	}
+	if ud, ok := b.Source.(UserDirectory); ok {
+		users, err := ud.ListUsers(ctx, c.TenantID)
+		if err != nil {
+			return nil, err
+		}
+		for _, u := range users {
+			if n := strings.TrimSpace(u.Name); n != "" {
+				w.users[u.ID] = n
+			} else {
+				w.users[u.ID] = u.Email
+			}
+		}
+	}
+	var disputes []*portal.Dispute
+	if ds, ok := b.Source.(DisputeSource); ok {
+		var err error
+		if disputes, err = ds.FindDisputes(ctx, c.TenantID, c.ID); err != nil {
+			return nil, err
+		}
+	}
+
 	// Pass 1: the short lists of the cover chapters.
 	sections := dossierSections()
 	byKind := map[portal.EventKind]*section{}
@@ -224,9 +158,15 @@ func (b *Builder) dossier(ctx context.Context, c *portal.Claim, head Head, atts 
 		}
 	}
 	messages := 0
+	filed := map[string]*portal.Event{} // dispute id -> its dispute.filed event
 	err := events.each(ctx, func(e *portal.Event) error {
 		if e.Kind == portal.EventMessageSent {
 			messages++
+		}
+		if e.Kind == portal.EventDisputeFiled {
+			if id := payloadString(e, "dispute_id"); id != "" {
+				filed[id] = e
+			}
 		}
 		if s := byKind[e.Kind]; s != nil {
 			if len(s.items) < maxSectionItems {
@@ -248,133 +188,150 @@ func (b *Builder) dossier(ctx context.Context, c *portal.Claim, head Head, atts 
 	// fpdf would start a new 1 MB deflate writer for every page (about 1 GB
 	// of garbage for 10,000 events); the zip entry deflates the PDF anyway.
 	f.SetCompression(false)
-	d := &pdfDoc{Fpdf: f, tr: f.UnicodeTranslatorFromDescriptor("")}
-	f.SetTitle("Dossier de preuve - "+c.Reference, true)
+	d := &pdfDoc{Doc: pdffont.New(f), dossierWords: w}
+	f.SetTitle(w.t("title")+" - "+c.Reference, true)
 	f.SetCreator("Relais "+b.Version, true)
 	f.SetMargins(18, 18, 18)
 	f.SetAutoPageBreak(true, 18)
 	f.AliasNbPages("{nb}")
-	f.SetFooterFunc(func() {
+	d.SetFooterFunc(func() {
 		f.SetY(-12)
-		f.SetFont("Helvetica", "", 7.5)
-		f.CellFormat(0, 4, d.tr(fmt.Sprintf("Créance %s  -  chaîne jusqu'à l'événement n° %d (empreinte %s)  -  page %d/{nb}",
-			c.Reference, head.Seq, short(head.Hash), f.PageNo())), "", 0, "C", false, 0, "")
+		d.Font("", 7.5)
+		f.CellFormat(0, 4, d.Str(w.t("footer", c.Reference, head.Seq, short(head.Hash), f.PageNo())), "", 0, "C", false, 0, "")
 	})
-	f.AddPage()
-	f.SetFont("Helvetica", "B", 18)
-	f.MultiCell(0, 9, d.tr("Dossier de preuve"), "", "L", false)
-	d.para(11, "Créance "+c.Reference+" - état au "+fmtTime(at))
+	d.AddPage()
+	d.Font("B", 18)
+	d.MultiCell(0, 9, d.Str(w.t("title")), "", "L", false)
+	d.para(11, w.t("subtitle", c.Reference, w.when(at)))
 	d.Ln(2)
-	d.para(9, "Ce dossier a été établi par Relais, le portail de paiement et de négociation utilisé par le créancier. "+
-		"Il reprend, dans l'ordre, tout ce qui a été enregistré sur la créance : ce qui a été demandé au débiteur, ce qu'il a vu, "+
-		"ce qu'il a écrit, ce qui a été offert et payé. Chaque événement est enchaîné au précédent par une empreinte SHA-256 et "+
-		"la fin de la chaîne est signée (Ed25519) : le fichier verify.html joint permet de vérifier qu'aucun élément n'a été "+
-		"modifié, supprimé ou ajouté depuis. Les heures sont en temps universel (UTC).")
+	zone := w.t("zone.fr")
+	if c.Jurisdiction == portal.JurisdictionBE {
+		zone = w.t("zone.be")
+	}
+	d.para(9, w.t("intro", zone))
 
-	d.h1("1. Parties")
+	n := 1
+	chapter := func(key string, args ...any) {
+		d.h1(fmt.Sprintf("%d. %s", n, w.t(key, args...)))
+		n++
+	}
+
+	chapter("h.parties")
 	if cr := c.Creditor; cr != nil {
-		d.kv("Créancier", cr.LegalName)
-		d.kv("N° d'entreprise", dash(cr.CompanyNumber))
-		d.kv("Adresse", dash(cr.Address)+" "+cr.Country)
-		d.kv("Contact", dash(strings.TrimSpace(cr.Email+" "+cr.Phone)))
+		d.kv(w.t("creditor"), cr.LegalName)
+		d.kv(w.t("company"), dash(cr.CompanyNumber))
+		d.kv(w.t("address"), dash(strings.TrimSpace(oneLine(cr.Address)+" "+cr.Country)))
+		d.kv(w.t("contact"), dash(strings.TrimSpace(cr.Email+" "+cr.Phone)))
 	}
 	if db := c.Debtor; db != nil {
 		d.Ln(2)
-		kind := "professionnel"
-		if db.Kind == portal.DebtorConsumer {
-			kind = "consommateur"
-		}
-		d.kv("Débiteur", db.Name+" ("+kind+")")
-		d.kv("Adresse", dash(strings.TrimSpace(db.Address+" "+db.Postcode+" "+db.Country)))
-		d.kv("Contact", dash(strings.TrimSpace(db.Email+" "+db.Phone)))
+		d.kv(w.t("debtor"), db.Name+" ("+w.word("debtor_kind", string(db.Kind))+")")
+		d.kv(w.t("address"), dash(strings.TrimSpace(oneLine(db.Address)+" "+db.Postcode+" "+db.Country)))
+		d.kv(w.t("contact"), dash(strings.TrimSpace(db.Email+" "+db.Phone)))
 		if db.CustomerNumber != "" {
-			d.kv("N° client", db.CustomerNumber)
+			d.kv(w.t("customer"), db.CustomerNumber)
 		}
 	}
 
-	d.h1("2. Créance")
-	d.kv("Référence", c.Reference)
-	d.kv("Identifiant Relais", c.ID)
-	d.kv("Droit applicable", map[portal.Jurisdiction]string{portal.JurisdictionFR: "France", portal.JurisdictionBE: "Belgique"}[c.Jurisdiction])
-	d.kv("Étape / statut actuels", string(c.Stage)+" / "+string(c.Status))
+	chapter("h.claim")
+	d.kv(w.t("reference"), c.Reference)
+	d.kv(w.t("relais.id"), c.ID)
+	d.kv(w.t("law"), w.t("law."+string(c.Jurisdiction)))
+	d.kv(w.t("stage.now"), w.word("stage", string(c.Stage)))
+	d.kv(w.t("status.now"), w.word("status", string(c.Status)))
 	if c.ContractRateBP != nil {
-		d.kv("Taux contractuel", portal.FormatMinor(*c.ContractRateBP, 2)+" % l'an")
+		d.kv(w.t("contract"), w.value("contract_rate_bp", jsonNumber(*c.ContractRateBP), c.Currency, ""))
 	}
 	d.Ln(1)
 	for _, inv := range c.Invoices {
-		d.kv("Facture "+inv.Number, fmt.Sprintf("émise le %s, échue le %s : %s", inv.IssueDate, inv.DueDate, money(inv.Amount, c.Currency)))
+		d.kv(w.t("invoice", inv.Number), w.t("invoice.line", w.date(inv.IssueDate), w.date(inv.DueDate), w.money(inv.Amount, c.Currency)))
 	}
 	for _, p := range c.Payments {
-		d.kv("Paiement", fmt.Sprintf("reçu le %s : %s (%s %s)", p.ReceivedOn, money(p.Amount, c.Currency), p.Method, p.Reference))
+		how := w.word("method", string(p.Method))
+		if p.Reference != "" {
+			how += " (" + p.Reference + ")"
+		}
+		if num := w.invoices[p.InvoiceID]; num != "" {
+			how += ", " + w.t("invoice", num)
+		}
+		d.kv(w.t("payment"), w.t("payment.line", w.date(p.ReceivedOn), w.money(p.Amount, c.Currency), how))
 	}
 	for _, cn := range c.CreditNotes {
-		d.kv("Note de crédit "+cn.Number, fmt.Sprintf("du %s : %s", cn.IssueDate, money(cn.Amount, c.Currency)))
+		d.kv(w.t("credit.note", cn.Number), w.t("credit.line", w.date(cn.IssueDate), w.money(cn.Amount, c.Currency)))
 	}
 
-	asOf := portal.DateOf(at)
-	d.h1("3. Montants au " + asOf.String())
+	asOf := portal.DateOf(at.In(w.zone))
+	chapter("h.amounts", w.date(asOf))
 	if bal, err := rates.Compute(c, asOf); err != nil {
-		d.para(10, "Le calcul des montants n'a pas pu être fait à cette date : "+portal.ErrorMessage(err)+
-			" Les factures et paiements ci-dessus restent exacts.")
+		d.para(10, w.t("no.compute", portal.ErrorMessage(err)))
 	} else {
-		d.kv("Principal", money(bal.Principal, bal.Currency))
-		d.kv("Notes de crédit", money(bal.CreditNotes, bal.Currency))
-		d.kv("Intérêts de retard", money(bal.Interest, bal.Currency))
-		d.kv("Indemnités", money(bal.Indemnities, bal.Currency))
-		d.kv("Payé", money(bal.Paid, bal.Currency))
-		d.kv("Reste dû", money(bal.Total, bal.Currency))
+		d.kv(w.t("principal"), w.money(bal.Principal, bal.Currency))
+		d.kv(w.t("credits"), w.money(bal.CreditNotes, bal.Currency))
+		d.kv(w.t("interest"), w.money(bal.Interest, bal.Currency))
+		d.kv(w.t("indemnities"), w.money(bal.Indemnities, bal.Currency))
+		d.kv(w.t("paid"), w.money(bal.Paid, bal.Currency))
+		d.kv(w.t("due"), w.money(bal.Total, bal.Currency))
 		if !bal.Complete {
-			d.para(9, "Intérêts comptés jusqu'au "+bal.ComputedTo.String()+" : le taux officiel des jours suivants n'était pas encore publié à cette date.")
+			d.para(9, w.t("pending", w.date(bal.ComputedTo)))
 		}
 		d.Ln(1)
 		for _, inv := range bal.Invoices {
 			for _, p := range inv.Periods {
-				d.para(8.5, fmt.Sprintf("Facture %s : du %s au %s, %d jours à %s %% l'an sur %s = %s (%s)",
-					inv.Number, p.From, p.To, p.Days, portal.FormatMinor(p.RateBP, 2), money(p.Base, bal.Currency), money(p.Amount, bal.Currency), ruleName(p.Rule)))
+				d.para(8.5, w.t("period", inv.Number, w.date(p.From), w.date(p.To), p.Days, rate(lang, p.RateBP),
+					w.money(p.Base, bal.Currency), w.money(p.Amount, bal.Currency), basis(lang, p.Rule)))
 			}
 		}
 		for _, l := range bal.IndemnityLines {
-			d.para(8.5, fmt.Sprintf("Indemnité %s au %s : %s (%s)", l.InvoiceNumber, l.On, money(l.Amount, bal.Currency), ruleName(l.Rule)))
+			d.para(8.5, w.t("indemnity", dash(l.InvoiceNumber), w.date(l.On), w.money(l.Amount, bal.Currency), basis(lang, l.Rule)))
 		}
-		d.Ln(1)
-		for _, r := range bal.Rules {
-			d.para(8.5, "- "+r.Basis+" : "+r.Text+" "+r.Detail)
+		if len(bal.Rules) > 0 {
+			d.Ln(1)
+			d.para(8.5, w.t("rules"))
+			for _, r := range bal.Rules {
+				text := ruleText(lang, r.Key)
+				if text == "" {
+					text = r.Text
+				}
+				d.para(8.5, "- "+basis(lang, r.Key)+w.colon()+text)
+			}
 		}
 	}
 
-	n := 4
 	for _, s := range sections {
-		d.h1(fmt.Sprintf("%d. %s", n, s.title))
-		n++
+		chapter(s.key)
+		if s.key == "h.disputes" && len(disputes) > 0 {
+			d.disputes(disputes, filed)
+			continue
+		}
 		if len(s.items) == 0 {
-			d.para(10, "Aucun.")
+			d.para(10, w.t("none"))
 		}
 		for _, e := range s.items {
-			d.entry(e, cut(payloadText(e, c.Currency), maxSummaryRunes))
+			d.entry(e, cut(w.describe(e), maxSummaryRunes))
 		}
 		if s.more > 0 {
-			d.para(9, fmt.Sprintf("... et %d autres, qui figurent dans la chronologie et dans events.jsonl.", s.more))
+			d.para(9, w.t("more", s.more))
 		}
 	}
 
-	d.h1(fmt.Sprintf("%d. Pièces jointes (dossier attachments/)", n))
-	n++
+	chapter("h.atts")
 	if len(atts) == 0 {
-		d.para(10, "Aucune.")
+		d.para(10, w.t("none.f"))
 	}
 	for _, a := range atts {
-		d.SetFont("Helvetica", "B", 9)
-		d.MultiCell(0, 4.6, d.tr(a.Name), "", "L", false)
-		d.SetFont("Courier", "", 8)
+		d.KeepSpace(4.6 + 4 + 4)
+		d.Font("B", 9)
+		d.MultiCell(0, 4.6, d.Str(a.Name), "", "L", false)
+		d.para(8.5, attachmentKind(w, a.Name))
+		d.Mono(8)
 		d.MultiCell(0, 4, "SHA-256 "+a.SHA256, "", "L", false)
 		d.Ln(1)
 	}
 
 	// Pass 2: the conversation.
-	d.h1(fmt.Sprintf("%d. Transcription des messages (%d)", n, messages))
-	n++
+	chapter("h.messages", messages)
 	if messages == 0 {
-		d.para(10, "Aucun message.")
+		d.para(10, w.t("no.messages"))
 	}
 	err = events.each(ctx, func(e *portal.Event) error {
 		if e.Kind != portal.EventMessageSent {
@@ -382,7 +339,7 @@ func (b *Builder) dossier(ctx context.Context, c *portal.Claim, head Head, atts 
 		}
 		text, ok := messageText(e)
 		if !ok {
-			text = payloadText(e, c.Currency)
+			text = w.describe(e)
 		}
 		d.entry(e, cut(text, maxMessageRunes))
 		return nil
@@ -392,10 +349,10 @@ func (b *Builder) dossier(ctx context.Context, c *portal.Claim, head Head, atts 
 	}
 
 	// Pass 3: everything, in order.
-	f.AddPage()
-	d.h1(fmt.Sprintf("%d. Chronologie complète (%d événements)", n, head.Seq))
+	d.AddPage()
+	chapter("h.timeline", head.Seq)
 	err = events.each(ctx, func(e *portal.Event) error {
-		body := payloadText(e, c.Currency)
+		body := w.describe(e)
 		if e.Kind == portal.EventMessageSent {
 			if t, ok := messageText(e); ok {
 				body = t
@@ -408,16 +365,101 @@ func (b *Builder) dossier(ctx context.Context, c *portal.Claim, head Head, atts 
 		return nil, err
 	}
 
-	d.h1("Intégrité")
-	d.para(9, fmt.Sprintf("Dernier événement de la chaîne : n° %d, empreinte SHA-256 %s, %s. "+
-		"Clé publique de signature de l'instance (empreinte) : %s. Le fichier manifest.json contient la signature; "+
-		"verify.html et la commande « relais verify » la contrôlent.", head.Seq, head.Hash, fmtTime(at), b.Signer.Fingerprint()))
+	d.h1(w.t("h.integrity"))
+	d.para(9, w.t("integrity", head.Seq, head.Hash, w.when(at), b.Signer.Fingerprint()))
 
 	var buf bytes.Buffer
 	if err := f.Output(&buf); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// disputes quotes each dispute: its reason, what it is about, the debtor's
+// own text (checked against the hash its event recorded), its files with
+// their place in the bundle, and the creditor's decision.
+func (d *pdfDoc) disputes(list []*portal.Dispute, filed map[string]*portal.Event) {
+	w := d.dossierWords
+	// Oldest first, as the rest of the dossier.
+	for i := len(list) - 1; i >= 0; i-- {
+		ds := list[i]
+		d.h2(w.t("dispute", w.when(ds.CreatedAt)))
+		d.kv(w.t("d.reason"), w.word("reason", string(ds.Reason)))
+		scope := w.t("d.whole")
+		if num := w.invoices[ds.InvoiceID]; num != "" {
+			scope = w.t("invoice", num)
+		}
+		d.kv(w.t("d.scope"), scope)
+		text := ds.Text
+		switch {
+		case strings.HasPrefix(text, "[") && strings.Contains(text, "erased"):
+			text = w.t("d.erased")
+		case strings.TrimSpace(text) == "":
+			text = w.t("d.notext")
+		default:
+			text = "« " + text + " »"
+		}
+		d.kv(w.t("d.text"), text)
+		if e := filed[ds.ID]; e != nil && ds.Text != "" {
+			sum := portal.SHA256Hex([]byte(ds.Text))
+			if rec := payloadString(e, "text_sha256"); rec == sum {
+				d.para(8, w.t("d.textsum", sum, e.Seq))
+			} else if rec != "" {
+				d.para(8, w.t("d.textdiff", sum, e.Seq, rec))
+			}
+		}
+		if len(ds.Files) == 0 {
+			d.kv(w.t("d.files"), w.t("d.nofiles"))
+		} else {
+			var lines []string
+			for _, f := range ds.Files {
+				where := w.t("d.notinzip")
+				if name := w.files[strings.ToLower(f.SHA256)]; name != "" {
+					where = "attachments/" + name
+				}
+				lines = append(lines, "- "+w.t("d.file", f.Name, dash(contentType(f.ContentType)), w.size(f.Size), where)+"\n  SHA-256 "+f.SHA256)
+			}
+			d.kv(w.t("d.files"), strings.Join(lines, "\n"))
+		}
+		d.kv(w.t("d.status"), w.word("outcome", string(ds.Status)))
+		if ds.Resolution != "" {
+			d.kv(w.t("d.resolution"), "« "+ds.Resolution+" »")
+		}
+		if ds.AdjustedAmount != 0 {
+			d.kv(w.t("d.adjusted"), w.money(ds.AdjustedAmount, w.c.Currency))
+		}
+		if ds.ResolvedAt != nil {
+			d.kv(w.t("d.resolved"), w.when(*ds.ResolvedAt))
+		}
+		d.Ln(2)
+	}
+}
+
+// attachmentKind says what a bundled file is, by its folder.
+func attachmentKind(w *dossierWords, name string) string {
+	dir, _, _ := strings.Cut(name, "/")
+	switch dir {
+	case "disputes", "letters", "agreements", "reminders":
+		return w.t("att." + dir)
+	}
+	return w.t("att.other")
+}
+
+func payloadString(e *portal.Event, key string) string {
+	var m map[string]any
+	if e.Payload == "" || jsonUnmarshal(e.Payload, &m) != nil {
+		return ""
+	}
+	s, _ := m[key].(string)
+	return s
+}
+
+func rate(lang string, bp int64) string {
+	s := portal.FormatMinor(bp, 2)
+	if lang != "en" {
+		s = strings.Replace(s, ".", ",", 1)
+	}
+	return s + "\u00a0%"
 }
 
 func short(h string) string {
@@ -434,10 +476,6 @@ func dash(s string) string {
 	return s
 }
 
-// ruleName is a computation line's rule with the article it rests on.
-func ruleName(key string) string {
-	if b := rules.Basis(key); b != "" {
-		return key + ", " + b
-	}
-	return key
+func oneLine(s string) string {
+	return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return r == '\n' || r == '\r' }), ", ")
 }

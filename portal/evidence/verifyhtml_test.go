@@ -462,3 +462,117 @@ func TestVerifyHTML(t *testing.T) {
 		})
 	}
 }
+
+// verify.html speaks the reader's language, French, Dutch, English or
+// German, from the browser's languages (or ?lang=, or its language menu),
+// and names the claim by its reference (issue 24.18).
+func TestVerifyHTMLLanguages(t *testing.T) {
+	f := newFixture(t, store.SQLite, portal.JurisdictionFR, 3)
+	b := f.bundle(t)
+	names, files := entries(t, b)
+	dir := t.TempDir()
+	page := filepath.Join(dir, "verify.html")
+	write := func(name string, data []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	write("verify.html", files["verify.html"])
+	good := write("good.zip", b)
+	c := map[string][]byte{}
+	for k, v := range files {
+		c[k] = v
+	}
+	c["events.jsonl"] = []byte(strings.Replace(string(files["events.jsonl"]), "moitié", "totalité", 1))
+	forged := write("forged.zip", rezip(t, names, c))
+
+	type texts struct{ h1, summary, intact, tampered, culprit string }
+	want := map[string]texts{
+		"fr": {"Vérification du dossier de preuve Relais", "Créance R-2024-001 (identifiant Relais " + f.claim.ID + ")", "INTACT pour la seule clé", "MODIFIÉ", "événement 4 (events.jsonl ligne 4) : son contenu ne correspond pas"},
+		"nl": {"Een Relais-bewijsdossier controleren", "Vordering R-2024-001 (Relais-kenmerk " + f.claim.ID + ")", "INTACT, maar alleen voor de sleutel", "GEWIJZIGD", "gebeurtenis 4 (events.jsonl regel 4): haar inhoud klopt niet"},
+		"en": {"Check a Relais evidence bundle", "Claim R-2024-001 (Relais id " + f.claim.ID + ")", "INTACT for the key inside the bundle only", "TAMPERED", "event 4 (events.jsonl line 4): its payload does not match"},
+		"de": {"Ein Relais-Beweisdossier prüfen", "Forderung R-2024-001 (Relais-Kennung " + f.claim.ID + ")", "INTAKT nur für den Schlüssel", "VERÄNDERT", "Ereignis 4 (events.jsonl Zeile 4): sein Inhalt passt nicht"},
+	}
+	others := func(lang string) []string {
+		var out []string
+		for l, w := range want {
+			if l != lang {
+				out = append(out, w.h1, w.tampered)
+			}
+		}
+		return out
+	}
+	type shown struct {
+		Lang, H1, Title, Summary, Reference string
+	}
+	read := func(t *testing.T, ctx context.Context) shown {
+		t.Helper()
+		s, err := chromedp.Run(ctx, chromedp.Evaluate[shown](`({lang: document.documentElement.lang, h1: document.querySelector("h1").innerText,
+			title: document.title, summary: document.getElementById("summary").innerText, reference: document.getElementById("result").dataset.reference || ""})`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	check := func(t *testing.T, ctx context.Context, url, lang string) {
+		t.Helper()
+		w := want[lang]
+		for _, tc := range []struct{ file, verdict, text string }{{good, "intact", w.intact}, {forged, "tampered", w.culprit}} {
+			ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+			defer cancel()
+			if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
+				t.Fatal(err)
+			}
+			if s := read(t, ctx); s.Lang != lang || s.H1 != w.h1 {
+				t.Fatalf("page in %q with heading %q, want %s %q", s.Lang, s.H1, lang, w.h1)
+			}
+			if err := chromedp.Do(ctx, chromedp.SetUploadFiles(chromedp.ID("files"), []string{tc.file}), chromedp.WaitVisible(chromedp.CSS(waitVerdict))); err != nil {
+				t.Fatal(err)
+			}
+			v, err := chromedp.Run(ctx, chromedp.Evaluate[verdict](readVerdict))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v.Status != tc.verdict || !strings.Contains(v.Text, tc.text) {
+				t.Errorf("%s: %s %q, want %s with %q", lang, v.Status, v.Text, tc.verdict, tc.text)
+			}
+			for _, o := range others(lang) {
+				if strings.Contains(v.Text, o) {
+					t.Errorf("%s: the verdict has %q, another language's", lang, o)
+				}
+			}
+			if tc.verdict == "intact" {
+				s := read(t, ctx)
+				if !strings.Contains(s.Summary, w.summary) || s.Reference != "R-2024-001" || !strings.HasPrefix(s.Title, "R-2024-001 - ") {
+					t.Errorf("%s: the claim is not named by its reference: %+v", lang, s)
+				}
+			} else if !strings.Contains(v.Text, w.tampered) {
+				t.Errorf("%s: %q lacks %q", lang, v.Text, w.tampered)
+			}
+		}
+	}
+	// The browser's languages, as its settings give them.
+	for _, tc := range []struct{ browser, lang string }{{"fr-FR,fr", "fr"}, {"nl-BE,nl,fr", "nl"}, {"de-DE,de", "de"}, {"es-ES,en-GB,en", "en"}} {
+		t.Run(tc.browser, func(t *testing.T) {
+			ctx := browsertest.Start(t, chromedp.Flag("accept-lang", tc.browser))
+			check(t, ctx, "file://"+page, tc.lang)
+			if tc.lang != "en" {
+				return
+			}
+			// ?lang= chooses, and so does the language menu.
+			check(t, ctx, "file://"+page+"?lang=de", "de")
+			if err := chromedp.Do(ctx, chromedp.Navigate("file://"+page)); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { const s = document.getElementById("lang"); s.value = "nl";
+				s.dispatchEvent(new Event("change")); return true; })()`)); err != nil {
+				t.Fatal(err)
+			}
+			if s := read(t, ctx); s.Lang != "nl" || s.H1 != want["nl"].h1 {
+				t.Fatalf("after choosing Dutch: %+v", s)
+			}
+		})
+	}
+}

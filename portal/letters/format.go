@@ -68,3 +68,17 @@ func FormatDate(lang string, d portal.Date) string {
 	}
 	return fmt.Sprintf("%d%s%s%s%d", d.Day, nbsp, month, nbsp, d.Year)
 }
+
+// ShortDate writes a date in figures the way a reader of lang does:
+// "30/06/2024" (fr, nl, en), "30.06.2024" (de). Tables use it where a date
+// in full would not fit.
+func ShortDate(lang string, d portal.Date) string {
+	if d.IsZero() {
+		return ""
+	}
+	sep := "/"
+	if lang == "de" {
+		sep = "."
+	}
+	return fmt.Sprintf("%02d%s%02d%s%04d", d.Day, sep, d.Month, sep, d.Year)
+}

@@ -18,7 +18,10 @@
 //   - Belgium, business: the law of 2 August 2002.
 //
 // Amounts come from rules.Balance; the letter prints the debtor's portal
-// link and a QR code to it. Rendering is deterministic: the same input
+// link and a QR code to it. Text is set in the embedded DejaVu Sans of
+// package pdffont, so names and addresses in any script the font has print
+// as written (Arabic shaped, right to left); table cells wrap inside their
+// columns, so a long value never runs over its neighbour. Rendering is deterministic: the same input
 // gives the same bytes (the PDF is dated by the letter date). The package
 // is pure: no database, no HTTP.
 package letters
@@ -33,6 +36,7 @@ import (
 
 	"github.com/relais/relais/portal"
 	"github.com/relais/relais/portal/escalation"
+	"github.com/relais/relais/portal/pdffont"
 	"github.com/relais/relais/portal/rules"
 )
 
@@ -63,8 +67,8 @@ type Input struct {
 	// FirstReminder marks the debtor's first reminder (Belgian consumers:
 	// it is free and opens the 14-day period).
 	FirstReminder bool
-	// Uncompressed writes the page content as plain text, so that tests and
-	// people can read it inside the file.
+	// Uncompressed writes the page content streams uncompressed (their
+	// strings are the embedded font's UTF-16), so that tests can read them.
 	Uncompressed bool
 }
 
@@ -124,16 +128,20 @@ const (
 	colRight = 115.0
 )
 
-// writer wraps fpdf with the letter's translator and language.
+// writer is the letter's document, set in the embedded font (package
+// pdffont: any script a debtor's name or address is written in), with its
+// texts and language.
 type writer struct {
-	pdf  *fpdf.Fpdf
-	tr   func(string) string
+	d    *pdffont.Doc
 	t    *texts
 	lang string
 	cur  portal.Currency
 }
 
-func (w *writer) font(style string, size float64) { w.pdf.SetFont("Helvetica", style, size) }
+func (w *writer) font(style string, size float64) { w.d.Font(style, size) }
+
+// tr prepares a text for the page (pdffont.Doc.Str): call it after font.
+func (w *writer) tr(s string) string { return w.d.Str(s) }
 
 // para writes a wrapped paragraph and a small gap after it.
 func (w *writer) para(style string, size float64, text string) {
@@ -142,8 +150,14 @@ func (w *writer) para(style string, size float64, text string) {
 	if size < 9 {
 		h = smallH
 	}
-	w.pdf.MultiCell(0, h, w.tr(text), "", "L", false)
-	w.pdf.Ln(1.5)
+	w.d.MultiCell(0, h, w.tr(text), "", "L", false)
+	w.d.Ln(1.5)
+}
+
+// heading writes a bold heading kept on the page of the lines after it.
+func (w *writer) heading(size float64, text string) {
+	w.d.KeepSpace(4 * lineH)
+	w.para("B", size, text)
 }
 
 func (w *writer) money(v int64) string { return Money(w.lang, v, w.cur) }
@@ -169,7 +183,8 @@ func Render(in Input) ([]byte, error) {
 	c, b := in.Claim, in.Balance
 	lang := c.Debtor.Language
 	pdf := fpdf.New("P", "mm", "A4", "")
-	w := &writer{pdf: pdf, tr: pdf.UnicodeTranslatorFromDescriptor(""), t: languages[lang], lang: lang, cur: c.Currency}
+	d := pdffont.New(pdf)
+	w := &writer{d: d, t: languages[lang], lang: lang, cur: c.Currency}
 	t := w.t
 
 	subject := t.SubjectReminder
@@ -194,7 +209,7 @@ func Render(in Input) ([]byte, error) {
 	pdf.SetMargins(margin, margin, margin)
 	pdf.SetAutoPageBreak(true, margin)
 	pdf.AliasNbPages("{nb}")
-	pdf.SetFooterFunc(func() {
+	d.SetFooterFunc(func() {
 		pdf.SetY(-14)
 		w.font("", 8)
 		pdf.CellFormat(0, 4, w.tr(fmt.Sprintf(t.Page, c.Reference, pdf.PageNo())), "", 0, "C", false, 0, "")
@@ -211,6 +226,7 @@ func Render(in Input) ([]byte, error) {
 	if in.Agency == nil && c.Creditor.CompanyNumber != "" {
 		pdf.MultiCell(90, 4.2, w.tr(c.Creditor.CompanyNumber), "", "L", false)
 	}
+	senderBottom := pdf.GetY()
 
 	// Recipient, in the window of a DL envelope.
 	pdf.SetXY(colRight, 45)
@@ -222,21 +238,21 @@ func Render(in Input) ([]byte, error) {
 		pdf.MultiCell(width+margin-colRight, lineH, w.tr(line), "", "L", false)
 	}
 
-	// Date and references.
-	pdf.SetY(max(pdf.GetY()+8, 82))
+	// Date and references, under both blocks.
+	pdf.SetY(max(pdf.GetY()+8, senderBottom+8, 82))
 	w.font("", 10)
 	pdf.CellFormat(0, lineH, w.tr(fmt.Sprintf(t.DateLine, w.date(in.Date))), "", 1, "R", false, 0, "")
 	colon := ": "
 	if lang == "fr" {
 		colon = "\u00a0: "
 	}
-	pdf.CellFormat(0, lineH, w.tr(t.OurRef+colon+c.Reference), "", 1, "L", false, 0, "")
+	pdf.MultiCell(0, lineH, w.tr(t.OurRef+colon+c.Reference), "", "L", false)
 	if c.Debtor.CustomerNumber != "" {
-		pdf.CellFormat(0, lineH, w.tr(t.YourCustomerNumber+colon+c.Debtor.CustomerNumber), "", 1, "L", false, 0, "")
+		pdf.MultiCell(0, lineH, w.tr(t.YourCustomerNumber+colon+c.Debtor.CustomerNumber), "", "L", false)
 	}
 	pdf.Ln(4)
 	w.font("B", 12)
-	pdf.CellFormat(0, 6, w.tr(subject), "", 1, "L", false, 0, "")
+	pdf.MultiCell(0, 6, w.tr(subject), "", "L", false)
 	pdf.Ln(3)
 
 	w.para("", 10, t.Salutation)
@@ -299,99 +315,101 @@ func recipientLines(d *portal.Debtor) []string {
 	return lines
 }
 
+// Invoice table columns, in millimetres (170 in all).
+var invoiceCols = []float64{38, 24, 24, 28, 26, 30}
+
+// invoiceTable lists the invoices; each cell wraps inside its column, so a
+// long invoice number takes more lines and never runs over the dates.
 func (w *writer) invoiceTable(c *portal.Claim, b *rules.Balance) {
-	t, pdf := w.t, w.pdf
+	t, d := w.t, w.d
 	issued := map[string]portal.Date{}
 	for _, inv := range c.Invoices {
 		issued[inv.Number] = inv.IssueDate
 	}
-	cols := []float64{38, 24, 24, 28, 26, 30}
 	heads := []string{t.ColInvoice, t.ColIssued, t.ColDue, t.ColAmount, t.ColInterest, t.ColOutstanding}
-	w.font("B", 9)
-	pdf.SetFillColor(230, 230, 230)
-	for i, h := range heads {
-		align := "R"
-		if i < 3 {
-			align = "L"
-		}
-		pdf.CellFormat(cols[i], 6, w.tr(h), "B", 0, align, true, 0, "")
-	}
-	pdf.Ln(-1)
-	w.font("", 9)
-	for _, il := range b.Invoices {
-		cells := []string{il.Number, issued[il.Number].String(), il.DueDate.String(), w.money(il.Amount), w.money(il.InterestDue), w.money(il.PrincipalDue)}
-		for i, v := range cells {
+	row := func(texts []string, style string, h float64, border string, fill bool) {
+		cells := make([]pdffont.Cell, len(texts))
+		for i, v := range texts {
 			align := "R"
 			if i < 3 {
 				align = "L"
 			}
-			pdf.CellFormat(cols[i], 5.5, w.tr(v), "", 0, align, false, 0, "")
+			cells[i] = pdffont.Cell{W: invoiceCols[i], Text: v, Align: align, Style: style}
 		}
-		pdf.Ln(-1)
+		d.Row(cells, 9, h, border, fill)
 	}
-	pdf.Ln(3)
+	d.SetFillColor(230, 230, 230)
+	row(heads, "B", 6, "B", true)
+	for _, il := range b.Invoices {
+		row([]string{il.Number, ShortDate(w.lang, issued[il.Number]), ShortDate(w.lang, il.DueDate), w.money(il.Amount), w.money(il.InterestDue), w.money(il.PrincipalDue)},
+			"", 5.5, "", false)
+	}
+	d.Ln(3)
 }
 
 // summary shows principal, interest and other sums separately, then the
 // total, with the rule they come from.
 func (w *writer) summary(b *rules.Balance) {
-	t, pdf := w.t, w.pdf
-	row := func(style, label string, v int64) {
-		w.font(style, 10)
-		pdf.CellFormat(120, 5.5, w.tr(label), "", 0, "L", false, 0, "")
-		pdf.CellFormat(50, 5.5, w.tr(w.money(v)), "", 1, "R", false, 0, "")
+	t, d := w.t, w.d
+	row := func(style string, size float64, label string, v int64) {
+		d.Row([]pdffont.Cell{{W: 120, Text: label, Style: style}, {W: 50, Text: w.money(v), Align: "R", Style: style}}, size, 5.5, "", false)
 	}
-	row("", t.Principal, b.PrincipalDue)
-	row("", t.Interest, b.InterestDue)
-	row("", t.Other, b.IndemnitiesDue)
-	if d := b.Paid + b.CreditNotes; d != 0 {
-		w.font("I", 9)
-		pdf.CellFormat(120, 5, w.tr(t.Deducted), "", 0, "L", false, 0, "")
-		pdf.CellFormat(50, 5, w.tr(w.money(d)), "", 1, "R", false, 0, "")
+	row("", 10, t.Principal, b.PrincipalDue)
+	row("", 10, t.Interest, b.InterestDue)
+	row("", 10, t.Other, b.IndemnitiesDue)
+	if v := b.Paid + b.CreditNotes; v != 0 {
+		row("I", 9, t.Deducted, v)
 	}
-	x, y := pdf.GetX(), pdf.GetY()
-	pdf.Line(x, y, x+width, y)
-	row("B", t.Total, b.Total)
-	pdf.Ln(1)
+	x, y := d.GetX(), d.GetY()
+	d.Line(x, y, x+width, y)
+	row("B", 10, t.Total, b.Total)
+	d.Ln(1)
 	if r := t.Rules[b.RuleSet]; r != "" {
 		w.para("", 8, r)
 	}
 	if !b.Complete {
 		w.para("I", 8, fmt.Sprintf(t.InterestPending, w.date(b.ComputedTo)))
 	}
-	pdf.Ln(1)
+	d.Ln(1)
 }
 
-// portalLink prints the link and its QR code side by side.
+// portalLink prints the link and its QR code side by side. A link too long
+// for its column is set smaller, then wrapped, never under the code.
 func (w *writer) portalLink(url string) error {
-	pdf := w.pdf
+	d := w.d
 	png, err := qrcode.Encode(url, qrcode.Medium, 256)
 	if err != nil {
 		return fmt.Errorf("letter QR code: %w", err)
 	}
-	if pdf.GetY()+qrSize+4 > 297-margin {
-		pdf.AddPage()
-	}
-	pdf.RegisterImageOptionsReader("portal-qr", fpdf.ImageOptions{ImageType: "PNG"}, bytes.NewReader(png))
-	y := pdf.GetY()
-	pdf.ImageOptions("portal-qr", margin+width-qrSize, y, qrSize, qrSize, false, fpdf.ImageOptions{ImageType: "PNG"}, 0, "")
+	d.KeepSpace(qrSize + 4)
+	d.RegisterImageOptionsReader("portal-qr", fpdf.ImageOptions{ImageType: "PNG"}, bytes.NewReader(png))
+	y := d.GetY()
+	d.ImageOptions("portal-qr", margin+width-qrSize, y, qrSize, qrSize, false, fpdf.ImageOptions{ImageType: "PNG"}, 0, "")
+	col := width - qrSize - 5
 	w.font("", 10)
-	pdf.MultiCell(width-qrSize-5, lineH, w.tr(w.t.PayOnline), "", "L", false)
-	w.font("B", 10)
-	pdf.CellFormat(width-qrSize-5, 6, url, "", 1, "L", false, 0, url)
+	d.MultiCell(col, lineH, w.tr(w.t.PayOnline), "", "L", false)
+	size := 10.0
+	w.font("B", size)
+	for size > 7 && d.GetStringWidth(url)+2*d.GetCellMargin() > col {
+		size -= 0.5
+		w.font("B", size)
+	}
+	for _, line := range d.Wrap(w.tr(url), col) {
+		d.CellFormat(col, 6, d.Prepared(line), "", 1, "L", false, 0, url)
+	}
 	w.font("I", 8)
-	pdf.CellFormat(width-qrSize-5, 4, w.tr(w.t.Scan), "", 1, "L", false, 0, "")
-	pdf.SetY(max(pdf.GetY(), y+qrSize) + 3)
+	d.MultiCell(col, 4, w.tr(w.t.Scan), "", "L", false)
+	d.SetY(max(d.GetY(), y+qrSize) + 3)
 	return nil
 }
 
 // legal writes the mentions of the claim's jurisdiction.
 func (w *writer) legal(in Input) {
-	c, b, t, pdf := in.Claim, in.Balance, w.t, w.pdf
-	pdf.Ln(3)
+	c, b, t := in.Claim, in.Balance, w.t
+	w.d.Ln(3)
 	switch {
 	case c.Jurisdiction == portal.JurisdictionFR && in.Agency != nil:
-		w.para("B", 8, t.FRHeading)
+		w.heading(8, t.FRHeading)
 		w.para("", 8, fmt.Sprintf(t.FRAgency, in.Agency.Name, orDash(in.Agency.Address)))
 		w.para("", 8, fmt.Sprintf(t.FRCreditor, c.Creditor.LegalName, orDash(c.Creditor.Address)))
 		w.para("", 8, t.FRCosts)
@@ -400,7 +418,7 @@ func (w *writer) legal(in Input) {
 			w.para("I", 8, "« "+p+" »")
 		}
 	case c.Jurisdiction == portal.JurisdictionBE && c.Debtor.Kind == portal.DebtorConsumer:
-		w.para("B", 8, t.BEHeading)
+		w.heading(8, t.BEHeading)
 		w.para("", 8, fmt.Sprintf(t.BECreditor, c.Creditor.LegalName, orDash(c.Creditor.Address), orDash(c.Creditor.CompanyNumber)))
 		var invs []string
 		for _, inv := range c.Invoices {

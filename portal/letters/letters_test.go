@@ -5,14 +5,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 
-	"golang.org/x/text/encoding/charmap"
-
 	"github.com/relais/relais/portal"
 	"github.com/relais/relais/portal/letters"
+	"github.com/relais/relais/portal/pdffont/pdftest"
 	"github.com/relais/relais/portal/rules"
 )
 
@@ -49,25 +47,15 @@ func input(t *testing.T, c *portal.Claim, kind portal.LetterKind, agency bool) l
 	return in
 }
 
-var tj = regexp.MustCompile(`\(((?:\\.|[^\\)])*)\)\s*Tj`)
-
-// text extracts the strings shown on the pages of an uncompressed PDF,
-// decoded from the core fonts' cp1252, with non-breaking spaces as spaces.
+// text returns the strings shown on the pages of a PDF (in the embedded
+// font's UTF-16), with non-breaking spaces as spaces.
 func text(t *testing.T, pdf []byte) string {
 	t.Helper()
-	var parts []string
-	for _, m := range tj.FindAllSubmatch(pdf, -1) {
-		raw := strings.NewReplacer(`\\`, `\`, `\(`, `(`, `\)`, `)`, `\r`, "\r").Replace(string(m[1]))
-		s, err := charmap.Windows1252.NewDecoder().String(raw)
-		if err != nil {
-			t.Fatal(err)
-		}
-		parts = append(parts, s)
+	s := pdftest.Strings(pdf)
+	if s == "" {
+		t.Fatal("no text found")
 	}
-	if len(parts) == 0 {
-		t.Fatal("no text found: is the PDF compressed?")
-	}
-	return strings.ReplaceAll(strings.Join(parts, "\n"), "\u00a0", " ")
+	return strings.ReplaceAll(s, "\u00a0", " ")
 }
 
 // joined removes line breaks, for phrases a paragraph may wrap.
@@ -137,6 +125,7 @@ func TestRender(t *testing.T) {
 			if !bytes.Contains(pdf, []byte("/Subtype /Image")) {
 				t.Error("no QR code image")
 			}
+			pdftest.NoOverlap(t, pdf)
 			if t.Failed() {
 				t.Logf("text:\n%s", txt)
 			}
@@ -307,5 +296,67 @@ func TestRenderRefused(t *testing.T) {
 	in.Claim.Debtor.Language = "it"
 	if _, err := letters.Render(in); portal.ErrorCode(err) != portal.EINVALID {
 		t.Fatalf("unknown language: %v", err)
+	}
+}
+
+// A letter prints names and addresses in any script (issue 24.14): the
+// debtor's Arabic name, a Greek address, a Polish creditor; an emoji, which
+// the font cannot draw, shows the replacement glyph. Read back with a real
+// PDF reader (pdftotext), in every language of the letters.
+func TestRenderScripts(t *testing.T) {
+	for _, lang := range []string{"fr", "nl", "en", "de"} {
+		c := claim(portal.JurisdictionBE, portal.DebtorConsumer, lang)
+		c.Debtor.Name = "سارة محمد"
+		c.Debtor.Address = "Οδός Ερμού 12, Αθήνα 🏠"
+		c.Debtor.CustomerNumber = "Ζ-77"
+		c.Creditor.LegalName = "Piekarnia Łódź Sp. z o.o."
+		c.Creditor.Address = "ul. Żółkiewskiego 5, 90-001 Łódź"
+		in := input(t, c, portal.LetterReminder, false)
+		in.Uncompressed = false
+		pdf, err := letters.Render(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		txt := pdftest.Joined(t, pdf)
+		for _, w := range []string{"سارة محمد", "Οδός Ερμού 12", "Αθήνα \uFFFD", "Ζ-77", "Piekarnia Łódź Sp. z o.o.", "Żółkiewskiego"} {
+			if !strings.Contains(txt, w) {
+				t.Errorf("%s: pdftotext output lacks %q:\n%s", lang, w, txt)
+			}
+		}
+		pdftest.NoOverlap(t, pdf)
+	}
+}
+
+// Long values wrap in their place and never run over other text (issue
+// 24.14): an invoice number longer than its column over the date columns,
+// a long customer number, creditor name and address, reference and link.
+func TestRenderLongValuesDoNotOverlap(t *testing.T) {
+	long := "F-2024-000000000000123456789-ABCDEFGHIJKL"
+	for _, lang := range []string{"fr", "nl", "en", "de"} {
+		for _, agency := range []bool{false, true} {
+			c := claim(portal.JurisdictionFR, portal.DebtorBusiness, lang)
+			c.Reference = "DOS-2024-0042-RECOUVREMENT-AMIABLE-LONG"
+			c.Invoices[0].Number = long
+			c.Invoices = append(c.Invoices, &portal.Invoice{ID: "inv2", Number: "F 2024 002 avoir partiel sur livraison du mois de mars",
+				IssueDate: portal.MustDate("2024-09-30"), DueDate: portal.MustDate("2024-12-31"), Amount: 123456789})
+			c.Debtor.CustomerNumber = "CLIENT-0000000000000000000000000000000000000000000000000000000077"
+			c.Creditor.LegalName = "Boulangerie Pâtisserie Martin et Fils, Société à responsabilité limitée au capital de 100 000 euros"
+			c.Creditor.Address = "Zone artisanale des Quatre Chemins, bâtiment C, 3 rue des Lilas\n69003 Lyon\nFrance"
+			in := input(t, c, portal.LetterFormalNotice, agency)
+			in.PortalURL = "https://relais.example/p/Xy7kQ2mN9aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+			pdf, err := letters.Render(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pdftest.NoOverlap(t, pdf)
+			// The cells are drawn one after the other: their lines joined
+			// give the whole value back.
+			flat := strings.Join(strings.Fields(pdftest.Strings(pdf)), "")
+			for _, w := range []string{long, c.Debtor.CustomerNumber, in.PortalURL} {
+				if !strings.Contains(flat, w) {
+					t.Errorf("%s agency=%v: %q is not all printed", lang, agency, w)
+				}
+			}
+		}
 	}
 }
