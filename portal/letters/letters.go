@@ -64,6 +64,10 @@ type Input struct {
 	Agency *Party
 	// PortalURL is the debtor's link, printed and encoded in a QR code.
 	PortalURL string
+	// PaymentReference is the reference to quote on a bank transfer (the
+	// claim's RF or Belgian structured reference, printed form), the same
+	// the portal and its QR code give; empty, the claim's reference.
+	PaymentReference string
 	// FirstReminder marks the debtor's first reminder (Belgian consumers:
 	// it is free and opens the 14-day period).
 	FirstReminder bool
@@ -276,7 +280,11 @@ func Render(in Input) ([]byte, error) {
 		w.para("B", 10, fmt.Sprintf(t.RequestReminder, w.money(b.Total), w.date(in.PayBy)))
 	}
 	if c.Creditor.IBAN != "" {
-		w.para("", 10, fmt.Sprintf(t.PayTransfer, c.Creditor.IBAN, c.Reference))
+		ref := in.PaymentReference
+		if ref == "" {
+			ref = c.Reference
+		}
+		w.para("", 10, fmt.Sprintf(t.PayTransfer, c.Creditor.IBAN, ref))
 	}
 	if in.PortalURL != "" {
 		if err := w.portalLink(in.PortalURL); err != nil {

@@ -360,3 +360,17 @@ func TestRenderLongValuesDoNotOverlap(t *testing.T) {
 		}
 	}
 }
+
+// The letter asks to quote the transfer reference the portal and its QR
+// code give (issue 24.6), not the claim's file number.
+func TestRenderPaymentReference(t *testing.T) {
+	in := input(t, claim(portal.JurisdictionFR, portal.DebtorBusiness, "fr"), portal.LetterReminder, false)
+	in.PaymentReference = "RF18 5390 0754 7034"
+	pdf, err := letters.Render(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if txt := joined(text(t, pdf)); !strings.Contains(txt, "en indiquant la référence RF18 5390 0754 7034") {
+		t.Errorf("the letter does not ask for the transfer reference:\n%s", txt)
+	}
+}

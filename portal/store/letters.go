@@ -126,8 +126,14 @@ func (s *LetterStore) CreateLetter(ctx context.Context, tenantID, claimID string
 		}
 	}
 	first := c.FirstReminderOn.IsZero()
+	// The transfer reference the portal and its QR code give: one
+	// reference to quote everywhere.
+	ref, err := db.ClaimPaymentReference(ctx, tenantID, c.ID)
+	if err != nil {
+		return nil, err
+	}
 	in := letters.Input{Kind: req.Kind, Date: today, Claim: c, Balance: balance, Agency: agency, PortalURL: url,
-		FirstReminder: first, PayBy: letters.Deadline(req.Kind, c, today, first)}
+		PaymentReference: ref.Printed, FirstReminder: first, PayBy: letters.Deadline(req.Kind, c, today, first)}
 	// Two copies: the one printed, with the debtor's working link, and the
 	// record, with the link's token removed, for the evidence: a bundle or
 	// an export handed to others never opens the debtor's claim.
