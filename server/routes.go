@@ -35,6 +35,7 @@ func (s *Server) routes() {
 	// Creditor API, authenticated by API key.
 	app.Get("/api/openapi.json", s.handleOpenAPI)
 	api := app.Group("/api/v1", s.requireAPIKey)
+	api.Use(s.idempotency) // Idempotency-Key on POSTs (issue 19, idempotency.go)
 	api.Post("/claims", s.handleClaimCreate)
 	api.Get("/claims", s.handleClaimList)
 	api.Get("/exports/claims.csv", s.handleClaimExport)
@@ -91,6 +92,11 @@ func (s *Server) routes() {
 	// the tenants the operator lists (--rate-editors).
 	api.Get("/rates", s.handleRatesShow)
 	api.Put("/rates/:series/:from", s.handleRateSet)
+	// Webhook endpoints of the tenant (issue 19): signed deliveries of its
+	// claims' events.
+	api.Post("/webhooks", s.handleWebhookCreate)
+	api.Get("/webhooks", s.handleWebhookList)
+	api.Delete("/webhooks/:id", s.handleWebhookDelete)
 
 	// Debtor portal: server-rendered pages in the debtor's language. The
 	// fixed paths come before /p/:token, which takes any other segment.

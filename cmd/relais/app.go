@@ -18,6 +18,7 @@ import (
 	"github.com/relais/relais/portal/rules"
 	"github.com/relais/relais/portal/store"
 	"github.com/relais/relais/portal/stripe"
+	"github.com/relais/relais/portal/webhooks"
 	"github.com/relais/relais/server"
 )
 
@@ -36,6 +37,8 @@ type app struct {
 	instalments *payments.Scheduler
 	// reminders is the reminder scheduler, nil when off.
 	reminders *reminders.Scheduler
+	// webhooks sends the tenants' webhook deliveries (issue 19).
+	webhooks *webhooks.Worker
 }
 
 // openDB opens and (unless told not to) migrates the database.
@@ -160,10 +163,15 @@ func build(ctx context.Context, cfg config, log *slog.Logger, migrate bool) (*ap
 	if rateJobs.Health != nil {
 		deps.Jobs = append(deps.Jobs, rateJobs.Health)
 	}
+	// Webhooks (issue 19): the worker sends the outbox that each event's
+	// transaction fills; public addresses only.
+	hooks := &webhooks.Worker{Store: db, Clock: clock, Owner: owner, Log: log, Health: portal.NewJobHealth("webhooks")}
+	deps.Jobs = append(deps.Jobs, hooks.Health)
 	srv := server.New(server.Config{BaseURL: cfg.BaseURL, Version: version, LinkTTL: cfg.LinkTTL,
 		RateEditors: splitList(cfg.RateEditors), TrustedProxies: splitList(cfg.TrustedProxies),
 		ChatPerSession: cfg.ChatPerSession, ChatPerAddress: cfg.ChatPerAddress, ChatMessagesPerMinute: cfg.ChatMessagesPerMinute}, deps)
-	return &app{cfg: cfg, log: log, clock: clock, db: db, server: srv, rates: rates, rateJobs: rateJobs, reminders: sched, instalments: inst}, nil
+	return &app{cfg: cfg, log: log, clock: clock, db: db, server: srv, rates: rates, rateJobs: rateJobs, reminders: sched, instalments: inst,
+		webhooks: hooks}, nil
 }
 
 // rateJobsFor loads the rate lines recorded in the database on top of the
@@ -294,15 +302,27 @@ func (a *app) serve(ctx context.Context) error {
 			a.instalments.Run(instCtx)
 		}
 	}()
+	// The webhook worker sends the tenants' deliveries (issue 19).
+	hooksCtx, stopHooks := context.WithCancel(ctx)
+	defer stopHooks()
+	hooksDone := make(chan struct{})
+	go func() {
+		defer close(hooksDone)
+		if a.webhooks != nil {
+			a.webhooks.Run(hooksCtx)
+		}
+	}()
 	// The schedulers stop first on shutdown; a send or charge in flight
 	// finishes and is recorded before the database closes.
 	stop := func() {
 		stopReminders()
 		stopInst()
 		stopRates()
+		stopHooks()
 		<-remindersDone
 		<-instDone
 		<-ratesDone
+		<-hooksDone
 	}
 	errc := make(chan error, 2)
 	if a.cfg.DebugAddr != "" {

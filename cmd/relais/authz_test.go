@@ -267,6 +267,9 @@ var authzTable = map[string]policy{
 	// Interest rates are shared by every tenant: any key reads them; only
 	// the tenants listed with --rate-editors change them (none here).
 	"GET /api/v1/rates": apiTenant, "PUT /api/v1/rates/:series/:from": apiRateEditor,
+	// Webhook endpoints (issue 19): an API key acts for its tenant, as the
+	// owner does; another tenant's endpoint is 404 like a claim.
+	"POST /api/v1/webhooks": apiTenant, "GET /api/v1/webhooks": apiTenant, "DELETE /api/v1/webhooks/:id": apiClaim,
 
 	"GET /api/v1/claims/:id": apiClaim, "POST /api/v1/claims/:id/payments": apiClaim, "POST /api/v1/claims/:id/payments/:payment_id/reverse": apiClaim,
 	"GET /api/v1/claims/:id/events": apiClaim, "GET /api/v1/claims/:id/instalments": apiClaim,

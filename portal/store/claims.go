@@ -158,7 +158,8 @@ func (db *DB) insertClaims(ctx context.Context, tx *gorm.DB, tenantID string, cl
 	if err := tx.CreateInBatches(events, db.batchRows()).Error; err != nil {
 		return translate("append events", err)
 	}
-	return nil
+	// claim.created goes to the tenant's webhooks like any other event.
+	return db.enqueueWebhooks(tx, tenantID, events...)
 }
 
 // createdPayload is what claim.created records of a new claim: its

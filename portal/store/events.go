@@ -57,11 +57,20 @@ func (db *DB) appendEvent(ctx context.Context, tx *gorm.DB, tenantID, claimID st
 			return nil, translate("lock claim", err)
 		}
 	}
-	var last eventRow
-	err := tx.Where("claim_id = ?", claimID).Order("seq DESC").Limit(1).Find(&last).Error
+	// The chain head, and (issue 19) whether the tenant has webhook
+	// endpoints: asked here so that a tenant without any pays no query.
+	var head struct {
+		ID, Hash string
+		Seq      int64
+		At       timeUTC
+		Webhooks bool
+	}
+	err := tx.Raw(`SELECT e.id, e.hash, e.seq, e.at, EXISTS (SELECT 1 FROM webhook_endpoints w WHERE w.tenant_id = ?) AS webhooks
+		FROM events e WHERE e.claim_id = ? ORDER BY e.seq DESC LIMIT 1`, tenantID, claimID).Scan(&head).Error
 	if err != nil {
 		return nil, translate("read chain head", err)
 	}
+	last := eventRow{ID: head.ID, Hash: head.Hash, Seq: head.Seq, At: head.At}
 	prev, seq := portal.GenesisHash, int64(1)
 	if last.ID != "" {
 		prev, seq = last.Hash, last.Seq+1
@@ -79,6 +88,13 @@ func (db *DB) appendEvent(ctx context.Context, tx *gorm.DB, tenantID, claimID st
 	}
 	if err := tx.Create(&row).Error; err != nil {
 		return nil, translate("append event", err)
+	}
+	// Webhooks (issue 19, portal/store/webhooks.go): the deliveries of
+	// this event to the tenant's endpoints, in this same transaction.
+	if head.Webhooks || last.ID == "" {
+		if err := db.enqueueWebhooks(tx, tenantID, row); err != nil {
+			return nil, err
+		}
 	}
 	return e, nil
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/relais/relais/portal/ratefeed"
 	"github.com/relais/relais/portal/rules"
 	"github.com/relais/relais/portal/store"
+	"github.com/relais/relais/portal/webhooks"
 	"github.com/relais/relais/server"
 )
 
@@ -59,6 +60,9 @@ type Wiring struct {
 	// RateFeed loads the rate lines recorded in the database on top of
 	// Rates; a test calls its Refresh where serve's scheduler would.
 	RateFeed *ratefeed.Service
+	// Webhooks sends the webhook outbox (issue 19); a test calls its
+	// RunOnce where serve runs it. It may reach loopback receivers.
+	Webhooks *webhooks.Worker
 }
 
 // Wire builds the services on db as cmd/relais build() does.
@@ -120,9 +124,12 @@ func Wire(t testing.TB, db *store.DB, o Options) *Wiring {
 	if bus := db.ChatBus(); bus != nil { // PostgreSQL: LISTEN/NOTIFY, as in production
 		deps.ChatBus = bus
 	}
+	hooks := &webhooks.Worker{Store: db, Clock: o.Clock, Owner: "servertest", Log: o.Logger, AllowPrivate: true,
+		Health: portal.NewJobHealth("webhooks")}
+	deps.Jobs = append(deps.Jobs, hooks.Health)
 	return &Wiring{
 		Config: server.Config{BaseURL: o.BaseURL, Version: o.Version, LinkTTL: o.LinkTTL, RateEditors: o.RateEditors},
-		Deps:   deps, Payments: pay, Letters: letters, Evidence: bundler, RateFeed: feed,
+		Deps:   deps, Payments: pay, Letters: letters, Evidence: bundler, RateFeed: feed, Webhooks: hooks,
 	}
 }
 

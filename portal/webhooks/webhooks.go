@@ -1,0 +1,233 @@
+// Package webhooks tells a creditor's own systems what happens on its
+// claims: every evidence event of the tenant's claims that an endpoint
+// wants is POSTed to it as JSON, signed with the endpoint's secret.
+//
+// The outbox is written by the store in the transaction of the event
+// (portal/store appendEvent), so a delivery is never lost and never sent
+// for a change that rolled back. The Worker sends them: at least once, in
+// seq order per claim and endpoint, one instance at a time per delivery,
+// with exponential backoff and jitter on network errors, 408, 425, 429 and
+// 5xx answers for up to three days, after which the delivery is a
+// permanent failure (so are 3xx and other 4xx answers at once). Redirects
+// are never followed, each request times out after 10 seconds and at
+// most 64 KiB of an answer is read.
+//
+// # Signature
+//
+// Each request carries
+//
+//	Relais-Signature: t=1719741600,v1=5257a869e7ecebeda32affa62cdca3fa51cad7e77a0e56ff536d0ce8e108d8bd
+//
+// where t is the Unix time of the attempt and v1 the hex HMAC-SHA256, keyed
+// with the endpoint's whole secret ("whsec_..."), of t, a dot and the raw
+// request body. A receiver checks it with Verify before it parses the body
+// (the scheme is Stripe's, so its libraries' verifiers work too).
+package webhooks
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/relais/relais/portal"
+)
+
+// Endpoint is a URL a tenant registered.
+type Endpoint struct {
+	ID       string `json:"id"`
+	TenantID string `json:"-"`
+	URL      string `json:"url"`
+	// Kinds are the event kinds sent; empty: every kind.
+	Kinds       []portal.EventKind `json:"kinds"`
+	Description string             `json:"description"`
+	CreatedAt   time.Time          `json:"created_at"`
+	// Secret signs the deliveries. It is set only in the answer to the
+	// endpoint's creation: the one time the tenant sees it.
+	Secret string `json:"secret,omitempty"`
+}
+
+// EndpointInput is what a tenant registers.
+type EndpointInput struct {
+	URL         string             `json:"url"`
+	Kinds       []portal.EventKind `json:"kinds"`
+	Description string             `json:"description"`
+}
+
+// MaxEndpoints bounds the endpoints of one tenant.
+const MaxEndpoints = 10
+
+// Validate checks the URL (ValidateURL), the kinds (known, each once) and
+// the description.
+func (in *EndpointInput) Validate() error {
+	in.URL = strings.TrimSpace(in.URL)
+	if err := ValidateURL(in.URL); err != nil {
+		return err
+	}
+	seen := map[portal.EventKind]bool{}
+	kinds := make([]portal.EventKind, 0, len(in.Kinds))
+	for _, k := range in.Kinds {
+		if !k.Valid() {
+			return portal.FieldError("kinds", "%q is not an event kind (see the kinds of GET /api/v1/claims/{id}/events)", k)
+		}
+		if !seen[k] {
+			seen[k] = true
+			kinds = append(kinds, k)
+		}
+	}
+	in.Kinds = kinds
+	in.Description = strings.TrimSpace(in.Description)
+	if len(in.Description) > 200 || !portal.ValidText(in.Description) {
+		return portal.FieldError("description", "description must be text of at most 200 bytes")
+	}
+	return nil
+}
+
+// ValidateURL accepts an absolute https URL without user or fragment, or
+// http to the loopback host (127.0.0.1, ::1 or localhost: a receiver on
+// the same machine, and tests).
+func ValidateURL(raw string) error {
+	if raw == "" {
+		return portal.FieldError("url", "url is required")
+	}
+	if len(raw) > 2048 || !portal.ValidText(raw) {
+		return portal.FieldError("url", "url must be at most 2048 bytes of text")
+	}
+	u, err := url.Parse(raw)
+	if err != nil || !u.IsAbs() || u.Host == "" || u.Opaque != "" {
+		return portal.FieldError("url", "url must be an absolute https URL")
+	}
+	if u.User != nil || u.Fragment != "" || strings.Contains(raw, "#") {
+		return portal.FieldError("url", "url must not hold a user, a password or a fragment")
+	}
+	switch u.Scheme {
+	case "https":
+	case "http":
+		if !IsLoopbackHost(u.Hostname()) {
+			return portal.FieldError("url", "url must be https (http only to 127.0.0.1 or localhost)")
+		}
+	default:
+		return portal.FieldError("url", "url must be https (http only to 127.0.0.1 or localhost)")
+	}
+	return nil
+}
+
+// IsLoopbackHost reports whether host is localhost or a loopback address.
+func IsLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// NewSecret returns a fresh signing secret: "whsec_" and 256 random bits.
+func NewSecret() string {
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic("crypto/rand failed: " + err.Error())
+	}
+	return "whsec_" + base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// EndpointStore keeps a tenant's endpoints (the API's /webhooks routes).
+type EndpointStore interface {
+	// CreateWebhookEndpoint validates and stores an endpoint with a fresh
+	// secret, returned in Secret this once.
+	CreateWebhookEndpoint(ctx context.Context, tenantID string, in EndpointInput) (*Endpoint, error)
+	ListWebhookEndpoints(ctx context.Context, tenantID string) ([]*Endpoint, error)
+	// DeleteWebhookEndpoint removes an endpoint and its deliveries not yet
+	// sent; another tenant's endpoint is ENOTFOUND.
+	DeleteWebhookEndpoint(ctx context.Context, tenantID, id string) error
+}
+
+// Delivery is one event to send to one endpoint, claimed by a worker.
+type Delivery struct {
+	ID         string
+	EndpointID string
+	URL        string
+	Secret     string
+	// Attempts is how many attempts were made before this one.
+	Attempts int
+	// CreatedAt is when the event was recorded: the retry budget counts
+	// from it.
+	CreatedAt time.Time
+	Event     *portal.Event
+}
+
+// Outcome is what became of an attempt.
+type Outcome string
+
+const (
+	Delivered Outcome = "delivered" // a 2xx answer
+	Retry     Outcome = "pending"   // tried again at Attempt.Next
+	Failed    Outcome = "failed"    // given up
+)
+
+// Attempt is the result of one delivery attempt.
+type Attempt struct {
+	At      time.Time
+	Outcome Outcome
+	// Status is the HTTP status of the answer, 0 when there was none.
+	Status int
+	// Error says why it failed, in words (never the answer's body).
+	Error string
+	// Next is when a Retry is tried again.
+	Next time.Time
+}
+
+// Store is the outbox the Worker reads and updates.
+type Store interface {
+	// ClaimWebhookDeliveries takes up to limit due deliveries for owner
+	// until now+lease: each the first pending one of its claim and
+	// endpoint, none held by another owner's unexpired lease.
+	ClaimWebhookDeliveries(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]*Delivery, error)
+	// RecordWebhookAttempt records an attempt of a delivery owner holds
+	// and releases it; a delivery whose lease another owner took since
+	// is left alone.
+	RecordWebhookAttempt(ctx context.Context, id, owner string, a Attempt) error
+	// PurgeWebhookDeliveries deletes the delivered and failed deliveries
+	// created before before; it returns how many.
+	PurgeWebhookDeliveries(ctx context.Context, before time.Time) (int64, error)
+}
+
+// Body is the JSON body of a delivery: the event, without the IP address
+// and user agent of its actor. Payload is null when it was erased with
+// the claim's personal data.
+type Body struct {
+	// ID is the event's: a redelivery carries the same, receivers use it
+	// to apply each event once.
+	ID      string           `json:"id"`
+	Kind    portal.EventKind `json:"kind"`
+	ClaimID string           `json:"claim_id"`
+	// Seq is the event's number in its claim's chain: deliveries of a
+	// claim arrive in seq order; a gap means one failed for good (read it
+	// from GET /api/v1/claims/{claim_id}/events).
+	Seq     int64           `json:"seq"`
+	At      time.Time       `json:"at"`
+	Actor   BodyActor       `json:"actor"`
+	Payload json.RawMessage `json:"payload"`
+	// Hash is the event's hash in the evidence chain (as in the claim's
+	// evidence bundle).
+	Hash string `json:"hash"`
+}
+
+// BodyActor says who caused the event.
+type BodyActor struct {
+	Kind portal.ActorKind `json:"kind"`
+	ID   string           `json:"id,omitempty"`
+}
+
+// BodyOf encodes the body of a delivery of e.
+func BodyOf(e *portal.Event) ([]byte, error) {
+	b := Body{ID: e.ID, Kind: e.Kind, ClaimID: e.ClaimID, Seq: e.Seq, At: e.At.UTC(),
+		Actor: BodyActor{Kind: e.Actor.Kind, ID: e.Actor.ID}, Payload: json.RawMessage("null"), Hash: e.Hash}
+	if e.Payload != "" {
+		b.Payload = json.RawMessage(e.Payload)
+	}
+	return json.Marshal(b)
+}
