@@ -35,5 +35,6 @@ func demoRatesFile(dir string, today portal.Date) (string, []string, error) {
 
 func demoRatesNote(filled []string) string {
 	return fmt.Sprintf("Demo assumption: no published rate is in Relais' data for today in %s; the demo carries the last known rate over\n"+
-		"  so that claim pages show totals ('relais serve' shows no total instead; add real rates with --rates-file).\n", strings.Join(filled, ", "))
+		"  so that claim pages show the full totals ('relais serve' counts interest up to the last day with a published rate\n"+
+		"  and says so; add real rates with 'relais rates update' or 'relais rates set').\n", strings.Join(filled, ", "))
 }
