@@ -153,12 +153,10 @@ func (b *Builder) WriteBundle(ctx context.Context, tenantID, claimID string, w i
 	sort.Slice(files, func(i, j int) bool { return files[i].Name < files[j].Name })
 	m := Manifest{
 		Format: Format, RelaisVersion: b.Version, ClaimID: claim.ID, ChainHead: head, Files: files,
-		Signature: Signature{
-			Algorithm: "Ed25519", PublicKey: b.Signer.PublicKeyBase64(), Fingerprint: b.Signer.Fingerprint(),
-			Value: base64.StdEncoding.EncodeToString(b.Signer.Sign(SignedMessage(head, files))),
-		},
+		Signature:  Signature{Algorithm: "Ed25519", PublicKey: b.Signer.PublicKeyBase64(), Fingerprint: b.Signer.Fingerprint()},
 		Algorithms: algorithms,
 	}
+	m.Signature.Value = base64.StdEncoding.EncodeToString(b.Signer.Sign(SignedManifest(m)))
 	mb, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
 		return err

@@ -347,13 +347,13 @@ func testTamper(t *testing.T, f *fixture, b []byte) {
 	}
 	t.Run("OtherKeySignature", func(t *testing.T) {
 		mm := m
-		mm.Signature.Value = base64.StdEncoding.EncodeToString(other.Sign(evidence.SignedMessage(m.ChainHead, m.Files)))
+		mm.Signature.Value = base64.StdEncoding.EncodeToString(other.Sign(evidence.SignedManifest(mm)))
 		expect(t, withManifest(mm), "manifest.json", "signature does not match")
 	})
 	t.Run("OtherKeyResigned", func(t *testing.T) {
 		mm := m
 		mm.Signature.PublicKey, mm.Signature.Fingerprint = other.PublicKeyBase64(), other.Fingerprint()
-		mm.Signature.Value = base64.StdEncoding.EncodeToString(other.Sign(evidence.SignedMessage(m.ChainHead, m.Files)))
+		mm.Signature.Value = base64.StdEncoding.EncodeToString(other.Sign(evidence.SignedManifest(mm)))
 		forged := withManifest(mm)
 		// Self-consistent, so it passes alone, but it shows another key...
 		rep, err := verify(forged)
@@ -371,8 +371,26 @@ func testTamper(t *testing.T, f *fixture, b []byte) {
 		// kept: a reader comparing the text would be misled, so it fails.
 		mm := m
 		mm.Signature.PublicKey = other.PublicKeyBase64()
-		mm.Signature.Value = base64.StdEncoding.EncodeToString(other.Sign(evidence.SignedMessage(m.ChainHead, m.Files)))
+		mm.Signature.Value = base64.StdEncoding.EncodeToString(other.Sign(evidence.SignedManifest(mm)))
 		expect(t, withManifest(mm), "manifest.json", "names the key")
+	})
+	t.Run("ManifestTextChanged", func(t *testing.T) {
+		// The signature covers the whole manifest (format 2): the Relais
+		// version or the algorithms' text cannot change unnoticed.
+		mm := m
+		mm.RelaisVersion = "9.9.9"
+		expect(t, withManifest(mm), "manifest.json", "signature does not match")
+		mm = m
+		mm.Algorithms.Chain = "anything goes"
+		expect(t, withManifest(mm), "manifest.json", "signature does not match")
+	})
+	t.Run("FormatV1StillVerifies", func(t *testing.T) {
+		mm := m
+		mm.Format = evidence.FormatV1
+		mm.Signature.Value = base64.StdEncoding.EncodeToString(f.signer.Sign(evidence.SignedMessage(m.ChainHead, m.Files)))
+		if _, err := verify(withManifest(mm), evidence.TrustedKey(f.signer.PublicKey())); err != nil {
+			t.Fatalf("a version 1 bundle: %v", err)
+		}
 	})
 	t.Run("ForgedHeadResigned", func(t *testing.T) {
 		// Rewriting the chain and re-signing needs the private key: with

@@ -5,7 +5,13 @@ import (
 )
 
 // Format names the bundle layout; verifiers refuse one they do not know.
-const Format = "relais-evidence-bundle/1"
+// Version 2 signs the whole manifest (SignedManifest); version 1, which
+// signed only the chain head and the file list (SignedMessage), is still
+// verified.
+const (
+	Format   = "relais-evidence-bundle/2"
+	FormatV1 = "relais-evidence-bundle/1"
+)
 
 // SignaturePurpose is part of every signed message, so that a signature
 // made for a bundle cannot be passed off as anything else.
@@ -84,9 +90,10 @@ var algorithms = Algorithms{
 	Chain: "events.jsonl holds one event per line in seq order; seq runs 1..n without gaps; the first prev_hash is 64 " +
 		"zeros and every other prev_hash is the previous event's hash. Changing, removing, inserting or reordering any " +
 		"event breaks every later hash.",
-	SignedFields: "The canonical JSON of {at, claim_id, files_sha256, hash, purpose, seq}: the chain head (last event's " +
-		"seq, hash and time), purpose = \"" + SignaturePurpose + "\", and files_sha256 = SHA-256 of the canonical JSON " +
-		"of the files array of this manifest.",
+	SignedFields: "The canonical JSON of this whole manifest (every field, these descriptions and the Relais version " +
+		"included) with signature.value set to the empty string. (A manifest of format relais-evidence-bundle/1 signed " +
+		"only the canonical JSON of {at, claim_id, files_sha256, hash, purpose, seq}: the chain head, purpose = \"" +
+		SignaturePurpose + "\", and the SHA-256 of the canonical JSON of the files array.)",
 	Signature: "Ed25519 (RFC 8032) over the signed message's UTF-8 bytes, with the public key given here.",
 }
 
@@ -139,7 +146,7 @@ func (l *EventLine) ComputeHash() string {
 	return portal.SHA256Hex(b)
 }
 
-// signedMessage is what the instance signs.
+// signedMessage is what a version 1 bundle signed.
 type signedMessage struct {
 	Purpose     string `json:"purpose"`
 	ClaimID     string `json:"claim_id"`
@@ -149,8 +156,24 @@ type signedMessage struct {
 	FilesSHA256 string `json:"files_sha256"`
 }
 
-// SignedMessage returns the bytes the signature covers for a head and a
-// file list.
+// SignedManifest is the message a version 2 bundle signs: the canonical
+// JSON of the whole manifest with signature.value empty, so that no field
+// (the Relais version, the descriptions of the algorithms, the key's
+// fingerprint text) can change unnoticed.
+func SignedManifest(m Manifest) []byte {
+	m.Signature.Value = ""
+	if m.Files == nil {
+		m.Files = []FileEntry{}
+	}
+	b, err := portal.CanonicalJSON(m)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// SignedMessage returns the bytes a version 1 bundle signed for a head
+// and a file list.
 func SignedMessage(h Head, files []FileEntry) []byte {
 	if files == nil {
 		files = []FileEntry{}

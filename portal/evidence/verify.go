@@ -205,7 +205,11 @@ func VerifyBundle(r io.ReaderAt, size int64, opts ...VerifyOption) (*Report, err
 	if err != nil || len(sig) != ed25519.SignatureSize {
 		return nil, mismatch(FileManifest, "the signature is not a base64 Ed25519 signature")
 	}
-	if !ed25519.Verify(pub, SignedMessage(m.ChainHead, m.Files), sig) {
+	msg := SignedManifest(*m)
+	if m.Format == FormatV1 {
+		msg = SignedMessage(m.ChainHead, m.Files)
+	}
+	if !ed25519.Verify(pub, msg, sig) {
 		return nil, mismatch(FileManifest, "the signature does not match the chain head and file list with the public key %s", Fingerprint(pub))
 	}
 	// The fingerprint text is what a reader compares with the operator's
@@ -292,7 +296,7 @@ func readManifest(f *zip.File) (*Manifest, error) {
 	if err := dec.Decode(&m); err != nil {
 		return nil, mismatch(FileManifest, "is not a valid manifest: %v", err)
 	}
-	if m.Format != Format {
+	if m.Format != Format && m.Format != FormatV1 {
 		return nil, mismatch(FileManifest, "format %q is not %q", m.Format, Format)
 	}
 	if m.ChainHead.ClaimID != m.ClaimID {

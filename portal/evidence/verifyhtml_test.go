@@ -143,8 +143,8 @@ func forge(t *testing.T, names []string, files map[string][]byte, signer *eviden
 			m.Files[i].SHA256, m.Files[i].Size = portal.SHA256Hex(out.Bytes()), int64(out.Len())
 		}
 	}
-	m.Signature = evidence.Signature{Algorithm: "Ed25519", PublicKey: signer.PublicKeyBase64(), Fingerprint: fingerprint,
-		Value: base64.StdEncoding.EncodeToString(signer.Sign(evidence.SignedMessage(m.ChainHead, m.Files)))}
+	m.Signature = evidence.Signature{Algorithm: "Ed25519", PublicKey: signer.PublicKeyBase64(), Fingerprint: fingerprint}
+	m.Signature.Value = base64.StdEncoding.EncodeToString(signer.Sign(evidence.SignedManifest(m)))
 	mb, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
 		t.Fatal(err)
@@ -263,8 +263,14 @@ func TestVerifyHTML(t *testing.T) {
 	other, _ := evidence.GenerateSigner()
 	var m evidence.Manifest
 	json.Unmarshal(files["manifest.json"], &m)
-	m.Signature.Value = base64.StdEncoding.EncodeToString(other.Sign(evidence.SignedMessage(m.ChainHead, m.Files)))
+	m.Signature.Value = base64.StdEncoding.EncodeToString(other.Sign(evidence.SignedManifest(m)))
 	otherSig, _ := json.MarshalIndent(m, "", "  ")
+	// The signature covers the whole manifest: a changed Relais version is
+	// as much a tampering as a changed event.
+	var mv evidence.Manifest
+	json.Unmarshal(files["manifest.json"], &mv)
+	mv.RelaisVersion = "9.9.9"
+	otherVersion, _ := json.MarshalIndent(mv, "", "  ")
 	pdf := append([]byte(nil), files["dossier.pdf"]...)
 	pdf[len(pdf)/2] ^= 1
 	tampered := []struct{ name, zip, want string }{
@@ -274,6 +280,7 @@ func TestVerifyHTML(t *testing.T) {
 		{"Truncated", string(with("events.jsonl", []byte(strings.Join(lines[:len(lines)-2], "")))), "truncated"},
 		{"ChangedPDF", string(with("dossier.pdf", pdf)), "dossier.pdf"},
 		{"OtherKeySignature", string(with("manifest.json", otherSig)), "signature"},
+		{"ChangedRelaisVersion", string(with("manifest.json", otherVersion)), "signature"},
 	}
 	for _, tc := range tampered {
 		t.Run(tc.name, func(t *testing.T) {
