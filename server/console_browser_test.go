@@ -117,6 +117,35 @@ func TestConsoleInBrowser(t *testing.T) {
 	if err != nil || rec.Status != negotiation.OfferRefused || rec.Reason != want {
 		t.Fatalf("offer after the refusal: %v %+v", err, rec)
 	}
+	// An internal note: typing it tells the debtor nothing, it is labelled
+	// as unseen by the debtor, and the box is unticked once it is sent.
+	must(chromedp.Do(ctx,
+		chromedp.Click(css(`#chat form[data-chat-form] input[name="note"]`)),
+		chromedp.SendKeys(css(`#chat form[data-chat-form] textarea[name="text"]`), "Client de bonne foi, rappeler lundi"),
+	))
+	quiet := time.After(1500 * time.Millisecond)
+drain:
+	for {
+		select {
+		case f := <-debtor.frames:
+			if f["type"] == "typing" {
+				t.Error("the debtor was told an agent is typing while the agent wrote an internal note")
+			}
+		case <-quiet:
+			break drain
+		}
+	}
+	must(chromedp.Do(ctx,
+		chromedp.Click(css(`#chat form[data-chat-form] button[type="submit"]`)),
+		chromedp.WaitVisible(css(`#chat .msg-note .note-label`)),
+	))
+	label, err := chromedp.Run(ctx, chromedp.Text(css(`#chat .msg-note .note-label`)))
+	must(err)
+	ticked, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector('#chat form[data-chat-form] input[name="note"]').checked`))
+	must(err)
+	if !strings.Contains(label, "not seen by the debtor") || ticked {
+		t.Errorf("internal note: label %q, box still ticked %v", label, ticked)
+	}
 	overflow, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth`))
 	must(err)
 	if overflow {

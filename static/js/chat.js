@@ -354,6 +354,8 @@
     var li = el("li", "msg msg-" + m.kind + (mine(m) ? " mine" : ""));
     var who = m.author.kind === "system" ? t("relais", "Relais") : (mine(m) && !isAgent ? t("you", "You") : (m.author.name || m.author.kind));
     li.appendChild(el("span", "who", who));
+    // Notes reach agents only; say so plainly beside them.
+    if (m.kind === "note") { li.appendChild(el("span", "note-label", t("internal_note", "Internal note, not seen by the debtor"))); }
     if (m.kind === "offer" || m.kind === "counter_offer") {
       if (m.text) { li.appendChild(el("p", "text", m.text)); }
       offerCard(m, li);
@@ -465,6 +467,8 @@
   if (form) {
     var lastTyping = 0;
     form.text.addEventListener("input", function () {
+      // An internal note is never announced to the debtor as "typing".
+      if (form.note && form.note.checked) { return; }
       if (Date.now() - lastTyping > 2000) { lastTyping = Date.now(); send({ type: "typing" }); }
     });
     form.addEventListener("submit", function (ev) {
@@ -484,6 +488,8 @@
         log.scrollTop = log.scrollHeight;
       }
       form.text.value = "";
+      // The next message is for the debtor again unless the agent says so.
+      if (form.note) { form.note.checked = false; }
     });
   }
 
