@@ -41,11 +41,7 @@ const (
 // lasts: 15 minutes, 30, 1 hour, 2... at most a day. Five guesses per
 // lockout then allow a few dozen guesses over a 90-day link, not 20 an hour.
 func IdentityLockoutFor(n int) time.Duration {
-	d := IdentityLockout
-	for i := 1; i < n && d < MaxIdentityLockout; i++ {
-		d *= 2
-	}
-	return min(d, MaxIdentityLockout)
+	return min(Doubling(IdentityLockout, MaxIdentityLockout, n), MaxIdentityLockout)
 }
 
 // PortalLink is a capability to open the debtor portal for one claim. Only

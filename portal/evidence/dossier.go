@@ -352,11 +352,12 @@ func (b *Builder) dossier(ctx context.Context, c *portal.Claim, head Head, atts 
 	d.AddPage()
 	chapter("h.timeline", head.Seq)
 	err = events.each(ctx, func(e *portal.Event) error {
-		body := w.describe(e)
+		body, ok := "", false
 		if e.Kind == portal.EventMessageSent {
-			if t, ok := messageText(e); ok {
-				body = t
-			}
+			body, ok = messageText(e)
+		}
+		if !ok {
+			body = w.describe(e)
 		}
 		d.entry(e, cut(body, maxSummaryRunes))
 		return nil

@@ -29,15 +29,19 @@ func CourtLanguage(c *portal.Claim) string {
 
 // courtZone is the time zone the dossier's times are given in.
 func courtZone(c *portal.Claim) *time.Location {
-	name := "Europe/Paris"
 	if c.Jurisdiction == portal.JurisdictionBE {
-		name = "Europe/Brussels"
-	}
-	if z, err := time.LoadLocation(name); err == nil {
-		return z
+		return brussels
 	}
 	return portal.Zone()
 }
+
+// brussels is Belgium's zone, loaded once (portal.Zone() without zone data).
+var brussels = func() *time.Location {
+	if z, err := time.LoadLocation("Europe/Brussels"); err == nil {
+		return z
+	}
+	return portal.Zone()
+}()
 
 // dossierMsgs are the dossier's words, by language and key.
 var dossierMsgs = map[string]map[string]string{
@@ -530,9 +534,7 @@ func (w *dossierWords) describe(e *portal.Event) string {
 		return w.t("erased")
 	}
 	var m map[string]any
-	dec := json.NewDecoder(strings.NewReader(e.Payload))
-	dec.UseNumber()
-	if err := dec.Decode(&m); err != nil || m == nil {
+	if err := jsonUnmarshal(e.Payload, &m); err != nil || m == nil {
 		return e.Payload
 	}
 	p := &payload{m: m, used: map[string]bool{}}

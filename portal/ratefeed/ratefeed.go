@@ -14,7 +14,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -309,7 +308,7 @@ func (sc *Scheduler) Run(ctx context.Context) {
 			switch {
 			case err != nil:
 				failures++
-				next = backoff(retry, every, failures)
+				next = portal.Backoff(retry, every, failures)
 				sc.log().WarnContext(ctx, "rates update failed; nothing changed", "err", err, "source", rep.Source, "retry_in", next.String())
 			case ran:
 				failures = 0
@@ -328,20 +327,6 @@ func (sc *Scheduler) Run(ctx context.Context) {
 			timer.Reset(next)
 		}
 	}
-}
-
-// backoff is the delay before retry number n: min doubled n-1 times, at
-// most max, with up to a quarter of jitter so instances do not retry in
-// step.
-func backoff(min, max time.Duration, n int) time.Duration {
-	d := min
-	for i := 1; i < n && d < max; i++ {
-		d *= 2
-	}
-	if d > max {
-		d = max
-	}
-	return d - time.Duration(rand.Int64N(int64(d)/4+1))
 }
 
 func (sc *Scheduler) log() *slog.Logger {

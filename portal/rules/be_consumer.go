@@ -115,10 +115,3 @@ func channelName(ch escalation.Channel) string {
 	}
 	return "letter"
 }
-
-// ConsumerDamages is the most a Belgian consumer may be charged in flat
-// damages on a balance (euro cents), for the first reminder to state it
-// (Book XIX): 20 EUR up to 150 EUR; 30 EUR + 10 % of the part above 150 EUR
-// up to 500 EUR; 65 EUR + 5 % of the part above 500 EUR; never more than
-// 2,000 EUR. Percentages round half up to the cent.
-func ConsumerDamages(balance int64) int64 { return consumerDamages(balance) }

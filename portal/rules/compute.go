@@ -440,7 +440,7 @@ func (k *calc) run(payments []*portal.Payment, asOf portal.Date) error {
 					charged += cost.Amount
 				}
 			}
-			if x := consumerDamages(balance) - charged; balance > 0 && x > 0 {
+			if x := ConsumerDamages(balance) - charged; balance > 0 && x > 0 {
 				k.costs = append(k.costs, IndemnityLine{On: ev.date, Base: balance, Amount: x, Rule: RuleBEConsumerDamages})
 				k.costOf = append(k.costOf, -1)
 			}
@@ -540,11 +540,12 @@ func divRound(num, den *big.Int) int64 {
 	return q.Int64()
 }
 
-// consumerDamages is the Belgian consumer damages cap for a balance in
-// euro cents (CEL XIX.4): 20 EUR up to 150 EUR; 30 EUR + 10 % of the part
+// ConsumerDamages is the Belgian consumer damages cap for a balance in
+// euro cents (CEL XIX.4), the most a consumer may be charged and what the
+// first reminder states: 20 EUR up to 150 EUR; 30 EUR + 10 % of the part
 // above 150 EUR up to 500 EUR; 65 EUR + 5 % of the part above 500 EUR;
 // never more than 2,000 EUR. Percentages round half up to the cent.
-func consumerDamages(balance int64) int64 {
+func ConsumerDamages(balance int64) int64 {
 	var d int64
 	switch {
 	case balance <= 15000:

@@ -698,8 +698,8 @@ func TestConsumerDamagesBands(t *testing.T) {
 		{100_000_000, 200000},
 	}
 	for _, tt := range tests {
-		if got := consumerDamages(tt.balance); got != tt.want {
-			t.Errorf("consumerDamages(%d) = %d, want %d", tt.balance, got, tt.want)
+		if got := ConsumerDamages(tt.balance); got != tt.want {
+			t.Errorf("ConsumerDamages(%d) = %d, want %d", tt.balance, got, tt.want)
 		}
 	}
 }

@@ -10,9 +10,6 @@ import (
 // SeriesNames lists the rate series Relais knows, in display order.
 func SeriesNames() []string { return append([]string(nil), seriesNames...) }
 
-// KnownSeries reports whether name is a rate series Relais knows.
-func KnownSeries(name string) bool { return knownSeries(name) }
-
 // Derivable reports whether the series is derived from the ECB's main
 // refinancing rate by `relais rates update` (fr_b2b, be_b2b). The others
 // are fixed by an arrêté or a notice and entered by an operator.

@@ -70,17 +70,16 @@ func (db *DB) appendEvent(ctx context.Context, tx *gorm.DB, tenantID, claimID st
 	if err != nil {
 		return nil, translate("read chain head", err)
 	}
-	last := eventRow{ID: head.ID, Hash: head.Hash, Seq: head.Seq, At: head.At}
 	prev, seq := portal.GenesisHash, int64(1)
-	if last.ID != "" {
-		prev, seq = last.Hash, last.Seq+1
+	if head.ID != "" {
+		prev, seq = head.Hash, head.Seq+1
 	}
 	// Never dated before the head: another instance's clock may be a few
 	// milliseconds ahead, and the database refuses an event that goes back
 	// in time.
 	now := db.Now()
-	if last.ID != "" && now.Before(last.At.Time()) {
-		now = last.At.Time()
+	if head.ID != "" && now.Before(head.At.Time()) {
+		now = head.At.Time()
 	}
 	row, e, err := newEventRow(ctx, tenantID, claimID, seq, prev, kind, payload, now)
 	if err != nil {
@@ -91,7 +90,7 @@ func (db *DB) appendEvent(ctx context.Context, tx *gorm.DB, tenantID, claimID st
 	}
 	// Webhooks (issue 19, portal/store/webhooks.go): the deliveries of
 	// this event to the tenant's endpoints, in this same transaction.
-	if head.Webhooks || last.ID == "" {
+	if head.Webhooks || head.ID == "" {
 		if err := db.enqueueWebhooks(tx, tenantID, row); err != nil {
 			return nil, err
 		}

@@ -62,9 +62,6 @@ func (r *letterRow) toLetter() *portal.Letter {
 		LetterDate: r.LetterDate, PayBy: r.PayBy, LinkID: r.LinkID, Total: r.Total, SHA256: r.SHA256, PrintSHA256: r.PrintSHA256,
 		CreatedAt: r.CreatedAt.Time(), SentOn: r.SentOn, RegisteredNumber: r.RegisteredNumber, PDF: r.PDF,
 	}
-	if len(r.PrintPDF) > 0 {
-		l.PDF = r.PrintPDF
-	}
 	if r.SentAt != nil {
 		t := r.SentAt.Time()
 		l.SentAt = &t
@@ -208,7 +205,11 @@ func (s *LetterStore) FindLetter(ctx context.Context, tenantID, claimID, letterI
 	if len(r.PDF) == 0 {
 		return nil, erasedFile("letter")
 	}
-	return r.toLetter(), nil
+	l := r.toLetter()
+	if len(r.PrintPDF) > 0 { // the copy to print, until the letter is sent
+		l.PDF = r.PrintPDF
+	}
+	return l, nil
 }
 
 // FindLetters implements portal.LetterService.
@@ -310,15 +311,15 @@ func (s *LetterStore) MarkLetterSent(ctx context.Context, tenantID, claimID, let
 // LetterFiles implements portal.LetterService.
 func (s *LetterStore) LetterFiles(ctx context.Context, tenantID, claimID string) ([]portal.LetterFile, error) {
 	var rows []letterRow
-	err := s.DB.conn(ctx).Where("tenant_id = ? AND claim_id = ? AND length(pdf) > 0", tenantID, claimID).Order("id").Find(&rows).Error
+	// The record copy only: the copy to print (print_pdf) is not read.
+	err := s.DB.conn(ctx).Select(letterColumns+", pdf").Where("tenant_id = ? AND claim_id = ? AND length(pdf) > 0", tenantID, claimID).Order("id").Find(&rows).Error
 	if err != nil {
 		return nil, translate("list letter files", err)
 	}
 	out := make([]portal.LetterFile, len(rows))
 	for i := range rows {
-		// The record copy, never the one with the working link.
-		l := rows[i].toLetter()
-		out[i] = portal.LetterFile{LetterID: l.ID, Name: "letters/" + l.Filename(), SHA256: rows[i].SHA256, Data: rows[i].PDF}
+		l := rows[i].toLetter() // the record copy, never the one with the working link
+		out[i] = portal.LetterFile{LetterID: l.ID, Name: "letters/" + l.Filename(), SHA256: l.SHA256, Data: l.PDF}
 	}
 	return out, nil
 }

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/netip"
@@ -227,7 +226,7 @@ func (w *Worker) retryOrFail(d *Delivery, a Attempt, after time.Duration) Attemp
 		return a
 	}
 	max := orDuration(w.RetryMax, 6*time.Hour)
-	delay := backoff(orDuration(w.RetryMin, 30*time.Second), max, d.Attempts+1)
+	delay := portal.Backoff(orDuration(w.RetryMin, 30*time.Second), max, d.Attempts+1)
 	if after > delay {
 		delay = min(after, max)
 	}
@@ -236,20 +235,6 @@ func (w *Worker) retryOrFail(d *Delivery, a Attempt, after time.Duration) Attemp
 		a.Next = deadline
 	}
 	return a
-}
-
-// backoff is the delay after failure number n: min doubled n-1 times, at
-// most max, less up to a quarter of jitter so that deliveries failed
-// together are not retried in step.
-func backoff(min, max time.Duration, n int) time.Duration {
-	d := min
-	for i := 1; i < n && d < max; i++ {
-		d *= 2
-	}
-	if d > max {
-		d = max
-	}
-	return d - time.Duration(rand.Int64N(int64(d)/4+1))
 }
 
 // retryAfter reads a Retry-After header in seconds (a date is ignored).
@@ -310,7 +295,7 @@ func (w *Worker) Run(ctx context.Context) {
 		switch {
 		case err != nil:
 			failures++
-			next = backoff(every, 5*time.Minute, failures)
+			next = portal.Backoff(every, 5*time.Minute, failures)
 			w.log().WarnContext(ctx, "webhooks: the outbox could not be read or updated", "err", err, "retry_in", next.String())
 		case rep.Claimed >= orInt(w.Batch, 32):
 			failures, next = 0, 0 // more are waiting
