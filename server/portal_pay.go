@@ -92,21 +92,6 @@ func (s *Server) payViewFor(c *fiber.Ctx, ps *portal.PortalSession, cl *portal.C
 	return v, nil
 }
 
-// nextInstalmentQR is the EPC QR code of a transfer of amount (the next
-// instalment of a plan) with the claim's reference.
-func nextInstalmentQR(cl *portal.Claim, d *portal.TransferDetails, amount int64) ([]byte, error) {
-	name := []rune(d.Beneficiary)
-	if len(name) > banking.EPCMaxNameLen {
-		name = name[:banking.EPCMaxNameLen]
-	}
-	payload, err := banking.EPCPayload(banking.EPCTransfer{BIC: d.BIC, Name: string(name), IBAN: cl.Creditor.IBAN,
-		Amount: amount, Currency: d.Currency, Reference: d.ReferenceElectronic})
-	if err != nil {
-		return nil, &portal.Error{Code: portal.EUNAVAILABLE, Message: "No QR code can be made for this transfer.", Err: err}
-	}
-	return banking.EPCQRCodePNG(payload, 300)
-}
-
 // paySuccessURL is where Stripe sends the debtor back; Stripe fills in
 // the session id.
 func (s *Server) paySuccessURL() string {
@@ -250,15 +235,17 @@ func (s *Server) handlePortalPayQR(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	// A plan's QR code asks for its next instalment, as the page does.
+	// The QR code asks for what the page's transfer block shows: a plan's
+	// next instalment, or else the balance.
 	pv, err := s.payViewFor(c, ps, cl)
 	if err != nil {
 		return err
 	}
 	var png []byte
-	if pv.Transfer != nil && pv.Next != nil && cl.Creditor != nil {
-		png, err = nextInstalmentQR(cl, pv.Transfer, pv.Transfer.Amount)
+	if pv.Transfer != nil && cl.Creditor != nil {
+		png, err = banking.TransferQRCode(pv.Transfer, cl.Creditor.IBAN, 300)
 	} else {
+		// Unavailable details: the service says why.
 		ctx, cancel := s.userContext(c)
 		defer cancel()
 		png, err = s.deps.Transfers.TransferQR(ctx, cl, 300)

@@ -135,3 +135,26 @@ func checkEPCText(field, v string, max int) error {
 	}
 	return nil
 }
+
+// TransferEPC is the EPC transfer of the bank transfer details d to the
+// account iban (electronic form; d.IBAN is the printed one). A beneficiary
+// name longer than EPC069-12 allows is cut, as banks show only the start.
+func TransferEPC(d *portal.TransferDetails, iban string) EPCTransfer {
+	name := []rune(d.Beneficiary)
+	if len(name) > EPCMaxNameLen {
+		name = name[:EPCMaxNameLen]
+	}
+	return EPCTransfer{BIC: d.BIC, Name: string(name), IBAN: iban, Amount: d.Amount,
+		Currency: d.Currency, Reference: d.ReferenceElectronic}
+}
+
+// TransferQRCode is the EPC QR code (PNG, size×size) of the bank transfer
+// details d to the account iban; EUNAVAILABLE when the transfer cannot be
+// encoded (no amount, a currency other than EUR).
+func TransferQRCode(d *portal.TransferDetails, iban string, size int) ([]byte, error) {
+	payload, err := EPCPayload(TransferEPC(d, iban))
+	if err != nil {
+		return nil, &portal.Error{Code: portal.EUNAVAILABLE, Message: "No QR code can be made for this transfer.", Err: err}
+	}
+	return EPCQRCodePNG(payload, size)
+}

@@ -44,17 +44,10 @@ func (s *Service) TransferDetails(ctx context.Context, c *portal.Claim) (*portal
 		Beneficiary: cr.LegalName, IBAN: banking.FormatIBAN(cr.IBAN), BIC: bic, Amount: b.Total, Currency: c.Currency,
 		Reference: ref.Printed, ReferenceElectronic: ref.Electronic, ReferenceScheme: string(ref.Scheme),
 	}
-	if _, err := s.epcPayload(d, cr.IBAN); err == nil && d.Amount > 0 {
+	if _, err := banking.EPCPayload(banking.TransferEPC(d, cr.IBAN)); err == nil && d.Amount > 0 {
 		d.QR = true
 	}
 	return d, nil
-}
-
-func (s *Service) epcPayload(d *portal.TransferDetails, iban string) (string, error) {
-	return banking.EPCPayload(banking.EPCTransfer{
-		BIC: d.BIC, Name: truncateRunes(d.Beneficiary, banking.EPCMaxNameLen), IBAN: iban, Amount: d.Amount,
-		Currency: d.Currency, Reference: d.ReferenceElectronic,
-	})
 }
 
 // TransferQR implements portal.TransferService.
@@ -63,17 +56,5 @@ func (s *Service) TransferQR(ctx context.Context, c *portal.Claim, size int) ([]
 	if err != nil {
 		return nil, err
 	}
-	payload, err := s.epcPayload(d, c.Creditor.IBAN)
-	if err != nil {
-		return nil, &portal.Error{Code: portal.EUNAVAILABLE, Message: "No QR code can be made for this transfer.", Err: err}
-	}
-	return banking.EPCQRCodePNG(payload, size)
-}
-
-func truncateRunes(s string, n int) string {
-	r := []rune(s)
-	if len(r) > n {
-		return string(r[:n])
-	}
-	return s
+	return banking.TransferQRCode(d, c.Creditor.IBAN, size)
 }
