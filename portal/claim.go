@@ -103,11 +103,13 @@ func (r Role) AtLeast(min Role) bool { return roleRank[r] > 0 && roleRank[r] >= 
 
 // User is a person who signs in to the console.
 type User struct {
-	ID           string    `json:"id"`
-	TenantID     string    `json:"tenant_id"`
-	Email        string    `json:"email"`
-	Name         string    `json:"name"`
-	Role         Role      `json:"role"`
+	ID       string `json:"id"`
+	TenantID string `json:"tenant_id"`
+	Email    string `json:"email"`
+	Name     string `json:"name"`
+	Role     Role   `json:"role"`
+	// Language is the console language the user chose ("" until chosen).
+	Language     string    `json:"language"`
 	PasswordHash string    `json:"-"`
 	CreatedAt    time.Time `json:"created_at"`
 }

@@ -57,6 +57,10 @@ type TenantService interface {
 	FindUser(ctx context.Context, id string) (*User, error)
 	// ListUsers returns the tenant's users, by name.
 	ListUsers(ctx context.Context, tenantID string) ([]*User, error)
+	// SetUserLanguage records the console language of a user of the
+	// tenant. EINVALID for a language the console does not speak,
+	// ENOTFOUND for a user of another tenant.
+	SetUserLanguage(ctx context.Context, tenantID, userID, lang string) error
 	// CreateAPIKey stores a new key and returns its secret, shown once.
 	CreateAPIKey(ctx context.Context, tenantID, name string) (*APIKey, string, error)
 	// AuthenticateAPIKey returns the key for a secret; EUNAUTHORIZED when

@@ -15,6 +15,7 @@ import (
 
 	"github.com/relais/relais/negotiation"
 	"github.com/relais/relais/portal"
+	"github.com/relais/relais/portal/i18n"
 	"github.com/relais/relais/portal/rules"
 )
 
@@ -96,9 +97,32 @@ func offerSummary(o negotiation.Offer, cur portal.Currency) string {
 	return string(o.Kind)
 }
 
-// renderConsole renders a console page; data gets the user and the CSRF
-// token of the session.
+// consoleLanguage is the console's language for a request: the one the
+// signed-in user chose, else the browser's first language the console
+// speaks, else English.
+func consoleLanguage(c *fiber.Ctx) string {
+	if u, ok := c.Locals(localConsoleUser).(*portal.User); ok && portal.ValidLanguage(u.Language) {
+		return u.Language
+	}
+	if lang := i18n.Match(c.Get(fiber.HeaderAcceptLanguage)); lang != "" {
+		return lang
+	}
+	return "en"
+}
+
+// consoleT translates console text for a request (keys "console.…").
+func (s *Server) consoleT(c *fiber.Ctx) *i18n.T { return s.i18n.For(consoleLanguage(c)) }
+
+// consoleLanguages are the choices of the language menu, each named in
+// its own language.
+var consoleLanguages = []struct{ Code, Name string }{{"fr", "Français"}, {"nl", "Nederlands"}, {"en", "English"}, {"de", "Deutsch"}}
+
+// renderConsole renders a console page; data gets the user, the CSRF
+// token of the session, the language (Lang) and its translator, called
+// in templates as {{call $.Tr "console.key" "Name" value}}.
 func (s *Server) renderConsole(c *fiber.Ctx, page string, data map[string]any) error {
+	t := s.consoleT(c)
+	data["Lang"], data["Tr"], data["Languages"], data["Here"] = t.Lang, t.Text, consoleLanguages, c.Path()
 	if u, ok := c.Locals(localConsoleUser).(*portal.User); ok {
 		data["User"] = u
 		if sess := consoleSession(c); sess != nil {
@@ -548,12 +572,12 @@ func fileSize(n int64) string {
 	return fmt.Sprintf("%d bytes", n)
 }
 
-// consoleErrorHeadings title the console's error page by status.
-var consoleErrorHeadings = map[int]string{
-	fiber.StatusBadRequest: "This request could not be used", fiber.StatusUnauthorized: "You are signed out",
-	fiber.StatusForbidden: "Not allowed", fiber.StatusNotFound: "Not found", fiber.StatusMethodNotAllowed: "Not allowed here",
-	fiber.StatusConflict: "Conflict", fiber.StatusGone: "No longer available", fiber.StatusRequestEntityTooLarge: "Too large",
-	fiber.StatusTooManyRequests: "Too many requests", fiber.StatusServiceUnavailable: "Not available",
+// consoleErrorHeadings title the console's error page by status (message
+// keys "console.error.<status>").
+var consoleErrorHeadings = map[int]bool{
+	fiber.StatusBadRequest: true, fiber.StatusUnauthorized: true, fiber.StatusForbidden: true, fiber.StatusNotFound: true,
+	fiber.StatusMethodNotAllowed: true, fiber.StatusConflict: true, fiber.StatusGone: true,
+	fiber.StatusRequestEntityTooLarge: true, fiber.StatusTooManyRequests: true, fiber.StatusServiceUnavailable: true,
 }
 
 // isConsolePage says whether path is a console page, whose errors render
@@ -566,13 +590,14 @@ func isConsolePage(path string) bool {
 // layout (with its bar when signed in), what went wrong and the request id
 // to quote. Internal errors show only a generic message.
 func (s *Server) renderConsoleError(c *fiber.Ctx, status int, err error) error {
-	heading, ok := consoleErrorHeadings[status]
-	if !ok {
-		heading = "Something went wrong"
+	t := s.consoleT(c)
+	heading := t.Text("console.error.other")
+	if consoleErrorHeadings[status] {
+		heading = t.Text("console.error." + strconv.Itoa(status))
 	}
 	msg := portal.ErrorMessage(err)
 	if status == fiber.StatusNotFound && portal.ErrorCode(err) == portal.ENOTFOUND && msg == "No such page or API route." {
-		msg = "There is no such console page."
+		msg = t.Text("console.error.nopage")
 	}
 	data := map[string]any{"Title": heading, "Heading": heading, "Message": msg, "RequestID": stringLocal(c, "requestid")}
 	c.Set(fiber.HeaderCacheControl, "no-store")
@@ -617,4 +642,26 @@ func refuseReasons(lang string) []refuseReason {
 		out[i] = refuseReason{Label: r.label, Debtor: r.text[lang]}
 	}
 	return out
+}
+
+// handleConsoleLanguage records the console language the user picked and
+// returns to the page they were on (a console path only: never an open
+// redirect).
+func (s *Server) handleConsoleLanguage(c *fiber.Ctx) error {
+	u := consoleUserOf(c)
+	lang := c.FormValue("language")
+	if !portal.ValidLanguage(lang) {
+		return portal.FieldError("language", "Choose one of the console's languages: fr, nl, en, de.")
+	}
+	ctx, cancel := s.userContext(c)
+	defer cancel()
+	if err := s.deps.Tenants.SetUserLanguage(ctx, u.TenantID, u.ID, lang); err != nil {
+		return err
+	}
+	u.Language = lang
+	back := c.FormValue("back")
+	if !isConsolePage(back) || strings.ContainsAny(back, "\\\r\n") || strings.HasPrefix(back, "//") {
+		back = "/console"
+	}
+	return c.Redirect(back, fiber.StatusSeeOther)
 }

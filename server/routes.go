@@ -135,6 +135,7 @@ func (s *Server) routes() {
 	app.Post("/console/login", s.handleConsoleLogin)
 	con := app.Group("/console", s.requireConsole)
 	con.Post("/logout", s.handleConsoleLogout)
+	con.Post("/language", s.handleConsoleLanguage)
 	con.Get("/", s.handleConsoleQueue)
 	con.Get("/claims", s.handleConsoleClaims)
 	con.Get("/claims.csv", s.handleConsoleClaimExport)

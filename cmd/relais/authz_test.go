@@ -236,6 +236,9 @@ const (
 	// user, gets 403; others 401.
 	apiRateEditor
 	consoleRateEditor
+	// consoleUser: any signed-in user, on their own settings (the console
+	// language); others are sent to the sign-in page.
+	consoleUser
 	// consoleSelf: any signed-in user, on their own session (sign-out);
 	// others 401. Checked last, since it ends the sessions.
 	consoleSelf
@@ -297,6 +300,8 @@ var authzTable = map[string]policy{
 	"GET /console/claims/:id/debtor-export.zip": consoleOwner,
 	"GET /console/rates":                        consoleRead, "POST /console/rates": consoleRateEditor,
 	"POST /console/logout": consoleSelf,
+	// The console language of the signed-in user, any role (issue 25.7).
+	"POST /console/language": consoleUser,
 	// Disputes in the console (issue 25): any user of the tenant reads a
 	// dispute and downloads its files; agents and owners resolve it.
 	"GET /console/claims/:id/disputes/:dispute_id": consoleRead, "GET /console/claims/:id/disputes/:dispute_id/files/:file_id": consoleRead,
@@ -386,6 +391,11 @@ func expectation(p policy, ac string, randomIDs bool) string {
 		switch ac {
 		case "owner A", "agent A", "viewer A", "owner B":
 			return "forbidden"
+		}
+	case consoleUser:
+		switch ac {
+		case "owner A", "agent A", "viewer A", "owner B":
+			return "allowed"
 		}
 	case consoleSelf:
 		switch ac {

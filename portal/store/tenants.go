@@ -119,6 +119,21 @@ func (db *DB) FindUser(ctx context.Context, id string) (*portal.User, error) {
 	return &u, nil
 }
 
+// SetUserLanguage implements portal.TenantService.
+func (db *DB) SetUserLanguage(ctx context.Context, tenantID, userID, lang string) error {
+	if !portal.ValidLanguage(lang) {
+		return portal.FieldError("language", "language must be one of fr, nl, en, de")
+	}
+	res := db.conn(ctx).Model(&portal.User{}).Where("id = ? AND tenant_id = ?", userID, tenantID).Update("language", lang)
+	if res.Error != nil {
+		return translate("set user language", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return portal.Errorf(portal.ENOTFOUND, "user not found")
+	}
+	return nil
+}
+
 // ListUsers implements portal.TenantService.
 func (db *DB) ListUsers(ctx context.Context, tenantID string) ([]*portal.User, error) {
 	var users []*portal.User
