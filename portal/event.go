@@ -103,3 +103,20 @@ type EventLog interface {
 	// seq `after`, at most limit. ENOTFOUND when the claim is not the tenant's.
 	ListEvents(ctx context.Context, tenantID, claimID string, after int64, limit int) ([]*Event, error)
 }
+
+// ChainHead is the last event of one claim's chain, as a checkpoint
+// records it (portal/evidence, issue 26.6).
+type ChainHead struct {
+	ClaimID   string
+	Reference string
+	Seq       int64
+	Hash      string
+}
+
+// ChainHeadLister reads every chain head of a tenant at once.
+type ChainHeadLister interface {
+	// ChainHeads returns the head of every claim of the tenant that has
+	// an event, ordered by claim ID, read in one statement so that the
+	// list is one moment of the database.
+	ChainHeads(ctx context.Context, tenantID string) ([]ChainHead, error)
+}

@@ -58,6 +58,9 @@ type Report struct {
 	SignedBy *SigningKey
 	// Warnings are reasons to ask the operator about an intact bundle.
 	Warnings []string
+	// Checkpoint says how the bundle stands with the checkpoint of
+	// AgainstCheckpoint.
+	Checkpoint *CheckpointReport
 }
 
 // SigningKey is the published key that signed a bundle, with its period.
@@ -73,8 +76,9 @@ type SigningKey struct {
 type VerifyOption func(*verifyOptions)
 
 type verifyOptions struct {
-	trusted ed25519.PublicKey
-	keys    *PublishedKeys
+	trusted    ed25519.PublicKey
+	keys       *PublishedKeys
+	checkpoint *Checkpoint
 }
 
 // TrustedKey makes VerifyBundle also require that the bundle was signed by
@@ -153,8 +157,23 @@ func VerifyBundle(r io.ReaderAt, size int64, opts ...VerifyOption) (*Report, err
 		return nil, mismatch(FileEvents, "cannot be read: %v", err)
 	}
 	var last *EventLine
+	// The checkpoint's event of this claim and the first event's time,
+	// for AgainstCheckpoint.
+	var cpSeq int64
+	var cpHash, first string
+	if o.checkpoint != nil {
+		if l, ok := o.checkpoint.Leaf(m.ClaimID); ok {
+			cpSeq = l.Seq
+		}
+	}
 	err = ReadChain(rc, m.ClaimID, func(l *EventLine) error {
 		last = l
+		if l.Seq == 1 {
+			first = l.At
+		}
+		if l.Seq == cpSeq {
+			cpHash = l.Hash
+		}
 		rep.Events++
 		if l.Payload == nil {
 			rep.ErasedPayloads++
@@ -227,6 +246,12 @@ func VerifyBundle(r io.ReaderAt, size int64, opts ...VerifyOption) (*Report, err
 			return nil, err
 		}
 		rep.Warnings = periodWarnings(rep.SignedBy, m.ChainHead)
+	}
+	// 5. The checkpoint someone kept, once the bundle is known intact.
+	if o.checkpoint != nil {
+		if rep.Checkpoint, err = checkCheckpoint(&o, m, pub, rep.Events, cpHash, first); err != nil {
+			return rep, err
+		}
 	}
 	return rep, nil
 }

@@ -144,7 +144,7 @@ func (db *DB) enqueueWebhooks(tx *gorm.DB, tenantID string, events ...eventRow) 
 	var rows []webhookDeliveryRow
 	for _, ep := range eps {
 		for _, e := range events {
-			if ep.Kinds != "" && !strings.Contains(","+ep.Kinds+",", ","+e.Kind+",") {
+			if !wantsKind(ep.Kinds, e.Kind) {
 				continue
 			}
 			rows = append(rows, webhookDeliveryRow{ID: portal.NewID(now), EndpointID: ep.ID, EventID: e.ID, TenantID: tenantID,
@@ -155,6 +155,12 @@ func (db *DB) enqueueWebhooks(tx *gorm.DB, tenantID string, events ...eventRow) 
 		return nil
 	}
 	return translate("enqueue webhook deliveries", tx.CreateInBatches(rows, db.batchRows()).Error)
+}
+
+// wantsKind reports whether an endpoint's kinds (comma-separated, empty:
+// every kind) hold kind.
+func wantsKind(kinds, kind string) bool {
+	return kinds == "" || strings.Contains(","+kinds+",", ","+kind+",")
 }
 
 // ClaimWebhookDeliveries implements webhooks.Store. Only the first pending
@@ -185,28 +191,45 @@ func (db *DB) ClaimWebhookDeliveries(ctx context.Context, owner string, now time
 			return translate("lease webhook deliveries", err)
 		}
 		var rows []struct {
-			ID, EndpointID, EventID, URL, Secret string
-			Attempts                             int
-			CreatedAt                            timeUTC
+			ID, EndpointID, EventID, Kind, URL, Secret string
+			Attempts                                   int
+			CreatedAt                                  timeUTC
 		}
-		if err := tx.Raw(`SELECT d.id, d.endpoint_id, d.event_id, w.url, w.secret, d.attempts, d.created_at
+		if err := tx.Raw(`SELECT d.id, d.endpoint_id, d.event_id, d.kind, w.url, w.secret, d.attempts, d.created_at
 			FROM webhook_deliveries d JOIN webhook_endpoints w ON w.id = d.endpoint_id WHERE d.id IN ? ORDER BY d.next_attempt_at, d.id`, ids).
 			Scan(&rows).Error; err != nil {
 			return translate("read webhook deliveries", err)
 		}
-		eventIDs := make([]string, len(rows))
-		for i, r := range rows {
-			eventIDs[i] = r.EventID
+		// A checkpoint's delivery (issue 26.6) carries the checkpoint,
+		// not an event.
+		var eventIDs, checkpointIDs []string
+		for _, r := range rows {
+			if r.Kind == string(webhooks.KindCheckpointSigned) {
+				checkpointIDs = append(checkpointIDs, r.EventID)
+			} else {
+				eventIDs = append(eventIDs, r.EventID)
+			}
+		}
+		checkpoints, err := checkpointBodies(tx, checkpointIDs)
+		if err != nil {
+			return err
 		}
 		var evs []eventRow
-		if err := tx.Where("id IN ?", eventIDs).Find(&evs).Error; err != nil {
-			return translate("read webhook events", err)
+		if len(eventIDs) > 0 {
+			if err := tx.Where("id IN ?", eventIDs).Find(&evs).Error; err != nil {
+				return translate("read webhook events", err)
+			}
 		}
 		byID := make(map[string]*portal.Event, len(evs))
 		for i := range evs {
 			byID[evs[i].ID] = evs[i].toEvent()
 		}
 		for _, r := range rows {
+			if body, ok := checkpoints[r.EventID]; ok && r.Kind == string(webhooks.KindCheckpointSigned) {
+				out = append(out, &webhooks.Delivery{ID: r.ID, EndpointID: r.EndpointID, URL: r.URL, Secret: r.Secret,
+					Attempts: r.Attempts, CreatedAt: r.CreatedAt.Time(), EventID: r.EventID, Body: body})
+				continue
+			}
 			e := byID[r.EventID]
 			if e == nil {
 				continue

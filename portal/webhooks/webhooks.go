@@ -29,6 +29,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"net"
 	"net/url"
 	"strings"
@@ -58,6 +59,17 @@ type EndpointInput struct {
 	Description string             `json:"description"`
 }
 
+// KindCheckpointSigned is the kind of the deliveries that carry a signed
+// checkpoint of the tenant's chain heads (issue 26.6, portal/evidence):
+// not an event of a claim, so it is not a portal.EventKind of the log.
+// Its body is a Body whose payload is the checkpoint file, claim_id
+// empty, seq 0 and hash the checkpoint's Merkle root.
+const KindCheckpointSigned portal.EventKind = "checkpoint.signed"
+
+// ValidKind reports whether an endpoint may ask for k: an event kind of
+// the log, or KindCheckpointSigned.
+func ValidKind(k portal.EventKind) bool { return k.Valid() || k == KindCheckpointSigned }
+
 // MaxEndpoints bounds the endpoints of one tenant.
 const MaxEndpoints = 10
 
@@ -71,8 +83,8 @@ func (in *EndpointInput) Validate() error {
 	seen := map[portal.EventKind]bool{}
 	kinds := make([]portal.EventKind, 0, len(in.Kinds))
 	for _, k := range in.Kinds {
-		if !k.Valid() {
-			return portal.FieldError("kinds", "%q is not an event kind (see the kinds of GET /api/v1/claims/{id}/events)", k)
+		if !ValidKind(k) {
+			return portal.FieldError("kinds", "%q is not an event kind (see the kinds of GET /api/v1/claims/{id}/events, and %s)", k, KindCheckpointSigned)
 		}
 		if !seen[k] {
 			seen[k] = true
@@ -157,6 +169,30 @@ type Delivery struct {
 	// from it.
 	CreatedAt time.Time
 	Event     *portal.Event
+	// EventID and Body are set instead of Event for a delivery that is
+	// not an event's (a checkpoint, KindCheckpointSigned): its ID and the
+	// body to send.
+	EventID string
+	Body    []byte
+}
+
+// eventID is the ID of what d delivers: its event's, or its EventID.
+func (d *Delivery) eventID() string {
+	if d.Event != nil {
+		return d.Event.ID
+	}
+	return d.EventID
+}
+
+// body is what d sends.
+func (d *Delivery) body() ([]byte, error) {
+	if d.Event == nil {
+		if d.Body == nil {
+			return nil, errors.New("a delivery without event or body")
+		}
+		return d.Body, nil
+	}
+	return BodyOf(d.Event)
 }
 
 // Outcome is what became of an attempt.
@@ -230,4 +266,11 @@ func BodyOf(e *portal.Event) ([]byte, error) {
 		b.Payload = json.RawMessage(e.Payload)
 	}
 	return json.Marshal(b)
+}
+
+// CheckpointBody encodes the body of a delivery of a checkpoint: the
+// checkpoint file as payload, its Merkle root as hash.
+func CheckpointBody(id string, at time.Time, root string, checkpoint []byte) ([]byte, error) {
+	return json.Marshal(Body{ID: id, Kind: KindCheckpointSigned, At: at.UTC(), Actor: BodyActor{Kind: portal.ActorSystem},
+		Payload: json.RawMessage(checkpoint), Hash: root})
 }

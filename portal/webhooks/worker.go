@@ -165,7 +165,7 @@ func cmpErr(first, err error) error {
 // ended first (nothing to record).
 func (w *Worker) attempt(ctx context.Context, d *Delivery) (a Attempt, ok bool) {
 	a.At = w.now()
-	body, err := BodyOf(d.Event)
+	body, err := d.body()
 	if err != nil {
 		a.Outcome, a.Error = Failed, "the event could not be encoded"
 		return a, true
@@ -177,7 +177,7 @@ func (w *Worker) attempt(ctx context.Context, d *Delivery) (a Attempt, ok bool) 
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "Relais-Webhooks/1")
-	req.Header.Set("Relais-Event-Id", d.Event.ID)
+	req.Header.Set("Relais-Event-Id", d.eventID())
 	req.Header.Set(SignatureHeader, Sign(d.Secret, a.At, body))
 	resp, err := w.httpClient().Do(req)
 	if err != nil {
@@ -249,7 +249,7 @@ func retryAfter(v string) time.Duration {
 func (w *Worker) logAttempt(ctx context.Context, d *Delivery, a Attempt) {
 	// The endpoint's ID, not its URL, which may hold a token of the
 	// creditor's.
-	args := []any{"endpoint_id", d.EndpointID, "event_id", d.Event.ID, "attempt", d.Attempts + 1, "status", a.Status, "outcome", string(a.Outcome), "reason", a.Error}
+	args := []any{"endpoint_id", d.EndpointID, "event_id", d.eventID(), "attempt", d.Attempts + 1, "status", a.Status, "outcome", string(a.Outcome), "reason", a.Error}
 	if a.Outcome == Retry {
 		args = append(args, "next", a.Next.Format(time.RFC3339))
 	}
