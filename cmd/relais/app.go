@@ -39,6 +39,8 @@ type app struct {
 	reminders *reminders.Scheduler
 	// webhooks sends the tenants' webhook deliveries (issue 19).
 	webhooks *webhooks.Worker
+	// checkpoints signs the chain heads daily (issue 26.6), nil when off.
+	checkpoints *evidence.Checkpointer
 }
 
 // openDB opens and (unless told not to) migrates the database.
@@ -167,11 +169,18 @@ func build(ctx context.Context, cfg config, log *slog.Logger, migrate bool) (*ap
 	// transaction fills; public addresses only.
 	hooks := &webhooks.Worker{Store: db, Clock: clock, Owner: owner, Log: log, Health: portal.NewJobHealth("webhooks")}
 	deps.Jobs = append(deps.Jobs, hooks.Health)
+	// Checkpoints of the chain heads (issue 26.6), outside the database.
+	var checkpoints *evidence.Checkpointer
+	if cfg.CheckpointEvery > 0 {
+		checkpoints = &evidence.Checkpointer{Store: db, Leases: db, Signer: bundler.Signer, Clock: clock, Dir: cfg.CheckpointDir,
+			Owner: owner, Every: cfg.CheckpointEvery, Log: log, Health: portal.NewJobHealth("checkpoints")}
+		deps.Jobs = append(deps.Jobs, checkpoints.Health)
+	}
 	srv := server.New(server.Config{BaseURL: cfg.BaseURL, Version: version, LinkTTL: cfg.LinkTTL,
 		RateEditors: splitList(cfg.RateEditors), TrustedProxies: splitList(cfg.TrustedProxies),
 		ChatPerSession: cfg.ChatPerSession, ChatPerAddress: cfg.ChatPerAddress, ChatMessagesPerMinute: cfg.ChatMessagesPerMinute}, deps)
 	return &app{cfg: cfg, log: log, clock: clock, db: db, server: srv, rates: rates, rateJobs: rateJobs, reminders: sched, instalments: inst,
-		webhooks: hooks}, nil
+		webhooks: hooks, checkpoints: checkpoints}, nil
 }
 
 // rateJobsFor loads the rate lines recorded in the database on top of the
@@ -312,6 +321,17 @@ func (a *app) serve(ctx context.Context) error {
 			a.webhooks.Run(hooksCtx)
 		}
 	}()
+	// The checkpoint job signs the chain heads once a day (issue 26.6).
+	cpCtx, stopCheckpoints := context.WithCancel(ctx)
+	defer stopCheckpoints()
+	cpDone := make(chan struct{})
+	go func() {
+		defer close(cpDone)
+		if a.checkpoints != nil {
+			a.log.Info("evidence checkpoints on", "every", a.cfg.CheckpointEvery.String(), "dir", a.cfg.CheckpointDir)
+			a.checkpoints.Run(cpCtx)
+		}
+	}()
 	// The schedulers stop first on shutdown; a send or charge in flight
 	// finishes and is recorded before the database closes.
 	stop := func() {
@@ -319,10 +339,12 @@ func (a *app) serve(ctx context.Context) error {
 		stopInst()
 		stopRates()
 		stopHooks()
+		stopCheckpoints()
 		<-remindersDone
 		<-instDone
 		<-ratesDone
 		<-hooksDone
+		<-cpDone
 	}
 	errc := make(chan error, 2)
 	if a.cfg.DebugAddr != "" {

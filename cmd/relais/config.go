@@ -47,6 +47,11 @@ type config struct {
 	// KeyFile holds the instance's Ed25519 evidence signing key, outside
 	// the database; created at first start.
 	KeyFile string
+	// CheckpointDir receives the signed checkpoints of the chain heads,
+	// one directory per tenant, outside the database (issue 26.6);
+	// CheckpointEvery is how often serve makes them (0: never).
+	CheckpointDir   string
+	CheckpointEvery time.Duration
 	// Reminder configures reminder channels and the scheduler (serve only).
 	Reminder reminderConfig
 	// SchedulerEvery is the interval of the instalment scheduler (serve only).
@@ -98,6 +103,13 @@ func (c *config) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.StripeWebhookSecret, "stripe-webhook-secret", envOr("STRIPE_WEBHOOK_SECRET", ""), "signing secret of the /webhooks/stripe endpoint (env STRIPE_WEBHOOK_SECRET)")
 	fs.StringVar(&c.StripeAPIBase, "stripe-api-base", envOr("STRIPE_API_BASE", ""), "Stripe API base URL, e.g. a stripe-mock (env STRIPE_API_BASE; default https://api.stripe.com)")
 	registerKeyFile(fs, &c.KeyFile)
+}
+
+// registerCheckpointDir adds --checkpoint-dir, shared by serve and
+// `relais checkpoint`.
+func registerCheckpointDir(fs *flag.FlagSet, p *string) {
+	fs.StringVar(p, "checkpoint-dir", envOr("RELAIS_CHECKPOINT_DIR", "checkpoints"),
+		"directory outside the database receiving the signed checkpoints of the evidence chains, one sub-directory per tenant; keep it off the database's host and backups, or copy it elsewhere (env RELAIS_CHECKPOINT_DIR)")
 }
 
 // registerKeyFile adds --key-file, shared by serve and `relais key`.

@@ -35,7 +35,8 @@ func commands() []command {
 		{"links", "issue a debtor portal link: links issue --tenant ID --claim ID --channel letter", runLinks},
 		{"rates", "interest rates: rates [list] | update (from the ECB) | set --series S --from DAY --rate 2.62 --source ... | confirm", runRates},
 		{"purge", "erase the personal data of claims past their retention: purge [--tenant ID] [--dry-run]", runPurge},
-		{"verify", "check an evidence bundle: verify [--public-key KEY | --key-history FILE] bundle.zip", runVerify},
+		{"verify", "check an evidence bundle: verify [--public-key KEY | --key-history FILE] [--checkpoint FILE] bundle.zip", runVerify},
+		{"checkpoint", "sign every tenant's evidence chain heads into --checkpoint-dir and send them by webhook (serve does it daily); checkpoint excerpt --claim ID FILE", runCheckpoint},
 		{"key", "the evidence signing key: key show [--json] prints it with its retired keys; key rotate replaces it", runKey},
 		{"healthcheck", "exit 0 when the local instance answers /readyz (for container health checks)", runHealthcheck},
 		{"version", "print the version", func(_ context.Context, _ []string, out, _ io.Writer) error {

@@ -17,6 +17,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	cfg.Reminder.register(fs)
 	fs.DurationVar(&cfg.SchedulerEvery, "scheduler-every", envDuration("RELAIS_SCHEDULER_EVERY", 15*time.Minute), "how often the instalment scheduler charges due instalments and sweeps broken plans (env RELAIS_SCHEDULER_EVERY)")
 	registerECB(fs, &cfg)
+	registerCheckpointDir(fs, &cfg.CheckpointDir)
+	fs.DurationVar(&cfg.CheckpointEvery, "checkpoint-every", envDuration("RELAIS_CHECKPOINT_EVERY", 24*time.Hour), "how often each tenant's evidence chain heads are checkpointed: signed, written to --checkpoint-dir and sent to its webhook endpoints that want checkpoint.signed, by one instance at a time; 0: never (env RELAIS_CHECKPOINT_EVERY)")
 	fs.StringVar(&cfg.RatesUpdate, "rates-update", envOr("RELAIS_RATES_UPDATE", "on"), "on: derive fr_b2b and be_b2b from the ECB rate once a day (one instance at a time); off: only the lines recorded with 'relais rates' (env RELAIS_RATES_UPDATE)")
 	fs.DurationVar(&cfg.RatesRefresh, "rates-refresh", envDuration("RELAIS_RATES_REFRESH", 30*time.Second), "how often this instance loads rate lines recorded by another instance or the CLI (env RELAIS_RATES_REFRESH)")
 	fs.StringVar(&cfg.RateEditors, "rate-editors", envOr("RELAIS_RATE_EDITORS", ""), "comma-separated tenant IDs whose owners may change the interest rates, which every tenant shares, from the API and console (env RELAIS_RATE_EDITORS; default none: the CLI only)")

@@ -20,8 +20,9 @@ func runVerify(_ context.Context, args []string, stdout, stderr io.Writer) error
 	fs.SetOutput(stderr)
 	pub := fs.String("public-key", "", "also require this signing key (base64, from GET /api/v1/evidence/public-key; a retired key for a bundle signed before a rotation)")
 	history := fs.String("key-history", "", "also require one of the operator's published keys: a file holding the JSON of GET /api/v1/evidence/public-key (or of relais key show --json); says which key signed and when it was valid")
+	checkpoint := fs.String("checkpoint", "", "also check the bundle against a checkpoint kept outside the database (a file of --checkpoint-dir, the payload of a checkpoint.signed webhook, or an excerpt): the claim's chain must hold the checkpoint's head")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: relais verify [--public-key KEY] [--key-history FILE] bundle.zip")
+		fmt.Fprintln(stderr, "Usage: relais verify [--public-key KEY] [--key-history FILE] [--checkpoint FILE] bundle.zip")
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args); err != nil {
@@ -50,6 +51,13 @@ func runVerify(_ context.Context, args []string, stdout, stderr io.Writer) error
 		}
 		opts = append(opts, evidence.TrustedKeys(keys))
 	}
+	if *checkpoint != "" {
+		cp, err := readCheckpoint(*checkpoint)
+		if err != nil {
+			return err
+		}
+		opts = append(opts, evidence.AgainstCheckpoint(cp))
+	}
 	path := fs.Arg(0)
 	f, err := os.Open(path)
 	if err != nil {
@@ -61,6 +69,14 @@ func runVerify(_ context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	rep, err := evidence.VerifyBundle(f, st.Size(), opts...)
+	var cpErr *evidence.CheckpointError
+	if errors.As(err, &cpErr) {
+		// The bundle is intact; the checkpoint refused or contradicted.
+		if cpErr.Contradiction {
+			return fmt.Errorf("%s %w (checkpoint file %s; the bundle is intact on its own)", path, err, *checkpoint)
+		}
+		return fmt.Errorf("%s is intact, but the %w (checkpoint file %s)", path, err, *checkpoint)
+	}
 	if err != nil {
 		return fmt.Errorf("%s is NOT intact: %w", path, err)
 	}
@@ -80,6 +96,17 @@ func runVerify(_ context.Context, args []string, stdout, stderr io.Writer) error
 			fmt.Fprintf(stdout, "  key          the operator's current key, signing since %s\n", keyTime(k.From))
 		default:
 			fmt.Fprintf(stdout, "  key          a retired key of the operator, valid from %s until %s\n", keyTime(k.From), keyTime(k.Until))
+		}
+	}
+	if c := rep.Checkpoint; c != nil {
+		kind := "checkpoint"
+		if c.Excerpt {
+			kind = "checkpoint excerpt (inclusion proof checked)"
+		}
+		fmt.Fprintf(stdout, "  checkpoint   agrees with the %s of %s (tenant %s, %d claims, key %s): event %d hash %s; %d event(s) since\n",
+			kind, c.Date, c.TenantID, c.TreeSize, c.Fingerprint, c.Leaf.Seq, c.Leaf.Hash, c.Later)
+		if k := c.SignedBy; k != nil && !k.Current {
+			fmt.Fprintf(stdout, "  checkpoint   signed by a retired key of the operator, valid from %s until %s\n", keyTime(k.From), keyTime(k.Until))
 		}
 	}
 	for _, w := range rep.Warnings {
