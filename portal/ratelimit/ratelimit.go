@@ -1,22 +1,23 @@
-// Package ratelimit is a small in-process limiter of attempts per key (a
-// client IP), a token bucket per key with an injected clock. It guards the
-// portal against token guessing; each instance limits on its own, which
-// is enough when tokens have 128 bits: the limit only has to make
-// scanning noisy and slow, not impossible.
+// Package ratelimit is the in-memory portal.Limiter: a token bucket per
+// key with an injected clock, for one instance (SQLite, tests). Behind
+// several instances on PostgreSQL the buckets are kept in the database
+// instead (store.Limiter), so that every instance counts the same
+// attempts.
 package ratelimit
 
 import (
+	"context"
+	"math"
 	"sync"
 	"time"
 
 	"github.com/relais/relais/portal"
 )
 
-// Limiter allows Burst attempts per key at once, refilled at one attempt
-// per Every. It is safe for concurrent use.
+var _ portal.Limiter = (*Limiter)(nil)
+
+// Limiter keeps the buckets in memory. It is safe for concurrent use.
 type Limiter struct {
-	burst   float64
-	every   time.Duration
 	clock   portal.Clock
 	maxKeys int
 
@@ -25,60 +26,58 @@ type Limiter struct {
 }
 
 type bucket struct {
+	shape  portal.Bucket
 	tokens float64
 	at     time.Time
 }
 
-// New returns a limiter of burst attempts refilled one per every.
-func New(burst int, every time.Duration, clock portal.Clock) *Limiter {
+// New returns an empty limiter on clock (the system clock when nil).
+func New(clock portal.Clock) *Limiter {
 	if clock == nil {
 		clock = portal.SystemClock{}
 	}
-	return &Limiter{burst: float64(burst), every: every, clock: clock, maxKeys: 100_000, buckets: map[string]*bucket{}}
+	return &Limiter{clock: clock, maxKeys: 100_000, buckets: map[string]*bucket{}}
 }
 
-// Allow takes one attempt for key. When none is left it returns false and
-// how long until the next one.
-func (l *Limiter) Allow(key string) (ok bool, retryAfter time.Duration) {
+// Take implements portal.Limiter; it returns EINVALID only.
+func (l *Limiter) Take(_ context.Context, key string, b portal.Bucket, n int) (bool, time.Duration, error) {
+	if err := portal.CheckTake(key, b, n); err != nil {
+		return false, 0, err
+	}
 	now := l.clock.Now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	b := l.buckets[key]
-	if b == nil {
+	bk := l.buckets[key]
+	if bk == nil {
 		if len(l.buckets) >= l.maxKeys {
 			l.prune(now)
 		}
-		b = &bucket{tokens: l.burst, at: now}
-		l.buckets[key] = b
+		bk = &bucket{shape: b, tokens: float64(b.Burst), at: now}
+		l.buckets[key] = bk
 	}
-	l.refill(b, now)
-	if b.tokens >= 1 {
-		b.tokens--
-		return true, 0
+	bk.shape = b
+	refill(bk, now)
+	need := float64(n)
+	if bk.tokens < need {
+		return false, portal.RetryAfter(time.Duration(math.Ceil((need - bk.tokens) * float64(b.Every)))), nil
 	}
-	wait := time.Duration((1 - b.tokens) * float64(l.every))
-	if wait < time.Second {
-		wait = time.Second
-	}
-	return false, wait.Round(time.Second)
+	bk.tokens = min(float64(b.Burst), bk.tokens-need)
+	return true, 0, nil
 }
 
-func (l *Limiter) refill(b *bucket, now time.Time) {
+func refill(b *bucket, now time.Time) {
 	if el := now.Sub(b.at); el > 0 {
-		b.tokens += float64(el) / float64(l.every)
-		if b.tokens > l.burst {
-			b.tokens = l.burst
-		}
+		b.tokens = min(float64(b.shape.Burst), b.tokens+float64(el)/float64(b.shape.Every))
+		b.at = now
 	}
-	b.at = now
 }
 
-// prune forgets full buckets (keys that behave), and if that is not
-// enough, every bucket: memory stays bounded under a scan from many IPs.
+// prune forgets full buckets (keys that behave; a full bucket is the same
+// as none), and if that is not enough, every bucket: memory stays bounded
+// under a scan from many addresses.
 func (l *Limiter) prune(now time.Time) {
 	for k, b := range l.buckets {
-		l.refill(b, now)
-		if b.tokens >= l.burst {
+		if refill(b, now); b.tokens >= float64(b.shape.Burst) {
 			delete(l.buckets, k)
 		}
 	}

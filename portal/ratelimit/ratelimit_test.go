@@ -1,49 +1,33 @@
 package ratelimit_test
 
 import (
+	"context"
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/relais/relais/portal"
 	"github.com/relais/relais/portal/ratelimit"
+	"github.com/relais/relais/portal/ratelimit/ratelimittest"
 )
 
 func TestLimiter(t *testing.T) {
-	clock := &portal.FixedClock{T: time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)}
-	l := ratelimit.New(3, time.Minute, clock)
-	for i := 0; i < 3; i++ {
-		if ok, _ := l.Allow("1.2.3.4"); !ok {
-			t.Fatalf("attempt %d refused within the burst", i+1)
+	ratelimittest.Run(t, func(t *testing.T, clock *portal.FixedClock) portal.Limiter { return ratelimit.New(clock) })
+}
+
+// TestLimiterBounded: a spray of keys does not grow the map without end;
+// full buckets are forgotten first.
+func TestLimiterBounded(t *testing.T) {
+	clock := &portal.FixedClock{T: ratelimittest.Start}
+	l := ratelimit.New(clock)
+	l.SetMaxKeys(100)
+	b := portal.Bucket{Burst: 2, Every: time.Minute}
+	for i := 0; i < 1000; i++ {
+		if _, _, err := l.Take(context.Background(), fmt.Sprintf("k%d", i), b, 1); err != nil {
+			t.Fatal(err)
 		}
 	}
-	ok, wait := l.Allow("1.2.3.4")
-	if ok {
-		t.Fatal("4th attempt allowed beyond the burst")
-	}
-	if wait != time.Minute {
-		t.Fatalf("retry after %v, want 1m", wait)
-	}
-	if ok, _ := l.Allow("5.6.7.8"); !ok {
-		t.Fatal("another key is limited by the first one")
-	}
-	clock.Advance(30 * time.Second)
-	if ok, wait := l.Allow("1.2.3.4"); ok || wait != 30*time.Second {
-		t.Fatalf("after 30s: ok=%v wait=%v, want refused with 30s", ok, wait)
-	}
-	clock.Advance(30 * time.Second)
-	if ok, _ := l.Allow("1.2.3.4"); !ok {
-		t.Fatal("refused after a refill period")
-	}
-	if ok, _ := l.Allow("1.2.3.4"); ok {
-		t.Fatal("one refill allowed two attempts")
-	}
-	clock.Advance(time.Hour)
-	for i := 0; i < 3; i++ {
-		if ok, _ := l.Allow("1.2.3.4"); !ok {
-			t.Fatalf("after an hour attempt %d refused: the bucket did not refill to the burst", i+1)
-		}
-	}
-	if ok, _ := l.Allow("1.2.3.4"); ok {
-		t.Fatal("bucket refilled beyond the burst")
+	if n := l.Len(); n > 100 {
+		t.Fatalf("%d buckets kept, want at most 100", n)
 	}
 }

@@ -47,7 +47,18 @@ func Each(t *testing.T, fn func(t *testing.T, db *store.DB)) {
 // end of the test.
 func MustOpen(tb testing.TB, dialect string, clock portal.Clock) *store.DB {
 	tb.Helper()
-	url := URL(tb, dialect)
+	return MustOpenURL(tb, URL(tb, dialect), clock)
+}
+
+// MustOpenURL opens and migrates the database at url (from URL) with the
+// given clock, closed at the end of the test. Opening one URL twice gives
+// two handles on one database, as two instances have.
+func MustOpenURL(tb testing.TB, url string, clock portal.Clock) *store.DB {
+	tb.Helper()
+	dialect := store.SQLite
+	if strings.HasPrefix(url, "postgres") {
+		dialect = store.Postgres
+	}
 	if clock == nil {
 		clock = &portal.FixedClock{T: time.Date(2024, 6, 30, 10, 0, 0, 0, time.UTC)}
 	}
