@@ -73,9 +73,11 @@ func LimitKey(namespace string, parts ...string) string {
 }
 
 // RetryAfter rounds a wait up to a whole second, at least one: what a
-// Retry-After header or a "wait N seconds" can say truthfully.
+// Retry-After header or a "wait N seconds" can say truthfully. The wait is
+// first rounded to the millisecond, so that the float error of a refill
+// (20 s computed as 20.000000004 s) does not add a second.
 func RetryAfter(d time.Duration) time.Duration {
-	if d <= time.Second {
+	if d = d.Round(time.Millisecond); d <= time.Second {
 		return time.Second
 	}
 	return ((d + time.Second - 1) / time.Second) * time.Second

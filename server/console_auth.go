@@ -1,9 +1,11 @@
 package server
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
+	"strconv"
 	"strings"
 	"time"
 
@@ -17,11 +19,94 @@ const (
 	consoleCookie     = "relais_console"
 	consoleLoginCSRF  = "relais_login_csrf"
 	consoleSessionTTL = 12 * time.Hour
-	// Login throttling: attempts per client address, failures per account.
-	loginPerIP         = 20
-	loginFailsPerEmail = 5
-	loginWindow        = 15 * time.Minute
 )
+
+// Sign-in throttling (issue 26.5): lock the source, slow the account.
+//
+// The source (the client address, an IPv6 client by its /64) has
+// loginPerIP attempts, refilled over loginWindow (one every 45 s): past
+// them it is refused, whatever the account, until a token comes back.
+// A sign-in that succeeds gives its token back, so the source counts
+// failures (and refusals).
+//
+// The account (the normalised e-mail address) has loginFailsPerEmail
+// attempts at once from anywhere, then one every loginAccountEvery. A
+// plain bucket shared by everyone would let an attacker who fails from
+// many addresses take each token as it comes back and keep the real user
+// out for as long as the attack lasts. So once the account's bucket is
+// empty no source competes for it: each source waits its own turn, a
+// bucket of its own for that account (loginTurn): the first attempt is
+// refused with "wait loginAccountEvery", and from then on the source may
+// try once every loginAccountEvery whatever other sources do. The real
+// user signing in from an address of their own therefore waits at most
+// loginAccountEvery (30 s) while the account is under attack, and never a
+// lock that an attacker renews; each attacking address gets one guess at
+// the account per 30 s, and its own source limit besides.
+const (
+	loginPerIP         = 20
+	loginWindow        = 15 * time.Minute
+	loginFailsPerEmail = 5
+	loginAccountEvery  = 30 * time.Second
+)
+
+var (
+	loginSource  = portal.Bucket{Burst: loginPerIP, Every: loginWindow / loginPerIP}
+	loginAccount = portal.Bucket{Burst: loginFailsPerEmail, Every: loginAccountEvery}
+	// loginTurn holds two tokens: a source that finds the account slowed
+	// takes both (its turn starts), and comes back for one when it has
+	// refilled. A source quiet for two periods starts over.
+	loginTurn = portal.Bucket{Burst: 2, Every: loginAccountEvery}
+)
+
+// loginGate decides whether a sign-in attempt on email from source may
+// check the password. It returns the wait when it may not, and when it may
+// what to give back if the password is right.
+func (s *Server) loginGate(ctx context.Context, source, email string) (wait time.Duration, onSuccess func(), err error) {
+	lim := s.limiter
+	src := portal.LimitKey("login-ip", addressKey(source))
+	ok, wait, err := lim.Take(ctx, src, loginSource, 1)
+	if err != nil || !ok {
+		return wait, nil, err
+	}
+	acct := portal.LimitKey("login-acct", email)
+	giveBack := func(account bool) func() {
+		return func() {
+			_, _, err := lim.Take(ctx, src, loginSource, -1)
+			if account && err == nil {
+				_, _, err = lim.Take(ctx, acct, loginAccount, -1)
+			}
+			if err != nil {
+				s.log.WarnContext(ctx, "give back a sign-in attempt", "err", err)
+			}
+		}
+	}
+	if ok, _, err = lim.Take(ctx, acct, loginAccount, 1); err != nil {
+		return 0, nil, err
+	}
+	if ok {
+		return 0, giveBack(true), nil
+	}
+	turn := portal.LimitKey("login-turn", email, addressKey(source))
+	if ok, _, err = lim.Take(ctx, turn, loginTurn, 2); err != nil || ok {
+		return loginAccountEvery, nil, err // the turn starts now
+	}
+	if ok, wait, err = lim.Take(ctx, turn, loginTurn, 1); err != nil || !ok {
+		return wait, nil, err
+	}
+	return 0, giveBack(false), nil
+}
+
+// waitText says a wait in whole seconds, or minutes past two.
+func waitText(d time.Duration) string {
+	sec := int(portal.RetryAfter(d) / time.Second)
+	switch {
+	case sec == 1:
+		return "1 second"
+	case sec < 120:
+		return strconv.Itoa(sec) + " seconds"
+	}
+	return strconv.Itoa((sec+59)/60) + " minutes"
+}
 
 const (
 	localConsoleSession = "relais.console_session"
@@ -121,22 +206,26 @@ func (s *Server) handleConsoleLogin(c *fiber.Ctx) error {
 	}
 	ip := c.IP()
 	email := portal.NormalizeEmail(c.FormValue("email"))
-	if !s.loginByIP.allow(ip) || !s.loginByEmail.allow(email) {
-		c.Set(fiber.HeaderRetryAfter, "900")
-		return s.renderLogin(c, fiber.StatusTooManyRequests, "Too many sign-in attempts: wait 15 minutes.", typed)
-	}
-	s.loginByIP.hit(ip)
 	ctx, cancel := s.userContext(c)
 	defer cancel()
+	wait, onSuccess, err := s.loginGate(ctx, ip, email)
+	if err != nil {
+		return err
+	}
+	if onSuccess == nil {
+		wait = portal.RetryAfter(wait)
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(wait/time.Second)))
+		return s.renderLogin(c, fiber.StatusTooManyRequests, "Too many sign-in attempts: wait "+waitText(wait)+", then try again.", typed)
+	}
 	ctx = portal.WithActor(ctx, portal.Actor{Kind: portal.ActorUser, IP: ip, Forwarded: forwardedOf(c), UserAgent: truncate(c.Get(fiber.HeaderUserAgent), 300)})
 	u, err := s.deps.Tenants.Authenticate(ctx, email, c.FormValue("password"))
 	if err != nil {
 		if portal.ErrorCode(err) == portal.EUNAUTHORIZED {
-			s.loginByEmail.hit(email)
 			return s.renderLogin(c, fiber.StatusUnauthorized, "Wrong e-mail or password.", typed)
 		}
 		return err
 	}
+	onSuccess()
 	_, token, err := s.deps.ConsoleSessions.CreateConsoleSession(ctx, u, consoleSessionTTL)
 	if err != nil {
 		return err

@@ -23,12 +23,18 @@ func (s *Server) handlePortalOpen(c *fiber.Ctx) error {
 	if !portal.ValidSecret(token) {
 		return c.Next()
 	}
-	if ok, wait := s.tokenLimiter.Allow(c.IP()); !ok {
+	ctx, cancel := s.userContext(c)
+	defer cancel()
+	// Every attempt counts, good token or bad: the limiter cannot tell a
+	// guess from a debtor's click before the lookup it protects.
+	ok, wait, err := s.limiter.Take(ctx, portal.LimitKey("link-ip", addressKey(c.IP())), portal.Bucket{Burst: s.cfg.TokenBurst, Every: s.cfg.TokenEvery}, 1)
+	if err != nil {
+		return err
+	}
+	if !ok {
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(wait/time.Second)))
 		return portal.Errorf(portal.ERATELIMIT, "Too many attempts.")
 	}
-	ctx, cancel := s.userContext(c)
-	defer cancel()
 	op, err := s.deps.Links.OpenLink(ctx, token)
 	if err != nil {
 		if op != nil && op.Claim != nil {

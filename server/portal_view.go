@@ -14,7 +14,6 @@ import (
 
 	"github.com/relais/relais/portal"
 	"github.com/relais/relais/portal/i18n"
-	"github.com/relais/relais/portal/ratelimit"
 	"github.com/relais/relais/portal/rules"
 )
 
@@ -242,7 +241,6 @@ func (s *Server) initPortal() error {
 			return err
 		}
 	}
-	s.tokenLimiter = ratelimit.New(s.cfg.TokenBurst, s.cfg.TokenEvery, s.deps.Clock)
 	s.loc = portal.Zone()
 	return nil
 }

@@ -51,8 +51,9 @@ type Config struct {
 	RequestTimeout time.Duration
 	// LinkTTL is how long a new portal link stays valid (default 90 days).
 	LinkTTL time.Duration
-	// TokenBurst and TokenEvery limit portal link attempts per client IP:
-	// TokenBurst at once, then one per TokenEvery (default 10, 1 minute).
+	// TokenBurst and TokenEvery limit portal link attempts per client
+	// address (an IPv6 client by its /64): TokenBurst at once, then one per
+	// TokenEvery (default 10, 1 minute), counted by Deps.Limiter.
 	TokenBurst int
 	TokenEvery time.Duration
 	// PresenceEvery and PresenceTTL tune how instances tell each other
@@ -73,8 +74,10 @@ type Config struct {
 	// session and of one console session (default 5); ChatPerAddress those
 	// of debtors from one client address (default 50; an IPv6 client by its
 	// /64); ChatMessagesPerMinute the messages stored per conversation and
-	// side (debtor, agents) in a minute (default 30). Counted by this
-	// instance's hub; negative: no limit.
+	// side (debtor, agents) in a minute (default 30). Connections are
+	// counted by this instance's hub (they are its sockets), messages by
+	// Deps.Limiter (shared by the instances on PostgreSQL); negative: no
+	// limit.
 	ChatPerSession, ChatPerAddress, ChatMessagesPerMinute int
 }
 
@@ -104,6 +107,11 @@ type Deps struct {
 	Instalments portal.InstalmentService
 	Clock       portal.Clock
 	Logger      *slog.Logger
+	// Limiter keeps the sign-in, link-open and chat message limits (issue
+	// 26.5): the database's (store.DB.Limiter) when several instances
+	// share PostgreSQL, so that every instance counts the same attempts;
+	// nil: in this instance's memory (ratelimit.New on Clock).
+	Limiter portal.Limiter
 	// Jobs are the background schedulers of this instance, listed by
 	// /healthz with their last run and success.
 	Jobs []*portal.JobHealth
@@ -147,14 +155,14 @@ type Server struct {
 	stopHub      context.CancelFunc
 	chatOnce     sync.Once
 	chatUpgrader fiber.Handler
-	// Console sign-in throttling.
-	loginByIP, loginByEmail *windowLimiter
-	// Debtor portal: translations, parsed pages, the token-guessing
-	// limiter and the zone "today" is reckoned in.
-	i18n         *i18n.Bundle
-	pages        map[string]*template.Template
-	tokenLimiter *ratelimit.Limiter
-	loc          *time.Location
+	// limiter is Deps.Limiter (or the in-memory one): sign-in, link-open
+	// and chat message limits.
+	limiter portal.Limiter
+	// Debtor portal: translations, parsed pages and the zone "today" is
+	// reckoned in.
+	i18n  *i18n.Bundle
+	pages map[string]*template.Template
+	loc   *time.Location
 	// bodies is the byte budget of request bodies in flight.
 	bodies *byteBudget
 	// trusted is the parsed TrustedProxies (ratelimit.go);
@@ -194,11 +202,12 @@ func New(cfg Config, deps Deps) *Server {
 	if err := s.TrustProxies(cfg.TrustedProxies); err != nil {
 		panic("server: " + err.Error()) // the CLI checks the list first (ParseTrustedProxies)
 	}
-	now := func() time.Time { return time.Now() }
-	s.loginByIP = newWindowLimiter(loginPerIP, loginWindow, now)
-	s.loginByEmail = newWindowLimiter(loginFailsPerEmail, loginWindow, now)
+	if s.limiter = deps.Limiter; s.limiter == nil {
+		s.limiter = ratelimit.New(deps.Clock)
+	}
 	if deps.Conversations != nil && deps.Negotiation != nil {
 		s.hub = NewHub(deps.Conversations, deps.ChatBus, deps.Logger)
+		s.hub.limiter = s.limiter
 		if cfg.PresenceEvery > 0 {
 			s.hub.presenceEvery = cfg.PresenceEvery
 		}

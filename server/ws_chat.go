@@ -403,11 +403,16 @@ func (s *Server) handleFrame(c *chatConn, data []byte) bool {
 	}
 	// The conversation's allowance for the minute, shared by every
 	// connection of the side; given back unless a new message is stored.
-	if !s.hub.takeMessage(c.conv.ID, c.role()) {
+	ok, err := s.hub.takeMessage(ctx, c.conv.ID, c.role())
+	if err != nil {
+		s.sendError(c, f.ID, err)
+		return false
+	}
+	if !ok {
 		s.sendFrameError(c, f.ID, frameRateLimited, reasonConversationRate, "")
 		return false
 	}
-	refund := func() { s.hub.refundMessage(c.conv.ID, c.role()) } // before answering: the client may send at once
+	refund := func() { s.hub.refundMessage(ctx, c.conv.ID, c.role()) } // before answering: the client may send at once
 	conv, err := s.deps.Conversations.FindConversation(ctx, c.conv.TenantID, c.conv.ID)
 	if err != nil {
 		refund()

@@ -131,6 +131,9 @@ func newChatEnvOn(t testing.TB, db *store.DB, clock *portal.FixedClock, seed *ch
 	if bus := db.ChatBus(); bus != nil {
 		deps.ChatBus = bus
 	}
+	if db.Dialect == store.Postgres { // as cmd/relais wires it: the instances share the limits
+		deps.Limiter = db.Limiter()
+	}
 	cfg := Config{BaseURL: e.base, Version: "test"}
 	for _, f := range tune {
 		f(&cfg)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/relais/relais/negotiation"
 	"github.com/relais/relais/portal"
+	"github.com/relais/relais/portal/ratelimit"
 )
 
 // Websocket timing and size limits (gorilla/websocket chat example, gotify
@@ -85,12 +86,12 @@ type Hub struct {
 	presenceEvery, presenceTTL time.Duration
 
 	// limits bound connections and stored messages (chatLimits); slots
-	// counts connections by limit key, guarded by mu; rates are the message
-	// buckets by conversation and side, guarded by rateMu.
-	limits chatLimits
-	slots  map[string]int
-	rateMu sync.Mutex
-	rates  map[string]*messageBucket
+	// counts this instance's connections by limit key, guarded by mu;
+	// limiter holds the message buckets by conversation and side (the
+	// server's, shared by the instances on PostgreSQL).
+	limits  chatLimits
+	slots   map[string]int
+	limiter portal.Limiter
 	// pendingTTL is pendingSlotTTL (a field so that tests can shorten it).
 	pendingTTL time.Duration
 }
@@ -103,12 +104,13 @@ const (
 	defaultChatPerMinute  = 30
 )
 
-// chatLimits are what one instance's hub allows (issue 26.9): connections
-// per portal or console session and per debtor address, messages stored
-// per conversation and side a minute. Zero or negative: no limit. They are
-// counted in this instance's memory: behind N instances a session may hold
-// N times as many connections and a conversation take N times as many
-// messages, and a restart starts the counts over.
+// chatLimits are what the hub allows (issue 26.9): connections per portal
+// or console session and per debtor address, messages stored per
+// conversation and side a minute. Zero or negative: no limit. Connections
+// are this instance's sockets, counted in its memory: behind N instances a
+// session may hold N times as many. Messages are counted by the server's
+// limiter (issue 26.5): on PostgreSQL one allowance per conversation and
+// side whatever the instance, and a restart does not start it over.
 type chatLimits struct {
 	perSession, perAddress int
 	perMinute              int
@@ -226,63 +228,37 @@ func (sl *chatSlot) release() {
 	}
 }
 
-// messageBucket lets perMinute messages through at once, then one every
-// minute/perMinute.
-type messageBucket struct {
-	tokens float64
-	last   time.Time
-}
-
-// maxBuckets bounds the message buckets kept; past it the full ones (of
-// conversations quiet for a minute) are dropped.
-const maxBuckets = 10000
-
-// takeMessage counts one message of side on conversation, false when its
-// allowance for the minute is used up.
-func (h *Hub) takeMessage(conversationID, side string) bool {
+// messageBucket is the allowance of a conversation's side: perMinute
+// messages at once, then one every minute/perMinute; false when there is
+// no limit.
+func (h *Hub) messageBucket() (portal.Bucket, bool) {
 	limit := h.limits.perMinute
 	if limit <= 0 {
-		return true
+		return portal.Bucket{}, false
 	}
-	now := h.now()
-	h.rateMu.Lock()
-	defer h.rateMu.Unlock()
-	refill := func(b *messageBucket) {
-		b.tokens = min(float64(limit), b.tokens+now.Sub(b.last).Minutes()*float64(limit))
-		b.last = now
+	return portal.Bucket{Burst: limit, Every: time.Minute / time.Duration(limit)}, true
+}
+
+// takeMessage counts one message of side on conversation, false when its
+// allowance for the minute is used up; an error when the limiter failed.
+func (h *Hub) takeMessage(ctx context.Context, conversationID, side string) (bool, error) {
+	b, limited := h.messageBucket()
+	if !limited {
+		return true, nil
 	}
-	k := conversationID + "/" + side
-	b := h.rates[k]
-	if b == nil {
-		if len(h.rates) >= maxBuckets {
-			for quiet, o := range h.rates {
-				if refill(o); o.tokens >= float64(limit) {
-					delete(h.rates, quiet)
-				}
-			}
-		}
-		b = &messageBucket{tokens: float64(limit), last: now}
-		h.rates[k] = b
-	}
-	refill(b)
-	if b.tokens < 1 {
-		return false
-	}
-	b.tokens--
-	return true
+	ok, _, err := h.limiter.Take(ctx, portal.LimitKey("chat-conv", conversationID, side), b, 1)
+	return ok, err
 }
 
 // refundMessage gives back a message counted by takeMessage that was not
 // stored (refused, or a retry of one stored before).
-func (h *Hub) refundMessage(conversationID, side string) {
-	limit := h.limits.perMinute
-	if limit <= 0 {
+func (h *Hub) refundMessage(ctx context.Context, conversationID, side string) {
+	b, limited := h.messageBucket()
+	if !limited {
 		return
 	}
-	h.rateMu.Lock()
-	defer h.rateMu.Unlock()
-	if b := h.rates[conversationID+"/"+side]; b != nil {
-		b.tokens = min(float64(limit), b.tokens+1)
+	if _, _, err := h.limiter.Take(ctx, portal.LimitKey("chat-conv", conversationID, side), b, -1); err != nil {
+		h.log.WarnContext(ctx, "give back a chat message allowance", "err", err)
 	}
 }
 
@@ -324,7 +300,7 @@ func NewHub(store negotiation.Store, bus ChatBus, log *slog.Logger) *Hub {
 		rooms: map[string]*room{}, conns: map[*chatConn]struct{}{}, remote: map[string]map[string]remoteAgents{},
 		now: time.Now, presenceEvery: presenceEvery, presenceTTL: presenceTTL,
 		limits: chatLimits{perSession: defaultChatPerSession, perAddress: defaultChatPerAddress, perMinute: defaultChatPerMinute},
-		slots:  map[string]int{}, rates: map[string]*messageBucket{}, pendingTTL: pendingSlotTTL}
+		slots:  map[string]int{}, limiter: ratelimit.New(portal.SystemClock{}), pendingTTL: pendingSlotTTL}
 }
 
 // Run listens to the bus until ctx ends, and keeps this instance's agent

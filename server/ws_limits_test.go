@@ -217,9 +217,10 @@ func TestChatConversationRate(t *testing.T) {
 			if a := agent.next("ack", "error"); a["type"] != "ack" {
 				t.Fatalf("agent's message: %v", a)
 			}
-			// Half a message a second comes back; a retry of a stored message
-			// (a duplicate) does not use it up.
-			time.Sleep(2200 * time.Millisecond)
+			// Half a message a second comes back (on the limiter's clock,
+			// the env's); a retry of a stored message (a duplicate) does not
+			// use it up.
+			e.clock.Advance(2200 * time.Millisecond)
 			tabs[0].send(map[string]any{"type": "text", "id": "m-0", "text": "message m-0"})
 			if a := tabs[0].next("ack", "error"); a["type"] != "ack" || a["duplicate"] != true {
 				t.Fatalf("retry of a stored message: %v", a)

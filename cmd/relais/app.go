@@ -14,6 +14,7 @@ import (
 	"github.com/relais/relais/portal/payments"
 	"github.com/relais/relais/portal/privacy"
 	"github.com/relais/relais/portal/ratefeed"
+	"github.com/relais/relais/portal/ratelimit"
 	"github.com/relais/relais/portal/reminders"
 	"github.com/relais/relais/portal/rules"
 	"github.com/relais/relais/portal/store"
@@ -148,6 +149,14 @@ func build(ctx context.Context, cfg config, log *slog.Logger, migrate bool) (*ap
 	}
 	if bus := db.ChatBus(); bus != nil { // PostgreSQL: several instances talk through LISTEN/NOTIFY
 		deps.ChatBus = bus
+	}
+	// The sign-in, link and chat limits (issue 26.5): on PostgreSQL in the
+	// database, which every instance behind the load balancer shares; on
+	// SQLite (one instance) in memory.
+	if db.Dialect == store.Postgres {
+		deps.Limiter = db.Limiter()
+	} else {
+		deps.Limiter = ratelimit.New(clock)
 	}
 	sched, err := reminderScheduler(cfg, log, db, letters, clock)
 	if err != nil {

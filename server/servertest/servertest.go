@@ -18,6 +18,7 @@ import (
 	"github.com/relais/relais/portal/payments"
 	"github.com/relais/relais/portal/privacy"
 	"github.com/relais/relais/portal/ratefeed"
+	"github.com/relais/relais/portal/ratelimit"
 	"github.com/relais/relais/portal/rules"
 	"github.com/relais/relais/portal/store"
 	"github.com/relais/relais/portal/webhooks"
@@ -123,6 +124,11 @@ func Wire(t testing.TB, db *store.DB, o Options) *Wiring {
 	}
 	if bus := db.ChatBus(); bus != nil { // PostgreSQL: LISTEN/NOTIFY, as in production
 		deps.ChatBus = bus
+	}
+	if db.Dialect == store.Postgres { // the limits in the database, as in production
+		deps.Limiter = db.Limiter()
+	} else {
+		deps.Limiter = ratelimit.New(o.Clock)
 	}
 	hooks := &webhooks.Worker{Store: db, Clock: o.Clock, Owner: "servertest", Log: o.Logger, AllowPrivate: true,
 		Health: portal.NewJobHealth("webhooks")}
