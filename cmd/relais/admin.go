@@ -16,7 +16,11 @@ import (
 // adminDB opens the configured database for a one-off command, applying
 // pending migrations so that a fresh database works at once.
 func adminDB(ctx context.Context, cfg config, stderr io.Writer) (*store.DB, error) {
-	return openDB(ctx, cfg, cfg.logger(stderr), true)
+	rates, err := loadRates(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return openDB(ctx, cfg, cfg.logger(stderr), true, rates)
 }
 
 // tenantDB opens the database for a command acting for one tenant and

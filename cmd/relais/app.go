@@ -45,8 +45,8 @@ type app struct {
 }
 
 // openDB opens and (unless told not to) migrates the database.
-func openDB(ctx context.Context, cfg config, log *slog.Logger, migrate bool) (*store.DB, error) {
-	db, err := store.Open(cfg.DatabaseURL, store.Options{Logger: log, MaxOpenConns: cfg.MaxConnections, Clock: cfg.clock})
+func openDB(ctx context.Context, cfg config, log *slog.Logger, migrate bool, rates *rules.Rates) (*store.DB, error) {
+	db, err := store.Open(cfg.DatabaseURL, store.Options{Logger: log, MaxOpenConns: cfg.MaxConnections, Clock: cfg.clock, Rates: rates})
 	if err != nil {
 		return nil, err
 	}
@@ -107,16 +107,17 @@ func (a *app) warnMissingRates() {
 // build wires the services into the HTTP server. server/servertest wires
 // the end-to-end tests the same way: a service added here goes there too.
 func build(ctx context.Context, cfg config, log *slog.Logger, migrate bool) (*app, error) {
-	db, err := openDB(ctx, cfg, log, migrate)
+	// The rates first: the store settles a claim paid in full with the
+	// same rates the server computes balances with.
+	rates, err := loadRates(cfg)
+	if err != nil {
+		return nil, err
+	}
+	db, err := openDB(ctx, cfg, log, migrate, rates)
 	if err != nil {
 		return nil, err
 	}
 	clock := portal.SystemClock{}
-	rates, err := loadRates(cfg)
-	if err != nil {
-		db.Close()
-		return nil, err
-	}
 	host, _ := os.Hostname()
 	owner := fmt.Sprintf("%s/%d", host, os.Getpid())
 	feed, rateJobs, err := rateJobsFor(ctx, cfg, log, db, rates, owner)

@@ -259,3 +259,11 @@ func RuleKeys() []string {
 // Basis is the legal text a rule key rests on ("Code de commerce L441-10"),
 // for the lines of the computation page and the dossier.
 func Basis(key string) string { return ruleCatalog[key].Basis }
+
+// PaidInFull reports whether nothing is left to pay on b's date: there was
+// something to pay (invoices), the total is zero or less, and every rate
+// needed was known (Complete), so that no interest is still to be counted.
+// A claim so paid is settled (package store).
+func PaidInFull(b *Balance) bool {
+	return b != nil && b.Complete && b.Principal > 0 && b.Total <= 0
+}

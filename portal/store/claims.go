@@ -231,7 +231,12 @@ func (db *DB) FindClaimByID(ctx context.Context, id string) (*portal.Claim, erro
 }
 
 func (db *DB) loadClaimParts(ctx context.Context, c *portal.Claim) error {
-	conn := db.conn(ctx)
+	return loadParts(db.conn(ctx), c)
+}
+
+// loadParts loads a claim's creditor, debtor, invoices, payments and
+// credit notes through conn (a connection or a transaction).
+func loadParts(conn *gorm.DB, c *portal.Claim) error {
 	c.Creditor, c.Debtor = &portal.Creditor{}, &portal.Debtor{}
 	if err := conn.Where("id = ?", c.CreditorID).Take(c.Creditor).Error; err != nil {
 		return translate("find creditor", err)
@@ -341,6 +346,12 @@ func (db *DB) AddPayment(ctx context.Context, tenantID string, p *portal.Payment
 		return portal.FieldError("amount", "amount must be positive: a payment recorded by mistake is reversed (POST .../payments/{id}/reverse), a card refund is recorded from the provider")
 	}
 	return db.tx(ctx, func(tx *gorm.DB) error {
+		if portal.ValidID(p.ClaimID) {
+			// Two payments at once settle the claim once (settle.go).
+			if err := db.lockClaim(tx, tenantID, p.ClaimID); err != nil {
+				return err
+			}
+		}
 		var c portal.Claim
 		if err := tx.Where("id = ? AND tenant_id = ?", p.ClaimID, tenantID).Take(&c).Error; err != nil {
 			if portal.ErrorCode(translate("", err)) == portal.ENOTFOUND {
@@ -367,7 +378,10 @@ func (db *DB) AddPayment(ctx context.Context, tenantID string, p *portal.Payment
 				return portal.FieldError("invoice_id", "invoice_id is not the id of an invoice of claim %s: give one of its invoices' ids (GET the claim), or leave it out", c.Reference)
 			}
 		}
-		return db.insertPayment(ctx, tx, tenantID, p)
+		if err := db.insertPayment(ctx, tx, tenantID, p); err != nil {
+			return err
+		}
+		return db.settleOnPayment(ctx, tx, tenantID, c.ID, p)
 	})
 }
 
@@ -434,8 +448,11 @@ func (db *DB) ReversePayment(ctx context.Context, tenantID, claimID, paymentID, 
 		_, err := db.appendEvent(ctx, tx, tenantID, claimID, portal.EventPaymentReversed, map[string]any{
 			"payment_id": p.ID, "reversal_id": rev.ID, "amount": p.Amount, "currency": p.Currency, "reason": reason, "by": actorName(ctx),
 		})
+		if err != nil {
+			return translate("record reversal", err)
+		}
 		out = rev
-		return translate("record reversal", err)
+		return db.settleOnPayment(ctx, tx, tenantID, claimID, rev)
 	})
 	return out, err
 }

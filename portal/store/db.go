@@ -25,6 +25,7 @@ import (
 	"gorm.io/gorm/logger"
 
 	"github.com/relais/relais/portal"
+	"github.com/relais/relais/portal/rules"
 )
 
 // Dialects.
@@ -42,6 +43,9 @@ type DB struct {
 	URL   string
 	clock portal.Clock
 	log   *slog.Logger
+	// rates compute a claim's balance after a payment, to settle it when
+	// nothing is left to pay (settle.go).
+	rates *rules.Rates
 }
 
 // Options tune Open.
@@ -50,6 +54,11 @@ type Options struct {
 	Logger *slog.Logger
 	// MaxOpenConns bounds the PostgreSQL pool of this instance (default 20).
 	MaxOpenConns int
+	// Rates are the interest rates a payment's effect on the balance is
+	// computed with (settle.go): the instance the server computes with, so
+	// that the claim is settled exactly when the portal shows nothing to
+	// pay. rules.Default() when nil.
+	Rates *rules.Rates
 }
 
 // Open connects to databaseURL: a postgres:// URL, or else a SQLite file
@@ -61,7 +70,14 @@ func Open(databaseURL string, opt Options) (*DB, error) {
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
 	}
-	db := &DB{URL: databaseURL, clock: opt.Clock, log: opt.Logger}
+	if opt.Rates == nil {
+		r, err := rules.Default()
+		if err != nil {
+			return nil, fmt.Errorf("open database: interest rates: %w", err)
+		}
+		opt.Rates = r
+	}
+	db := &DB{URL: databaseURL, clock: opt.Clock, log: opt.Logger, rates: opt.Rates}
 	cfg := &gorm.Config{
 		TranslateError: true,
 		NowFunc:        func() time.Time { return opt.Clock.Now().UTC().Truncate(time.Microsecond) },

@@ -398,6 +398,9 @@ func (db *DB) recordMovement(ctx context.Context, tx *gorm.DB, mv movement, ref,
 			return "", err
 		}
 	}
+	if err := db.settleOnPayment(ctx, tx, mv.tenantID, mv.claimID, p); err != nil {
+		return "", err
+	}
 	res.Payments = append(res.Payments, p)
 	return outcomeApplied, nil
 }

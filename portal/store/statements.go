@@ -149,6 +149,9 @@ func (db *DB) payFromLine(ctx context.Context, tx *gorm.DB, row *statementLineRo
 	if err := db.markInstalmentPaid(ctx, tx, row.TenantID, c.ID, "", p); err != nil {
 		return err
 	}
+	if err := db.settleOnPayment(ctx, tx, row.TenantID, c.ID, p); err != nil {
+		return err
+	}
 	row.PaymentID = p.ID
 	return translate("settle statement line", tx.Model(&statementLineRow{}).Where("id = ?", row.ID).
 		Updates(map[string]any{"payment_id": p.ID, "claim_id": c.ID, "status": row.Status, "resolved_at": timeUTC(now)}).Error)

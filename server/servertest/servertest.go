@@ -87,6 +87,7 @@ func Wire(t testing.TB, db *store.DB, o Options) *Wiring {
 			t.Fatal(err)
 		}
 	}
+	db.UseRates(o.Rates) // as cmd/relais opens the store with the server's rates
 	if o.Signer == nil {
 		if o.Signer, err = evidence.GenerateSigner(); err != nil {
 			t.Fatal(err)

@@ -1,0 +1,88 @@
+package store
+
+import (
+	"context"
+
+	"gorm.io/gorm"
+
+	"github.com/relais/relais/portal"
+	"github.com/relais/relais/portal/escalation"
+	"github.com/relais/relais/portal/rules"
+)
+
+// Reasons recorded with the status changes a payment makes by itself.
+const (
+	reasonPaidInFull = "paid in full: nothing is left to pay"
+	reasonReopened   = "a payment was reversed, refunded or charged back: a balance is due again"
+)
+
+// UseRates sets the interest rates a payment's effect on the balance is
+// computed with, when the database was opened before them (the test
+// wiring of package servertest). Call it before the database is used.
+func (db *DB) UseRates(r *rules.Rates) {
+	if r != nil {
+		db.rates = r
+	}
+}
+
+// settleOnPayment moves the claim's status after p was recorded inside
+// tx, in the same transaction, through the escalation rules:
+//
+//   - a payment that leaves nothing to pay today (principal, interest and
+//     indemnities, with every rate needed known) settles the claim (open,
+//     disputed, in a plan or written off → settled);
+//   - a negative movement (a reversal, a refund, a chargeback) that leaves
+//     a balance on a settled claim reopens it (settled → open).
+//
+// Each move records status.changed with the payment that made it. A claim
+// the rules do not let move (closed, erased) keeps its status; a positive
+// payment never reopens a claim the creditor settled for less. A balance
+// that cannot be computed leaves the status as it is: the payment is
+// recorded whatever happens (the error is logged).
+func (db *DB) settleOnPayment(ctx context.Context, tx *gorm.DB, tenantID, claimID string, p *portal.Payment) error {
+	var c portal.Claim
+	if err := tx.Where("id = ? AND tenant_id = ?", claimID, tenantID).Take(&c).Error; err != nil {
+		return translate("find claim", err)
+	}
+	if c.PersonalDataErasedAt != nil || c.Status == portal.StatusClosed {
+		return nil
+	}
+	if err := loadParts(tx, &c); err != nil {
+		return err
+	}
+	now := db.Now()
+	today := tenantDate(tx, tenantID, now)
+	bal, err := db.rates.Compute(&c, today)
+	if err != nil {
+		db.log.Warn("balance after a payment: status left as it is", "claim_id", claimID, "payment_id", p.ID, "err", err)
+		return nil
+	}
+	var to portal.Status
+	var reason string
+	switch {
+	case rules.PaidInFull(bal) && c.Status != portal.StatusSettled:
+		to, reason = portal.StatusSettled, reasonPaidInFull
+	case c.Status == portal.StatusSettled && p.Amount < 0 && bal.Total > 0:
+		to, reason = portal.StatusOpen, reasonReopened
+	default:
+		return nil
+	}
+	snap := escalation.SnapshotOf(&c, escalation.Procedure(c.Procedure), crossBorder(&c))
+	if escalation.ChangeStatus(snap, to) != nil {
+		return nil // the rules keep this status
+	}
+	res := tx.Model(&portal.Claim{}).
+		Where("id = ? AND tenant_id = ? AND status = ?", c.ID, tenantID, string(c.Status)).
+		Updates(map[string]any{"status": string(to), "updated_at": now})
+	if res.Error != nil {
+		return translate("settle claim", res.Error)
+	}
+	if res.RowsAffected != 1 {
+		return errRaced()
+	}
+	_, err = db.appendEvent(ctx, tx, tenantID, c.ID, portal.EventStatusChanged, map[string]any{
+		"from": c.Status, "to": to, "stage": c.Stage, "reason": reason, "by": actorName(ctx),
+		"payment_id": p.ID, "as_of": today.String(), "balance": bal.Total, "currency": c.Currency,
+	})
+	return err
+}
