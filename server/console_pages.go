@@ -238,6 +238,8 @@ func (s *Server) claimPanel(c *fiber.Ctx, claimID string) (map[string]any, error
 		today := portal.DateOf(s.deps.Clock.Now().In(s.tenantLocation(ctx, u.TenantID)))
 		if b, err := s.deps.Rates.Compute(claim, today); err == nil {
 			data["Balance"] = b
+			// Paid in full: agents and owners download the debtor's receipt.
+			data["Receipt"] = u.Role.AtLeast(portal.RoleAgent) && receiptReady(b)
 		} else {
 			data["BalanceProblem"] = portal.ErrorMessage(err)
 		}

@@ -209,8 +209,12 @@ type claimView struct {
 	// Pay is the pay section: card, bank transfer, instalments.
 	Pay *payView
 	// Paid is set when nothing is left to pay: the page thanks the debtor
-	// and shows no pay button.
+	// and shows no pay button (a settled claim included).
 	Paid bool
+	// Settled is set when the claim's status is settled.
+	Settled bool
+	// Receipt is set when the receipt can be downloaded (/p/receipt.pdf).
+	Receipt bool
 }
 
 // pendingNote is the sentence a debtor reads when interest is counted only
@@ -258,11 +262,14 @@ func (s *Server) renderClaim(c *fiber.Ctx, ps *portal.PortalSession) error {
 	stage := shownStage(cl, today)
 	page := &claimView{Claim: cl, Balance: bal, Pending: pendingNoteOf(bal), Today: today, Disputes: disputes,
 		StageKey: escalation.StageKey(stage), NextKey: escalation.NextKey(stage), Ended: escalation.Ended(cl.Status)}
-	if escalation.DefaultMessages()[escalation.StatusKey(cl.Status)] != "" {
+	page.Settled = cl.Status == portal.StatusSettled
+	page.Paid = (page.Settled || !page.Ended) && bal.Total <= 0 && bal.Principal > 0
+	page.Receipt = page.Paid && receiptReady(bal)
+	if escalation.DefaultMessages()[escalation.StatusKey(cl.Status)] != "" && !page.Paid {
+		// A paid claim's section says it all: no second "thank you".
 		page.StatusKey = escalation.StatusKey(cl.Status)
 	}
 	page.Deadlines = debtorDeadlines(cl, today)
-	page.Paid = !page.Ended && bal.Total <= 0 && bal.Principal > 0
 	for _, d := range disputes {
 		if d.Status == portal.DisputeOpen {
 			page.Open = d

@@ -116,6 +116,8 @@ func (s *Server) routes() {
 	// Origin must be the base URL).
 	p.Get("/chat", s.handleDebtorChat)
 	p.Get("/agreements/:id/pdf", s.handleDebtorAgreementPDF)
+	// The receipt of a claim paid in full (issue 24.11).
+	p.Get("/receipt.pdf", s.handlePortalReceipt)
 	p.Get("/:token", s.handlePortalOpen)
 
 	// Debtor-facing opt-out link of every reminder; the token is the capability.
@@ -142,6 +144,7 @@ func (s *Server) routes() {
 	con.Get("/claims/:id", s.handleConsoleClaim)
 	con.Get("/claims/:id/evidence.zip", s.handleConsoleEvidenceBundle)
 	con.Get("/claims/:id/timeline", s.handleConsoleTimeline)
+	con.Get("/claims/:id/receipt.pdf", s.handleConsoleReceipt)            // agents and owners
 	con.Get("/claims/:id/debtor-export.zip", s.handleConsoleDebtorExport) // owners only
 	con.Post("/claims/:id/conversation", s.handleConsoleOpenConversation)
 	con.Get("/conversations/:id", s.handleConsoleConversation)

@@ -292,6 +292,9 @@ var authzTable = map[string]policy{
 	"GET /p/": debtor, "POST /p/identity": debtor, "POST /p/signout": debtor, "GET /p/computation": debtor, "GET /p/contest": debtor,
 	"POST /p/contest": debtor, "POST /p/pay/card": debtor, "POST /p/pay/setup": debtor,
 	"GET /p/pay/return": debtor, "GET /p/pay/qr.png": debtor, "GET /p/agreements/:id/pdf": debtor,
+	// The receipt of a claim paid in full (issue 24.11): the session's own
+	// claim; in the console, agents and owners of its tenant.
+	"GET /p/receipt.pdf": debtor, "GET /console/claims/:id/receipt.pdf": consoleWrite,
 
 	"GET /console/": consoleRead, "GET /console/claims": consoleRead, "GET /console/claims.csv": consoleRead, "GET /console/claims/:id": consoleRead,
 	"GET /console/claims/:id/evidence.zip": consoleRead, "GET /console/claims/:id/timeline": consoleRead,
