@@ -353,7 +353,10 @@
     }
     var li = el("li", "msg msg-" + m.kind + (mine(m) ? " mine" : ""));
     var who = m.author.kind === "system" ? t("relais", "Relais") : (mine(m) && !isAgent ? t("you", "You") : (m.author.name || m.author.kind));
-    li.appendChild(el("span", "who", who));
+    // A name keeps its own direction too, isolated from the line around it.
+    var whoEl = el("span", "who", who);
+    whoEl.dir = "auto";
+    li.appendChild(whoEl);
     // Notes reach agents only; say so plainly beside them.
     if (m.kind === "note") { li.appendChild(el("span", "note-label", t("internal_note", "Internal note, not seen by the debtor"))); }
     if (m.kind === "offer" || m.kind === "counter_offer") {
@@ -482,7 +485,9 @@
         // (even while offline: it is resent on reconnect).
         var li = el("li", "msg msg-text mine sending");
         li.appendChild(el("span", "who", t("you", "You") + " · " + t("sending", "Sending…")));
-        li.appendChild(el("p", "text", text));
+        var pending = el("p", "text", text);
+        pending.dir = "auto"; // as the stored message will be
+        li.appendChild(pending);
         sendingEls[id] = li;
         log.appendChild(li);
         log.scrollTop = log.scrollHeight;
