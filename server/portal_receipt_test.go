@@ -230,4 +230,3 @@ func TestPortalCardSettles(t *testing.T) {
 		})
 	}
 }
-
