@@ -141,7 +141,7 @@ func TestConsoleDisputes(t *testing.T) {
 			}
 			mustContain(t, "dispute page", p.body, "Wrong amount", "invoice F-1",
 				"&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; Le montant facturé est faux",
-				`href="`+file+`" download>devis &lt;b&gt;signé&lt;/b&gt;.pdf</a>`, "application/pdf", "image/png",
+				`href="`+file+`" download><bdi>devis &lt;b&gt;signé&lt;/b&gt;.pdf</bdi></a>`, "application/pdf", "image/png",
 				"Dispute filed: Wrong amount, with 2 files", "File received: devis &lt;b&gt;signé&lt;/b&gt;.pdf (application/pdf",
 				"Claim status changed from open to disputed", `action="`+resolve+`"`, `value="upheld"`, `value="partly_accepted"`, `value="accepted"`)
 			mustNotContain(t, "dispute page", p.body, "<script>alert", "<b>signé</b>", "<script")
