@@ -60,20 +60,28 @@ const (
 
 var eventKinds = map[EventKind]bool{}
 
+// eventKindList is the closed list in the order it reads best: a claim's
+// life from creation to erasure.
+var eventKindList = []EventKind{
+	EventClaimCreated, EventPaymentRecorded, EventCreditNoteRecorded, EventLinkIssued, EventLinkRevoked,
+	EventLinkOpened, EventIdentityPassed, EventIdentityFailed, EventIdentityLocked, EventPortalSignedOut, EventClaimViewed,
+	EventComputationViewed, EventDisputeFiled, EventDisputeResolved, EventFileUploaded, EventMessageSent,
+	EventNoteWritten, EventOfferMade, EventOfferAccepted, EventOfferRefused, EventAgreementSigned,
+	EventPaymentStarted, EventPaymentFailed, EventCardSaved, EventPaymentRefunded, EventPaymentReversed, EventChargeback, EventInstalmentDue,
+	EventInstalmentMissed, EventPlanBroken, EventLetterGenerated, EventLetterSent, EventReminderSent,
+	EventReminderFailed, EventReminderBounced, EventContactOptOut, EventStageChanged, EventStatusChanged, EventStatementMatched,
+	EventDatesRecorded, EventPersonalDataErased,
+}
+
 func init() {
-	for _, k := range []EventKind{
-		EventClaimCreated, EventPaymentRecorded, EventCreditNoteRecorded, EventLinkIssued, EventLinkRevoked,
-		EventLinkOpened, EventIdentityPassed, EventIdentityFailed, EventIdentityLocked, EventPortalSignedOut, EventClaimViewed,
-		EventComputationViewed, EventDisputeFiled, EventDisputeResolved, EventFileUploaded, EventMessageSent,
-		EventNoteWritten, EventOfferMade, EventOfferAccepted, EventOfferRefused, EventAgreementSigned,
-		EventPaymentStarted, EventPaymentFailed, EventCardSaved, EventPaymentRefunded, EventPaymentReversed, EventChargeback, EventInstalmentDue,
-		EventInstalmentMissed, EventPlanBroken, EventLetterGenerated, EventLetterSent, EventReminderSent,
-		EventReminderFailed, EventReminderBounced, EventContactOptOut, EventStageChanged, EventStatusChanged, EventStatementMatched,
-		EventDatesRecorded, EventPersonalDataErased,
-	} {
+	for _, k := range eventKindList {
 		eventKinds[k] = true
 	}
 }
+
+// EventKinds returns every valid kind (a copy), for pickers and tests
+// that must cover each one.
+func EventKinds() []EventKind { return append([]EventKind(nil), eventKindList...) }
 
 // Valid reports whether k is in the closed list.
 func (k EventKind) Valid() bool { return eventKinds[k] }

@@ -10,8 +10,22 @@ type ClaimFilter struct {
 	Status       Status
 	Stage        Stage
 	Jurisdiction Jurisdiction
+	CreditorID   string
 	Reference    string // exact reference
 	Query        string // substring of reference or debtor name
+	// WithPayments loads each listed claim's payments and credit notes
+	// too (two more queries a page), so that its balance can be computed.
+	WithPayments bool
+}
+
+// ClaimTotal sums the claims of one currency that a filter matches:
+// their number, their principal (sum of the invoices) and what was paid
+// on or before a day (net of refunds and reversals, as Balance.Paid).
+type ClaimTotal struct {
+	Currency  Currency
+	Claims    int
+	Principal int64
+	Paid      int64
 }
 
 // ClaimService loads and reads claims. Every method is scoped to a tenant:
@@ -30,6 +44,9 @@ type ClaimService interface {
 	// FindClaims lists claims (without payments) in creation order and
 	// returns the cursor of the next page, "" at the end.
 	FindClaims(ctx context.Context, tenantID string, f ClaimFilter) ([]*Claim, string, error)
+	// ClaimTotals sums every claim f matches (After and Limit ignored), one
+	// line per currency in currency order, payments counted up to asOf.
+	ClaimTotals(ctx context.Context, tenantID string, f ClaimFilter, asOf Date) ([]ClaimTotal, error)
 	// AddPayment records a payment on a claim and an evidence event.
 	// ENOTFOUND, EINVALID (currency must be the claim's; the amount
 	// positive: a payment recorded by mistake is reversed, a card refund

@@ -3,6 +3,7 @@ package i18n
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/relais/relais/portal"
 )
@@ -79,6 +80,26 @@ func Money(lang string, amount int64, cur portal.Currency) string {
 	return sign + n + nbsp + sym
 }
 
+// Amount formats an amount in minor units with the locale's separators and
+// the currency's ISO code after, as the console shows money of any
+// currency: fr "1 234,56 EUR" (no-break space between groups), nl and de
+// "1.234,56 EUR", en "1,234.56 EUR"; a real minus sign ("−3,10 EUR") and
+// never a signed zero.
+func Amount(lang string, amount int64, cur portal.Currency) string {
+	sign, abs := "", amount
+	if amount < 0 {
+		sign, abs = "\u2212", -amount
+	}
+	return sign + number(lang, abs, cur.Exponent()) + " " + string(cur)
+}
+
+// TimeUTC formats an instant as its date in words and its time in UTC:
+// fr "5 mars 2026 14:03 UTC", de "5. März 2026 14:03 UTC".
+func TimeUTC(lang string, t time.Time) string {
+	u := t.UTC()
+	return Date(lang, portal.DateOf(u)) + " " + u.Format("15:04") + " UTC"
+}
+
 var months = map[string][12]string{
 	"fr": {"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"},
 	"nl": {"januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober", "november", "december"},
@@ -125,6 +146,12 @@ func Rate(lang string, bp int64) string {
 
 // Money formats an amount in t's language.
 func (t *T) Money(amount int64, cur portal.Currency) string { return Money(t.Lang, amount, cur) }
+
+// Amount formats an amount with its currency code in t's language.
+func (t *T) Amount(amount int64, cur portal.Currency) string { return Amount(t.Lang, amount, cur) }
+
+// TimeUTC formats an instant (date in words, time in UTC) in t's language.
+func (t *T) TimeUTC(at time.Time) string { return TimeUTC(t.Lang, at) }
 
 // Date formats a date in t's language.
 func (t *T) Date(d portal.Date) string { return Date(t.Lang, d) }

@@ -89,3 +89,23 @@ func FuzzMoney(f *testing.F) {
 		}
 	})
 }
+
+func TestAmount(t *testing.T) {
+	for _, tt := range []struct {
+		lang string
+		v    int64
+		cur  portal.Currency
+		want string
+	}{
+		{"en", 250000, "EUR", "2,500.00 EUR"},
+		{"en", -310, "EUR", "\u22123.10 EUR"},
+		{"en", 0, "EUR", "0.00 EUR"},
+		{"fr", 123456, "EUR", "1\u00a0234,56 EUR"},
+		{"nl", 123456, "GBP", "1.234,56 GBP"},
+		{"de", -123456789, "EUR", "\u22121.234.567,89 EUR"},
+	} {
+		if got := i18n.Amount(tt.lang, tt.v, tt.cur); got != tt.want {
+			t.Errorf("Amount(%s, %d, %s) = %q, want %q", tt.lang, tt.v, tt.cur, got, tt.want)
+		}
+	}
+}

@@ -268,26 +268,9 @@ func (db *DB) FindClaims(ctx context.Context, tenantID string, f portal.ClaimFil
 	if f.Limit > MaxPageSize {
 		f.Limit = MaxPageSize
 	}
-	q := db.conn(ctx).Model(&portal.Claim{}).Where("claims.tenant_id = ?", tenantID)
+	q := db.claimsMatching(db.conn(ctx).Model(&portal.Claim{}), tenantID, f)
 	if f.After != "" {
 		q = q.Where("claims.id > ?", f.After)
-	}
-	if f.Status != "" {
-		q = q.Where("claims.status = ?", f.Status)
-	}
-	if f.Stage != "" {
-		q = q.Where("claims.stage = ?", f.Stage)
-	}
-	if f.Jurisdiction != "" {
-		q = q.Where("claims.jurisdiction = ?", f.Jurisdiction)
-	}
-	if f.Reference != "" {
-		q = q.Where("claims.reference = ?", f.Reference)
-	}
-	if f.Query != "" {
-		like := "%" + strings.NewReplacer("%", "\\%", "_", "\\_").Replace(strings.ToLower(f.Query)) + "%"
-		q = q.Joins("JOIN debtors ON debtors.id = claims.debtor_id").
-			Where("(LOWER(claims.reference) LIKE ? ESCAPE '\\' OR LOWER(debtors.name) LIKE ? ESCAPE '\\')", like, like)
 	}
 	var claims []*portal.Claim
 	if err := q.Order("claims.id").Limit(f.Limit + 1).Find(&claims).Error; err != nil {
@@ -298,14 +281,81 @@ func (db *DB) FindClaims(ctx context.Context, tenantID string, f portal.ClaimFil
 		claims = claims[:f.Limit]
 		next = claims[len(claims)-1].ID
 	}
-	if err := db.attachListParts(ctx, claims); err != nil {
+	if err := db.attachListParts(ctx, claims, f.WithPayments); err != nil {
 		return nil, "", err
 	}
 	return claims, next, nil
 }
 
-// attachListParts loads debtors and invoices of a page in two queries.
-func (db *DB) attachListParts(ctx context.Context, claims []*portal.Claim) error {
+// claimsMatching narrows q (on claims) to the tenant's claims f matches,
+// whatever its cursor and limit.
+func (db *DB) claimsMatching(q *gorm.DB, tenantID string, f portal.ClaimFilter) *gorm.DB {
+	q = q.Where("claims.tenant_id = ?", tenantID)
+	if f.Status != "" {
+		q = q.Where("claims.status = ?", f.Status)
+	}
+	if f.Stage != "" {
+		q = q.Where("claims.stage = ?", f.Stage)
+	}
+	if f.Jurisdiction != "" {
+		q = q.Where("claims.jurisdiction = ?", f.Jurisdiction)
+	}
+	if f.CreditorID != "" {
+		q = q.Where("claims.creditor_id = ?", f.CreditorID)
+	}
+	if f.Reference != "" {
+		q = q.Where("claims.reference = ?", f.Reference)
+	}
+	if f.Query != "" {
+		like := "%" + strings.NewReplacer("%", "\\%", "_", "\\_").Replace(strings.ToLower(f.Query)) + "%"
+		q = q.Joins("JOIN debtors ON debtors.id = claims.debtor_id").
+			Where("(LOWER(claims.reference) LIKE ? ESCAPE '\\' OR LOWER(debtors.name) LIKE ? ESCAPE '\\')", like, like)
+	}
+	return q
+}
+
+// ClaimTotals implements portal.ClaimService in two aggregate queries,
+// whatever the number of claims: principal per currency over the matching
+// claims' invoices, and paid over their payments received up to asOf.
+func (db *DB) ClaimTotals(ctx context.Context, tenantID string, f portal.ClaimFilter, asOf portal.Date) ([]portal.ClaimTotal, error) {
+	var principal []struct {
+		Currency  portal.Currency
+		NClaims   int
+		Principal int64
+	}
+	sums := db.conn(ctx).Table("invoices").Select("claim_id, SUM(amount) AS amount").Group("claim_id")
+	q := db.claimsMatching(db.conn(ctx).Table("claims"), tenantID, f).
+		Joins("LEFT JOIN (?) AS inv ON inv.claim_id = claims.id", sums).
+		Select("claims.currency AS currency, COUNT(*) AS n_claims, COALESCE(SUM(inv.amount), 0) AS principal").
+		Group("claims.currency").Order("claims.currency")
+	if err := q.Scan(&principal).Error; err != nil {
+		return nil, translate("sum claims", err)
+	}
+	var paid []struct {
+		Currency portal.Currency
+		Paid     int64
+	}
+	q = db.claimsMatching(db.conn(ctx).Table("claims"), tenantID, f).
+		Joins("JOIN payments ON payments.claim_id = claims.id AND payments.received_on <= ?", asOf).
+		Select("claims.currency AS currency, COALESCE(SUM(payments.amount), 0) AS paid").Group("claims.currency")
+	if err := q.Scan(&paid).Error; err != nil {
+		return nil, translate("sum payments", err)
+	}
+	out := make([]portal.ClaimTotal, len(principal))
+	for i, p := range principal {
+		out[i] = portal.ClaimTotal{Currency: p.Currency, Claims: p.NClaims, Principal: p.Principal}
+		for _, x := range paid {
+			if x.Currency == p.Currency {
+				out[i].Paid = x.Paid
+			}
+		}
+	}
+	return out, nil
+}
+
+// attachListParts loads debtors and invoices of a page in two queries,
+// and with payments its payments and credit notes in two more.
+func (db *DB) attachListParts(ctx context.Context, claims []*portal.Claim, payments bool) error {
 	if len(claims) == 0 {
 		return nil
 	}
@@ -333,6 +383,26 @@ func (db *DB) attachListParts(ctx context.Context, claims []*portal.Claim) error
 	}
 	for _, c := range claims {
 		c.Debtor = dm[c.DebtorID]
+	}
+	if !payments {
+		return nil
+	}
+	var pays []*portal.Payment
+	if err := db.conn(ctx).Where("claim_id IN ?", ids).Order("received_on, id").Find(&pays).Error; err != nil {
+		return translate("list payments", err)
+	}
+	var notes []*portal.CreditNote
+	if err := db.conn(ctx).Where("claim_id IN ?", ids).Order("issue_date, id").Find(&notes).Error; err != nil {
+		return translate("list credit notes", err)
+	}
+	for _, c := range claims {
+		c.Payments, c.CreditNotes = []*portal.Payment{}, []*portal.CreditNote{}
+	}
+	for _, p := range pays {
+		byID[p.ClaimID].Payments = append(byID[p.ClaimID].Payments, p)
+	}
+	for _, n := range notes {
+		byID[n.ClaimID].CreditNotes = append(byID[n.ClaimID].CreditNotes, n)
 	}
 	return nil
 }
