@@ -141,7 +141,7 @@ func (s *Server) renderConsoleRates(c *fiber.Ctx, status int, problem string, fo
 	}
 	v.Editable = v.Editable && u.Role.AtLeast(portal.RoleOwner)
 	c.Status(status)
-	return s.renderConsole(c, "rates", map[string]any{"Title": "Interest rates", "Rates": v, "SeriesNames": rules.SeriesNames(),
+	return s.renderConsole(c, "rates", map[string]any{"Title": s.consoleT(c).Text("console.rates.title"), "Rates": v, "SeriesNames": rules.SeriesNames(),
 		"Problem": problem, "Form": form, "FormSeries": c.FormValue("series"), "FormFrom": c.FormValue("from")})
 }
 

@@ -134,9 +134,22 @@ func TestRatesAPIAndConsole(t *testing.T) {
 			if p, err := rates.Rate(rules.SeriesFRLegalNaturalPerson, portal.MustDate("2026-12-31")); err != nil || p.RateBP != 655 {
 				t.Errorf("the console's rate is not in use: %+v %v", p, err)
 			}
-			if _, page := send(owner, "GET", "/console/rates", nil); !strings.Contains(page, "user:") || !strings.Contains(page, "6.55 %") {
+			if _, page := send(owner, "GET", "/console/rates", nil); !strings.Contains(page, "user:") || !strings.Contains(page, "6.55%") {
 				t.Errorf("the change is not listed with its author")
 			}
+			// In German (the owner chose no language: the browser's): words,
+			// rates and dates in German.
+			req := httptest.NewRequest("GET", "/console/rates", nil)
+			req.Header.Set("Cookie", "relais_console="+owner)
+			req.Header.Set("Accept-Language", "de-DE,de;q=0.9")
+			resp, err := e.srv.App().Test(req, -1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			de, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			mustContain(t, "rates in German", string(de), "<h1>Zinssätze</h1>", "Bis (einschließlich)", "Einen veröffentlichten Zinssatz eingeben",
+				"<td class=\"num\">6,55\u00a0%</td>", "<td>1.\u00a0Juli 2026</td><td>31.\u00a0Dezember 2026</td>")
 		})
 	}
 }

@@ -13,25 +13,34 @@ import (
 	"github.com/relais/relais/portal"
 )
 
-// claimsCSVHeader is the header of the claims export, one row per claim.
+// claimsCSVHeader is the header of the claims export, one row per claim
+// (documented in openapi.json): amounts are decimals in the claim's
+// currency ("1234.56"); paid, balance (what is owed with interest and
+// indemnities), days_late and balance_as_of (the tenant's today) are the
+// balance on the export's day, empty when it cannot be computed.
 var claimsCSVHeader = []string{"id", "reference", "status", "stage", "jurisdiction", "currency",
 	"debtor_kind", "debtor_name", "debtor_email", "debtor_phone", "debtor_postcode",
-	"invoices", "principal", "created_at", "personal_data_erased_at"}
+	"invoices", "principal", "created_at", "personal_data_erased_at",
+	"paid", "balance", "days_late", "balance_as_of"}
 
 // writeClaimsCSV writes every claim of the tenant matching f, page by
-// page, as CSV for a spreadsheet. Cells come from debtors and creditors'
-// systems, so each text cell is neutralised against formula injection.
-func (s *Server) writeClaimsCSV(ctx context.Context, tenantID string, f portal.ClaimFilter) ([]byte, error) {
+// page (claimPage: five queries a page of 200, no query per claim), as CSV
+// for a spreadsheet. Cells come from debtors and creditors' systems, so
+// each text cell is neutralised against formula injection; the other
+// cells are written by Relais from IDs, codes, numbers and dates.
+func (s *Server) writeClaimsCSV(ctx context.Context, tenantID string, f consoleClaimFilter) ([]byte, error) {
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
 	w.Write(claimsCSVHeader)
-	f.Limit, f.After = 200, ""
+	f.After = ""
+	today := s.claimsToday(ctx, tenantID)
 	for {
-		claims, next, err := s.deps.Claims.FindClaims(ctx, tenantID, f)
+		rows, next, err := s.claimPage(ctx, tenantID, f, 200, today)
 		if err != nil {
 			return nil, err
 		}
-		for _, c := range claims {
+		for _, r := range rows {
+			c := r.Claim
 			d := c.Debtor
 			if d == nil {
 				d = &portal.Debtor{}
@@ -40,10 +49,10 @@ func (s *Server) writeClaimsCSV(ctx context.Context, tenantID string, f portal.C
 			if c.PersonalDataErasedAt != nil {
 				erased = c.PersonalDataErasedAt.UTC().Format(time.RFC3339)
 			}
-			w.Write([]string{c.ID, csvText(c.Reference), string(c.Status), string(c.Stage), string(c.Jurisdiction), string(c.Currency),
+			w.Write(append([]string{c.ID, csvText(c.Reference), string(c.Status), string(c.Stage), string(c.Jurisdiction), string(c.Currency),
 				string(d.Kind), csvText(d.Name), csvText(d.Email), csvText(d.Phone), csvText(d.Postcode),
 				strconv.Itoa(len(c.Invoices)), portal.FormatMinor(c.Principal(), c.Currency.Exponent()),
-				c.CreatedAt.UTC().Format(time.RFC3339), erased})
+				c.CreatedAt.UTC().Format(time.RFC3339), erased}, balanceCells(r)...))
 		}
 		if next == "" {
 			break
@@ -92,7 +101,7 @@ func claimFilterOf(c *fiber.Ctx) portal.ClaimFilter {
 func (s *Server) handleClaimExport(c *fiber.Ctx) error {
 	ctx, cancel := s.userContext(c)
 	defer cancel()
-	body, err := s.writeClaimsCSV(ctx, tenantOf(c), claimFilterOf(c))
+	body, err := s.writeClaimsCSV(ctx, tenantOf(c), consoleClaimFilter{ClaimFilter: claimFilterOf(c)})
 	if err != nil {
 		return err
 	}
@@ -100,11 +109,17 @@ func (s *Server) handleClaimExport(c *fiber.Ctx) error {
 }
 
 // handleConsoleClaimExport is GET /console/claims.csv: the console's claim
-// list (with its search) as CSV.
+// list with its filters (every page) as CSV, the same columns as the API's
+// export.
 func (s *Server) handleConsoleClaimExport(c *fiber.Ctx) error {
+	u := consoleUserOf(c)
 	ctx, cancel := s.userContext(c)
 	defer cancel()
-	body, err := s.writeClaimsCSV(ctx, consoleUserOf(c).TenantID, portal.ClaimFilter{Query: c.Query("q")})
+	creditors, err := s.deps.Tenants.FindCreditors(ctx, u.TenantID)
+	if err != nil {
+		return err
+	}
+	body, err := s.writeClaimsCSV(ctx, u.TenantID, consoleClaimFilterOf(c, creditors))
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/relais/relais/portal"
+	"github.com/relais/relais/portal/i18n"
 )
 
 // Disputes in the console: the queue lists the open ones, the claim page
@@ -85,10 +86,15 @@ type disputeOutcome struct {
 	Effect string
 }
 
-var disputeOutcomes = []disputeOutcome{
-	{portal.DisputeUpheld, "Reject the dispute: the claim is upheld", "The claim resumes (status open) for its full balance; collection goes on."},
-	{portal.DisputePartlyAccepted, "Partly accept: grant a credit", "A credit note of the amount below is issued (on the contested invoice, if any) and the claim resumes for the rest."},
-	{portal.DisputeAccepted, "Accept: the debtor is right", "The claim is closed; nothing more is collected."},
+// disputeOutcomes are the resolve form's choices in t's language (keys
+// "console.dispute.outcome.<status>" and "….effect").
+func disputeOutcomes(t *i18n.T) []disputeOutcome {
+	var out []disputeOutcome
+	for _, v := range []portal.DisputeStatus{portal.DisputeUpheld, portal.DisputePartlyAccepted, portal.DisputeAccepted} {
+		k := "console.dispute.outcome." + string(v)
+		out = append(out, disputeOutcome{Value: v, Label: t.Text(k), Effect: t.Text(k + ".effect")})
+	}
+	return out
 }
 
 // historyLine is one event of a dispute's history, in words.
@@ -99,15 +105,15 @@ type historyLine struct {
 }
 
 func (s *Server) renderDispute(c *fiber.Ctx, status int, claim *portal.Claim, d *portal.Dispute, form resolveForm, problem string) error {
-	u := consoleUserOf(c)
+	u, t := consoleUserOf(c), s.consoleT(c)
 	ctx, cancel := s.userContext(c)
 	defer cancel()
-	history, err := s.disputeHistory(ctx, u.TenantID, claim, d)
+	history, err := s.disputeHistory(ctx, t, u.TenantID, claim, d)
 	if err != nil {
 		return err
 	}
-	data := map[string]any{"Title": "Dispute on claim " + claim.Reference, "Claim": claim, "Dispute": d, "History": history,
-		"Outcomes": disputeOutcomes, "Form": form, "Problem": problem, "CanWrite": u.Role.AtLeast(portal.RoleAgent)}
+	data := map[string]any{"Title": t.Text("console.dispute.title", "Reference", claim.Reference), "Claim": claim, "Dispute": d, "History": history,
+		"Outcomes": disputeOutcomes(t), "Form": form, "Problem": problem, "CanWrite": u.Role.AtLeast(portal.RoleAgent)}
 	if d.InvoiceID != "" {
 		for _, in := range claim.Invoices {
 			if in.ID == d.InvoiceID {
@@ -161,19 +167,20 @@ func (s *Server) handleConsoleDisputeResolve(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	t := s.consoleT(c)
 	if d.Status != portal.DisputeOpen {
-		return s.renderDispute(c, fiber.StatusConflict, claim, d, form, "This dispute was already resolved.")
+		return s.renderDispute(c, fiber.StatusConflict, claim, d, form, t.Text("console.dispute.problem.resolved"))
 	}
 	r := portal.Resolution{Outcome: portal.DisputeStatus(form.Outcome), Reason: strings.TrimSpace(form.Note)}
 	if r.Outcome == portal.DisputePartlyAccepted {
 		amount, err := portal.ParseAmount(form.Amount, claim.Currency.Exponent())
 		if err != nil || amount <= 0 {
-			return s.renderDispute(c, fiber.StatusBadRequest, claim, d, form, "Enter the credit granted as a positive amount, for example 120.50.")
+			return s.renderDispute(c, fiber.StatusBadRequest, claim, d, form, t.Text("console.dispute.problem.amount"))
 		}
 		r.AdjustedAmount = amount
 	}
 	if err := r.Validate(); err != nil {
-		return s.renderDispute(c, fiber.StatusBadRequest, claim, d, form, resolveProblem(err))
+		return s.renderDispute(c, fiber.StatusBadRequest, claim, d, form, resolveProblem(t, err))
 	}
 	if _, err := s.deps.Disputes.ResolveDispute(ctx, consoleUserOf(c).TenantID, claim.ID, d.ID, r); err != nil {
 		switch portal.ErrorCode(err) {
@@ -191,22 +198,23 @@ func (s *Server) handleConsoleDisputeResolve(c *fiber.Ctx) error {
 	return c.Redirect("/console/claims/"+claim.ID+"/disputes/"+d.ID, fiber.StatusSeeOther)
 }
 
-// resolveProblem words a resolution the form refused.
-func resolveProblem(err error) string {
+// resolveProblem words a resolution the form refused, in t's language.
+func resolveProblem(t *i18n.T, err error) string {
 	switch portal.ErrorField(err) {
 	case "outcome":
-		return "Choose an outcome."
+		return t.Text("console.dispute.problem.outcome")
 	case "reason":
-		return "Write a note saying why (required, at most 2000 characters)."
+		return t.Text("console.dispute.problem.note", "Max", portal.MaxDisputeText)
 	case "adjusted_amount":
-		return "Enter the credit granted as a positive amount, for example 120.50."
+		return t.Text("console.dispute.problem.amount")
 	}
 	return portal.ErrorMessage(err)
 }
 
 // disputeHistory is the dispute's events in order: filed, files received,
-// the claim's status changes it caused, the resolution and its credit note.
-func (s *Server) disputeHistory(ctx context.Context, tenantID string, claim *portal.Claim, d *portal.Dispute) ([]historyLine, error) {
+// the claim's status changes it caused, the resolution and its credit
+// note, in t's language.
+func (s *Server) disputeHistory(ctx context.Context, t *i18n.T, tenantID string, claim *portal.Claim, d *portal.Dispute) ([]historyLine, error) {
 	evs, err := s.deps.Events.ListEvents(ctx, tenantID, claim.ID, 0, 0)
 	if err != nil {
 		return nil, err
@@ -220,7 +228,7 @@ func (s *Server) disputeHistory(ctx context.Context, tenantID string, claim *por
 			}
 		}
 	}
-	m := func(v int64) string { return consoleMoney(v, claim.Currency) }
+	m := func(v int64) string { return t.Amount(v, claim.Currency) }
 	var out []historyLine
 	prevOurs := false
 	for _, e := range evs {
@@ -229,27 +237,30 @@ func (s *Server) disputeHistory(ctx context.Context, tenantID string, claim *por
 		str := func(k string) string { v, _ := p[k].(string); return v }
 		num := func(k string) int64 { v, _ := p[k].(float64); return int64(v) }
 		ours := str("dispute_id") == d.ID
-		line := historyLine{At: e.At, By: actorName(e.Actor, names)}
+		line := historyLine{At: e.At, By: actorName(t, e.Actor, names)}
 		switch {
 		case ours && e.Kind == portal.EventDisputeFiled:
-			line.Text = "Dispute filed: " + disputeReasonText(portal.DisputeReason(str("reason")))
-			if n := num("files"); n > 0 {
-				line.Text += ", with " + plural(n, "file", "files")
+			line.Text = t.Text("console.dispute.history.filed", "Reason", disputeReasonText(t, portal.DisputeReason(str("reason"))))
+			if n := num("files"); n == 1 {
+				line.Text += t.Text("console.dispute.history.files.one")
+			} else if n > 1 {
+				line.Text += t.Text("console.dispute.history.files.many", "Count", n)
 			}
 		case ours && e.Kind == portal.EventFileUploaded:
-			line.Text = "File received: " + str("name") + " (" + str("content_type") + ", " + fileSize(num("size")) + ")"
+			line.Text = t.Text("console.dispute.history.file", "Name", str("name"), "Type", str("content_type"), "Size", fileSize(num("size")))
 		case ours && e.Kind == portal.EventDisputeResolved:
-			line.Text = "Resolved: " + disputeStatusText(portal.DisputeStatus(str("outcome")))
+			line.Text = t.Text("console.dispute.history.resolved", "Outcome", disputeStatusText(t, portal.DisputeStatus(str("outcome"))))
 			if a := num("adjusted_amount"); a > 0 {
-				line.Text += ", credit of " + m(a)
+				line.Text += t.Text("console.dispute.history.credit", "Amount", m(a))
 			}
 			if r := str("reason"); r != "" {
-				line.Text += ". Note: “" + r + "”"
+				line.Text += t.Text("console.dispute.history.note", "Note", r)
 			}
 		case ours && e.Kind == portal.EventCreditNoteRecorded:
-			line.Text = "Credit note " + str("number") + " of " + m(num("amount")) + " recorded on the claim"
+			line.Text = t.Text("console.dispute.history.creditnote", "Number", str("number"), "Amount", m(num("amount")))
 		case !ours && prevOurs && e.Kind == portal.EventStatusChanged && strings.HasPrefix(str("why"), "dispute"):
-			line.Text = "Claim status changed from " + str("from") + " to " + str("to")
+			line.Text = t.Text("console.dispute.history.status", "From", claimStatusText(t, portal.Status(str("from"))),
+				"To", claimStatusText(t, portal.Status(str("to"))))
 			ours = true
 		}
 		prevOurs = ours
@@ -260,17 +271,26 @@ func (s *Server) disputeHistory(ctx context.Context, tenantID string, claim *por
 	return out, nil
 }
 
-func actorName(a portal.Actor, names map[string]string) string {
-	switch a.Kind {
-	case portal.ActorDebtor:
-		return "the debtor"
-	case portal.ActorUser:
-		if n := names[a.ID]; n != "" {
-			return n
-		}
-		return "a user"
-	case portal.ActorAPIKey:
-		return "the creditor's system (API)"
+// actorName names who did something: a console user by name, else the
+// kind of actor in t's language (keys "console.actor.<kind>").
+func actorName(t *i18n.T, a portal.Actor, names map[string]string) string {
+	if n := names[a.ID]; a.Kind == portal.ActorUser && n != "" {
+		return n
 	}
-	return "Relais"
+	switch a.Kind {
+	case portal.ActorDebtor, portal.ActorUser, portal.ActorAPIKey:
+		return t.Text("console.actor." + string(a.Kind))
+	}
+	return t.Text("console.actor.system")
+}
+
+// claimStatusText is a claim's status in words (keys
+// "console.status.<status>"); claimStageText its stage
+// ("console.stage.<stage>").
+func claimStatusText(t *i18n.T, st portal.Status) string {
+	return textOr(t, "console.status."+string(st), string(st))
+}
+
+func claimStageText(t *i18n.T, st portal.Stage) string {
+	return textOr(t, "console.stage."+string(st), string(st))
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/relais/relais/negotiation"
 	"github.com/relais/relais/portal"
+	"github.com/relais/relais/portal/i18n"
 	"github.com/relais/relais/portal/store/storetest"
 )
 
@@ -362,7 +363,7 @@ func TestConsoleClaimAgreements(t *testing.T) {
 	}
 	mustContain(t, "claim page", r.body, "Instalment schedule", a.PDFSHA256)
 	for _, in := range a.Schedule.Instalments {
-		mustContain(t, "schedule", r.body, fmt.Sprintf("<tr><td>%d</td><td>%s</td><td class=\"num\">%s</td>", in.Seq, in.DueOn, consoleMoney(in.Amount, "EUR")))
+		mustContain(t, "schedule", r.body, fmt.Sprintf("<tr><td>%d</td><td>%s</td><td class=\"num\">%s</td>", in.Seq, i18n.Date("en", in.DueOn), consoleMoney(in.Amount, "EUR")))
 	}
 	if f := viewer.get(pdf); f.status != 200 || !strings.HasPrefix(f.body, "%PDF-") {
 		t.Fatalf("agreement PDF: %d", f.status)

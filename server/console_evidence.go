@@ -1,8 +1,6 @@
 package server
 
 import (
-	"strings"
-
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/relais/relais/portal"
@@ -24,9 +22,16 @@ func (s *Server) handleConsoleEvidenceBundle(c *fiber.Ctx) error {
 	return s.sendEvidenceBundle(c, claim.ID, claim.Reference)
 }
 
+// kindChoice is a checkbox of the timeline's kind filter.
+type kindChoice struct {
+	Kind    portal.EventKind
+	Checked bool
+}
+
 // handleConsoleTimeline shows a claim's timeline: its events (optionally
-// filtered by kind), its stages as periods and its deadlines, the data of
-// GET /api/v1/claims/{id}/timeline.
+// filtered by kind: the form's checkboxes send kind=a&kind=b, which the
+// API's comma-separated kind=a,b also reads), its stages as periods and
+// its deadlines, the data of GET /api/v1/claims/{id}/timeline.
 func (s *Server) handleConsoleTimeline(c *fiber.Ctx) error {
 	if s.deps.Timelines == nil {
 		return portal.Errorf(portal.EUNAVAILABLE, "The claim timeline is not configured on this instance.")
@@ -41,9 +46,14 @@ func (s *Server) handleConsoleTimeline(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	names := make([]string, len(kinds))
-	for i, k := range kinds {
-		names[i] = string(k)
+	picked := map[portal.EventKind]bool{}
+	for _, k := range kinds {
+		picked[k] = true
 	}
-	return s.renderConsole(c, "timeline", map[string]any{"Title": "Timeline " + t.Reference, "T": t, "Kinds": strings.Join(names, ", ")})
+	var choices []kindChoice
+	for _, k := range portal.EventKinds() {
+		choices = append(choices, kindChoice{Kind: k, Checked: picked[k]})
+	}
+	return s.renderConsole(c, "timeline", map[string]any{"Title": s.consoleT(c).Text("console.timeline.title", "Reference", t.Reference),
+		"T": t, "Kinds": choices, "Filtered": len(kinds) > 0})
 }

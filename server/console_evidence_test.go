@@ -81,7 +81,7 @@ func TestConsoleEvidenceAndTimeline(t *testing.T) {
 			}
 			// The kind filter keeps only the chosen kinds; an unknown kind is a 400.
 			resp, body = get(timeline+"?kind=payment.recorded", viewer)
-			if resp.StatusCode != 200 || strings.Contains(string(body), "<td>claim.created</td>") || !strings.Contains(string(body), `value="payment.recorded"`) {
+			if resp.StatusCode != 200 || strings.Contains(string(body), `<span class="event-kind" title="claim.created">`) || !strings.Contains(string(body), `value="payment.recorded"`) {
 				t.Fatalf("filtered timeline: %d %s", resp.StatusCode, body)
 			}
 			if resp, _ := get(timeline+"?kind=nonsense", viewer); resp.StatusCode != 400 {

@@ -33,49 +33,78 @@ var consoleFuncs = template.FuncMap{
 	// lastDay shows the exclusive end of a rate line as the last day it covers.
 	"lastDay": func(d portal.Date) portal.Date { return d.AddDays(-1) },
 	// breaches says in words and money how an offer leaves the policy.
-	"breaches":      breachesText,
-	"disputeReason": disputeReasonText,
-	"disputeStatus": disputeStatusText,
-	"fileSize":      fileSize,
-	// utc shows a stored time as "2006-01-02 15:04 UTC".
-	"utc": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") + " UTC" },
+	"breaches": breachesText,
+	"fileSize": fileSize,
+	// Replaced per language by consoleFuncsIn: money, minus, date, utc
+	// (a stored time in UTC), disputeReason, disputeStatus.
+	"date":          func(d portal.Date) string { return d.String() },
+	"utc":           func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") + " UTC" },
+	"disputeReason": func(r portal.DisputeReason) string { return string(r) },
+	"disputeStatus": func(s portal.DisputeStatus) string { return string(s) },
+	// words names a code in words: {{words "console.stage." .Stage}} is
+	// the message "console.stage.<stage>", or the code when unknown.
+	"words": func(prefix string, v any) string { return fmt.Sprint(v) },
+	// pct is a rate in basis points with its % sign: "2.62%".
+	"pct": func(bp int64) string { return i18n.Rate("en", bp) },
+	"tr":  func(key string, pairs ...any) string { return key },
 }
 
-// consoleMoney formats minor units for agents: thousands grouped, the
-// currency code after, a real minus sign: "2,500.00 EUR", "−3.10 EUR".
-// Zero is always "0.00 EUR".
-func consoleMoney(v int64, cur portal.Currency) string {
-	neg := v < 0
-	if neg {
-		v = -v
-	}
-	s := portal.FormatMinor(v, cur.Exponent())
-	whole, frac, hasFrac := strings.Cut(s, ".")
-	var b strings.Builder
-	if neg && v != 0 {
-		b.WriteString("\u2212")
-	}
-	for i, r := range whole {
-		if i > 0 && (len(whole)-i)%3 == 0 {
-			b.WriteByte(',')
+// consoleMoney formats minor units in English for agents ("2,500.00 EUR",
+// "−3.10 EUR", zero "0.00 EUR"), for the English sentences built in Go
+// (offers, policy breaches); templates get money in the console's
+// language from consoleFuncsIn.
+func consoleMoney(v int64, cur portal.Currency) string { return i18n.Amount("en", v, cur) }
+
+// consolePageNames are the console's pages: each is parsed with the
+// layout and the claim panel.
+var consolePageNames = []string{"login", "queue", "claims", "claim", "conversation", "timeline", "rates", "dispute", "error"}
+
+// consolePagesIn is every console page parsed once per language, so that
+// a template's money, dates and words follow the console's language
+// without being passed it; consolePages is the English set (tests render
+// the claim panel alone with it).
+var (
+	consolePagesIn = func() map[string]map[string]*template.Template {
+		b, err := i18n.New()
+		if err != nil {
+			panic(err)
 		}
-		b.WriteRune(r)
-	}
-	if hasFrac {
-		b.WriteString("." + frac)
-	}
-	return b.String() + " " + string(cur)
-}
+		out := map[string]map[string]*template.Template{}
+		for _, lang := range portal.Languages {
+			funcs := consoleFuncsIn(b.For(lang))
+			out[lang] = map[string]*template.Template{}
+			for _, name := range consolePageNames {
+				out[lang][name] = template.Must(template.New(name).Funcs(funcs).ParseFS(consoleTemplateFS,
+					"console_templates/layout.html", "console_templates/claim_panel.html", "console_templates/"+name+".html"))
+			}
+		}
+		return out
+	}()
+	consolePages = consolePagesIn["en"]
+)
 
-// consolePages holds one template set per page (layout + page + panel).
-var consolePages = func() map[string]*template.Template {
-	out := map[string]*template.Template{}
-	for _, name := range []string{"login", "queue", "claims", "claim", "conversation", "timeline", "rates", "dispute", "error"} {
-		out[name] = template.Must(template.New(name).Funcs(consoleFuncs).ParseFS(consoleTemplateFS,
-			"console_templates/layout.html", "console_templates/claim_panel.html", "console_templates/"+name+".html"))
+// consoleFuncsIn is consoleFuncs with what depends on the language in
+// t's: money "1.234,56 EUR" (nl), dates "5. März 2026" (de), times "5 mars
+// 2026 14:03 UTC" (fr), rates "2,62 %" (fr), codes (dispute reasons and
+// statuses, stages, event kinds…) in words.
+func consoleFuncsIn(t *i18n.T) template.FuncMap {
+	f := template.FuncMap{}
+	for k, v := range consoleFuncs {
+		f[k] = v
 	}
-	return out
-}()
+	f["money"] = t.Amount
+	f["minus"] = func(v int64, cur portal.Currency) string { return t.Amount(-v, cur) }
+	f["date"] = t.Date
+	f["utc"] = t.TimeUTC
+	f["disputeReason"] = func(r portal.DisputeReason) string { return disputeReasonText(t, r) }
+	f["disputeStatus"] = func(st portal.DisputeStatus) string { return disputeStatusText(t, st) }
+	f["words"] = func(prefix string, v any) string { return textOr(t, prefix+fmt.Sprint(v), fmt.Sprint(v)) }
+	f["pct"] = t.Rate
+	// tr is $.Tr for what is rendered without the page's data (the claim
+	// panel alone).
+	f["tr"] = t.Text
+	return f
+}
 
 // offerSummary is a one-line reading of offer terms for agents.
 func offerSummary(o negotiation.Offer, cur portal.Currency) string {
@@ -133,7 +162,7 @@ func (s *Server) renderConsole(c *fiber.Ctx, page string, data map[string]any) e
 		data["Title"] = page
 	}
 	var buf bytes.Buffer
-	if err := consolePages[page].ExecuteTemplate(&buf, "layout", data); err != nil {
+	if err := consolePagesIn[t.Lang][page].ExecuteTemplate(&buf, "layout", data); err != nil {
 		return fmt.Errorf("render console %s: %w", page, err)
 	}
 	c.Type("html", "utf-8")
@@ -162,63 +191,6 @@ func (s *Server) handleConsoleQueue(c *fiber.Ctx) error {
 	return s.renderConsole(c, "queue", map[string]any{"Title": "Queue", "Items": items, "Disputes": disputes})
 }
 
-// claimRow is a line of the claims list: the claim with its balance today.
-type claimRow struct {
-	*portal.Claim
-	// Balance is nil when it cannot be computed (Problem is then shown).
-	Balance *rules.Balance
-	Problem string
-	// DaysLate is the days since the oldest invoice still owed fell due.
-	DaysLate int
-}
-
-func (s *Server) handleConsoleClaims(c *fiber.Ctx) error {
-	f := portal.ClaimFilter{Query: c.Query("q"), After: c.Query("cursor"), Limit: 50}
-	if f.After != "" && !portal.ValidID(f.After) {
-		f.After = ""
-	}
-	u := consoleUserOf(c)
-	ctx, cancel := s.userContext(c)
-	defer cancel()
-	claims, next, err := s.deps.Claims.FindClaims(ctx, u.TenantID, f)
-	if err != nil {
-		return err
-	}
-	today := portal.DateOf(s.deps.Clock.Now().In(s.tenantLocation(ctx, u.TenantID)))
-	rows := make([]*claimRow, len(claims))
-	for i, cl := range claims {
-		rows[i] = s.claimRowOf(ctx, u.TenantID, cl, today)
-	}
-	return s.renderConsole(c, "claims", map[string]any{"Title": "Claims", "Claims": rows, "Q": f.Query, "Next": next})
-}
-
-// claimRowOf computes a listed claim's balance (the list has no payments:
-// the claim is loaded in full).
-func (s *Server) claimRowOf(ctx context.Context, tenantID string, cl *portal.Claim, today portal.Date) *claimRow {
-	row := &claimRow{Claim: cl}
-	if s.deps.Rates == nil {
-		row.Problem = "not computed"
-		return row
-	}
-	full, err := s.deps.Claims.FindClaim(ctx, tenantID, cl.ID)
-	if err != nil {
-		row.Problem = "not computed"
-		return row
-	}
-	b, err := s.deps.Rates.Compute(full, today)
-	if err != nil {
-		row.Problem = "not computed"
-		return row
-	}
-	row.Balance = b
-	for _, in := range b.Invoices {
-		if in.Total > 0 && in.DaysLate > row.DaysLate {
-			row.DaysLate = in.DaysLate
-		}
-	}
-	return row
-}
-
 // claimPanel gathers what the claim panel shows: balance breakdown,
 // disputes, earlier offers and the policy.
 func (s *Server) claimPanel(c *fiber.Ctx, claimID string) (map[string]any, error) {
@@ -232,7 +204,7 @@ func (s *Server) claimPanel(c *fiber.Ctx, claimID string) (map[string]any, error
 	if err != nil {
 		return nil, err
 	}
-	data := map[string]any{"Claim": claim, "Title": "Claim " + claim.Reference, "Exponent": claim.Currency.Exponent(),
+	data := map[string]any{"Claim": claim, "Title": s.consoleT(c).Text("console.claim.title", "Reference", claim.Reference), "Exponent": claim.Currency.Exponent(),
 		"CanWrite": u.Role.AtLeast(portal.RoleAgent), "IsOwner": u.Role.AtLeast(portal.RoleOwner)}
 	if s.deps.Rates != nil {
 		today := portal.DateOf(s.deps.Clock.Now().In(s.tenantLocation(ctx, u.TenantID)))
@@ -244,7 +216,7 @@ func (s *Server) claimPanel(c *fiber.Ctx, claimID string) (map[string]any, error
 			data["BalanceProblem"] = portal.ErrorMessage(err)
 		}
 	} else {
-		data["BalanceProblem"] = "The balance computation is not configured."
+		data["BalanceProblem"] = s.consoleT(c).Text("console.claim.nobalance")
 	}
 	if data["Balance"] == nil {
 		data["Balance"] = (*rules.Balance)(nil)
@@ -532,36 +504,26 @@ func breachText(b negotiation.Breach, balance int64, cur portal.Currency) string
 	return string(b.Bound)
 }
 
-// disputeReasonText is a dispute's reason as agents read it.
-func disputeReasonText(r portal.DisputeReason) string {
-	switch r {
-	case portal.ReasonAlreadyPaid:
-		return "Already paid"
-	case portal.ReasonNotReceived:
-		return "Goods or service not received, or faulty"
-	case portal.ReasonWrongAmount:
-		return "Wrong amount"
-	case portal.ReasonNotMe:
-		return "Not the debtor's debt (identity)"
-	case portal.ReasonOther:
-		return "Other reason"
-	}
-	return string(r)
+// disputeReasonText is a dispute's reason as agents read it, in t's
+// language (keys "console.dispute.reason.<reason>"); an unknown reason
+// shows as stored.
+func disputeReasonText(t *i18n.T, r portal.DisputeReason) string {
+	return textOr(t, "console.dispute.reason."+string(r), string(r))
 }
 
-// disputeStatusText is where a dispute stands, in words.
-func disputeStatusText(s portal.DisputeStatus) string {
-	switch s {
-	case portal.DisputeOpen:
-		return "open, to be resolved"
-	case portal.DisputeUpheld:
-		return "rejected: the claim is upheld"
-	case portal.DisputePartlyAccepted:
-		return "partly accepted: credit note issued"
-	case portal.DisputeAccepted:
-		return "accepted: the claim is closed"
+// disputeStatusText is where a dispute stands, in words (keys
+// "console.dispute.status.<status>").
+func disputeStatusText(t *i18n.T, s portal.DisputeStatus) string {
+	return textOr(t, "console.dispute.status."+string(s), string(s))
+}
+
+// textOr is the message key in t's language, or raw when no language has
+// the key (a value the console does not know).
+func textOr(t *i18n.T, key, raw string) string {
+	if s := t.Text(key); s != key {
+		return s
 	}
-	return string(s)
+	return raw
 }
 
 func fileSize(n int64) string {

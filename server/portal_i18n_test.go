@@ -2,6 +2,8 @@ package server
 
 import (
 	"io/fs"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -87,6 +89,43 @@ func TestPortalMessageKeys(t *testing.T) {
 		used[k] = "pendingNoteOf"
 	}
 	used["signout.title"], used["signout.text"] = "handlePortalSignOut", "handlePortalSignOut"
+	// Console keys: literals of the console templates and of the server's
+	// Go code, and the families they name by prefix ({{words
+	// "console.stage." .Stage}}, "console.error." + status).
+	var prefixes []string
+	consoleLiteral := regexp.MustCompile(`"(console\.[A-Za-z0-9_.+-]*)(?:%s)?"`)
+	consoleFiles, _ := fs.Glob(consoleTemplateFS, "console_templates/*.html")
+	goFiles, _ := filepath.Glob("*.go")
+	for _, f := range append(consoleFiles, goFiles...) {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		var raw []byte
+		if strings.HasSuffix(f, ".go") {
+			raw, _ = os.ReadFile(f)
+		} else {
+			raw, _ = fs.ReadFile(consoleTemplateFS, f)
+		}
+		for _, line := range strings.Split(string(raw), "\n") {
+			if strings.HasPrefix(strings.TrimSpace(line), "//") {
+				continue
+			}
+			for _, m := range consoleLiteral.FindAllStringSubmatch(line, -1) {
+				if strings.HasSuffix(m[1], ".") {
+					prefixes = append(prefixes, m[1])
+				} else {
+					used[m[1]] = f
+				}
+			}
+		}
+	}
+	for k := range all {
+		for _, p := range prefixes {
+			if strings.HasPrefix(k, p) {
+				used[k] = "prefix " + p
+			}
+		}
+	}
 	for k, where := range used {
 		for _, lang := range portal.Languages {
 			if !b.Has(lang, k) {
