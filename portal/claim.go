@@ -129,17 +129,21 @@ type APIKey struct {
 
 // Creditor is the party owed the money. An agency tenant has several.
 type Creditor struct {
-	ID            string    `json:"id"`
-	TenantID      string    `json:"-"`
-	LegalName     string    `json:"legal_name"`
-	CompanyNumber string    `json:"company_number"` // SIREN/SIRET in France, KBO/BCE number in Belgium
-	Address       string    `json:"address"`
-	Country       string    `json:"country"`
-	IBAN          string    `json:"iban"`
-	BIC           string    `json:"bic"`
-	Email         string    `json:"email"`
-	Phone         string    `json:"phone"`
-	CreatedAt     time.Time `json:"created_at"`
+	ID            string `json:"id"`
+	TenantID      string `json:"-"`
+	LegalName     string `json:"legal_name"`
+	CompanyNumber string `json:"company_number"` // SIREN/SIRET in France, KBO/BCE number in Belgium
+	// VATNumber is the creditor's VAT identifier (FR12345678901,
+	// BE0123456749): an e-invoice's seller is matched by it or by
+	// CompanyNumber.
+	VATNumber string    `json:"vat_number"`
+	Address   string    `json:"address"`
+	Country   string    `json:"country"`
+	IBAN      string    `json:"iban"`
+	BIC       string    `json:"bic"`
+	Email     string    `json:"email"`
+	Phone     string    `json:"phone"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 // Debtor is the person or business that owes the money.
@@ -230,6 +234,25 @@ type Claim struct {
 	Invoices    []*Invoice    `json:"invoices" gorm:"-"`
 	Payments    []*Payment    `json:"payments" gorm:"-"`
 	CreditNotes []*CreditNote `json:"credit_notes" gorm:"-"`
+	// Files are the documents a new claim comes with as evidence (the
+	// e-invoices it was imported from): stored with it, each with a
+	// file.uploaded event naming its SHA-256, and put in its evidence
+	// bundle. Only read when a claim is created.
+	Files []*ClaimFile `json:"-" gorm:"-"`
+}
+
+// ClaimFile is a document kept as a claim's evidence: the original
+// e-invoice a claim was imported from.
+type ClaimFile struct {
+	ID          string    `json:"id"`
+	TenantID    string    `json:"-"`
+	ClaimID     string    `json:"claim_id"`
+	Name        string    `json:"name"`
+	ContentType string    `json:"content_type"`
+	Size        int64     `json:"size"`
+	SHA256      string    `json:"sha256"`
+	Content     []byte    `json:"-"`
+	CreatedAt   time.Time `json:"created_at"`
 }
 
 // Invoice is one unpaid invoice of a claim; Amount is in the claim's
@@ -242,6 +265,9 @@ type Invoice struct {
 	IssueDate Date   `json:"issue_date"`
 	DueDate   Date   `json:"due_date"`
 	Amount    int64  `json:"amount"`
+	// PaymentReference is the remittance information the invoice asks the
+	// debtor to quote (an e-invoice's BT-83); "" when none was given.
+	PaymentReference string `json:"payment_reference,omitempty"`
 	// FirstReminderOn and FirstReminderChannel are the first (free)
 	// reminder that covered this invoice, sent after it fell due: a
 	// Belgian consumer owes no cost on a debt before its own.
@@ -290,6 +316,9 @@ type CreditNote struct {
 	IssueDate Date      `json:"issue_date"`
 	Amount    int64     `json:"amount"`
 	CreatedAt time.Time `json:"created_at"`
+	// Invoice is the invoice of a new claim this credit note reduces, when
+	// both come in one import (its ID is given when the claim is stored).
+	Invoice *Invoice `json:"-" gorm:"-"`
 }
 
 // Limits on free-text fields, so that bad input is rejected rather than

@@ -11,7 +11,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/relais/relais/portal"
-	"github.com/relais/relais/portal/csvimport"
 )
 
 // claimInput is the JSON body of POST /api/v1/claims. Dates are strings so
@@ -240,25 +239,6 @@ func (s *Server) handlePaymentCreate(c *fiber.Ctx) error {
 		return err
 	}
 	return c.Status(fiber.StatusCreated).JSON(p)
-}
-
-// handleClaimImport takes a CSV file as the raw body (Content-Type: text/csv).
-func (s *Server) handleClaimImport(c *fiber.Ctx) error {
-	if ct := c.Get(fiber.HeaderContentType); !strings.HasPrefix(ct, "text/csv") {
-		return portal.Errorf(portal.EINVALID, "Send the CSV file as the body with Content-Type: text/csv.")
-	}
-	ctx, cancel := s.userContext(c)
-	defer cancel()
-	n, err := csvimport.Import(ctx, s.deps.Claims, tenantOf(c), bytes.NewReader(c.Body()))
-	if lines := csvimport.LineErrors(err); lines != nil {
-		return c.Status(fiber.StatusBadRequest).JSON(fiber.Map{
-			"error":  apiErrorBody{Code: portal.EINVALID, Message: "The file was not imported: fix the lines below and send it again."},
-			"errors": lines,
-		})
-	} else if err != nil {
-		return err
-	}
-	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"imported": n})
 }
 
 func (s *Server) handleEventList(c *fiber.Ctx) error {

@@ -23,6 +23,9 @@ type Counts struct {
 	// documents (content and name; size and SHA-256 stay).
 	Disputes     int `json:"disputes"`
 	DisputeFiles int `json:"dispute_files"`
+	// ClaimFiles: the original e-invoices a claim was imported from
+	// (content and name; size and SHA-256 stay).
+	ClaimFiles int `json:"claim_files"`
 	// Letters and Agreements: PDFs (their SHA-256 stays).
 	Letters    int `json:"letters"`
 	Agreements int `json:"agreements"`

@@ -12,7 +12,8 @@ import (
 )
 
 // Attachments implements portal.AttachmentSource over the documents debtors
-// attached to disputes ("disputes/<date>-<id>-<name>"). Letters come from
+// attached to disputes ("disputes/<date>-<id>-<name>") and the original
+// files a claim was imported from ("imports/<id>-<name>"). Letters come from
 // LetterStore. Only names and hashes are listed; each file's content is
 // read when the bundle writes it, so that a claim with many files does not
 // load them all at once. A document erased with its claim's personal data
@@ -28,6 +29,22 @@ func (db *DB) Attachments(ctx context.Context, tenantID, claimID string) ([]port
 		WHERE d.tenant_id = ? AND d.claim_id = ? AND length(f.content) > 0 ORDER BY f.id`, tenantID, claimID).Scan(&files).Error
 	if err != nil {
 		return nil, translate("list dispute files", err)
+	}
+	var imported []struct{ ID, Name, SHA256, ContentType string }
+	err = db.conn(ctx).Raw(`SELECT id, name, sha256, content_type FROM claim_files
+		WHERE tenant_id = ? AND claim_id = ? AND length(content) > 0 ORDER BY id`, tenantID, claimID).Scan(&imported).Error
+	if err != nil {
+		return nil, translate("list claim files", err)
+	}
+	for _, f := range imported {
+		id := f.ID
+		out = append(out, portal.Attachment{
+			Name:   fmt.Sprintf("imports/%s-%s", strings.ToLower(id), storedFileName(f.Name, f.ContentType)),
+			SHA256: f.SHA256,
+			Open: func() (io.ReadCloser, error) {
+				return db.blob(ctx, "SELECT content FROM claim_files WHERE id = ? AND tenant_id = ?", id, tenantID)
+			},
+		})
 	}
 	for _, f := range files {
 		id := f.ID
@@ -72,6 +89,8 @@ func storedFileName(name, contentType string) string {
 		ext = ".jpg"
 	case "image/png":
 		ext = ".png"
+	case "application/xml":
+		ext = ".xml"
 	}
 	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
 		name = name[i+1:] // the base name: no directory

@@ -34,8 +34,32 @@ func (db *DB) ImportClaims(ctx context.Context, tenantID string, claims []*porta
 		if err := resolveCreditor(c, creditors); err != nil {
 			return err
 		}
+		if err := checkCreditNotes(c); err != nil {
+			return err
+		}
 	}
 	return db.tx(ctx, func(tx *gorm.DB) error { return db.insertClaims(ctx, tx, tenantID, claims) })
+}
+
+// checkCreditNotes checks the credit notes a new claim comes with (an
+// e-invoice import): each on one of its invoices, together never more than
+// the invoice.
+func checkCreditNotes(c *portal.Claim) error {
+	credited := map[*portal.Invoice]int64{}
+	for _, cn := range c.CreditNotes {
+		if cn.Invoice == nil || cn.Amount <= 0 || cn.Amount > portal.MaxAmount || strings.TrimSpace(cn.Number) == "" || !portal.ValidText(cn.Number) {
+			return portal.FieldError("credit_notes", "a credit note needs a number, a positive amount and one of the claim's invoices")
+		}
+		ours := false
+		for _, inv := range c.Invoices {
+			ours = ours || inv == cn.Invoice
+		}
+		credited[cn.Invoice] += cn.Amount
+		if !ours || credited[cn.Invoice] > cn.Invoice.Amount {
+			return portal.FieldError("credit_notes", "credit note %q is not on one of the claim's invoices or credits more than it", cn.Number)
+		}
+	}
+	return nil
 }
 
 // checkFirstReminder checks a first reminder a new claim comes with (one
@@ -103,7 +127,11 @@ func (db *DB) batchRows() int {
 func (db *DB) insertClaims(ctx context.Context, tx *gorm.DB, tenantID string, claims []*portal.Claim) error {
 	now := db.Now()
 	debtors := make([]*portal.Debtor, 0, len(claims))
-	var invoices []*portal.Invoice
+	var (
+		invoices []*portal.Invoice
+		notes    []*portal.CreditNote
+		files    []*portal.ClaimFile
+	)
 	events := make([]eventRow, 0, len(claims))
 	for _, c := range claims {
 		d := c.Debtor
@@ -132,12 +160,51 @@ func (db *DB) insertClaims(ctx context.Context, tx *gorm.DB, tenantID string, cl
 			}
 			invoices = append(invoices, inv)
 		}
-		c.Payments, c.CreditNotes = []*portal.Payment{}, []*portal.CreditNote{}
-		row, _, err := newEventRow(ctx, tenantID, c.ID, 1, portal.GenesisHash, portal.EventClaimCreated, createdPayload(c), now)
+		row, e, err := newEventRow(ctx, tenantID, c.ID, 1, portal.GenesisHash, portal.EventClaimCreated, createdPayload(c), now)
 		if err != nil {
 			return err
 		}
 		events = append(events, row)
+		// The credit notes and files an import brings follow on the chain.
+		follow := func(kind portal.EventKind, payload map[string]any) error {
+			row, next, err := newEventRow(ctx, tenantID, c.ID, e.Seq+1, e.Hash, kind, payload, now)
+			if err != nil {
+				return err
+			}
+			events, e = append(events, row), next
+			return nil
+		}
+		for _, f := range c.Files {
+			f.ID, f.TenantID, f.ClaimID, f.CreatedAt = portal.NewID(now), tenantID, c.ID, now
+			f.Size = int64(len(f.Content))
+			if f.SHA256 != portal.SHA256Hex(f.Content) {
+				return portal.Errorf(portal.EINTERNAL, "file %s: its SHA-256 does not match its content", f.Name)
+			}
+			files = append(files, f)
+			if err := follow(portal.EventFileUploaded, map[string]any{
+				"file_id": f.ID, "name": f.Name, "content_type": f.ContentType, "size": f.Size, "sha256": f.SHA256, "source": "import",
+			}); err != nil {
+				return err
+			}
+		}
+		for _, cn := range c.CreditNotes {
+			cn.ID, cn.TenantID, cn.ClaimID, cn.CreatedAt = portal.NewID(now), tenantID, c.ID, now
+			if cn.Invoice != nil {
+				cn.InvoiceID = cn.Invoice.ID
+			}
+			notes = append(notes, cn)
+			if err := follow(portal.EventCreditNoteRecorded, map[string]any{
+				"credit_note_id": cn.ID, "invoice_id": cn.InvoiceID, "number": cn.Number, "amount": cn.Amount,
+			}); err != nil {
+				return err
+			}
+		}
+		if c.Payments == nil {
+			c.Payments = []*portal.Payment{}
+		}
+		if c.CreditNotes == nil {
+			c.CreditNotes = []*portal.CreditNote{}
+		}
 	}
 	if err := tx.CreateInBatches(debtors, db.batchRows()).Error; err != nil {
 		return translate("create debtors", err)
@@ -154,6 +221,17 @@ func (db *DB) insertClaims(ctx context.Context, tx *gorm.DB, tenantID string, cl
 	}
 	if err := tx.CreateInBatches(invoices, db.batchRows()).Error; err != nil {
 		return translate("create invoices", err)
+	}
+	if len(notes) > 0 {
+		if err := tx.CreateInBatches(notes, db.batchRows()).Error; err != nil {
+			return translate("create credit notes", err)
+		}
+	}
+	// One file a statement: a file may be megabytes.
+	for _, f := range files {
+		if err := tx.Create(f).Error; err != nil {
+			return translate("store claim file", err)
+		}
 	}
 	if err := tx.CreateInBatches(events, db.batchRows()).Error; err != nil {
 		return translate("append events", err)

@@ -203,6 +203,8 @@ func (db *DB) erase(tx *gorm.DB, c *portal.Claim) (privacy.Counts, error) {
 		{&n.DisputeFiles, "erase dispute files", `UPDATE dispute_files SET name = ?, content = ?
 			WHERE dispute_id IN (SELECT id FROM disputes WHERE claim_id = ?) AND length(content) > 0`,
 			[]any{marker, []byte{}, c.ID}},
+		{&n.ClaimFiles, "erase claim files", `UPDATE claim_files SET name = ?, content = ? WHERE claim_id = ? AND length(content) > 0`,
+			[]any{marker, []byte{}, c.ID}},
 		{&n.Letters, "erase letters", `UPDATE letters SET pdf = ? WHERE claim_id = ? AND length(pdf) > 0`,
 			[]any{[]byte{}, c.ID}},
 		{&n.Agreements, "erase agreements", `UPDATE agreements SET pdf = NULL WHERE claim_id = ? AND pdf IS NOT NULL`,
@@ -458,6 +460,19 @@ func (db *DB) exportClaim(ctx context.Context, tenantID, claimID string) (*priva
 					return db.blob(ctx, "SELECT content FROM dispute_files WHERE id = ? AND tenant_id = ?", id, tenantID)
 				}})
 		}
+	}
+	var imported []*portal.ClaimFile
+	if err := conn.Select("id, name, content_type, size, sha256").Where("tenant_id = ? AND claim_id = ? AND length(content) > 0", tenantID, c.ID).
+		Order("id").Find(&imported).Error; err != nil {
+		return nil, translate("find claim files", err)
+	}
+	for _, f := range imported {
+		id := f.ID
+		ec.Files = append(ec.Files, &privacy.ExportFile{Path: dir + "imports/" + strings.ToLower(id) + "-" + storedFileName(f.Name, f.ContentType),
+			Kind: "claim_file", ID: id, SHA256: f.SHA256, Size: f.Size,
+			Open: func() (io.ReadCloser, error) {
+				return db.blob(ctx, "SELECT content FROM claim_files WHERE id = ? AND tenant_id = ?", id, tenantID)
+			}})
 	}
 	var conv conversationRow
 	if err := conn.Where("tenant_id = ? AND claim_id = ?", tenantID, c.ID).Limit(1).Find(&conv).Error; err != nil {
