@@ -81,8 +81,10 @@ func runTenant(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	creditor := fs.String("creditor", "", "legal name of its first creditor (default: the tenant name)")
 	country := fs.String("country", "FR", "creditor country (FR or BE)")
 	iban := fs.String("iban", "", "creditor IBAN for bank transfers")
+	vat := fs.String("vat", "", "creditor VAT number (e-invoices are matched to it by their seller's)")
+	company := fs.String("company-number", "", "creditor company number: SIREN/SIRET, KBO/BCE")
 	if len(args) == 0 || args[0] != "add" {
-		fmt.Fprintln(stderr, "usage: relais tenant add --name N [--creditor LEGAL_NAME] [--country FR|BE] [--iban IBAN]\n       "+tenantRetentionUsage)
+		fmt.Fprintln(stderr, "usage: relais tenant add --name N [--creditor LEGAL_NAME] [--country FR|BE] [--iban IBAN] [--vat VAT] [--company-number N]\n       "+tenantRetentionUsage)
 		return errUsage
 	}
 	if err := parseFlags(fs, args[1:]); err != nil {
@@ -100,7 +102,8 @@ func runTenant(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *creditor == "" {
 		*creditor = *name
 	}
-	if err := db.CreateCreditor(ctx, &portal.Creditor{TenantID: t.ID, LegalName: *creditor, Country: *country, IBAN: *iban}); err != nil {
+	if err := db.CreateCreditor(ctx, &portal.Creditor{TenantID: t.ID, LegalName: *creditor, Country: *country, IBAN: *iban,
+		VATNumber: *vat, CompanyNumber: *company}); err != nil {
 		return err
 	}
 	fmt.Fprintln(stdout, t.ID)

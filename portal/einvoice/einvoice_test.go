@@ -39,7 +39,7 @@ func parseOne(tb testing.TB, name string) *einvoice.Document {
 func TestParseSamples(t *testing.T) {
 	for _, tt := range []struct {
 		file, format, kind, number, issue, due, currency, sellerVAT, buyer, payRef, corrects string
-		amount                                                                            int64
+		amount                                                                               int64
 	}{
 		{"peppol/base-example.xml", "ubl", "invoice", "Snippet1", "2017-11-13", "2017-12-01", "EUR", "GB1232434", "Buyer Official Name", "Snippet1", "", 165625},
 		{"peppol/Vat-category-S.xml", "ubl", "invoice", "Snippet1", "2017-11-13", "2017-12-01", "EUR", "GB1232434", "Buyer Official Name", "Snippet1", "", 855000},
@@ -203,10 +203,10 @@ func TestParseHostile(t *testing.T) {
 	}
 	t.Run("ZipWithOneBadFile", func(t *testing.T) {
 		z := zipOf(t, map[string][]byte{
-			"good.xml":   mustRead(t, "peppol/base-example.xml"),
-			"fx.pdf":     mustRead(t, "factur-x/Facture_FR_EN16931.pdf"),
-			"bad.xml":    []byte(billionLaughs),
-			"readme.txt": []byte("notes"),
+			"good.xml":            mustRead(t, "peppol/base-example.xml"),
+			"fx.pdf":              mustRead(t, "factur-x/Facture_FR_EN16931.pdf"),
+			"bad.xml":             []byte(billionLaughs),
+			"readme.txt":          []byte("notes"),
 			"__MACOSX/._good.xml": []byte("resource fork"),
 		})
 		docs, errs := einvoice.Parse("batch.zip", z)
