@@ -208,11 +208,8 @@ func Render(in Input) ([]byte, error) {
 	d := pdffont.New(f)
 	// Every page names the agreement and counts the pages, so that none
 	// can go missing unnoticed.
-	f.AliasNbPages("{nb}")
-	d.SetFooterFunc(func() {
-		f.SetY(-14)
-		d.Font("", 8)
-		f.CellFormat(0, 4, d.Str(fmt.Sprintf("%s %s - %s - %d/{nb}", t.title, c.Reference, a.ID, f.PageNo())), "", 0, "C", false, 0, "")
+	d.PageFooter(14, 8, func(page int) string {
+		return fmt.Sprintf("%s %s - %s - %d/{nb}", t.title, c.Reference, a.ID, page)
 	})
 	d.AddPage()
 

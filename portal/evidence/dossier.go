@@ -193,12 +193,7 @@ func (b *Builder) dossier(ctx context.Context, c *portal.Claim, head Head, atts 
 	f.SetCreator("Relais "+b.Version, true)
 	f.SetMargins(18, 18, 18)
 	f.SetAutoPageBreak(true, 18)
-	f.AliasNbPages("{nb}")
-	d.SetFooterFunc(func() {
-		f.SetY(-12)
-		d.Font("", 7.5)
-		f.CellFormat(0, 4, d.Str(w.t("footer", c.Reference, head.Seq, short(head.Hash), f.PageNo())), "", 0, "C", false, 0, "")
-	})
+	d.PageFooter(12, 7.5, func(page int) string { return w.t("footer", c.Reference, head.Seq, short(head.Hash), page) })
 	d.AddPage()
 	d.Font("B", 18)
 	d.MultiCell(0, 9, d.Str(w.t("title")), "", "L", false)

@@ -212,12 +212,7 @@ func Render(in Input) ([]byte, error) {
 	pdf.SetProducer("Relais", false)
 	pdf.SetMargins(margin, margin, margin)
 	pdf.SetAutoPageBreak(true, margin)
-	pdf.AliasNbPages("{nb}")
-	d.SetFooterFunc(func() {
-		pdf.SetY(-14)
-		w.font("", 8)
-		pdf.CellFormat(0, 4, w.tr(fmt.Sprintf(t.Page, c.Reference, pdf.PageNo())), "", 0, "C", false, 0, "")
-	})
+	d.PageFooter(14, 8, func(page int) string { return fmt.Sprintf(t.Page, c.Reference, page) })
 	pdf.AddPage()
 
 	// Sender, top left.

@@ -78,6 +78,18 @@ func (d *Doc) SetFooterFunc(fn func()) {
 	})
 }
 
+// PageFooter prints text(page) centred at the foot of every page, in the
+// regular face at size pt, y mm above the bottom edge. "{nb}" in the text
+// becomes the number of pages, so that a missing page shows.
+func (d *Doc) PageFooter(y, size float64, text func(page int) string) {
+	d.AliasNbPages("{nb}")
+	d.SetFooterFunc(func() {
+		d.SetY(-y)
+		d.Font("", size)
+		d.CellFormat(0, 4, d.Str(text(d.PageNo())), "", 0, "C", false, 0, "")
+	})
+}
+
 // SetHeaderFunc is fpdf's, as SetFooterFunc.
 func (d *Doc) SetHeaderFunc(fn func()) {
 	d.Fpdf.SetHeaderFunc(func() {

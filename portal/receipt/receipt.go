@@ -143,12 +143,7 @@ func Render(in Input) ([]byte, error) {
 	f.SetProducer("Relais", false)
 	f.SetMargins(margin, margin, margin)
 	f.SetAutoPageBreak(true, margin)
-	f.AliasNbPages("{nb}")
-	d.SetFooterFunc(func() {
-		f.SetY(-14)
-		d.Font("", 8)
-		f.CellFormat(0, 4, d.Str(fmt.Sprintf(t.page, c.Reference, f.PageNo())), "", 0, "C", false, 0, "")
-	})
+	d.PageFooter(14, 8, func(page int) string { return fmt.Sprintf(t.page, c.Reference, page) })
 	f.AddPage()
 
 	d.Font("B", 16)
