@@ -34,13 +34,13 @@ func TestClaimPanelTerms(t *testing.T) {
 	}{
 		{"Belgian consumer with both clauses", &portal.Claim{Jurisdiction: portal.JurisdictionBE, DamagesClause: true, ContractRateBP: &rate,
 			Prescription: portal.PrescriptionGoodsToConsumer, FirstReminderOn: portal.MustDate("2024-04-02"), FirstReminderChannel: "letter"},
-			[]string{`<dd id="damages-clause">yes</dd>`, `<dd id="contract-rate">8.50 % a year</dd>`, `goods sold to a consumer, 1 year`, `<dd id="first-reminder">2024-04-02 by letter</dd>`},
+			[]string{`<dd id="damages-clause">yes</dd>`, `<dd id="contract-rate">8.50% a year</dd>`, `goods sold to a consumer, 1 year`, "<dd id=\"first-reminder\">2\u00a0April 2024 by letter</dd>"},
 			[]string{`enforceable-on`}},
 		{"Belgian claim without clauses", &portal.Claim{Jurisdiction: portal.JurisdictionBE},
 			[]string{`<dd id="damages-clause">no</dd>`, `<dd id="contract-rate">none (statutory/civil rate)</dd>`, `not chosen: the default for a consumer debtor`},
 			[]string{`first-reminder`}},
 		{"French claim with a zero rate and an enforceable title", &portal.Claim{Jurisdiction: portal.JurisdictionFR, ContractRateBP: new(int64), EnforceableOn: portal.MustDate("2024-05-02")},
-			[]string{`<dd id="contract-rate">0.00 % a year</dd>`, `<dd id="enforceable-on">2024-05-02</dd>`},
+			[]string{`<dd id="contract-rate">0.00% a year</dd>`, "<dd id=\"enforceable-on\">2\u00a0May 2024</dd>"},
 			[]string{`id="prescription"`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -28,15 +28,19 @@ var consoleFuncs = template.FuncMap{
 	// "0.00 EUR" when there is none, never "−0.00 EUR".
 	"minus": func(v int64, cur portal.Currency) string { return consoleMoney(-v, cur) },
 	"bp":    func(bp int64) string { return portal.FormatMinor(bp, 2) + " %" },
-	"offer": offerSummary,
 	"rate":  rules.FormatRate,
 	// lastDay shows the exclusive end of a rate line as the last day it covers.
-	"lastDay": func(d portal.Date) portal.Date { return d.AddDays(-1) },
-	// breaches says in words and money how an offer leaves the policy.
-	"breaches": breachesText,
+	"lastDay":  func(d portal.Date) portal.Date { return d.AddDays(-1) },
 	"fileSize": fileSize,
-	// Replaced per language by consoleFuncsIn: money, minus, date, utc
-	// (a stored time in UTC), disputeReason, disputeStatus.
+	// Replaced per language by consoleFuncsIn: money, minus, bp, date, utc
+	// (a stored time in UTC), offer (terms in words), breaches (how an
+	// offer leaves the policy, in words and money), count ("12 months"),
+	// disputeReason, disputeStatus.
+	"offer":         func(o negotiation.Offer, cur portal.Currency) string { return string(o.Kind) },
+	"breaches":      func(v negotiation.Verdict, cur portal.Currency) string { return "" },
+	"count":         func(unit string, n any) string { return fmt.Sprint(n) },
+	"missingRates":  func(m []rules.MissingRate) string { return fmt.Sprint(m) },
+	"upTo":          func(v int64, cur portal.Currency) string { return fmt.Sprint(v) },
 	"date":          func(d portal.Date) string { return d.String() },
 	"utc":           func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") + " UTC" },
 	"disputeReason": func(r portal.DisputeReason) string { return string(r) },
@@ -50,9 +54,9 @@ var consoleFuncs = template.FuncMap{
 }
 
 // consoleMoney formats minor units in English for agents ("2,500.00 EUR",
-// "−3.10 EUR", zero "0.00 EUR"), for the English sentences built in Go
-// (offers, policy breaches); templates get money in the console's
-// language from consoleFuncsIn.
+// "−3.10 EUR", zero "0.00 EUR"); templates and the sentences built in Go
+// (offers, policy breaches) get money in the console's language from
+// consoleFuncsIn and t.Amount.
 func consoleMoney(v int64, cur portal.Currency) string { return i18n.Amount("en", v, cur) }
 
 // consolePageNames are the console's pages: each is parsed with the
@@ -100,28 +104,50 @@ func consoleFuncsIn(t *i18n.T) template.FuncMap {
 	f["disputeStatus"] = func(st portal.DisputeStatus) string { return disputeStatusText(t, st) }
 	f["words"] = func(prefix string, v any) string { return textOr(t, prefix+fmt.Sprint(v), fmt.Sprint(v)) }
 	f["pct"] = t.Rate
+	f["bp"] = t.Rate
+	f["offer"] = func(o negotiation.Offer, cur portal.Currency) string { return offerSummary(t, o, cur) }
+	f["breaches"] = func(v negotiation.Verdict, cur portal.Currency) string { return breachesText(t, v, cur) }
+	f["count"] = func(unit string, n any) string { return countText(t, unit, n) }
+	// missingRates names the rates a balance waits for: "fr_legal from 1 July 2024, …".
+	f["missingRates"] = func(ms []rules.MissingRate) string {
+		out := make([]string, len(ms))
+		for i, m := range ms {
+			out[i] = t.Text("console.panel.missing.from", "Series", m.Series, "From", t.Date(m.From))
+		}
+		return strings.Join(out, ", ")
+	}
+	// upTo is a band's ceiling: an amount, or "any balance" for none.
+	f["upTo"] = func(v int64, cur portal.Currency) string {
+		if v == 0 {
+			return t.Text("console.policy.anybalance")
+		}
+		return t.Amount(v, cur)
+	}
 	// tr is $.Tr for what is rendered without the page's data (the claim
 	// panel alone).
 	f["tr"] = t.Text
 	return f
 }
 
-// offerSummary is a one-line reading of offer terms for agents.
-func offerSummary(o negotiation.Offer, cur portal.Currency) string {
-	m := func(v int64) string { return consoleMoney(v, cur) }
+// offerSummary is a one-line reading of offer terms for agents, in t's
+// language: "plan 12 × 41.63 EUR monthly from 15 July 2024 by transfer".
+func offerSummary(t *i18n.T, o negotiation.Offer, cur portal.Currency) string {
+	m := func(v int64) string { return t.Amount(v, cur) }
 	switch o.Kind {
 	case negotiation.KindPlan:
-		s := fmt.Sprintf("plan %d × %s %s from %s by %s", o.Count, m(o.Amount), o.Frequency, o.FirstDate, o.Method)
+		s := t.Text("console.offer.plan", "Count", o.Count, "Amount", m(o.Amount),
+			"Frequency", textOr(t, "console.frequency."+string(o.Frequency), string(o.Frequency)),
+			"First", t.Date(o.FirstDate), "Method", textOr(t, "console.method."+string(o.Method), string(o.Method)))
 		if o.DownPayment > 0 {
-			s += ", " + m(o.DownPayment) + " down"
+			s += t.Text("console.offer.down", "Amount", m(o.DownPayment))
 		}
 		return s
 	case negotiation.KindSettlement:
-		return "settlement " + m(o.Amount)
+		return t.Text("console.offer.settlement", "Amount", m(o.Amount))
 	case negotiation.KindPromise:
-		return "promise to pay by " + o.Date.String()
+		return t.Text("console.offer.promise", "Date", t.Date(o.Date))
 	case negotiation.KindCallback:
-		return "call-back request " + o.Phone
+		return t.Text("console.offer.callback", "Phone", o.Phone)
 	}
 	return string(o.Kind)
 }
@@ -188,7 +214,7 @@ func (s *Server) handleConsoleQueue(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.renderConsole(c, "queue", map[string]any{"Title": "Queue", "Items": items, "Disputes": disputes})
+	return s.renderConsole(c, "queue", map[string]any{"Title": s.consoleT(c).Text("console.nav.queue"), "Items": items, "Disputes": disputes})
 }
 
 // claimPanel gathers what the claim panel shows: balance breakdown,
@@ -239,6 +265,13 @@ func (s *Server) claimPanel(c *fiber.Ctx, claimID string) (map[string]any, error
 		}
 		data["Disputes"] = ds
 	}
+	// Signed agreements: the panel links each one's PDF and schedule, on
+	// the claim page and beside the conversation.
+	agreements, err := s.claimAgreements(ctx, u.TenantID, claim)
+	if err != nil {
+		return nil, err
+	}
+	data["Agreements"] = agreements
 	return data, nil
 }
 
@@ -247,14 +280,6 @@ func (s *Server) handleConsoleClaim(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	claim := data["Claim"].(*portal.Claim)
-	ctx, cancel := s.userContext(c)
-	defer cancel()
-	agreements, err := s.claimAgreements(ctx, consoleUserOf(c).TenantID, claim)
-	if err != nil {
-		return err
-	}
-	data["Agreements"] = agreements
 	return s.renderConsole(c, "claim", data)
 }
 
@@ -380,7 +405,7 @@ func (s *Server) handleConsoleConversation(c *fiber.Ctx) error {
 		return err
 	}
 	data["Conv"] = conv
-	data["Title"] = "Conversation " + data["Claim"].(*portal.Claim).Reference
+	data["Title"] = s.consoleT(c).Text("console.conv.title", "Reference", data["Claim"].(*portal.Claim).Reference)
 	if data["CanWrite"] == true {
 		// The agents the conversation can be handed to.
 		ctx, cancel := s.userContext(c)
@@ -398,11 +423,15 @@ func (s *Server) handleConsoleConversation(c *fiber.Ctx) error {
 		data["Agents"] = agents
 	}
 	data["WSPath"] = "/console/chat/" + conv.ID
+	// The script's texts, and the zone it dates messages in.
+	zctx, zcancel := s.userContext(c)
+	data["ChatTexts"] = consoleChatTexts(s.consoleT(c), s.tenantLocation(zctx, u.TenantID))
+	zcancel()
 	lang := "fr"
 	if cl := data["Claim"].(*portal.Claim); cl.Debtor != nil && portal.ValidLanguage(cl.Debtor.Language) {
 		lang = cl.Debtor.Language
 	}
-	data["RefuseReasons"], data["DebtorLanguage"] = refuseReasons(lang), consoleLanguageNames[lang]
+	data["RefuseReasons"], data["DebtorLanguage"] = refuseReasons(s.consoleT(c), lang), s.consoleT(c).Text("console.lang."+lang)
 	return s.renderConsole(c, "conversation", data)
 }
 
@@ -449,57 +478,62 @@ func (s *Server) handleConsoleAgreementPDF(c *fiber.Ctx) error {
 }
 
 // breachesText says how an offer leaves the policy, one phrase per broken
-// bound, in words and money: "a plan over 12 months asked, the policy
-// allows 3 months at most; the plan leaves 0.01 EUR unpaid …".
-func breachesText(v negotiation.Verdict, cur portal.Currency) string {
+// bound, in words and money in t's language: "a plan over 12 months
+// asked, the policy allows 3 months at most; the plan leaves 0.01 EUR
+// unpaid …".
+func breachesText(t *i18n.T, v negotiation.Verdict, cur portal.Currency) string {
 	out := make([]string, 0, len(v.Breaches))
 	for _, b := range v.Breaches {
-		out = append(out, breachText(b, v.Balance, cur))
+		out = append(out, breachText(t, b, v.Balance, cur))
 	}
 	return strings.Join(out, "; ")
 }
 
-func plural(n int64, one, many string) string {
-	if n == 1 || n == -1 {
-		return fmt.Sprintf("%d %s", n, one)
+// countText is n of a unit in words ("1 month", "12 months"): message
+// keys "console.unit.<unit>.one" and ".many".
+func countText(t *i18n.T, unit string, n any) string {
+	form := ".many"
+	if v, err := strconv.ParseInt(fmt.Sprint(n), 10, 64); err == nil && (v == 1 || v == -1) {
+		form = ".one"
 	}
-	return fmt.Sprintf("%d %s", n, many)
+	return t.Text("console.unit."+unit+form, "Count", n)
 }
 
 // breachText reads one breach: Limit is the policy's value and Got the
 // offer's (months, days or minor units as the bound says); balance is what
-// the debtor owed when the offer was judged.
-func breachText(b negotiation.Breach, balance int64, cur portal.Currency) string {
-	m := func(v int64) string { return consoleMoney(v, cur) }
+// the debtor owed when the offer was judged. static/js/console-chat.js
+// says the breaches of live offers with the same messages
+// (consoleChatTexts).
+func breachText(t *i18n.T, b negotiation.Breach, balance int64, cur portal.Currency) string {
+	m := func(v int64) string { return t.Amount(v, cur) }
+	key := "console.breach." + string(b.Bound)
 	switch b.Bound {
 	case negotiation.BoundPlanLength:
-		return fmt.Sprintf("a plan over %s asked, the policy allows %s at most", plural(b.Got, "month", "months"), plural(b.Limit, "month", "months"))
+		return t.Text(key, "Got", countText(t, "month", b.Got), "Limit", countText(t, "month", b.Limit))
 	case negotiation.BoundNoPlan:
-		s := plural(b.Got, "instalment", "instalments") + " asked, the policy allows no instalment plan"
 		if balance > 0 {
-			s += " for a balance of " + m(balance)
+			return t.Text(key+".balance", "Got", countText(t, "instalment", b.Got), "Balance", m(balance))
 		}
-		return s
+		return t.Text(key, "Got", countText(t, "instalment", b.Got))
 	case negotiation.BoundMinInstalment:
-		return fmt.Sprintf("instalments of %s asked, the policy's minimum is %s", m(b.Got), m(b.Limit))
+		return t.Text(key, "Got", m(b.Got), "Limit", m(b.Limit))
 	case negotiation.BoundMinDownPayment:
 		if b.Got == 0 {
-			return fmt.Sprintf("no down payment offered, the policy asks at least %s", m(b.Limit))
+			return t.Text(key+".none", "Limit", m(b.Limit))
 		}
-		return fmt.Sprintf("a down payment of %s offered, the policy asks at least %s", m(b.Got), m(b.Limit))
+		return t.Text(key, "Got", m(b.Got), "Limit", m(b.Limit))
 	case negotiation.BoundCoversBalance:
-		return fmt.Sprintf("the plan leaves %s unpaid (it pays %s of %s)", m(b.Limit-b.Got), m(b.Got), m(b.Limit))
+		return t.Text(key, "Short", m(b.Limit-b.Got), "Got", m(b.Got), "Limit", m(b.Limit))
 	case negotiation.BoundMaxDiscount:
 		// Limit is the smallest settlement accepted, Got the sum offered.
 		if balance > 0 {
-			return fmt.Sprintf("a discount of %s asked (a settlement of %s), the policy allows at most %s (a settlement of at least %s)",
-				m(balance-b.Got), m(b.Got), m(balance-b.Limit), m(b.Limit))
+			return t.Text(key+".balance", "Discount", m(balance-b.Got), "Got", m(b.Got), "MaxDiscount", m(balance-b.Limit), "Limit", m(b.Limit))
 		}
-		return fmt.Sprintf("a settlement of %s offered, the policy accepts at least %s", m(b.Got), m(b.Limit))
+		return t.Text(key, "Got", m(b.Got), "Limit", m(b.Limit))
 	case negotiation.BoundPromiseTooFar:
-		return fmt.Sprintf("payment promised in %s, the policy allows %s at most", plural(b.Got, "day", "days"), plural(b.Limit, "day", "days"))
+		return t.Text(key, "Got", countText(t, "day", b.Got), "Limit", countText(t, "day", b.Limit))
 	case negotiation.BoundNeedsAgent:
-		return "an agent decides (a call-back request, or an agent's own offer)"
+		return t.Text(key)
 	}
 	return string(b.Bound)
 }
@@ -572,38 +606,37 @@ func (s *Server) renderConsoleError(c *fiber.Ctx, status int, err error) error {
 	return nil
 }
 
-// consoleLanguageNames names the debtors' languages for agents.
-var consoleLanguageNames = map[string]string{"fr": "French", "nl": "Dutch", "en": "English", "de": "German"}
-
 // refuseReason is a reason an agent picks to refuse an offer: Label for
-// the agent, Debtor the sentence the debtor reads, in their language.
+// the agent (in the console's language), Debtor the sentence the debtor
+// reads, in theirs.
 type refuseReason struct {
 	Label, Debtor string
 }
 
 var refuseReasonTexts = []struct {
-	label string
+	label string // message key suffix, "console.refuse.reason.<label>"
 	text  map[string]string
 }{
-	{"The amount offered is too low", map[string]string{
+	{"low", map[string]string{
 		"fr": "Le montant proposé est trop faible.", "nl": "Het voorgestelde bedrag is te laag.",
 		"en": "The amount offered is too low.", "de": "Der angebotene Betrag ist zu niedrig."}},
-	{"The plan is too long", map[string]string{
+	{"long", map[string]string{
 		"fr": "L'échéancier proposé est trop long.", "nl": "Het voorgestelde afbetalingsplan is te lang.",
 		"en": "The payment plan offered is too long.", "de": "Der vorgeschlagene Ratenplan ist zu lang."}},
-	{"The instalments are too small", map[string]string{
+	{"small", map[string]string{
 		"fr": "Les échéances proposées sont trop faibles.", "nl": "De voorgestelde termijnen zijn te klein.",
 		"en": "The instalments offered are too small.", "de": "Die vorgeschlagenen Raten sind zu niedrig."}},
-	{"The file is being checked first", map[string]string{
+	{"checking", map[string]string{
 		"fr": "Nous vérifions d'abord votre dossier et revenons vers vous.", "nl": "We controleren eerst uw dossier en nemen daarna contact met u op.",
 		"en": "We are checking your file first and will come back to you.", "de": "Wir prüfen zuerst Ihre Akte und melden uns dann bei Ihnen."}},
 }
 
-// refuseReasons lists the reasons of the refuse form for a debtor's language.
-func refuseReasons(lang string) []refuseReason {
+// refuseReasons lists the reasons of the refuse form for a debtor's
+// language, labelled in t's.
+func refuseReasons(t *i18n.T, lang string) []refuseReason {
 	out := make([]refuseReason, len(refuseReasonTexts))
 	for i, r := range refuseReasonTexts {
-		out[i] = refuseReason{Label: r.label, Debtor: r.text[lang]}
+		out[i] = refuseReason{Label: t.Text("console.refuse.reason." + r.label), Debtor: r.text[lang]}
 	}
 	return out
 }

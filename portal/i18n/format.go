@@ -48,6 +48,25 @@ func number(lang string, v int64, exponent int) string {
 	return b.String()
 }
 
+// Separators are the locale's thousands group and decimal separators, for
+// scripts that write amounts as Amount does.
+func Separators(lang string) (group, decimal string) {
+	st, ok := styles[lang]
+	if !ok {
+		st = styles[Fallback]
+	}
+	return st.group, st.decimal
+}
+
+// MonthNames are the month names Date writes in lang, January first.
+func MonthNames(lang string) [12]string {
+	names, ok := months[lang]
+	if !ok {
+		names = months[Fallback]
+	}
+	return names
+}
+
 // Money formats an amount in minor units the way the locale writes it:
 // fr "1 234,56 €", nl "€ 1.234,56", en "€1,234.56", de "1.234,56 €"
 // (spaces are no-break spaces).
