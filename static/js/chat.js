@@ -237,7 +237,7 @@
       });
       ref.addEventListener("click", function () {
         if (isAgent) {
-          var reason = window.prompt("Reason for refusing (shown to the debtor)");
+          var reason = window.prompt(t("refuse_prompt", "Reason for refusing (shown to the debtor)"));
           if (reason === null) { return; }
           send({ type: "refuse", offer_id: m.offer_id, reason: reason || "" });
           return;
@@ -389,7 +389,7 @@
   }
 
   function presence(online, answerBy) {
-    if (isAgent) { setStatus("Connected."); return; }
+    if (isAgent) { setStatus(t("connected", "Connected.")); return; }
     if (online) { setStatus(t("online")); return; }
     if (answerBy) {
       var d = new Date(answerBy), when;

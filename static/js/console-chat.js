@@ -1,14 +1,18 @@
 // Relais agent console, conversation page: what agents need beside the
 // shared chat script (static/js/chat.js, loaded after this file):
-//   - each message shows when it was written;
+//   - each message shows when it was written, in the console's language
+//     and the tenant's time zone (else UTC), labelled;
 //   - an offer outside the policy says how, in words and money, instead
 //     of bound codes and minor units;
+//   - the claim panel's offers and agreements follow the conversation
+//     live;
 //   - "Refuse" opens a form in the page (reasons to pick, in the debtor's
 //     language, and free text) instead of the browser's prompt().
 // chat.js renders messages without exposing them, so this file reads the
 // frames it receives (a wrapper of WebSocket, installed before chat.js
 // connects) and completes each message element chat.js appends. No inline
-// script (the CSP forbids it); user text only ever goes in textContent.
+// script (the CSP forbids it); user text only ever goes in textContent;
+// no text is written here: the page gives them, translated (data-console).
 "use strict";
 (function () {
   var root = document.getElementById("chat");
@@ -17,52 +21,127 @@
   var currency = root.getAttribute("data-currency") || "EUR";
   var exponent = parseInt(root.getAttribute("data-exponent"), 10);
   if (isNaN(exponent)) { exponent = currency === "JPY" ? 0 : 2; }
+  // Everything this file writes comes from the page, in the console's
+  // language (consoleChatTexts in server/console_chat_texts.go): the
+  // sentences, how amounts and dates are written, the zone of the times.
+  var cfg = {};
+  try { cfg = JSON.parse(root.getAttribute("data-console") || "{}") || {}; } catch (e) { cfg = {}; }
+  var texts = cfg.texts || {};
+  var lang = cfg.lang || root.getAttribute("data-lang") || "en";
+  var group = cfg.group === undefined ? "," : cfg.group, decimal = cfg.decimal || ".";
+  var months = cfg.months || [];
+  var zone = cfg.zone || "UTC", zoneLabel = cfg.zone_label || "UTC";
+  // fill replaces {name} in a text with vars[name].
+  function fill(s, vars) {
+    return String(s || "").replace(/\{(\w+)\}/g, function (all, k) { return vars[k] !== undefined ? String(vars[k]) : all; });
+  }
+  function tx(k, vars) { return fill(texts[k], vars || {}); }
 
-  // money: "2,500.00 EUR", "−3.10 EUR", never "−0.00 EUR" (as the
-  // console's pages write amounts).
+  // money writes minor units as the console's pages do (i18n.Amount):
+  // "2,500.00 EUR" (en), "2.500,00 EUR" (nl, de), a real minus, and never
+  // "−0.00 EUR".
   function money(v) {
-    v = Number(v) || 0;
-    var neg = v < 0, s = String(Math.abs(Math.round(v)));
+    v = Math.round(Number(v) || 0);
+    var neg = v < 0, s = String(Math.abs(v));
     while (exponent > 0 && s.length <= exponent) { s = "0" + s; }
     var whole = exponent > 0 ? s.slice(0, s.length - exponent) : s;
-    var frac = exponent > 0 ? "." + s.slice(s.length - exponent) : "";
-    whole = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-    return (neg && v !== 0 ? "\u2212" : "") + whole + frac + " " + currency;
+    var frac = exponent > 0 ? decimal + s.slice(s.length - exponent) : "";
+    whole = whole.replace(/\B(?=(\d{3})+(?!\d))/g, group);
+    return (neg ? "\u2212" : "") + whole + frac + " " + currency;
   }
-  function plural(n, one, many) { return n + " " + (Math.abs(n) === 1 ? one : many); }
+  // count is n of a unit in words: "1 month", "12 months".
+  function count(unit, n) { return tx("unit." + unit + "." + (Math.abs(n) === 1 ? "one" : "many"), { count: n }); }
 
   // breach says one broken bound in words: limit is the policy's value,
   // got the offer's (months, days or minor units); balance what was owed.
-  // Keep in step with breachText in server/console_pages.go.
+  // The same messages as breachText in server/console_pages.go.
   function breach(b, balance) {
     var got = Number(b.got) || 0, limit = Number(b.limit) || 0;
+    var k = "breach." + b.bound, vars = {};
     switch (b.bound) {
-      case "plan_length": return "a plan over " + plural(got, "month", "months") + " asked, the policy allows " + plural(limit, "month", "months") + " at most";
-      case "no_plan": return plural(got, "instalment", "instalments") + " asked, the policy allows no instalment plan" + (balance > 0 ? " for a balance of " + money(balance) : "");
-      case "min_instalment": return "instalments of " + money(got) + " asked, the policy's minimum is " + money(limit);
+      case "plan_length": vars = { got: count("month", got), limit: count("month", limit) }; break;
+      case "no_plan":
+        vars = { got: count("instalment", got), balance: money(balance) };
+        if (balance > 0) { k += ".balance"; }
+        break;
+      case "min_instalment": vars = { got: money(got), limit: money(limit) }; break;
       case "min_down_payment":
-        return (got === 0 ? "no down payment offered" : "a down payment of " + money(got) + " offered") + ", the policy asks at least " + money(limit);
-      case "covers_balance": return "the plan leaves " + money(limit - got) + " unpaid (it pays " + money(got) + " of " + money(limit) + ")";
+        vars = { got: money(got), limit: money(limit) };
+        if (got === 0) { k += ".none"; }
+        break;
+      case "covers_balance": vars = { short: money(limit - got), got: money(got), limit: money(limit) }; break;
       case "max_discount":
-        if (balance > 0) {
-          return "a discount of " + money(balance - got) + " asked (a settlement of " + money(got) + "), the policy allows at most " +
-            money(balance - limit) + " (a settlement of at least " + money(limit) + ")";
-        }
-        return "a settlement of " + money(got) + " offered, the policy accepts at least " + money(limit);
-      case "promise_too_far": return "payment promised in " + plural(got, "day", "days") + ", the policy allows " + plural(limit, "day", "days") + " at most";
-      case "needs_agent": return "an agent decides (a call-back request, or an agent's own offer)";
+        vars = { discount: money(balance - got), got: money(got), max_discount: money(balance - limit), limit: money(limit) };
+        if (balance > 0) { k += ".balance"; }
+        break;
+      case "promise_too_far": vars = { got: count("day", got), limit: count("day", limit) }; break;
     }
-    return String(b.bound || "");
+    return texts[k] ? tx(k, vars) : String(b.bound || "");
   }
 
   function pad(n) { return (n < 10 ? "0" : "") + n; }
+  // partsIn is an instant's day and time in the page's zone (the tenant's,
+  // else UTC).
+  function partsIn(d) {
+    var opts = { year: "numeric", month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }, f;
+    try {
+      f = new Intl.DateTimeFormat("en-GB", Object.assign({ timeZone: zone }, opts));
+    } catch (e) {
+      zone = "UTC";
+      zoneLabel = "UTC";
+      f = new Intl.DateTimeFormat("en-GB", Object.assign({ timeZone: "UTC" }, opts));
+    }
+    var p = {};
+    f.formatToParts(d).forEach(function (x) { p[x.type] = x.value; });
+    return { y: +p.year, m: +p.month, d: +p.day, time: pad((+p.hour) % 24) + ":" + p.minute };
+  }
+  // day writes a date as i18n.Date: "5 March 2026", "1er mars 2026", "5. März 2026".
+  function day(p) {
+    var d = String(p.d);
+    if (lang === "de") { d += "."; }
+    if (lang === "fr" && p.d === 1) { d = "1er"; }
+    return d + "\u00a0" + (months[p.m - 1] || p.m) + " " + p.y;
+  }
+  // stamp is when a message was written, labelled with its zone: the time
+  // alone today, else the date too.
   function stamp(iso) {
     var d = new Date(iso);
-    if (isNaN(d.getTime())) { return ""; }
-    var hm = pad(d.getHours()) + ":" + pad(d.getMinutes());
-    var now = new Date();
-    if (d.toDateString() === now.toDateString()) { return hm; }
-    return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + " " + hm;
+    if (isNaN(d.getTime())) { return null; }
+    var p = partsIn(d), now = partsIn(new Date());
+    var full = day(p) + " " + p.time + " " + zoneLabel;
+    return { full: full, short: p.y === now.y && p.m === now.m && p.d === now.d ? p.time + " " + zoneLabel : full };
+  }
+
+  // The offers and agreements of the claim panel follow the conversation:
+  // after an offer, a decision or a signature that arrives live (after
+  // the page's last seq), the panel's parts are fetched again from this
+  // page, as the server renders them.
+  var pageSeq = parseInt(root.getAttribute("data-last-seq"), 10) || 0;
+  var refreshTimer = null, refreshing = false, refreshAgain = false;
+  function refreshPanels() {
+    if (refreshing) { refreshAgain = true; return; }
+    refreshing = true;
+    fetch(location.pathname, { credentials: "same-origin", headers: { Accept: "text/html" } }).then(function (r) {
+      if (!r.ok) { throw new Error("status " + r.status); }
+      return r.text();
+    }).then(function (html) {
+      var doc = new DOMParser().parseFromString(html, "text/html");
+      document.querySelectorAll("[data-live-panel][id]").forEach(function (old) {
+        var fresh = doc.getElementById(old.id);
+        if (fresh) { old.replaceWith(document.importNode(fresh, true)); }
+      });
+    }).catch(function () { /* the next change tries again */ }).then(function () {
+      refreshing = false;
+      if (refreshAgain) { refreshAgain = false; laterRefresh(); }
+    });
+  }
+  function laterRefresh() {
+    clearTimeout(refreshTimer);
+    refreshTimer = setTimeout(refreshPanels, 200);
+  }
+  var panelKinds = { offer: true, counter_offer: true, accept: true, refuse: true };
+  function changesPanels(m) {
+    return m.seq > pageSeq && (panelKinds[m.kind] || (m.kind === "system" && m.text === "agreement.signed"));
   }
 
   // The messages chat.js is about to render, in the order it renders
@@ -74,6 +153,7 @@
     if (f && f.type === "message" && f.msg && !seen[f.msg.seq]) {
       seen[f.msg.seq] = true;
       pendingMsgs.push(f.msg);
+      if (changesPanels(f.msg)) { laterRefresh(); }
     }
   }
   var Native = window.WebSocket;
@@ -93,15 +173,15 @@
       var t = document.createElement("time");
       t.className = "msg-time";
       t.dateTime = m.created_at;
-      t.title = new Date(m.created_at).toLocaleString();
-      t.textContent = when;
+      t.title = tx("time.title", { when: when.full });
+      t.textContent = when.short;
       who.appendChild(document.createTextNode(" · "));
       who.appendChild(t);
     }
     var br = li.querySelector(".offer-breaches");
     var v = m.verdict;
     if (br && v && v.breaches && v.breaches.length) {
-      br.textContent = "Outside the policy: " + v.breaches.map(function (b) { return breach(b, Number(v.balance) || 0); }).join("; ") + ".";
+      br.textContent = tx("outside", { breaches: v.breaches.map(function (b) { return breach(b, Number(v.balance) || 0); }).join("; ") });
     }
   }
   function matches(li, m) { return li.classList.contains("msg-" + m.kind); }
