@@ -12,6 +12,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/relais/relais/portal"
+	"github.com/relais/relais/portal/i18n"
 )
 
 // Console sign-in settings.
@@ -96,16 +97,14 @@ func (s *Server) loginGate(ctx context.Context, source, email string) (wait time
 	return 0, giveBack(false), nil
 }
 
-// waitText says a wait in whole seconds, or minutes past two.
-func waitText(d time.Duration) string {
+// waitText says a wait in whole seconds, or minutes past two, in t's
+// language.
+func waitText(t *i18n.T, d time.Duration) string {
 	sec := int(portal.RetryAfter(d) / time.Second)
-	switch {
-	case sec == 1:
-		return "1 second"
-	case sec < 120:
-		return strconv.Itoa(sec) + " seconds"
+	if sec < 120 {
+		return countText(t, "second", sec)
 	}
-	return strconv.Itoa((sec+59)/60) + " minutes"
+	return countText(t, "minute", (sec+59)/60)
 }
 
 const (
@@ -196,13 +195,13 @@ func (s *Server) renderLogin(c *fiber.Ctx, status int, problem, email string) er
 	if email = strings.TrimSpace(email); len(email) > 320 || !portal.ValidText(email) {
 		email = ""
 	}
-	return s.renderConsole(c.Status(status), "login", map[string]any{"CSRF": token, "Problem": problem, "Email": email})
+	return s.renderConsole(c.Status(status), "login", map[string]any{"Title": s.consoleT(c).Text("console.login.title"), "CSRF": token, "Problem": problem, "Email": email})
 }
 
 func (s *Server) handleConsoleLogin(c *fiber.Ctx) error {
 	typed := strings.Clone(c.FormValue("email"))
 	if !sameToken(c.FormValue("csrf"), c.Cookies(consoleLoginCSRF)) {
-		return s.renderLogin(c, fiber.StatusForbidden, "The form expired: try again.", typed)
+		return s.renderLogin(c, fiber.StatusForbidden, s.consoleT(c).Text("console.login.expired"), typed)
 	}
 	ip := c.IP()
 	email := portal.NormalizeEmail(c.FormValue("email"))
@@ -215,13 +214,13 @@ func (s *Server) handleConsoleLogin(c *fiber.Ctx) error {
 	if onSuccess == nil {
 		wait = portal.RetryAfter(wait)
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(wait/time.Second)))
-		return s.renderLogin(c, fiber.StatusTooManyRequests, "Too many sign-in attempts: wait "+waitText(wait)+", then try again.", typed)
+		return s.renderLogin(c, fiber.StatusTooManyRequests, s.consoleT(c).Text("console.login.toomany", "Wait", waitText(s.consoleT(c), wait)), typed)
 	}
 	ctx = portal.WithActor(ctx, portal.Actor{Kind: portal.ActorUser, IP: ip, Forwarded: forwardedOf(c), UserAgent: truncate(c.Get(fiber.HeaderUserAgent), 300)})
 	u, err := s.deps.Tenants.Authenticate(ctx, email, c.FormValue("password"))
 	if err != nil {
 		if portal.ErrorCode(err) == portal.EUNAUTHORIZED {
-			return s.renderLogin(c, fiber.StatusUnauthorized, "Wrong e-mail or password.", typed)
+			return s.renderLogin(c, fiber.StatusUnauthorized, s.consoleT(c).Text("console.login.wrong"), typed)
 		}
 		return err
 	}

@@ -5,6 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"html"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -261,4 +265,35 @@ func TestConsoleConversationWordsComplete(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestConsoleLoginProblemTranslated: a wrong password is said in the
+// browser's language.
+func TestConsoleLoginProblemTranslated(t *testing.T) {
+	e := newChatEnv(t, storetest.Dialects[0])
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar}
+	do := func(method, path string, form url.Values) string {
+		t.Helper()
+		var body io.Reader
+		if form != nil {
+			body = strings.NewReader(form.Encode())
+		}
+		req, _ := http.NewRequest(method, e.base+path, body)
+		if form != nil {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+		req.Header.Set("Accept-Language", "nl-BE")
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+	page := do("GET", "/console/login", nil)
+	page = do("POST", "/console/login", url.Values{"csrf": {csrfField.FindStringSubmatch(page)[1]}, "email": {e.agent.Email}, "password": {"wrong"}})
+	mustContain(t, "nl login", page, "Verkeerd e-mailadres of wachtwoord.", "<title>Aanmelden")
+	mustNotContain(t, "nl login", page, "Wrong e-mail")
 }
