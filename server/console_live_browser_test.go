@@ -74,6 +74,11 @@ func TestConsoleLiveOffersInBrowser(t *testing.T) {
 	if !strings.HasPrefix(card, "Hors de la politique : un échéancier sur 12 mois demandé") {
 		t.Errorf("offer card: %q", card)
 	}
+	terms, err := chromedp.Run(ctx, chromedp.Text(css(`#chat .msg-offer .offer-terms`)))
+	must(err)
+	if !strings.Contains(terms, ",") || !strings.Contains(terms, "\u00a0EUR") && !strings.Contains(terms, " EUR") || strings.Contains(terms, "€") {
+		t.Errorf("offer terms in the console's money: %q", terms)
+	}
 
 	// An agent's counter-offer (from another tab) shows too: the debtor's
 	// offer is countered.

@@ -59,6 +59,9 @@
     var st = styles[lang] || styles.fr;
     var whole = exponent ? digits.slice(0, digits.length - exponent) : digits;
     var n = whole.replace(/\B(?=(\d{3})+(?!\d))/g, st[0]) + (exponent ? st[1] + digits.slice(digits.length - exponent) : "");
+    // The console writes amounts as its pages do (i18n.Amount): "1.234,56
+    // EUR", a real minus, never a signed zero.
+    if (isAgent) { return (neg ? "\u2212" : "") + n + " " + currency; }
     var sym = symbols[currency], sign = neg ? "-" : "";
     if (lang === "nl") { return (sym || currency) + "\u00a0" + sign + n; }
     if (lang === "en") { return sym ? sign + sym + n : sign + currency + "\u00a0" + n; }
