@@ -58,13 +58,24 @@ const (
 	EventPersonalDataErased EventKind = "claim.personal_data_erased"
 )
 
+// The second factor of the identity check (issue 26.14): a one-time code
+// sent (never the code itself), not delivered, entered wrong, entered
+// right.
+const (
+	EventIdentityCodeSent        EventKind = "identity.code_sent"
+	EventIdentityCodeUndelivered EventKind = "identity.code_undelivered"
+	EventIdentityCodeFailed      EventKind = "identity.code_failed"
+	EventIdentityCodePassed      EventKind = "identity.code_passed"
+)
+
 var eventKinds = map[EventKind]bool{}
 
 // eventKindList is the closed list in the order it reads best: a claim's
 // life from creation to erasure.
 var eventKindList = []EventKind{
 	EventClaimCreated, EventPaymentRecorded, EventCreditNoteRecorded, EventLinkIssued, EventLinkRevoked,
-	EventLinkOpened, EventIdentityPassed, EventIdentityFailed, EventIdentityLocked, EventPortalSignedOut, EventClaimViewed,
+	EventLinkOpened, EventIdentityPassed, EventIdentityFailed, EventIdentityLocked, EventIdentityCodeSent,
+	EventIdentityCodeUndelivered, EventIdentityCodeFailed, EventIdentityCodePassed, EventPortalSignedOut, EventClaimViewed,
 	EventComputationViewed, EventDisputeFiled, EventDisputeResolved, EventFileUploaded, EventMessageSent,
 	EventNoteWritten, EventOfferMade, EventOfferAccepted, EventOfferRefused, EventAgreementSigned,
 	EventPaymentStarted, EventPaymentFailed, EventCardSaved, EventPaymentRefunded, EventPaymentReversed, EventChargeback, EventInstalmentDue,

@@ -8,7 +8,8 @@ import (
 // PortalSession is a debtor's browser session, created when a portal link
 // is opened (the token is exchanged for a session cookie). Nothing about
 // the claim is shown, nor any action allowed, until Verified: the identity
-// check passed.
+// check passed (and, when a second factor is asked, the one-time code came
+// back: IdentityPassed is set in between).
 type PortalSession struct {
 	ID        string    `json:"id"`
 	TenantID  string    `json:"-"`
@@ -18,6 +19,9 @@ type PortalSession struct {
 	Verified  bool      `json:"verified"`
 	CreatedAt time.Time `json:"created_at"`
 	ExpiresAt time.Time `json:"expires_at"`
+	// IdentityPassed: the identity answer passed; with a second factor the
+	// session waits for the code before it is Verified.
+	IdentityPassed bool `json:"identity_passed"`
 }
 
 // NormalizeEmail is the one form of a user's e-mail address: trimmed and

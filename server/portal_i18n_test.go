@@ -55,6 +55,8 @@ func TestPortalMessageKeys(t *testing.T) {
 		used[k[0]], used[k[1]] = "errorKeys", "errorKeys"
 	}
 	for _, k := range []string{"identity.wrong", "identity.locked",
+		"code.wrong", "code.spent", "code.expired", "code.too_many", "code.not_sent", "code.email.subject", "code.email.body", "code.sms",
+		"wait.minute", "wait.minutes", "wait.hour", "wait.hours",
 		"contest.error.reason", "contest.error.text_too_long", "contest.error.too_many_files", "contest.error.too_large",
 		"contest.error.empty_file", "contest.error.file_type", "contest.error.conflict", "contest.error.invalid"} {
 		used[k] = "handlers"

@@ -81,16 +81,21 @@ type identityView struct {
 	Locked  bool
 	Attempt int
 	// Left is how many wrong answers the link still takes before it locks
-	// (0: not known, or no wrong answer yet): the debtor is warned.
+	// (0: not known, or no wrong answer yet): the debtor is warned. Wait is
+	// how long the lock would last, or (Locked) still lasts, in words.
 	Left int
+	Wait string
 }
 
 // handlePortalHome is /p: the identity check until it passes, then the
-// claim.
+// code when one is needed, then the claim.
 func (s *Server) handlePortalHome(c *fiber.Ctx) error {
 	ps, err := s.portalSession(c)
 	if err != nil {
 		return err
+	}
+	if !ps.Verified && ps.IdentityPassed && s.deps.Codes != nil {
+		return s.renderCode(c, ps, fiber.StatusOK, &codeView{Resent: c.Query("code") == "sent"})
 	}
 	if !ps.Verified {
 		return s.renderIdentity(c, ps, fiber.StatusOK, &identityView{})
@@ -125,7 +130,9 @@ func (s *Server) renderIdentity(c *fiber.Ctx, ps *portal.PortalSession, status i
 	return s.render(c, status, "identity", v)
 }
 
-// handlePortalIdentity checks the identity answer.
+// handlePortalIdentity checks the identity answer: the session is
+// verified at once, or, for a claim that needs a second factor
+// (codeChannel), a code is sent and awaited.
 func (s *Server) handlePortalIdentity(c *fiber.Ctx) error {
 	ps, err := s.portalSession(c)
 	if err != nil {
@@ -134,53 +141,71 @@ func (s *Server) handlePortalIdentity(c *fiber.Ctx) error {
 	if err := s.checkCSRF(c); err != nil {
 		return err
 	}
-	if ps.Verified {
+	if ps.Verified || ps.IdentityPassed && s.deps.Codes != nil {
 		return c.Redirect("/p", fiber.StatusSeeOther)
 	}
 	answer := strings.Clone(c.FormValue("answer"))
 	if len(answer) > 100 {
 		answer = answer[:100]
 	}
+	cl, err := s.portalClaim(c, ps)
+	if err != nil {
+		return err
+	}
+	if ch, to := s.codeChannel(cl); ch != "" {
+		return s.passIdentity(c, ps, cl, ch, to, answer)
+	}
 	ctx, cancel := s.userContext(c)
 	defer cancel()
 	secret, err := s.deps.Links.CheckIdentity(ctx, ps.ID, answer)
+	if err != nil {
+		return s.identityRefused(c, ps, answer, err)
+	}
+	// The session lives on under the secret issued now: the one the
+	// browser held before the check no longer opens it.
+	s.setSessionCookie(c, secret, ps.ExpiresAt)
+	return c.Redirect("/p", fiber.StatusSeeOther)
+}
+
+// identityRefused shows the identity form again after a wrong answer (with
+// the attempts left) or while the link is locked (with how long).
+func (s *Server) identityRefused(c *fiber.Ctx, ps *portal.PortalSession, answer string, err error) error {
 	var locked *portal.LockedError
 	switch {
-	case err == nil:
-		// The session lives on under the secret issued now: the one the
-		// browser held before the check no longer opens it.
-		s.setSessionCookie(c, secret, ps.ExpiresAt)
-		return c.Redirect("/p", fiber.StatusSeeOther)
 	case errors.As(err, &locked):
 		wait := locked.Until.Sub(s.deps.Clock.Now())
 		if wait < time.Second {
 			wait = time.Second
 		}
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int((wait+time.Second-1)/time.Second)))
-		return s.renderIdentity(c, ps, fiber.StatusTooManyRequests, &identityView{Locked: true, Error: "identity.locked"})
+		return s.renderIdentity(c, ps, fiber.StatusTooManyRequests, &identityView{Locked: true, Error: "identity.locked", Wait: s.waitText(c, wait)})
 	case portal.ErrorCode(err) == portal.EFORBIDDEN:
-		return s.renderIdentity(c, ps, fiber.StatusForbidden, &identityView{Error: "identity.wrong", Answer: answer, Left: s.attemptsLeft(c, ps)})
+		left, next := s.attemptsLeft(c, ps)
+		return s.renderIdentity(c, ps, fiber.StatusForbidden, &identityView{Error: "identity.wrong", Answer: answer, Left: left, Wait: s.waitText(c, next)})
 	}
 	return err
 }
 
 // attemptsLeft is how many wrong answers the session's link still takes
-// before it locks; 0 when it cannot be told.
-func (s *Server) attemptsLeft(c *fiber.Ctx, ps *portal.PortalSession) int {
+// before it locks (0 when it cannot be told), and how long that lock
+// would last.
+func (s *Server) attemptsLeft(c *fiber.Ctx, ps *portal.PortalSession) (int, time.Duration) {
 	ctx, cancel := s.userContext(c)
 	defer cancel()
 	links, err := s.deps.Links.FindLinks(ctx, ps.TenantID, ps.ClaimID)
 	if err != nil {
-		return 0
+		return 0, portal.IdentityLockout
 	}
 	for _, l := range links {
 		if l.ID == ps.LinkID {
+			next := portal.IdentityLockoutFor(l.Lockouts + 1)
 			if left := portal.MaxIdentityFailures - l.FailedAttempts; left > 0 && l.FailedAttempts > 0 {
-				return left
+				return left, next
 			}
+			return 0, next
 		}
 	}
-	return 0
+	return 0, portal.IdentityLockout
 }
 
 // today is the date in the portal's zone (France and Belgium share one).

@@ -28,7 +28,7 @@ var templateFS embed.FS
 const helpersScriptTag = `<script src="/static/js/relais.js"></script>`
 
 // pageNames are the pages of the portal, each templates/<name>.html.
-var pageNames = []string{"error", "identity", "claim", "computation", "contest", "payreturn", "home"}
+var pageNames = []string{"error", "identity", "code", "claim", "computation", "contest", "payreturn", "home"}
 
 func parsePages() (map[string]*template.Template, error) {
 	layout, err := fs.ReadFile(templateFS, "templates/layout.html")

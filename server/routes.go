@@ -103,6 +103,9 @@ func (s *Server) routes() {
 	p := app.Group("/p", s.portalMiddleware)
 	p.Get("/", s.handlePortalHome)
 	p.Post("/identity", s.handlePortalIdentity)
+	// The one-time code of the second factor, and a new one on request.
+	p.Post("/code", s.handlePortalCode)
+	p.Post("/code/resend", s.handlePortalCodeResend)
 	p.Post("/signout", s.handlePortalSignOut)
 	p.Get("/computation", s.handlePortalComputation)
 	p.Get("/contest", s.handlePortalContestForm)

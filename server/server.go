@@ -24,6 +24,7 @@ import (
 	"github.com/relais/relais/portal/i18n"
 	"github.com/relais/relais/portal/ratefeed"
 	"github.com/relais/relais/portal/ratelimit"
+	"github.com/relais/relais/portal/reminders"
 	"github.com/relais/relais/portal/rules"
 )
 
@@ -79,6 +80,13 @@ type Config struct {
 	// Deps.Limiter (shared by the instances on PostgreSQL); negative: no
 	// limit.
 	ChatPerSession, ChatPerAddress, ChatMessagesPerMinute int
+	// SecondFactor is which debtors get a one-time code after the identity
+	// answer (issue 26.14): portal.SecondFactorConsumer (""; the default),
+	// portal.SecondFactorAll or portal.SecondFactorOff. A code needs
+	// Deps.Codes and a sender for a contact the debtor has on file
+	// (Deps.CodeEmail for the e-mail address, else Deps.CodeSMS for the
+	// phone); without one the identity answer alone opens the file.
+	SecondFactor string
 }
 
 // Deps are the services handlers call.
@@ -89,6 +97,12 @@ type Deps struct {
 	// Links and Disputes run the debtor portal.
 	Links    portal.LinkService
 	Disputes portal.DisputeService
+	// Codes keeps the one-time codes of the identity check's second
+	// factor, sent through CodeEmail or CodeSMS (the reminders' channels);
+	// nil, or neither sender: no second factor (Config.SecondFactor).
+	Codes     portal.IdentityCodes
+	CodeEmail reminders.EmailSender
+	CodeSMS   reminders.SMSSender
 	// Rates computes legal interest and indemnities (rules.Default()
 	// extended by the configured rates file).
 	Rates *rules.Rates

@@ -261,6 +261,8 @@ var kindTitles = map[string]map[portal.EventKind]string{
 		portal.EventLinkRevoked: "Lien d'accès révoqué", portal.EventLinkOpened: "Lien d'accès ouvert",
 		portal.EventIdentityPassed: "Identité vérifiée", portal.EventIdentityFailed: "Échec de vérification d'identité",
 		portal.EventIdentityLocked: "Accès bloqué après plusieurs échecs", portal.EventPortalSignedOut: "Déconnexion du débiteur",
+		portal.EventIdentityCodeSent: "Code de vérification envoyé au débiteur", portal.EventIdentityCodeUndelivered: "Code de vérification non délivré",
+		portal.EventIdentityCodeFailed: "Code de vérification erroné", portal.EventIdentityCodePassed: "Identité confirmée par le code",
 		portal.EventClaimViewed: "Créance consultée par le débiteur", portal.EventComputationViewed: "Détail du calcul consulté par le débiteur",
 		portal.EventDisputeFiled: "Contestation déposée", portal.EventDisputeResolved: "Contestation tranchée par le créancier",
 		portal.EventFileUploaded: "Document reçu", portal.EventMessageSent: "Message", portal.EventNoteWritten: "Note interne du créancier",
@@ -283,6 +285,8 @@ var kindTitles = map[string]map[portal.EventKind]string{
 		portal.EventLinkRevoked: "Toegangslink ingetrokken", portal.EventLinkOpened: "Toegangslink geopend",
 		portal.EventIdentityPassed: "Identiteit gecontroleerd", portal.EventIdentityFailed: "Identiteitscontrole mislukt",
 		portal.EventIdentityLocked: "Toegang geblokkeerd na meerdere mislukte pogingen", portal.EventPortalSignedOut: "Schuldenaar afgemeld",
+		portal.EventIdentityCodeSent: "Verificatiecode verstuurd naar de schuldenaar", portal.EventIdentityCodeUndelivered: "Verificatiecode niet afgeleverd",
+		portal.EventIdentityCodeFailed: "Foute verificatiecode", portal.EventIdentityCodePassed: "Identiteit bevestigd met de code",
 		portal.EventClaimViewed: "Vordering bekeken door de schuldenaar", portal.EventComputationViewed: "Berekening bekeken door de schuldenaar",
 		portal.EventDisputeFiled: "Betwisting ingediend", portal.EventDisputeResolved: "Betwisting beslecht door de schuldeiser",
 		portal.EventFileUploaded: "Document ontvangen", portal.EventMessageSent: "Bericht", portal.EventNoteWritten: "Interne nota van de schuldeiser",
@@ -392,7 +396,7 @@ var keyLabels = map[string]map[string]string{
 // technical fields are left out of the dossier's sentences: identifiers
 // and plumbing a reader has no use for (events.jsonl keeps them).
 var technical = map[string]bool{
-	"link_id": true, "session_id": true, "conversation_id": true, "message_id": true, "client_id": true, "payment_intent": true,
+	"link_id": true, "session_id": true, "code_id": true, "conversation_id": true, "message_id": true, "client_id": true, "payment_intent": true,
 	"event_id": true, "provider_id": true, "send_id": true, "token": true, "file_id": true, "dispute_id": true, "letter_id": true,
 	"payment_id": true, "reversal_id": true, "statement_id": true, "line_id": true, "instalment_id": true, "offer_id": true,
 	"agreement_id": true, "credit_note_id": true, "author_kind": true, "author_id": true, "template": true, "currency": true,

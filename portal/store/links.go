@@ -22,15 +22,18 @@ type sessionRow struct {
 	SecretHash string
 	Language   string
 	Verified   bool
-	CreatedAt  time.Time
-	ExpiresAt  time.Time
+	// IdentityPassed: the identity answer passed and a code is awaited
+	// (the second factor); Verified comes with the code.
+	IdentityPassed bool
+	CreatedAt      time.Time
+	ExpiresAt      time.Time
 }
 
 func (sessionRow) TableName() string { return "portal_sessions" }
 
 func (r *sessionRow) session() *portal.PortalSession {
 	return &portal.PortalSession{ID: r.ID, TenantID: r.TenantID, ClaimID: r.ClaimID, LinkID: r.LinkID, Language: r.Language,
-		Verified: r.Verified, CreatedAt: r.CreatedAt.UTC(), ExpiresAt: r.ExpiresAt.UTC()}
+		Verified: r.Verified, IdentityPassed: r.IdentityPassed, CreatedAt: r.CreatedAt.UTC(), ExpiresAt: r.ExpiresAt.UTC()}
 }
 
 func normaliseLink(l *portal.PortalLink) {
@@ -220,6 +223,20 @@ func (db *DB) FindSession(ctx context.Context, secret string) (*portal.PortalSes
 
 // CheckIdentity implements portal.LinkService.
 func (db *DB) CheckIdentity(ctx context.Context, sessionID, answer string) (string, error) {
+	return db.checkIdentity(ctx, sessionID, answer, false)
+}
+
+// PassIdentity implements portal.IdentityCodes.
+func (db *DB) PassIdentity(ctx context.Context, sessionID, answer string) error {
+	_, err := db.checkIdentity(ctx, sessionID, answer, true)
+	return err
+}
+
+// checkIdentity compares an identity answer, counting wrong ones and
+// locking the link. A right answer verifies the session under a new secret
+// (returned), or, withCode, only marks its identity as passed: the session
+// is verified when the code comes back (VerifyCode).
+func (db *DB) checkIdentity(ctx context.Context, sessionID, answer string, withCode bool) (string, error) {
 	var row sessionRow
 	if err := db.conn(ctx).Where("id = ?", sessionID).Take(&row).Error; err != nil {
 		return "", translate("find session", err)
@@ -250,17 +267,21 @@ func (db *DB) CheckIdentity(ctx context.Context, sessionID, answer string) (stri
 			return nil
 		}
 		if portal.IdentityMatches(claim, answer) {
-			secret = portal.NewSecret()
-			if err := tx.Model(&sessionRow{}).Where("id = ?", row.ID).
-				Updates(map[string]any{"verified": true, "secret_hash": portal.HashSecret(secret)}).Error; err != nil {
+			upd := map[string]any{"identity_passed": true}
+			payload := map[string]any{"link_id": l.ID, "session_id": row.ID, "check": claim.IdentityCheck}
+			if withCode {
+				payload["second_factor"] = true
+			} else {
+				secret = portal.NewSecret()
+				upd["verified"], upd["secret_hash"] = true, portal.HashSecret(secret)
+			}
+			if err := tx.Model(&sessionRow{}).Where("id = ?", row.ID).Updates(upd).Error; err != nil {
 				return translate("verify session", err)
 			}
 			if err := tx.Model(&portal.PortalLink{}).Where("id = ?", l.ID).Updates(map[string]any{"failed_attempts": 0, "locked_until": nil, "lockouts": 0}).Error; err != nil {
 				return translate("reset attempts", err)
 			}
-			_, err := db.appendEvent(ctx, tx, row.TenantID, row.ClaimID, portal.EventIdentityPassed, map[string]any{
-				"link_id": l.ID, "session_id": row.ID, "check": claim.IdentityCheck,
-			})
+			_, err := db.appendEvent(ctx, tx, row.TenantID, row.ClaimID, portal.EventIdentityPassed, payload)
 			return err
 		}
 		n := l.FailedAttempts + 1

@@ -223,6 +223,8 @@ func (db *DB) erase(tx *gorm.DB, c *portal.Claim) (privacy.Counts, error) {
 			[]any{timeUTC(now), c.ID}},
 		{new(int), "end portal sessions", `UPDATE portal_sessions SET expires_at = ? WHERE claim_id = ? AND expires_at > ?`,
 			[]any{timeUTC(now), c.ID, timeUTC(now)}},
+		// The one-time codes' masked destinations go with the contact details.
+		{new(int), "delete identity codes", `DELETE FROM portal_codes WHERE claim_id = ?`, []any{c.ID}},
 		{&n.UnsubscribeLinks, "delete unsubscribe links", `DELETE FROM unsubscribe_tokens WHERE claim_id = ?`, []any{c.ID}},
 		{&n.CardCustomers, "delete card customer", `DELETE FROM stripe_customers WHERE debtor_id = ?`, []any{d.ID}},
 		{new(int), "mark claim erased", `UPDATE claims SET personal_data_erased_at = ?, updated_at = ? WHERE id = ?`,
