@@ -164,6 +164,19 @@ func build(ctx context.Context, cfg config, log *slog.Logger, migrate bool) (*ap
 		db.Close()
 		return nil, err
 	}
+	// The identity check's one-time codes (issue 26.14) go through the
+	// reminders' channels; the demo prints its e-mail instead.
+	deps.Codes = db
+	if deps.CodeEmail, deps.CodeSMS, err = cfg.Reminder.channels(clock); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if cfg.codeMail != nil {
+		deps.CodeEmail = cfg.codeMail
+	}
+	if cfg.SecondFactor != portal.SecondFactorOff && deps.CodeEmail == nil && deps.CodeSMS == nil {
+		log.Warn("neither SMTP nor SMS is configured: the identity answer alone opens a consumer's file, with no one-time code (--second-factor)")
+	}
 	inst := &payments.Scheduler{Store: db, Card: pay.Card, Clock: clock, Owner: owner, Log: log,
 		Interval: cfg.SchedulerEvery, Health: portal.NewJobHealth("instalments")}
 	deps.Jobs = append(deps.Jobs, inst.Health)
@@ -188,7 +201,8 @@ func build(ctx context.Context, cfg config, log *slog.Logger, migrate bool) (*ap
 	}
 	srv := server.New(server.Config{BaseURL: cfg.BaseURL, Version: version, LinkTTL: cfg.LinkTTL,
 		RateEditors: splitList(cfg.RateEditors), TrustedProxies: splitList(cfg.TrustedProxies),
-		ChatPerSession: cfg.ChatPerSession, ChatPerAddress: cfg.ChatPerAddress, ChatMessagesPerMinute: cfg.ChatMessagesPerMinute}, deps)
+		ChatPerSession: cfg.ChatPerSession, ChatPerAddress: cfg.ChatPerAddress, ChatMessagesPerMinute: cfg.ChatMessagesPerMinute,
+		SecondFactor: cfg.SecondFactor}, deps)
 	return &app{cfg: cfg, log: log, clock: clock, db: db, server: srv, rates: rates, rateJobs: rateJobs, reminders: sched, instalments: inst,
 		webhooks: hooks, checkpoints: checkpoints}, nil
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/relais/relais/portal"
 	"github.com/relais/relais/portal/evidence"
+	"github.com/relais/relais/portal/reminders"
 	"github.com/relais/relais/server"
 )
 
@@ -67,9 +68,16 @@ type config struct {
 	// live chat (server.Config; 0: the server's default, negative: none).
 	ChatPerSession, ChatPerAddress, ChatMessagesPerMinute int
 
+	// SecondFactor is which debtors get a one-time code after the identity
+	// answer: consumer (default), all or off (server.Config.SecondFactor).
+	SecondFactor string
+
 	// clock is the time the database side of a command reads (nil: the
 	// system clock). Tests set it: the purge decides on its today.
 	clock portal.Clock
+	// codeMail, when set, carries the one-time codes' e-mail instead of
+	// SMTP: the demo prints them.
+	codeMail reminders.EmailSender
 }
 
 func envOr(key, def string) string {
@@ -102,6 +110,8 @@ func (c *config) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.StripeSecretKey, "stripe-secret-key", envOr("STRIPE_SECRET_KEY", ""), "Stripe secret key; empty turns card payment off (env STRIPE_SECRET_KEY)")
 	fs.StringVar(&c.StripeWebhookSecret, "stripe-webhook-secret", envOr("STRIPE_WEBHOOK_SECRET", ""), "signing secret of the /webhooks/stripe endpoint (env STRIPE_WEBHOOK_SECRET)")
 	fs.StringVar(&c.StripeAPIBase, "stripe-api-base", envOr("STRIPE_API_BASE", ""), "Stripe API base URL, e.g. a stripe-mock (env STRIPE_API_BASE; default https://api.stripe.com)")
+	fs.StringVar(&c.SecondFactor, "second-factor", envOr("RELAIS_SECOND_FACTOR", portal.SecondFactorConsumer),
+		"which debtors must enter a one-time code, sent to the e-mail address (else the phone) on file through the reminders' SMTP or SMS settings, after the identity answer: consumer, all or off; a debtor without such a contact, or an instance with neither channel, gets no code (env RELAIS_SECOND_FACTOR)")
 	registerKeyFile(fs, &c.KeyFile)
 }
 
@@ -127,6 +137,9 @@ func (c *config) finish() error {
 		c.BaseURL = "http://" + c.Addr
 	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	if !portal.ValidSecondFactor(c.SecondFactor) {
+		return fmt.Errorf("--second-factor must be consumer, all or off, not %q", c.SecondFactor)
+	}
 	if _, err := server.ParseTrustedProxies(splitList(c.TrustedProxies)); err != nil {
 		return fmt.Errorf("--trusted-proxies: %w", err)
 	}

@@ -49,6 +49,10 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return err
 		}
 	}
+	if cfg.Reminder.SMTPHost == "" {
+		// Consumers' one-time codes are printed here rather than mailed.
+		cfg.codeMail = &demoMailer{w: stdout}
+	}
 	log := cfg.logger(stderr)
 	a, err := build(ctx, cfg, log, true)
 	if err != nil {
@@ -166,8 +170,15 @@ func (a *app) printDemoLinks(ctx context.Context, w io.Writer, seed *demoSeed) e
 		if err != nil {
 			return err
 		}
+		hint := demoIdentityHint(c)
+		if ch, to := portal.CodeChannel(c, a.cfg.SecondFactor, a.cfg.codeMail != nil || a.cfg.Reminder.SMTPHost != "", a.cfg.Reminder.SMSEndpoint != ""); ch != "" {
+			hint += ", then the code sent to " + to
+		}
 		fmt.Fprintf(w, "  %-13s %-22s %-3s %s  (%s)\n", c.Reference, c.Debtor.Name, c.Debtor.Language,
-			server.PortalURL(a.cfg.BaseURL, token), demoIdentityHint(c))
+			server.PortalURL(a.cfg.BaseURL, token), hint)
+	}
+	if a.cfg.codeMail != nil {
+		fmt.Fprintln(w, "  Consumers get a one-time code after the answer: with no --smtp-host the demo prints each code's e-mail here.")
 	}
 	// Say so when today's interest rates are not in the data: the pages
 	// then show no total rather than a wrong one.

@@ -80,10 +80,12 @@ func TestLinksAndRatesCommands(t *testing.T) {
 }
 
 // TestDemoLinks follows every printed demo link through the identity
-// check to the claim page, in the debtor's language.
+// check, and for consumers the one-time code the demo prints, to the claim
+// page, in the debtor's language.
 func TestDemoLinks(t *testing.T) {
+	var mails bytes.Buffer
 	cfg := config{DatabaseURL: filepath.Join(t.TempDir(), "demo.db"), BaseURL: "http://demo.test", LinkTTL: portal.DefaultLinkTTL,
-		KeyFile: filepath.Join(t.TempDir(), "k")}
+		KeyFile: filepath.Join(t.TempDir(), "k"), codeMail: &demoMailer{w: &mails}}
 	ctx := context.Background()
 	a, err := build(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), true)
 	if err != nil {
@@ -98,14 +100,15 @@ func TestDemoLinks(t *testing.T) {
 	if err := a.printDemoLinks(ctx, &out, seed); err != nil {
 		t.Fatal(err)
 	}
-	line := regexp.MustCompile(`(?m)^\s+(\S+)\s.*\s(fr|nl|en|de)\s+http://demo\.test(/p/[a-z2-7]{26})\s+\((?:postcode|customer number|birth date|invoice number) ([^)]+)\)$`)
+	line := regexp.MustCompile(`(?m)^\s+(\S+)\s.*\s(fr|nl|en|de)\s+http://demo\.test(/p/[a-z2-7]{26})\s+\((?:postcode|customer number|birth date|invoice number) ([^),]+)(, then the code sent to \S+)?\)$`)
 	matches := line.FindAllStringSubmatch(out.String(), -1)
 	if len(matches) != len(seed.claims) {
 		t.Fatalf("%d links for %d claims:\n%s", len(matches), len(seed.claims), out.String())
 	}
 	langs := map[string]bool{}
+	codes := 0
 	for _, m := range matches {
-		ref, lang, path, answer := m[1], m[2], m[3], m[4]
+		ref, lang, path, answer, coded := m[1], m[2], m[3], m[4], m[5] != ""
 		langs[lang] = true
 		cookies := map[string]string{}
 		do := func(req *http.Request) (int, string) {
@@ -136,6 +139,19 @@ func TestDemoLinks(t *testing.T) {
 		if status, body := do(req); status != 303 {
 			t.Fatalf("%s: identity with %q: %d %s", ref, answer, status, body)
 		}
+		if coded {
+			codes++
+			// The code is the last six digits the demo printed.
+			all := regexp.MustCompile(`: .*? ([0-9]{6})\n`).FindAllStringSubmatch(mails.String(), -1)
+			if len(all) != codes {
+				t.Fatalf("%s: %d codes printed, want %d:\n%s", ref, len(all), codes, mails.String())
+			}
+			req := httptest.NewRequest("POST", "/p/code", strings.NewReader(url.Values{"csrf": {csrf[1]}, "code": {all[len(all)-1][1]}}.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			if status, body := do(req); status != 303 {
+				t.Fatalf("%s: code: %d %s", ref, status, body)
+			}
+		}
 		status, page := do(httptest.NewRequest("GET", "/p", nil))
 		if status != 200 || !strings.Contains(page, ref) || !strings.Contains(page, `<html lang="`+lang+`">`) {
 			t.Fatalf("%s: claim page %d in %s:\n%s", ref, status, lang, page)
@@ -143,5 +159,8 @@ func TestDemoLinks(t *testing.T) {
 	}
 	if len(langs) != 4 {
 		t.Errorf("demo links cover languages %v, want all four", langs)
+	}
+	if codes != 3 {
+		t.Errorf("%d demo claims asked for a code, want the 3 consumers", codes)
 	}
 }
