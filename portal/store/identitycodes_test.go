@@ -182,6 +182,26 @@ func TestIdentityCodes(t *testing.T) {
 					t.Errorf("events %v", n)
 				}
 			})
+			t.Run("Erased", func(t *testing.T) {
+				var before int
+				noErr(t, db.SQL().QueryRowContext(ctx, "SELECT count(*) FROM portal_codes").Scan(&before))
+				if before == 0 {
+					t.Fatal("no code to erase")
+				}
+				// A settled claim past its retention (five years) is erased.
+				if _, err := db.ChangeStatus(ctx, tn.ID, c.ID, portal.StatusChange{To: portal.StatusSettled, Reason: "paid"}); err != nil {
+					t.Fatal(err)
+				}
+				clock.Advance(6 * 366 * 24 * time.Hour)
+				if _, err := db.ErasePersonalData(ctx, tn.ID, c.ID, false); err != nil {
+					t.Fatal(err)
+				}
+				var n int
+				noErr(t, db.SQL().QueryRowContext(ctx, "SELECT count(*) FROM portal_codes").Scan(&n))
+				if n != 0 {
+					t.Errorf("%d codes (masked destinations) left after the erasure", n)
+				}
+			})
 		})
 	}
 }
