@@ -70,6 +70,17 @@ type phone struct {
 // passes the identity check; it leaves the window on the claim page.
 func (e *phoneEnv) openPhone(t *testing.T, browser context.Context, claim *portal.Claim, answer string, w, h int64) *phone {
 	t.Helper()
+	p := e.window(t, browser, w, h)
+	_, token := e.issue(claim.ID)
+	p.do(chromedp.Navigate(e.base+"/p/"+token), chromedp.WaitVisible(chromedp.ID("answer")),
+		chromedp.SendKeys(chromedp.ID("answer"), answer), chromedp.Submit(chromedp.ID("answer")),
+		chromedp.WaitVisible(chromedp.ID("total-due")))
+	return p
+}
+
+// window opens a new window of w × h CSS pixels with cookies of its own.
+func (e *phoneEnv) window(t *testing.T, browser context.Context, w, h int64) *phone {
+	t.Helper()
 	ctx, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
 	t.Cleanup(cancel)
 	// The first run opens the window and must not carry a timeout (its
@@ -78,11 +89,7 @@ func (e *phoneEnv) openPhone(t *testing.T, browser context.Context, claim *porta
 		t.Fatal(err)
 	}
 	p := &phone{t: t, ctx: ctx}
-	_, token := e.issue(claim.ID)
-	p.do(chromedp.EmulateViewport(w, h, chromedp.EmulatePortrait, chromedp.EmulateMobile, chromedp.EmulateTouch),
-		chromedp.Navigate(e.base+"/p/"+token), chromedp.WaitVisible(chromedp.ID("answer")),
-		chromedp.SendKeys(chromedp.ID("answer"), answer), chromedp.Submit(chromedp.ID("answer")),
-		chromedp.WaitVisible(chromedp.ID("total-due")))
+	p.do(chromedp.EmulateViewport(w, h, chromedp.EmulatePortrait, chromedp.EmulateMobile, chromedp.EmulateTouch))
 	return p
 }
 

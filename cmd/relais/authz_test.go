@@ -295,6 +295,9 @@ var authzTable = map[string]policy{
 	// The receipt of a claim paid in full (issue 24.11): the session's own
 	// claim; in the console, agents and owners of its tenant.
 	"GET /p/receipt.pdf": debtor, "GET /console/claims/:id/receipt.pdf": consoleWrite,
+	// The one-time code of the identity check (issue 26.14): a session
+	// waiting for it; a verified one is sent back to its claim.
+	"POST /p/code": debtor, "POST /p/code/resend": debtor,
 
 	"GET /console/": consoleRead, "GET /console/claims": consoleRead, "GET /console/claims.csv": consoleRead, "GET /console/claims/:id": consoleRead,
 	"GET /console/claims/:id/evidence.zip": consoleRead, "GET /console/claims/:id/timeline": consoleRead,
