@@ -63,6 +63,10 @@ func (s *Server) renderCode(c *fiber.Ctx, ps *portal.PortalSession, status int, 
 		}
 	case portal.ErrorCode(err) != portal.ENOTFOUND:
 		return err
+	case page.Error == "":
+		// The answer passed but no code went out (the send failed before
+		// a code was stored): the debtor asks for one.
+		page.Error = "code.not_sent"
 	}
 	v := s.newView(c, s.portalLang(c, ""), "/p", cl.Creditor)
 	v.Page = page

@@ -369,6 +369,7 @@ var keyLabels = map[string]map[string]string{
 		"adjusted_amount": "montant de l'avoir", "agency": "courrier d'une agence de recouvrement", "mode": "mode", "balance_as_of": "solde au",
 		"by": "par", "invoice_id": "facture", "seq": "n°", "note": "note", "balance": "solde", "paid": "payé", "interest": "intérêts",
 		"indemnities": "indemnités", "to_user_id": "confié à", "files": "documents joints",
+		"second_factor": "code à usage unique demandé ensuite", "destination": "envoyé à", "spent": "code épuisé", "error": "erreur",
 	},
 	"nl": {
 		"amount": "bedrag", "reason": "reden", "why": "reden", "text": "tekst", "channel": "kanaal", "method": "betaalwijze",
@@ -390,6 +391,7 @@ var keyLabels = map[string]map[string]string{
 		"adjusted_amount": "bedrag van de creditnota", "agency": "brief van een incassobureau", "mode": "modus", "balance_as_of": "saldo op",
 		"by": "door", "invoice_id": "factuur", "seq": "nr.", "note": "nota", "balance": "saldo", "paid": "betaald", "interest": "interesten",
 		"indemnities": "vergoedingen", "to_user_id": "toevertrouwd aan", "files": "bijgevoegde documenten",
+		"second_factor": "daarna eenmalige code gevraagd", "destination": "verstuurd naar", "spent": "code opgebruikt", "error": "fout",
 	},
 }
 

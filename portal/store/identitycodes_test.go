@@ -25,7 +25,7 @@ func TestIdentityCodes(t *testing.T) {
 			noErr(t, db.CreateTenant(ctx, tn))
 			noErr(t, db.CreateCreditor(ctx, &portal.Creditor{TenantID: tn.ID, LegalName: "C", Country: "BE"}))
 			c := &portal.Claim{Reference: "CODE-1", Currency: "EUR", Jurisdiction: portal.JurisdictionBE,
-				Debtor: &portal.Debtor{Kind: portal.DebtorConsumer, Name: "Jan", Language: "nl", Postcode: "9000", Email: "jan@example.be"},
+				Debtor:   &portal.Debtor{Kind: portal.DebtorConsumer, Name: "Jan", Language: "nl", Postcode: "9000", Email: "jan@example.be"},
 				Invoices: []*portal.Invoice{{Number: "F", IssueDate: portal.MustDate("2026-01-01"), DueDate: portal.MustDate("2026-01-31"), Amount: 1000}}}
 			noErr(t, db.CreateClaim(ctx, tn.ID, c))
 			_, token, err := db.IssueLink(ctx, tn.ID, c.ID, portal.ChannelEmail, 0)
