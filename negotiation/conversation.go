@@ -78,9 +78,30 @@ type Message struct {
 	Verdict *Verdict `json:"verdict,omitempty"`
 	// AgreementID is set on the acceptance of a plan, settlement or promise.
 	AgreementID string `json:"agreement_id,omitempty"`
-	// ToUserID is the agent a transfer hands the conversation to.
-	ToUserID  string    `json:"to_user_id,omitempty"`
-	CreatedAt time.Time `json:"created_at"`
+	// ToUserID is the agent a transfer hands the conversation to; ToName
+	// is their name, and FromUserID and FromName the agent who held it
+	// before (none when it was free), as the store found them when the
+	// transfer was stored: the history names both agents.
+	ToUserID   string `json:"to_user_id,omitempty"`
+	ToName     string `json:"to_name,omitempty"`
+	FromUserID string `json:"from_user_id,omitempty"`
+	FromName   string `json:"from_name,omitempty"`
+	// Override is an agent's confirmation of an offer or acceptance
+	// outside the policy. Internal: recorded with the offer and in the
+	// evidence event, never in a frame (the debtor must not read it).
+	Override  *PolicyOverride `json:"-"`
+	CreatedAt time.Time       `json:"created_at"`
+}
+
+// PolicyOverride records that an agent made a counter-offer, or accepted
+// a debtor's offer, outside the creditor's policy on purpose: the broken
+// bounds as judged then, and the agent's reason.
+type PolicyOverride struct {
+	Reason   string    `json:"reason"`
+	Breaches []Breach  `json:"breaches"`
+	Balance  int64     `json:"balance"`
+	By       Author    `json:"by"`
+	At       time.Time `json:"at"`
 }
 
 // OfferStatus is the life of an offer.
@@ -111,7 +132,10 @@ type OfferRecord struct {
 	DecidedBy      *Author     `json:"decided_by,omitempty"`
 	DecidedAt      *time.Time  `json:"decided_at,omitempty"`
 	ReplacesID     string      `json:"replaces_id,omitempty"`
-	CreatedAt      time.Time   `json:"created_at"`
+	// PolicyOverride is set when an agent sent this counter-offer, or
+	// accepted this offer, outside the policy with a reason.
+	PolicyOverride *PolicyOverride `json:"policy_override,omitempty"`
+	CreatedAt      time.Time       `json:"created_at"`
 }
 
 // AgreementStatus: an agreement is drafted when an offer is accepted and
@@ -170,12 +194,17 @@ type PlanInstalment struct {
 	Status      InstalmentStatus `json:"status"`
 }
 
-// QueueItem is a conversation waiting for an agent, with what the queue
-// page shows of its claim.
+// QueueItem is a conversation waiting for an agent, or held by one, with
+// what the queue page shows of its claim and its agent.
 type QueueItem struct {
 	Conversation
 	ClaimReference string `json:"claim_reference"`
 	DebtorName     string `json:"debtor_name"`
+	// AgentName is the name (else the e-mail) of the agent holding it.
+	AgentName string `json:"agent_name,omitempty"`
+	// LastTransfer is the latest hand-over of the conversation (Assigned
+	// only), so that the agent receiving it reads who handed it over and why.
+	LastTransfer *Message `json:"last_transfer,omitempty"`
 }
 
 // Decision is an accept or refuse of an offer.
@@ -185,6 +214,9 @@ type Decision struct {
 	Reason  string
 	// Agreement is drafted in the same transaction when accepting.
 	Agreement *Agreement
+	// Override is the agent's confirmation of an acceptance outside the
+	// policy, recorded on the offer.
+	Override *PolicyOverride
 }
 
 // Store is the storage port of the negotiation, implemented by
@@ -201,7 +233,8 @@ type Store interface {
 	Messages(ctx context.Context, tenantID, conversationID string, after int64, limit int, internal bool) ([]*Message, error)
 	// PostMessage stores a text, note, system or transfer message. A
 	// debtor's text puts the conversation in the queue; a transfer assigns
-	// it to m.ToUserID.
+	// it to m.ToUserID (EINVALID unless an agent or owner of the tenant)
+	// and fills m.ToName, m.FromUserID and m.FromName.
 	PostMessage(ctx context.Context, m *Message) (stored *Message, dup bool, err error)
 	// MakeOffer stores an offer message and its record; the side's earlier
 	// proposed offers become superseded, the other side's countered. With
@@ -218,6 +251,10 @@ type Store interface {
 	TakeConversation(ctx context.Context, tenantID, conversationID, userID string, force bool) (*Conversation, error)
 	// Queue lists waiting conversations, longest waiting first.
 	Queue(ctx context.Context, tenantID string, limit int) ([]*QueueItem, error)
+	// Assigned lists the open conversations held by agentID (by any agent
+	// when agentID is ""), latest activity first, each with its last
+	// transfer.
+	Assigned(ctx context.Context, tenantID, agentID string, limit int) ([]*QueueItem, error)
 	FindOffer(ctx context.Context, tenantID, id string) (*OfferRecord, error)
 	// ClaimOffers lists every offer made on a claim, oldest first.
 	ClaimOffers(ctx context.Context, tenantID, claimID string) ([]*OfferRecord, error)

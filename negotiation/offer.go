@@ -73,6 +73,9 @@ type Offer struct {
 type Reason struct {
 	Key   string
 	Limit int64
+	// Verdict is the policy's verdict of an agent's offer or acceptance
+	// refused for want of confirmation (ReasonOutsidePolicy).
+	Verdict *Verdict
 }
 
 func (r *Reason) Error() string { return r.Key }
@@ -94,6 +97,11 @@ const (
 	ReasonExceedsBalance      = "offer.exceeds_balance"
 	ReasonNothingOwed         = "offer.nothing_owed"
 	ReasonBadPhone            = "offer.bad_phone"
+	// ReasonOutsidePolicy: an agent's counter-offer or acceptance outside
+	// the policy without confirmation and reason.
+	ReasonOutsidePolicy = "offer.outside_policy"
+	// ReasonConversationHeld: another agent holds the conversation.
+	ReasonConversationHeld = "conversation.held"
 )
 
 // invalid builds the error for a broken rule: EINVALID, the field, an

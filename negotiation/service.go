@@ -37,6 +37,11 @@ type Input struct {
 	OfferID  string
 	Reason   string
 	ToUserID string
+	// ConfirmOutsidePolicy and PolicyReason: an agent sends a counter-offer,
+	// or accepts a debtor's offer, outside the policy on purpose, and says
+	// why (internal, recorded with the offer).
+	ConfirmOutsidePolicy bool
+	PolicyReason         string
 }
 
 // MaxTextLen bounds a chat message.
@@ -107,7 +112,8 @@ func (s *Service) Handle(ctx context.Context, p Participant, conv *Conversation,
 			return nil, forbidden("Viewers can read conversations but not write in them.")
 		}
 		if conv.AgentID != "" && conv.AgentID != p.ID && p.Role != portal.RoleOwner {
-			return nil, forbidden("Another agent has this conversation.")
+			return nil, &portal.Error{Code: portal.EFORBIDDEN, Message: "Another agent has this conversation: take it over to write in it.",
+				Err: &Reason{Key: ReasonConversationHeld}}
 		}
 	}
 	m := &Message{TenantID: conv.TenantID, ConversationID: conv.ID, ClaimID: conv.ClaimID, ClientID: in.ClientID, Kind: in.Type, Author: p.Author()}
@@ -136,6 +142,15 @@ func (s *Service) Handle(ctx context.Context, p Participant, conv *Conversation,
 			return nil, portal.FieldError("to_user_id", "to_user_id must be a user id")
 		}
 		m.ToUserID, m.Text = in.ToUserID, strings.TrimSpace(in.Text)
+		if conv.AgentID == m.ToUserID {
+			return nil, portal.FieldError("to_user_id", "This agent already holds the conversation.")
+		}
+		if utf8.RuneCountInString(m.Text) > MaxNoteLen {
+			return nil, portal.FieldError("text", "the transfer note is longer than %d characters", MaxNoteLen)
+		}
+		if !portal.ValidText(m.Text) {
+			return nil, portal.FieldError("text", "text is not valid text (invalid UTF-8 or a NUL character)")
+		}
 		return s.post(ctx, p, conv, m)
 	case MsgOffer, MsgCounterOffer:
 		if p.IsDebtor() != (in.Type == MsgOffer) {
@@ -207,8 +222,11 @@ func (s *Service) offer(ctx context.Context, p Participant, conv *Conversation, 
 	}
 	v := Evaluate(policy, o, balance, today)
 	if !p.IsDebtor() {
-		// An agent's counter-offer waits for the debtor; the policy verdict
-		// is kept for the record only.
+		// An agent's counter-offer waits for the debtor; outside the policy
+		// it goes out only confirmed, with the agent's reason on record.
+		if m.Override, err = s.override(p, in, v); err != nil {
+			return nil, err
+		}
 		if err := s.takeIfFree(ctx, p, conv); err != nil {
 			return nil, err
 		}
@@ -265,13 +283,21 @@ func (s *Service) decide(ctx context.Context, p Participant, conv *Conversation,
 	d := Decision{OfferID: rec.ID, Accept: in.Type == MsgAccept, Reason: strings.TrimSpace(in.Reason)}
 	m.OfferID, m.Text = rec.ID, d.Reason
 	if d.Accept {
-		claim, balance, _, err := s.claimBalance(ctx, conv.TenantID, conv.ClaimID)
+		claim, balance, today, err := s.claimBalance(ctx, conv.TenantID, conv.ClaimID)
 		if err != nil {
 			return nil, err
 		}
 		policy, err := s.Store.Policy(ctx, conv.TenantID, conv.ClaimID)
 		if err != nil {
 			return nil, err
+		}
+		if !p.IsDebtor() {
+			// Judged again now: the balance and the policy may have moved
+			// since the debtor made the offer.
+			if d.Override, err = s.override(p, in, Evaluate(policy, rec.Terms, balance, today)); err != nil {
+				return nil, err
+			}
+			m.Override = d.Override
 		}
 		d.Agreement = s.draft(claim, policy, rec.Terms, balance)
 	}
@@ -280,6 +306,46 @@ func (s *Service) decide(ctx context.Context, p Participant, conv *Conversation,
 		return nil, err
 	}
 	return &Outcome{Messages: []*Message{stored}, Duplicate: dup}, nil
+}
+
+// OutsidePolicy lists the bounds of the policy that v breaks, leaving
+// out "an agent decides" (a call-back, which an agent may accept freely).
+func OutsidePolicy(v Verdict) []Breach {
+	var out []Breach
+	for _, b := range v.Breaches {
+		if b.Bound != BoundNeedsAgent {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// override checks an agent's counter-offer or acceptance against the
+// policy verdict v: inside the policy nothing is needed (nil); outside it
+// the input must confirm it and give a reason, else EINVALID with the
+// reason key ReasonOutsidePolicy and the verdict, so that the console can
+// list the breaches and ask.
+func (s *Service) override(p Participant, in Input, v Verdict) (*PolicyOverride, error) {
+	breaches := OutsidePolicy(v)
+	if len(breaches) == 0 {
+		return nil, nil
+	}
+	v.Breaches = breaches
+	reason := strings.TrimSpace(in.PolicyReason)
+	fail := func(field, msg string) error {
+		return &portal.Error{Code: portal.EINVALID, Field: field, Message: msg, Err: &Reason{Key: ReasonOutsidePolicy, Verdict: &v}}
+	}
+	switch {
+	case !in.ConfirmOutsidePolicy:
+		return nil, fail("confirm_outside_policy", "This is outside the creditor's policy: confirm it (confirm_outside_policy) and give a reason (policy_reason).")
+	case reason == "":
+		return nil, fail("policy_reason", "Give the reason for going outside the creditor's policy (policy_reason).")
+	case utf8.RuneCountInString(reason) > MaxNoteLen:
+		return nil, portal.FieldError("policy_reason", "policy_reason is longer than %d characters", MaxNoteLen)
+	case !portal.ValidText(reason):
+		return nil, portal.FieldError("policy_reason", "policy_reason is not valid text (invalid UTF-8 or a NUL character)")
+	}
+	return &PolicyOverride{Reason: reason, Breaches: breaches, Balance: v.Balance, By: p.Author(), At: s.Clock.Now().UTC()}, nil
 }
 
 // Tenants is what the service reads of a tenant: its time zone.

@@ -65,6 +65,9 @@ type messageBody struct {
 	Verdict     *negotiation.Verdict `json:"verdict,omitempty"`
 	AgreementID string               `json:"agreement_id,omitempty"`
 	ToUserID    string               `json:"to_user_id,omitempty"`
+	ToName      string               `json:"to_name,omitempty"`
+	FromUserID  string               `json:"from_user_id,omitempty"`
+	FromName    string               `json:"from_name,omitempty"`
 }
 
 func (r *messageRow) message() (*negotiation.Message, error) {
@@ -76,7 +79,7 @@ func (r *messageRow) message() (*negotiation.Message, error) {
 		ID: r.ID, TenantID: r.TenantID, ConversationID: r.ConversationID, ClaimID: r.ClaimID, Seq: r.Seq, ClientID: r.ClientID,
 		Kind: negotiation.MessageKind(r.Kind), Author: negotiation.Author{Kind: portal.ActorKind(r.AuthorKind), ID: r.AuthorID, Name: r.AuthorName},
 		Text: b.Text, OfferID: r.OfferID, Offer: b.Offer, Verdict: b.Verdict, AgreementID: b.AgreementID, ToUserID: b.ToUserID,
-		CreatedAt: r.CreatedAt.UTC(),
+		ToName: b.ToName, FromUserID: b.FromUserID, FromName: b.FromName, CreatedAt: r.CreatedAt.UTC(),
 	}, nil
 }
 
@@ -97,10 +100,20 @@ type offerRow struct {
 	DecidedBy      string
 	DecidedAt      *time.Time
 	ReplacesID     string
+	// PolicyOverride is the JSON of a negotiation.PolicyOverride, or ''.
+	PolicyOverride string
 	CreatedAt      time.Time
 }
 
 func (offerRow) TableName() string { return "offers" }
+
+// overrideJSON encodes an override for the policy_override column.
+func overrideJSON(o *negotiation.PolicyOverride) string {
+	if o == nil {
+		return ""
+	}
+	return mustJSON(o)
+}
 
 func (r *offerRow) record() (*negotiation.OfferRecord, error) {
 	o := &negotiation.OfferRecord{
@@ -120,6 +133,12 @@ func (r *offerRow) record() (*negotiation.OfferRecord, error) {
 		var a negotiation.Author
 		if json.Unmarshal([]byte(r.DecidedBy), &a) == nil {
 			o.DecidedBy = &a
+		}
+	}
+	if r.PolicyOverride != "" {
+		o.PolicyOverride = new(negotiation.PolicyOverride)
+		if err := json.Unmarshal([]byte(r.PolicyOverride), o.PolicyOverride); err != nil {
+			return nil, fmt.Errorf("decode offer policy override %s: %w", r.ID, err)
 		}
 	}
 	return o, nil
@@ -258,7 +277,8 @@ func (db *DB) insertMessage(ctx context.Context, tx *gorm.DB, m *negotiation.Mes
 	row := messageRow{
 		ID: m.ID, TenantID: m.TenantID, ConversationID: m.ConversationID, ClaimID: m.ClaimID, Seq: m.Seq, ClientID: m.ClientID,
 		Kind: string(m.Kind), Internal: m.Kind.Internal(), AuthorKind: string(m.Author.Kind), AuthorID: m.Author.ID, AuthorName: m.Author.Name,
-		Body:    mustJSON(messageBody{Text: m.Text, Offer: m.Offer, Verdict: m.Verdict, AgreementID: m.AgreementID, ToUserID: m.ToUserID}),
+		Body: mustJSON(messageBody{Text: m.Text, Offer: m.Offer, Verdict: m.Verdict, AgreementID: m.AgreementID, ToUserID: m.ToUserID,
+			ToName: m.ToName, FromUserID: m.FromUserID, FromName: m.FromName}),
 		OfferID: m.OfferID, CreatedAt: now,
 	}
 	if err := tx.Create(&row).Error; err != nil {
@@ -284,6 +304,7 @@ func (db *DB) insertMessage(ctx context.Context, tx *gorm.DB, m *negotiation.Mes
 		kind, payload["text"] = portal.EventMessageSent, m.Text
 	case negotiation.MsgTransfer:
 		kind, payload["kind"], payload["to_user_id"], payload["text"] = portal.EventMessageSent, "transfer", m.ToUserID, m.Text
+		payload["to_name"], payload["from_user_id"], payload["from_name"] = m.ToName, m.FromUserID, m.FromName
 	case negotiation.MsgNote:
 		kind, payload["text"] = portal.EventNoteWritten, m.Text
 	case negotiation.MsgOffer, negotiation.MsgCounterOffer:
@@ -295,6 +316,9 @@ func (db *DB) insertMessage(ctx context.Context, tx *gorm.DB, m *negotiation.Mes
 	}
 	if kind == "" {
 		return nil
+	}
+	if m.Override != nil && (kind == portal.EventOfferMade || kind == portal.EventOfferAccepted) {
+		payload["policy_override"] = m.Override
 	}
 	if m.Author.Kind == portal.ActorSystem {
 		ctx = portal.WithActor(ctx, portal.Actor{Kind: portal.ActorSystem, ID: m.Author.ID, TenantID: m.TenantID})
@@ -342,16 +366,51 @@ func (db *DB) PostMessage(ctx context.Context, m *negotiation.Message) (*negotia
 	}
 	return db.storeOnce(ctx, m, func(tx *gorm.DB) error {
 		if m.Kind == negotiation.MsgTransfer {
-			var n int64
-			if err := tx.Table("users").Where("id = ? AND tenant_id = ? AND role IN ('agent', 'owner')", m.ToUserID, m.TenantID).Count(&n).Error; err != nil {
-				return translate("find user", err)
-			}
-			if n == 0 {
-				return portal.FieldError("to_user_id", "to_user_id is not an agent of this account")
+			if err := transferNames(tx, m); err != nil {
+				return err
 			}
 		}
 		return db.insertMessage(ctx, tx, m)
 	})
+}
+
+// transferNames checks that a transfer goes to an agent or owner of the
+// tenant and names, in m, the agent it goes to and the one who held the
+// conversation until now (read in tx, so that the history says who really
+// had it).
+func transferNames(tx *gorm.DB, m *negotiation.Message) error {
+	type user struct{ ID, Name, Email string }
+	var to user
+	if err := tx.Table("users").Select("id, name, email").Where("id = ? AND tenant_id = ? AND role IN ('agent', 'owner')", m.ToUserID, m.TenantID).
+		Limit(1).Scan(&to).Error; err != nil {
+		return translate("find user", err)
+	}
+	if to.ID == "" {
+		return portal.FieldError("to_user_id", "to_user_id is not an agent of this account")
+	}
+	m.ToName = displayName(to.Name, to.Email)
+	var held string
+	if err := tx.Table("conversations").Select("agent_id").Where("id = ? AND tenant_id = ?", m.ConversationID, m.TenantID).Limit(1).Scan(&held).Error; err != nil {
+		return translate("find conversation", err)
+	}
+	m.FromUserID, m.FromName = "", ""
+	if held == "" || held == m.ToUserID {
+		return nil
+	}
+	var from user
+	if err := tx.Table("users").Select("id, name, email").Where("id = ? AND tenant_id = ?", held, m.TenantID).Limit(1).Scan(&from).Error; err != nil {
+		return translate("find user", err)
+	}
+	m.FromUserID, m.FromName = held, displayName(from.Name, from.Email)
+	return nil
+}
+
+// displayName is how the console names a user: the name, else the e-mail.
+func displayName(name, email string) string {
+	if name != "" {
+		return name
+	}
+	return email
 }
 
 // MakeOffer implements negotiation.Store.
@@ -378,7 +437,8 @@ func (db *DB) MakeOffer(ctx context.Context, m *negotiation.Message, accept *neg
 		row := offerRow{
 			ID: m.OfferID, TenantID: m.TenantID, ClaimID: m.ClaimID, ConversationID: m.ConversationID, MessageID: m.ID,
 			MadeByKind: string(m.Author.Kind), MadeByID: m.Author.ID, MadeByName: m.Author.Name, Kind: string(m.Offer.Kind),
-			Terms: mustJSON(m.Offer), Verdict: mustJSON(m.Verdict), Status: string(negotiation.OfferProposed), ReplacesID: prevID, CreatedAt: now,
+			Terms: mustJSON(m.Offer), Verdict: mustJSON(m.Verdict), Status: string(negotiation.OfferProposed), ReplacesID: prevID,
+			PolicyOverride: overrideJSON(m.Override), CreatedAt: now,
 		}
 		if err := tx.Create(&row).Error; err != nil {
 			return translate("create offer", err)
@@ -419,8 +479,14 @@ func (db *DB) decide(ctx context.Context, tx *gorm.DB, m *negotiation.Message, d
 		status, kind = negotiation.OfferAccepted, negotiation.MsgAccept
 	}
 	now := db.Now()
-	res := tx.Exec("UPDATE offers SET status = ?, reason = ?, decided_by = ?, decided_at = ? WHERE id = ? AND tenant_id = ? AND conversation_id = ? AND status = 'proposed'",
-		string(status), d.Reason, mustJSON(m.Author), now, d.OfferID, m.TenantID, m.ConversationID)
+	if d.Override != nil {
+		m.Override = d.Override
+	}
+	// An override confirmed with the acceptance is recorded on the offer;
+	// a refusal or an acceptance inside the policy leaves the column be.
+	res := tx.Exec("UPDATE offers SET status = ?, reason = ?, decided_by = ?, decided_at = ?, policy_override = CASE WHEN ? = '' THEN policy_override ELSE ? END "+
+		"WHERE id = ? AND tenant_id = ? AND conversation_id = ? AND status = 'proposed'",
+		string(status), d.Reason, mustJSON(m.Author), now, overrideJSON(d.Override), overrideJSON(d.Override), d.OfferID, m.TenantID, m.ConversationID)
 	if res.Error != nil {
 		return translate("decide offer", res.Error)
 	}
@@ -469,6 +535,60 @@ func (db *DB) TakeConversation(ctx context.Context, tenantID, conversationID, us
 
 // Queue implements negotiation.Store.
 func (db *DB) Queue(ctx context.Context, tenantID string, limit int) ([]*negotiation.QueueItem, error) {
+	q := db.queueQuery(ctx, tenantID).Where("conversations.state = 'waiting'").
+		Order("conversations.waiting_since, conversations.id")
+	return db.queueItems(q, limit, "queue")
+}
+
+// Assigned implements negotiation.Store.
+func (db *DB) Assigned(ctx context.Context, tenantID, agentID string, limit int) ([]*negotiation.QueueItem, error) {
+	q := db.queueQuery(ctx, tenantID).Where("conversations.state <> 'closed'")
+	if agentID != "" {
+		q = q.Where("conversations.agent_id = ?", agentID)
+	} else {
+		q = q.Where("conversations.agent_id <> ''")
+	}
+	items, err := db.queueItems(q.Order("conversations.updated_at DESC, conversations.id"), limit, "assigned conversations")
+	if err != nil || len(items) == 0 {
+		return items, err
+	}
+	// The last hand-over of each, in one query: every transfer of these
+	// conversations in order, the latest kept.
+	ids := make([]string, len(items))
+	byID := map[string]*negotiation.QueueItem{}
+	for i, it := range items {
+		ids[i], byID[it.ID] = it.ID, it
+	}
+	var rows []messageRow
+	if err := db.conn(ctx).Where("tenant_id = ? AND conversation_id IN ? AND kind = ?", tenantID, ids, string(negotiation.MsgTransfer)).
+		Order("conversation_id, seq").Find(&rows).Error; err != nil {
+		return nil, translate("list transfers", err)
+	}
+	for i := range rows {
+		m, err := rows[i].message()
+		if err != nil {
+			return nil, err
+		}
+		byID[m.ConversationID].LastTransfer = m
+	}
+	return items, nil
+}
+
+// queueQuery selects conversations of a tenant with their claim's
+// reference, the debtor's name and the name of the agent holding them.
+func (db *DB) queueQuery(ctx context.Context, tenantID string) *gorm.DB {
+	return db.conn(ctx).Table("conversations").
+		Select("conversations.id, conversations.tenant_id, conversations.claim_id, conversations.agent_id, conversations.state, "+
+			"conversations.waiting_since, conversations.last_seq, conversations.created_at, conversations.updated_at, "+
+			"claims.reference AS reference, debtors.name AS debtor_name, "+
+			"COALESCE(NULLIF(users.name, ''), users.email, '') AS agent_name").
+		Joins("JOIN claims ON claims.id = conversations.claim_id").
+		Joins("JOIN debtors ON debtors.id = claims.debtor_id").
+		Joins("LEFT JOIN users ON users.id = conversations.agent_id AND users.tenant_id = conversations.tenant_id").
+		Where("conversations.tenant_id = ?", tenantID)
+}
+
+func (db *DB) queueItems(q *gorm.DB, limit int, what string) ([]*negotiation.QueueItem, error) {
 	if limit <= 0 || limit > 500 {
 		limit = 500
 	}
@@ -477,25 +597,17 @@ func (db *DB) Queue(ctx context.Context, tenantID string, limit int) ([]*negotia
 		WaitingSince                          *time.Time
 		LastSeq                               int64
 		CreatedAt, UpdatedAt                  time.Time
-		Reference, DebtorName                 string
+		Reference, DebtorName, AgentName      string
 	}
 	var rows []row
-	err := db.conn(ctx).Table("conversations").
-		Select("conversations.id, conversations.tenant_id, conversations.claim_id, conversations.agent_id, conversations.state, "+
-			"conversations.waiting_since, conversations.last_seq, conversations.created_at, conversations.updated_at, "+
-			"claims.reference AS reference, debtors.name AS debtor_name").
-		Joins("JOIN claims ON claims.id = conversations.claim_id").
-		Joins("JOIN debtors ON debtors.id = claims.debtor_id").
-		Where("conversations.tenant_id = ? AND conversations.state = 'waiting'", tenantID).
-		Order("conversations.waiting_since, conversations.id").Limit(limit).Scan(&rows).Error
-	if err != nil {
-		return nil, translate("queue", err)
+	if err := q.Limit(limit).Scan(&rows).Error; err != nil {
+		return nil, translate(what, err)
 	}
 	out := make([]*negotiation.QueueItem, len(rows))
 	for i, r := range rows {
 		cr := conversationRow{ID: r.ID, TenantID: r.TenantID, ClaimID: r.ClaimID, AgentID: r.AgentID, State: r.State,
 			WaitingSince: r.WaitingSince, LastSeq: r.LastSeq, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
-		out[i] = &negotiation.QueueItem{Conversation: *cr.conversation(), ClaimReference: r.Reference, DebtorName: r.DebtorName}
+		out[i] = &negotiation.QueueItem{Conversation: *cr.conversation(), ClaimReference: r.Reference, DebtorName: r.DebtorName, AgentName: r.AgentName}
 	}
 	return out, nil
 }

@@ -308,6 +308,17 @@ func eraseOffers(tx *gorm.DB, claimID string) (int, error) {
 			}
 			r.DecidedBy, changed = string(b), true
 		}
+		// The agent's reason for going outside the policy may name the
+		// debtor's situation: erased like the refusal reason.
+		if r.PolicyOverride != "" {
+			var ov negotiation.PolicyOverride
+			if err := json.Unmarshal([]byte(r.PolicyOverride), &ov); err != nil {
+				return 0, fmt.Errorf("decode offer policy override %s: %w", r.ID, err)
+			}
+			if eraseText(&ov.Reason) {
+				r.PolicyOverride, changed = mustJSON(ov), true
+			}
+		}
 		if !changed {
 			continue
 		}
@@ -316,7 +327,7 @@ func eraseOffers(tx *gorm.DB, claimID string) (int, error) {
 			return 0, err
 		}
 		if err := tx.Model(&offerRow{}).Where("id = ?", r.ID).Updates(map[string]any{
-			"terms": string(tb), "reason": r.Reason, "made_by_name": r.MadeByName, "decided_by": r.DecidedBy,
+			"terms": string(tb), "reason": r.Reason, "made_by_name": r.MadeByName, "decided_by": r.DecidedBy, "policy_override": r.PolicyOverride,
 		}).Error; err != nil {
 			return 0, translate("erase offer", err)
 		}
