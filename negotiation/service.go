@@ -277,9 +277,6 @@ func (s *Service) decide(ctx context.Context, p Participant, conv *Conversation,
 	if rec.Status != OfferProposed {
 		return nil, portal.Errorf(portal.ECONFLICT, "This offer was already %s.", rec.Status)
 	}
-	if err := s.takeIfFree(ctx, p, conv); err != nil {
-		return nil, err
-	}
 	d := Decision{OfferID: rec.ID, Accept: in.Type == MsgAccept, Reason: strings.TrimSpace(in.Reason)}
 	m.OfferID, m.Text = rec.ID, d.Reason
 	if d.Accept {
@@ -300,6 +297,11 @@ func (s *Service) decide(ctx context.Context, p Participant, conv *Conversation,
 			m.Override = d.Override
 		}
 		d.Agreement = s.draft(claim, policy, rec.Terms, balance)
+	}
+	// Taken only once the decision may go out: a refused acceptance leaves
+	// a free conversation free.
+	if err := s.takeIfFree(ctx, p, conv); err != nil {
+		return nil, err
 	}
 	stored, dup, err := s.Store.DecideOffer(ctx, m, d)
 	if err != nil {

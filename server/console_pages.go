@@ -214,7 +214,43 @@ func (s *Server) handleConsoleQueue(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.renderConsole(c, "queue", map[string]any{"Title": s.consoleT(c).Text("console.nav.queue"), "Items": items, "Disputes": disputes})
+	data := map[string]any{"Title": s.consoleT(c).Text("console.nav.queue"), "Items": items, "Disputes": disputes}
+	if err := s.heldConversations(ctx, consoleUserOf(c), data); err != nil {
+		return err
+	}
+	return s.renderConsole(c, "queue", data)
+}
+
+// heldConversations adds to the queue's data (HeldSections) the
+// conversations the user holds, for agents and owners, and for owners
+// every conversation an agent holds, with its holder: a conversation
+// handed over or answered stays in sight after it leaves the queue.
+func (s *Server) heldConversations(ctx context.Context, u *portal.User, data map[string]any) error {
+	if !u.Role.AtLeast(portal.RoleAgent) {
+		return nil
+	}
+	mine, err := s.deps.Conversations.Assigned(ctx, u.TenantID, u.ID, 200)
+	if err != nil {
+		return err
+	}
+	sections := []heldSection{{ID: "mine", Items: mine}}
+	if u.Role.AtLeast(portal.RoleOwner) {
+		held, err := s.deps.Conversations.Assigned(ctx, u.TenantID, "", 200)
+		if err != nil {
+			return err
+		}
+		sections = append(sections, heldSection{ID: "held", Items: held, Holder: true})
+	}
+	data["HeldSections"] = sections
+	return nil
+}
+
+// heldSection is one list of held conversations on the queue page; Holder
+// adds the column naming the agent.
+type heldSection struct {
+	ID     string
+	Items  []*negotiation.QueueItem
+	Holder bool
 }
 
 // claimPanel gathers what the claim panel shows: balance breakdown,
@@ -406,7 +442,16 @@ func (s *Server) handleConsoleConversation(c *fiber.Ctx) error {
 	}
 	data["Conv"] = conv
 	data["Title"] = s.consoleT(c).Text("console.conv.title", "Reference", data["Claim"].(*portal.Claim).Reference)
-	if data["CanWrite"] == true {
+	// Only the agent holding the conversation writes in it (anyone may
+	// take a free one by writing); the others read it, with who holds it
+	// and the control to take it over.
+	data["Composer"] = data["CanWrite"] == true && (conv.AgentID == "" || conv.AgentID == u.ID)
+	if conv.AgentID != "" {
+		ctx, cancel := s.userContext(c)
+		data["Holder"] = s.userName(ctx, u.TenantID, conv.AgentID)
+		cancel()
+	}
+	if data["Composer"] == true {
 		// The agents the conversation can be handed to.
 		ctx, cancel := s.userContext(c)
 		users, err := s.deps.Tenants.ListUsers(ctx, u.TenantID)
@@ -436,7 +481,10 @@ func (s *Server) handleConsoleConversation(c *fiber.Ctx) error {
 }
 
 // handleConsoleTake assigns the conversation to the signed-in agent; an
-// owner may take it from another agent.
+// owner may take it from another agent. Taking is recorded as a transfer
+// to oneself, so that the history and the evidence say who took it from
+// whom. Refusals are console pages in the user's language naming the
+// holder.
 func (s *Server) handleConsoleTake(c *fiber.Ctx) error {
 	if err := requireRole(c, portal.RoleAgent); err != nil {
 		return err
@@ -444,13 +492,47 @@ func (s *Server) handleConsoleTake(c *fiber.Ctx) error {
 	if err := s.negotiationReady(); err != nil {
 		return err
 	}
-	u := consoleUserOf(c)
+	if s.deps.Negotiation == nil {
+		return portal.Errorf(portal.EUNAVAILABLE, "Negotiation is not available.")
+	}
+	u, t := consoleUserOf(c), s.consoleT(c)
 	ctx, cancel := s.userContext(c)
 	defer cancel()
-	if _, err := s.deps.Conversations.TakeConversation(ctx, u.TenantID, c.Params("id"), u.ID, u.Role == portal.RoleOwner); err != nil {
+	conv, err := s.deps.Conversations.FindConversation(ctx, u.TenantID, c.Params("id"))
+	if err != nil {
+		if portal.ErrorCode(err) == portal.ENOTFOUND {
+			return portal.Errorf(portal.ENOTFOUND, "%s", t.Text("console.handover.take.notfound"))
+		}
 		return err
 	}
-	return c.Redirect("/console/conversations/"+c.Params("id"), fiber.StatusSeeOther)
+	back := "/console/conversations/" + conv.ID
+	held := func(agentID string) error {
+		return portal.Errorf(portal.ECONFLICT, "%s", t.Text("console.handover.take.held", "Name", s.userName(ctx, u.TenantID, agentID)))
+	}
+	switch {
+	case conv.AgentID == u.ID:
+		return c.Redirect(back, fiber.StatusSeeOther)
+	case conv.AgentID != "" && u.Role != portal.RoleOwner:
+		return held(conv.AgentID)
+	}
+	name := u.Name
+	if name == "" {
+		name = u.Email
+	}
+	p := negotiation.Participant{Kind: portal.ActorUser, ID: u.ID, Name: name, TenantID: u.TenantID, Role: u.Role, Language: t.Lang}
+	out, err := s.deps.Negotiation.Handle(ctx, p, conv, negotiation.Input{Type: negotiation.MsgTransfer, ClientID: "take-" + portal.NewID(s.deps.Clock.Now()), ToUserID: u.ID})
+	if err != nil {
+		if portal.ErrorCode(err) == portal.ECONFLICT { // another agent took it a moment before
+			if now, ferr := s.deps.Conversations.FindConversation(ctx, u.TenantID, conv.ID); ferr == nil && now.AgentID != "" {
+				return held(now.AgentID)
+			}
+		}
+		return err
+	}
+	if s.hub != nil {
+		s.hub.Published(ctx, conv, out.Messages)
+	}
+	return c.Redirect(back, fiber.StatusSeeOther)
 }
 
 // handleConsoleAgreementPDF serves a signed agreement's PDF.

@@ -414,7 +414,9 @@ func TestPortalOnPhone(t *testing.T) {
 		who := negotiation.Participant{Kind: portal.ActorUser, ID: agent.ID, Name: agent.Name, TenantID: e.tenantA, Role: portal.RoleAgent}
 		if _, err := e.neg.Handle(ctx, who, conv, negotiation.Input{Type: negotiation.MsgCounterOffer, ClientID: "counter-1",
 			Offer: &negotiation.Offer{Kind: negotiation.KindPlan, Count: 10, Amount: 20_000, FirstDate: portal.MustDate("2026-06-01"),
-				Frequency: negotiation.Monthly, Method: negotiation.MethodTransfer}}); err != nil {
+				Frequency: negotiation.Monthly, Method: negotiation.MethodTransfer},
+			// Ten months where the policy allows six: the agent confirms it.
+			ConfirmOutsidePolicy: true, PolicyReason: "Revenus saisonniers, accord du créancier"}); err != nil {
 			t.Fatal(err)
 		}
 		p := e.openPhone(t, bctx, e.fr, "69002", 390, 844)

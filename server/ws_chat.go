@@ -40,6 +40,10 @@ type frame struct {
 	Message string `json:"message,omitempty"`
 	Field   string `json:"field,omitempty"`
 	Reason  string `json:"reason,omitempty"`
+	// Verdict is the policy's verdict of an agent's counter-offer or
+	// acceptance refused for want of confirmation (reason
+	// offer.outside_policy): the console lists its breaches and asks.
+	Verdict *negotiation.Verdict `json:"verdict,omitempty"`
 	// From is "debtor" or "agent" (type "typing").
 	From string `json:"from,omitempty"`
 	// Welcome and presence.
@@ -64,6 +68,10 @@ type clientFrame struct {
 	ToUserID    string             `json:"to_user_id"`
 	AgreementID string             `json:"agreement_id"`
 	Acknowledge bool               `json:"acknowledge"`
+	// An agent's confirmation of a counter-offer or acceptance outside the
+	// policy, with the reason (internal).
+	ConfirmOutsidePolicy bool   `json:"confirm_outside_policy"`
+	PolicyReason         string `json:"policy_reason"`
 }
 
 // Frame error codes (docs/protocol.md).
@@ -251,10 +259,9 @@ func (s *Server) handleConsoleChat(c *fiber.Ctx) error {
 	if name == "" {
 		name = u.Email
 	}
-	lang := strings.ToLower(truncate(c.Get(fiber.HeaderAcceptLanguage), 2))
-	if !portal.ValidLanguage(lang) {
-		lang = "en"
-	}
+	// The console's language (the user's choice, else the browser's), as
+	// on the page: an error frame reads as the console around it.
+	lang := consoleLanguage(c)
 	p := negotiation.Participant{Kind: portal.ActorUser, ID: u.ID, Name: strings.Clone(name), TenantID: u.TenantID, Role: u.Role, Language: lang}
 	actor := portal.Actor{Kind: portal.ActorUser, ID: u.ID, TenantID: u.TenantID, IP: strings.Clone(c.IP()), Forwarded: forwardedOf(c),
 		UserAgent: strings.Clone(truncate(c.Get(fiber.HeaderUserAgent), 300))}
@@ -421,10 +428,15 @@ func (s *Server) handleFrame(c *chatConn, data []byte) bool {
 	}
 	out, err := s.deps.Negotiation.Handle(ctx, c.p, conv, negotiation.Input{
 		Type: negotiation.MessageKind(f.Type), ClientID: f.ID, Text: f.Text, Offer: f.Offer, OfferID: f.OfferID, Reason: f.Reason, ToUserID: f.ToUserID,
+		ConfirmOutsidePolicy: f.ConfirmOutsidePolicy, PolicyReason: f.PolicyReason,
 	})
 	if err != nil {
 		refund()
-		s.sendError(c, f.ID, err)
+		if c.internal {
+			s.sendAgentError(ctx, c, conv, f.ID, err)
+		} else {
+			s.sendError(c, f.ID, err)
+		}
 		return false
 	}
 	if out.Duplicate {
@@ -463,6 +475,42 @@ func (s *Server) sendError(c *chatConn, id string, err error) {
 		reason = r.Key
 	}
 	s.sendFrameError(c, id, code, reason, portal.ErrorField(err))
+}
+
+// sendAgentError answers an agent's refused frame in the console's
+// language: who holds the conversation, or what to do about an offer
+// outside the policy (with its verdict, to list the breaches).
+func (s *Server) sendAgentError(ctx context.Context, c *chatConn, conv *negotiation.Conversation, id string, err error) {
+	r := negotiation.ReasonOf(err)
+	if r == nil || (r.Key != negotiation.ReasonOutsidePolicy && r.Key != negotiation.ReasonConversationHeld) {
+		s.sendError(c, id, err)
+		return
+	}
+	t := s.i18n.For(c.p.Language)
+	f := frame{Type: "error", ID: id, Code: portal.ErrorCode(err), Reason: r.Key, Field: portal.ErrorField(err)}
+	switch r.Key {
+	case negotiation.ReasonOutsidePolicy:
+		f.Verdict, f.Message = r.Verdict, t.Text("console.outside.error")
+		if f.Field == "policy_reason" {
+			f.Message = t.Text("console.outside.noreason")
+		}
+	case negotiation.ReasonConversationHeld:
+		f.Message = t.Text("console.handover.chat.held", "Name", s.userName(ctx, conv.TenantID, conv.AgentID))
+	}
+	b, _ := json.Marshal(f)
+	c.queue(b)
+}
+
+// userName is how the console names a user of the tenant: the name, else
+// the e-mail, else the id (a user since deleted).
+func (s *Server) userName(ctx context.Context, tenantID, id string) string {
+	if u, err := s.deps.Tenants.FindUser(ctx, id); err == nil && u.TenantID == tenantID {
+		if u.Name != "" {
+			return u.Name
+		}
+		return u.Email
+	}
+	return id
 }
 
 func (s *Server) sendFrameError(c *chatConn, id, code, reason, field string) {

@@ -89,7 +89,8 @@ func TestChatDoubleAccept(t *testing.T) {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					c.send(map[string]any{"type": "accept", "id": fmt.Sprintf("acc-%d", i), "offer_id": offerID})
+					c.send(map[string]any{"type": "accept", "id": fmt.Sprintf("acc-%d", i), "offer_id": offerID,
+						"confirm_outside_policy": true, "policy_reason": "Le débiteur a perdu son emploi"})
 				}()
 			}
 			wg.Wait()

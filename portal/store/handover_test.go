@@ -167,4 +167,3 @@ func TestOfferPolicyOverride(t *testing.T) {
 		}
 	})
 }
-

@@ -592,7 +592,9 @@
   if (transfer) {
     transfer.addEventListener("submit", function (ev) {
       ev.preventDefault();
-      send({ type: "transfer", to_user_id: transfer.to_user_id.value.trim() });
+      // The optional note tells the receiving agent why (agents only).
+      send({ type: "transfer", to_user_id: transfer.to_user_id.value.trim(), text: transfer.text ? transfer.text.value.trim() : "" });
+      if (transfer.text) { transfer.text.value = ""; }
     });
   }
 

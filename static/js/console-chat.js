@@ -78,6 +78,8 @@
     }
     return texts[k] ? tx(k, vars) : String(b.bound || "");
   }
+  // The hand-over and policy block below lists breaches in the same words.
+  root.relaisBreach = breach;
 
   function pad(n) { return (n < 10 ? "0" : "") + n; }
   // partsIn is an instant's day and time in the page's zone (the tenant's,
@@ -245,4 +247,174 @@
     root.appendChild(form);
     target = null;
   });
+}());
+
+// Hand-over and policy confirmation (issue 25, points 2 and 4), kept apart
+// from the block above:
+//   - a transfer reads "Ann handed the conversation over to Bob" (the names
+//     come with the message), its note below;
+//   - when the conversation changes hands while the page is open, the page
+//     reloads to show who may write (or says so, if text is being typed);
+//   - a message the server refuses goes back into the box, with the
+//     reason under it, in the console's language;
+//   - a counter-offer or acceptance outside the policy opens a form in the
+//     page listing the breaches and asking for the reason; confirmed, the
+//     same frame goes again with confirm_outside_policy and policy_reason.
+// It wraps the WebSocket constructor too (after the block above, before
+// chat.js connects) to see the frames chat.js sends and receives.
+(function () {
+  var root = document.getElementById("chat");
+  if (!root || root.getAttribute("data-role") !== "agent" || !window.WebSocket) { return; }
+  var log = root.querySelector("[data-chat-log]");
+  var me = root.getAttribute("data-user-id") || "";
+  var canWrite = root.getAttribute("data-can-write") === "true";
+  var composer = root.querySelector("[data-chat-form]");
+  var problem = root.querySelector("[data-send-problem]");
+  var outside = root.querySelector("[data-outside-form]");
+  var texts = {};
+  root.querySelectorAll("[data-texts] [data-t]").forEach(function (el) { texts[el.getAttribute("data-t")] = el.textContent; });
+  function fill(k, vars) {
+    return String(texts[k] || "").replace(/\{(\w+)\}/g, function (all, n) { return vars[n] !== undefined ? String(vars[n]) : all; });
+  }
+
+  var socket = null, replayedTo = 0, counter = 0;
+  var sent = {};       // client id → frame sent, until acknowledged or refused
+  var transfers = [];  // transfer messages chat.js is about to render
+  var seen = {};
+
+  function remember(data) {
+    var f;
+    try { f = JSON.parse(data); } catch (e) { return; }
+    if (f && f.id && ["text", "note", "counter_offer", "accept"].indexOf(f.type) >= 0) { sent[f.id] = f; }
+  }
+  var Inner = window.WebSocket;
+  var Wrapped = function (url, protocols) {
+    var ws = protocols === undefined ? new Inner(url) : new Inner(url, protocols);
+    var send = ws.send;
+    ws.send = function (data) { remember(data); return send.call(ws, data); };
+    ws.addEventListener("message", onFrame);  // before chat.js's onmessage
+    socket = ws;
+    return ws;
+  };
+  Wrapped.prototype = Inner.prototype;
+  ["CONNECTING", "OPEN", "CLOSING", "CLOSED"].forEach(function (k) { Wrapped[k] = Inner[k]; });
+  window.WebSocket = Wrapped;
+
+  function onFrame(ev) {
+    var f;
+    try { f = JSON.parse(ev.data); } catch (e) { return; }
+    if (!f) { return; }
+    if (f.type === "welcome") { replayedTo = Number(f.last_seq) || 0; }
+    if (f.type === "message" && f.msg && f.msg.kind === "transfer" && !seen[f.msg.seq]) {
+      seen[f.msg.seq] = true;
+      transfers.push(f.msg);
+      if (f.msg.seq > replayedTo) { changedHands(f.msg); }
+    }
+    if (f.type === "ack") {
+      if (sent[f.id] && problem) { problem.hidden = true; }
+      delete sent[f.id];
+    }
+    if (f.type === "error") { refused(f); }
+  }
+
+  // transferText names both agents, in the console's language.
+  function transferText(m) {
+    var by = (m.author && (m.author.name || m.author.id)) || "";
+    var to = m.to_name || m.to_user_id || "", from = m.from_name || m.from_user_id || "";
+    if (m.to_user_id && m.author && m.to_user_id === m.author.id) {
+      return from ? fill("handover.takeover", { by: by, from: from }) : fill("handover.take", { by: by });
+    }
+    if (from && m.author && m.from_user_id !== m.author.id) { return fill("handover.transfer_from", { by: by, from: from, to: to }); }
+    return fill("handover.transfer", { by: by, to: to });
+  }
+  new MutationObserver(function (records) {
+    records.forEach(function (r) {
+      r.addedNodes.forEach(function (li) {
+        if (li.nodeType !== 1 || !li.classList.contains("msg-transfer") || !transfers.length) { return; }
+        var m = transfers.shift();
+        var p = document.createElement("p");
+        p.className = "handover-text";
+        p.textContent = transferText(m);
+        var note = li.querySelector(".text");
+        if (note && !note.textContent) { note.remove(); note = null; }
+        li.insertBefore(p, note);
+      });
+    });
+  }).observe(log, { childList: true });
+
+  // changedHands: the page shows the composer to the holder only; when a
+  // live transfer changes that, the page is reloaded to say who holds it.
+  function changedHands(m) {
+    if ((m.to_user_id === me) === canWrite) { return; }
+    if (composer && composer.text.value.trim()) {
+      showProblem(texts["handover.moved"] || "");
+      return;
+    }
+    setTimeout(function () { location.reload(); }, 300);  // after the ack of one's own transfer
+  }
+
+  function showProblem(text) {
+    if (!problem) { return; }
+    problem.textContent = text;
+    problem.hidden = false;
+  }
+
+  function refused(f) {
+    var fr = sent[f.id];
+    delete sent[f.id];
+    if (!fr) { return; }
+    if ((fr.type === "text" || fr.type === "note") && composer) {
+      // The typed text is not lost: back in the box, the reason under it.
+      if (!composer.text.value.trim()) { composer.text.value = fr.text || ""; }
+      if (composer.note) { composer.note.checked = fr.type === "note"; }
+      showProblem((f.message || "") + " " + (texts["handover.kept"] || ""));
+      composer.text.focus();
+      return;
+    }
+    if (f.reason === "offer.outside_policy" && outside) { confirmOutside(fr, f); }
+  }
+
+  var pendingFrame = null;
+  function confirmOutside(fr, f) {
+    pendingFrame = fr;
+    var list = outside.querySelector("[data-outside-breaches]");
+    list.textContent = "";
+    var v = f.verdict || {};
+    (v.breaches || []).forEach(function (b) {
+      var li = document.createElement("li");
+      li.textContent = root.relaisBreach ? root.relaisBreach(b, Number(v.balance) || 0) : String(b.bound);
+      list.appendChild(li);
+    });
+    outside.querySelector("[data-outside-problem]").hidden = true;
+    log.parentNode.insertBefore(outside, log.nextSibling);
+    outside.hidden = false;
+    outside.scrollIntoView({ block: "nearest" });
+    outside.reason.focus();
+  }
+  if (outside) {
+    outside.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var reason = outside.reason.value.trim();
+      if (!reason) {
+        outside.querySelector("[data-outside-problem]").hidden = false;
+        outside.reason.focus();
+        return;
+      }
+      if (!pendingFrame || !socket || socket.readyState !== 1) { return; }
+      var again = JSON.parse(JSON.stringify(pendingFrame));
+      counter += 1;
+      again.id = pendingFrame.id + "-confirmed-" + counter;
+      again.confirm_outside_policy = true;
+      again.policy_reason = reason.slice(0, 500);
+      socket.send(JSON.stringify(again));
+      pendingFrame = null;
+      outside.reset();
+      outside.hidden = true;
+    });
+    outside.querySelector("[data-outside-cancel]").addEventListener("click", function () {
+      pendingFrame = null;
+      outside.reset();
+      outside.hidden = true;
+    });
+  }
 }());
