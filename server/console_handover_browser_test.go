@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -73,7 +74,9 @@ func (a *agentTab) text(css string) string {
 	return agentEval[string](a, `(document.querySelector(`+jsQuote(css)+`) || {}).textContent || ""`)
 }
 
-func jsQuote(s string) string { return "'" + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), "'", `\'`) + "'" }
+func jsQuote(s string) string {
+	return "'" + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), "'", `\'`) + "'"
+}
 
 // TestConsoleHandoverInBrowser (issue 25, points 2 and 4) drives two
 // agents in two browser contexts beside a debtor on the websocket. Ann
@@ -162,6 +165,29 @@ func TestConsoleHandoverInBrowser(t *testing.T) {
 	handed := agentEval[string](b, `document.querySelectorAll("#chat .msg-transfer")[1].textContent`)
 	if !strings.Contains(handed, "Ann agent handed the conversation over to Bob Durand.") || !strings.Contains(handed, "Rappeler lundi pour la première échéance") {
 		t.Fatalf("Bob reads the hand-over as %q", handed)
+	}
+
+	// Bob's own counter-offer outside the policy (half the balance to
+	// settle, no discount allowed) waits for his confirmation and reason.
+	half := e.balance / 2
+	b.do(chromedp.Click(css(`#chat details summary`)),
+		chromedp.SetValue(css(`#chat [data-chat-offer] select[name="kind"]`), "settlement"),
+		chromedp.SendKeys(css(`#chat [data-chat-offer] input[name="amount"]`), fmt.Sprintf("%d.%02d", half/100, half%100)),
+		chromedp.Click(css(`#chat [data-chat-offer] button[type="submit"]`)),
+		chromedp.WaitVisible(css(`#chat form[data-outside-form]`)))
+	if br := b.text(`#chat [data-outside-breaches]`); !strings.Contains(br, "a discount of") || !strings.Contains(br, "the policy allows at most 0.00 EUR") {
+		t.Fatalf("the counter-offer's confirmation lists %q", br)
+	}
+	if n := agentEval[int](b, `document.querySelectorAll("#chat .msg-counter_offer").length`); n != 0 {
+		t.Fatal("the counter-offer went out before its confirmation")
+	}
+	b.do(chromedp.SendKeys(css(`#chat form[data-outside-form] textarea[name="reason"]`), "Dernière chance avant le tribunal"),
+		chromedp.Click(css(`#chat form[data-outside-form] button[type="submit"]`)),
+		chromedp.WaitVisible(css(`#chat .msg-counter_offer .offer-card`)))
+	counter := debtor.until("counter_offer")
+	if rec, err := e.db.FindOffer(ctx, e.tenantID, counter["offer_id"].(string)); err != nil || rec.PolicyOverride == nil ||
+		rec.PolicyOverride.Reason != "Dernière chance avant le tribunal" || rec.PolicyOverride.By.ID != bob.ID {
+		t.Fatalf("Bob's counter-offer: %v %+v", err, rec)
 	}
 
 	// Ann tries to take it over: a console page naming Bob, not JSON.
