@@ -268,3 +268,30 @@ func TestNextOpening(t *testing.T) {
 		}
 	}
 }
+
+// TestOutsidePolicy: what an agent must confirm is every broken bound but
+// "an agent decides" (a call-back an agent may accept freely).
+func TestOutsidePolicy(t *testing.T) {
+	p := negotiation.DefaultPolicy()
+	for _, tt := range []struct {
+		name  string
+		offer negotiation.Offer
+		want  []negotiation.Bound
+	}{
+		{"inside", negotiation.Offer{Kind: negotiation.KindSettlement, Amount: 100000}, nil},
+		{"callback", negotiation.Offer{Kind: negotiation.KindCallback}, nil},
+		{"discount", negotiation.Offer{Kind: negotiation.KindSettlement, Amount: 50000}, []negotiation.Bound{negotiation.BoundMaxDiscount}},
+		{"long plan", negotiation.Offer{Kind: negotiation.KindPlan, Count: 12, Amount: 8334, FirstDate: d("2024-07-15"), Frequency: negotiation.Monthly,
+			Method: negotiation.MethodCard}, []negotiation.Bound{negotiation.BoundPlanLength}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []negotiation.Bound
+			for _, b := range negotiation.OutsidePolicy(negotiation.Evaluate(p, tt.offer, 100000, today)) {
+				got = append(got, b.Bound)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Fatalf("outside the policy: %v, want %v", got, tt.want)
+			}
+		})
+	}
+}

@@ -410,7 +410,7 @@ func TestPurge(t *testing.T) {
 				t.Fatalf("%v %+v", err, r)
 			}
 			n := r.Erased[0].Counts
-			if n.DebtorFields != 8 || n.Messages < 4 || n.Offers != 2 || n.Disputes != 1 || n.DisputeFiles != 1 || n.Letters != 1 ||
+			if n.DebtorFields != 8 || n.Messages < 4 || n.Offers != 3 || n.Disputes != 1 || n.DisputeFiles != 1 || n.Letters != 1 ||
 				n.Agreements != 1 || n.ReminderSends != 1 || n.PaymentReferences != 2 || n.StatementLines != 1 ||
 				n.EventPayloads != len(oldEvents) || n.LinksRevoked < 1 || n.UnsubscribeLinks != 1 || n.CardCustomers != 1 {
 				t.Fatalf("counts %+v (events %d)", n, len(oldEvents))
@@ -632,7 +632,7 @@ func TestDebtorExport(t *testing.T) {
 					c1 = c
 				}
 			}
-			if len(c1.Disputes) != 1 || len(c1.Messages) < 4 || len(c1.Offers) != 2 || len(c1.Agreements) != 1 || len(c1.Instalments) != 3 ||
+			if len(c1.Disputes) != 1 || len(c1.Messages) < 4 || len(c1.Offers) != 3 || len(c1.Agreements) != 1 || len(c1.Instalments) != 3 ||
 				len(c1.Reminders) != 1 || len(c1.Letters) != 1 || len(c1.Links) != 1 || len(c1.StatementLines) != 1 || len(c1.Events) < 20 ||
 				len(c1.Claim.Payments) != 2 || len(c1.Files) != 3 {
 				t.Fatalf("claim parts: disputes %d messages %d offers %d agreements %d instalments %d reminders %d letters %d links %d lines %d events %d payments %d files %d",

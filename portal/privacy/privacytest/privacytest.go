@@ -156,6 +156,14 @@ func Seed(tb testing.TB, db *store.DB, tenantID string, o Options) *Seeded {
 	_, _, err = db.DecideOffer(ctx, &negotiation.Message{TenantID: tenantID, ConversationID: conv.ID, ClientID: "r-1", Author: agent},
 		negotiation.Decision{OfferID: msgs[0].OfferID, Reason: "we do not call " + o.Tag})
 	must("refuse", err)
+	// The agent's counter-offer outside the policy, with a reason that
+	// names the debtor's situation (erased with the rest).
+	discount := negotiation.Offer{Kind: negotiation.KindSettlement, Amount: 100000}
+	breaches := []negotiation.Breach{{Bound: negotiation.BoundMaxDiscount, Limit: 135000, Got: 100000}}
+	_, _, err = db.MakeOffer(ctx, &negotiation.Message{TenantID: tenantID, ConversationID: conv.ID, ClientID: "c-1", Kind: negotiation.MsgCounterOffer,
+		Author: agent, Offer: &discount, Verdict: &negotiation.Verdict{Balance: 135000, Breaches: breaches},
+		Override: &negotiation.PolicyOverride{Reason: "unemployed since March, " + o.Tag, Breaches: breaches, Balance: 135000, By: agent}}, nil)
+	must("counter-offer", err)
 	plan := negotiation.Offer{Kind: negotiation.KindPlan, Count: 3, Amount: 45000, FirstDate: db.Today(ctx, tenantID).AddDays(10),
 		Frequency: negotiation.Monthly, Method: negotiation.MethodTransfer, Note: "salary on the 5th, " + o.Tag}
 	sch := negotiation.ScheduleFor(plan, 135000)
