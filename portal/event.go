@@ -52,6 +52,10 @@ const (
 	// EventDatesRecorded records procedure dates learnt after a stage move:
 	// an order served, a judgment, the debtor's acknowledgement of the debt.
 	EventDatesRecorded EventKind = "dates.recorded"
+	// EventDebtorContactChanged records a change of the debtor's contact
+	// data (e-mail, phone, address, country, language) by the creditor:
+	// each field changed, from what to what, and who changed it.
+	EventDebtorContactChanged EventKind = "debtor.contact_changed"
 	// EventPersonalDataErased records that a claim's personal data was
 	// erased at the end of its retention (relais purge): which parts and how
 	// many, never the data itself.
@@ -81,7 +85,7 @@ var eventKindList = []EventKind{
 	EventPaymentStarted, EventPaymentFailed, EventCardSaved, EventPaymentRefunded, EventPaymentReversed, EventChargeback, EventInstalmentDue,
 	EventInstalmentMissed, EventPlanBroken, EventLetterGenerated, EventLetterSent, EventReminderSent,
 	EventReminderFailed, EventReminderBounced, EventContactOptOut, EventStageChanged, EventStatusChanged, EventStatementMatched,
-	EventDatesRecorded, EventPersonalDataErased,
+	EventDatesRecorded, EventDebtorContactChanged, EventPersonalDataErased,
 }
 
 func init() {

@@ -277,6 +277,7 @@ var kindTitles = map[string]map[portal.EventKind]string{
 		portal.EventReminderBounced: "Relance revenue (adresse invalide)", portal.EventContactOptOut: "Refus d'être contacté",
 		portal.EventStageChanged: "Changement d'étape", portal.EventStatusChanged: "Changement de statut",
 		portal.EventStatementMatched: "Virement reconnu sur un relevé bancaire", portal.EventDatesRecorded: "Dates de procédure enregistrées",
+		portal.EventDebtorContactChanged: "Coordonnées du débiteur modifiées",
 		portal.EventPersonalDataErased: "Données personnelles effacées",
 	},
 	"nl": {
@@ -301,6 +302,7 @@ var kindTitles = map[string]map[portal.EventKind]string{
 		portal.EventReminderBounced: "Herinnering teruggekomen (ongeldig adres)", portal.EventContactOptOut: "Weigering om gecontacteerd te worden",
 		portal.EventStageChanged: "Fase gewijzigd", portal.EventStatusChanged: "Status gewijzigd",
 		portal.EventStatementMatched: "Overschrijving herkend op een rekeninguittreksel", portal.EventDatesRecorded: "Proceduredata geregistreerd",
+		portal.EventDebtorContactChanged: "Contactgegevens van de schuldenaar gewijzigd",
 		portal.EventPersonalDataErased: "Persoonsgegevens gewist",
 	},
 }
