@@ -216,21 +216,28 @@ type paymentInput struct {
 	InvoiceID string `json:"invoice_id"`
 }
 
+// toPayment reads a payment on claimID (by transfer unless told), the
+// API's and the console's.
+func (in *paymentInput) toPayment(claimID string) (*portal.Payment, error) {
+	on, err := parseDateField("received_on", in.ReceivedOn)
+	if err != nil {
+		return nil, err
+	}
+	p := &portal.Payment{ClaimID: claimID, Amount: in.Amount, Currency: portal.Currency(in.Currency), ReceivedOn: on,
+		Method: portal.PaymentMethod(in.Method), Reference: in.Reference, InvoiceID: in.InvoiceID}
+	if p.Method == "" {
+		p.Method = portal.PaymentTransfer
+	}
+	return p, p.Validate()
+}
+
 func (s *Server) handlePaymentCreate(c *fiber.Ctx) error {
 	var in paymentInput
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	on, err := parseDateField("received_on", in.ReceivedOn)
+	p, err := in.toPayment(claimOf(c).ID)
 	if err != nil {
-		return err
-	}
-	p := &portal.Payment{ClaimID: claimOf(c).ID, Amount: in.Amount, Currency: portal.Currency(in.Currency), ReceivedOn: on,
-		Method: portal.PaymentMethod(in.Method), Reference: in.Reference, InvoiceID: in.InvoiceID}
-	if p.Method == "" {
-		p.Method = portal.PaymentTransfer
-	}
-	if err := p.Validate(); err != nil {
 		return err
 	}
 	ctx, cancel := s.userContext(c)

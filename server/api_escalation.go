@@ -103,11 +103,8 @@ type datesInput struct {
 	Reason                string `json:"reason"`
 }
 
-func (s *Server) handleClaimDates(c *fiber.Ctx) error {
-	var in datesInput
-	if err := decodeJSON(c, &in); err != nil {
-		return err
-	}
+// toChange reads the dates to record, the API's and the console's.
+func (in *datesInput) toChange() (portal.DatesChange, error) {
 	ch := portal.DatesChange{Reason: strings.TrimSpace(in.Reason), FirstReminderChannel: in.FirstReminderChannel}
 	var err error
 	for _, f := range []struct {
@@ -120,8 +117,20 @@ func (s *Server) handleClaimDates(c *fiber.Ctx) error {
 		{"proceedings_ended_on", in.ProceedingsEndedOn, &ch.ProceedingsEndedOn}, {"first_reminder_on", in.FirstReminderOn, &ch.FirstReminderOn},
 	} {
 		if *f.dst, err = parseDateField(f.name, f.v); err != nil {
-			return err
+			return ch, err
 		}
+	}
+	return ch, nil
+}
+
+func (s *Server) handleClaimDates(c *fiber.Ctx) error {
+	var in datesInput
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	ch, err := in.toChange()
+	if err != nil {
+		return err
 	}
 	ctx, cancel := s.userContext(c)
 	defer cancel()

@@ -44,6 +44,10 @@ var uploadLimits = map[string]int{
 	"/api/v1/claims/import": claimsCSVBodyLimit,
 	"/api/v1/statements":    statementBodyLimit,
 	"/p/contest":            disputeBodyLimit,
+	// The console's CSV import: the file, then the previewed file sent
+	// back in base64 (4/3 of its size) to import it.
+	"/console/claims/import":         claimsCSVBodyLimit,
+	"/console/claims/import/confirm": claimsCSVBodyLimit/3*4 + formBodyLimit,
 }
 
 // bodyLimit is the limit of the route a request goes to, and whether it
@@ -94,7 +98,7 @@ func (s *Server) limitBody(c *fiber.Ctx) error {
 		return c.Status(fiber.StatusLengthRequired).JSON(apiError{Error: apiErrorBody{
 			Code: "length_required", Message: "Send the file with a Content-Length header, not chunked."}})
 	}
-	if upload && c.Get(fiber.HeaderAuthorization) == "" && c.Cookies(cookieSession) == "" {
+	if upload && c.Get(fiber.HeaderAuthorization) == "" && c.Cookies(cookieSession) == "" && c.Cookies(consoleCookie) == "" {
 		// Refused by the route before it reads the body: no budget.
 		err := c.Next()
 		dropBody(c)

@@ -51,6 +51,13 @@ var consoleFuncs = template.FuncMap{
 	// pct is a rate in basis points with its % sign: "2.62%".
 	"pct": func(bp int64) string { return i18n.Rate("en", bp) },
 	"tr":  func(key string, pairs ...any) string { return key },
+	// Back-office forms (console_backoffice_claims.go): field builds an
+	// input's view, list a list of codes, inc a 1-based row number, stages
+	// names stages in words.
+	"field":  formField,
+	"list":   func(v ...string) []string { return v },
+	"inc":    func(i int) int { return i + 1 },
+	"stages": func(st []portal.Stage) string { return fmt.Sprint(st) },
 }
 
 // consoleMoney formats minor units in English for agents ("2,500.00 EUR",
@@ -61,7 +68,8 @@ func consoleMoney(v int64, cur portal.Currency) string { return i18n.Amount("en"
 
 // consolePageNames are the console's pages: each is parsed with the
 // layout and the claim panel.
-var consolePageNames = []string{"login", "queue", "claims", "claim", "conversation", "timeline", "rates", "dispute", "error"}
+var consolePageNames = []string{"login", "queue", "claims", "claim", "conversation", "timeline", "rates", "dispute", "error",
+	"claim_new", "claim_import", "claim_manage"}
 
 // consolePagesIn is every console page parsed once per language, so that
 // a template's money, dates and words follow the console's language
@@ -126,6 +134,7 @@ func consoleFuncsIn(t *i18n.T) template.FuncMap {
 	// tr is $.Tr for what is rendered without the page's data (the claim
 	// panel alone).
 	f["tr"] = t.Text
+	f["stages"] = func(st []portal.Stage) string { return stagesText(t, st) }
 	return f
 }
 

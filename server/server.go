@@ -153,6 +153,10 @@ type Deps struct {
 
 	// Privacy sets the retention policy and exports a debtor's data.
 	Privacy portal.PrivacyService
+
+	// ClaimChanges edits a stored claim's debtor contact data and records
+	// credit notes (the console's back-office; nil: those forms answer 503).
+	ClaimChanges portal.ClaimChanges
 }
 
 // Server is the HTTP server.

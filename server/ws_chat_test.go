@@ -127,7 +127,17 @@ func newChatEnvOn(t testing.TB, db *store.DB, clock *portal.FixedClock, seed *ch
 	deps := Deps{Claims: db, Tenants: db, Events: db, DB: db, Clock: clock,
 		Logger:      slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 		Negotiation: svc, Conversations: db, ConsoleSessions: db, Rates: rates, Links: db, Disputes: db,
-		Timelines: db, Evidence: &evidence.Builder{Source: db, Signer: e.signer, Version: "test"}}
+		Timelines: db, Evidence: &evidence.Builder{Source: db, Signer: e.signer, Version: "test"},
+		// The back-office forms (issue 18): escalation, letters with a fresh
+		// link, contact data and credit notes.
+		Escalation: db, ClaimChanges: db, Letters: &store.LetterStore{DB: db, Rates: rates,
+			PortalLink: func(ctx context.Context, tenantID, claimID string) (string, string, error) {
+				l, token, err := db.IssueLink(ctx, tenantID, claimID, portal.ChannelLetter, 0)
+				if err != nil {
+					return "", "", err
+				}
+				return l.ID, PortalURL(e.base, token), nil
+			}}}
 	if bus := db.ChatBus(); bus != nil {
 		deps.ChatBus = bus
 	}

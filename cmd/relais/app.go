@@ -146,7 +146,8 @@ func build(ctx context.Context, cfg config, log *slog.Logger, migrate bool) (*ap
 		Negotiation: &negotiation.Service{Store: db, Claims: db, Balance: negotiation.RulesBalance(rates), Clock: clock,
 			Location: negotiation.TenantLocation(db)},
 		Conversations: db, ConsoleSessions: db,
-		Privacy: &privacy.Service{Store: db, Clock: clock, Log: log},
+		Privacy:      &privacy.Service{Store: db, Clock: clock, Log: log},
+		ClaimChanges: db,
 	}
 	if bus := db.ChatBus(); bus != nil { // PostgreSQL: several instances talk through LISTEN/NOTIFY
 		deps.ChatBus = bus

@@ -228,6 +228,10 @@ const (
 	// consoleWrite: agent or owner of the tenant; viewer 403; user of
 	// another tenant 404; no session 401.
 	consoleWrite
+	// consoleTenantWrite: agent or owner, on their own tenant's data with
+	// no ID in the path (a new claim, a CSV import): viewer 403; a user of
+	// another tenant acts on their own tenant; no session 401.
+	consoleTenantWrite
 	// consoleOwner: the owner of the tenant only; agent and viewer 403;
 	// owner of another tenant 404; no session 401.
 	consoleOwner
@@ -312,6 +316,20 @@ var authzTable = map[string]policy{
 	// dispute and downloads its files; agents and owners resolve it.
 	"GET /console/claims/:id/disputes/:dispute_id": consoleRead, "GET /console/claims/:id/disputes/:dispute_id/files/:file_id": consoleRead,
 	"POST /console/claims/:id/disputes/:dispute_id/resolve": consoleWrite,
+	// The creditor's back-office (issue 18): agents and owners create and
+	// import claims and change them (contact data, payments and their
+	// reversal, credit notes, links, letters, stage, status, dates); any
+	// user reads the claim's page; the letter to print carries a live link.
+	"GET /console/claims/new": consoleTenantWrite, "POST /console/claims": consoleTenantWrite,
+	"GET /console/claims/import": consoleTenantWrite, "POST /console/claims/import": consoleTenantWrite,
+	"POST /console/claims/import/confirm": consoleTenantWrite,
+	"GET /console/claims/:id/manage":      consoleRead,
+	"POST /console/claims/:id/debtor":     consoleWrite, "POST /console/claims/:id/payments": consoleWrite,
+	"POST /console/claims/:id/payments/:payment_id/reverse": consoleWrite, "POST /console/claims/:id/credit-notes": consoleWrite,
+	"POST /console/claims/:id/links": consoleWrite, "POST /console/claims/:id/links/:link_id/revoke": consoleWrite,
+	"POST /console/claims/:id/letters": consoleWrite, "GET /console/claims/:id/letters/:letter_id.pdf": consoleWrite,
+	"POST /console/claims/:id/stage": consoleWrite, "POST /console/claims/:id/status": consoleWrite,
+	"POST /console/claims/:id/dates": consoleWrite,
 
 	"POST /webhooks/stripe": webhook,
 	"GET /p/chat":           websocket, "GET /console/chat/:id": websocket,
@@ -379,6 +397,13 @@ func expectation(p policy, ac string, randomIDs bool) string {
 				return "hidden"
 			}
 			return "tenant-scoped"
+		}
+	case consoleTenantWrite:
+		switch ac {
+		case "owner A", "agent A", "owner B":
+			return allowed
+		case "viewer A":
+			return "forbidden"
 		}
 	case consoleOwner:
 		switch ac {

@@ -358,24 +358,9 @@ func unwrapCSV(err error) string {
 // imported, or Errors (wrapped in a portal EINVALID error) and imports
 // nothing.
 func Import(ctx context.Context, svc portal.ClaimService, tenantID string, r io.Reader) (int, error) {
-	var today portal.Date
-	if t, ok := svc.(tenantToday); ok {
-		today = t.Today(ctx, tenantID)
-	}
-	parsed, errs := Parse(r, today)
-	if errs == nil {
-		exists, err := existingReferences(ctx, svc, tenantID, parsed)
-		if err != nil {
-			return 0, err
-		}
-		for _, p := range parsed {
-			if exists[p.Claim.Reference] {
-				errs = append(errs, LineError{Line: p.Lines[0], Field: "reference", Message: fmt.Sprintf("duplicate reference %q: a claim with it already exists", short(p.Claim.Reference))})
-			}
-		}
-	}
-	if errs != nil {
-		return 0, &portal.Error{Code: portal.EINVALID, Message: errs.Error(), Err: errs}
+	parsed, err := Check(ctx, svc, tenantID, r)
+	if err != nil {
+		return 0, err
 	}
 	claims := make([]*portal.Claim, len(parsed))
 	for i, p := range parsed {
@@ -385,6 +370,33 @@ func Import(ctx context.Context, svc portal.ClaimService, tenantID string, r io.
 		return 0, err
 	}
 	return len(claims), nil
+}
+
+// Check parses the file and checks that no reference exists already,
+// storing nothing: the claims Import would store, or Errors (wrapped in a
+// portal EINVALID error) listing every bad line. The console previews a
+// file with it.
+func Check(ctx context.Context, svc portal.ClaimService, tenantID string, r io.Reader) ([]Parsed, error) {
+	var today portal.Date
+	if t, ok := svc.(tenantToday); ok {
+		today = t.Today(ctx, tenantID)
+	}
+	parsed, errs := Parse(r, today)
+	if errs == nil {
+		exists, err := existingReferences(ctx, svc, tenantID, parsed)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range parsed {
+			if exists[p.Claim.Reference] {
+				errs = append(errs, LineError{Line: p.Lines[0], Field: "reference", Message: fmt.Sprintf("duplicate reference %q: a claim with it already exists", short(p.Claim.Reference))})
+			}
+		}
+	}
+	if errs != nil {
+		return nil, &portal.Error{Code: portal.EINVALID, Message: errs.Error(), Err: errs}
+	}
+	return parsed, nil
 }
 
 // tenantToday gives the tenant's today, the import day that bounds the
