@@ -503,10 +503,12 @@ func (s *Server) handleConsoleDates(c *fiber.Ctx) error {
 		return err
 	}
 	v := newManageView()
-	fields := []string{"order_on", "served_on", "judgment_on", "enforceable_on", "last_acknowledgement_on", "proceedings_ended_on", "reason"}
+	fields := []string{"order_on", "served_on", "judgment_on", "enforceable_on", "last_acknowledgement_on", "proceedings_ended_on",
+		"first_reminder_on", "first_reminder_channel", "reason"}
 	in := readSection(c, v, secDates, fields...)
 	ch, err := (&datesInput{OrderOn: in["order_on"], ServedOn: in["served_on"], JudgmentOn: in["judgment_on"], EnforceableOn: in["enforceable_on"],
-		LastAcknowledgementOn: in["last_acknowledgement_on"], ProceedingsEndedOn: in["proceedings_ended_on"], Reason: in["reason"]}).toChange()
+		LastAcknowledgementOn: in["last_acknowledgement_on"], ProceedingsEndedOn: in["proceedings_ended_on"],
+		FirstReminderOn: in["first_reminder_on"], FirstReminderChannel: in["first_reminder_channel"], Reason: in["reason"]}).toChange()
 	if err != nil {
 		return s.refuse(c, v, secDates, err, fields...)
 	}

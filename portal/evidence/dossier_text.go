@@ -278,7 +278,7 @@ var kindTitles = map[string]map[portal.EventKind]string{
 		portal.EventStageChanged: "Changement d'étape", portal.EventStatusChanged: "Changement de statut",
 		portal.EventStatementMatched: "Virement reconnu sur un relevé bancaire", portal.EventDatesRecorded: "Dates de procédure enregistrées",
 		portal.EventDebtorContactChanged: "Coordonnées du débiteur modifiées",
-		portal.EventPersonalDataErased: "Données personnelles effacées",
+		portal.EventPersonalDataErased:   "Données personnelles effacées",
 	},
 	"nl": {
 		portal.EventClaimCreated: "Vordering geregistreerd", portal.EventPaymentRecorded: "Betaling geregistreerd",
@@ -303,7 +303,7 @@ var kindTitles = map[string]map[portal.EventKind]string{
 		portal.EventStageChanged: "Fase gewijzigd", portal.EventStatusChanged: "Status gewijzigd",
 		portal.EventStatementMatched: "Overschrijving herkend op een rekeninguittreksel", portal.EventDatesRecorded: "Proceduredata geregistreerd",
 		portal.EventDebtorContactChanged: "Contactgegevens van de schuldenaar gewijzigd",
-		portal.EventPersonalDataErased: "Persoonsgegevens gewist",
+		portal.EventPersonalDataErased:   "Persoonsgegevens gewist",
 	},
 }
 
