@@ -26,6 +26,7 @@ const (
 	secCredit  = "credit"
 	secLink    = "link"
 	secLetter  = "letter"
+	secSent    = "sent"
 	secStage   = "stage"
 	secStatus  = "status"
 	secDates   = "dates"
@@ -53,7 +54,7 @@ func newManageView() *manageView {
 // manageDoneKinds are the confirmations the page shows after a redirect
 // (?done=…; messages "console.bo.done.<kind>").
 var manageDoneKinds = map[string]bool{"created": true, "contact": true, "payment": true, "reverse": true, "credit": true,
-	"revoke": true, "stage": true, "status": true, "dates": true}
+	"revoke": true, "sent": true, "stage": true, "status": true, "dates": true}
 
 // consoleClaimOf loads the path's claim of the user's tenant: another
 // tenant's is ENOTFOUND, as in the API.
@@ -94,15 +95,15 @@ func (s *Server) renderManage(c *fiber.Ctx, status int, v *manageView) error {
 			v.Form.V[secContact+"."+k] = val
 		}
 	}
-	if v.Form.V[secPayment+".received_on"] == "" {
-		v.Form.V[secPayment+".received_on"] = s.claimsToday(ctx, u.TenantID).String()
-	}
-	if v.Form.V[secCredit+".issue_date"] == "" {
-		v.Form.V[secCredit+".issue_date"] = s.claimsToday(ctx, u.TenantID).String()
+	today := s.claimsToday(ctx, u.TenantID).String()
+	for _, f := range []string{secPayment + ".received_on", secCredit + ".issue_date"} {
+		if v.Form.V[f] == "" {
+			v.Form.V[f] = today
+		}
 	}
 	data := map[string]any{"Title": t.Text("console.bo.manage.title", "Reference", claim.Reference), "Claim": claim, "V": v, "Form": v.Form,
 		"CanWrite": u.Role.AtLeast(portal.RoleAgent), "Stages": consoleStages, "Statuses": consoleStatuses,
-		"Languages4": portal.Languages, "Allowed": escalation.AllowedStages(claim.Stage),
+		"Today": today, "Allowed": escalation.AllowedStages(claim.Stage),
 		"Procedures": escalation.Procedures(claim.Jurisdiction, d.Kind, true)}
 	var reversibleIDs = map[string]bool{}
 	for _, p := range claim.Payments {
@@ -157,7 +158,12 @@ func (s *Server) refuse(c *fiber.Ctx, v *manageView, section string, err error, 
 			return s.renderManage(c, statusFor(err), v)
 		}
 	}
-	reason := ruleText(t, field)
+	reason := ""
+	if field != "" {
+		if reason = ruleText(t, section+"_"+field); reason == "" {
+			reason = ruleText(t, field)
+		}
+	}
 	if reason == "" {
 		reason = portal.ErrorMessage(err)
 	}
@@ -384,6 +390,40 @@ func (s *Server) handleConsoleLetter(c *fiber.Ctx) error {
 	l.PortalURL = "" // printed in the PDF; the page need not show it
 	v.Letter, v.Done = l, "letter"
 	return s.renderManage(c, fiber.StatusCreated, v)
+}
+
+// handleConsoleLetterSent is POST
+// /console/claims/:id/letters/:letter_id/sent: the letter was posted (or
+// e-mailed) on a day, as the API records it (MarkLetterSent, letter.sent
+// with the user; a formal notice moves the claim to that stage).
+func (s *Server) handleConsoleLetterSent(c *fiber.Ctx) error {
+	if err := requireRole(c, portal.RoleAgent); err != nil {
+		return err
+	}
+	if s.deps.Letters == nil {
+		return portal.Errorf(portal.ENOTFOUND, "Letter not found.")
+	}
+	claim, err := s.consoleClaimOf(c)
+	if err != nil {
+		return err
+	}
+	v := newManageView()
+	in := readSection(c, v, secSent, "channel", "registered_number", "sent_on")
+	on, err := parseDateField("sent_on", in["sent_on"])
+	if err != nil {
+		return s.refuse(c, v, secSent, err)
+	}
+	ctx, cancel := s.userContext(c)
+	defer cancel()
+	_, err = s.deps.Letters.MarkLetterSent(ctx, consoleUserOf(c).TenantID, claim.ID, strings.Clone(c.Params("letter_id")),
+		portal.LetterSending{Channel: portal.SendChannel(in["channel"]), RegisteredNumber: in["registered_number"], SentOn: on})
+	if err != nil {
+		if portal.ErrorCode(err) == portal.ENOTFOUND {
+			return err
+		}
+		return s.refuse(c, v, secSent, err) // each letter has its form: said above the list
+	}
+	return s.doneRedirect(c, "sent")
 }
 
 // handleConsoleLetterPDF is GET /console/claims/:id/letters/:letter_id.pdf:

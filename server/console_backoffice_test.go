@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/relais/relais/portal"
+	"github.com/relais/relais/portal/i18n"
 	"github.com/relais/relais/portal/store/storetest"
 )
 
@@ -341,6 +342,19 @@ func TestConsoleClaimManage(t *testing.T) {
 				links, _ := e.db.FindLinks(ctx, e.tenantID, e.claim.ID)
 				if links[len(links)-1].Channel != portal.ChannelLetter {
 					t.Fatal("the letter issued no letter link")
+				}
+				// Posted: registered post needs its number, said in words.
+				sent := strings.TrimSuffix(m[1], ".pdf") + "/sent"
+				r = agent.post(sent, url.Values{"sent.channel": {"registered_post"}, "sent.sent_on": {"2024-06-30"}})
+				if r.status != 400 || !strings.Contains(r.body, "Refused, nothing changed: The number is required for registered post") {
+					t.Fatalf("sent without number: %d", r.status)
+				}
+				if r = agent.post(sent, url.Values{"sent.channel": {"post"}, "sent.sent_on": {"2024-06-30"}}); r.status != 303 {
+					t.Fatalf("sent: %d %s", r.status, r.body)
+				}
+				byAgent("sent", portal.EventLetterSent)
+				if r := agent.get(base + "/manage?done=sent"); !strings.Contains(r.body, "sent on "+i18n.Date("en", portal.MustDate("2024-06-30"))) || strings.Contains(r.body, `class="inline letter-sent"`) {
+					t.Fatalf("letters after sending: %s", regexp.MustCompile(`(?s)<ul id="letter-list">.*?</ul>`).FindString(r.body))
 				}
 			})
 			t.Run("StageAndStatus", func(t *testing.T) {

@@ -159,6 +159,7 @@ func (s *Server) routes() {
 	con.Post("/claims/:id/links/:link_id/revoke", s.handleConsoleLinkRevoke)
 	con.Post("/claims/:id/letters", s.handleConsoleLetter)
 	con.Get("/claims/:id/letters/:letter_id.pdf", s.handleConsoleLetterPDF)
+	con.Post("/claims/:id/letters/:letter_id/sent", s.handleConsoleLetterSent)
 	con.Post("/claims/:id/stage", s.handleConsoleStage)
 	con.Post("/claims/:id/status", s.handleConsoleStatus)
 	con.Post("/claims/:id/dates", s.handleConsoleDates)

@@ -328,7 +328,8 @@ var authzTable = map[string]policy{
 	"POST /console/claims/:id/payments/:payment_id/reverse": consoleWrite, "POST /console/claims/:id/credit-notes": consoleWrite,
 	"POST /console/claims/:id/links": consoleWrite, "POST /console/claims/:id/links/:link_id/revoke": consoleWrite,
 	"POST /console/claims/:id/letters": consoleWrite, "GET /console/claims/:id/letters/:letter_id.pdf": consoleWrite,
-	"POST /console/claims/:id/stage": consoleWrite, "POST /console/claims/:id/status": consoleWrite,
+	"POST /console/claims/:id/letters/:letter_id/sent": consoleWrite,
+	"POST /console/claims/:id/stage":                   consoleWrite, "POST /console/claims/:id/status": consoleWrite,
 	"POST /console/claims/:id/dates": consoleWrite,
 
 	"POST /webhooks/stripe": webhook,
