@@ -466,6 +466,21 @@ func stageRefusal(t *i18n.T, claim *portal.Claim, err error) string {
 		t.Text("console.bo.stage.allowed", "Stage", claimStageText(t, claim.Stage), "Stages", stagesText(t, escalation.AllowedStages(claim.Stage)))
 }
 
+// statusRefusal words a refused status change: the rule's own sentence,
+// and in the user's language which statuses the claim may take.
+func statusRefusal(t *i18n.T, claim *portal.Claim, err error) string {
+	names := []string{}
+	for _, st := range escalation.AllowedStatuses(claim.Status) {
+		names = append(names, claimStatusText(t, st))
+	}
+	allowed := t.Text("console.bo.status.nowhere")
+	if len(names) > 0 {
+		allowed = strings.Join(names, ", ")
+	}
+	return t.Text("console.bo.problem.refused", "Reason", portal.ErrorMessage(err)) + " " +
+		t.Text("console.bo.status.allowed", "Status", claimStatusText(t, claim.Status), "Statuses", allowed)
+}
+
 // handleConsoleStage is POST /console/claims/:id/stage: the API's
 // stageInput, moved by ChangeStage under the escalation rules.
 func (s *Server) handleConsoleStage(c *fiber.Ctx) error {
@@ -524,7 +539,11 @@ func (s *Server) handleConsoleStatus(c *fiber.Ctx) error {
 	defer cancel()
 	if _, err := s.deps.Escalation.ChangeStatus(ctx, consoleUserOf(c).TenantID, claim.ID,
 		portal.StatusChange{To: portal.Status(in["to"]), Reason: in["reason"]}); err != nil {
-		return s.refuse(c, v, secStatus, err, "reason")
+		if f := portal.ErrorField(err); f == "reason" || !(portal.ErrorCode(err) == portal.EINVALID || portal.ErrorCode(err) == portal.ECONFLICT) {
+			return s.refuse(c, v, secStatus, err, "reason")
+		}
+		v.Problems[secStatus] = statusRefusal(s.consoleT(c), claim, err)
+		return s.renderManage(c, statusFor(err), v)
 	}
 	return s.doneRedirect(c, "status")
 }

@@ -383,6 +383,11 @@ func TestConsoleClaimManage(t *testing.T) {
 					t.Fatalf("status: %d %s", r.status, r.body)
 				}
 				byAgent("status", portal.EventStatusChanged)
+				r = agent.post(base+"/status", url.Values{"status.to": {"in_plan"}, "status.reason": {"agreed by phone"}})
+				if r.status != 400 || !strings.Contains(r.body, "Refused, nothing changed: cannot change a written-off claim to in-plan") ||
+					!strings.Contains(r.body, "With the status written off, the claim may become: open, settled.") {
+					t.Fatalf("refused status: %d %s", r.status, regexp.MustCompile(`(?s)<section id="status">.*?</section>`).FindString(r.body))
+				}
 				got, _ := e.db.FindClaim(ctx, e.tenantID, e.claim.ID)
 				if got.Stage != portal.StageFormalNotice || got.Status != portal.StatusWrittenOff || got.LastAcknowledgementOn != portal.MustDate("2024-06-20") {
 					t.Fatalf("claim: %s %s %s", got.Stage, got.Status, got.LastAcknowledgementOn)
