@@ -193,14 +193,15 @@ func (s *Server) handleConsoleDebtorContact(c *fiber.Ctx) error {
 	if err := requireRole(c, portal.RoleAgent); err != nil {
 		return err
 	}
-	if s.deps.ClaimChanges == nil {
-		return portal.Errorf(portal.EUNAVAILABLE, "Changing a claim is not available on this instance.")
+	cc, err := s.claimChanges()
+	if err != nil {
+		return err
 	}
 	v := newManageView()
 	in := readSection(c, v, secContact, "email", "phone", "address", "country", "language")
 	ctx, cancel := s.userContext(c)
 	defer cancel()
-	_, err := s.deps.ClaimChanges.UpdateDebtorContact(ctx, consoleUserOf(c).TenantID, c.Params("id"),
+	_, err = cc.UpdateDebtorContact(ctx, consoleUserOf(c).TenantID, c.Params("id"),
 		portal.DebtorContact{Email: in["email"], Phone: in["phone"], Address: in["address"], Country: in["country"], Language: in["language"]})
 	if err != nil {
 		// The debtor's rules name "debtor.email"…: the form's fields are "contact.email"….
@@ -280,8 +281,9 @@ func (s *Server) handleConsoleCreditNote(c *fiber.Ctx) error {
 	if err := requireRole(c, portal.RoleAgent); err != nil {
 		return err
 	}
-	if s.deps.ClaimChanges == nil {
-		return portal.Errorf(portal.EUNAVAILABLE, "Changing a claim is not available on this instance.")
+	cc, err := s.claimChanges()
+	if err != nil {
+		return err
 	}
 	claim, err := s.consoleClaimOf(c)
 	if err != nil {
@@ -294,14 +296,13 @@ func (s *Server) handleConsoleCreditNote(c *fiber.Ctx) error {
 	if err != nil || amount <= 0 {
 		return s.refuse(c, v, secCredit, portal.FieldError("amount", "amount must be a positive amount"), fields...)
 	}
-	on, err := parseDateField("issue_date", in["issue_date"])
+	cn, err := (&creditNoteInput{Number: in["number"], IssueDate: in["issue_date"], Amount: amount, InvoiceID: in["invoice_id"]}).toCreditNote(claim.ID)
 	if err != nil {
 		return s.refuse(c, v, secCredit, err, fields...)
 	}
 	ctx, cancel := s.userContext(c)
 	defer cancel()
-	cn := &portal.CreditNote{ClaimID: claim.ID, InvoiceID: in["invoice_id"], Number: in["number"], IssueDate: on, Amount: amount}
-	if err := s.deps.ClaimChanges.AddCreditNote(ctx, consoleUserOf(c).TenantID, cn); err != nil {
+	if err := cc.AddCreditNote(ctx, consoleUserOf(c).TenantID, cn); err != nil {
 		return s.refuse(c, v, secCredit, err, fields...)
 	}
 	return s.doneRedirect(c, "credit")

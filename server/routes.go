@@ -46,6 +46,8 @@ func (s *Server) routes() {
 	claim.Get("", s.handleClaimShow)
 	claim.Post("/payments", s.handlePaymentCreate)
 	claim.Post("/payments/:payment_id/reverse", s.handlePaymentReverse)
+	claim.Post("/credit-notes", s.handleCreditNoteCreate)
+	claim.Patch("/debtor", s.handleDebtorContactUpdate)
 	claim.Get("/events", s.handleEventList)
 	claim.Get("/instalments", s.handleInstalmentList)
 	claim.Get("/balance", s.handleClaimBalance)

@@ -279,6 +279,7 @@ var authzTable = map[string]policy{
 	"POST /api/v1/webhooks": apiTenant, "GET /api/v1/webhooks": apiTenant, "DELETE /api/v1/webhooks/:id": apiClaim,
 
 	"GET /api/v1/claims/:id": apiClaim, "POST /api/v1/claims/:id/payments": apiClaim, "POST /api/v1/claims/:id/payments/:payment_id/reverse": apiClaim,
+	"POST /api/v1/claims/:id/credit-notes": apiClaim, "PATCH /api/v1/claims/:id/debtor": apiClaim,
 	"GET /api/v1/claims/:id/events": apiClaim, "GET /api/v1/claims/:id/instalments": apiClaim,
 	"GET /api/v1/claims/:id/balance": apiClaim, "POST /api/v1/claims/:id/links": apiClaim,
 	"GET /api/v1/claims/:id/links": apiClaim, "DELETE /api/v1/claims/:id/links/:link_id": apiClaim,
