@@ -506,3 +506,37 @@ func tenantOfCookie(t *testing.T, e *chatEnv, a consoleAs) string {
 	}
 	return u.TenantID
 }
+
+// TestConsoleBackOfficeTranslated: the back-office pages speak the user's
+// language, refused forms included, and no message key is left unworded.
+func TestConsoleBackOfficeTranslated(t *testing.T) {
+	e := newChatEnv(t, storetest.Dialects[0])
+	ctx := context.Background()
+	owner := consoleAs{t, e.base, e.cookies[e.owner.ID]}
+	base := "/console/claims/" + e.claim.ID
+	want := map[string][]string{
+		"fr": {"Nouvelle créance", "Importer des créances (CSV)", "Coordonnées du débiteur", "Changer d&#39;étape", "Dates de procédure"},
+		"nl": {"Nieuwe vordering", "Vorderingen importeren (CSV)", "Contactgegevens van de schuldenaar", "Fase wijzigen", "Proceduredata"},
+		"en": {"New claim", "Import claims (CSV)", "Debtor&#39;s contact data", "Change the stage", "Procedure dates"},
+		"de": {"Neue Forderung", "Forderungen importieren (CSV)", "Kontaktdaten des Schuldners", "Stufe ändern", "Verfahrensdaten"},
+	}
+	for lang, words := range want {
+		if err := e.db.SetUserLanguage(ctx, e.tenantID, e.owner.ID, lang); err != nil {
+			t.Fatal(err)
+		}
+		pages := []consoleResp{owner.get("/console/claims/new"), owner.get("/console/claims/import"), owner.get(base + "/manage?done=created"),
+			owner.post("/console/claims", url.Values{"reference": {" x"}}),
+			owner.upload("/console/claims/import", owner.csrf(), "x.csv", []byte("reference\nA\n")),
+			owner.post(base+"/stage", url.Values{"stage.to": {"enforcement"}, "stage.reason": {"x"}}),
+			owner.post(base+"/links", url.Values{"link.channel": {"sms"}}),
+			owner.post(base+"/letters", url.Values{"letter.kind": {"formal_notice"}})}
+		all := ""
+		for _, p := range pages {
+			all += p.body
+		}
+		mustContain(t, lang+" back-office", all, words...)
+		if i := strings.Index(all, "console.bo."); i >= 0 {
+			t.Errorf("%s: a key is left unworded: %s", lang, all[i:min(len(all), i+60)])
+		}
+	}
+}
