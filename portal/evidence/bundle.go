@@ -71,13 +71,28 @@ func VerifyHTML() []byte { return verifyHTML }
 // events themselves; the lists on its cover (stages, offers, payments...)
 // keep at most maxSectionItems entries each.
 func (b *Builder) WriteBundle(ctx context.Context, tenantID, claimID string, w io.Writer) error {
+	_, err := b.writeBundle(ctx, tenantID, claimID, w)
+	return err
+}
+
+// BundleManifest returns the manifest of the bundle WriteBundle would write
+// now, without keeping the bundle: the court documents (portal/court) list
+// each file with the SHA-256 the bundle's manifest gives it, so that the
+// court file and a bundle made at the same chain head prove each other.
+// It reads every file as WriteBundle does (so a file that no longer matches
+// its recorded hash is refused the same way).
+func (b *Builder) BundleManifest(ctx context.Context, tenantID, claimID string) (Manifest, error) {
+	return b.writeBundle(ctx, tenantID, claimID, io.Discard)
+}
+
+func (b *Builder) writeBundle(ctx context.Context, tenantID, claimID string, w io.Writer) (Manifest, error) {
 	claim, err := b.Source.FindClaim(ctx, tenantID, claimID)
 	if err != nil {
-		return err
+		return Manifest{}, err
 	}
 	headEv, err := b.Source.LastEvent(ctx, tenantID, claim.ID)
 	if err != nil {
-		return err
+		return Manifest{}, err
 	}
 	head := Head{ClaimID: claim.ID, Hash: portal.GenesisHash}
 	modified := claim.CreatedAt.UTC()
@@ -93,23 +108,23 @@ func (b *Builder) WriteBundle(ctx context.Context, tenantID, claimID string, w i
 	for _, s := range b.Attachments {
 		list, err := s.Attachments(ctx, tenantID, claim.ID)
 		if err != nil {
-			return fmt.Errorf("list attachments: %w", err)
+			return Manifest{}, fmt.Errorf("list attachments: %w", err)
 		}
 		atts = append(atts, list...)
 	}
 	sort.Slice(atts, func(i, j int) bool { return atts[i].Name < atts[j].Name })
 	for i, a := range atts {
 		if !validAttachmentName(a.Name) {
-			return fmt.Errorf("attachment name %q is not a safe relative path", a.Name)
+			return Manifest{}, fmt.Errorf("attachment name %q is not a safe relative path", a.Name)
 		}
 		if i > 0 && atts[i-1].Name == a.Name {
-			return fmt.Errorf("attachment %q is listed twice", a.Name)
+			return Manifest{}, fmt.Errorf("attachment %q is listed twice", a.Name)
 		}
 	}
 	rates := b.Rates
 	if rates == nil {
 		if rates, err = rules.Default(); err != nil {
-			return err
+			return Manifest{}, err
 		}
 	}
 
@@ -117,19 +132,19 @@ func (b *Builder) WriteBundle(ctx context.Context, tenantID, claimID string, w i
 	// Entries in name order: README.txt, attachments/..., dossier.pdf,
 	// events.jsonl, manifest.json, verify.html.
 	if err := zw.add(FileReadme, strings.NewReader(readme(claim, head, b.Signer.Fingerprint()))); err != nil {
-		return err
+		return Manifest{}, err
 	}
 	for _, a := range atts {
 		if err := zw.addAttachment(a); err != nil {
-			return err
+			return Manifest{}, err
 		}
 	}
 	pdf, err := b.dossier(ctx, claim, head, atts, events, rates, modified)
 	if err != nil {
-		return fmt.Errorf("dossier: %w", err)
+		return Manifest{}, fmt.Errorf("dossier: %w", err)
 	}
 	if err := zw.add(FileDossier, bytes.NewReader(pdf)); err != nil {
-		return err
+		return Manifest{}, err
 	}
 	pdf = nil
 	if err := zw.addFunc(FileEvents, func(out io.Writer) error {
@@ -147,7 +162,7 @@ func (b *Builder) WriteBundle(ctx context.Context, tenantID, claimID string, w i
 		}
 		return bw.Flush()
 	}); err != nil {
-		return err
+		return Manifest{}, err
 	}
 	files := append(zw.files, FileEntry{Name: FileVerify, SHA256: portal.SHA256Hex(verifyHTML), Size: int64(len(verifyHTML))})
 	sort.Slice(files, func(i, j int) bool { return files[i].Name < files[j].Name })
@@ -159,15 +174,15 @@ func (b *Builder) WriteBundle(ctx context.Context, tenantID, claimID string, w i
 	m.Signature.Value = base64.StdEncoding.EncodeToString(b.Signer.Sign(SignedManifest(m)))
 	mb, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
-		return err
+		return Manifest{}, err
 	}
 	if err := zw.addRaw(FileManifest, bytes.NewReader(append(mb, '\n'))); err != nil {
-		return err
+		return Manifest{}, err
 	}
 	if err := zw.add(FileVerify, bytes.NewReader(verifyHTML)); err != nil {
-		return err
+		return Manifest{}, err
 	}
-	return zw.zw.Close()
+	return m, zw.zw.Close()
 }
 
 // BundleFileName is the name a claim's bundle is downloaded under, after

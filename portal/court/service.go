@@ -1,0 +1,162 @@
+package court
+
+import (
+	"context"
+	"strings"
+
+	"github.com/relais/relais/portal"
+	"github.com/relais/relais/portal/evidence"
+	"github.com/relais/relais/portal/rules"
+)
+
+// Source is what the documents read from the store (store.DB has it all).
+type Source interface {
+	// FindClaim returns the claim with its parties, invoices and payments.
+	// ENOTFOUND when it is not the tenant's.
+	FindClaim(ctx context.Context, tenantID, id string) (*portal.Claim, error)
+	FindTenant(ctx context.Context, id string) (*portal.Tenant, error)
+	ListEvents(ctx context.Context, tenantID, claimID string, after int64, limit int) ([]*portal.Event, error)
+	// Today is the calendar date in the tenant's time zone.
+	Today(ctx context.Context, tenantID string) portal.Date
+}
+
+// Bundles gives the manifest of a claim's evidence bundle as it would be
+// made now (evidence.Builder).
+type Bundles interface {
+	BundleManifest(ctx context.Context, tenantID, claimID string) (evidence.Manifest, error)
+}
+
+// Letters lists a claim's letters (portal.LetterService).
+type Letters interface {
+	FindLetters(ctx context.Context, tenantID, claimID string) ([]*portal.Letter, error)
+}
+
+// Service makes the court documents of a claim from the stores.
+type Service struct {
+	Source  Source
+	Bundles Bundles
+	Letters Letters
+	// Rates computes the amounts (the same as the portal's and the
+	// letters').
+	Rates *rules.Rates
+}
+
+// Document is a rendered court document.
+type Document struct {
+	// Name is the file name, after the claim's reference.
+	Name string
+	PDF  []byte
+	// Head is the chain head the document's exhibits were taken at.
+	Head evidence.Head
+}
+
+// FRInjonction renders the French requête en injonction de payer with its
+// bordereau de pièces (bordereauOnly: the bordereau alone) for the claim as
+// it stands today. ENOTFOUND; EINVALID or ECONFLICT with the reason when
+// the claim cannot go to this procedure now (CheckFR); EINVALID when the
+// court cannot be chosen from the debtor's address.
+func (s *Service) FRInjonction(ctx context.Context, tenantID, claimID string, opt FROptions, bordereauOnly bool) (*Document, error) {
+	in, err := s.frInput(ctx, tenantID, claimID, opt)
+	if err != nil {
+		return nil, err
+	}
+	in.BordereauOnly = bordereauOnly
+	pdf, err := RenderFR(*in)
+	if err != nil {
+		return nil, err
+	}
+	kind := "requete-injonction-"
+	if bordereauOnly {
+		kind = "bordereau-"
+	}
+	return &Document{Name: fileName(kind, in.Claim), PDF: pdf, Head: in.Head}, nil
+}
+
+func (s *Service) frInput(ctx context.Context, tenantID, claimID string, opt FROptions) (*FRInput, error) {
+	c, err := s.Source.FindClaim(ctx, tenantID, claimID)
+	if err != nil {
+		return nil, err
+	}
+	today := s.Source.Today(ctx, tenantID)
+	var b *rules.Balance
+	if c.Jurisdiction == portal.JurisdictionFR {
+		if b, err = s.Rates.Compute(c, today); err != nil {
+			return nil, err
+		}
+	}
+	if err := CheckFR(c, b, today); err != nil {
+		return nil, err
+	}
+	ct, err := FRCourt(c, opt)
+	if err != nil {
+		return nil, err
+	}
+	t, err := s.Source.FindTenant(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	m, err := s.Bundles.BundleManifest(ctx, tenantID, claimID)
+	if err != nil {
+		return nil, err
+	}
+	ls, err := s.Letters.FindLetters(ctx, tenantID, claimID)
+	if err != nil {
+		return nil, err
+	}
+	events, err := s.events(ctx, tenantID, claimID, m.ChainHead.Seq)
+	if err != nil {
+		return nil, err
+	}
+	exhibits, more := Exhibits(c, m, ls, events)
+	return &FRInput{Claim: c, Balance: b, Court: ct, Representative: representative(t, c.Creditor), Exhibits: exhibits,
+		MoreEvents: more, Head: m.ChainHead, Fingerprint: m.Signature.Fingerprint, Date: today}, nil
+}
+
+// events reads the chain up to seq upto, keeping only the kinds the
+// bordereau cites (a long chain of reminders and views is not held).
+func (s *Service) events(ctx context.Context, tenantID, claimID string, upto int64) ([]*portal.Event, error) {
+	var out []*portal.Event
+	var after int64
+	for after < upto {
+		page, err := s.Source.ListEvents(ctx, tenantID, claimID, after, 500)
+		if err != nil {
+			return nil, err
+		}
+		if len(page) == 0 {
+			break
+		}
+		for _, e := range page {
+			if e.Seq > upto {
+				return out, nil
+			}
+			after = e.Seq
+			switch e.Kind {
+			case portal.EventLetterSent, portal.EventPaymentRecorded, portal.EventPaymentRefunded, portal.EventPaymentReversed,
+				portal.EventChargeback, portal.EventCreditNoteRecorded, portal.EventOfferMade, portal.EventOfferAccepted,
+				portal.EventOfferRefused, portal.EventDatesRecorded, portal.EventDisputeFiled, portal.EventDisputeResolved:
+				out = append(out, e)
+			}
+		}
+	}
+	return out, nil
+}
+
+// representative is the tenant filing for the creditor: an agency or law
+// firm, when its name is not the creditor's own.
+func representative(t *portal.Tenant, cr *portal.Creditor) string {
+	if t == nil || cr == nil {
+		return ""
+	}
+	n := strings.TrimSpace(t.Name)
+	if n == "" || strings.EqualFold(n, strings.TrimSpace(cr.LegalName)) {
+		return ""
+	}
+	return n
+}
+
+// fileName is prefix + the claim's reference made safe for a file name
+// (evidence.BundleFileName's folding) + ".pdf".
+func fileName(prefix string, c *portal.Claim) string {
+	n := strings.TrimSuffix(strings.TrimPrefix(evidence.BundleFileName(c.Reference, c.ID), "evidence-"), ".zip")
+	return prefix + n + ".pdf"
+}
