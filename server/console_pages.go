@@ -15,6 +15,7 @@ import (
 
 	"github.com/relais/relais/negotiation"
 	"github.com/relais/relais/portal"
+	"github.com/relais/relais/portal/court"
 	"github.com/relais/relais/portal/i18n"
 	"github.com/relais/relais/portal/rules"
 )
@@ -283,6 +284,9 @@ func (s *Server) claimPanel(c *fiber.Ctx, claimID string) (map[string]any, error
 			data["Balance"] = b
 			// Paid in full: agents and owners download the debtor's receipt.
 			data["Receipt"] = u.Role.AtLeast(portal.RoleAgent) && receiptReady(b)
+			// Ready for a French injonction de payer: agents and owners
+			// download the request and its bordereau (issue 23).
+			data["CourtFR"] = u.Role.AtLeast(portal.RoleAgent) && s.deps.Court != nil && court.CheckFR(claim, b, today) == nil
 		} else {
 			data["BalanceProblem"] = portal.ErrorMessage(err)
 		}

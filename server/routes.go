@@ -74,6 +74,8 @@ func (s *Server) routes() {
 	claim.Post("/letters/:letter_id/sent", s.handleLetterSent)
 	api.Get("/letters/to-print", s.handleLettersToPrint)
 	claim.Get("/evidence.zip", s.handleEvidenceBundle)
+	claim.Get("/court/fr-injonction.pdf", s.handleCourtFRInjonction)
+	claim.Get("/court/bordereau.pdf", s.handleCourtFRBordereau)
 	api.Get("/evidence/public-key", s.handleEvidencePublicKey)
 	// Reminders.
 	claim.Put("/sequence", s.handleClaimSequenceSet)
@@ -181,6 +183,9 @@ func (s *Server) routes() {
 	con.Get("/claims/:id/disputes/:dispute_id", s.handleConsoleDispute)
 	con.Get("/claims/:id/disputes/:dispute_id/files/:file_id", s.handleConsoleDisputeFile)
 	con.Post("/claims/:id/disputes/:dispute_id/resolve", s.handleConsoleDisputeResolve)
+	// Court documents (issue 23): agents and owners.
+	con.Get("/claims/:id/court/fr-injonction.pdf", s.handleConsoleCourtFR(false))
+	con.Get("/claims/:id/court/bordereau.pdf", s.handleConsoleCourtFR(true))
 
 	app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }

@@ -132,6 +132,8 @@ type Deps struct {
 
 	// Evidence makes evidence bundles and shows the signing key.
 	Evidence EvidenceBundler
+	// Court makes the court documents of a claim (nil: 503).
+	Court CourtFiler
 
 	// Live negotiation. Negotiation runs the offers and policy;
 	// Conversations is its store; ChatBus carries new-message notices

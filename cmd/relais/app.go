@@ -10,6 +10,7 @@ import (
 
 	"github.com/relais/relais/negotiation"
 	"github.com/relais/relais/portal"
+	"github.com/relais/relais/portal/court"
 	"github.com/relais/relais/portal/evidence"
 	"github.com/relais/relais/portal/payments"
 	"github.com/relais/relais/portal/privacy"
@@ -148,6 +149,7 @@ func build(ctx context.Context, cfg config, log *slog.Logger, migrate bool) (*ap
 		Conversations: db, ConsoleSessions: db,
 		Privacy:      &privacy.Service{Store: db, Clock: clock, Log: log},
 		ClaimChanges: db,
+		Court:        &court.Service{Source: db, Bundles: bundler, Letters: letters, Rates: rates},
 	}
 	if bus := db.ChatBus(); bus != nil { // PostgreSQL: several instances talk through LISTEN/NOTIFY
 		deps.ChatBus = bus

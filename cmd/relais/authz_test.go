@@ -332,6 +332,10 @@ var authzTable = map[string]policy{
 	"POST /console/claims/:id/letters/:letter_id/sent": consoleWrite,
 	"POST /console/claims/:id/stage":                   consoleWrite, "POST /console/claims/:id/status": consoleWrite,
 	"POST /console/claims/:id/dates": consoleWrite,
+	// Court documents of a claim (issue 23): the claim's tenant by API
+	// key; agents and owners in the console.
+	"GET /api/v1/claims/:id/court/fr-injonction.pdf": apiClaim, "GET /api/v1/claims/:id/court/bordereau.pdf": apiClaim,
+	"GET /console/claims/:id/court/fr-injonction.pdf": consoleWrite, "GET /console/claims/:id/court/bordereau.pdf": consoleWrite,
 
 	"POST /webhooks/stripe": webhook,
 	"GET /p/chat":           websocket, "GET /console/chat/:id": websocket,

@@ -14,6 +14,7 @@ import (
 
 	"github.com/relais/relais/negotiation"
 	"github.com/relais/relais/portal"
+	"github.com/relais/relais/portal/court"
 	"github.com/relais/relais/portal/evidence"
 	"github.com/relais/relais/portal/payments"
 	"github.com/relais/relais/portal/privacy"
@@ -122,6 +123,7 @@ func Wire(t testing.TB, db *store.DB, o Options) *Wiring {
 			Location: negotiation.TenantLocation(db)},
 		Conversations: db, ConsoleSessions: db,
 		Privacy: &privacy.Service{Store: db, Clock: o.Clock, Log: o.Logger},
+		Court:   &court.Service{Source: db, Bundles: bundler, Letters: letters, Rates: o.Rates},
 	}
 	if bus := db.ChatBus(); bus != nil { // PostgreSQL: LISTEN/NOTIFY, as in production
 		deps.ChatBus = bus

@@ -1,0 +1,69 @@
+package server
+
+import (
+	"context"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/relais/relais/portal"
+	"github.com/relais/relais/portal/court"
+)
+
+// CourtFiler makes the documents a creditor files in court
+// (portal/court.Service).
+type CourtFiler interface {
+	// FRInjonction renders the French requête en injonction de payer with
+	// its bordereau de pièces (or the bordereau alone). ENOTFOUND;
+	// EINVALID or ECONFLICT with the reason when the claim cannot go to
+	// this procedure now.
+	FRInjonction(ctx context.Context, tenantID, claimID string, opt court.FROptions, bordereauOnly bool) (*court.Document, error)
+}
+
+// handleCourtFRInjonction is GET /api/v1/claims/{id}/court/fr-injonction.pdf.
+func (s *Server) handleCourtFRInjonction(c *fiber.Ctx) error {
+	return s.sendCourtFR(c, tenantOf(c), c.Params("id"), false)
+}
+
+// handleCourtFRBordereau is GET /api/v1/claims/{id}/court/bordereau.pdf.
+func (s *Server) handleCourtFRBordereau(c *fiber.Ctx) error {
+	return s.sendCourtFR(c, tenantOf(c), c.Params("id"), true)
+}
+
+// handleConsoleCourtFR serves the same documents to agents and owners.
+func (s *Server) handleConsoleCourtFR(bordereauOnly bool) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if err := requireRole(c, portal.RoleAgent); err != nil {
+			return err
+		}
+		return s.sendCourtFR(c, consoleUserOf(c).TenantID, c.Params("id"), bordereauOnly)
+	}
+}
+
+// sendCourtFR renders the French court file of the tenant's claim; the
+// query's consumer_credit=true sends a consumer credit claim to the juge
+// des contentieux de la protection. The exhibits' hashes come from the
+// bundle's manifest, read in full: it takes as long as a bundle.
+func (s *Server) sendCourtFR(c *fiber.Ctx, tenantID, claimID string, bordereauOnly bool) error {
+	if s.deps.Court == nil {
+		return portal.Errorf(portal.EUNAVAILABLE, "Court documents are not configured on this instance.")
+	}
+	var opt court.FROptions
+	switch v := c.Query("consumer_credit"); v {
+	case "", "false", "0":
+	case "true", "1":
+		opt.ConsumerCredit = true
+	default:
+		return portal.FieldError("consumer_credit", "consumer_credit must be true or false, not %q", v)
+	}
+	ctx, cancel := context.WithTimeout(c.UserContext(), bundleTimeout)
+	defer cancel()
+	doc, err := s.deps.Court.FRInjonction(ctx, tenantID, claimID, opt, bordereauOnly)
+	if err != nil {
+		return err
+	}
+	attachment(c, "application/pdf", doc.Name)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Set("X-Content-SHA256", portal.SHA256Hex(doc.PDF))
+	c.Set("X-Relais-Chain-Head", doc.Head.Hash)
+	return c.Send(doc.PDF)
+}
