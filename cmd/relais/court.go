@@ -1,0 +1,97 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/relais/relais/portal"
+	"github.com/relais/relais/portal/court"
+	"github.com/relais/relais/portal/evidence"
+	"github.com/relais/relais/portal/store"
+)
+
+const courtUsage = "usage: relais court fr-injonction --tenant ID --claim ID --out FILE.pdf [--bordereau] [--consumer-credit]"
+
+func runCourt(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	return courtCommand(ctx, args, stdout, stderr, nil)
+}
+
+// courtCommand writes a claim's court document: the French requête en
+// injonction de payer with its bordereau de pièces (or the bordereau alone),
+// the same file as GET /api/v1/claims/{id}/court/fr-injonction.pdf. The
+// exhibits' hashes are those of the evidence bundle signed with --key-file
+// (read, never created here). clock is the database's (nil: the system
+// clock; tests set it).
+func courtCommand(ctx context.Context, args []string, stdout, stderr io.Writer, clock portal.Clock) error {
+	var cfg config
+	fs := flag.NewFlagSet("court fr-injonction", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg.register(fs)
+	tenant := fs.String("tenant", "", "tenant ID")
+	claimID := fs.String("claim", "", "claim ID")
+	out := fs.String("out", "", "PDF file to write, - for stdout")
+	bordereau := fs.Bool("bordereau", false, "write the bordereau de pièces alone")
+	credit := fs.Bool("consumer-credit", false, "the consumer claim arises from a consumer credit: the juge des contentieux de la protection (CPC 1406)")
+	fs.Usage = func() { fmt.Fprintln(stderr, courtUsage); fs.PrintDefaults() }
+	if len(args) == 0 || args[0] != "fr-injonction" {
+		fs.Usage()
+		return errUsage
+	}
+	if err := parseFlags(fs, args[1:]); err != nil {
+		return err
+	}
+	if *tenant == "" || *claimID == "" || *out == "" || fs.NArg() != 0 {
+		fs.Usage()
+		return errUsage
+	}
+	cfg.clock = clock
+	keys, err := evidence.ReadKeySet(cfg.KeyFile)
+	if err != nil {
+		return fmt.Errorf("the evidence signing key: %w", err)
+	}
+	db, err := tenantDB(ctx, cfg, stderr, *tenant)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	rates, err := loadRates(cfg)
+	if err != nil {
+		return err
+	}
+	letters := newLetterStore(cfg, db, rates)
+	bundler := &evidence.Builder{Source: db, Signer: keys.Signer, KeyHistory: &keys.History, Rates: rates, Version: version,
+		Attachments: []portal.AttachmentSource{db, letters, store.ReminderContent{DB: db}, store.AgreementFiles{DB: db}}}
+	svc := &court.Service{Source: db, Bundles: bundler, Letters: letters, Rates: rates}
+	ctx = portal.WithActor(ctx, portal.Actor{Kind: portal.ActorSystem, ID: "cli"})
+	doc, err := svc.FRInjonction(ctx, *tenant, *claimID, court.FROptions{ConsumerCredit: *credit}, *bordereau)
+	if err != nil {
+		return fmt.Errorf("claim %s: %s", *claimID, portal.ErrorMessage(err))
+	}
+	if *out == "-" {
+		_, err := stdout.Write(doc.PDF)
+		return err
+	}
+	// Written next to its final name, then renamed: a failure leaves no
+	// half file. 0600: it names the debtor.
+	tmp, err := os.CreateTemp(filepath.Dir(*out), ".relais-court-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(doc.PDF); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), *out); err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "wrote %s (%s, SHA-256 %s; exhibits as of chain event %d, %s)\n", *out, doc.Name, portal.SHA256Hex(doc.PDF), doc.Head.Seq, doc.Head.Hash)
+	return nil
+}
