@@ -17,6 +17,10 @@ type CourtFiler interface {
 	// EINVALID or ECONFLICT with the reason when the claim cannot go to
 	// this procedure now.
 	FRInjonction(ctx context.Context, tenantID, claimID string, opt court.FROptions, bordereauOnly bool) (*court.Document, error)
+	// EuropeanOrder fills Form A of the European order for payment (its
+	// data and a worksheet PDF). Same errors, for a debtor in another
+	// member state.
+	EuropeanOrder(ctx context.Context, tenantID, claimID string) (*court.FormA, *court.Document, error)
 }
 
 // handleCourtFRInjonction is GET /api/v1/claims/{id}/court/fr-injonction.pdf.
@@ -66,4 +70,49 @@ func (s *Server) sendCourtFR(c *fiber.Ctx, tenantID, claimID string, bordereauOn
 	c.Set("X-Content-SHA256", portal.SHA256Hex(doc.PDF))
 	c.Set("X-Relais-Chain-Head", doc.Head.Hash)
 	return c.Send(doc.PDF)
+}
+
+// handleCourtFormAJSON is GET /api/v1/claims/{id}/court/eu-form-a.json:
+// Form A's fields, for the e-Justice portal's form.
+func (s *Server) handleCourtFormAJSON(c *fiber.Ctx) error {
+	f, _, err := s.europeanOrder(c, tenantOf(c))
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(f)
+}
+
+// handleCourtFormAPDF is GET /api/v1/claims/{id}/court/eu-form-a.pdf.
+func (s *Server) handleCourtFormAPDF(c *fiber.Ctx) error {
+	return s.sendFormAPDF(c, tenantOf(c))
+}
+
+// handleConsoleFormAPDF serves the Form A worksheet to agents and owners.
+func (s *Server) handleConsoleFormAPDF(c *fiber.Ctx) error {
+	if err := requireRole(c, portal.RoleAgent); err != nil {
+		return err
+	}
+	return s.sendFormAPDF(c, consoleUserOf(c).TenantID)
+}
+
+func (s *Server) sendFormAPDF(c *fiber.Ctx, tenantID string) error {
+	_, doc, err := s.europeanOrder(c, tenantID)
+	if err != nil {
+		return err
+	}
+	attachment(c, "application/pdf", doc.Name)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Set("X-Content-SHA256", portal.SHA256Hex(doc.PDF))
+	c.Set("X-Relais-Chain-Head", doc.Head.Hash)
+	return c.Send(doc.PDF)
+}
+
+func (s *Server) europeanOrder(c *fiber.Ctx, tenantID string) (*court.FormA, *court.Document, error) {
+	if s.deps.Court == nil {
+		return nil, nil, portal.Errorf(portal.EUNAVAILABLE, "Court documents are not configured on this instance.")
+	}
+	ctx, cancel := context.WithTimeout(c.UserContext(), bundleTimeout)
+	defer cancel()
+	return s.deps.Court.EuropeanOrder(ctx, tenantID, c.Params("id"))
 }

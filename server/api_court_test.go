@@ -97,6 +97,22 @@ func TestCourtFRInjonctionAPI(t *testing.T) {
 				t.Fatal(err)
 			}
 
+			// A claim against a Berlin company, put on notice the same day.
+			german := &portal.Claim{Reference: "FR-DE-0004", Currency: "EUR", Jurisdiction: portal.JurisdictionFR,
+				Debtor: &portal.Debtor{Kind: portal.DebtorBusiness, Name: "Müller Feinkost GmbH", Language: "de",
+					Address: "Invalidenstraße 1, 10115 Berlin", Postcode: "10115", Country: "DE"},
+				Invoices: []*portal.Invoice{{Number: "F-2024-0020", IssueDate: portal.MustDate("2024-01-01"), DueDate: portal.MustDate("2024-01-31"), Amount: 100_000}}}
+			if err := db.CreateClaim(ctx, tenant, german); err != nil {
+				t.Fatal(err)
+			}
+			gl, err := letters.CreateLetter(ctx, tenant, german.ID, portal.LetterRequest{Kind: portal.LetterFormalNotice, PortalURL: "https://relais.test/p/y"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := letters.MarkLetterSent(ctx, tenant, german.ID, gl.ID, portal.LetterSending{Channel: portal.SendEmail, SentOn: portal.MustDate("2024-06-01")}); err != nil {
+				t.Fatal(err)
+			}
+
 			get := func(path, key string) (int, http.Header, []byte) {
 				t.Helper()
 				req := httptest.NewRequest("GET", path, nil)
@@ -205,6 +221,50 @@ func TestCourtFRInjonctionAPI(t *testing.T) {
 				txt := pdftest.Joined(t, pdf)
 				if !strings.Contains(txt, "BORDEREAU DES PIÈCES") || strings.Contains(txt, "REQUÊTE EN INJONCTION") {
 					t.Errorf("bordereau alone:\n%s", txt)
+				}
+			})
+			t.Run("FormA", func(t *testing.T) {
+				status, _, body := get("/api/v1/claims/"+german.ID+"/court/eu-form-a.json", keys[0])
+				var f court.FormA
+				if status != 200 || json.Unmarshal(body, &f) != nil {
+					t.Fatalf("%d %s", status, body)
+				}
+				full, _ := db.FindClaim(ctx, tenant, german.ID)
+				b, err := rates.Compute(full, portal.MustDate("2024-06-30"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if f.Total != b.Total || f.Total != 109_999 || f.Cross.Defendant != "DE" || f.Parties[1].City != "Berlin" || f.Parties[2].Code != "03" {
+					t.Errorf("form A: %s", body)
+				}
+				status, _, zipped := get("/api/v1/claims/"+german.ID+"/evidence.zip", keys[0])
+				if status != 200 {
+					t.Fatal(status)
+				}
+				hashes := map[string]bool{}
+				for _, e := range f.Evidence {
+					hashes[e.SHA256] = true
+				}
+				for _, file := range manifestOf(t, zipped).Files {
+					if strings.HasPrefix(file.Name, "attachments/") && !hashes[file.SHA256] {
+						t.Errorf("bundle file %s not in the evidence of form A", file.Name)
+					}
+				}
+				status, h, pdf := get("/api/v1/claims/"+german.ID+"/court/eu-form-a.pdf", keys[0])
+				if status != 200 || !strings.Contains(h.Get("Content-Disposition"), "european-order-form-a-FR-DE-0004.pdf") ||
+					!strings.Contains(pdftest.Joined(t, pdf), "Müller Feinkost GmbH") {
+					t.Fatalf("pdf: %d %v", status, h)
+				}
+				// The French request is refused for this debtor, and form A
+				// for a French one.
+				if status, _, body := get("/api/v1/claims/"+german.ID+"/court/fr-injonction.pdf", keys[0]); status != 400 || !strings.Contains(string(body), "European order for payment") {
+					t.Errorf("French request for a German debtor: %d %s", status, body)
+				}
+				if status, _, body := get("/api/v1/claims/"+c.ID+"/court/eu-form-a.json", keys[0]); status != 400 || !strings.Contains(string(body), "like the claimant") {
+					t.Errorf("form A for a French debtor: %d %s", status, body)
+				}
+				if status, _, _ := get("/api/v1/claims/"+german.ID+"/court/eu-form-a.json", keys[1]); status != 404 {
+					t.Errorf("another tenant: %d", status)
 				}
 			})
 			t.Run("ErrRefused", func(t *testing.T) {

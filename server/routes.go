@@ -76,6 +76,8 @@ func (s *Server) routes() {
 	claim.Get("/evidence.zip", s.handleEvidenceBundle)
 	claim.Get("/court/fr-injonction.pdf", s.handleCourtFRInjonction)
 	claim.Get("/court/bordereau.pdf", s.handleCourtFRBordereau)
+	claim.Get("/court/eu-form-a.json", s.handleCourtFormAJSON)
+	claim.Get("/court/eu-form-a.pdf", s.handleCourtFormAPDF)
 	api.Get("/evidence/public-key", s.handleEvidencePublicKey)
 	// Reminders.
 	claim.Put("/sequence", s.handleClaimSequenceSet)
@@ -186,6 +188,7 @@ func (s *Server) routes() {
 	// Court documents (issue 23): agents and owners.
 	con.Get("/claims/:id/court/fr-injonction.pdf", s.handleConsoleCourtFR(false))
 	con.Get("/claims/:id/court/bordereau.pdf", s.handleConsoleCourtFR(true))
+	con.Get("/claims/:id/court/eu-form-a.pdf", s.handleConsoleFormAPDF)
 
 	app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }

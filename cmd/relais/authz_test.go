@@ -336,6 +336,8 @@ var authzTable = map[string]policy{
 	// key; agents and owners in the console.
 	"GET /api/v1/claims/:id/court/fr-injonction.pdf": apiClaim, "GET /api/v1/claims/:id/court/bordereau.pdf": apiClaim,
 	"GET /console/claims/:id/court/fr-injonction.pdf": consoleWrite, "GET /console/claims/:id/court/bordereau.pdf": consoleWrite,
+	"GET /api/v1/claims/:id/court/eu-form-a.json": apiClaim, "GET /api/v1/claims/:id/court/eu-form-a.pdf": apiClaim,
+	"GET /console/claims/:id/court/eu-form-a.pdf": consoleWrite,
 
 	"POST /webhooks/stripe": webhook,
 	"GET /p/chat":           websocket, "GET /console/chat/:id": websocket,

@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/relais/relais/portal"
 	"github.com/relais/relais/portal/court"
@@ -14,7 +16,7 @@ import (
 	"github.com/relais/relais/portal/store"
 )
 
-const courtUsage = "usage: relais court fr-injonction --tenant ID --claim ID --out FILE.pdf [--bordereau] [--consumer-credit]"
+const courtUsage = "usage: relais court fr-injonction --tenant ID --claim ID --out FILE.pdf [--bordereau] [--consumer-credit]\n       relais court eu-form-a --tenant ID --claim ID --out FILE.json|FILE.pdf"
 
 func runCourt(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return courtCommand(ctx, args, stdout, stderr, nil)
@@ -22,22 +24,23 @@ func runCourt(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 // courtCommand writes a claim's court document: the French requête en
 // injonction de payer with its bordereau de pièces (or the bordereau alone),
-// the same file as GET /api/v1/claims/{id}/court/fr-injonction.pdf. The
+// the same file as GET /api/v1/claims/{id}/court/fr-injonction.pdf, or the
+// European order's Form A (its JSON or its worksheet PDF). The
 // exhibits' hashes are those of the evidence bundle signed with --key-file
 // (read, never created here). clock is the database's (nil: the system
 // clock; tests set it).
 func courtCommand(ctx context.Context, args []string, stdout, stderr io.Writer, clock portal.Clock) error {
 	var cfg config
-	fs := flag.NewFlagSet("court fr-injonction", flag.ContinueOnError)
+	fs := flag.NewFlagSet("court", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfg.register(fs)
 	tenant := fs.String("tenant", "", "tenant ID")
 	claimID := fs.String("claim", "", "claim ID")
-	out := fs.String("out", "", "PDF file to write, - for stdout")
+	out := fs.String("out", "", "file to write, - for stdout (eu-form-a: .json for the data, else the PDF worksheet)")
 	bordereau := fs.Bool("bordereau", false, "write the bordereau de pièces alone")
 	credit := fs.Bool("consumer-credit", false, "the consumer claim arises from a consumer credit: the juge des contentieux de la protection (CPC 1406)")
 	fs.Usage = func() { fmt.Fprintln(stderr, courtUsage); fs.PrintDefaults() }
-	if len(args) == 0 || args[0] != "fr-injonction" {
+	if len(args) == 0 || (args[0] != "fr-injonction" && args[0] != "eu-form-a") {
 		fs.Usage()
 		return errUsage
 	}
@@ -67,12 +70,25 @@ func courtCommand(ctx context.Context, args []string, stdout, stderr io.Writer, 
 		Attachments: []portal.AttachmentSource{db, letters, store.ReminderContent{DB: db}, store.AgreementFiles{DB: db}}}
 	svc := &court.Service{Source: db, Bundles: bundler, Letters: letters, Rates: rates}
 	ctx = portal.WithActor(ctx, portal.Actor{Kind: portal.ActorSystem, ID: "cli"})
-	doc, err := svc.FRInjonction(ctx, *tenant, *claimID, court.FROptions{ConsumerCredit: *credit}, *bordereau)
+	var doc *court.Document
+	data := []byte(nil)
+	if args[0] == "eu-form-a" {
+		var f *court.FormA
+		f, doc, err = svc.EuropeanOrder(ctx, *tenant, *claimID)
+		if err == nil && strings.HasSuffix(*out, ".json") {
+			data, err = json.MarshalIndent(f, "", "  ")
+		}
+	} else {
+		doc, err = svc.FRInjonction(ctx, *tenant, *claimID, court.FROptions{ConsumerCredit: *credit}, *bordereau)
+	}
 	if err != nil {
 		return fmt.Errorf("claim %s: %s", *claimID, portal.ErrorMessage(err))
 	}
+	if data == nil {
+		data = doc.PDF
+	}
 	if *out == "-" {
-		_, err := stdout.Write(doc.PDF)
+		_, err := stdout.Write(data)
 		return err
 	}
 	// Written next to its final name, then renamed: a failure leaves no
@@ -82,7 +98,7 @@ func courtCommand(ctx context.Context, args []string, stdout, stderr io.Writer, 
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(doc.PDF); err != nil {
+	if _, err := tmp.Write(data); err != nil {
 		tmp.Close()
 		return err
 	}
@@ -92,6 +108,6 @@ func courtCommand(ctx context.Context, args []string, stdout, stderr io.Writer, 
 	if err := os.Rename(tmp.Name(), *out); err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "wrote %s (%s, SHA-256 %s; exhibits as of chain event %d, %s)\n", *out, doc.Name, portal.SHA256Hex(doc.PDF), doc.Head.Seq, doc.Head.Hash)
+	fmt.Fprintf(stderr, "wrote %s (SHA-256 %s; exhibits as of chain event %d, %s)\n", *out, portal.SHA256Hex(data), doc.Head.Seq, doc.Head.Hash)
 	return nil
 }

@@ -93,6 +93,10 @@ func TestCourtCommand(t *testing.T) {
 	if _, err := os.Stat(refused); !os.IsNotExist(err) {
 		t.Error("a refused request left a file")
 	}
+	// Form A refuses a debtor in France, by its reason.
+	if err, _ := run("eu-form-a", "--claim", ready.ID, "--out", filepath.Join(dir, "a.json")); err == nil || !strings.Contains(err.Error(), "debtor domiciled in another member state") {
+		t.Errorf("form A for a French debtor: %v", err)
+	}
 	if err, _ := run("fr-injonction", "--claim", ready.ID); err != errUsage {
 		t.Errorf("without --out: %v", err)
 	}

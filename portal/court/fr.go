@@ -175,30 +175,8 @@ func CheckFR(c *portal.Claim, b *rules.Balance, today portal.Date) error {
 	if ctry := c.Debtor.Country; ctry != "" && ctry != "FR" {
 		return portal.FieldError("debtor.country", "The debtor lives in %s: a French injonction de payer goes to the court where the debtor lives (CPC 1406). For a debtor in another EU member state, use the European order for payment (Regulation 1896/2006).", ctry)
 	}
-	switch {
-	case escalation.Ended(c.Status):
-		return portal.Errorf(portal.ECONFLICT, "The claim is %s: there is nothing to take to court.", strings.ReplaceAll(string(c.Status), "_", " "))
-	case c.Status == portal.StatusDisputed:
-		return portal.Errorf(portal.ECONFLICT, "The claim is disputed: resolve the dispute first. A contested debt goes to an action on the merits, not to an order on application.")
-	case c.Status == portal.StatusInPlan:
-		return portal.Errorf(portal.ECONFLICT, "The claim is in a payment plan: end or cancel the plan first.")
-	}
-	switch c.Stage {
-	case portal.StageAmicable:
-		return portal.Errorf(portal.ECONFLICT, "The claim is at the amicable stage: send the formal notice (mise en demeure) first; the request states the sum it demanded.")
-	case portal.StageFormalNotice, portal.StagePreLitigation:
-	case portal.StageLitigation:
-		if c.Procedure != string(escalation.ProcInjonctionDePayer) {
-			return portal.Errorf(portal.ECONFLICT, "The claim is already in litigation by %s.", strings.ReplaceAll(c.Procedure, "_", " "))
-		}
-	default:
-		return portal.Errorf(portal.ECONFLICT, "The claim is at the %s stage: it already has a court decision.", string(c.Stage))
-	}
-	if c.FormalNoticeOn.IsZero() {
-		return portal.Errorf(portal.ECONFLICT, "No formal notice is recorded on this claim: send it (or record its date) first.")
-	}
-	if end := c.FormalNoticeOn.AddDays(escalation.NoticeDays(c)); !today.After(end) {
-		return portal.Errorf(portal.ECONFLICT, "The formal notice of %s gives the debtor until %s to pay: the request can be made from %s.", c.FormalNoticeOn, end, end.AddDays(1))
+	if err := readyForCourt(c, today, escalation.ProcInjonctionDePayer); err != nil {
+		return err
 	}
 	if missing := missingFR(c); len(missing) > 0 {
 		return portal.Errorf(portal.EINVALID, "The request cannot be made: missing %s.", strings.Join(missing, "; "))
@@ -297,4 +275,37 @@ func LegalForm(name string) string {
 		}
 	}
 	return ""
+}
+
+// readyForCourt checks what every court document needs of the claim's
+// status and stage: not ended, disputed or in a plan; past the formal
+// notice and its payment period; not in another procedure than proc nor
+// past judgment (ECONFLICT, with the reason).
+func readyForCourt(c *portal.Claim, today portal.Date, proc escalation.Procedure) error {
+	switch {
+	case escalation.Ended(c.Status):
+		return portal.Errorf(portal.ECONFLICT, "The claim is %s: there is nothing to take to court.", strings.ReplaceAll(string(c.Status), "_", " "))
+	case c.Status == portal.StatusDisputed:
+		return portal.Errorf(portal.ECONFLICT, "The claim is disputed: resolve the dispute first. A contested debt goes to an action on the merits, not to an order on application.")
+	case c.Status == portal.StatusInPlan:
+		return portal.Errorf(portal.ECONFLICT, "The claim is in a payment plan: end or cancel the plan first.")
+	}
+	switch c.Stage {
+	case portal.StageAmicable:
+		return portal.Errorf(portal.ECONFLICT, "The claim is at the amicable stage: send the formal notice (mise en demeure) first; the request states the sum it demanded.")
+	case portal.StageFormalNotice, portal.StagePreLitigation:
+	case portal.StageLitigation:
+		if c.Procedure != string(proc) {
+			return portal.Errorf(portal.ECONFLICT, "The claim is already in litigation by %s.", strings.ReplaceAll(c.Procedure, "_", " "))
+		}
+	default:
+		return portal.Errorf(portal.ECONFLICT, "The claim is at the %s stage: it already has a court decision.", string(c.Stage))
+	}
+	if c.FormalNoticeOn.IsZero() {
+		return portal.Errorf(portal.ECONFLICT, "No formal notice is recorded on this claim: send it (or record its date) first.")
+	}
+	if end := c.FormalNoticeOn.AddDays(escalation.NoticeDays(c)); !today.After(end) {
+		return portal.Errorf(portal.ECONFLICT, "The formal notice of %s gives the debtor until %s to pay: the request can be made from %s.", c.FormalNoticeOn, end, end.AddDays(1))
+	}
+	return nil
 }

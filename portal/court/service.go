@@ -73,43 +73,84 @@ func (s *Service) FRInjonction(ctx context.Context, tenantID, claimID string, op
 }
 
 func (s *Service) frInput(ctx context.Context, tenantID, claimID string, opt FROptions) (*FRInput, error) {
+	g, err := s.gather(ctx, tenantID, claimID, func(c *portal.Claim, b *rules.Balance, today portal.Date) error {
+		if c.Jurisdiction != portal.JurisdictionFR { // no French balance to compute
+			return CheckFR(c, nil, today)
+		}
+		if err := CheckFR(c, b, today); err != nil {
+			return err
+		}
+		_, err := FRCourt(c, opt)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	ct, _ := FRCourt(g.claim, opt)
+	return &FRInput{Claim: g.claim, Balance: g.balance, Court: ct, Representative: g.representative, Exhibits: g.exhibits,
+		MoreEvents: g.more, Head: g.manifest.ChainHead, Fingerprint: g.manifest.Signature.Fingerprint, Date: g.today}, nil
+}
+
+// EuropeanOrder fills Form A of the European order for payment for a
+// claim against a debtor in another member state, and renders it as a
+// worksheet PDF. Same errors as FRInjonction, from CheckEOP.
+func (s *Service) EuropeanOrder(ctx context.Context, tenantID, claimID string) (*FormA, *Document, error) {
+	g, err := s.gather(ctx, tenantID, claimID, CheckEOP)
+	if err != nil {
+		return nil, nil, err
+	}
+	f := BuildFormA(g.claim, g.balance, g.exhibits, g.representative, g.today)
+	pdf, err := RenderFormA(f, g.manifest.ChainHead, g.manifest.Signature.Fingerprint, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	return f, &Document{Name: fileName("european-order-form-a-", g.claim), PDF: pdf, Head: g.manifest.ChainHead}, nil
+}
+
+// gathered is what every court document is made from.
+type gathered struct {
+	claim          *portal.Claim
+	balance        *rules.Balance
+	today          portal.Date
+	representative string
+	manifest       evidence.Manifest
+	exhibits       []Exhibit
+	more           int
+}
+
+// gather loads the claim and its balance today, runs check on them (the
+// cheap refusals come before the bundle is built), then reads the bundle's
+// manifest, the letters and the cited events into the exhibits.
+func (s *Service) gather(ctx context.Context, tenantID, claimID string, check func(*portal.Claim, *rules.Balance, portal.Date) error) (*gathered, error) {
 	c, err := s.Source.FindClaim(ctx, tenantID, claimID)
 	if err != nil {
 		return nil, err
 	}
-	today := s.Source.Today(ctx, tenantID)
-	var b *rules.Balance
-	if c.Jurisdiction == portal.JurisdictionFR {
-		if b, err = s.Rates.Compute(c, today); err != nil {
-			return nil, err
-		}
-	}
-	if err := CheckFR(c, b, today); err != nil {
+	g := &gathered{claim: c, today: s.Source.Today(ctx, tenantID)}
+	if g.balance, err = s.Rates.Compute(c, g.today); err != nil {
 		return nil, err
 	}
-	ct, err := FRCourt(c, opt)
-	if err != nil {
+	if err := check(c, g.balance, g.today); err != nil {
 		return nil, err
 	}
 	t, err := s.Source.FindTenant(ctx, tenantID)
 	if err != nil {
 		return nil, err
 	}
-	m, err := s.Bundles.BundleManifest(ctx, tenantID, claimID)
-	if err != nil {
+	g.representative = representative(t, c.Creditor)
+	if g.manifest, err = s.Bundles.BundleManifest(ctx, tenantID, claimID); err != nil {
 		return nil, err
 	}
 	ls, err := s.Letters.FindLetters(ctx, tenantID, claimID)
 	if err != nil {
 		return nil, err
 	}
-	events, err := s.events(ctx, tenantID, claimID, m.ChainHead.Seq)
+	events, err := s.events(ctx, tenantID, claimID, g.manifest.ChainHead.Seq)
 	if err != nil {
 		return nil, err
 	}
-	exhibits, more := Exhibits(c, m, ls, events)
-	return &FRInput{Claim: c, Balance: b, Court: ct, Representative: representative(t, c.Creditor), Exhibits: exhibits,
-		MoreEvents: more, Head: m.ChainHead, Fingerprint: m.Signature.Fingerprint, Date: today}, nil
+	g.exhibits, g.more = Exhibits(c, g.manifest, ls, events)
+	return g, nil
 }
 
 // events reads the chain up to seq upto, keeping only the kinds the
