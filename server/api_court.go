@@ -21,6 +21,9 @@ type CourtFiler interface {
 	// data and a worksheet PDF). Same errors, for a debtor in another
 	// member state.
 	EuropeanOrder(ctx context.Context, tenantID, claimID string) (*court.FormA, *court.Document, error)
+	// BelgianFile renders the Belgian file: uncontested B2B recovery or,
+	// for a consumer, a summons with the Book XIX steps. Same errors.
+	BelgianFile(ctx context.Context, tenantID, claimID string) (*court.Document, error)
 }
 
 // handleCourtFRInjonction is GET /api/v1/claims/{id}/court/fr-injonction.pdf.
@@ -115,4 +118,34 @@ func (s *Server) europeanOrder(c *fiber.Ctx, tenantID string) (*court.FormA, *co
 	ctx, cancel := context.WithTimeout(c.UserContext(), bundleTimeout)
 	defer cancel()
 	return s.deps.Court.EuropeanOrder(ctx, tenantID, c.Params("id"))
+}
+
+// handleCourtBEFile is GET /api/v1/claims/{id}/court/be-file.pdf.
+func (s *Server) handleCourtBEFile(c *fiber.Ctx) error {
+	return s.sendBEFile(c, tenantOf(c))
+}
+
+// handleConsoleBEFile serves the Belgian file to agents and owners.
+func (s *Server) handleConsoleBEFile(c *fiber.Ctx) error {
+	if err := requireRole(c, portal.RoleAgent); err != nil {
+		return err
+	}
+	return s.sendBEFile(c, consoleUserOf(c).TenantID)
+}
+
+func (s *Server) sendBEFile(c *fiber.Ctx, tenantID string) error {
+	if s.deps.Court == nil {
+		return portal.Errorf(portal.EUNAVAILABLE, "Court documents are not configured on this instance.")
+	}
+	ctx, cancel := context.WithTimeout(c.UserContext(), bundleTimeout)
+	defer cancel()
+	doc, err := s.deps.Court.BelgianFile(ctx, tenantID, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	attachment(c, "application/pdf", doc.Name)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Set("X-Content-SHA256", portal.SHA256Hex(doc.PDF))
+	c.Set("X-Relais-Chain-Head", doc.Head.Hash)
+	return c.Send(doc.PDF)
 }

@@ -24,14 +24,15 @@ import (
 	"github.com/relais/relais/server"
 )
 
-// TestCourtFRInjonctionAPI (issue 23): an agency's French B2B claim, after
+// TestCourtDocumentsAPI (issue 23): an agency's French B2B claim, after
 // a formal notice sent by registered post and a partial payment, gives the
 // requête en injonction de payer: pdftotext finds its mentions and the
 // amounts of the claim's balance, and every exhibit of the bordereau
 // carries the SHA-256 the evidence bundle's manifest gives the same file.
-// A claim not ready is refused in words; another tenant gets 404; on
-// SQLite and PostgreSQL.
-func TestCourtFRInjonctionAPI(t *testing.T) {
+// A claim not ready is refused in words; another tenant gets 404. Form A
+// for a Berlin debtor and the Belgian file take the same hashes. On SQLite
+// and PostgreSQL.
+func TestCourtDocumentsAPI(t *testing.T) {
 	for _, dialect := range storetest.Dialects {
 		t.Run(dialect, func(t *testing.T) {
 			ctx := portal.WithActor(context.Background(), portal.Actor{Kind: portal.ActorSystem, ID: "test"})
@@ -110,6 +111,14 @@ func TestCourtFRInjonctionAPI(t *testing.T) {
 				t.Fatal(err)
 			}
 			if _, err := letters.MarkLetterSent(ctx, tenant, german.ID, gl.ID, portal.LetterSending{Channel: portal.SendEmail, SentOn: portal.MustDate("2024-06-01")}); err != nil {
+				t.Fatal(err)
+			}
+
+			bl, err := letters.CreateLetter(ctx, tenant, belgian.ID, portal.LetterRequest{Kind: portal.LetterFormalNotice, PortalURL: "https://relais.test/p/z"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := letters.MarkLetterSent(ctx, tenant, belgian.ID, bl.ID, portal.LetterSending{Channel: portal.SendRegisteredPost, RegisteredNumber: "BE-RR-9", SentOn: portal.MustDate("2024-06-01")}); err != nil {
 				t.Fatal(err)
 			}
 
@@ -267,6 +276,31 @@ func TestCourtFRInjonctionAPI(t *testing.T) {
 					t.Errorf("another tenant: %d", status)
 				}
 			})
+			t.Run("BelgianFile", func(t *testing.T) {
+				status, h, pdf := get("/api/v1/claims/"+belgian.ID+"/court/be-file.pdf", keys[0])
+				if status != 200 || !strings.Contains(h.Get("Content-Disposition"), "be-uncontested-BE-B2B-0003.pdf") {
+					t.Fatalf("%d %v %s", status, h, pdf)
+				}
+				txt := pdftest.Joined(t, pdf)
+				status, _, zipped := get("/api/v1/claims/"+belgian.ID+"/evidence.zip", keys[0])
+				if status != 200 {
+					t.Fatal(status)
+				}
+				for _, f := range manifestOf(t, zipped).Files {
+					if f.Name != evidence.FileReadme && f.Name != evidence.FileVerify && !strings.Contains(txt, f.Name+" SHA-256 "+f.SHA256) {
+						t.Errorf("bundle file %s not in the Belgian file with its hash", f.Name)
+					}
+				}
+				if !strings.Contains(txt, "DOSSIER DE RECOUVREMENT D'UNE DETTE D'ARGENT NON CONTESTÉE") || !strings.Contains(txt, "recommandé n° BE-RR-9") {
+					t.Errorf("Belgian file:\n%s", txt)
+				}
+				if status, _, body := get("/api/v1/claims/"+c.ID+"/court/be-file.pdf", keys[0]); status != 400 || !strings.Contains(string(body), "Belgian law") {
+					t.Errorf("Belgian file of a French claim: %d %s", status, body)
+				}
+				if status, _, _ := get("/api/v1/claims/"+belgian.ID+"/court/be-file.pdf", keys[1]); status != 404 {
+					t.Errorf("another tenant: %d", status)
+				}
+			})
 			t.Run("ErrRefused", func(t *testing.T) {
 				for _, tc := range []struct {
 					path   string
@@ -274,6 +308,7 @@ func TestCourtFRInjonctionAPI(t *testing.T) {
 					want   string
 				}{
 					{"/api/v1/claims/" + amicable.ID + "/court/fr-injonction.pdf", 409, "send the formal notice"},
+					{"/api/v1/claims/" + amicable.ID + "/court/be-file.pdf", 400, "Belgian law"},
 					{"/api/v1/claims/" + belgian.ID + "/court/fr-injonction.pdf", 400, "French procedure"},
 					{url + "?consumer_credit=maybe", 400, "consumer_credit must be true or false"},
 				} {

@@ -288,6 +288,7 @@ func (s *Server) claimPanel(c *fiber.Ctx, claimID string) (map[string]any, error
 			// download the request and its bordereau (issue 23).
 			data["CourtFR"] = u.Role.AtLeast(portal.RoleAgent) && s.deps.Court != nil && court.CheckFR(claim, b, today) == nil
 			data["CourtEU"] = u.Role.AtLeast(portal.RoleAgent) && s.deps.Court != nil && court.CheckEOP(claim, b, today) == nil
+			data["CourtBE"] = u.Role.AtLeast(portal.RoleAgent) && s.deps.Court != nil && court.CheckBE(claim, b, today) == nil
 		} else {
 			data["BalanceProblem"] = portal.ErrorMessage(err)
 		}

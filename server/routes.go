@@ -78,6 +78,7 @@ func (s *Server) routes() {
 	claim.Get("/court/bordereau.pdf", s.handleCourtFRBordereau)
 	claim.Get("/court/eu-form-a.json", s.handleCourtFormAJSON)
 	claim.Get("/court/eu-form-a.pdf", s.handleCourtFormAPDF)
+	claim.Get("/court/be-file.pdf", s.handleCourtBEFile)
 	api.Get("/evidence/public-key", s.handleEvidencePublicKey)
 	// Reminders.
 	claim.Put("/sequence", s.handleClaimSequenceSet)
@@ -189,6 +190,7 @@ func (s *Server) routes() {
 	con.Get("/claims/:id/court/fr-injonction.pdf", s.handleConsoleCourtFR(false))
 	con.Get("/claims/:id/court/bordereau.pdf", s.handleConsoleCourtFR(true))
 	con.Get("/claims/:id/court/eu-form-a.pdf", s.handleConsoleFormAPDF)
+	con.Get("/claims/:id/court/be-file.pdf", s.handleConsoleBEFile)
 
 	app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }

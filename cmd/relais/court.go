@@ -16,7 +16,7 @@ import (
 	"github.com/relais/relais/portal/store"
 )
 
-const courtUsage = "usage: relais court fr-injonction --tenant ID --claim ID --out FILE.pdf [--bordereau] [--consumer-credit]\n       relais court eu-form-a --tenant ID --claim ID --out FILE.json|FILE.pdf"
+const courtUsage = "usage: relais court fr-injonction --tenant ID --claim ID --out FILE.pdf [--bordereau] [--consumer-credit]\n       relais court eu-form-a --tenant ID --claim ID --out FILE.json|FILE.pdf\n       relais court be-file --tenant ID --claim ID --out FILE.pdf"
 
 func runCourt(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return courtCommand(ctx, args, stdout, stderr, nil)
@@ -25,7 +25,8 @@ func runCourt(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 // courtCommand writes a claim's court document: the French requête en
 // injonction de payer with its bordereau de pièces (or the bordereau alone),
 // the same file as GET /api/v1/claims/{id}/court/fr-injonction.pdf, or the
-// European order's Form A (its JSON or its worksheet PDF). The
+// European order's Form A (its JSON or its worksheet PDF), or the Belgian
+// file. The
 // exhibits' hashes are those of the evidence bundle signed with --key-file
 // (read, never created here). clock is the database's (nil: the system
 // clock; tests set it).
@@ -40,7 +41,7 @@ func courtCommand(ctx context.Context, args []string, stdout, stderr io.Writer, 
 	bordereau := fs.Bool("bordereau", false, "write the bordereau de pièces alone")
 	credit := fs.Bool("consumer-credit", false, "the consumer claim arises from a consumer credit: the juge des contentieux de la protection (CPC 1406)")
 	fs.Usage = func() { fmt.Fprintln(stderr, courtUsage); fs.PrintDefaults() }
-	if len(args) == 0 || (args[0] != "fr-injonction" && args[0] != "eu-form-a") {
+	if len(args) == 0 || (args[0] != "fr-injonction" && args[0] != "eu-form-a" && args[0] != "be-file") {
 		fs.Usage()
 		return errUsage
 	}
@@ -72,13 +73,16 @@ func courtCommand(ctx context.Context, args []string, stdout, stderr io.Writer, 
 	ctx = portal.WithActor(ctx, portal.Actor{Kind: portal.ActorSystem, ID: "cli"})
 	var doc *court.Document
 	data := []byte(nil)
-	if args[0] == "eu-form-a" {
+	switch args[0] {
+	case "be-file":
+		doc, err = svc.BelgianFile(ctx, *tenant, *claimID)
+	case "eu-form-a":
 		var f *court.FormA
 		f, doc, err = svc.EuropeanOrder(ctx, *tenant, *claimID)
 		if err == nil && strings.HasSuffix(*out, ".json") {
 			data, err = json.MarshalIndent(f, "", "  ")
 		}
-	} else {
+	default:
 		doc, err = svc.FRInjonction(ctx, *tenant, *claimID, court.FROptions{ConsumerCredit: *credit}, *bordereau)
 	}
 	if err != nil {

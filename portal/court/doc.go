@@ -10,7 +10,12 @@
 //     of the claim, and the numbered exhibits, each with the SHA-256 the
 //     evidence bundle's manifest gives its file (or, for a fact recorded in
 //     the chain, the event's hash), so that the court file and a bundle made
-//     at the same chain head prove each other.
+//     at the same chain head prove each other;
+//   - the European order for payment's Form A (Regulation 1896/2006) for a
+//     debtor in another member state, as data and a worksheet PDF;
+//   - Belgium: the file for the recovery of an uncontested debt between
+//     enterprises (Code judiciaire 1394/20) or a consumer summons file with
+//     the Book XIX steps proven, in the court's language.
 //
 // What Relais does not know (the creditor's legal form when its name does
 // not say it, its legal representative, the RCS registry town, the exact

@@ -222,7 +222,7 @@ func BuildFormA(c *portal.Claim, b *rules.Balance, exhibits []Exhibit, represent
 	cr, d := c.Creditor, c.Debtor
 	f := &FormA{Form: "A", Regulation: "Regulation (EC) No 1896/2006, Annex I, as replaced by Delegated Regulation (EU) 2017/1260",
 		Reference: c.Reference, Date: today, Currency: b.Currency, Total: b.Total,
-		Court: FormACourt{Country: formCountry(d.Country)},
+		Court:  FormACourt{Country: formCountry(d.Country)},
 		Ground: FormACode{Code: "01", Meaning: "Domicile of the defendant or co-defendant"},
 		Cross:  FormACross{Claimant: formCountry(claimantCountry(c)), Defendant: formCountry(d.Country), Court: formCountry(d.Country)},
 		Unconfirmed: []string{

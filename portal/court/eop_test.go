@@ -33,7 +33,7 @@ func TestFormA(t *testing.T) {
 		t.Fatal(err)
 	}
 	m, ls, evs := fixture(c)
-	ex, _ := court.Exhibits(c, m, ls, evs)
+	ex, _ := court.Exhibits("fr", c, m, ls, evs)
 	f := court.BuildFormA(c, b, ex, "Recouvr'Express SAS", b.AsOf)
 	if len(f.Parties) != 3 || f.Parties[0].Code != "01" || f.Parties[0].Identification != "SIREN 552100554, VAT FR40552100554" ||
 		f.Parties[0].Postcode != "75002" || f.Parties[0].City != "Paris" || f.Parties[0].Address != "12 rue de la Paix" {

@@ -2,8 +2,8 @@ package court
 
 import (
 	"encoding/json"
+	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -64,7 +64,8 @@ const maxEventExhibits = 300
 // sending, reminders, acknowledgements and offers, payments, disputes,
 // other files, then the dossier and the event journal. more counts the
 // events left out past maxEventExhibits.
-func Exhibits(c *portal.Claim, m evidence.Manifest, ls []*portal.Letter, events []*portal.Event) (list []Exhibit, more int) {
+func Exhibits(lang string, c *portal.Claim, m evidence.Manifest, ls []*portal.Letter, events []*portal.Event) (list []Exhibit, more int) {
+	w := wordsFor(lang)
 	byFile := map[string]*portal.Letter{}
 	for _, l := range ls {
 		byFile[evidence.DirAttach+"letters/"+l.Filename()] = l
@@ -108,7 +109,7 @@ func Exhibits(c *portal.Claim, m evidence.Manifest, ls []*portal.Letter, events 
 			continue
 		}
 		nEvents++
-		title, _, text := evidence.DescribeEvent("fr", c, e)
+		title, _, text := evidence.DescribeEvent(w.lang, c, e)
 		list = append(list, Exhibit{Kind: kind, Title: title + oneLine(text), Date: portal.DateOf(e.At.In(portal.Zone())),
 			EventSeq: e.Seq, EventHash: e.Hash, seq: e.Seq})
 	}
@@ -116,8 +117,8 @@ func Exhibits(c *portal.Claim, m evidence.Manifest, ls []*portal.Letter, events 
 	if imports == 0 {
 		for i, inv := range c.Invoices {
 			list = append(list, Exhibit{Kind: ExInvoice, Date: inv.IssueDate, seq: int64(i),
-				Title: "Facture n° " + inv.Number + " du " + frDate(inv.IssueDate) + ", échéance " + frDate(inv.DueDate) + ", " + letters.Money("fr", inv.Amount, c.Currency),
-				ToAdd: "Copie de la facture à joindre : Relais n'en conserve que les données (dossier.pdf, chapitre « Créance »)."})
+				Title: w.f("invoice", inv.Number, w.date(inv.IssueDate), w.date(inv.DueDate), w.money(inv.Amount, c.Currency)),
+				ToAdd: w.f("invoice.add")})
 		}
 	}
 	for i, f := range m.Files {
@@ -129,68 +130,64 @@ func Exhibits(c *portal.Claim, m evidence.Manifest, ls []*portal.Letter, events 
 		dir, rest, _ := strings.Cut(name, "/")
 		switch dir {
 		case "imports":
-			ex.Kind, ex.Title = ExInvoice, "Facture électronique d'origine (fichier importé) : "+stripID(rest)
+			ex.Kind, ex.Title = ExInvoice, w.f("import", stripID(rest))
 			numbers := make([]string, 0, len(c.Invoices))
 			for _, inv := range c.Invoices {
 				numbers = append(numbers, inv.Number)
 			}
-			ex.Title += " ; factures du dossier : " + strings.Join(numbers, ", ")
+			ex.Title += w.f("import.invoices", strings.Join(numbers, ", "))
 		case "letters":
 			l := byFile[f.Name]
 			if l == nil {
-				ex.Kind, ex.Title = ExOther, "Lettre : "+rest
+				ex.Kind, ex.Title = ExOther, w.f("letter", rest)
 				break
 			}
 			ex.Date, ex.letterID = l.LetterDate, l.ID
 			if l.Kind == portal.LetterFormalNotice {
-				ex.Kind, ex.Title = ExFormalNotice, "Mise en demeure du "+frDate(l.LetterDate)+" ("+letters.Money("fr", l.Total, c.Currency)+" à payer"
+				ex.Kind, ex.Title = ExFormalNotice, w.f("notice", w.date(l.LetterDate), w.money(l.Total, c.Currency))
 				if !l.PayBy.IsZero() {
-					ex.Title += " avant le " + frDate(l.PayBy)
+					ex.Title = w.f("notice.by", w.date(l.LetterDate), w.money(l.Total, c.Currency), w.date(l.PayBy))
 				}
-				ex.Title += ")"
 			} else {
-				ex.Kind, ex.Title = ExReminder, "Lettre de relance du "+frDate(l.LetterDate)
+				ex.Kind, ex.Title = ExReminder, w.f("reminder.letter", w.date(l.LetterDate))
 			}
 			list = append(list, ex)
-			if s := sending(l, sentBy[l.ID]); s != nil {
+			if s := sending(w, l, sentBy[l.ID]); s != nil {
 				s.seq = ex.seq
 				list = append(list, *s)
 			}
 			continue
 		case "reminders":
 			ex.Kind = ExReminder
-			ex.Title, ex.Date = reminderTitle(rest)
+			ex.Title, ex.Date = reminderTitle(w, rest)
 		case "agreements":
 			ex.Kind, ex.Date = ExAcknowledge, datePrefix(rest)
-			ex.Title = "Plan de paiement signé par le débiteur"
-			if !ex.Date.IsZero() {
-				ex.Title += " le " + frDate(ex.Date)
+			ex.Title = w.f("agreement", w.date(ex.Date))
+			if c.Jurisdiction == portal.JurisdictionBE {
+				ex.Title += w.f("agreement.be")
+			} else {
+				ex.Title += w.f("agreement.fr")
 			}
-			ex.Title += " (reconnaissance de la dette, C. civ. art. 2240)"
 		case "disputes":
 			ex.Kind, ex.Date = ExDispute, datePrefix(rest)
-			ex.Title = "Pièce jointe par le débiteur à sa contestation"
-			if !ex.Date.IsZero() {
-				ex.Title += " du " + frDate(ex.Date)
-			}
-			ex.Title += " : " + stripID(stripDate(rest))
+			ex.Title = w.f("dispute.file", w.date(ex.Date), stripID(stripDate(rest)))
 		default:
-			ex.Kind, ex.Title = ExOther, "Pièce : "+name
+			ex.Kind, ex.Title = ExOther, w.f("other", name)
 		}
 		list = append(list, ex)
 	}
 	if !c.FormalNoticeOn.IsZero() && !hasKind(list, ExFormalNotice) {
-		list = append(list, Exhibit{Kind: ExFormalNotice, Date: c.FormalNoticeOn, Title: "Mise en demeure du " + frDate(c.FormalNoticeOn),
-			ToAdd: "Copie de la mise en demeure et preuve de son envoi à joindre : elle n'a pas été faite avec Relais, qui n'en garde que la date."})
+		list = append(list, Exhibit{Kind: ExFormalNotice, Date: c.FormalNoticeOn, Title: w.f("notice.outside", w.date(c.FormalNoticeOn)),
+			ToAdd: w.f("notice.outside.add")})
 	}
 	for i, f := range m.Files {
 		switch f.Name {
 		case evidence.FileDossier:
 			list = append(list, Exhibit{Kind: ExRecord, File: f.Name, SHA256: f.SHA256, seq: int64(i),
-				Title: "Dossier de preuve Relais (dossier.pdf) : parties, créance, décompte, relances, offres, paiements, contestations et chronologie complète"})
+				Title: w.f("dossier")})
 		case evidence.FileEvents:
 			list = append(list, Exhibit{Kind: ExRecord, File: f.Name, SHA256: f.SHA256, seq: int64(i),
-				Title: "Journal des événements (events.jsonl) : " + plural(m.ChainHead.Seq, "événement chaîné", "événements chaînés") + " par SHA-256, tête " + m.ChainHead.Hash})
+				Title: w.f("journal", m.ChainHead.Seq, m.ChainHead.Hash)})
 		}
 	}
 	sort.SliceStable(list, func(i, j int) bool {
@@ -211,21 +208,21 @@ func Exhibits(c *portal.Claim, m evidence.Manifest, ls []*portal.Letter, events 
 
 // sending is the exhibit of how a letter went out, from its letter.sent
 // event; nil when it was not recorded as sent.
-func sending(l *portal.Letter, e *portal.Event) *Exhibit {
+func sending(w *exWords, l *portal.Letter, e *portal.Event) *Exhibit {
 	if l.SentOn.IsZero() {
 		return nil
 	}
 	ex := &Exhibit{Kind: ExSending, Date: l.SentOn, letterID: l.ID}
 	switch l.SentBy {
 	case portal.SendRegisteredPost:
-		ex.sending = "envoyée en recommandé n° " + l.RegisteredNumber + " le " + frDate(l.SentOn)
-		ex.ToAdd = "Preuve de dépôt et avis de réception du recommandé n° " + l.RegisteredNumber + " à joindre : Relais n'en garde que le numéro et la date."
+		ex.sending = w.f("sent.registered", l.RegisteredNumber, w.date(l.SentOn))
+		ex.ToAdd = w.f("sent.registered.add", l.RegisteredNumber)
 	case portal.SendEmail:
-		ex.sending = "envoyée par courriel le " + frDate(l.SentOn)
+		ex.sending = w.f("sent.email", w.date(l.SentOn))
 	default:
-		ex.sending = "envoyée par courrier simple le " + frDate(l.SentOn)
+		ex.sending = w.f("sent.post", w.date(l.SentOn))
 	}
-	ex.Title = "Lettre du " + frDate(l.LetterDate) + " " + ex.sending
+	ex.Title = w.f("sent", w.date(l.LetterDate), ex.sending)
 	if e != nil {
 		ex.EventSeq, ex.EventHash = e.Seq, e.Hash
 	}
@@ -233,21 +230,14 @@ func sending(l *portal.Letter, e *portal.Event) *Exhibit {
 }
 
 // reminderTitle reads "2026-01-10-1-email-<id>.json".
-func reminderTitle(name string) (string, portal.Date) {
+func reminderTitle(w *exWords, name string) (string, portal.Date) {
 	d := datePrefix(name)
 	parts := strings.Split(stripDate(name), "-")
-	channel := map[string]string{"email": "par courriel", "sms": "par SMS", "letter": "par courrier"}
-	t := "Relance"
+	pos, channel := "?", ""
 	if len(parts) >= 2 {
-		t += " n° " + parts[0]
-		if ch := channel[parts[1]]; ch != "" {
-			t += " " + ch
-		}
+		pos, channel = parts[0], w.f("channel."+parts[1])
 	}
-	if !d.IsZero() {
-		t += " du " + frDate(d)
-	}
-	return t + " (texte envoyé)", d
+	return w.f("reminder", pos, channel, w.date(d)), d
 }
 
 func datePrefix(name string) portal.Date {
@@ -299,14 +289,97 @@ func oneLine(text string) string {
 
 func frDate(d portal.Date) string { return letters.FormatDate("fr", d) }
 
-func plural(n int64, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return itoa(n) + " " + many
+// exWords are the exhibits' words in a court language (fr, nl).
+type exWords struct {
+	lang string
+	m    map[string]string
 }
 
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+func wordsFor(lang string) *exWords {
+	if m, ok := exhibitWords[lang]; ok {
+		return &exWords{lang, m}
+	}
+	return &exWords{"fr", exhibitWords["fr"]}
+}
+
+func (w *exWords) f(key string, args ...any) string {
+	s, ok := w.m[key]
+	if !ok {
+		return ""
+	}
+	if len(args) == 0 {
+		return s
+	}
+	return fmt.Sprintf(s, args...)
+}
+
+func (w *exWords) date(d portal.Date) string {
+	if d.IsZero() {
+		return "?"
+	}
+	return letters.FormatDate(w.lang, d)
+}
+
+func (w *exWords) money(v int64, cur portal.Currency) string { return letters.Money(w.lang, v, cur) }
+
+var exhibitWords = map[string]map[string]string{
+	"fr": {
+		"invoice":             "Facture n° %s du %s, échéance %s, %s",
+		"invoice.add":         "Copie de la facture à joindre : Relais n'en conserve que les données (dossier.pdf, chapitre « Créance »).",
+		"import":              "Facture électronique d'origine (fichier importé) : %s",
+		"import.invoices":     " ; factures du dossier : %s",
+		"letter":              "Lettre : %s",
+		"notice":              "Mise en demeure du %s (%s à payer)",
+		"notice.by":           "Mise en demeure du %s (%s à payer avant le %s)",
+		"notice.outside":      "Mise en demeure du %s",
+		"notice.outside.add":  "Copie de la mise en demeure et preuve de son envoi à joindre : elle n'a pas été faite avec Relais, qui n'en garde que la date.",
+		"reminder.letter":     "Lettre de relance du %s",
+		"reminder":            "Relance n° %s %s du %s (texte envoyé)",
+		"channel.email":       "par courriel",
+		"channel.sms":         "par SMS",
+		"channel.letter":      "par courrier",
+		"agreement":           "Plan de paiement signé par le débiteur le %s",
+		"agreement.fr":        " (reconnaissance de la dette, C. civ. art. 2240)",
+		"agreement.be":        " (reconnaissance de la dette, ancien C. civ. art. 2248)",
+		"dispute.file":        "Pièce jointe par le débiteur à sa contestation du %s : %s",
+		"other":               "Pièce : %s",
+		"dossier":             "Dossier de preuve Relais (dossier.pdf) : parties, créance, décompte, relances, offres, paiements, contestations et chronologie complète",
+		"journal":             "Journal des événements (events.jsonl) : %d événements chaînés par SHA-256, tête %s",
+		"sent":                "Lettre du %s %s",
+		"sent.registered":     "envoyée en recommandé n° %s le %s",
+		"sent.registered.add": "Preuve de dépôt et avis de réception du recommandé n° %s à joindre : Relais n'en garde que le numéro et la date.",
+		"sent.email":          "envoyée par courriel le %s",
+		"sent.post":           "envoyée par courrier simple le %s",
+	},
+	"nl": {
+		"invoice":             "Factuur nr. %s van %s, vervaldag %s, %s",
+		"invoice.add":         "Kopie van de factuur bij te voegen: Relais bewaart alleen de gegevens (dossier.pdf, hoofdstuk „Schuldvordering”).",
+		"import":              "Oorspronkelijke elektronische factuur (ingelezen bestand): %s",
+		"import.invoices":     "; facturen van het dossier: %s",
+		"letter":              "Brief: %s",
+		"notice":              "Ingebrekestelling van %s (%s te betalen)",
+		"notice.by":           "Ingebrekestelling van %s (%s te betalen vóór %s)",
+		"notice.outside":      "Ingebrekestelling van %s",
+		"notice.outside.add":  "Kopie van de ingebrekestelling en bewijs van verzending bij te voegen: zij werd niet met Relais gemaakt, dat alleen de datum bewaart.",
+		"reminder.letter":     "Herinneringsbrief van %s",
+		"reminder":            "Herinnering nr. %s %s van %s (verzonden tekst)",
+		"channel.email":       "per e-mail",
+		"channel.sms":         "per sms",
+		"channel.letter":      "per brief",
+		"agreement":           "Afbetalingsplan ondertekend door de schuldenaar op %s",
+		"agreement.fr":        " (erkenning van de schuld, Frans BW art. 2240)",
+		"agreement.be":        " (erkenning van de schuld, oud BW art. 2248)",
+		"dispute.file":        "Stuk gevoegd door de schuldenaar bij zijn betwisting van %s: %s",
+		"other":               "Stuk: %s",
+		"dossier":             "Relais-bewijsdossier (dossier.pdf): partijen, schuldvordering, afrekening, herinneringen, voorstellen, betalingen, betwistingen en volledige tijdlijn",
+		"journal":             "Logboek van de gebeurtenissen (events.jsonl): %d gebeurtenissen geketend met SHA-256, kop %s",
+		"sent":                "Brief van %s %s",
+		"sent.registered":     "aangetekend verzonden nr. %s op %s",
+		"sent.registered.add": "Bewijs van afgifte en ontvangstbewijs van de aangetekende zending nr. %s bij te voegen: Relais bewaart alleen het nummer en de datum.",
+		"sent.email":          "per e-mail verzonden op %s",
+		"sent.post":           "per gewone post verzonden op %s",
+	},
+}
 
 func hasKind(list []Exhibit, kind string) bool {
 	for _, ex := range list {

@@ -44,9 +44,17 @@ type frDoc struct {
 	*pdffont.Doc
 	cur portal.Currency
 	n   int
+	// lang is the document's language for amounts ("" is French).
+	lang string
 }
 
-func (d *frDoc) money(v int64) string { return letters.Money("fr", v, d.cur) }
+func (d *frDoc) money(v int64) string {
+	lang := d.lang
+	if lang == "" {
+		lang = "fr"
+	}
+	return letters.Money(lang, v, d.cur)
+}
 
 func (d *frDoc) h1(s string) {
 	d.n++

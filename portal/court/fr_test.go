@@ -79,7 +79,7 @@ func render(t *testing.T, c *portal.Claim, b *rules.Balance, opt court.FROptions
 		t.Fatal(err)
 	}
 	m, ls, evs := fixture(c)
-	ex, _ := court.Exhibits(c, m, ls, evs)
+	ex, _ := court.Exhibits("fr", c, m, ls, evs)
 	pdf, err := court.RenderFR(court.FRInput{Claim: c, Balance: b, Court: ct, Representative: rep, Exhibits: ex,
 		Head: m.ChainHead, Fingerprint: "SHA256:abc", Date: b.AsOf})
 	if err != nil {

@@ -107,6 +107,26 @@ func (s *Service) EuropeanOrder(ctx context.Context, tenantID, claimID string) (
 	return f, &Document{Name: fileName("european-order-form-a-", g.claim), PDF: pdf, Head: g.manifest.ChainHead}, nil
 }
 
+// BelgianFile renders the Belgian court file of the claim: the uncontested
+// B2B recovery file for a business debtor, the summons file with the Book
+// XIX steps for a consumer (CheckBE's errors).
+func (s *Service) BelgianFile(ctx context.Context, tenantID, claimID string) (*Document, error) {
+	g, err := s.gather(ctx, tenantID, claimID, CheckBE)
+	if err != nil {
+		return nil, err
+	}
+	pdf, err := RenderBE(BEInput{Claim: g.claim, Balance: g.balance, Representative: g.representative, Exhibits: g.exhibits,
+		MoreEvents: g.more, Head: g.manifest.ChainHead, Fingerprint: g.manifest.Signature.Fingerprint, Date: g.today})
+	if err != nil {
+		return nil, err
+	}
+	prefix := "be-uncontested-"
+	if g.claim.Debtor.Kind == portal.DebtorConsumer {
+		prefix = "be-summons-"
+	}
+	return &Document{Name: fileName(prefix, g.claim), PDF: pdf, Head: g.manifest.ChainHead}, nil
+}
+
 // gathered is what every court document is made from.
 type gathered struct {
 	claim          *portal.Claim
@@ -149,7 +169,7 @@ func (s *Service) gather(ctx context.Context, tenantID, claimID string, check fu
 	if err != nil {
 		return nil, err
 	}
-	g.exhibits, g.more = Exhibits(c, g.manifest, ls, events)
+	g.exhibits, g.more = Exhibits(evidence.CourtLanguage(c), c, g.manifest, ls, events)
 	return g, nil
 }
 
