@@ -24,6 +24,23 @@ type CourtFiler interface {
 	// BelgianFile renders the Belgian file: uncontested B2B recovery or,
 	// for a consumer, a summons with the Book XIX steps. Same errors.
 	BelgianFile(ctx context.Context, tenantID, claimID string) (*court.Document, error)
+	// Offers says which documents the claim can have today, and why not.
+	Offers(ctx context.Context, tenantID, claimID string) ([]court.Offer, error)
+}
+
+// handleCourtOffers is GET /api/v1/claims/{id}/court: each court document,
+// whether it applies to the claim, whether it can be made today and why not.
+func (s *Server) handleCourtOffers(c *fiber.Ctx) error {
+	if s.deps.Court == nil {
+		return portal.Errorf(portal.EUNAVAILABLE, "Court documents are not configured on this instance.")
+	}
+	ctx, cancel := s.userContext(c)
+	defer cancel()
+	offers, err := s.deps.Court.Offers(ctx, tenantOf(c), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"documents": offers})
 }
 
 // handleCourtFRInjonction is GET /api/v1/claims/{id}/court/fr-injonction.pdf.

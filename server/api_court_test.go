@@ -301,6 +301,37 @@ func TestCourtDocumentsAPI(t *testing.T) {
 					t.Errorf("another tenant: %d", status)
 				}
 			})
+			t.Run("Offers", func(t *testing.T) {
+				offers := func(id string) map[string]court.Offer {
+					status, _, body := get("/api/v1/claims/"+id+"/court", keys[0])
+					var out struct{ Documents []court.Offer }
+					if status != 200 || json.Unmarshal(body, &out) != nil || len(out.Documents) != 3 {
+						t.Fatalf("%d %s", status, body)
+					}
+					m := map[string]court.Offer{}
+					for _, o := range out.Documents {
+						m[o.Kind] = o
+					}
+					return m
+				}
+				if o := offers(c.ID); !o["fr_injonction"].Available || !o["fr_injonction"].Applies || o["eu_form_a"].Applies || o["be_file"].Available {
+					t.Errorf("French claim: %+v", o)
+				}
+				if o := offers(amicable.ID); o["fr_injonction"].Available || !strings.Contains(o["fr_injonction"].Reason, "send the formal notice") {
+					t.Errorf("amicable claim: %+v", o)
+				}
+				if o := offers(german.ID); !o["eu_form_a"].Available || !o["eu_form_a"].Applies || o["fr_injonction"].Applies {
+					t.Errorf("German debtor: %+v", o)
+				}
+				// A Belgian debtor of a French creditor: the Belgian file and
+				// the European order both apply.
+				if o := offers(belgian.ID); !o["be_file"].Applies || !o["be_file"].Available || !o["eu_form_a"].Applies || o["fr_injonction"].Applies {
+					t.Errorf("Belgian debtor: %+v", o)
+				}
+				if status, _, _ := get("/api/v1/claims/"+c.ID+"/court", keys[1]); status != 404 {
+					t.Errorf("another tenant: %d", status)
+				}
+			})
 			t.Run("ErrRefused", func(t *testing.T) {
 				for _, tc := range []struct {
 					path   string

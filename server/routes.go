@@ -74,6 +74,7 @@ func (s *Server) routes() {
 	claim.Post("/letters/:letter_id/sent", s.handleLetterSent)
 	api.Get("/letters/to-print", s.handleLettersToPrint)
 	claim.Get("/evidence.zip", s.handleEvidenceBundle)
+	claim.Get("/court", s.handleCourtOffers)
 	claim.Get("/court/fr-injonction.pdf", s.handleCourtFRInjonction)
 	claim.Get("/court/bordereau.pdf", s.handleCourtFRBordereau)
 	claim.Get("/court/eu-form-a.json", s.handleCourtFormAJSON)

@@ -339,6 +339,7 @@ var authzTable = map[string]policy{
 	"GET /api/v1/claims/:id/court/eu-form-a.json": apiClaim, "GET /api/v1/claims/:id/court/eu-form-a.pdf": apiClaim,
 	"GET /console/claims/:id/court/eu-form-a.pdf": consoleWrite,
 	"GET /api/v1/claims/:id/court/be-file.pdf":    apiClaim, "GET /console/claims/:id/court/be-file.pdf": consoleWrite,
+	"GET /api/v1/claims/:id/court": apiClaim,
 
 	"POST /webhooks/stripe": webhook,
 	"GET /p/chat":           websocket, "GET /console/chat/:id": websocket,
