@@ -29,7 +29,9 @@ func Offers(c *portal.Claim, b *rules.Balance, today portal.Date) []Offer {
 		country = c.Debtor.Country
 	}
 	crossBorder := country != "" && country != claimantCountry(c)
-	home := func(j portal.Jurisdiction) bool { return c.Jurisdiction == j && (country == "" || country == string(j)) }
+	home := func(j portal.Jurisdiction) bool {
+		return c.Jurisdiction == j && (country == "" || country == string(j))
+	}
 	list := []Offer{
 		{Kind: "fr_injonction", Applies: home(portal.JurisdictionFR), Paths: []string{"court/fr-injonction.pdf", "court/bordereau.pdf"}},
 		{Kind: "eu_form_a", Applies: crossBorder, Paths: []string{"court/eu-form-a.json", "court/eu-form-a.pdf"}},
