@@ -74,9 +74,6 @@ func (s *Service) FRInjonction(ctx context.Context, tenantID, claimID string, op
 
 func (s *Service) frInput(ctx context.Context, tenantID, claimID string, opt FROptions) (*FRInput, error) {
 	g, err := s.gather(ctx, tenantID, claimID, func(c *portal.Claim, b *rules.Balance, today portal.Date) error {
-		if c.Jurisdiction != portal.JurisdictionFR { // no French balance to compute
-			return CheckFR(c, nil, today)
-		}
 		if err := CheckFR(c, b, today); err != nil {
 			return err
 		}
