@@ -51,7 +51,7 @@ func openAgentTab(t *testing.T, browser context.Context, base, email string) *ag
 
 func (a *agentTab) do(actions ...chromedp.Action[chromedp.Void]) {
 	a.t.Helper()
-	ctx, cancel := context.WithTimeout(a.ctx, 20*time.Second)
+	ctx, cancel := context.WithTimeout(a.ctx, 45*time.Second)
 	defer cancel()
 	if err := chromedp.Do(ctx, actions...); err != nil {
 		a.t.Fatal(err)
@@ -60,7 +60,7 @@ func (a *agentTab) do(actions ...chromedp.Action[chromedp.Void]) {
 
 func agentEval[T any](a *agentTab, js string) T {
 	a.t.Helper()
-	ctx, cancel := context.WithTimeout(a.ctx, 20*time.Second)
+	ctx, cancel := context.WithTimeout(a.ctx, 45*time.Second)
 	defer cancel()
 	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js))
 	if err != nil {
@@ -110,7 +110,9 @@ func TestConsoleHandoverInBrowser(t *testing.T) {
 		chromedp.Click(css(`form[action$="/take"] button[type="submit"]`)),
 		chromedp.WaitVisible(css(`#chat [data-chat-form]`)),
 		chromedp.WaitVisible(css(`#chat .msg-offer .offer-actions button`)),
-		chromedp.Poll[chromedp.Void](`document.querySelector("#chat [data-chat-status]").textContent === "Connected."`))
+		chromedp.Poll[chromedp.Void](`document.querySelector("#chat [data-chat-status]").textContent === "Connected."`),
+		// The history's transfer may render after the offer it follows.
+		chromedp.WaitVisible(css(`#chat .msg-transfer .handover-text`)))
 	if took := ann.text(`#chat .msg-transfer .handover-text`); took != "Ann agent took the conversation." {
 		t.Errorf("the take reads %q", took)
 	}

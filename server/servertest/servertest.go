@@ -122,8 +122,9 @@ func Wire(t testing.TB, db *store.DB, o Options) *Wiring {
 		Negotiation: &negotiation.Service{Store: db, Claims: db, Balance: negotiation.RulesBalance(o.Rates), Clock: o.Clock,
 			Location: negotiation.TenantLocation(db)},
 		Conversations: db, ConsoleSessions: db,
-		Privacy: &privacy.Service{Store: db, Clock: o.Clock, Log: o.Logger},
-		Court:   &court.Service{Source: db, Bundles: bundler, Letters: letters, Rates: o.Rates},
+		Privacy:      &privacy.Service{Store: db, Clock: o.Clock, Log: o.Logger},
+		Court:        &court.Service{Source: db, Bundles: bundler, Letters: letters, Rates: o.Rates},
+		ClaimChanges: db,
 	}
 	if bus := db.ChatBus(); bus != nil { // PostgreSQL: LISTEN/NOTIFY, as in production
 		deps.ChatBus = bus
