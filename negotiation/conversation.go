@@ -261,6 +261,9 @@ type Store interface {
 	// Policy returns the policy for a claim: its own override, else its
 	// creditor's, else DefaultPolicy.
 	Policy(ctx context.Context, tenantID, claimID string) (Policy, error)
+	// CreditorPolicy returns a creditor's own policy, else DefaultPolicy
+	// (custom false). ENOTFOUND for a creditor not of the tenant.
+	CreditorPolicy(ctx context.Context, tenantID, creditorID string) (p Policy, custom bool, err error)
 	// SetPolicy stores a creditor's policy (claimID "") or a claim's override.
 	SetPolicy(ctx context.Context, tenantID, creditorID, claimID string, p Policy) error
 	FindAgreement(ctx context.Context, tenantID, id string) (*Agreement, error)

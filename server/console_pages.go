@@ -70,7 +70,8 @@ func consoleMoney(v int64, cur portal.Currency) string { return i18n.Amount("en"
 // consolePageNames are the console's pages: each is parsed with the
 // layout and the claim panel.
 var consolePageNames = []string{"login", "queue", "claims", "claim", "conversation", "timeline", "rates", "dispute", "error",
-	"claim_new", "claim_import", "claim_manage"}
+	"claim_new", "claim_import", "claim_manage",
+	"policy"} // rules and money (issue 18)
 
 // consolePagesIn is every console page parsed once per language, so that
 // a template's money, dates and words follow the console's language

@@ -192,6 +192,9 @@ func (s *Server) routes() {
 	con.Get("/claims/:id/court/bordereau.pdf", s.handleConsoleCourtFR(true))
 	con.Get("/claims/:id/court/eu-form-a.pdf", s.handleConsoleFormAPDF)
 	con.Get("/claims/:id/court/be-file.pdf", s.handleConsoleBEFile)
+	// Rules and money (issue 18): any user reads, owners configure.
+	con.Get("/policy", s.handleConsolePolicy)
+	con.Post("/policy", s.handleConsolePolicySet) // owners
 
 	app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }

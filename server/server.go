@@ -159,6 +159,9 @@ type Deps struct {
 	// ClaimChanges edits a stored claim's debtor contact data and records
 	// credit notes (the console's back-office; nil: those forms answer 503).
 	ClaimChanges portal.ClaimChanges
+	// Settings is the audit trail of the tenant's settings (policies,
+	// sequences, retention) the console's rules pages show.
+	Settings portal.SettingChangeLog
 }
 
 // Server is the HTTP server.

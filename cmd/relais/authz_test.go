@@ -235,6 +235,11 @@ const (
 	// consoleOwner: the owner of the tenant only; agent and viewer 403;
 	// owner of another tenant 404; no session 401.
 	consoleOwner
+	// consoleSettings: the signed-in tenant's own settings (policy,
+	// sequences, retention, statements, letters): the owner of any tenant
+	// acts on its own (a path naming another tenant's resource is 404);
+	// agent and viewer 403; no session 401.
+	consoleSettings
 	// apiRateEditor, consoleRateEditor: the tenants listed with
 	// --rate-editors (none in the fixture): every key, or every signed-in
 	// user, gets 403; others 401.
@@ -340,6 +345,9 @@ var authzTable = map[string]policy{
 	"GET /console/claims/:id/court/eu-form-a.pdf": consoleWrite,
 	"GET /api/v1/claims/:id/court/be-file.pdf":    apiClaim, "GET /console/claims/:id/court/be-file.pdf": consoleWrite,
 	"GET /api/v1/claims/:id/court": apiClaim,
+	// Rules and money (issue 18): every user of the tenant reads; owners
+	// change the tenant's settings.
+	"GET /console/policy": consoleRead, "POST /console/policy": consoleSettings,
 
 	"POST /webhooks/stripe": webhook,
 	"GET /p/chat":           websocket, "GET /console/chat/:id": websocket,
@@ -423,6 +431,13 @@ func expectation(p policy, ac string, randomIDs bool) string {
 			return "forbidden"
 		case "owner B":
 			return "hidden"
+		}
+	case consoleSettings:
+		switch ac {
+		case "owner A", "owner B":
+			return "allowed-or-404"
+		case "agent A", "viewer A":
+			return "forbidden"
 		}
 	case apiRateEditor:
 		if ac == "api key A" || ac == "api key B" {

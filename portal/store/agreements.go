@@ -204,6 +204,29 @@ func (db *DB) Policy(ctx context.Context, tenantID, claimID string) (negotiation
 	return p, nil
 }
 
+// CreditorPolicy implements negotiation.Store.
+func (db *DB) CreditorPolicy(ctx context.Context, tenantID, creditorID string) (negotiation.Policy, bool, error) {
+	var n int64
+	if err := db.conn(ctx).Table("creditors").Where("id = ? AND tenant_id = ?", creditorID, tenantID).Count(&n).Error; err != nil {
+		return negotiation.Policy{}, false, translate("find creditor", err)
+	}
+	if n == 0 {
+		return negotiation.Policy{}, false, portal.Errorf(portal.ENOTFOUND, "Creditor not found.")
+	}
+	var row policyRow
+	if err := db.conn(ctx).Where("tenant_id = ? AND creditor_id = ? AND claim_id = ''", tenantID, creditorID).Limit(1).Find(&row).Error; err != nil {
+		return negotiation.Policy{}, false, translate("find policy", err)
+	}
+	if row.ID == "" {
+		return negotiation.DefaultPolicy(), false, nil
+	}
+	var p negotiation.Policy
+	if err := json.Unmarshal([]byte(row.Body), &p); err != nil {
+		return p, false, fmt.Errorf("decode policy %s: %w", row.ID, err)
+	}
+	return p, true, nil
+}
+
 // SetPolicy implements negotiation.Store.
 func (db *DB) SetPolicy(ctx context.Context, tenantID, creditorID, claimID string, p negotiation.Policy) error {
 	if err := p.Validate(); err != nil {
@@ -222,6 +245,13 @@ func (db *DB) SetPolicy(ctx context.Context, tenantID, creditorID, claimID strin
 			mustJSON(p), now, tenantID, creditorID, claimID)
 		if res.Error != nil {
 			return translate("update policy", res.Error)
+		}
+		subject := creditorID
+		if claimID != "" {
+			subject = claimID
+		}
+		if err := db.recordSetting(ctx, tx, tenantID, portal.SettingPolicy, subject, p); err != nil {
+			return err
 		}
 		if res.RowsAffected > 0 {
 			return nil

@@ -23,16 +23,18 @@ var finalStatuses = []portal.Status{portal.StatusSettled, portal.StatusWrittenOf
 
 // SetRetention implements privacy.Store.
 func (db *DB) SetRetention(ctx context.Context, tenantID string, p portal.RetentionPolicy) error {
-	res := db.conn(ctx).Model(&portal.Tenant{}).Where("id = ?", tenantID).Updates(map[string]any{
-		"retention_no_prescription_months": p.NoPrescriptionMonths, "retention_grace_months": p.GraceMonths,
+	return db.tx(ctx, func(tx *gorm.DB) error {
+		res := tx.Model(&portal.Tenant{}).Where("id = ?", tenantID).Updates(map[string]any{
+			"retention_no_prescription_months": p.NoPrescriptionMonths, "retention_grace_months": p.GraceMonths,
+		})
+		if res.Error != nil {
+			return translate("set retention", res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return portal.Errorf(portal.ENOTFOUND, "Tenant not found.")
+		}
+		return db.recordSetting(ctx, tx, tenantID, portal.SettingRetention, "", p)
 	})
-	if res.Error != nil {
-		return translate("set retention", res.Error)
-	}
-	if res.RowsAffected == 0 {
-		return portal.Errorf(portal.ENOTFOUND, "Tenant not found.")
-	}
-	return nil
 }
 
 // TenantIDs implements privacy.Store.

@@ -225,7 +225,7 @@ func (db *DB) CreateSequence(ctx context.Context, tenantID string, s *portal.Rem
 				return translate("create step", err)
 			}
 		}
-		return nil
+		return db.recordSetting(ctx, tx, tenantID, portal.SettingSequence, s.ID, s)
 	})
 }
 
