@@ -48,6 +48,7 @@ var uploadLimits = map[string]int{
 	// back in base64 (4/3 of its size) to import it.
 	"/console/claims/import":         claimsCSVBodyLimit,
 	"/console/claims/import/confirm": claimsCSVBodyLimit/3*4 + formBodyLimit,
+	"/console/statements":            statementUploadLimit,
 }
 
 // bodyLimit is the limit of the route a request goes to, and whether it

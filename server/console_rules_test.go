@@ -145,8 +145,12 @@ func (e *boEnv) send(req *http.Request) (int, string, string) {
 	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") {
 		e.t.Errorf("%s %s: no strict CSP", req.Method, req.URL.Path)
 	}
-	// Non-breaking spaces (in dates and amounts) read as spaces here.
-	return resp.StatusCode, strings.NewReplacer("\u00a0", " ", "\u202f", " ").Replace(string(b)), resp.Header.Get("Location")
+	body := string(b)
+	if strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+		// Non-breaking spaces (in dates and amounts) read as spaces here.
+		body = strings.NewReplacer("\u00a0", " ", "\u202f", " ").Replace(body)
+	}
+	return resp.StatusCode, body, resp.Header.Get("Location")
 }
 
 // policyForm is the policy form as an owner fills it in.

@@ -195,6 +195,18 @@ func (s *Server) routes() {
 	// Rules and money (issue 18): any user reads, owners configure.
 	con.Get("/policy", s.handleConsolePolicy)
 	con.Post("/policy", s.handleConsolePolicySet) // owners
+	con.Get("/statements", s.handleConsoleStatements)
+	con.Post("/statements", s.handleConsoleStatementImport) // agents and owners, as below
+	con.Get("/statements/:id", s.handleConsoleStatement)
+	con.Post("/statements/:id/lines/:line_id/accept", s.handleConsoleStatementAccept)
+	con.Get("/letters", s.handleConsoleLetters)
+	con.Get("/letters/print.pdf", s.handleConsoleLettersPDF)
+	con.Post("/letters/posted", s.handleConsoleLettersPosted)
+	con.Get("/sequences", s.handleConsoleSequences)
+	con.Post("/sequences", s.handleConsoleSequenceCreate) // owners
+	con.Get("/sequences/templates/:key", s.handleConsoleTemplate)
+	con.Get("/retention", s.handleConsoleRetention)
+	con.Post("/retention", s.handleConsoleRetentionSet) // owners
 
 	app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }

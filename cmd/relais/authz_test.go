@@ -240,6 +240,10 @@ const (
 	// acts on its own (a path naming another tenant's resource is 404);
 	// agent and viewer 403; no session 401.
 	consoleSettings
+	// consoleWork: agents and owners act on their own tenant (statements,
+	// letters); a path naming another tenant's resource is 404; viewer
+	// 403; no session 401.
+	consoleWork
 	// apiRateEditor, consoleRateEditor: the tenants listed with
 	// --rate-editors (none in the fixture): every key, or every signed-in
 	// user, gets 403; others 401.
@@ -348,6 +352,11 @@ var authzTable = map[string]policy{
 	// Rules and money (issue 18): every user of the tenant reads; owners
 	// change the tenant's settings.
 	"GET /console/policy": consoleRead, "POST /console/policy": consoleSettings,
+	"GET /console/statements": consoleRead, "POST /console/statements": consoleWork,
+	"GET /console/statements/:id": consoleRead, "POST /console/statements/:id/lines/:line_id/accept": consoleWork,
+	"GET /console/letters": consoleRead, "GET /console/letters/print.pdf": consoleRead, "POST /console/letters/posted": consoleWork,
+	"GET /console/sequences": consoleRead, "POST /console/sequences": consoleSettings, "GET /console/sequences/templates/:key": consoleRead,
+	"GET /console/retention": consoleRead, "POST /console/retention": consoleSettings,
 
 	"POST /webhooks/stripe": webhook,
 	"GET /p/chat":           websocket, "GET /console/chat/:id": websocket,
@@ -432,11 +441,16 @@ func expectation(p policy, ac string, randomIDs bool) string {
 		case "owner B":
 			return "hidden"
 		}
-	case consoleSettings:
+	case consoleSettings, consoleWork:
 		switch ac {
 		case "owner A", "owner B":
 			return "allowed-or-404"
-		case "agent A", "viewer A":
+		case "agent A":
+			if p == consoleWork {
+				return "allowed-or-404"
+			}
+			return "forbidden"
+		case "viewer A":
 			return "forbidden"
 		}
 	case apiRateEditor:

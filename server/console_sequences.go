@@ -1,0 +1,327 @@
+package server
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/relais/relais/portal"
+	"github.com/relais/relais/portal/i18n"
+	"github.com/relais/relais/portal/reminders"
+)
+
+// The console's reminder sequences and retention (issue 18): every user
+// reads them and previews each template in the four languages; owners
+// create sequences and set the retention. Sequences are checked by
+// reminders.ValidateSequence (in the store's CreateSequence) and the
+// retention by the privacy service, as for the API. A stored sequence is
+// not changed in place, since the reminders already sent name its steps:
+// "edit" opens the form filled from it, and saving makes a new sequence
+// that claims are then moved to.
+
+// sequenceFormRows is how many step rows the create form offers.
+const sequenceFormRows = 8
+
+// sequenceStepRow is a step as the form shows it.
+type sequenceStepRow struct{ Day, Template string }
+
+// sequenceForm is the create form as typed, with the problems by field
+// ("name", "steps", "steps.3").
+type sequenceForm struct {
+	Name, CreditorID string
+	Steps            []sequenceStepRow
+	Errs             map[string]string
+	stepRows         []int
+}
+
+// Err is the problem of field, nil when it has none.
+func (f *sequenceForm) Err(field string) *policyFieldProblem {
+	if m := f.Errs[field]; m != "" {
+		return &policyFieldProblem{Field: field, Text: m}
+	}
+	return nil
+}
+
+// templateChoice is a template of the step picker: its key and channel.
+type templateChoice struct {
+	Key     string
+	Channel portal.Channel
+}
+
+func templateChoices() []templateChoice {
+	var out []templateChoice
+	for _, k := range reminders.TemplateKeys() {
+		ch, _ := reminders.TemplateChannel(k)
+		out = append(out, templateChoice{Key: k, Channel: ch})
+	}
+	return out
+}
+
+func formOfSequence(seq *portal.ReminderSequence, t *i18n.T) *sequenceForm {
+	f := &sequenceForm{Errs: map[string]string{}}
+	if seq != nil {
+		f.Name, f.CreditorID = t.Text("console.sequences.copyof", "Name", seq.Name), seq.CreditorID
+		for _, st := range seq.Steps {
+			f.Steps = append(f.Steps, sequenceStepRow{Day: strconv.Itoa(st.DayOffset), Template: st.TemplateKey})
+		}
+	}
+	for len(f.Steps) < sequenceFormRows {
+		f.Steps = append(f.Steps, sequenceStepRow{})
+	}
+	return f
+}
+
+// sequenceOf reads the posted form: the rows with a template are the
+// steps, each on the channel of its template.
+func sequenceOf(c *fiber.Ctx, t *i18n.T) (*sequenceForm, *portal.ReminderSequence) {
+	f := &sequenceForm{Name: c.FormValue("name"), CreditorID: c.FormValue("creditor_id"), Errs: map[string]string{}}
+	seq := &portal.ReminderSequence{Name: strings.TrimSpace(f.Name), CreditorID: f.CreditorID}
+	args := c.Request().PostArgs()
+	days, tmpls := args.PeekMulti("day"), args.PeekMulti("template")
+	for i := 0; i < len(days) || i < len(tmpls); i++ {
+		var row sequenceStepRow
+		if i < len(days) {
+			row.Day = strings.TrimSpace(string(days[i]))
+		}
+		if i < len(tmpls) {
+			row.Template = string(tmpls[i])
+		}
+		f.Steps = append(f.Steps, row)
+		if row.Template == "" && row.Day == "" {
+			continue
+		}
+		field := "steps." + strconv.Itoa(len(f.Steps)-1)
+		day, err := strconv.Atoi(row.Day)
+		if err != nil {
+			f.Errs[field] = t.Text("console.sequences.err.day_offset")
+		}
+		ch, _ := reminders.TemplateChannel(row.Template)
+		seq.Steps = append(seq.Steps, &portal.ReminderStep{DayOffset: day, Channel: ch, TemplateKey: row.Template})
+		f.stepRows = append(f.stepRows, len(f.Steps)-1)
+	}
+	return f, seq
+}
+
+// sequenceProblem places a refusal of reminders.ValidateSequence (or the
+// store) beside its field, in words.
+func (f *sequenceForm) sequenceProblem(t *i18n.T, err error) {
+	field := portal.ErrorField(err)
+	if rest, ok := strings.CutPrefix(field, "steps["); ok {
+		i, sub, _ := strings.Cut(rest, "].")
+		row := i
+		if n, err := strconv.Atoi(i); err == nil && n >= 0 && n < len(f.stepRows) {
+			row = strconv.Itoa(f.stepRows[n])
+		}
+		f.Errs["steps."+row] = textOr(t, "console.sequences.err."+sub, portal.ErrorMessage(err))
+		return
+	}
+	switch field {
+	case "name", "steps", "creditor_id":
+		f.Errs[field] = t.Text("console.sequences.err."+field, "Max", reminders.MaxSteps, "Len", portal.MaxNameLen)
+	default:
+		f.Errs["name"] = portal.ErrorMessage(err)
+	}
+}
+
+func (s *Server) renderSequences(c *fiber.Ctx, status int, form *sequenceForm) error {
+	svc, err := s.reminders()
+	if err != nil {
+		return err
+	}
+	u := consoleUserOf(c)
+	t := s.consoleT(c)
+	ctx, cancel := s.userContext(c)
+	defer cancel()
+	seqs, err := svc.FindSequences(ctx, u.TenantID)
+	if err != nil {
+		return err
+	}
+	creditors, err := s.deps.Tenants.FindCreditors(ctx, u.TenantID)
+	if err != nil {
+		return err
+	}
+	if form == nil {
+		var from *portal.ReminderSequence
+		for _, sq := range seqs {
+			if sq.ID == c.Query("from") {
+				from = sq
+			}
+		}
+		form = formOfSequence(from, t)
+	}
+	names := map[string]string{}
+	for _, cr := range creditors {
+		names[cr.ID] = cr.LegalName
+	}
+	return s.renderConsole(c.Status(status), "sequences", map[string]any{"Title": t.Text("console.sequences.title"),
+		"Sequences": seqs, "Creditors": creditors, "CreditorNames": names, "Form": form, "Templates": templateChoices(),
+		"IsOwner": u.Role.AtLeast(portal.RoleOwner), "Created": c.Query("created"), "Editing": c.Query("from") != ""})
+}
+
+// handleConsoleSequences lists the tenant's sequences and, for owners,
+// the form to make one (?from=<id>: filled from that sequence).
+func (s *Server) handleConsoleSequences(c *fiber.Ctx) error {
+	return s.renderSequences(c, fiber.StatusOK, nil)
+}
+
+// handleConsoleSequenceCreate stores a new sequence from the form; a
+// refused one shows the form again with the problem beside its field.
+func (s *Server) handleConsoleSequenceCreate(c *fiber.Ctx) error {
+	if err := requireRole(c, portal.RoleOwner); err != nil {
+		return err
+	}
+	svc, err := s.reminders()
+	if err != nil {
+		return err
+	}
+	t := s.consoleT(c)
+	form, seq := sequenceOf(c, t)
+	if len(form.Errs) == 0 {
+		ctx, cancel := s.userContext(c)
+		err = svc.CreateSequence(ctx, consoleUserOf(c).TenantID, seq)
+		cancel()
+		if err != nil && portal.ErrorCode(err) != portal.EINVALID {
+			return err
+		}
+		if err != nil {
+			form.sequenceProblem(t, err)
+		}
+	}
+	if len(form.Errs) > 0 {
+		return s.renderSequences(c, fiber.StatusBadRequest, form)
+	}
+	return c.Redirect("/console/sequences?created="+seq.ID+"#sequence-"+seq.ID, fiber.StatusSeeOther)
+}
+
+// sampleReminder fills a template for the preview: the tenant's first
+// creditor, a made-up debtor and claim, amounts and dates in the
+// language.
+func sampleReminder(lang, creditor, base string, today portal.Date) reminders.Data {
+	return reminders.Data{DebtorName: "Dupont SARL", CreditorName: creditor, Reference: "R-2024-0042",
+		Amount: reminders.FormatAmount(lang, 125050, "EUR"), DueDate: reminders.FormatDate(lang, today.AddDays(-30)),
+		PayBy: reminders.FormatDate(lang, today.AddDays(14)), PortalURL: base + "/p/EXAMPLE", UnsubscribeURL: base + "/u/EXAMPLE"}
+}
+
+// templatePreview is one template rendered in one language.
+type templatePreview struct {
+	Lang    string
+	Message *reminders.Message
+	Problem string
+}
+
+// handleConsoleTemplate shows a reminder template's text in the four
+// languages, rendered with sample data as the debtor would read it.
+func (s *Server) handleConsoleTemplate(c *fiber.Ctx) error {
+	key := strings.Clone(c.Params("key"))
+	ch, ok := reminders.TemplateChannel(key)
+	if !ok {
+		return portal.Errorf(portal.ENOTFOUND, "No such reminder template.")
+	}
+	u := consoleUserOf(c)
+	t := s.consoleT(c)
+	ctx, cancel := s.userContext(c)
+	defer cancel()
+	creditors, err := s.deps.Tenants.FindCreditors(ctx, u.TenantID)
+	if err != nil {
+		return err
+	}
+	creditor := "Alpha SAS"
+	if len(creditors) > 0 {
+		creditor = creditors[0].LegalName
+	}
+	today := portal.DateOf(s.deps.Clock.Now().In(s.tenantLocation(ctx, u.TenantID)))
+	var out []templatePreview
+	for _, lang := range portal.Languages {
+		m, err := reminders.Render(key, lang, sampleReminder(lang, creditor, s.cfg.BaseURL, today))
+		p := templatePreview{Lang: lang, Message: m}
+		if err != nil {
+			p.Problem = portal.ErrorMessage(err)
+		}
+		out = append(out, p)
+	}
+	return s.renderConsole(c, "template", map[string]any{"Title": t.Text("console.template.title", "Key", key),
+		"Key": key, "Channel": ch, "Previews": out})
+}
+
+// handleConsoleRetention shows the tenant's retention of personal data.
+func (s *Server) handleConsoleRetention(c *fiber.Ctx) error {
+	return s.renderRetention(c, fiber.StatusOK, nil, "", "")
+}
+
+func (s *Server) renderRetention(c *fiber.Ctx, status int, errs map[string]string, noPrescription, grace string) error {
+	if err := s.privacyReady(); err != nil {
+		return err
+	}
+	u := consoleUserOf(c)
+	ctx, cancel := s.userContext(c)
+	defer cancel()
+	p, err := s.deps.Privacy.Retention(ctx, u.TenantID)
+	if err != nil {
+		return err
+	}
+	if errs == nil {
+		errs = map[string]string{}
+		noPrescription, grace = strconv.Itoa(p.NoPrescriptionMonths), strconv.Itoa(p.GraceMonths)
+	}
+	var changes []policyChange
+	if s.deps.Settings != nil {
+		chs, err := s.deps.Settings.SettingChanges(ctx, u.TenantID, portal.SettingRetention, 20)
+		if err != nil {
+			return err
+		}
+		names, err := s.actorNames(ctx, u.TenantID)
+		if err != nil {
+			return err
+		}
+		for _, ch := range chs {
+			changes = append(changes, policyChange{SettingChange: ch, By: names(ch.Actor)})
+		}
+	}
+	return s.renderConsole(c.Status(status), "retention", map[string]any{"Title": s.consoleT(c).Text("console.retention.title"),
+		"Retention": p, "IsOwner": u.Role.AtLeast(portal.RoleOwner), "Errs": errs, "NoPrescription": noPrescription, "Grace": grace,
+		"Saved": c.Query("saved") != "", "Changes": changes,
+		"Min": portal.MinNoPrescriptionMonths, "Max": portal.MaxNoPrescriptionMonths, "MaxGrace": portal.MaxGraceMonths})
+}
+
+// handleConsoleRetentionSet replaces the retention (owners).
+func (s *Server) handleConsoleRetentionSet(c *fiber.Ctx) error {
+	if err := requireRole(c, portal.RoleOwner); err != nil {
+		return err
+	}
+	if err := s.privacyReady(); err != nil {
+		return err
+	}
+	t := s.consoleT(c)
+	np, gr := strings.TrimSpace(c.FormValue("no_prescription_months")), strings.TrimSpace(c.FormValue("grace_months"))
+	errs := map[string]string{}
+	n, err1 := strconv.Atoi(np)
+	g, err2 := strconv.Atoi(gr)
+	if err1 != nil {
+		errs["no_prescription_months"] = t.Text("console.retention.err.no_prescription_months", "Min", portal.MinNoPrescriptionMonths, "Max", portal.MaxNoPrescriptionMonths)
+	}
+	if err2 != nil {
+		errs["grace_months"] = t.Text("console.retention.err.grace_months", "Max", portal.MaxGraceMonths)
+	}
+	if len(errs) == 0 {
+		ctx, cancel := s.userContext(c)
+		err := s.deps.Privacy.SetRetention(ctx, consoleUserOf(c).TenantID, portal.RetentionPolicy{NoPrescriptionMonths: n, GraceMonths: g})
+		cancel()
+		if portal.ErrorCode(err) == portal.EINVALID {
+			field := portal.ErrorField(err)
+			if field != "grace_months" {
+				field = "no_prescription_months"
+			}
+			errs[field] = t.Text("console.retention.err."+field, "Min", portal.MinNoPrescriptionMonths, "Max", portal.MaxNoPrescriptionMonths)
+			if field == "grace_months" {
+				errs[field] = t.Text("console.retention.err.grace_months", "Max", portal.MaxGraceMonths)
+			}
+		} else if err != nil {
+			return err
+		}
+	}
+	if len(errs) > 0 {
+		return s.renderRetention(c, fiber.StatusBadRequest, errs, np, gr)
+	}
+	return c.Redirect("/console/retention?saved=1", fiber.StatusSeeOther)
+}
