@@ -1,0 +1,146 @@
+package server_test
+
+import (
+	"context"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/relais/relais/portal"
+	"github.com/relais/relais/portal/store/storetest"
+)
+
+func TestConsoleSequences(t *testing.T) {
+	for _, dialect := range storetest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			e := newBOEnv(t, dialect)
+			ctx := context.Background()
+			count := func(tenantID string) int {
+				seqs, err := e.db.FindSequences(ctx, tenantID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return len(seqs)
+			}
+			builtins := count(e.tenantA)
+			status, page, _ := e.do(e.viewer, "GET", "/console/sequences", nil)
+			if status != 200 || !strings.Contains(page, "shipped with Relais") || strings.Contains(page, `action="/console/sequences"`) {
+				t.Fatalf("sequences as viewer: %d", status)
+			}
+			form := func() url.Values {
+				return url.Values{"name": {"Douce"}, "creditor_id": {""},
+					"day": {"3", "10", "", "25"}, "template": {"friendly", "sms_reminder", "", "formal_notice"}}
+			}
+			if status, page, _ := e.do(e.owner, "GET", "/console/sequences/templates/friendly", nil); status != 200 ||
+				!strings.Contains(page, `<section class="template-preview" id="preview-nl" lang="nl">`) || !strings.Contains(page, "Alpha SAS") ||
+				!strings.Contains(page, "R-2024-0042") || !strings.Contains(page, "Bonjour Dupont SARL") {
+				t.Fatalf("template preview: %d\n%s", status, page)
+			}
+			if status, _, _ := e.do(e.viewer, "GET", "/console/sequences/templates/nope", nil); status != 404 {
+				t.Errorf("unknown template: %d", status)
+			}
+			// Refused: no CSRF, an agent, B's creditor, days out of order.
+			f := form()
+			f.Set("csrf", "")
+			if status, _, _ := e.do(e.owner, "POST", "/console/sequences", f); status != 403 {
+				t.Errorf("no CSRF: %d", status)
+			}
+			if status, _, _ := e.do(e.agent, "POST", "/console/sequences", form()); status != 403 {
+				t.Errorf("agent creates a sequence: %d", status)
+			}
+			f = form()
+			f.Set("creditor_id", e.creditorB.ID)
+			if status, page, _ := e.do(e.owner, "POST", "/console/sequences", f); status != 400 || !strings.Contains(page, "This creditor is not one of the account&#39;s.") {
+				t.Errorf("B's creditor: %d", status)
+			}
+			f = form()
+			f["day"] = []string{"10", "3", "", "25"}
+			status, page, _ = e.do(e.owner, "POST", "/console/sequences", f)
+			if status != 400 || !strings.Contains(page, `id="err-steps.1">A number of days from 0 to 365, not before the step above.`) || !strings.Contains(page, `value="Douce"`) {
+				t.Fatalf("days out of order: %d\n%s", status, page)
+			}
+			f = form()
+			f["template"] = []string{"", "", "", ""}
+			f["day"] = []string{"", "", "", ""}
+			if status, page, _ := e.do(e.owner, "POST", "/console/sequences", f); status != 400 || !strings.Contains(page, `id="err-steps">A sequence has 1 to 20 steps`) {
+				t.Errorf("no step: %d", status)
+			}
+			if n := count(e.tenantA); n != builtins {
+				t.Fatalf("refused forms stored sequences: %d", n-builtins)
+			}
+			if chs, _ := e.db.SettingChanges(ctx, e.tenantA, portal.SettingSequence, 10); len(chs) != 0 {
+				t.Fatalf("refused forms recorded changes")
+			}
+			// Saved: three steps on the channels of their templates.
+			status, _, loc := e.do(e.owner, "POST", "/console/sequences", form())
+			if status != 303 || !strings.Contains(loc, "created=") {
+				t.Fatalf("create: %d %s", status, loc)
+			}
+			seqs, _ := e.db.FindSequences(ctx, e.tenantA)
+			var made *portal.ReminderSequence
+			for _, s := range seqs {
+				if s.Name == "Douce" {
+					made = s
+				}
+			}
+			if made == nil || len(made.Steps) != 3 || made.Steps[1].DayOffset != 10 || made.Steps[1].Channel != portal.ChannelSMS || made.Steps[2].Channel != portal.ChannelLetter {
+				t.Fatalf("stored sequence: %+v", made)
+			}
+			if count(e.tenantB) != builtins {
+				t.Errorf("B got A's sequence")
+			}
+			chs, _ := e.db.SettingChanges(ctx, e.tenantA, portal.SettingSequence, 10)
+			if len(chs) != 1 || chs[0].SubjectID != made.ID || chs[0].Actor.ID != e.owner.ID {
+				t.Fatalf("setting change: %+v", chs)
+			}
+			// Edit: the form filled from it, saved as a new sequence.
+			_, page, _ = e.do(e.owner, "GET", "/console/sequences?from="+made.ID, nil)
+			if !strings.Contains(page, `value="Douce (edited)"`) || !strings.Contains(page, `<option value="sms_reminder" selected>`) {
+				t.Fatalf("edit form not filled")
+			}
+		})
+	}
+}
+
+func TestConsoleRetention(t *testing.T) {
+	for _, dialect := range storetest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			e := newBOEnv(t, dialect)
+			ctx := context.Background()
+			if status, page, _ := e.do(e.viewer, "GET", "/console/retention", nil); status != 200 || !strings.Contains(page, "60 months") || strings.Contains(page, `action="/console/retention"`) {
+				t.Fatalf("retention as viewer: %d", status)
+			}
+			ok := url.Values{"no_prescription_months": {"72"}, "grace_months": {"18"}}
+			noCSRF := url.Values{"csrf": {""}, "no_prescription_months": {"72"}, "grace_months": {"18"}}
+			if status, _, _ := e.do(e.owner, "POST", "/console/retention", noCSRF); status != 403 {
+				t.Errorf("no CSRF: %d", status)
+			}
+			if status, _, _ := e.do(e.agent, "POST", "/console/retention", url.Values{"no_prescription_months": {"72"}, "grace_months": {"18"}}); status != 403 {
+				t.Errorf("agent: %d", status)
+			}
+			status, page, _ := e.do(e.owner, "POST", "/console/retention", url.Values{"no_prescription_months": {"6"}, "grace_months": {"18"}})
+			if status != 400 || !strings.Contains(page, `id="err-no_prescription_months">A whole number of months from 12 to 360.`) || !strings.Contains(page, `value="6"`) {
+				t.Fatalf("too short: %d\n%s", status, page)
+			}
+			if p, _ := e.run.Deps.Privacy.Retention(ctx, e.tenantA); p.NoPrescriptionMonths != 60 {
+				t.Fatalf("refused form changed the retention: %+v", p)
+			}
+			if status, _, loc := e.do(e.owner, "POST", "/console/retention", ok); status != 303 || loc != "/console/retention?saved=1" {
+				t.Fatalf("save: %d %s", status, loc)
+			}
+			if p, _ := e.run.Deps.Privacy.Retention(ctx, e.tenantA); p.NoPrescriptionMonths != 72 || p.GraceMonths != 18 {
+				t.Fatalf("stored: %+v", p)
+			}
+			if p, _ := e.run.Deps.Privacy.Retention(ctx, e.tenantB); p.NoPrescriptionMonths != 60 {
+				t.Fatalf("B's retention changed: %+v", p)
+			}
+			chs, _ := e.db.SettingChanges(ctx, e.tenantA, portal.SettingRetention, 10)
+			if len(chs) != 1 || chs[0].Actor.ID != e.owner.ID || !strings.Contains(chs[0].Body, `"grace_months":18`) {
+				t.Fatalf("setting change: %+v", chs)
+			}
+			if _, page, _ := e.do(e.agent, "GET", "/console/retention", nil); !strings.Contains(page, e.owner.Email) || !strings.Contains(page, "72 months") {
+				t.Errorf("the change is not shown with its author")
+			}
+		})
+	}
+}
