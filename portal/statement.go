@@ -47,6 +47,9 @@ type Statement struct {
 	Suggested  []*StatementLine `json:"suggested"`
 	Unmatched  []*StatementLine `json:"unmatched"`
 	Skipped    []*StatementLine `json:"skipped"`
+	// Pending counts the suggested and unmatched lines still waiting for a
+	// person (set by ListStatements, whose statements have no lines).
+	Pending int `json:"pending,omitempty"`
 }
 
 // StatementService imports bank statements and reconciles them.
@@ -58,6 +61,9 @@ type StatementService interface {
 	// when all are, the result has no ID and records nothing. EINVALID for
 	// an unreadable file, ETOOLARGE.
 	ImportStatement(ctx context.Context, tenantID, format string, body []byte) (*Statement, error)
+	// ListStatements lists the tenant's statements, newest first, at most
+	// limit, without their lines but with the count of lines pending.
+	ListStatements(ctx context.Context, tenantID string, limit int) ([]*Statement, error)
 	// FindStatement returns a statement with its lines by status. ENOTFOUND.
 	FindStatement(ctx context.Context, tenantID, id string) (*Statement, error)
 	// AcceptLine records a suggested (or unmatched) credit as a payment on

@@ -41,9 +41,19 @@ func (s *Server) handleConsoleStatements(c *fiber.Ctx) error {
 }
 
 func (s *Server) renderStatements(c *fiber.Ctx, status int, problem, notice string) error {
+	if err := s.statementsReady(); err != nil {
+		return err
+	}
 	t := s.consoleT(c)
+	u := consoleUserOf(c)
+	ctx, cancel := s.userContext(c)
+	defer cancel()
+	list, err := s.deps.Statements.ListStatements(ctx, u.TenantID, 50)
+	if err != nil {
+		return err
+	}
 	return s.renderConsole(c.Status(status), "statements", map[string]any{"Title": t.Text("console.statements.title"),
-		"CanWrite": consoleUserOf(c).Role.AtLeast(portal.RoleAgent), "Problem": problem, "Notice": notice})
+		"CanWrite": u.Role.AtLeast(portal.RoleAgent), "Problem": problem, "Notice": notice, "Statements": list})
 }
 
 // statementFormatOf picks the format of an uploaded statement: the one

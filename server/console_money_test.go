@@ -106,6 +106,14 @@ func TestConsoleStatements(t *testing.T) {
 			if status, _, _ := e.do(e.ownerB, "GET", loc, nil); status != 404 {
 				t.Errorf("B's owner sees A's statement: %d", status)
 			}
+			listed := `<a href="` + loc + `">`
+			if _, page, _ := e.do(e.viewer, "GET", "/console/statements", nil); !strings.Contains(page, listed) ||
+				!regexp.MustCompile(`<td class="num">3</td><td class="num">2</td>`).MatchString(page) {
+				t.Errorf("the statement is not listed with its 2 lines to settle")
+			}
+			if _, page, _ := e.do(e.ownerB, "GET", "/console/statements", nil); strings.Contains(page, listed) || !strings.Contains(page, "No statement imported.") {
+				t.Errorf("B's owner sees A's statement in the list")
+			}
 			_, page, _ = e.do(e.agent, "GET", loc, nil)
 			if !strings.Contains(page, `value="`+e.claimA2.ID+`" checked> R-Alpha-2 · <bdi>Martin SARL</bdi>`) {
 				t.Errorf("the suggestion's claim is not offered to the agent")
@@ -166,6 +174,9 @@ func TestConsoleStatements(t *testing.T) {
 			}
 			if !found {
 				t.Errorf("no statement.matched event by the agent on the claim")
+			}
+			if _, page, _ := e.do(e.viewer, "GET", "/console/statements", nil); !strings.Contains(page, `<td class="num">3</td><td class="num">0</td>`) {
+				t.Errorf("the list still counts lines to settle")
 			}
 			status, page, _ = e.do(e.agent, "POST", suggested, url.Values{"claim_id": {e.claimA2.ID}})
 			if status != 400 || !strings.Contains(page, "This line is settled already") {

@@ -12,6 +12,7 @@ import (
 type StatementStore interface {
 	RecordStatement(ctx context.Context, tenantID, format string, lines []*portal.StatementLine) (*portal.Statement, error)
 	FindStatement(ctx context.Context, tenantID, id string) (*portal.Statement, error)
+	ListStatements(ctx context.Context, tenantID string, limit int) ([]*portal.Statement, error)
 	AcceptLine(ctx context.Context, tenantID, statementID, lineID, claimID string) (*portal.StatementLine, error)
 	OpenClaimsForMatching(ctx context.Context, tenantID string) ([]*portal.Claim, map[string]string, error)
 }
@@ -80,6 +81,14 @@ func (s *Service) ImportStatement(ctx context.Context, tenantID, format string, 
 		out[i] = pl
 	}
 	return s.Statements.RecordStatement(ctx, tenantID, format, out)
+}
+
+// ListStatements implements portal.StatementService.
+func (s *Service) ListStatements(ctx context.Context, tenantID string, limit int) ([]*portal.Statement, error) {
+	if s.Statements == nil {
+		return nil, nil
+	}
+	return s.Statements.ListStatements(ctx, tenantID, limit)
 }
 
 // FindStatement implements portal.StatementService.

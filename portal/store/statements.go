@@ -157,6 +157,40 @@ func (db *DB) payFromLine(ctx context.Context, tx *gorm.DB, row *statementLineRo
 		Updates(map[string]any{"payment_id": p.ID, "claim_id": c.ID, "status": row.Status, "resolved_at": timeUTC(now)}).Error)
 }
 
+// ListStatements implements portal.StatementService.
+func (db *DB) ListStatements(ctx context.Context, tenantID string, limit int) ([]*portal.Statement, error) {
+	if limit <= 0 || limit > 200 {
+		limit = 200
+	}
+	var rows []statementRow
+	if err := db.conn(ctx).Where("tenant_id = ?", tenantID).Order("created_at DESC, id DESC").Limit(limit).Find(&rows).Error; err != nil {
+		return nil, translate("list statements", err)
+	}
+	out := make([]*portal.Statement, len(rows))
+	ids := make([]string, len(rows))
+	byID := map[string]*portal.Statement{}
+	for i, r := range rows {
+		out[i] = &portal.Statement{ID: r.ID, TenantID: r.TenantID, Format: r.Format, Lines: r.Lines, Duplicates: r.Duplicates, CreatedAt: r.CreatedAt.Time()}
+		ids[i], byID[r.ID] = r.ID, out[i]
+	}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var counts []struct {
+		StatementID string
+		N           int
+	}
+	if err := db.conn(ctx).Model(&statementLineRow{}).Select("statement_id, COUNT(*) AS n").
+		Where("tenant_id = ? AND statement_id IN ? AND status IN ?", tenantID, ids, []string{portal.LineSuggested, portal.LineUnmatched}).
+		Group("statement_id").Scan(&counts).Error; err != nil {
+		return nil, translate("count pending statement lines", err)
+	}
+	for _, c := range counts {
+		byID[c.StatementID].Pending = c.N
+	}
+	return out, nil
+}
+
 // FindStatement implements portal.StatementService.
 func (db *DB) FindStatement(ctx context.Context, tenantID, id string) (*portal.Statement, error) {
 	var sr statementRow
