@@ -1,0 +1,103 @@
+package journey
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/relais/relais/portal"
+	"github.com/relais/relais/server/browsertest"
+)
+
+// TestBackOfficeRulesAndMoney is the rules and money part of issue 18 in
+// Chromium: the creditor's owner signs in, previews then saves a
+// negotiation policy, reads the reminder sequences, a template and the
+// retention, imports a bank statement and accepts its suggestion, and
+// opens the letters to post. Every page must be clean (CSP, no console
+// error, no foreign request) and have no serious or critical axe-core
+// violation; screenshots go to artifacts/backoffice.
+func TestBackOfficeRulesAndMoney(t *testing.T) {
+	e := newEnv(t)
+	browser := browsertest.Start(t, browsertest.Isolated()...)
+	dir := filepath.Join(repoRoot(t), "artifacts", "backoffice")
+	if d := os.Getenv("RELAIS_ARTIFACTS"); d != "" {
+		dir = filepath.Join(d, "backoffice")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	j := &journey{top: t, env: e, browser: browser, shots: &shots{dir: dir}}
+	c, _ := j.createClaim(t, "BO-0001", "Dupont Traiteur SARL", "69002")
+	var bal struct {
+		Total int64 `json:"total"`
+	}
+	e.mustAPI(t, 200, "GET", "/api/v1/claims/"+c.ID+"/balance", nil, &bal)
+
+	ctx := context.Background()
+	u := &portal.User{TenantID: e.tenant, Email: "owner@martin.example", Name: "Anne Owner", Role: portal.RoleOwner}
+	must(t, e.db.CreateUser(ctx, u, agentPassword))
+	tb := newTab(t, t, browser, "owner", e.base, "en-GB,en;q=0.9", desktop, j.shots)
+	tb.do(t, chromedp.Navigate(e.base+"/console/login"), chromedp.WaitVisible(chromedp.CSS(`input[name=email]`)),
+		chromedp.SendKeys(chromedp.CSS(`input[name=email]`), u.Email),
+		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), agentPassword))
+	tb.submit(t, `form[action="/console/login"] button[type=submit]`)
+
+	// Policy: a preview of the typed values, then saved.
+	tb.do(t, chromedp.Navigate(e.base+"/console/policy"), chromedp.WaitVisible(chromedp.CSS(`#policy-form`)))
+	tb.check(t)
+	tb.do(t, chromedp.SetValue(chromedp.CSS(`input[name=min_instalment]`), "35.00"),
+		chromedp.SetValue(chromedp.CSS(`#policy-form input[name=balance]`), "2400"))
+	tb.submit(t, `#policy-form button[value=preview]`)
+	if p := tb.text(t, "#preview-plan"); !strings.Contains(p, "instalments of at least 35.00") {
+		t.Fatalf("preview: %q", p)
+	}
+	tb.check(t)
+	tb.shot(t, "policy-preview")
+	tb.submit(t, `#policy-form button[value=save]`)
+	if s := tb.text(t, "#policy-saved"); s != "Policy saved." {
+		t.Fatalf("after saving: %q", s)
+	}
+	if p, custom, err := e.db.CreditorPolicy(ctx, e.tenant, mustCreditor(t, j)); err != nil || !custom || p.MinInstalment != 3500 {
+		t.Fatalf("stored policy: %+v %v", p, err)
+	}
+
+	// Sequences, a template in four languages, retention.
+	for _, page := range []string{"/console/sequences", "/console/sequences/templates/friendly", "/console/retention", "/console/letters"} {
+		tb.do(t, chromedp.Navigate(e.base+page), chromedp.WaitVisible(chromedp.CSS(`h1`)))
+		tb.check(t)
+	}
+
+	// A statement: the debtor paid the balance without the reference.
+	file := filepath.Join(t.TempDir(), "statement.csv")
+	must(t, os.WriteFile(file, []byte("date,amount,currency,reference,counterparty_name,counterparty_iban,bank_ref\n"+
+		date(-1)+","+portal.FormatMinor(bal.Total, 2)+",EUR,virement,DUPONT TRAITEUR,,BO-B-1\n"), 0o600))
+	tb.do(t, chromedp.Navigate(e.base+"/console/statements"), chromedp.WaitVisible(chromedp.CSS(`input[name=statement]`)),
+		chromedp.SetUploadFiles(chromedp.CSS(`input[name=statement]`), []string{file}))
+	tb.check(t)
+	tb.submit(t, `#statement-upload button[type=submit]`)
+	if h := tb.text(t, "#suggested h2"); !strings.Contains(h, "(1)") {
+		t.Fatalf("suggestions: %q", h)
+	}
+	tb.check(t)
+	tb.shot(t, "statement-suggestion")
+	tb.submit(t, `#suggested button[type=submit]`)
+	if s := tb.text(t, "#line-accepted"); s != "Payment recorded on the claim." {
+		t.Fatalf("after accepting: %q", s)
+	}
+	full, err := e.db.FindClaim(ctx, e.tenant, c.ID)
+	must(t, err)
+	if len(full.Payments) != 1 || full.Payments[0].Amount != bal.Total {
+		t.Fatalf("payments: %+v", full.Payments)
+	}
+}
+
+func mustCreditor(t *testing.T, j *journey) string {
+	t.Helper()
+	cs, err := j.env.db.FindCreditors(context.Background(), j.env.tenant)
+	must(t, err)
+	return cs[0].ID
+}
