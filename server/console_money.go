@@ -396,13 +396,19 @@ func (s *Server) handleConsoleLettersPosted(c *fiber.Ctx) error {
 	if err := sending.Validate(portal.DateOf(s.deps.Clock.Now().In(s.tenantLocation(ctx, u.TenantID)))); err != nil {
 		return s.renderLetters(c, fiber.StatusBadRequest, textOr(t, "console.letters.err."+portal.ErrorField(err), portal.ErrorMessage(err)))
 	}
-	for _, id := range ids {
+	for i, id := range ids {
 		l := byID[id]
 		if _, err := s.deps.Letters.MarkLetterSent(ctx, u.TenantID, l.ClaimID, l.ProviderID, sending); err != nil {
-			if portal.ErrorCode(err) == portal.EINVALID {
-				return s.renderLetters(c, fiber.StatusBadRequest, t.Text("console.letters.refused", "Reason", portal.ErrorMessage(err)))
+			if code := portal.ErrorCode(err); code != portal.EINVALID && code != portal.ECONFLICT {
+				return err
 			}
-			return err
+			// Each letter is its own record: those before this one stay
+			// marked, and the page says so.
+			msg := t.Text("console.letters.refused", "Reason", portal.ErrorMessage(err))
+			if i > 0 {
+				msg = t.Text("console.letters.partly", "Count", i, "Reference", l.Claim.Reference, "Reason", portal.ErrorMessage(err))
+			}
+			return s.renderLetters(c, fiber.StatusBadRequest, msg)
 		}
 	}
 	return c.Redirect("/console/letters?posted="+strconv.Itoa(len(ids)), fiber.StatusSeeOther)
