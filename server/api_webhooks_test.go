@@ -80,11 +80,11 @@ func TestWebhookEndToEnd(t *testing.T) {
 			e := newAPIEnv(t, dialect)
 			var mu sync.Mutex
 			var bodies []string
-			var sigs []string
+			var sigs []http.Header
 			rc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				b, _ := io.ReadAll(r.Body)
 				mu.Lock()
-				bodies, sigs = append(bodies, string(b)), append(sigs, r.Header.Get(webhooks.SignatureHeader))
+				bodies, sigs = append(bodies, string(b)), append(sigs, r.Header.Clone())
 				mu.Unlock()
 			}))
 			defer rc.Close()
@@ -110,7 +110,7 @@ func TestWebhookEndToEnd(t *testing.T) {
 			if len(bodies) != 1 {
 				t.Fatalf("%d deliveries", len(bodies))
 			}
-			if err := webhooks.VerifyAt(ep["secret"].(string), sigs[0], []byte(bodies[0]), time.Minute, e.clock.T); err != nil {
+			if err := webhooks.VerifyAt(ep["secret"].(string), sigs[0], []byte(bodies[0]), time.Minute, e.clock.T); err != nil || sigs[0].Get("webhook-id") != got0ID(bodies[0]) {
 				t.Fatal(err)
 			}
 			var got webhooks.Body
@@ -125,4 +125,118 @@ func TestWebhookEndToEnd(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestWebhookAPILifecycle: through the API a tenant rotates an endpoint's
+// secret (both signatures during the overlap, verified with the secret
+// each answer showed), reads the delivery log, resends a delivery,
+// disables and enables the endpoint, and lists the event kinds; another
+// tenant gets 404 on each; bad input is 400 and changes nothing.
+func TestWebhookAPILifecycle(t *testing.T) {
+	for _, dialect := range storetest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			e := newAPIEnv(t, dialect)
+			var mu sync.Mutex
+			var got []http.Header
+			var bodies [][]byte
+			rc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				b, _ := io.ReadAll(r.Body)
+				mu.Lock()
+				got, bodies = append(got, r.Header.Clone()), append(bodies, b)
+				mu.Unlock()
+				io.WriteString(w, "thanks")
+			}))
+			defer rc.Close()
+			_, ep := e.do(t, "POST", "/api/v1/webhooks", e.keyA, "application/json", `{"url": "`+rc.URL+`/hooks"}`)
+			id, first := ep["id"].(string), ep["secret"].(string)
+			base := "/api/v1/webhooks/" + id
+			if status, body := e.do(t, "GET", base, e.keyA, "", ""); status != 200 || body["id"] != id || body["secret"] != nil || body["disabled_at"] != nil {
+				t.Fatalf("show: %d %v", status, body)
+			}
+			for _, bad := range []string{`{"previous_secret_hours": -1}`, `{"previous_secret_hours": 169}`, `{"previous_secret_hours": "a day"}`, `{"keep": 1}`} {
+				if status, body := e.do(t, "POST", base+"/rotate", e.keyA, "application/json", bad); status != 400 {
+					t.Errorf("rotate %s: %d %v", bad, status, body)
+				}
+			}
+			status, rot := e.do(t, "POST", base+"/rotate", e.keyA, "application/json", `{"previous_secret_hours": 2}`)
+			second, _ := rot["secret"].(string)
+			if status != 200 || !strings.HasPrefix(second, "whsec_") || second == first || rot["previous_secret_expires_at"] != "2024-06-30T12:00:00Z" {
+				t.Fatalf("rotate: %d %v", status, rot)
+			}
+			_, claim := e.do(t, "POST", "/api/v1/claims", e.keyA, "application/json", fmt.Sprintf(validClaimJSON, "1"))
+			w := &webhooks.Worker{Store: e.db, Clock: e.clock, Owner: "test", AllowPrivate: true, Log: slog.New(slog.DiscardHandler)}
+			if rep, err := w.RunOnce(context.Background()); err != nil || rep.Delivered != 1 {
+				t.Fatalf("%+v %v", rep, err)
+			}
+			for _, secret := range []string{first, second} {
+				if err := webhooks.VerifyAt(secret, got[0], bodies[0], time.Minute, e.clock.T); err != nil {
+					t.Fatalf("overlap, secret %s: %v", secret, err)
+				}
+			}
+			status, log := e.do(t, "GET", base+"/deliveries", e.keyA, "", "")
+			ds, _ := log["deliveries"].([]any)
+			if status != 200 || len(ds) != 1 {
+				t.Fatalf("log: %d %v", status, log)
+			}
+			d := ds[0].(map[string]any)
+			atts := d["attempts"].([]any)
+			att := atts[0].(map[string]any)
+			if d["claim_id"] != claim["id"] || d["status"] != "delivered" || len(atts) != 1 || att["status"] != float64(200) || att["response_body"] != "thanks" {
+				t.Fatalf("log entry %v", d)
+			}
+			if status, _ := e.do(t, "GET", base+"/deliveries?limit=0", e.keyA, "", ""); status != 400 {
+				t.Fatalf("limit 0: %d", status)
+			}
+			did := d["id"].(string)
+			if status, _ := e.do(t, "POST", base+"/deliveries/"+did+"/resend", e.keyB, "", ""); status != 404 {
+				t.Fatalf("B resends A's delivery: %d", status)
+			}
+			if status, _ := e.do(t, "POST", base+"/deliveries/"+did+"/resend", e.keyA, "", ""); status != 202 {
+				t.Fatalf("resend: %d", status)
+			}
+			if rep, _ := w.RunOnce(context.Background()); rep.Delivered != 1 || len(got) != 2 || got[1].Get("webhook-id") != got[0].Get("webhook-id") {
+				t.Fatalf("resent: %+v, %d requests", rep, len(got))
+			}
+			for _, path := range []string{base, base + "/deliveries"} {
+				if status, _ := e.do(t, "GET", path, e.keyB, "", ""); status != 404 {
+					t.Fatalf("B reads %s: %d", path, status)
+				}
+			}
+			for _, path := range []string{base + "/rotate", base + "/disable", base + "/enable"} {
+				if status, _ := e.do(t, "POST", path, e.keyB, "", ""); status != 404 {
+					t.Fatalf("B posts %s: %d", path, status)
+				}
+			}
+			status, body := e.do(t, "POST", base+"/disable", e.keyA, "", "")
+			if status != 200 || body["disabled_at"] == nil || body["disabled_reason"] != "disabled by the account" {
+				t.Fatalf("disable: %d %v", status, body)
+			}
+			e.do(t, "POST", "/api/v1/claims/"+claim["id"].(string)+"/payments", e.keyA, "application/json", `{"amount": 100, "received_on": "2024-06-01"}`)
+			if rep, _ := w.RunOnce(context.Background()); rep.Claimed != 0 {
+				t.Fatalf("sent while disabled: %+v", rep)
+			}
+			if status, body := e.do(t, "POST", base+"/enable", e.keyA, "", ""); status != 200 || body["disabled_at"] != nil {
+				t.Fatalf("enable: %d %v", status, body)
+			}
+			if rep, _ := w.RunOnce(context.Background()); rep.Delivered != 1 {
+				t.Fatalf("after enabling: %+v", rep)
+			}
+			status, kinds := e.do(t, "GET", "/api/v1/event-kinds", e.keyA, "", "")
+			list, _ := kinds["kinds"].([]any)
+			if status != 200 || len(list) != len(portal.EventKinds())+1 {
+				t.Fatalf("kinds: %d %v", status, kinds)
+			}
+			last := list[len(list)-1].(map[string]any)
+			if last["kind"] != "checkpoint.signed" || last["explicit"] != true || list[0].(map[string]any)["explicit"] != false {
+				t.Fatalf("kinds %v", list)
+			}
+		})
+	}
+}
+
+// got0ID is the id of a delivery's JSON body.
+func got0ID(body string) string {
+	var b webhooks.Body
+	json.Unmarshal([]byte(body), &b)
+	return b.ID
 }

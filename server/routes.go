@@ -105,6 +105,13 @@ func (s *Server) routes() {
 	api.Post("/webhooks", s.handleWebhookCreate)
 	api.Get("/webhooks", s.handleWebhookList)
 	api.Delete("/webhooks/:id", s.handleWebhookDelete)
+	api.Get("/webhooks/:id", s.handleWebhookShow)
+	api.Post("/webhooks/:id/rotate", s.handleWebhookRotate)
+	api.Post("/webhooks/:id/disable", s.handleWebhookDisable)
+	api.Post("/webhooks/:id/enable", s.handleWebhookEnable)
+	api.Get("/webhooks/:id/deliveries", s.handleWebhookDeliveries)
+	api.Post("/webhooks/:id/deliveries/:delivery_id/resend", s.handleWebhookResend)
+	api.Get("/event-kinds", s.handleEventKinds)
 
 	// Debtor portal: server-rendered pages in the debtor's language. The
 	// fixed paths come before /p/:token, which takes any other segment.

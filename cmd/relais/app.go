@@ -12,6 +12,7 @@ import (
 	"github.com/relais/relais/portal"
 	"github.com/relais/relais/portal/court"
 	"github.com/relais/relais/portal/evidence"
+	"github.com/relais/relais/portal/i18n"
 	"github.com/relais/relais/portal/payments"
 	"github.com/relais/relais/portal/privacy"
 	"github.com/relais/relais/portal/ratefeed"
@@ -195,6 +196,19 @@ func build(ctx context.Context, cfg config, log *slog.Logger, migrate bool) (*ap
 	// Webhooks (issue 19): the worker sends the outbox that each event's
 	// transaction fills; public addresses only.
 	hooks := &webhooks.Worker{Store: db, Clock: clock, Owner: owner, Log: log, Health: portal.NewJobHealth("webhooks")}
+	// An endpoint disabled after three days of failures: its tenant's
+	// owners are e-mailed when SMTP is configured (the console shows it
+	// anyway).
+	if mail, _, err := cfg.Reminder.channels(clock); err == nil && mail != nil {
+		text, err := i18n.New()
+		if err != nil {
+			db.Close()
+			return nil, err
+		}
+		hooks.Notify = &webhooks.MailOwners{Users: db, Mail: mail, Text: text, BaseURL: cfg.BaseURL}
+	} else if mail == nil {
+		log.Info("webhooks: no SMTP configured, so the owners of an endpoint disabled after three days of failures are not e-mailed (the console shows it)")
+	}
 	deps.Jobs = append(deps.Jobs, hooks.Health)
 	// Checkpoints of the chain heads (issue 26.6), outside the database.
 	var checkpoints *evidence.Checkpointer

@@ -286,6 +286,9 @@ var authzTable = map[string]policy{
 	// Webhook endpoints (issue 19): an API key acts for its tenant, as the
 	// owner does; another tenant's endpoint is 404 like a claim.
 	"POST /api/v1/webhooks": apiTenant, "GET /api/v1/webhooks": apiTenant, "DELETE /api/v1/webhooks/:id": apiClaim,
+	"GET /api/v1/webhooks/:id": apiClaim, "POST /api/v1/webhooks/:id/rotate": apiClaim, "POST /api/v1/webhooks/:id/disable": apiClaim,
+	"POST /api/v1/webhooks/:id/enable": apiClaim, "GET /api/v1/webhooks/:id/deliveries": apiClaim,
+	"POST /api/v1/webhooks/:id/deliveries/:delivery_id/resend": apiClaim, "GET /api/v1/event-kinds": apiTenant,
 
 	"GET /api/v1/claims/:id": apiClaim, "POST /api/v1/claims/:id/payments": apiClaim, "POST /api/v1/claims/:id/payments/:payment_id/reverse": apiClaim,
 	"POST /api/v1/claims/:id/credit-notes": apiClaim, "PATCH /api/v1/claims/:id/debtor": apiClaim,

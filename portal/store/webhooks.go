@@ -28,15 +28,33 @@ type webhookEndpointRow struct {
 	Description string
 	// Secret is the HMAC key of the deliveries: Relais needs it to sign,
 	// so it is kept as generated (see docs/security.md).
-	Secret    string
-	CreatedAt timeUTC
+	Secret string
+	// PreviousSecret signs next to Secret until PreviousSecretExpiresAt
+	// (a rotation's overlap).
+	PreviousSecret          string
+	PreviousSecretExpiresAt *timeUTC
+	DisabledAt              *timeUTC
+	DisabledReason          string
+	CreatedAt               timeUTC
 }
 
 func (webhookEndpointRow) TableName() string { return "webhook_endpoints" }
 
-func (r *webhookEndpointRow) toEndpoint() *webhooks.Endpoint {
+func optTime(t *timeUTC) *time.Time {
+	if t == nil {
+		return nil
+	}
+	v := t.Time()
+	return &v
+}
+
+// toEndpoint is r as the tenant sees it at now (no secret).
+func (r *webhookEndpointRow) toEndpoint(now time.Time) *webhooks.Endpoint {
 	e := &webhooks.Endpoint{ID: r.ID, TenantID: r.TenantID, URL: r.URL, Description: r.Description,
-		CreatedAt: r.CreatedAt.Time(), Kinds: []portal.EventKind{}}
+		CreatedAt: r.CreatedAt.Time(), Kinds: []portal.EventKind{}, DisabledAt: optTime(r.DisabledAt), DisabledReason: r.DisabledReason}
+	if r.PreviousSecret != "" && r.PreviousSecretExpiresAt != nil && r.PreviousSecretExpiresAt.Time().After(now) {
+		e.PreviousSecretExpiresAt = optTime(r.PreviousSecretExpiresAt)
+	}
 	for _, k := range strings.Split(r.Kinds, ",") {
 		if k != "" {
 			e.Kinds = append(e.Kinds, portal.EventKind(k))
@@ -62,8 +80,22 @@ type webhookDeliveryRow struct {
 	LastStatus    int
 	LastError     string
 	DeliveredAt   *timeUTC
+	RetryFrom     *timeUTC
 	CreatedAt     timeUTC
 }
+
+type webhookAttemptRow struct {
+	ID           string
+	DeliveryID   string
+	EndpointID   string
+	At           timeUTC
+	Status       int
+	DurationMS   int64 `gorm:"column:duration_ms"`
+	Error        string
+	ResponseBody string
+}
+
+func (webhookAttemptRow) TableName() string { return "webhook_attempts" }
 
 func (webhookDeliveryRow) TableName() string { return "webhook_deliveries" }
 
@@ -92,7 +124,7 @@ func (db *DB) CreateWebhookEndpoint(ctx context.Context, tenantID string, in web
 	if err != nil {
 		return nil, err
 	}
-	e := row.toEndpoint()
+	e := row.toEndpoint(db.Now())
 	e.Secret = row.Secret
 	return e, nil
 }
@@ -106,7 +138,7 @@ func (db *DB) ListWebhookEndpoints(ctx context.Context, tenantID string) ([]*web
 	}
 	out := make([]*webhooks.Endpoint, len(rows))
 	for i := range rows {
-		out[i] = rows[i].toEndpoint()
+		out[i] = rows[i].toEndpoint(db.Now())
 	}
 	return out, nil
 }
@@ -158,9 +190,12 @@ func (db *DB) enqueueWebhooks(tx *gorm.DB, tenantID string, events ...eventRow) 
 }
 
 // wantsKind reports whether an endpoint's kinds (comma-separated, empty:
-// every kind) hold kind.
+// every event kind) hold kind; see webhooks.Wants.
 func wantsKind(kinds, kind string) bool {
-	return kinds == "" || strings.Contains(","+kinds+",", ","+kind+",")
+	if kinds == "" {
+		return kind != string(webhooks.KindCheckpointSigned)
+	}
+	return strings.Contains(","+kinds+",", ","+kind+",")
 }
 
 // ClaimWebhookDeliveries implements webhooks.Store. Only the first pending
@@ -171,7 +206,7 @@ func wantsKind(kinds, kind string) bool {
 func (db *DB) ClaimWebhookDeliveries(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]*webhooks.Delivery, error) {
 	var out []*webhooks.Delivery
 	err := db.tx(ctx, func(tx *gorm.DB) error {
-		q := `SELECT d.id FROM webhook_deliveries d
+		q := `SELECT d.id FROM webhook_deliveries d JOIN webhook_endpoints w ON w.id = d.endpoint_id AND w.disabled_at IS NULL
 			WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND (d.locked_until IS NULL OR d.locked_until <= ?)
 			AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.endpoint_id = d.endpoint_id AND p.claim_id = d.claim_id
 				AND p.status = 'pending' AND p.seq < d.seq)
@@ -191,11 +226,14 @@ func (db *DB) ClaimWebhookDeliveries(ctx context.Context, owner string, now time
 			return translate("lease webhook deliveries", err)
 		}
 		var rows []struct {
-			ID, EndpointID, EventID, Kind, URL, Secret string
-			Attempts                                   int
-			CreatedAt                                  timeUTC
+			ID, EndpointID, TenantID, EventID, Kind, URL, Secret, PreviousSecret string
+			PreviousSecretExpiresAt                                              *timeUTC
+			Attempts                                                             int
+			CreatedAt                                                            timeUTC
+			RetryFrom                                                            *timeUTC
 		}
-		if err := tx.Raw(`SELECT d.id, d.endpoint_id, d.event_id, d.kind, w.url, w.secret, d.attempts, d.created_at
+		if err := tx.Raw(`SELECT d.id, d.endpoint_id, d.tenant_id, d.event_id, d.kind, w.url, w.secret, w.previous_secret,
+			w.previous_secret_expires_at, d.attempts, d.created_at, d.retry_from
 			FROM webhook_deliveries d JOIN webhook_endpoints w ON w.id = d.endpoint_id WHERE d.id IN ? ORDER BY d.next_attempt_at, d.id`, ids).
 			Scan(&rows).Error; err != nil {
 			return translate("read webhook deliveries", err)
@@ -225,17 +263,20 @@ func (db *DB) ClaimWebhookDeliveries(ctx context.Context, owner string, now time
 			byID[evs[i].ID] = evs[i].toEvent()
 		}
 		for _, r := range rows {
+			d := &webhooks.Delivery{ID: r.ID, EndpointID: r.EndpointID, TenantID: r.TenantID, URL: r.URL,
+				Secrets: []string{r.Secret}, Attempts: r.Attempts, CreatedAt: r.CreatedAt.Time()}
+			if r.RetryFrom != nil {
+				d.CreatedAt = r.RetryFrom.Time()
+			}
+			if r.PreviousSecret != "" && r.PreviousSecretExpiresAt != nil && r.PreviousSecretExpiresAt.Time().After(now) {
+				d.Secrets = append(d.Secrets, r.PreviousSecret)
+			}
 			if body, ok := checkpoints[r.EventID]; ok && r.Kind == string(webhooks.KindCheckpointSigned) {
-				out = append(out, &webhooks.Delivery{ID: r.ID, EndpointID: r.EndpointID, URL: r.URL, Secret: r.Secret,
-					Attempts: r.Attempts, CreatedAt: r.CreatedAt.Time(), EventID: r.EventID, Body: body})
+				d.EventID, d.Body = r.EventID, body
+			} else if d.Event = byID[r.EventID]; d.Event == nil {
 				continue
 			}
-			e := byID[r.EventID]
-			if e == nil {
-				continue
-			}
-			out = append(out, &webhooks.Delivery{ID: r.ID, EndpointID: r.EndpointID, URL: r.URL, Secret: r.Secret,
-				Attempts: r.Attempts, CreatedAt: r.CreatedAt.Time(), Event: e})
+			out = append(out, d)
 		}
 		return nil
 	})
@@ -243,7 +284,7 @@ func (db *DB) ClaimWebhookDeliveries(ctx context.Context, owner string, now time
 }
 
 // RecordWebhookAttempt implements webhooks.Store.
-func (db *DB) RecordWebhookAttempt(ctx context.Context, id, owner string, a webhooks.Attempt) error {
+func (db *DB) RecordWebhookAttempt(ctx context.Context, id, owner string, a webhooks.Attempt) (disabled bool, err error) {
 	at := timeUTC(a.At)
 	upd := map[string]any{
 		"status": string(a.Outcome), "attempts": gorm.Expr("attempts + 1"), "last_attempt_at": at,
@@ -255,8 +296,186 @@ func (db *DB) RecordWebhookAttempt(ctx context.Context, id, owner string, a webh
 	case webhooks.Retry:
 		upd["next_attempt_at"] = timeUTC(a.Next)
 	}
-	err := db.conn(ctx).Model(&webhookDeliveryRow{}).Where("id = ? AND locked_by = ? AND status = 'pending'", id, owner).Updates(upd).Error
-	return translate("record webhook attempt", err)
+	err = db.tx(ctx, func(tx *gorm.DB) error {
+		var d webhookDeliveryRow
+		err := tx.Where("id = ? AND locked_by = ? AND status = 'pending'", id, owner).Take(&d).Error
+		if portal.ErrorCode(translate("", err)) == portal.ENOTFOUND {
+			return nil // another owner's lease now
+		}
+		if err != nil {
+			return translate("find webhook delivery", err)
+		}
+		if err := tx.Model(&webhookDeliveryRow{}).Where("id = ?", id).Updates(upd).Error; err != nil {
+			return translate("record webhook attempt", err)
+		}
+		log := webhookAttemptRow{ID: portal.NewID(a.At), DeliveryID: id, EndpointID: d.EndpointID, At: at, Status: a.Status,
+			DurationMS: a.Duration.Milliseconds(), Error: truncateText(a.Error, 500), ResponseBody: loggedBody(a.ResponseBody)}
+		if err := tx.Create(&log).Error; err != nil {
+			return translate("log webhook attempt", err)
+		}
+		if !a.Exhausted {
+			return nil
+		}
+		res := tx.Model(&webhookEndpointRow{}).Where("id = ? AND disabled_at IS NULL", d.EndpointID).
+			Updates(map[string]any{"disabled_at": at, "disabled_reason": truncateText(a.Error, 500)})
+		if res.Error != nil {
+			return translate("disable webhook endpoint", res.Error)
+		}
+		disabled = res.RowsAffected > 0
+		return nil
+	})
+	return disabled, err
+}
+
+// loggedBody is what the log keeps of an answer's body: valid text, no
+// NUL (PostgreSQL refuses it), at most webhooks.MaxLoggedBody bytes.
+func loggedBody(b string) string {
+	b = strings.ReplaceAll(strings.ToValidUTF8(b, "\uFFFD"), "\x00", "")
+	for len(b) > webhooks.MaxLoggedBody {
+		b = strings.ToValidUTF8(b[:webhooks.MaxLoggedBody], "")
+	}
+	return b
+}
+
+// FindWebhookEndpoint implements webhooks.EndpointStore.
+func (db *DB) FindWebhookEndpoint(ctx context.Context, tenantID, id string) (*webhooks.Endpoint, error) {
+	r, err := db.findEndpointRow(db.conn(ctx), tenantID, id)
+	if err != nil {
+		return nil, err
+	}
+	return r.toEndpoint(db.Now()), nil
+}
+
+func (db *DB) findEndpointRow(tx *gorm.DB, tenantID, id string) (*webhookEndpointRow, error) {
+	var r webhookEndpointRow
+	err := tx.Where("tenant_id = ? AND id = ?", tenantID, id).Take(&r).Error
+	if portal.ErrorCode(translate("", err)) == portal.ENOTFOUND {
+		return nil, portal.Errorf(portal.ENOTFOUND, "No such webhook endpoint.")
+	}
+	if err != nil {
+		return nil, translate("find webhook endpoint", err)
+	}
+	return &r, nil
+}
+
+// RotateWebhookSecret implements webhooks.EndpointStore. The current
+// secret becomes the previous one (a previous one still active is
+// dropped: two at most).
+func (db *DB) RotateWebhookSecret(ctx context.Context, tenantID, id string, keep time.Duration) (*webhooks.Rotation, error) {
+	if keep < 0 || keep > webhooks.MaxPreviousSecret {
+		return nil, portal.FieldError("previous_secret_hours", "the previous secret may keep signing for 0 to %d hours", int(webhooks.MaxPreviousSecret.Hours()))
+	}
+	now := db.Now()
+	rot := &webhooks.Rotation{Secret: webhooks.NewSecret()}
+	err := db.tx(ctx, func(tx *gorm.DB) error {
+		r, err := db.findEndpointRow(tx, tenantID, id)
+		if err != nil {
+			return err
+		}
+		upd := map[string]any{"secret": rot.Secret, "previous_secret": "", "previous_secret_expires_at": nil}
+		if keep > 0 {
+			exp := now.Add(keep)
+			rot.PreviousSecretExpiresAt = &exp
+			upd["previous_secret"], upd["previous_secret_expires_at"] = r.Secret, timeUTC(exp)
+		}
+		return translate("rotate webhook secret", tx.Model(&webhookEndpointRow{}).Where("id = ?", id).Updates(upd).Error)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return rot, nil
+}
+
+// SetWebhookEndpointEnabled implements webhooks.EndpointStore.
+func (db *DB) SetWebhookEndpointEnabled(ctx context.Context, tenantID, id string, enabled bool, reason string) (*webhooks.Endpoint, error) {
+	now := timeUTC(db.Now())
+	var out *webhooks.Endpoint
+	err := db.tx(ctx, func(tx *gorm.DB) error {
+		r, err := db.findEndpointRow(tx, tenantID, id)
+		if err != nil {
+			return err
+		}
+		switch {
+		case enabled && r.DisabledAt != nil:
+			if err := tx.Model(&webhookEndpointRow{}).Where("id = ?", id).
+				Updates(map[string]any{"disabled_at": nil, "disabled_reason": ""}).Error; err != nil {
+				return translate("enable webhook endpoint", err)
+			}
+			// What waited is due now, with three days of retries again.
+			if err := tx.Model(&webhookDeliveryRow{}).Where("endpoint_id = ? AND status = 'pending'", id).
+				Updates(map[string]any{"next_attempt_at": now, "retry_from": now, "attempts": 0}).Error; err != nil {
+				return translate("resume webhook deliveries", err)
+			}
+			r.DisabledAt, r.DisabledReason = nil, ""
+		case !enabled && r.DisabledAt == nil:
+			if err := tx.Model(&webhookEndpointRow{}).Where("id = ?", id).
+				Updates(map[string]any{"disabled_at": now, "disabled_reason": truncateText(reason, 500)}).Error; err != nil {
+				return translate("disable webhook endpoint", err)
+			}
+			r.DisabledAt, r.DisabledReason = &now, truncateText(reason, 500)
+		}
+		out = r.toEndpoint(db.Now())
+		return nil
+	})
+	return out, err
+}
+
+// WebhookDeliveryLog implements webhooks.EndpointStore, in two queries.
+func (db *DB) WebhookDeliveryLog(ctx context.Context, tenantID, endpointID string, limit int) ([]*webhooks.LoggedDelivery, error) {
+	if _, err := db.findEndpointRow(db.conn(ctx), tenantID, endpointID); err != nil {
+		return nil, err
+	}
+	if limit <= 0 || limit > 500 {
+		limit = 100
+	}
+	var rows []webhookDeliveryRow
+	if err := db.conn(ctx).Where("endpoint_id = ?", endpointID).Order("id DESC").Limit(limit).Find(&rows).Error; err != nil {
+		return nil, translate("list webhook deliveries", err)
+	}
+	out := make([]*webhooks.LoggedDelivery, len(rows))
+	byID := make(map[string]*webhooks.LoggedDelivery, len(rows))
+	ids := make([]string, len(rows))
+	for i, r := range rows {
+		d := &webhooks.LoggedDelivery{ID: r.ID, EventID: r.EventID, Kind: portal.EventKind(r.Kind), ClaimID: r.ClaimID, Seq: r.Seq,
+			Status: webhooks.Outcome(r.Status), CreatedAt: r.CreatedAt.Time(), Attempts: []webhooks.LoggedAttempt{}}
+		if d.Status == webhooks.Retry {
+			d.NextAttemptAt = optTime(&r.NextAttemptAt)
+		}
+		out[i], byID[r.ID], ids[i] = d, d, r.ID
+	}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var atts []webhookAttemptRow
+	if err := db.conn(ctx).Where("delivery_id IN ?", ids).Order("at DESC, id DESC").Find(&atts).Error; err != nil {
+		return nil, translate("list webhook attempts", err)
+	}
+	for _, a := range atts {
+		d := byID[a.DeliveryID]
+		d.Attempts = append(d.Attempts, webhooks.LoggedAttempt{At: a.At.Time(), Status: a.Status, DurationMS: a.DurationMS,
+			Error: a.Error, ResponseBody: a.ResponseBody})
+	}
+	return out, nil
+}
+
+// ResendWebhookDelivery implements webhooks.EndpointStore.
+func (db *DB) ResendWebhookDelivery(ctx context.Context, tenantID, endpointID, deliveryID string) error {
+	now := timeUTC(db.Now())
+	return db.tx(ctx, func(tx *gorm.DB) error {
+		if _, err := db.findEndpointRow(tx, tenantID, endpointID); err != nil {
+			return err
+		}
+		res := tx.Model(&webhookDeliveryRow{}).Where("id = ? AND endpoint_id = ?", deliveryID, endpointID).
+			Updates(map[string]any{"status": string(webhooks.Retry), "next_attempt_at": now, "retry_from": now, "attempts": 0,
+				"locked_by": "", "locked_until": nil, "delivered_at": nil})
+		if res.Error != nil {
+			return translate("resend webhook delivery", res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return portal.Errorf(portal.ENOTFOUND, "No such delivery of this webhook endpoint.")
+		}
+		return nil
+	})
 }
 
 // PurgeWebhookDeliveries implements webhooks.Store.

@@ -12,16 +12,27 @@
 // are never followed, each request times out after 10 seconds and at
 // most 64 KiB of an answer is read.
 //
+// Once a delivery has failed for three days the endpoint is disabled: no
+// more is sent to it until its owner enables it again (API or console),
+// and the tenant's owners are told (Notifier). Every attempt is kept in
+// the endpoint's delivery log, and any delivery can be sent again.
+//
 // # Signature
 //
-// Each request carries
+// Deliveries follow the Standard Webhooks specification
+// (https://www.standardwebhooks.com). Each request carries
 //
-//	Relais-Signature: t=1719741600,v1=5257a869e7ecebeda32affa62cdca3fa51cad7e77a0e56ff536d0ce8e108d8bd
+//	webhook-id: 01J1ZK5Y3E6W0D9Q4V4GQ2M8XN
+//	webhook-timestamp: 1719741600
+//	webhook-signature: v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
 //
-// where t is the Unix time of the attempt and v1 the hex HMAC-SHA256, keyed
-// with the endpoint's whole secret ("whsec_..."), of t, a dot and the raw
-// request body. A receiver checks it with Verify before it parses the body
-// (the scheme is Stripe's, so its libraries' verifiers work too).
+// where webhook-id is the event's ID (the same when a delivery is sent
+// again), webhook-timestamp the Unix time of the attempt, and each v1 the
+// base64 HMAC-SHA256 of "<id>.<timestamp>.<raw body>" keyed with the
+// bytes of a secret: "whsec_" then the key in base64. After a rotation the
+// header holds two signatures, space-separated, until the previous secret
+// expires. A receiver checks it with Verify before it parses the body (or
+// with any Standard Webhooks library).
 package webhooks
 
 import (
@@ -43,13 +54,45 @@ type Endpoint struct {
 	ID       string `json:"id"`
 	TenantID string `json:"-"`
 	URL      string `json:"url"`
-	// Kinds are the event kinds sent; empty: every kind.
+	// Kinds are the event kinds sent; empty: every event kind of the
+	// claims, but not KindCheckpointSigned, which is sent only to
+	// endpoints that name it.
 	Kinds       []portal.EventKind `json:"kinds"`
 	Description string             `json:"description"`
 	CreatedAt   time.Time          `json:"created_at"`
 	// Secret signs the deliveries. It is set only in the answer to the
-	// endpoint's creation: the one time the tenant sees it.
+	// endpoint's creation or to a rotation: the one time the tenant sees
+	// it.
 	Secret string `json:"secret,omitempty"`
+	// PreviousSecretExpiresAt is set while a rotated-out secret still
+	// signs the deliveries (next to the current one).
+	PreviousSecretExpiresAt *time.Time `json:"previous_secret_expires_at"`
+	// DisabledAt is set while the endpoint is disabled: after a delivery
+	// failed for three days (DisabledReason says which and why), until
+	// its owner enables it again. Its deliveries wait meanwhile.
+	DisabledAt     *time.Time `json:"disabled_at"`
+	DisabledReason string     `json:"disabled_reason"`
+}
+
+// Wants reports whether an endpoint with kinds (empty: every event kind)
+// is sent the deliveries of kind k. A checkpoint (large, daily) goes only
+// to endpoints that ask for it by name.
+func Wants(kinds []portal.EventKind, k portal.EventKind) bool {
+	if len(kinds) == 0 {
+		return k != KindCheckpointSigned
+	}
+	for _, x := range kinds {
+		if x == k {
+			return true
+		}
+	}
+	return false
+}
+
+// Kinds lists what an endpoint may ask for: every event kind of the log,
+// then KindCheckpointSigned.
+func Kinds() []portal.EventKind {
+	return append(portal.EventKinds(), KindCheckpointSigned)
 }
 
 // EndpointInput is what a tenant registers.
@@ -143,7 +186,19 @@ func NewSecret() string {
 	if _, err := rand.Read(b[:]); err != nil {
 		panic("crypto/rand failed: " + err.Error())
 	}
-	return "whsec_" + base64.RawURLEncoding.EncodeToString(b[:])
+	return SecretPrefix + base64.StdEncoding.EncodeToString(b[:])
+}
+
+// MaxPreviousSecret bounds how long a rotated-out secret keeps signing.
+const MaxPreviousSecret = 7 * 24 * time.Hour
+
+// Rotation is a new secret of an endpoint.
+type Rotation struct {
+	// Secret is the new secret, shown this once.
+	Secret string `json:"secret"`
+	// PreviousSecretExpiresAt is when the former secret stops signing
+	// (null: at once).
+	PreviousSecretExpiresAt *time.Time `json:"previous_secret_expires_at"`
 }
 
 // EndpointStore keeps a tenant's endpoints (the API's /webhooks routes).
@@ -155,18 +210,79 @@ type EndpointStore interface {
 	// DeleteWebhookEndpoint removes an endpoint and its deliveries not yet
 	// sent; another tenant's endpoint is ENOTFOUND.
 	DeleteWebhookEndpoint(ctx context.Context, tenantID, id string) error
+	// FindWebhookEndpoint returns one endpoint of the tenant, without its
+	// secret; another tenant's is ENOTFOUND.
+	FindWebhookEndpoint(ctx context.Context, tenantID, id string) (*Endpoint, error)
+	// RotateWebhookSecret gives an endpoint a new secret; the former one
+	// keeps signing, next to it, for keep (0: not at all; at most
+	// MaxPreviousSecret, else EINVALID).
+	RotateWebhookSecret(ctx context.Context, tenantID, id string, keep time.Duration) (*Rotation, error)
+	// SetWebhookEndpointEnabled disables an endpoint (its deliveries
+	// wait) or enables it again: its waiting deliveries are due at once,
+	// with a fresh three days of retries.
+	SetWebhookEndpointEnabled(ctx context.Context, tenantID, id string, enabled bool, reason string) (*Endpoint, error)
+	// WebhookDeliveryLog lists an endpoint's deliveries, newest first (at
+	// most limit), each with its attempts, newest first.
+	WebhookDeliveryLog(ctx context.Context, tenantID, endpointID string, limit int) ([]*LoggedDelivery, error)
+	// ResendWebhookDelivery sends a delivery of the endpoint again (the
+	// same webhook-id), whatever became of it, with a fresh three days of
+	// retries; ENOTFOUND when it is not the tenant's endpoint's.
+	ResendWebhookDelivery(ctx context.Context, tenantID, endpointID, deliveryID string) error
+}
+
+// LoggedDelivery is a delivery in an endpoint's log.
+type LoggedDelivery struct {
+	ID      string           `json:"id"`
+	EventID string           `json:"event_id"`
+	Kind    portal.EventKind `json:"kind"`
+	// ClaimID is empty for a checkpoint.
+	ClaimID string  `json:"claim_id"`
+	Seq     int64   `json:"seq"`
+	Status  Outcome `json:"status"`
+	// NextAttemptAt is when a pending delivery is tried next.
+	NextAttemptAt *time.Time      `json:"next_attempt_at"`
+	CreatedAt     time.Time       `json:"created_at"`
+	Attempts      []LoggedAttempt `json:"attempts"`
+}
+
+// LoggedAttempt is one attempt of a delivery.
+type LoggedAttempt struct {
+	At time.Time `json:"at"`
+	// Status is the answer's HTTP status, 0 when there was none.
+	Status     int    `json:"status"`
+	DurationMS int64  `json:"duration_ms"`
+	Error      string `json:"error"`
+	// ResponseBody is the start of the answer's body (MaxLoggedBody).
+	ResponseBody string `json:"response_body"`
+}
+
+// MaxLoggedBody is how much of an answer's body the log keeps.
+const MaxLoggedBody = 1024
+
+// Disabled is an endpoint the Worker disabled.
+type Disabled struct {
+	TenantID, EndpointID, URL, Reason string
+	At                                time.Time
+}
+
+// Notifier tells a tenant's owners that one of its endpoints was disabled.
+type Notifier interface {
+	EndpointDisabled(ctx context.Context, d Disabled) error
 }
 
 // Delivery is one event to send to one endpoint, claimed by a worker.
 type Delivery struct {
 	ID         string
 	EndpointID string
+	TenantID   string
 	URL        string
-	Secret     string
+	// Secrets sign the delivery: the endpoint's, and its previous one
+	// while it has not expired.
+	Secrets []string
 	// Attempts is how many attempts were made before this one.
 	Attempts int
-	// CreatedAt is when the event was recorded: the retry budget counts
-	// from it.
+	// CreatedAt is when the retry budget counts from: the event's time,
+	// or the last resend or re-enabling of the endpoint.
 	CreatedAt time.Time
 	Event     *portal.Event
 	// EventID and Body are set instead of Event for a delivery that is
@@ -214,6 +330,13 @@ type Attempt struct {
 	Error string
 	// Next is when a Retry is tried again.
 	Next time.Time
+	// Duration is how long the attempt took.
+	Duration time.Duration
+	// ResponseBody is the start of the answer's body, for the log.
+	ResponseBody string
+	// Exhausted is set on a failure that ends three days of retries: the
+	// endpoint is disabled.
+	Exhausted bool
 }
 
 // Store is the outbox the Worker reads and updates.
@@ -223,9 +346,11 @@ type Store interface {
 	// endpoint, none held by another owner's unexpired lease.
 	ClaimWebhookDeliveries(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]*Delivery, error)
 	// RecordWebhookAttempt records an attempt of a delivery owner holds
-	// and releases it; a delivery whose lease another owner took since
-	// is left alone.
-	RecordWebhookAttempt(ctx context.Context, id, owner string, a Attempt) error
+	// in the delivery and its log, and releases it; a delivery whose
+	// lease another owner took since is left alone. An Exhausted attempt
+	// disables the endpoint in the same transaction; disabled says
+	// whether this call did (it was not already).
+	RecordWebhookAttempt(ctx context.Context, id, owner string, a Attempt) (disabled bool, err error)
 	// PurgeWebhookDeliveries deletes the delivered and failed deliveries
 	// created before before; it returns how many.
 	PurgeWebhookDeliveries(ctx context.Context, before time.Time) (int64, error)

@@ -13,6 +13,7 @@ import (
 	"net/netip"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -62,6 +63,9 @@ type Worker struct {
 	Keep   time.Duration
 	Health *portal.JobHealth
 	Log    *slog.Logger
+	// Notify tells the tenant's owners when an endpoint is disabled (nil:
+	// only logged).
+	Notify Notifier
 
 	once   sync.Once
 	client *http.Client
@@ -133,7 +137,10 @@ func (w *Worker) RunOnce(ctx context.Context) (Report, error) {
 			if !ok {
 				return // stopped mid-attempt: the lease runs out and the delivery is sent again
 			}
-			err := w.Store.RecordWebhookAttempt(context.WithoutCancel(ctx), d.ID, w.Owner, a)
+			disabled, err := w.Store.RecordWebhookAttempt(context.WithoutCancel(ctx), d.ID, w.Owner, a)
+			if err == nil && disabled {
+				w.notifyDisabled(context.WithoutCancel(ctx), d, a)
+			}
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
@@ -152,6 +159,17 @@ func (w *Worker) RunOnce(ctx context.Context) (Report, error) {
 	}
 	wg.Wait()
 	return rep, firstErr
+}
+
+// notifyDisabled logs that d's endpoint was disabled and tells its owners.
+func (w *Worker) notifyDisabled(ctx context.Context, d *Delivery, a Attempt) {
+	w.log().WarnContext(ctx, "webhook endpoint disabled after three days of failed deliveries", "endpoint_id", d.EndpointID, "reason", a.Error)
+	if w.Notify == nil {
+		return
+	}
+	if err := w.Notify.EndpointDisabled(ctx, Disabled{TenantID: d.TenantID, EndpointID: d.EndpointID, URL: d.URL, Reason: a.Error, At: a.At}); err != nil {
+		w.log().ErrorContext(ctx, "webhooks: the owners could not be told that an endpoint was disabled (the console shows it)", "endpoint_id", d.EndpointID, "err", err)
+	}
 }
 
 func cmpErr(first, err error) error {
@@ -177,9 +195,13 @@ func (w *Worker) attempt(ctx context.Context, d *Delivery) (a Attempt, ok bool) 
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "Relais-Webhooks/1")
-	req.Header.Set("Relais-Event-Id", d.eventID())
-	req.Header.Set(SignatureHeader, Sign(d.Secret, a.At, body))
+	if err := SetHeaders(req.Header, d.Secrets, d.eventID(), a.At, body); err != nil {
+		a.Outcome, a.Error = Failed, "the endpoint's secret is not valid: rotate it"
+		return a, true
+	}
+	start := time.Now()
 	resp, err := w.httpClient().Do(req)
+	a.Duration = time.Since(start)
 	if err != nil {
 		if ctx.Err() != nil {
 			return a, false
@@ -195,8 +217,11 @@ func (w *Worker) attempt(ctx context.Context, d *Delivery) (a Attempt, ok bool) 
 		w.logAttempt(ctx, d, a)
 		return a, true
 	}
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, MaxResponseRead))
+	head, _ := io.ReadAll(io.LimitReader(resp.Body, MaxLoggedBody))
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, MaxResponseRead-MaxLoggedBody))
 	resp.Body.Close()
+	a.Duration = time.Since(start)
+	a.ResponseBody = strings.ToValidUTF8(string(head), "\uFFFD")
 	a.Status = resp.StatusCode
 	switch s := resp.StatusCode; {
 	case s >= 200 && s < 300:
@@ -221,8 +246,8 @@ func (w *Worker) retryOrFail(d *Delivery, a Attempt, after time.Duration) Attemp
 	maxAge := orDuration(w.MaxAge, 72*time.Hour)
 	deadline := d.CreatedAt.Add(maxAge)
 	if !a.At.Before(deadline) {
-		a.Outcome = Failed
-		a.Error += fmt.Sprintf("; given up after %d attempts over %s", d.Attempts+1, maxAge)
+		a.Outcome, a.Exhausted = Failed, true
+		a.Error += fmt.Sprintf("; given up after %d attempts over %s, and the endpoint disabled", d.Attempts+1, maxAge)
 		return a
 	}
 	max := orDuration(w.RetryMax, 6*time.Hour)

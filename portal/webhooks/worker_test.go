@@ -4,7 +4,7 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
-	"encoding/hex"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -138,21 +138,52 @@ func runOnce(t *testing.T, w *webhooks.Worker) webhooks.Report {
 	return rep
 }
 
-// independentSignature recomputes the header's v1 from the documented
-// scheme alone, without the package's code.
-func independentSignature(secret, header string, body []byte) (ts int64, ok bool) {
-	var t, v1 string
-	for _, p := range strings.Split(header, ",") {
-		if k, v, found := strings.Cut(p, "="); found && k == "t" {
-			t = v
-		} else if found && k == "v1" {
-			v1 = v
+// independentVerify checks a delivery's headers as the Standard Webhooks
+// specification describes them, without the package's code: the HMAC key
+// is the base64 (standard alphabet) after "whsec_", the signed content
+// "<webhook-id>.<webhook-timestamp>.<body>", and webhook-signature a
+// space-separated list of "v1,<base64 HMAC-SHA256>", any of which may
+// match.
+func independentVerify(secret string, h http.Header, body []byte) bool {
+	key, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(secret, "whsec_"))
+	if err != nil || !strings.HasPrefix(secret, "whsec_") {
+		return false
+	}
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(h.Get("Webhook-Id") + "." + h.Get("Webhook-Timestamp") + "."))
+	m.Write(body)
+	want := "v1," + base64.StdEncoding.EncodeToString(m.Sum(nil))
+	for _, sig := range strings.Split(h.Get("Webhook-Signature"), " ") {
+		if hmac.Equal([]byte(sig), []byte(want)) {
+			return true
 		}
 	}
-	m := hmac.New(sha256.New, []byte(secret))
-	fmt.Fprintf(m, "%s.%s", t, body)
-	ts, _ = strconv.ParseInt(t, 10, 64)
-	return ts, hex.EncodeToString(m.Sum(nil)) == v1
+	return false
+}
+
+// TestSignatureVector: the example of the Standard Webhooks reference
+// libraries (secret, message id, timestamp, body and the signature they
+// expect) is what Sign gives, and what Verify and the independent check
+// accept.
+func TestSignatureVector(t *testing.T) {
+	const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+	body := []byte(`{"test": 2432232314}`)
+	at := time.Unix(1614265330, 0)
+	sig, err := webhooks.Sign([]string{secret}, "msg_p5jXN8AQM9LWM0D4loKWxJek", at, body)
+	if err != nil || sig != "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=" {
+		t.Fatalf("Sign: %q %v", sig, err)
+	}
+	h := http.Header{}
+	must(t, webhooks.SetHeaders(h, []string{secret}, "msg_p5jXN8AQM9LWM0D4loKWxJek", at, body))
+	if !independentVerify(secret, h, body) || webhooks.VerifyAt(secret, h, body, 0, at) != nil {
+		t.Fatalf("not verified: %v", h)
+	}
+	if _, err := webhooks.Sign([]string{"whsec_not base64"}, "x", at, body); err != webhooks.ErrBadSecret {
+		t.Fatalf("bad secret: %v", err)
+	}
+	if _, err := webhooks.Sign(nil, "x", at, body); err != webhooks.ErrBadSecret {
+		t.Fatalf("no secret: %v", err)
+	}
 }
 
 // TestWebhookDeliverySigned: an event is POSTed as JSON with a signature
@@ -174,25 +205,35 @@ func TestWebhookDeliverySigned(t *testing.T) {
 				t.Fatalf("%d requests", len(got))
 			}
 			r := got[0]
-			sig := r.header.Get(webhooks.SignatureHeader)
-			if err := webhooks.VerifyAt(ep.Secret, sig, r.body, 0, e.clock.T.Add(time.Minute)); err != nil {
-				t.Fatalf("Verify: %v (%s)", err, sig)
+			h := r.header
+			if err := webhooks.VerifyAt(ep.Secret, h, r.body, 0, e.clock.T.Add(time.Minute)); err != nil {
+				t.Fatalf("Verify: %v (%v)", err, h)
 			}
-			if ts, ok := independentSignature(ep.Secret, sig, r.body); !ok || ts != e.clock.T.Unix() {
-				t.Fatalf("independent check: %v, t=%d", ok, ts)
+			if !independentVerify(ep.Secret, h, r.body) || h.Get("webhook-id") != ev.ID ||
+				h.Get("webhook-timestamp") != strconv.FormatInt(e.clock.T.Unix(), 10) || strings.Count(h.Get("webhook-signature"), "v1,") != 1 {
+				t.Fatalf("independent check failed: %v", h)
 			}
-			if err := webhooks.VerifyAt("whsec_other", sig, r.body, 0, e.clock.T); err != webhooks.ErrBadSignature {
-				t.Fatalf("wrong secret: %v", err)
+			if key, _ := base64.StdEncoding.DecodeString(strings.TrimPrefix(ep.Secret, "whsec_")); len(key) != 32 {
+				t.Fatalf("secret %q is not whsec_ and 32 bytes in base64", ep.Secret)
+			}
+			other := webhooks.NewSecret()
+			if independentVerify(other, h, r.body) || webhooks.VerifyAt(other, h, r.body, 0, e.clock.T) != webhooks.ErrBadSignature {
+				t.Fatal("a wrong secret verifies")
 			}
 			changed := []byte(strings.Replace(string(r.body), `"n":1`, `"n":2`, 1))
-			if err := webhooks.VerifyAt(ep.Secret, sig, changed, 0, e.clock.T); err != webhooks.ErrBadSignature {
-				t.Fatalf("changed body: %v", err)
+			if independentVerify(ep.Secret, h, changed) || webhooks.VerifyAt(ep.Secret, h, changed, 0, e.clock.T) != webhooks.ErrBadSignature {
+				t.Fatal("a changed body verifies")
 			}
-			if err := webhooks.VerifyAt(ep.Secret, sig, r.body, 0, e.clock.T.Add(6*time.Minute)); err != webhooks.ErrTooOld {
+			if err := webhooks.VerifyAt(ep.Secret, h, r.body, 0, e.clock.T.Add(6*time.Minute)); err != webhooks.ErrTooOld {
 				t.Fatalf("old signature: %v", err)
 			}
-			if err := webhooks.VerifyAt(ep.Secret, "v1=abc", r.body, 0, e.clock.T); err != webhooks.ErrNoSignature {
-				t.Fatalf("no t: %v", err)
+			otherID := h.Clone()
+			otherID.Set("webhook-id", "another")
+			if independentVerify(ep.Secret, otherID, r.body) || webhooks.VerifyAt(ep.Secret, otherID, r.body, 0, e.clock.T) != webhooks.ErrBadSignature {
+				t.Fatal("the signature does not cover the id")
+			}
+			if err := webhooks.VerifyAt(ep.Secret, http.Header{}, r.body, 0, e.clock.T); err != webhooks.ErrNoSignature {
+				t.Fatalf("no headers: %v", err)
 			}
 			b := r.event
 			if b.ID != ev.ID || b.Kind != portal.EventNoteWritten || b.ClaimID != e.claimA || b.Seq != ev.Seq || !b.At.Equal(ev.At) ||
@@ -202,7 +243,7 @@ func TestWebhookDeliverySigned(t *testing.T) {
 			if strings.Contains(string(r.body), "ip") && strings.Contains(string(r.body), "user_agent") {
 				t.Fatalf("the actor's address is sent: %s", r.body)
 			}
-			if r.header.Get("Content-Type") != "application/json" || r.header.Get("Relais-Event-Id") != ev.ID {
+			if r.header.Get("Content-Type") != "application/json" {
 				t.Fatalf("headers %v", r.header)
 			}
 			// Delivered once: nothing more to send.
@@ -250,7 +291,7 @@ func TestWebhookRetryAfter500(t *testing.T) {
 				t.Fatalf("second attempt: %+v", rep)
 			}
 			got := rc.requests()
-			if len(got) != 2 || got[0].event.ID != ev.ID || got[1].event.ID != ev.ID || got[1].header.Get("Relais-Event-Id") != ev.ID {
+			if len(got) != 2 || got[0].event.ID != ev.ID || got[1].event.ID != ev.ID || got[1].header.Get("webhook-id") != ev.ID || got[0].header.Get("webhook-id") != ev.ID {
 				t.Fatalf("requests: %d", len(got))
 			}
 			ds, _ = e.db.WebhookDeliveries(context.Background(), e.tenantA)
@@ -444,16 +485,39 @@ func TestWebhookPermanentFailure(t *testing.T) {
 					t.Fatalf("delay %s over the maximum: %v", d, delays)
 				}
 			}
-			// Given up: not tried again; the claim's next event goes.
+			// Given up, and the endpoint disabled: nothing more is sent, the
+			// claim's next event waits until the endpoint is enabled again.
 			down = false
 			n := len(rc.requests())
+			if rep := runOnce(t, w); rep.Claimed != 0 || len(rc.requests()) != n {
+				t.Fatalf("sent to a disabled endpoint: %+v", rep)
+			}
+			ep, err := e.db.FindWebhookEndpoint(ctx, e.tenantA, ds0(t, e).EndpointID)
+			must(t, err)
+			if ep.DisabledAt == nil || !strings.Contains(ep.DisabledReason, "503") {
+				t.Fatalf("endpoint after three days: %+v", ep)
+			}
+			if _, err := e.db.SetWebhookEndpointEnabled(ctx, e.tenantA, ep.ID, true, ""); err != nil {
+				t.Fatal(err)
+			}
 			rep := runOnce(t, w)
 			got := rc.requests()
 			if rep.Delivered != 1 || len(got) != n+1 || got[n].event.Seq != 3 {
-				t.Fatalf("after the failure: %+v, %d requests", rep, len(got)-n)
+				t.Fatalf("after enabling: %+v, %d requests", rep, len(got)-n)
 			}
 		})
 	}
+}
+
+// ds0 is the first delivery of tenant A.
+func ds0(t *testing.T, e *env) store.WebhookDelivery {
+	t.Helper()
+	ds, err := e.db.WebhookDeliveries(context.Background(), e.tenantA)
+	must(t, err)
+	if len(ds) == 0 {
+		t.Fatal("no delivery")
+	}
+	return ds[0]
 }
 
 // TestWebhookRedirectNotFollowed: a redirect is not followed (its target
