@@ -179,6 +179,9 @@ func (s *Server) handleClaimList(c *fiber.Ctx) error {
 	if f.After != "" && !portal.ValidID(f.After) {
 		return portal.FieldError("cursor", "cursor is not a cursor returned by this API")
 	}
+	// Each claim with its payments and credit notes, as GET /claims/{id}
+	// shows them (two more queries for the page, [] when none).
+	f.WithPayments = true
 	ctx, cancel := s.userContext(c)
 	defer cancel()
 	claims, next, err := s.deps.Claims.FindClaims(ctx, tenantOf(c), f)

@@ -63,6 +63,12 @@ func (s *Server) routes() {
 	claim.Get("/policy", s.handlePolicyShow)
 	claim.Put("/policy", s.handleClaimPolicyUpdate)
 	api.Put("/creditors/:id/policy", s.handleCreditorPolicyUpdate)
+	api.Get("/creditors/:id/policy", s.handleCreditorPolicyShow)
+	// Creditors of the tenant (issue 19).
+	api.Get("/creditors", s.handleCreditorList)
+	api.Post("/creditors", s.handleCreditorCreate)
+	api.Get("/creditors/:id", s.handleCreditorShow)
+	api.Patch("/creditors/:id", s.handleCreditorUpdate)
 	// Escalation, timeline, letters and evidence.
 	claim.Post("/stage", s.handleClaimStage)
 	claim.Post("/status", s.handleClaimStatus)

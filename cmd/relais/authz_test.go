@@ -274,7 +274,9 @@ var authzTable = map[string]policy{
 	"GET /api/v1/evidence/public-key": apiTenant, "GET /api/v1/letters/to-print": apiTenant,
 	"GET /api/v1/sequences": apiTenant, "POST /api/v1/sequences": apiTenant,
 	"PUT /api/v1/creditors/:id/policy": apiClaim, // another tenant's creditor is 404 like a claim
-	"POST /api/v1/statements":          apiTenant,
+	"GET /api/v1/creditors/:id/policy": apiClaim, "GET /api/v1/creditors/:id": apiClaim, "PATCH /api/v1/creditors/:id": apiClaim,
+	"GET /api/v1/creditors": apiTenant, "POST /api/v1/creditors": apiTenant,
+	"POST /api/v1/statements": apiTenant,
 	// A statement of another tenant is 404 like a claim.
 	"GET /api/v1/statements/:id": apiClaim, "POST /api/v1/statements/:id/suggestions/:line_id/accept": apiClaim,
 	// Personal data: an API key acts for its whole tenant, as the owner does.

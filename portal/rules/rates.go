@@ -421,8 +421,8 @@ func (r *Rates) Coverage(today portal.Date) []SeriesCoverage {
 	defer r.mu.RUnlock()
 	var out []SeriesCoverage
 	for _, name := range seriesNames {
-		ps := append([]Period(nil), r.series[name]...)
-		c := SeriesCoverage{Series: name, Description: r.description[name], Periods: ps}
+		ps := append([]Period{}, r.series[name]...)
+		c := SeriesCoverage{Series: name, Description: r.description[name], Periods: ps, Missing: []DateRange{}}
 		if p, err := r.rateLocked(name, today); err == nil {
 			c.Current = &p
 		}

@@ -55,7 +55,7 @@ func (db *DB) CreateCreditor(ctx context.Context, c *portal.Creditor) error {
 
 // FindCreditors lists a tenant's creditors, oldest first.
 func (db *DB) FindCreditors(ctx context.Context, tenantID string) ([]*portal.Creditor, error) {
-	var out []*portal.Creditor
+	out := []*portal.Creditor{}
 	err := db.conn(ctx).Where("tenant_id = ?", tenantID).Order("id").Find(&out).Error
 	return out, translate("find creditors", err)
 }
@@ -199,6 +199,37 @@ func (db *DB) RevokeAPIKey(ctx context.Context, tenantID, id string) error {
 	}
 	if res.RowsAffected == 0 {
 		return portal.Errorf(portal.ENOTFOUND, "API key not found.")
+	}
+	return nil
+}
+
+var _ portal.CreditorStore = (*DB)(nil)
+
+// FindCreditor returns a creditor of the tenant.
+func (db *DB) FindCreditor(ctx context.Context, tenantID, id string) (*portal.Creditor, error) {
+	var c portal.Creditor
+	err := db.conn(ctx).Where("tenant_id = ? AND id = ?", tenantID, id).Take(&c).Error
+	if portal.ErrorCode(translate("", err)) == portal.ENOTFOUND {
+		return nil, portal.Errorf(portal.ENOTFOUND, "Creditor not found.")
+	}
+	return &c, translate("find creditor", err)
+}
+
+// UpdateCreditor stores a changed creditor of its tenant (the caller
+// validated it); its ID, tenant and creation time stay.
+func (db *DB) UpdateCreditor(ctx context.Context, c *portal.Creditor) error {
+	if strings.TrimSpace(c.LegalName) == "" {
+		return portal.FieldError("legal_name", "legal_name is required")
+	}
+	res := db.conn(ctx).Model(&portal.Creditor{}).Where("tenant_id = ? AND id = ?", c.TenantID, c.ID).Updates(map[string]any{
+		"legal_name": c.LegalName, "company_number": c.CompanyNumber, "vat_number": c.VATNumber, "address": c.Address,
+		"country": c.Country, "iban": c.IBAN, "bic": c.BIC, "email": c.Email, "phone": c.Phone,
+	})
+	if res.Error != nil {
+		return translate("update creditor", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return portal.Errorf(portal.ENOTFOUND, "Creditor not found.")
 	}
 	return nil
 }
