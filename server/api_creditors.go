@@ -17,7 +17,7 @@ import (
 // creditorStore is where creditors are kept: the tenant store (store.DB).
 type creditorStore interface {
 	portal.CreditorStore
-	CreditorPolicy(ctx context.Context, tenantID, creditorID string) (negotiation.Policy, error)
+	CreditorPolicy(ctx context.Context, tenantID, creditorID string) (p negotiation.Policy, custom bool, err error)
 }
 
 func (s *Server) creditors() (creditorStore, error) {
@@ -134,7 +134,7 @@ func (s *Server) handleCreditorPolicyShow(c *fiber.Ctx) error {
 	}
 	ctx, cancel := s.userContext(c)
 	defer cancel()
-	p, err := st.CreditorPolicy(ctx, tenantOf(c), c.Params("id"))
+	p, _, err := st.CreditorPolicy(ctx, tenantOf(c), c.Params("id"))
 	if err != nil {
 		return err
 	}

@@ -87,7 +87,7 @@ var (
 		for _, lang := range portal.Languages {
 			funcs := consoleFuncsIn(b.For(lang))
 			out[lang] = map[string]*template.Template{}
-			for _, name := range consolePageNames {
+			for _, name := range append(consolePageNames, webhookConsolePages...) {
 				out[lang][name] = template.Must(template.New(name).Funcs(funcs).ParseFS(consoleTemplateFS,
 					"console_templates/layout.html", "console_templates/claim_panel.html", "console_templates/"+name+".html"))
 			}

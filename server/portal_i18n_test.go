@@ -91,6 +91,8 @@ func TestPortalMessageKeys(t *testing.T) {
 		used[k] = "pendingNoteOf"
 	}
 	used["signout.title"], used["signout.text"] = "handlePortalSignOut", "handlePortalSignOut"
+	// The e-mail to an account's owners when an endpoint is disabled.
+	used["console.webhooks.mail.subject"], used["console.webhooks.mail.body"] = "webhooks.MailOwners", "webhooks.MailOwners"
 	// Console keys: literals of the console templates and of the server's
 	// Go code, and the families they name by prefix ({{words
 	// "console.stage." .Stage}}, "console.error." + status).

@@ -220,6 +220,15 @@ func (s *Server) routes() {
 	con.Get("/sequences/templates/:key", s.handleConsoleTemplate)
 	con.Get("/retention", s.handleConsoleRetention)
 	con.Post("/retention", s.handleConsoleRetentionSet) // owners
+	// Webhook endpoints (issue 19): read by any user, changed by owners.
+	con.Get("/webhooks", s.handleConsoleWebhooks)
+	con.Post("/webhooks", s.handleConsoleWebhookCreate)
+	con.Get("/webhooks/:id", s.handleConsoleWebhook)
+	con.Post("/webhooks/:id/rotate", s.handleConsoleWebhookRotate)
+	con.Post("/webhooks/:id/disable", s.handleConsoleWebhookDisable)
+	con.Post("/webhooks/:id/enable", s.handleConsoleWebhookEnable)
+	con.Post("/webhooks/:id/delete", s.handleConsoleWebhookDelete)
+	con.Post("/webhooks/:id/deliveries/:delivery_id/resend", s.handleConsoleWebhookResend)
 
 	app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }

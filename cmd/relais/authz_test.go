@@ -244,6 +244,9 @@ const (
 	// letters); a path naming another tenant's resource is 404; viewer
 	// 403; no session 401.
 	consoleWork
+	// consoleOwnerNew: an owner, creating something of their own tenant
+	// (no ID in the path); agent and viewer 403; no session 401.
+	consoleOwnerNew
 	// apiRateEditor, consoleRateEditor: the tenants listed with
 	// --rate-editors (none in the fixture): every key, or every signed-in
 	// user, gets 403; others 401.
@@ -362,6 +365,12 @@ var authzTable = map[string]policy{
 	"GET /console/letters": consoleRead, "GET /console/letters/print.pdf": consoleRead, "POST /console/letters/posted": consoleWork,
 	"GET /console/sequences": consoleRead, "POST /console/sequences": consoleSettings, "GET /console/sequences/templates/:key": consoleRead,
 	"GET /console/retention": consoleRead, "POST /console/retention": consoleSettings,
+	// Webhook endpoints in the console (issue 19): any user reads them and
+	// their delivery logs; owners change them.
+	"GET /console/webhooks": consoleRead, "GET /console/webhooks/:id": consoleRead, "POST /console/webhooks": consoleOwnerNew,
+	"POST /console/webhooks/:id/rotate": consoleOwner, "POST /console/webhooks/:id/disable": consoleOwner,
+	"POST /console/webhooks/:id/enable": consoleOwner, "POST /console/webhooks/:id/delete": consoleOwner,
+	"POST /console/webhooks/:id/deliveries/:delivery_id/resend": consoleOwner,
 
 	"POST /webhooks/stripe": webhook,
 	"GET /p/chat":           websocket, "GET /console/chat/:id": websocket,
@@ -435,6 +444,13 @@ func expectation(p policy, ac string, randomIDs bool) string {
 		case "owner A", "agent A", "owner B":
 			return allowed
 		case "viewer A":
+			return "forbidden"
+		}
+	case consoleOwnerNew:
+		switch ac {
+		case "owner A", "owner B":
+			return "allowed"
+		case "agent A", "viewer A":
 			return "forbidden"
 		}
 	case consoleOwner:

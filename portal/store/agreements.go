@@ -260,24 +260,3 @@ func (db *DB) SetPolicy(ctx context.Context, tenantID, creditorID, claimID strin
 		return translate("create policy", tx.Create(&row).Error)
 	})
 }
-
-// CreditorPolicy returns a creditor's own negotiation policy (the default
-// when it has none); another tenant's creditor is ENOTFOUND.
-func (db *DB) CreditorPolicy(ctx context.Context, tenantID, creditorID string) (negotiation.Policy, error) {
-	if _, err := db.FindCreditor(ctx, tenantID, creditorID); err != nil {
-		return negotiation.Policy{}, err
-	}
-	var row policyRow
-	err := db.conn(ctx).Where("tenant_id = ? AND creditor_id = ? AND claim_id = ''", tenantID, creditorID).Limit(1).Find(&row).Error
-	if err != nil {
-		return negotiation.Policy{}, translate("find policy", err)
-	}
-	if row.ID == "" {
-		return negotiation.DefaultPolicy(), nil
-	}
-	var p negotiation.Policy
-	if err := json.Unmarshal([]byte(row.Body), &p); err != nil {
-		return p, fmt.Errorf("decode policy %s: %w", row.ID, err)
-	}
-	return p, nil
-}
