@@ -240,3 +240,61 @@ func got0ID(body string) string {
 	json.Unmarshal([]byte(body), &b)
 	return b.ID
 }
+
+// TestOpenAPIWebhooks: the OpenAPI document's webhooks section has an
+// entry per kind an endpoint may ask for, each naming its kind and the
+// schema of its payload, with the Standard Webhooks headers; the payloads
+// of real events (a claim created, a payment recorded through the API)
+// hold only documented fields.
+func TestOpenAPIWebhooks(t *testing.T) {
+	var doc struct {
+		Webhooks   map[string]map[string]map[string]any `json:"webhooks"`
+		Components struct {
+			Schemas map[string]struct {
+				Properties map[string]any `json:"properties"`
+			} `json:"schemas"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(openAPIDocument, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Webhooks) != len(webhooks.Kinds()) {
+		t.Errorf("%d webhooks documented, %d kinds", len(doc.Webhooks), len(webhooks.Kinds()))
+	}
+	for _, k := range webhooks.Kinds() {
+		post, ok := doc.Webhooks[string(k)]["post"]
+		if !ok {
+			t.Errorf("kind %s is not in the webhooks section", k)
+			continue
+		}
+		raw, _ := json.Marshal(post)
+		for _, want := range []string{`"const":"` + string(k) + `"`, `"name":"webhook-id"`, `"name":"webhook-timestamp"`, `"name":"webhook-signature"`} {
+			if !strings.Contains(string(raw), want) {
+				t.Errorf("webhook %s lacks %s", k, want)
+			}
+		}
+		if k != webhooks.KindCheckpointSigned && !strings.Contains(string(raw), `"#/components/schemas/Payload_`+strings.ReplaceAll(string(k), ".", "_")+`"`) {
+			t.Errorf("webhook %s names no payload schema", k)
+		}
+	}
+	e := newAPIEnv(t, storetest.Dialects[0])
+	_, claim := e.do(t, "POST", "/api/v1/claims", e.keyA, "application/json", fmt.Sprintf(validClaimJSON, "1"))
+	id := claim["id"].(string)
+	e.do(t, "POST", "/api/v1/claims/"+id+"/payments", e.keyA, "application/json", `{"amount": 2500, "received_on": "2024-06-01", "reference": "VIR-1"}`)
+	evs, err := e.db.ListEvents(context.Background(), e.tenantA, id, 0, 0)
+	if err != nil || len(evs) < 2 {
+		t.Fatalf("%d events, %v", len(evs), err)
+	}
+	for _, ev := range evs {
+		var payload map[string]any
+		if err := json.Unmarshal([]byte(ev.Payload), &payload); err != nil {
+			t.Fatal(err)
+		}
+		props := doc.Components.Schemas["Payload_"+strings.ReplaceAll(string(ev.Kind), ".", "_")].Properties
+		for field := range payload {
+			if _, ok := props[field]; !ok {
+				t.Errorf("%s: payload field %q is not documented", ev.Kind, field)
+			}
+		}
+	}
+}
