@@ -194,8 +194,13 @@ func build(ctx context.Context, cfg config, log *slog.Logger, migrate bool) (*ap
 		deps.Jobs = append(deps.Jobs, rateJobs.Health)
 	}
 	// Webhooks (issue 19): the worker sends the outbox that each event's
-	// transaction fills; public addresses only.
-	hooks := &webhooks.Worker{Store: db, Clock: clock, Owner: owner, Log: log, Health: portal.NewJobHealth("webhooks")}
+	// transaction fills; public addresses only, unless the operator allows
+	// private ones.
+	hooks := &webhooks.Worker{Store: db, Clock: clock, Owner: owner, Log: log, Health: portal.NewJobHealth("webhooks"),
+		AllowPrivate: cfg.WebhooksAllowPrivate}
+	if cfg.WebhooksAllowPrivate {
+		log.Warn("webhooks: --webhooks-allow-private is on, so a tenant's endpoint may make Relais POST into this machine's or network's private addresses")
+	}
 	// An endpoint disabled after three days of failures: its tenant's
 	// owners are e-mailed when SMTP is configured (the console shows it
 	// anyway).

@@ -64,6 +64,10 @@ type config struct {
 	// believed, comma-separated addresses and CIDR ranges (serve only;
 	// empty: none, the client is the TCP peer).
 	TrustedProxies string
+	// WebhooksAllowPrivate lets webhook deliveries reach loopback,
+	// private and link-local addresses (a receiver on the operator's own
+	// network; off by default: server-side request forgery).
+	WebhooksAllowPrivate bool
 	// ChatPerSession, ChatPerAddress and ChatMessagesPerMinute bound the
 	// live chat (server.Config; 0: the server's default, negative: none).
 	ChatPerSession, ChatPerAddress, ChatMessagesPerMinute int
