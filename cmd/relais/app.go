@@ -197,7 +197,7 @@ func build(ctx context.Context, cfg config, log *slog.Logger, migrate bool) (*ap
 	// transaction fills; public addresses only, unless the operator allows
 	// private ones.
 	hooks := &webhooks.Worker{Store: db, Clock: clock, Owner: owner, Log: log, Health: portal.NewJobHealth("webhooks"),
-		AllowPrivate: cfg.WebhooksAllowPrivate}
+		AllowPrivate: cfg.WebhooksAllowPrivate, Lease: cfg.WebhooksLease}
 	if cfg.WebhooksAllowPrivate {
 		log.Warn("webhooks: --webhooks-allow-private is on, so a tenant's endpoint may make Relais POST into this machine's or network's private addresses")
 	}

@@ -68,6 +68,9 @@ type config struct {
 	// private and link-local addresses (a receiver on the operator's own
 	// network; off by default: server-side request forgery).
 	WebhooksAllowPrivate bool
+	// WebhooksLease is how long an instance holds the deliveries it
+	// takes: another takes them over after it when the first died.
+	WebhooksLease time.Duration
 	// ChatPerSession, ChatPerAddress and ChatMessagesPerMinute bound the
 	// live chat (server.Config; 0: the server's default, negative: none).
 	ChatPerSession, ChatPerAddress, ChatMessagesPerMinute int

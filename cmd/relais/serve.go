@@ -27,6 +27,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&cfg.ChatPerAddress, "chat-per-address", envInt("RELAIS_CHAT_PER_ADDRESS", 0), "debtors' live chat connections per client address (env RELAIS_CHAT_PER_ADDRESS; default 50; negative: no limit)")
 	fs.IntVar(&cfg.ChatMessagesPerMinute, "chat-messages-per-minute", envInt("RELAIS_CHAT_MESSAGES_PER_MINUTE", 0), "chat messages stored per conversation and side in a minute (env RELAIS_CHAT_MESSAGES_PER_MINUTE; default 30; negative: no limit)")
 	fs.BoolVar(&cfg.WebhooksAllowPrivate, "webhooks-allow-private", envOr("RELAIS_WEBHOOKS_ALLOW_PRIVATE", "off") == "on", "let webhook deliveries connect to loopback, private and link-local addresses, for a receiver on this machine or network (env RELAIS_WEBHOOKS_ALLOW_PRIVATE=on; default off: such addresses are refused after DNS)")
+	fs.DurationVar(&cfg.WebhooksLease, "webhooks-lease", envDuration("RELAIS_WEBHOOKS_LEASE", 2*time.Minute), "how long an instance holds the webhook deliveries it takes: when it dies, another instance (or itself restarted) sends them after this; keep it above 4 request timeouts, 40 s (env RELAIS_WEBHOOKS_LEASE)")
 	fs.StringVar(&cfg.DebugAddr, "debug-addr", envOr("RELAIS_DEBUG_ADDR", ""), "serve Go profiles (/debug/pprof/) on this separate address, e.g. 127.0.0.1:6060; keep it private (env RELAIS_DEBUG_ADDR; default off)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
