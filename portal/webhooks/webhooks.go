@@ -127,7 +127,7 @@ func (in *EndpointInput) Validate() error {
 	kinds := make([]portal.EventKind, 0, len(in.Kinds))
 	for _, k := range in.Kinds {
 		if !ValidKind(k) {
-			return portal.FieldError("kinds", "%q is not an event kind (see the kinds of GET /api/v1/claims/{id}/events, and %s)", k, KindCheckpointSigned)
+			return portal.FieldError("kinds", "%q is not an event kind (GET /api/v1/event-kinds lists them)", k)
 		}
 		if !seen[k] {
 			seen[k] = true
