@@ -140,3 +140,28 @@ func (s *Server) handleCreditorPolicyShow(c *fiber.Ctx) error {
 	}
 	return c.JSON(p)
 }
+
+// accountLog is where the account log is read: the tenant store.
+type accountLog interface {
+	AccountLog(ctx context.Context, tenantID string, limit int) ([]*portal.AccountEntry, error)
+}
+
+// handleAccountLog lists the changes of the account's settings (webhook
+// endpoints, creditors, policies), newest first, with who made them.
+func (s *Server) handleAccountLog(c *fiber.Ctx) error {
+	st, ok := s.deps.Tenants.(accountLog)
+	if !ok {
+		return portal.Errorf(portal.EUNAVAILABLE, "The account log is not available on this server.")
+	}
+	limit := c.QueryInt("limit", 100)
+	if limit < 1 || limit > 500 {
+		return portal.FieldError("limit", "limit must be between 1 and 500")
+	}
+	ctx, cancel := s.userContext(c)
+	defer cancel()
+	entries, err := st.AccountLog(ctx, tenantOf(c), limit)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"entries": entries})
+}

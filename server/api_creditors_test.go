@@ -81,6 +81,22 @@ func TestCreditorAPI(t *testing.T) {
 			if _, pol := e.do(t, "GET", "/api/v1/creditors/"+id+"/policy", e.keyA, "", ""); pol["min_instalment"] != float64(5000) || pol["max_promise_days"] != float64(10) {
 				t.Fatalf("policy after set: %v", pol)
 			}
+			// The account log: the creation, the change, the policy, by the key.
+			_, alog := e.do(t, "GET", "/api/v1/account-log", e.keyA, "", "")
+			var kinds []string
+			for _, x := range alog["entries"].([]any) {
+				en := x.(map[string]any)
+				if en["payload"].(map[string]any)["creditor_id"] != id {
+					continue // the fixture's creditor
+				}
+				if en["actor"].(map[string]any)["kind"] != "api_key" {
+					t.Fatalf("entry %v", en)
+				}
+				kinds = append(kinds, en["kind"].(string))
+			}
+			if strings.Join(kinds, " ") != "policy.set creditor.updated creditor.created" {
+				t.Fatalf("account log %v", kinds)
+			}
 			// Tenant B sees none of it.
 			for _, r := range [][2]string{{"GET", ""}, {"PATCH", ""}, {"GET", "/policy"}, {"PUT", "/policy"}} {
 				if status, _ := e.do(t, r[0], "/api/v1/creditors/"+id+r[1], e.keyB, "application/json", `{}`); status != 404 {

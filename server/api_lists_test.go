@@ -58,7 +58,7 @@ func testListsAreNeverNull(t *testing.T, dialect string) {
 		"/api/v1/claims/" + id + "/links", "/api/v1/claims/" + id + "/disputes", "/api/v1/claims/" + id + "/offers", "/api/v1/claims/" + id + "/conversation",
 		"/api/v1/claims/" + id + "/letters", "/api/v1/claims/" + id + "/reminders", "/api/v1/claims/" + id + "/timeline", "/api/v1/claims/" + id + "/balance",
 		"/api/v1/sequences", "/api/v1/letters/to-print", "/api/v1/webhooks", "/api/v1/creditors", "/api/v1/rates", "/api/v1/retention", "/api/v1/claims/" + id + "/policy",
-		"/api/v1/creditors/" + cr.ID + "/policy", "/api/v1/event-kinds"} {
+		"/api/v1/creditors/" + cr.ID + "/policy", "/api/v1/event-kinds", "/api/v1/account-log"} {
 		req := httptest.NewRequest("GET", p, nil)
 		req.Header.Set("Authorization", "Bearer "+key)
 		resp, _ := srv.App().Test(req, -1)

@@ -221,6 +221,30 @@ func TestWebhookAPILifecycle(t *testing.T) {
 			if rep, _ := w.RunOnce(context.Background()); rep.Delivered != 1 {
 				t.Fatalf("after enabling: %+v", rep)
 			}
+			// Every change is in the account log with its actor, the API key;
+			// B's log holds none of A's.
+			status, alog := e.do(t, "GET", "/api/v1/account-log", e.keyA, "", "")
+			var got2 []string
+			for _, x := range alog["entries"].([]any) {
+				en := x.(map[string]any)
+				if !strings.HasPrefix(en["kind"].(string), "webhook.") {
+					continue // the fixture's creditor
+				}
+				actor := en["actor"].(map[string]any)
+				if actor["kind"] != "api_key" || actor["id"] == "" || en["payload"].(map[string]any)["endpoint_id"] != id {
+					t.Fatalf("account log entry %v", en)
+				}
+				if strings.Contains(fmt.Sprint(en), "whsec_") {
+					t.Fatalf("a secret in the account log: %v", en)
+				}
+				got2 = append(got2, en["kind"].(string))
+			}
+			if status != 200 || strings.Join(got2, " ") != "webhook.enabled webhook.disabled webhook.delivery_resent webhook.secret_rotated webhook.created" {
+				t.Fatalf("account log: %d %v", status, got2)
+			}
+			if _, blog := e.do(t, "GET", "/api/v1/account-log", e.keyB, "", ""); strings.Contains(fmt.Sprint(blog), id) {
+				t.Fatalf("B's account log: %v", blog)
+			}
 			status, kinds := e.do(t, "GET", "/api/v1/event-kinds", e.keyA, "", "")
 			list, _ := kinds["kinds"].([]any)
 			if status != 200 || len(list) != len(portal.EventKinds())+1 {

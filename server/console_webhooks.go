@@ -127,9 +127,13 @@ func (s *Server) handleConsoleWebhookRotate(c *fiber.Ctx) error {
 	return s.renderConsoleWebhook(c, c.Params("id"), rot.Secret, "")
 }
 
-func (s *Server) handleConsoleWebhookDisable(c *fiber.Ctx) error { return s.consoleWebhookEnabled(c, false) }
+func (s *Server) handleConsoleWebhookDisable(c *fiber.Ctx) error {
+	return s.consoleWebhookEnabled(c, false)
+}
 
-func (s *Server) handleConsoleWebhookEnable(c *fiber.Ctx) error { return s.consoleWebhookEnabled(c, true) }
+func (s *Server) handleConsoleWebhookEnable(c *fiber.Ctx) error {
+	return s.consoleWebhookEnabled(c, true)
+}
 
 func (s *Server) consoleWebhookEnabled(c *fiber.Ctx, enabled bool) error {
 	if err := requireRole(c, portal.RoleOwner); err != nil {

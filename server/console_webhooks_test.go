@@ -155,6 +155,25 @@ func TestConsoleWebhooks(t *testing.T) {
 			if eps, _ := e.db.ListWebhookEndpoints(ctx, e.tenantID); len(eps) != 0 || owner.get(page).status != 404 {
 				t.Fatalf("not deleted: %v", eps)
 			}
+			// The owner's changes are in the account log, by the owner;
+			// nothing of the refused ones.
+			entries, err := e.db.AccountLog(ctx, e.tenantID, 50)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var kinds []string
+			for _, en := range entries {
+				if !strings.HasPrefix(en.Kind, "webhook.") {
+					continue // the fixture's creditor
+				}
+				if en.Actor.Kind != portal.ActorUser || en.Actor.ID != e.owner.ID || en.Actor.IP == "" {
+					t.Fatalf("entry %+v", en)
+				}
+				kinds = append(kinds, en.Kind)
+			}
+			if strings.Join(kinds, " ") != "webhook.deleted webhook.enabled webhook.disabled webhook.secret_rotated webhook.delivery_resent webhook.created" {
+				t.Fatalf("account log %v", kinds)
+			}
 		})
 	}
 }

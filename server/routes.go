@@ -69,6 +69,8 @@ func (s *Server) routes() {
 	api.Post("/creditors", s.handleCreditorCreate)
 	api.Get("/creditors/:id", s.handleCreditorShow)
 	api.Patch("/creditors/:id", s.handleCreditorUpdate)
+	// The account log: who changed the account's settings, and what.
+	api.Get("/account-log", s.handleAccountLog)
 	// Escalation, timeline, letters and evidence.
 	claim.Post("/stage", s.handleClaimStage)
 	claim.Post("/status", s.handleClaimStatus)

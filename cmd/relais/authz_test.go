@@ -279,6 +279,7 @@ var authzTable = map[string]policy{
 	"PUT /api/v1/creditors/:id/policy": apiClaim, // another tenant's creditor is 404 like a claim
 	"GET /api/v1/creditors/:id/policy": apiClaim, "GET /api/v1/creditors/:id": apiClaim, "PATCH /api/v1/creditors/:id": apiClaim,
 	"GET /api/v1/creditors": apiTenant, "POST /api/v1/creditors": apiTenant,
+	"GET /api/v1/account-log": apiTenant,
 	"POST /api/v1/statements": apiTenant,
 	// A statement of another tenant is 404 like a claim.
 	"GET /api/v1/statements/:id": apiClaim, "POST /api/v1/statements/:id/suggestions/:line_id/accept": apiClaim,

@@ -30,7 +30,38 @@ CREATE TABLE webhook_attempts (
 );
 CREATE INDEX webhook_attempts_delivery ON webhook_attempts (delivery_id, at);
 
+-- The account log: every change of an account's settings made through the
+-- API, the console or Relais itself (webhook endpoints, creditors,
+-- negotiation policies), with who made it, in the transaction of the
+-- change. Append-only, as the claims' evidence events are.
+CREATE TABLE account_log (
+    id               TEXT PRIMARY KEY,
+    tenant_id        TEXT NOT NULL REFERENCES tenants(id),
+    at               TIMESTAMPTZ NOT NULL,
+    kind             TEXT NOT NULL,
+    actor_kind       TEXT NOT NULL,
+    actor_id         TEXT NOT NULL DEFAULT '',
+    actor_ip         TEXT NOT NULL DEFAULT '',
+    actor_user_agent TEXT NOT NULL DEFAULT '',
+    payload          TEXT NOT NULL
+);
+CREATE INDEX account_log_tenant ON account_log (tenant_id, id);
+
+-- +goose StatementBegin
+CREATE FUNCTION account_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'account_log is append-only (% refused)', lower(TG_OP)
+        USING ERRCODE = 'integrity_constraint_violation';
+END;
+$$;
+-- +goose StatementEnd
+CREATE TRIGGER account_log_append_only BEFORE UPDATE OR DELETE ON account_log
+    FOR EACH ROW EXECUTE FUNCTION account_log_append_only();
+
 -- +goose Down
+DROP TRIGGER account_log_append_only ON account_log;
+DROP FUNCTION account_log_append_only();
+DROP TABLE account_log;
 DROP TABLE webhook_attempts;
 ALTER TABLE webhook_deliveries DROP COLUMN retry_from;
 ALTER TABLE webhook_endpoints DROP COLUMN disabled_reason;

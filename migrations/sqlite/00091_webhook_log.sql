@@ -30,7 +30,40 @@ CREATE TABLE webhook_attempts (
 );
 CREATE INDEX webhook_attempts_delivery ON webhook_attempts (delivery_id, at);
 
+-- The account log: every change of an account's settings made through the
+-- API, the console or Relais itself (webhook endpoints, creditors,
+-- negotiation policies), with who made it, in the transaction of the
+-- change. Append-only, as the claims' evidence events are.
+CREATE TABLE account_log (
+    id               TEXT PRIMARY KEY,
+    tenant_id        TEXT NOT NULL REFERENCES tenants(id),
+    at               TIMESTAMP NOT NULL,
+    kind             TEXT NOT NULL,
+    actor_kind       TEXT NOT NULL,
+    actor_id         TEXT NOT NULL DEFAULT '',
+    actor_ip         TEXT NOT NULL DEFAULT '',
+    actor_user_agent TEXT NOT NULL DEFAULT '',
+    payload          TEXT NOT NULL
+);
+CREATE INDEX account_log_tenant ON account_log (tenant_id, id);
+
+-- +goose StatementBegin
+CREATE TRIGGER account_log_no_update BEFORE UPDATE ON account_log
+BEGIN
+    SELECT RAISE(ABORT, 'account_log is append-only');
+END;
+-- +goose StatementEnd
+-- +goose StatementBegin
+CREATE TRIGGER account_log_no_delete BEFORE DELETE ON account_log
+BEGIN
+    SELECT RAISE(ABORT, 'account_log is append-only');
+END;
+-- +goose StatementEnd
+
 -- +goose Down
+DROP TRIGGER account_log_no_delete;
+DROP TRIGGER account_log_no_update;
+DROP TABLE account_log;
 DROP TABLE webhook_attempts;
 ALTER TABLE webhook_deliveries DROP COLUMN retry_from;
 ALTER TABLE webhook_endpoints DROP COLUMN disabled_reason;

@@ -253,10 +253,14 @@ func (db *DB) SetPolicy(ctx context.Context, tenantID, creditorID, claimID strin
 		if err := db.recordSetting(ctx, tx, tenantID, portal.SettingPolicy, subject, p); err != nil {
 			return err
 		}
+		logged := map[string]any{"creditor_id": creditorID, "claim_id": claimID, "policy": p}
 		if res.RowsAffected > 0 {
-			return nil
+			return db.logAccount(ctx, tx, tenantID, portal.AccountPolicySet, logged)
 		}
 		row := policyRow{ID: portal.NewID(now), TenantID: tenantID, CreditorID: creditorID, ClaimID: claimID, Body: mustJSON(p), UpdatedAt: now}
-		return translate("create policy", tx.Create(&row).Error)
+		if err := tx.Create(&row).Error; err != nil {
+			return translate("create policy", err)
+		}
+		return db.logAccount(ctx, tx, tenantID, portal.AccountPolicySet, logged)
 	})
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"golang.org/x/crypto/bcrypt"
+	"gorm.io/gorm"
 
 	"github.com/relais/relais/portal"
 )
@@ -50,7 +51,12 @@ func (db *DB) CreateCreditor(ctx context.Context, c *portal.Creditor) error {
 	}
 	c.ID = portal.NewID(db.Now())
 	c.CreatedAt = db.Now()
-	return translate("create creditor", db.conn(ctx).Create(c).Error)
+	return db.tx(ctx, func(tx *gorm.DB) error {
+		if err := tx.Create(c).Error; err != nil {
+			return translate("create creditor", err)
+		}
+		return db.logAccount(ctx, tx, c.TenantID, portal.AccountCreditorCreated, map[string]any{"creditor_id": c.ID, "creditor": c})
+	})
 }
 
 // FindCreditors lists a tenant's creditors, oldest first.
@@ -221,15 +227,17 @@ func (db *DB) UpdateCreditor(ctx context.Context, c *portal.Creditor) error {
 	if strings.TrimSpace(c.LegalName) == "" {
 		return portal.FieldError("legal_name", "legal_name is required")
 	}
-	res := db.conn(ctx).Model(&portal.Creditor{}).Where("tenant_id = ? AND id = ?", c.TenantID, c.ID).Updates(map[string]any{
-		"legal_name": c.LegalName, "company_number": c.CompanyNumber, "vat_number": c.VATNumber, "address": c.Address,
-		"country": c.Country, "iban": c.IBAN, "bic": c.BIC, "email": c.Email, "phone": c.Phone,
+	return db.tx(ctx, func(tx *gorm.DB) error {
+		res := tx.Model(&portal.Creditor{}).Where("tenant_id = ? AND id = ?", c.TenantID, c.ID).Updates(map[string]any{
+			"legal_name": c.LegalName, "company_number": c.CompanyNumber, "vat_number": c.VATNumber, "address": c.Address,
+			"country": c.Country, "iban": c.IBAN, "bic": c.BIC, "email": c.Email, "phone": c.Phone,
+		})
+		if res.Error != nil {
+			return translate("update creditor", res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return portal.Errorf(portal.ENOTFOUND, "Creditor not found.")
+		}
+		return db.logAccount(ctx, tx, c.TenantID, portal.AccountCreditorUpdated, map[string]any{"creditor_id": c.ID, "creditor": c})
 	})
-	if res.Error != nil {
-		return translate("update creditor", res.Error)
-	}
-	if res.RowsAffected == 0 {
-		return portal.Errorf(portal.ENOTFOUND, "Creditor not found.")
-	}
-	return nil
 }

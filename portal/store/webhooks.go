@@ -119,7 +119,11 @@ func (db *DB) CreateWebhookEndpoint(ctx context.Context, tenantID string, in web
 		if n >= webhooks.MaxEndpoints {
 			return portal.Errorf(portal.ECONFLICT, "This account already has %d webhook endpoints, the most it may have: delete one first.", n)
 		}
-		return translate("create webhook endpoint", tx.Create(&row).Error)
+		if err := tx.Create(&row).Error; err != nil {
+			return translate("create webhook endpoint", err)
+		}
+		return db.logAccount(ctx, tx, tenantID, portal.AccountWebhookCreated, map[string]any{
+			"endpoint_id": row.ID, "url": row.URL, "kinds": in.Kinds, "description": row.Description})
 	})
 	if err != nil {
 		return nil, err
@@ -146,14 +150,16 @@ func (db *DB) ListWebhookEndpoints(ctx context.Context, tenantID string) ([]*web
 // DeleteWebhookEndpoint implements webhooks.EndpointStore; its
 // deliveries go with it (ON DELETE CASCADE).
 func (db *DB) DeleteWebhookEndpoint(ctx context.Context, tenantID, id string) error {
-	res := db.conn(ctx).Where("tenant_id = ? AND id = ?", tenantID, id).Delete(&webhookEndpointRow{})
-	if res.Error != nil {
-		return translate("delete webhook endpoint", res.Error)
-	}
-	if res.RowsAffected == 0 {
-		return portal.Errorf(portal.ENOTFOUND, "No such webhook endpoint.")
-	}
-	return nil
+	return db.tx(ctx, func(tx *gorm.DB) error {
+		r, err := db.findEndpointRow(tx, tenantID, id)
+		if err != nil {
+			return err
+		}
+		if err := tx.Where("id = ?", id).Delete(&webhookEndpointRow{}).Error; err != nil {
+			return translate("delete webhook endpoint", err)
+		}
+		return db.logAccount(ctx, tx, tenantID, portal.AccountWebhookDeleted, map[string]any{"endpoint_id": id, "url": r.URL})
+	})
 }
 
 // enqueueWebhooks writes, inside tx (the transaction of the events), one
@@ -321,8 +327,11 @@ func (db *DB) RecordWebhookAttempt(ctx context.Context, id, owner string, a webh
 		if res.Error != nil {
 			return translate("disable webhook endpoint", res.Error)
 		}
-		disabled = res.RowsAffected > 0
-		return nil
+		if disabled = res.RowsAffected > 0; !disabled {
+			return nil
+		}
+		return db.logAccount(ctx, tx, d.TenantID, portal.AccountWebhookDisabled, map[string]any{
+			"endpoint_id": d.EndpointID, "delivery_id": id, "reason": truncateText(a.Error, 500)})
 	})
 	return disabled, err
 }
@@ -378,7 +387,11 @@ func (db *DB) RotateWebhookSecret(ctx context.Context, tenantID, id string, keep
 			rot.PreviousSecretExpiresAt = &exp
 			upd["previous_secret"], upd["previous_secret_expires_at"] = r.Secret, timeUTC(exp)
 		}
-		return translate("rotate webhook secret", tx.Model(&webhookEndpointRow{}).Where("id = ?", id).Updates(upd).Error)
+		if err := tx.Model(&webhookEndpointRow{}).Where("id = ?", id).Updates(upd).Error; err != nil {
+			return translate("rotate webhook secret", err)
+		}
+		return db.logAccount(ctx, tx, tenantID, portal.AccountWebhookRotated, map[string]any{
+			"endpoint_id": id, "previous_secret_expires_at": rot.PreviousSecretExpiresAt})
 	})
 	if err != nil {
 		return nil, err
@@ -407,12 +420,18 @@ func (db *DB) SetWebhookEndpointEnabled(ctx context.Context, tenantID, id string
 				return translate("resume webhook deliveries", err)
 			}
 			r.DisabledAt, r.DisabledReason = nil, ""
+			if err := db.logAccount(ctx, tx, tenantID, portal.AccountWebhookEnabled, map[string]any{"endpoint_id": id}); err != nil {
+				return err
+			}
 		case !enabled && r.DisabledAt == nil:
 			if err := tx.Model(&webhookEndpointRow{}).Where("id = ?", id).
 				Updates(map[string]any{"disabled_at": now, "disabled_reason": truncateText(reason, 500)}).Error; err != nil {
 				return translate("disable webhook endpoint", err)
 			}
 			r.DisabledAt, r.DisabledReason = &now, truncateText(reason, 500)
+			if err := db.logAccount(ctx, tx, tenantID, portal.AccountWebhookDisabled, map[string]any{"endpoint_id": id, "reason": r.DisabledReason}); err != nil {
+				return err
+			}
 		}
 		out = r.toEndpoint(db.Now())
 		return nil
@@ -474,7 +493,7 @@ func (db *DB) ResendWebhookDelivery(ctx context.Context, tenantID, endpointID, d
 		if res.RowsAffected == 0 {
 			return portal.Errorf(portal.ENOTFOUND, "No such delivery of this webhook endpoint.")
 		}
-		return nil
+		return db.logAccount(ctx, tx, tenantID, portal.AccountWebhookResent, map[string]any{"endpoint_id": endpointID, "delivery_id": deliveryID})
 	})
 }
 

@@ -244,6 +244,18 @@ func TestWebhookDisabledOwnersTold(t *testing.T) {
 				!strings.Contains(text, "https://relais.test/console/webhooks/"+ep.ID) || !strings.Contains(text, "deaktiviert") {
 				t.Fatalf("mail %q\n%s", m.Header.Get("Subject"), text)
 			}
+			// Recorded in the account log, by Relais; the log is append-only.
+			entries, err := e.db.AccountLog(ctx, e.tenantA, 10)
+			must(t, err)
+			if len(entries) == 0 || entries[0].Kind != portal.AccountWebhookDisabled || entries[0].Actor.Kind != portal.ActorSystem ||
+				!strings.Contains(string(entries[0].Payload), ep.ID) {
+				t.Fatalf("account log %+v", entries)
+			}
+			for _, q := range []string{"UPDATE account_log SET kind = 'x'", "DELETE FROM account_log"} {
+				if _, err := e.db.SQL().ExecContext(ctx, q); err == nil || !strings.Contains(err.Error(), "append-only") {
+					t.Fatalf("%s: %v", q, err)
+				}
+			}
 			// Disabled: the claim's next event waits, even when due.
 			down = false
 			before := len(rc.requests())
