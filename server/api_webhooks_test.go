@@ -277,10 +277,19 @@ func TestOpenAPIWebhooks(t *testing.T) {
 			Schemas map[string]struct {
 				Properties map[string]any `json:"properties"`
 			} `json:"schemas"`
+			Parameters map[string]struct {
+				Name string `json:"name"`
+				In   string `json:"in"`
+			} `json:"parameters"`
 		} `json:"components"`
 	}
 	if err := json.Unmarshal(openAPIDocument, &doc); err != nil {
 		t.Fatal(err)
+	}
+	for ref, name := range map[string]string{"WebhookId": "webhook-id", "WebhookTimestamp": "webhook-timestamp", "WebhookSignature": "webhook-signature"} {
+		if p := doc.Components.Parameters[ref]; p.Name != name || p.In != "header" {
+			t.Errorf("parameter %s: %+v", ref, p)
+		}
 	}
 	if len(doc.Webhooks) != len(webhooks.Kinds()) {
 		t.Errorf("%d webhooks documented, %d kinds", len(doc.Webhooks), len(webhooks.Kinds()))
@@ -292,7 +301,7 @@ func TestOpenAPIWebhooks(t *testing.T) {
 			continue
 		}
 		raw, _ := json.Marshal(post)
-		for _, want := range []string{`"const":"` + string(k) + `"`, `"name":"webhook-id"`, `"name":"webhook-timestamp"`, `"name":"webhook-signature"`} {
+		for _, want := range []string{`"const":"` + string(k) + `"`, `"#/components/parameters/WebhookId"`, `"#/components/parameters/WebhookTimestamp"`, `"#/components/parameters/WebhookSignature"`} {
 			if !strings.Contains(string(raw), want) {
 				t.Errorf("webhook %s lacks %s", k, want)
 			}

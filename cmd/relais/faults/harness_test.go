@@ -144,6 +144,9 @@ type instance struct {
 	cfg   serveConfig
 	Base  string // http://127.0.0.1:port, also the base URL
 	debug string // host:port of the pprof listener
+	// checkpoints is where serve writes its evidence checkpoints (not the
+	// package's directory).
+	checkpoints string
 	logs  *servertest.LogBuffer
 	cmd   *exec.Cmd
 	done  chan struct{}
@@ -155,7 +158,8 @@ func startInstance(t testing.TB, cfg serveConfig) *instance {
 	if cfg.Port == 0 {
 		cfg.Port = freePort(t)
 	}
-	in := &instance{t: t, cfg: cfg, Base: fmt.Sprintf("http://127.0.0.1:%d", cfg.Port), logs: &servertest.LogBuffer{}}
+	in := &instance{t: t, cfg: cfg, Base: fmt.Sprintf("http://127.0.0.1:%d", cfg.Port), logs: &servertest.LogBuffer{},
+		checkpoints: t.TempDir()}
 	in.debug = fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	t.Cleanup(func() {
 		in.kill()
@@ -170,7 +174,8 @@ func startInstance(t testing.TB, cfg serveConfig) *instance {
 func (in *instance) start() {
 	in.t.Helper()
 	args := []string{"serve", "--addr", strings.TrimPrefix(in.Base, "http://"), "--database-url", in.cfg.DatabaseURL,
-		"--key-file", in.cfg.KeyFile, "--debug-addr", in.debug, "--scheduler-every", "1s", "--shutdown-wait", "5s"}
+		"--key-file", in.cfg.KeyFile, "--debug-addr", in.debug, "--scheduler-every", "1s", "--shutdown-wait", "5s",
+		"--checkpoint-dir", in.checkpoints}
 	if ratesFile != "" {
 		args = append(args, "--rates-file", ratesFile)
 	}
