@@ -322,6 +322,21 @@ func (db *DB) RecordWebhookAttempt(ctx context.Context, id, owner string, a webh
 		if !a.Exhausted {
 			return nil
 		}
+		// The endpoint is down, not just this delivery refused, when
+		// nothing reached it since the delivery's retries began: only then
+		// is it disabled.
+		from := d.CreatedAt
+		if d.RetryFrom != nil {
+			from = *d.RetryFrom
+		}
+		var reached int64
+		if err := tx.Model(&webhookDeliveryRow{}).Where("endpoint_id = ? AND status = 'delivered' AND delivered_at >= ?", d.EndpointID, from).
+			Limit(1).Count(&reached).Error; err != nil {
+			return translate("find delivered webhooks", err)
+		}
+		if reached > 0 {
+			return nil
+		}
 		res := tx.Model(&webhookEndpointRow{}).Where("id = ? AND disabled_at IS NULL", d.EndpointID).
 			Updates(map[string]any{"disabled_at": at, "disabled_reason": truncateText(a.Error, 500)})
 		if res.Error != nil {

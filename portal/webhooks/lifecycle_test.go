@@ -300,3 +300,55 @@ func TestWebhookDisabledOwnersTold(t *testing.T) {
 		})
 	}
 }
+
+// TestWebhookOneRefusedNotDisabled: a receiver that refuses one event
+// for three days but takes the others meanwhile keeps its endpoint: the
+// refused delivery fails alone, and its claim's next events go on.
+func TestWebhookOneRefusedNotDisabled(t *testing.T) {
+	for _, dialect := range storetest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			ctx := context.Background()
+			e := newEnv(t, dialect)
+			rc := newReceiver(t)
+			var refused string
+			rc.status = func(_ int, ev webhooks.Body) int {
+				if ev.ID == refused {
+					return 500
+				}
+				return 200
+			}
+			ep := e.endpoint(t, e.tenantA, rc.URL)
+			refused = e.event(t, e.tenantA, e.claimA, 1).ID
+			e.event(t, e.tenantA, e.claimA, 2)
+			second := newClaim("Alpha-2")
+			must(t, e.db.CreateClaim(ctx, e.tenantA, second))
+			w := e.worker("w1")
+			for i := 0; ; i++ {
+				if i > 200 {
+					t.Fatal("never given up")
+				}
+				runOnce(t, w)
+				if d := ds0(t, e); d.Status == webhooks.Failed {
+					break
+				} else {
+					e.clock.T = d.NextAttemptAt
+					e.event(t, e.tenantA, second.ID, i) // the other claim's events reach it
+				}
+			}
+			shown, err := e.db.FindWebhookEndpoint(ctx, e.tenantA, ep.ID)
+			must(t, err)
+			if shown.DisabledAt != nil {
+				t.Fatalf("disabled though other deliveries reached it: %+v", shown)
+			}
+			before := len(rc.requests())
+			runOnce(t, w)
+			next := false
+			for _, r := range rc.requests()[before:] {
+				next = next || (r.event.ClaimID == e.claimA && r.event.Seq == 3)
+			}
+			if !next {
+				t.Fatal("the claim's next event was not sent after the failure")
+			}
+		})
+	}
+}

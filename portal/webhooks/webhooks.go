@@ -12,9 +12,10 @@
 // are never followed, each request times out after 10 seconds and at
 // most 64 KiB of an answer is read.
 //
-// Once a delivery has failed for three days the endpoint is disabled: no
-// more is sent to it until its owner enables it again (API or console),
-// and the tenant's owners are told (Notifier). Every attempt is kept in
+// Once a delivery has failed for three days, with no other delivery to
+// the endpoint answered 2xx meanwhile, the endpoint is disabled: no more
+// is sent to it until its owner enables it again (API or console), and
+// the tenant's owners are told (Notifier). Every attempt is kept in
 // the endpoint's delivery log, and any delivery can be sent again.
 //
 // # Signature
@@ -335,7 +336,8 @@ type Attempt struct {
 	// ResponseBody is the start of the answer's body, for the log.
 	ResponseBody string
 	// Exhausted is set on a failure that ends three days of retries: the
-	// endpoint is disabled.
+	// endpoint is disabled, unless another delivery reached it meanwhile
+	// (then only this one failed).
 	Exhausted bool
 }
 

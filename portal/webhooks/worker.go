@@ -247,7 +247,7 @@ func (w *Worker) retryOrFail(d *Delivery, a Attempt, after time.Duration) Attemp
 	deadline := d.CreatedAt.Add(maxAge)
 	if !a.At.Before(deadline) {
 		a.Outcome, a.Exhausted = Failed, true
-		a.Error += fmt.Sprintf("; given up after %d attempts over %s, and the endpoint disabled", d.Attempts+1, maxAge)
+		a.Error += fmt.Sprintf("; given up after %d attempts over %s", d.Attempts+1, maxAge)
 		return a
 	}
 	max := orDuration(w.RetryMax, 6*time.Hour)
