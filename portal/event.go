@@ -39,6 +39,10 @@ const (
 	EventChargeback         EventKind = "payment.chargeback"
 	EventInstalmentDue      EventKind = "instalment.due"
 	EventInstalmentMissed   EventKind = "instalment.missed"
+	// EventInstalmentPaid records an instalment of a plan paid in full
+	// (by card, transfer or a matched statement line), next to the
+	// payment's own payment.recorded.
+	EventInstalmentPaid EventKind = "instalment.paid"
 	EventPlanBroken         EventKind = "plan.broken"
 	EventLetterGenerated    EventKind = "letter.generated"
 	EventLetterSent         EventKind = "letter.sent"
@@ -83,7 +87,7 @@ var eventKindList = []EventKind{
 	EventComputationViewed, EventDisputeFiled, EventDisputeResolved, EventFileUploaded, EventMessageSent,
 	EventNoteWritten, EventOfferMade, EventOfferAccepted, EventOfferRefused, EventAgreementSigned,
 	EventPaymentStarted, EventPaymentFailed, EventCardSaved, EventPaymentRefunded, EventPaymentReversed, EventChargeback, EventInstalmentDue,
-	EventInstalmentMissed, EventPlanBroken, EventLetterGenerated, EventLetterSent, EventReminderSent,
+	EventInstalmentPaid, EventInstalmentMissed, EventPlanBroken, EventLetterGenerated, EventLetterSent, EventReminderSent,
 	EventReminderFailed, EventReminderBounced, EventContactOptOut, EventStageChanged, EventStatusChanged, EventStatementMatched,
 	EventDatesRecorded, EventDebtorContactChanged, EventPersonalDataErased,
 }

@@ -676,3 +676,52 @@ func TestSchedulerInDoubtForADay(t *testing.T) {
 		})
 	}
 }
+
+// TestInstalmentPaidEvent: a transfer matched on a bank statement that
+// pays an instalment in full records instalment.paid (which webhooks
+// carry to the creditor) in the payment's transaction; a partial one does
+// not.
+func TestInstalmentPaidEvent(t *testing.T) {
+	for _, dialect := range storetest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			e := newSchedEnv(t, dialect)
+			ctx := context.Background()
+			c := e.claim
+			ids := seedPlan(t, e.db, c, []planItem{{"2024-07-01", 5000, "transfer"}, {"2024-08-01", 5000, "transfer"}})
+			n := 0
+			pay := func(amount int64) {
+				t.Helper()
+				n++
+				line := &portal.StatementLine{BankRef: "REF-" + itoa(int64(n)), BookedOn: portal.MustDate("2024-06-30"), Amount: amount,
+					Currency: "EUR", Credit: true, Reference: c.Reference, Status: portal.LineMatched, ClaimID: c.ID}
+				if _, err := e.db.RecordStatement(ctx, c.TenantID, "camt053", []*portal.StatementLine{line}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			paidEvents := func() []map[string]any {
+				evs, err := e.db.ListEvents(ctx, c.TenantID, c.ID, 0, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var out []map[string]any
+				for _, ev := range evs {
+					if ev.Kind == portal.EventInstalmentPaid {
+						var p map[string]any
+						json.Unmarshal([]byte(ev.Payload), &p)
+						out = append(out, p)
+					}
+				}
+				return out
+			}
+			pay(3000)
+			if got := paidEvents(); len(got) != 0 {
+				t.Fatalf("a partial payment recorded %v", got)
+			}
+			pay(2000)
+			got := paidEvents()
+			if len(got) != 1 || got[0]["instalment_id"] != ids[0] || got[0]["amount"] != float64(5000) || got[0]["due_on"] != "2024-07-01" {
+				t.Fatalf("instalment.paid %v", got)
+			}
+		})
+	}
+}

@@ -419,6 +419,11 @@ func (db *DB) markInstalmentPaid(ctx context.Context, tx *gorm.DB, tenantID, cla
 			if err := setInstalmentStatus(tx, in.ID, portal.InstalmentPaid, now); err != nil {
 				return err
 			}
+			if _, err := db.appendEvent(ctx, tx, tenantID, claimID, portal.EventInstalmentPaid, map[string]any{
+				"instalment_id": in.ID, "seq": in.Seq, "due_on": in.DueOn.String(), "amount": in.Amount, "currency": in.Currency, "payment_id": p.ID,
+			}); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
