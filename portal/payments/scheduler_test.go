@@ -677,10 +677,10 @@ func TestSchedulerInDoubtForADay(t *testing.T) {
 	}
 }
 
-// TestInstalmentPaidEvent: a transfer matched on a bank statement that
-// pays an instalment in full records instalment.paid (which webhooks
-// carry to the creditor) in the payment's transaction; a partial one does
-// not.
+// TestInstalmentPaidEvent: a transfer matched on a bank statement, or a
+// payment recorded through the API, that pays an instalment in full
+// records instalment.paid (which webhooks carry to the creditor) in the
+// payment's transaction; a partial one does not.
 func TestInstalmentPaidEvent(t *testing.T) {
 	for _, dialect := range storetest.Dialects {
 		t.Run(dialect, func(t *testing.T) {
@@ -721,6 +721,14 @@ func TestInstalmentPaidEvent(t *testing.T) {
 			got := paidEvents()
 			if len(got) != 1 || got[0]["instalment_id"] != ids[0] || got[0]["amount"] != float64(5000) || got[0]["due_on"] != "2024-07-01" {
 				t.Fatalf("instalment.paid %v", got)
+			}
+			// A payment recorded through the API pays the next one too.
+			if err := e.db.AddPayment(ctx, c.TenantID, &portal.Payment{ClaimID: c.ID, Amount: 5000, Currency: "EUR",
+				ReceivedOn: portal.MustDate("2024-07-30"), Method: "transfer"}); err != nil {
+				t.Fatal(err)
+			}
+			if got := paidEvents(); len(got) != 2 || got[1]["instalment_id"] != ids[1] {
+				t.Fatalf("after an API payment: %v", got)
 			}
 		})
 	}

@@ -529,6 +529,11 @@ func (db *DB) AddPayment(ctx context.Context, tenantID string, p *portal.Payment
 		if err := db.insertPayment(ctx, tx, tenantID, p); err != nil {
 			return err
 		}
+		// A payment recorded by hand or through the API settles the open
+		// instalments of a plan in order, as a matched transfer does.
+		if err := db.markInstalmentPaid(ctx, tx, tenantID, c.ID, "", p); err != nil {
+			return err
+		}
 		return db.settleOnPayment(ctx, tx, tenantID, c.ID, p)
 	})
 }
