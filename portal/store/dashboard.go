@@ -1,0 +1,382 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"sort"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/relais/relais/portal"
+)
+
+var _ portal.DashboardStore = (*DB)(nil)
+
+// Dashboard implements portal.DashboardStore: eight aggregate queries,
+// each grouped in SQL (per currency and month, bucket, stage, source or
+// state), so the rows read back are a few dozen whatever the number of
+// claims. Per-claim sums are correlated subqueries on the claim's own
+// rows (indexes by claim_id, migration 00096), never a scan of another
+// tenant's rows. Read in one read-only transaction on PostgreSQL
+// (REPEATABLE READ), so that every figure is one moment of the database.
+func (db *DB) Dashboard(ctx context.Context, tenantID string, f portal.DashboardFilter) (*portal.Dashboard, error) {
+	if f.From.IsZero() || f.To.IsZero() || f.To.Before(f.From) {
+		return nil, portal.FieldError("period", "The period must end on or after its start.")
+	}
+	if len(f.Months()) > portal.MaxDashboardMonths {
+		return nil, portal.FieldError("period", "The period may cover at most %d months.", portal.MaxDashboardMonths)
+	}
+	if f.Now.IsZero() {
+		f.Now = db.Now()
+	}
+	q := &dashQuery{db: db, f: f, out: &portal.Dashboard{Filter: f}, args: map[string]any{
+		"tenant": tenantID, "creditor": f.CreditorID,
+		"from": f.From, "to": f.To, "asof": f.AsOf(),
+		"fromT": timeUTC(f.From.Time()), "toT": timeUTC(f.To.AddDays(1).Time()), "asofT": timeUTC(f.AsOf().AddDays(1).Time()),
+	}}
+	run := func(tx *gorm.DB) error {
+		q.tx = tx
+		for _, step := range []func() error{q.monthly, q.ageing, q.byStage, q.byChannel, q.plans, q.promises, q.disputes, q.response} {
+			if err := step(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	var err error
+	if db.Dialect == Postgres {
+		err = db.conn(ctx).Transaction(run, readOnlySnapshot)
+	} else {
+		// SQLite: a plain read sees one snapshot per statement under WAL;
+		// a transaction here would take the write lock (_txlock=immediate).
+		err = run(db.conn(ctx))
+	}
+	if err != nil {
+		return nil, err
+	}
+	q.out.Currencies = q.currencies()
+	return q.out, nil
+}
+
+// readOnlySnapshot reads every figure of one dashboard from one snapshot.
+var readOnlySnapshot = &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}
+
+type dashQuery struct {
+	db   *DB
+	tx   *gorm.DB
+	f    portal.DashboardFilter
+	args map[string]any
+	out  *portal.Dashboard
+}
+
+// claims is the claim condition of every query: the tenant's claims (c),
+// of the filter's creditor when it names one.
+func (q *dashQuery) claims() string {
+	if q.f.CreditorID != "" {
+		return "c.tenant_id = @tenant AND c.creditor_id = @creditor"
+	}
+	return "c.tenant_id = @tenant"
+}
+
+func (q *dashQuery) scan(op, query string, dest any) error {
+	return translate(op, q.tx.Raw(query, q.args).Scan(dest).Error)
+}
+
+// Dialect fragments.
+
+// monthOf is the "YYYY-MM" of a DATE column.
+func (q *dashQuery) monthOf(col string) string {
+	if q.db.Dialect == Postgres {
+		return "to_char(" + col + ", 'YYYY-MM')"
+	}
+	return "substr(" + col + ", 1, 7)"
+}
+
+// monthOfTime is the "YYYY-MM" in UTC of a timestamp column (stored as
+// UTC text on SQLite).
+func (q *dashQuery) monthOfTime(col string) string {
+	if q.db.Dialect == Postgres {
+		return "to_char(" + col + " AT TIME ZONE 'UTC', 'YYYY-MM')"
+	}
+	return "substr(" + col + ", 1, 7)"
+}
+
+// dayAfter is midnight UTC after a DATE column, to compare with times.
+func (q *dashQuery) dayAfter(col string) string {
+	if q.db.Dialect == Postgres {
+		return "((" + col + " + 1)::timestamp AT TIME ZONE 'UTC')"
+	}
+	return "date(" + col + ", '+1 day')"
+}
+
+// midnight is a DATE expression as midnight UTC of that day, comparable
+// with timestamps.
+func (q *dashQuery) midnight(expr string) string {
+	if q.db.Dialect == Postgres {
+		return "((" + expr + ")::timestamp AT TIME ZONE 'UTC')"
+	}
+	return expr
+}
+
+// seconds is the seconds from one timestamp to a later one.
+func (q *dashQuery) seconds(from, to string) string {
+	if q.db.Dialect == Postgres {
+		return "EXTRACT(EPOCH FROM (" + to + " - " + from + "))"
+	}
+	return "((julianday(" + to + ") - julianday(" + from + ")) * 86400.0)"
+}
+
+// monthly: collected per month, and outstanding at each month's end from
+// what entered and left before the period plus each month's movements:
+// three grouped queries (principal by claim creation month, payments by
+// month received, credit notes by month issued).
+func (q *dashQuery) monthly() error {
+	type row struct {
+		Currency portal.Currency
+		Month    string // "" before the period
+		Amount   int64
+	}
+	var principal, paid, credited []row
+	if err := q.scan("dashboard principal", `SELECT c.currency AS currency,
+		CASE WHEN c.created_at < @fromT THEN '' ELSE `+q.monthOfTime("c.created_at")+` END AS month,
+		COALESCE(SUM((SELECT SUM(i.amount) FROM invoices i WHERE i.claim_id = c.id)), 0) AS amount
+		FROM claims c WHERE `+q.claims()+` AND c.created_at < @toT GROUP BY 1, 2`, &principal); err != nil {
+		return err
+	}
+	if err := q.scan("dashboard payments", `SELECT c.currency AS currency,
+		CASE WHEN p.received_on < @from THEN '' ELSE `+q.monthOf("p.received_on")+` END AS month, SUM(p.amount) AS amount
+		FROM payments p JOIN claims c ON c.id = p.claim_id
+		WHERE p.tenant_id = @tenant AND `+q.claims()+` AND p.received_on <= @to GROUP BY 1, 2`, &paid); err != nil {
+		return err
+	}
+	if err := q.scan("dashboard credit notes", `SELECT c.currency AS currency,
+		CASE WHEN n.issue_date < @from THEN '' ELSE `+q.monthOf("n.issue_date")+` END AS month, SUM(n.amount) AS amount
+		FROM credit_notes n JOIN claims c ON c.id = n.claim_id
+		WHERE n.tenant_id = @tenant AND `+q.claims()+` AND n.issue_date <= @to GROUP BY 1, 2`, &credited); err != nil {
+		return err
+	}
+	type key struct {
+		cur   portal.Currency
+		month string
+	}
+	moves, collected := map[key]int64{}, map[key]int64{}
+	curs := map[portal.Currency]bool{}
+	for _, r := range principal {
+		moves[key{r.Currency, r.Month}] += r.Amount
+		curs[r.Currency] = true
+	}
+	for _, r := range paid {
+		moves[key{r.Currency, r.Month}] -= r.Amount
+		collected[key{r.Currency, r.Month}] += r.Amount
+		curs[r.Currency] = true
+	}
+	for _, r := range credited {
+		moves[key{r.Currency, r.Month}] -= r.Amount
+		curs[r.Currency] = true
+	}
+	for _, cur := range sortedCurrencies(curs) {
+		running := moves[key{cur, ""}]
+		for _, m := range q.f.Months() {
+			running += moves[key{cur, m}]
+			q.out.Monthly = append(q.out.Monthly, portal.MonthFigure{Month: m, Currency: cur, Collected: collected[key{cur, m}], Outstanding: running})
+		}
+	}
+	return nil
+}
+
+// perClaim is the derived table of the claims' own sums on AsOf:
+// principal, oldest due date, paid and credited by then.
+func (q *dashQuery) perClaim(where string) string {
+	return `SELECT c.currency AS currency, c.stage AS stage,
+		(SELECT SUM(i.amount) FROM invoices i WHERE i.claim_id = c.id) AS principal,
+		(SELECT MIN(i.due_date) FROM invoices i WHERE i.claim_id = c.id) AS due,
+		(SELECT COALESCE(SUM(p.amount), 0) FROM payments p WHERE p.claim_id = c.id AND p.received_on <= @asof) AS paid,
+		(SELECT COALESCE(SUM(n.amount), 0) FROM credit_notes n WHERE n.claim_id = c.id AND n.issue_date <= @asof) AS credited
+		FROM claims c WHERE ` + q.claims() + ` AND ` + where
+}
+
+// ageing: what each claim still owes in principal on AsOf, by the days
+// its oldest invoice is past due then.
+func (q *dashQuery) ageing() error {
+	asOf := q.f.AsOf()
+	q.args["d30"], q.args["d60"], q.args["d90"] = asOf.AddDays(-30), asOf.AddDays(-60), asOf.AddDays(-90)
+	return q.scan("dashboard ageing", `SELECT currency, CASE
+		WHEN due > @asof THEN '`+portal.AgeNotDue+`'
+		WHEN due >= @d30 THEN '`+portal.Age0to30+`'
+		WHEN due >= @d60 THEN '`+portal.Age31to60+`'
+		WHEN due >= @d90 THEN '`+portal.Age61to90+`'
+		ELSE '`+portal.AgeOver90+`' END AS bucket,
+		COUNT(*) AS claims, SUM(principal - paid - credited) AS amount
+		FROM (`+q.perClaim("c.created_at < @asofT")+`) x
+		WHERE principal - paid - credited > 0 GROUP BY 1, 2 ORDER BY 1, 2`, &q.out.Ageing)
+}
+
+// byStage: the claims that entered in the period, by stage now, with
+// what was collected on them by AsOf.
+func (q *dashQuery) byStage() error {
+	return q.scan("dashboard stages", `SELECT stage, currency, COUNT(*) AS claims,
+		COALESCE(SUM(principal), 0) AS principal, SUM(paid) AS collected
+		FROM (`+q.perClaim("c.created_at >= @fromT AND c.created_at < @toT")+`) x GROUP BY 1, 2 ORDER BY 1, 2`, &q.out.ByStage)
+}
+
+// byChannel: each payment received in the period (positive, not
+// reversed) goes to the last contact before it on its claim, on or
+// before the day it was received: a reminder sent (e-mail, SMS), a
+// letter posted, or a portal link opened (by the link's channel).
+// Nothing records which contact led to a payment, so this is derived.
+func (q *dashQuery) byChannel() error {
+	next := q.dayAfter("p.received_on")
+	return q.scan("dashboard channels", `SELECT currency, CASE
+		WHEN rem_at IS NOT NULL AND (link_at IS NULL OR rem_at >= link_at) AND (letter_at IS NULL OR rem_at >= letter_at) THEN '`+portal.SourceReminderPrefix+`' || rem_channel
+		WHEN link_at IS NOT NULL AND (letter_at IS NULL OR link_at >= letter_at) THEN '`+portal.SourceLinkPrefix+`' || link_channel
+		WHEN letter_at IS NOT NULL THEN '`+portal.SourceReminderPrefix+`letter'
+		ELSE '`+portal.SourceNone+`' END AS source,
+		COUNT(*) AS payments, SUM(amount) AS amount FROM (
+		SELECT p.currency AS currency, p.amount AS amount,
+		(SELECT MAX(rs.sent_at) FROM reminder_sends rs WHERE rs.claim_id = p.claim_id AND rs.sent_at < `+next+`) AS rem_at,
+		(SELECT rs.channel FROM reminder_sends rs WHERE rs.claim_id = p.claim_id AND rs.sent_at < `+next+` ORDER BY rs.sent_at DESC LIMIT 1) AS rem_channel,
+		(SELECT MAX(ps.created_at) FROM portal_sessions ps WHERE ps.claim_id = p.claim_id AND ps.created_at < `+next+`) AS link_at,
+		(SELECT pl.channel FROM portal_sessions ps JOIN portal_links pl ON pl.id = ps.link_id
+			WHERE ps.claim_id = p.claim_id AND ps.created_at < `+next+` ORDER BY ps.created_at DESC LIMIT 1) AS link_channel,
+		`+q.midnight("(SELECT MAX(l.sent_on) FROM letters l WHERE l.claim_id = p.claim_id AND l.sent_on <= p.received_on)")+` AS letter_at
+		FROM payments p JOIN claims c ON c.id = p.claim_id
+		WHERE p.tenant_id = @tenant AND `+q.claims()+` AND p.received_on >= @from AND p.received_on <= @to
+		AND p.amount > 0 AND p.reverses = '' AND NOT EXISTS (SELECT 1 FROM payments r WHERE r.reverses = p.id)
+		) x GROUP BY 1, 2 ORDER BY 1, 2`, &q.out.ByChannel)
+}
+
+// plans: signed agreements with instalments, signed in the period, by
+// state now (broken wins: a plan broken then paid off was still broken).
+func (q *dashQuery) plans() error {
+	return q.scan("dashboard plans", `SELECT currency, state, COUNT(*) AS plans, SUM(amount) AS amount, SUM(paid) AS paid FROM (
+		SELECT a.currency AS currency, CASE
+		WHEN EXISTS (SELECT 1 FROM events e WHERE e.claim_id = a.claim_id AND e.kind = '`+string(portal.EventPlanBroken)+`' AND e.at >= a.signed_at) THEN '`+portal.PlanBroken+`'
+		WHEN NOT EXISTS (SELECT 1 FROM instalments i WHERE i.agreement_id = a.id AND i.status NOT IN ('paid', 'waived')) THEN '`+portal.PlanKept+`'
+		ELSE '`+portal.PlanRunning+`' END AS state,
+		(SELECT SUM(i.amount) FROM instalments i WHERE i.agreement_id = a.id) AS amount,
+		(SELECT COALESCE(SUM(i.amount), 0) FROM instalments i WHERE i.agreement_id = a.id AND i.status = 'paid') AS paid
+		FROM agreements a JOIN claims c ON c.id = a.claim_id
+		WHERE a.tenant_id = @tenant AND `+q.claims()+` AND a.status = 'signed' AND a.signed_at >= @fromT AND a.signed_at < @toT
+		AND EXISTS (SELECT 1 FROM instalments i WHERE i.agreement_id = a.id)
+		) x GROUP BY 1, 2 ORDER BY 1, 2`, &q.out.Plans)
+}
+
+// promises: promises to pay offered in the period, by status. Whether an
+// accepted promise was kept is not recorded (its date is inside the
+// offer's terms), so it is not counted.
+func (q *dashQuery) promises() error {
+	return q.scan("dashboard promises", `SELECT o.status AS status, COUNT(*) AS count
+		FROM offers o JOIN claims c ON c.id = o.claim_id
+		WHERE o.tenant_id = @tenant AND `+q.claims()+` AND o.kind = 'promise' AND o.created_at >= @fromT AND o.created_at < @toT
+		GROUP BY 1 ORDER BY 1`, &q.out.Promises)
+}
+
+// disputes: open at the end of AsOf (filed by then, not resolved by
+// then) by age then, and those filed and resolved in the period.
+func (q *dashQuery) disputes() error {
+	at := q.f.AsOf().AddDays(1).Time()
+	if q.f.Now.Before(at) {
+		at = q.f.Now
+	}
+	q.args["age7"], q.args["age30"], q.args["age60"] = timeUTC(at.AddDate(0, 0, -7)), timeUTC(at.AddDate(0, 0, -30)), timeUTC(at.AddDate(0, 0, -60))
+	var open []struct {
+		Bucket string
+		Count  int
+		Oldest timeUTC
+	}
+	if err := q.scan("dashboard open disputes", `SELECT CASE
+		WHEN d.created_at >= @age7 THEN '0-7' WHEN d.created_at >= @age30 THEN '8-30' WHEN d.created_at >= @age60 THEN '31-60' ELSE '60+' END AS bucket,
+		COUNT(*) AS count, MIN(d.created_at) AS oldest
+		FROM disputes d JOIN claims c ON c.id = d.claim_id
+		WHERE d.tenant_id = @tenant AND `+q.claims()+` AND d.created_at < @asofT AND (d.resolved_at IS NULL OR d.resolved_at >= @asofT)
+		GROUP BY 1`, &open); err != nil {
+		return err
+	}
+	out := &q.out.Disputes
+	out.ByAge = map[string]int{}
+	for _, b := range portal.DisputeAgeBuckets {
+		out.ByAge[b] = 0
+	}
+	for _, r := range open {
+		out.ByAge[r.Bucket] = r.Count
+		out.Open += r.Count
+		if days := int(at.Sub(r.Oldest.Time()) / (24 * time.Hour)); days > out.OldestDays {
+			out.OldestDays = days
+		}
+	}
+	var moved struct{ Filed, Resolved int }
+	err := q.scan("dashboard disputes moved", `SELECT
+		COALESCE(SUM(CASE WHEN d.created_at >= @fromT AND d.created_at < @toT THEN 1 ELSE 0 END), 0) AS filed,
+		COALESCE(SUM(CASE WHEN d.resolved_at >= @fromT AND d.resolved_at < @toT THEN 1 ELSE 0 END), 0) AS resolved
+		FROM disputes d JOIN claims c ON c.id = d.claim_id
+		WHERE d.tenant_id = @tenant AND `+q.claims()+` AND ((d.created_at >= @fromT AND d.created_at < @toT) OR (d.resolved_at >= @fromT AND d.resolved_at < @toT))`, &moved)
+	out.Filed, out.Resolved = moved.Filed, moved.Resolved
+	return err
+}
+
+// response: every debtor message of the period that opens a turn (the
+// previous public message of the conversation is not the debtor's), and
+// the time to the first agent's message after it. System messages (the
+// automatic policy) are not an agent's answer.
+func (q *dashQuery) response() error {
+	secs := q.seconds("asked", "answered")
+	var r struct {
+		Asked, Answered    int
+		Avg                float64
+		B1m, B5m, B1h, B1d int
+	}
+	err := q.scan("dashboard response time", `SELECT COUNT(*) AS asked, COUNT(answered) AS answered, COALESCE(AVG(secs), 0) AS avg,
+		COALESCE(SUM(CASE WHEN secs <= 60 THEN 1 ELSE 0 END), 0) AS b1m,
+		COALESCE(SUM(CASE WHEN secs > 60 AND secs <= 300 THEN 1 ELSE 0 END), 0) AS b5m,
+		COALESCE(SUM(CASE WHEN secs > 300 AND secs <= 3600 THEN 1 ELSE 0 END), 0) AS b1h,
+		COALESCE(SUM(CASE WHEN secs > 3600 AND secs <= 86400 THEN 1 ELSE 0 END), 0) AS b1d
+		FROM (SELECT answered, `+secs+` AS secs FROM (
+		SELECT d.created_at AS asked,
+		(SELECT MIN(a.created_at) FROM messages a WHERE a.conversation_id = d.conversation_id AND a.seq > d.seq
+			AND a.author_kind = '`+string(portal.ActorUser)+`' AND a.internal = FALSE) AS answered
+		FROM messages d JOIN claims c ON c.id = d.claim_id
+		WHERE d.tenant_id = @tenant AND `+q.claims()+` AND d.author_kind = '`+string(portal.ActorDebtor)+`'
+		AND d.created_at >= @fromT AND d.created_at < @toT
+		AND COALESCE((SELECT pm.author_kind FROM messages pm WHERE pm.conversation_id = d.conversation_id AND pm.seq < d.seq
+			AND pm.internal = FALSE AND pm.author_kind IN ('`+string(portal.ActorDebtor)+`', '`+string(portal.ActorUser)+`') ORDER BY pm.seq DESC LIMIT 1), '') <> '`+string(portal.ActorDebtor)+`'
+		) y) z`, &r)
+	if err != nil {
+		return err
+	}
+	more := r.Answered - r.B1m - r.B5m - r.B1h - r.B1d
+	q.out.Response = portal.ResponseFigures{Asked: r.Asked, Answered: r.Answered, AvgSeconds: int64(r.Avg + 0.5),
+		ByTime: map[string]int{"1m": r.B1m, "5m": r.B5m, "1h": r.B1h, "1d": r.B1d, "more": more, "unanswered": r.Asked - r.Answered}}
+	return nil
+}
+
+// currencies are every currency a figure has, in order.
+func (q *dashQuery) currencies() []portal.Currency {
+	set := map[portal.Currency]bool{}
+	for _, m := range q.out.Monthly {
+		set[m.Currency] = true
+	}
+	for _, a := range q.out.Ageing {
+		set[a.Currency] = true
+	}
+	for _, s := range q.out.ByStage {
+		set[s.Currency] = true
+	}
+	for _, c := range q.out.ByChannel {
+		set[c.Currency] = true
+	}
+	for _, p := range q.out.Plans {
+		set[p.Currency] = true
+	}
+	return sortedCurrencies(set)
+}
+
+func sortedCurrencies(set map[portal.Currency]bool) []portal.Currency {
+	out := make([]portal.Currency, 0, len(set))
+	for c := range set {
+		out = append(out, c)
+	}
+	sort.Slice(out, func(i, j int) bool { return strings.Compare(string(out[i]), string(out[j])) < 0 })
+	return out
+}
