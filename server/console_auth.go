@@ -231,6 +231,10 @@ func (s *Server) handleConsoleLogin(c *fiber.Ctx) error {
 	}
 	c.Cookie(&fiber.Cookie{Name: consoleCookie, Value: token, Path: "/", HTTPOnly: true, Secure: s.secure, SameSite: "Lax", MaxAge: int(consoleSessionTTL.Seconds())})
 	c.ClearCookie(consoleLoginCSRF)
+	if u.Role == portal.RoleOwner {
+		// The portfolio dashboard is the owners' home (issue 18).
+		return c.Redirect("/console/dashboard", fiber.StatusSeeOther)
+	}
 	return c.Redirect("/console", fiber.StatusSeeOther)
 }
 

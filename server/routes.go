@@ -165,6 +165,8 @@ func (s *Server) routes() {
 	con.Post("/logout", s.handleConsoleLogout)
 	con.Post("/language", s.handleConsoleLanguage)
 	con.Get("/", s.handleConsoleQueue)
+	con.Get("/dashboard", s.handleConsoleDashboard)           // any role: it only reads
+	con.Get("/dashboard.csv", s.handleConsoleDashboardExport) // any role
 	con.Get("/claims", s.handleConsoleClaims)
 	// The creditor's back-office (issue 18): agents and owners create and
 	// import claims and change them; any user reads the claim's page.

@@ -162,6 +162,8 @@ type Deps struct {
 	// Settings is the audit trail of the tenant's settings (policies,
 	// sequences, retention) the console's rules pages show.
 	Settings portal.SettingChangeLog
+	// Dashboard computes the portfolio dashboard (nil: its pages answer 503).
+	Dashboard portal.DashboardStore
 }
 
 // Server is the HTTP server.

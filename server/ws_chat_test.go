@@ -130,7 +130,7 @@ func newChatEnvOn(t testing.TB, db *store.DB, clock *portal.FixedClock, seed *ch
 		Timelines: db, Evidence: &evidence.Builder{Source: db, Signer: e.signer, Version: "test"},
 		// The back-office forms (issue 18): escalation, letters with a fresh
 		// link, contact data and credit notes.
-		Escalation: db, ClaimChanges: db, Letters: &store.LetterStore{DB: db, Rates: rates,
+		Escalation: db, ClaimChanges: db, Dashboard: db, Letters: &store.LetterStore{DB: db, Rates: rates,
 			PortalLink: func(ctx context.Context, tenantID, claimID string) (string, string, error) {
 				l, token, err := db.IssueLink(ctx, tenantID, claimID, portal.ChannelLetter, 0)
 				if err != nil {

@@ -142,7 +142,7 @@ func build(ctx context.Context, cfg config, log *slog.Logger, migrate bool) (*ap
 	deps := server.Deps{
 		Claims: db, Tenants: db, Events: db, DB: db, Clock: clock, Logger: log,
 		Evidence: bundler, Payments: pay, Transfers: pay, Instalments: db, Statements: pay,
-		Links: db, Disputes: db, Rates: rates,
+		Links: db, Disputes: db, Rates: rates, Dashboard: db,
 		Escalation: db, Timelines: db, Letters: letters,
 		Reminders: db, OptOuts: db,
 		Negotiation: &negotiation.Service{Store: db, Claims: db, Balance: negotiation.RulesBalance(rates), Clock: clock,

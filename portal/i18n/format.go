@@ -146,6 +146,16 @@ func Date(lang string, d portal.Date) string {
 	return day + nbsp + names[d.Month-1] + " " + strconv.Itoa(d.Year)
 }
 
+// MonthYear formats the month of a date in words: fr "mars 2026", de
+// "März 2026".
+func MonthYear(lang string, d portal.Date) string {
+	names, ok := months[lang]
+	if !ok {
+		names = months[Fallback]
+	}
+	return names[d.Month-1] + " " + strconv.Itoa(d.Year)
+}
+
 // Rate formats a yearly rate in basis points: fr "12,15 %", nl "12,15%",
 // en "12.15%", de "12,15 %".
 func Rate(lang string, bp int64) string {
@@ -177,3 +187,6 @@ func (t *T) Date(d portal.Date) string { return Date(t.Lang, d) }
 
 // Rate formats a rate in basis points in t's language.
 func (t *T) Rate(bp int64) string { return Rate(t.Lang, bp) }
+
+// MonthYear formats a date's month in t's language.
+func (t *T) MonthYear(d portal.Date) string { return MonthYear(t.Lang, d) }

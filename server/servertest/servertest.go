@@ -116,7 +116,7 @@ func Wire(t testing.TB, db *store.DB, o Options) *Wiring {
 	deps := server.Deps{
 		Claims: db, Tenants: db, Events: db, DB: db, Clock: o.Clock, Logger: o.Logger,
 		Evidence: bundler, Payments: pay, Transfers: pay, Instalments: db, Statements: pay,
-		Links: db, Disputes: db, Codes: db, Rates: o.Rates, RateFeed: feed,
+		Links: db, Disputes: db, Codes: db, Rates: o.Rates, RateFeed: feed, Dashboard: db,
 		Escalation: db, Timelines: db, Letters: letters,
 		Reminders: db, OptOuts: db,
 		Negotiation: &negotiation.Service{Store: db, Claims: db, Balance: negotiation.RulesBalance(o.Rates), Clock: o.Clock,
