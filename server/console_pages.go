@@ -71,8 +71,8 @@ func consoleMoney(v int64, cur portal.Currency) string { return i18n.Amount("en"
 // layout and the claim panel.
 var consolePageNames = []string{"login", "queue", "claims", "claim", "conversation", "timeline", "rates", "dispute", "error",
 	"claim_new", "claim_import", "claim_manage",
-	"policy", "statements", "statement", "letters_queue", "sequences", "template", "retention",
-	"dashboard"} // rules and money (issue 18)
+	"policy", "statements", "statement", "letters_queue", "sequences", "template", "retention", // rules and money (issue 18)
+	"dashboard"}
 
 // consolePagesIn is every console page parsed once per language, so that
 // a template's money, dates and words follow the console's language

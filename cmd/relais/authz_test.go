@@ -372,6 +372,9 @@ var authzTable = map[string]policy{
 	"POST /console/webhooks/:id/rotate": consoleOwner, "POST /console/webhooks/:id/disable": consoleOwner,
 	"POST /console/webhooks/:id/enable": consoleOwner, "POST /console/webhooks/:id/delete": consoleOwner,
 	"POST /console/webhooks/:id/deliveries/:delivery_id/resend": consoleOwner,
+	// The portfolio dashboard (issue 18): read by every user of the tenant,
+	// its own claims only.
+	"GET /console/dashboard": consoleRead, "GET /console/dashboard.csv": consoleRead,
 
 	"POST /webhooks/stripe": webhook,
 	"GET /p/chat":           websocket, "GET /console/chat/:id": websocket,
