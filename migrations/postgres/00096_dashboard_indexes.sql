@@ -8,6 +8,7 @@ CREATE INDEX payments_tenant_claim ON payments (tenant_id, claim_id, received_on
 CREATE INDEX payments_tenant_received ON payments (tenant_id, received_on);
 CREATE INDEX credit_notes_tenant_claim ON credit_notes (tenant_id, claim_id, issue_date, amount);
 CREATE INDEX claims_tenant_created ON claims (tenant_id, created_at);
+CREATE INDEX claims_tenant_creditor ON claims (tenant_id, creditor_id, created_at);
 CREATE INDEX portal_sessions_claim ON portal_sessions (claim_id, created_at);
 CREATE INDEX reminder_sends_claim_sent ON reminder_sends (claim_id, sent_at);
 CREATE INDEX messages_tenant_created ON messages (tenant_id, created_at);
@@ -22,6 +23,7 @@ DROP INDEX disputes_tenant_created;
 DROP INDEX messages_tenant_created;
 DROP INDEX reminder_sends_claim_sent;
 DROP INDEX portal_sessions_claim;
+DROP INDEX claims_tenant_creditor;
 DROP INDEX claims_tenant_created;
 DROP INDEX credit_notes_tenant_claim;
 DROP INDEX payments_tenant_received;

@@ -90,14 +90,16 @@ func (q *dashQuery) claims() string {
 	return "c.tenant_id = @tenant"
 }
 
-// byCreditor joins the claims of the filter's creditor to rows (alias)
-// that carry their tenant and currency themselves: without a creditor
-// filter no claim needs reading.
+// byCreditor limits rows (alias) that carry their tenant and currency
+// themselves to the filter's creditor's claims: without a creditor no
+// claim is read. A semi-join (IN) rather than a JOIN, so that neither
+// database drives the query from the claims and probes rows it has no
+// claim index for (messages).
 func (q *dashQuery) byCreditor(alias string) string {
 	if q.f.CreditorID == "" {
 		return ""
 	}
-	return " JOIN claims c ON c.id = " + alias + ".claim_id AND c.tenant_id = @tenant AND c.creditor_id = @creditor"
+	return " AND " + alias + ".claim_id IN (SELECT id FROM claims WHERE tenant_id = @tenant AND creditor_id = @creditor)"
 }
 
 func (q *dashQuery) scan(op, query string, dest any) error {
@@ -168,8 +170,8 @@ func (q *dashQuery) monthly() error {
 	}
 	if err := q.scan("dashboard payments", `SELECT p.currency AS currency,
 		CASE WHEN p.received_on < @from THEN '' ELSE `+q.monthOf("p.received_on")+` END AS month, SUM(p.amount) AS amount
-		FROM payments p`+q.byCreditor("p")+`
-		WHERE p.tenant_id = @tenant AND p.received_on <= @to GROUP BY 1, 2`, &paid); err != nil {
+		FROM payments p
+		WHERE p.tenant_id = @tenant`+q.byCreditor("p")+` AND p.received_on <= @to GROUP BY 1, 2`, &paid); err != nil {
 		return err
 	}
 	if err := q.scan("dashboard credit notes", `SELECT c.currency AS currency,
@@ -327,8 +329,8 @@ func (q *dashQuery) byChannel() error {
 		(SELECT pl.channel FROM portal_sessions ps JOIN portal_links pl ON pl.id = ps.link_id
 			WHERE ps.claim_id = p.claim_id AND ps.created_at < `+next+` ORDER BY ps.created_at DESC LIMIT 1) AS link_channel,
 		`+q.midnight("(SELECT MAX(l.sent_on) FROM letters l WHERE l.tenant_id = @tenant AND l.claim_id = p.claim_id AND l.sent_on <= p.received_on)")+` AS letter_at
-		FROM payments p`+q.byCreditor("p")+`
-		WHERE p.tenant_id = @tenant AND p.received_on >= @from AND p.received_on <= @to
+		FROM payments p
+		WHERE p.tenant_id = @tenant`+q.byCreditor("p")+` AND p.received_on >= @from AND p.received_on <= @to
 		AND p.amount > 0 AND p.reverses = '' AND NOT EXISTS (SELECT 1 FROM payments r WHERE r.reverses = p.id AND r.reverses <> '')
 		) x GROUP BY 1, 2 ORDER BY 1, 2`, &q.out.ByChannel)
 }
@@ -343,8 +345,8 @@ func (q *dashQuery) plans() error {
 		ELSE '`+portal.PlanRunning+`' END AS state,
 		(SELECT SUM(i.amount) FROM instalments i WHERE i.agreement_id = a.id) AS amount,
 		(SELECT COALESCE(SUM(i.amount), 0) FROM instalments i WHERE i.agreement_id = a.id AND i.status = 'paid') AS paid
-		FROM agreements a`+q.byCreditor("a")+`
-		WHERE a.tenant_id = @tenant AND a.status = 'signed' AND a.signed_at >= @fromT AND a.signed_at < @toT
+		FROM agreements a
+		WHERE a.tenant_id = @tenant`+q.byCreditor("a")+` AND a.status = 'signed' AND a.signed_at >= @fromT AND a.signed_at < @toT
 		AND EXISTS (SELECT 1 FROM instalments i WHERE i.agreement_id = a.id)
 		) x GROUP BY 1, 2 ORDER BY 1, 2`, &q.out.Plans)
 }
@@ -354,8 +356,8 @@ func (q *dashQuery) plans() error {
 // offer's terms), so it is not counted.
 func (q *dashQuery) promises() error {
 	return q.scan("dashboard promises", `SELECT o.status AS status, COUNT(*) AS count
-		FROM offers o`+q.byCreditor("o")+`
-		WHERE o.tenant_id = @tenant AND o.kind = 'promise' AND o.created_at >= @fromT AND o.created_at < @toT
+		FROM offers o
+		WHERE o.tenant_id = @tenant`+q.byCreditor("o")+` AND o.kind = 'promise' AND o.created_at >= @fromT AND o.created_at < @toT
 		GROUP BY 1 ORDER BY 1`, &q.out.Promises)
 }
 
@@ -375,8 +377,8 @@ func (q *dashQuery) disputes() error {
 	if err := q.scan("dashboard open disputes", `SELECT CASE
 		WHEN d.created_at >= @age7 THEN '0-7' WHEN d.created_at >= @age30 THEN '8-30' WHEN d.created_at >= @age60 THEN '31-60' ELSE '60+' END AS bucket,
 		COUNT(*) AS count, MIN(d.created_at) AS oldest
-		FROM disputes d`+q.byCreditor("d")+`
-		WHERE d.tenant_id = @tenant AND d.created_at < @asofT AND (d.resolved_at IS NULL OR d.resolved_at >= @asofT)
+		FROM disputes d
+		WHERE d.tenant_id = @tenant`+q.byCreditor("d")+` AND d.created_at < @asofT AND (d.resolved_at IS NULL OR d.resolved_at >= @asofT)
 		GROUP BY 1`, &open); err != nil {
 		return err
 	}
@@ -396,8 +398,8 @@ func (q *dashQuery) disputes() error {
 	err := q.scan("dashboard disputes moved", `SELECT
 		COALESCE(SUM(CASE WHEN d.created_at >= @fromT AND d.created_at < @toT THEN 1 ELSE 0 END), 0) AS filed,
 		COALESCE(SUM(CASE WHEN d.resolved_at >= @fromT AND d.resolved_at < @toT THEN 1 ELSE 0 END), 0) AS resolved
-		FROM disputes d`+q.byCreditor("d")+`
-		WHERE d.tenant_id = @tenant AND ((d.created_at >= @fromT AND d.created_at < @toT) OR (d.resolved_at >= @fromT AND d.resolved_at < @toT))`, &moved)
+		FROM disputes d
+		WHERE d.tenant_id = @tenant`+q.byCreditor("d")+` AND ((d.created_at >= @fromT AND d.created_at < @toT) OR (d.resolved_at >= @fromT AND d.resolved_at < @toT))`, &moved)
 	out.Filed, out.Resolved = moved.Filed, moved.Resolved
 	return err
 }
@@ -422,8 +424,8 @@ func (q *dashQuery) response() error {
 		SELECT d.created_at AS asked,
 		(SELECT MIN(a.created_at) FROM messages a WHERE a.conversation_id = d.conversation_id AND a.seq > d.seq
 			AND a.author_kind = '`+string(portal.ActorUser)+`' AND a.internal = FALSE) AS answered
-		FROM messages d`+q.byCreditor("d")+`
-		WHERE d.tenant_id = @tenant AND d.author_kind = '`+string(portal.ActorDebtor)+`'
+		FROM messages d
+		WHERE d.tenant_id = @tenant`+q.byCreditor("d")+` AND d.author_kind = '`+string(portal.ActorDebtor)+`'
 		AND d.created_at >= @fromT AND d.created_at < @toT
 		AND COALESCE((SELECT pm.author_kind FROM messages pm WHERE pm.conversation_id = d.conversation_id AND pm.seq < d.seq
 			AND pm.internal = FALSE AND pm.author_kind IN ('`+string(portal.ActorDebtor)+`', '`+string(portal.ActorUser)+`') ORDER BY pm.seq DESC LIMIT 1), '') <> '`+string(portal.ActorDebtor)+`'
