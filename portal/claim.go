@@ -283,6 +283,8 @@ const (
 	PaymentCard     PaymentMethod = "card"
 	PaymentTransfer PaymentMethod = "transfer"
 	PaymentOther    PaymentMethod = "other"
+	// PaymentSEPADebit is a SEPA Direct Debit from the debtor's mandate.
+	PaymentSEPADebit PaymentMethod = "sepa_debit"
 )
 
 // Payment is money received against a claim. Negative amounts are refunds
@@ -494,9 +496,9 @@ func (p *Payment) Validate() error {
 		return FieldError("received_on", "received_on is required (YYYY-MM-DD)")
 	}
 	switch p.Method {
-	case PaymentCard, PaymentTransfer, PaymentOther:
+	case PaymentCard, PaymentTransfer, PaymentOther, PaymentSEPADebit:
 	default:
-		return FieldError("method", "method must be card, transfer or other")
+		return FieldError("method", "method must be card, transfer, sepa_debit or other")
 	}
 	return checkText("reference", p.Reference, MaxTextLen, false)
 }

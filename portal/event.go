@@ -37,22 +37,34 @@ const (
 	EventPaymentRefunded    EventKind = "payment.refunded"
 	EventPaymentReversed    EventKind = "payment.reversed"
 	EventChargeback         EventKind = "payment.chargeback"
-	EventInstalmentDue      EventKind = "instalment.due"
-	EventInstalmentMissed   EventKind = "instalment.missed"
+	// EventMandateRecorded records a SEPA Direct Debit mandate the debtor
+	// gave (reference, date, IBAN last four, the provider's acceptance data).
+	EventMandateRecorded EventKind = "payment.mandate_recorded"
+	// EventMandateUpdated records a mandate's new status (revoked, inactive)
+	// and what became of the plan's debits.
+	EventMandateUpdated EventKind = "payment.mandate_updated"
+	// EventDebitPrenotified records the pre-notification of a debit: amount,
+	// date, channel, sent before the notice period.
+	EventDebitPrenotified EventKind = "payment.debit_prenotified"
+	// EventDebitSubmitted records a debit sent to the bank, which settles
+	// days later (payment.recorded or payment.failed follows).
+	EventDebitSubmitted   EventKind = "payment.debit_submitted"
+	EventInstalmentDue    EventKind = "instalment.due"
+	EventInstalmentMissed EventKind = "instalment.missed"
 	// EventInstalmentPaid records an instalment of a plan paid in full
 	// (by card, transfer or a matched statement line), next to the
 	// payment's own payment.recorded.
-	EventInstalmentPaid EventKind = "instalment.paid"
-	EventPlanBroken         EventKind = "plan.broken"
-	EventLetterGenerated    EventKind = "letter.generated"
-	EventLetterSent         EventKind = "letter.sent"
-	EventReminderSent       EventKind = "reminder.sent"
-	EventReminderFailed     EventKind = "reminder.failed"
-	EventReminderBounced    EventKind = "reminder.bounced"
-	EventContactOptOut      EventKind = "contact.opt_out"
-	EventStageChanged       EventKind = "stage.changed"
-	EventStatusChanged      EventKind = "status.changed"
-	EventStatementMatched   EventKind = "statement.matched"
+	EventInstalmentPaid   EventKind = "instalment.paid"
+	EventPlanBroken       EventKind = "plan.broken"
+	EventLetterGenerated  EventKind = "letter.generated"
+	EventLetterSent       EventKind = "letter.sent"
+	EventReminderSent     EventKind = "reminder.sent"
+	EventReminderFailed   EventKind = "reminder.failed"
+	EventReminderBounced  EventKind = "reminder.bounced"
+	EventContactOptOut    EventKind = "contact.opt_out"
+	EventStageChanged     EventKind = "stage.changed"
+	EventStatusChanged    EventKind = "status.changed"
+	EventStatementMatched EventKind = "statement.matched"
 	// EventDatesRecorded records procedure dates learnt after a stage move:
 	// an order served, a judgment, the debtor's acknowledgement of the debt.
 	EventDatesRecorded EventKind = "dates.recorded"
@@ -86,7 +98,8 @@ var eventKindList = []EventKind{
 	EventIdentityCodeUndelivered, EventIdentityCodeFailed, EventIdentityCodePassed, EventPortalSignedOut, EventClaimViewed,
 	EventComputationViewed, EventDisputeFiled, EventDisputeResolved, EventFileUploaded, EventMessageSent,
 	EventNoteWritten, EventOfferMade, EventOfferAccepted, EventOfferRefused, EventAgreementSigned,
-	EventPaymentStarted, EventPaymentFailed, EventCardSaved, EventPaymentRefunded, EventPaymentReversed, EventChargeback, EventInstalmentDue,
+	EventPaymentStarted, EventPaymentFailed, EventCardSaved, EventPaymentRefunded, EventPaymentReversed, EventChargeback,
+	EventMandateRecorded, EventMandateUpdated, EventDebitPrenotified, EventDebitSubmitted, EventInstalmentDue,
 	EventInstalmentPaid, EventInstalmentMissed, EventPlanBroken, EventLetterGenerated, EventLetterSent, EventReminderSent,
 	EventReminderFailed, EventReminderBounced, EventContactOptOut, EventStageChanged, EventStatusChanged, EventStatementMatched,
 	EventDatesRecorded, EventDebtorContactChanged, EventPersonalDataErased,

@@ -7,11 +7,14 @@ import (
 
 // Instalment statuses (the negotiation side creates instalments "due").
 const (
-	InstalmentDue    = "due"
-	InstalmentPaid   = "paid"
-	InstalmentFailed = "failed" // a charge failed; retried or waiting for the debtor
-	InstalmentMissed = "missed"
-	InstalmentWaived = "waived"
+	InstalmentDue = "due"
+	// InstalmentProcessing: a SEPA debit was submitted; the bank settles it
+	// days later (the provider's webhook says succeeded or failed).
+	InstalmentProcessing = "processing"
+	InstalmentPaid       = "paid"
+	InstalmentFailed     = "failed" // a charge failed; retried or waiting for the debtor
+	InstalmentMissed     = "missed"
+	InstalmentWaived     = "waived"
 )
 
 // Instalment is one payment of an agreed plan, with how charging it went.
@@ -25,7 +28,7 @@ type Instalment struct {
 	DueOn       Date     `json:"due_on"`
 	Amount      int64    `json:"amount"`
 	Currency    Currency `json:"currency"`
-	Method      string   `json:"method"` // card or transfer
+	Method      string   `json:"method"` // card, transfer or sepa_debit
 	Status      string   `json:"status"`
 	// Paid is what has been paid towards it so far.
 	Paid          int64 `json:"paid"`
@@ -34,7 +37,17 @@ type Instalment struct {
 	// LastCode is the provider's last failure code (card_declined,
 	// insufficient_funds, authentication_required).
 	LastCode string `json:"last_code,omitempty"`
+	// NoticeDays is the pre-notification period of a SEPA instalment's
+	// debits (its agreement's, else 14).
+	NoticeDays int `json:"notice_days,omitempty"`
 }
+
+// Instalment methods.
+const (
+	MethodCard      = "card"
+	MethodTransfer  = "transfer"
+	MethodSEPADebit = "sepa_debit"
+)
 
 // PlanPolicy is when charging gives up and when a plan counts as broken.
 // Zero fields take the defaults.
@@ -124,6 +137,9 @@ type InstalmentStore interface {
 	SweepPlans(ctx context.Context, today Date, p PlanPolicy) (missed, broken int, err error)
 	// StripeCustomer returns a debtor's provider customer and saved card.
 	StripeCustomer(ctx context.Context, tenantID, debtorID string) (customerID, paymentMethodID string, err error)
+	// ActiveMandate returns the debtor's newest active SEPA mandate, nil
+	// when there is none.
+	ActiveMandate(ctx context.Context, tenantID, debtorID string) (*Mandate, error)
 }
 
 // InstalmentLease is the charge attempt an instance took.

@@ -32,11 +32,15 @@ type CheckoutRequest struct {
 }
 
 // SetupRequest asks for a hosted page where the debtor saves a card for the
-// off-session charges of an instalment plan.
+// off-session charges of an instalment plan, or gives a SEPA Direct Debit
+// mandate for its debits.
 type SetupRequest struct {
-	TenantID       string
-	ClaimID        string
-	CustomerID     string
+	TenantID   string
+	ClaimID    string
+	CustomerID string
+	// Via is "" (a card), sepa_debit (a mandate on the debtor's IBAN) or
+	// bancontact (a Bancontact payment that sets up a SEPA mandate).
+	Via            string
 	Currency       Currency
 	Language       string
 	SuccessURL     string
@@ -53,15 +57,18 @@ type CustomerRequest struct {
 	IdempotencyKey string
 }
 
-// OffSessionCharge charges a saved card without the debtor present.
+// OffSessionCharge charges a saved card, or debits a SEPA mandate, without
+// the debtor present.
 type OffSessionCharge struct {
 	TenantID        string
 	ClaimID         string
 	InstalmentID    string
 	CustomerID      string
 	PaymentMethodID string
-	Amount          int64
-	Currency        Currency
+	// MandateID is set for a SEPA debit: the mandate that authorises it.
+	MandateID string
+	Amount    int64
+	Currency  Currency
 	// Attempt numbers the charge of this instalment; it is recorded with the
 	// charge so that FindOffSessionCharge can find it.
 	Attempt int
@@ -100,6 +107,10 @@ type CardPayments interface {
 	CreateCustomer(ctx context.Context, r CustomerRequest) (customerID string, err error)
 	// ChargeOffSession confirms a PaymentIntent off-session on a saved card.
 	ChargeOffSession(ctx context.Context, r OffSessionCharge) (*ChargeResult, error)
+	// SetupMandate returns the SEPA mandate a completed set-up gave (its
+	// reference, acceptance, the IBAN's last four digits), nil when the
+	// set-up saved a card.
+	SetupMandate(ctx context.Context, setupIntentID string) (*Mandate, error)
 	// FindOffSessionCharge returns the outcome of a charge made for this
 	// instalment and attempt, nil when the provider has none: how a charge
 	// in doubt is settled once its idempotency key may have expired.
@@ -121,6 +132,10 @@ const (
 	CardChargeRefunded    CardEventType = "charge.refunded"
 	CardDisputeCreated    CardEventType = "charge.dispute.created"
 	CardSetupSucceeded    CardEventType = "setup_intent.succeeded"
+	// CardPaymentProcessing: a SEPA debit was submitted and is settling.
+	CardPaymentProcessing CardEventType = "payment_intent.processing"
+	// CardMandateUpdated: a mandate's status changed (revoked, inactive).
+	CardMandateUpdated CardEventType = "mandate.updated"
 )
 
 // CardEvent is a verified provider event reduced to what Relais uses.
@@ -154,6 +169,13 @@ type CardEvent struct {
 	Currency       Currency
 	FailureCode    string
 	FailureMessage string
+	// MandateID is the mandate of a SEPA set-up or debit, or the one a
+	// mandate.updated event is about; MandateStatus its new status there.
+	MandateID     string
+	MandateStatus string
+	// Mandate is what the provider holds of the mandate a set-up gave,
+	// fetched after the signature was verified (Service.HandleWebhook).
+	Mandate *Mandate
 }
 
 // CardEventResult says what applying an event did.
@@ -164,6 +186,9 @@ type CardEventResult struct {
 	Ignored bool
 	// Payments lists the payment records the event created.
 	Payments []*Payment
+	// MandateEnded is set when a mandate stopped and the debtor's SEPA
+	// instalments fell back to bank transfer: the debtor is to be told.
+	MandateEnded bool
 }
 
 // CheckoutSession is a hosted payment page Relais created for a claim.
@@ -220,6 +245,9 @@ type CheckoutStart struct {
 	// the payment then settles first (Code civil 1342-10). An instalment
 	// and an invoice cannot both be named.
 	InvoiceID string
+	// Via, for StartSetup: "" saves a card, sepa_debit or bancontact sets
+	// up a SEPA Direct Debit mandate.
+	Via string
 	// SuccessURL may contain {CHECKOUT_SESSION_ID}.
 	SuccessURL string
 	CancelURL  string

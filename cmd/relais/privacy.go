@@ -193,7 +193,7 @@ func countsText(c privacy.Counts) string {
 		{"debtor_fields", c.DebtorFields}, {"messages", c.Messages}, {"offers", c.Offers}, {"disputes", c.Disputes},
 		{"dispute_files", c.DisputeFiles}, {"letters", c.Letters}, {"agreements", c.Agreements}, {"reminder_sends", c.ReminderSends},
 		{"payment_references", c.PaymentReferences}, {"statement_lines", c.StatementLines}, {"event_payloads", c.EventPayloads},
-		{"links_revoked", c.LinksRevoked}, {"unsubscribe_links", c.UnsubscribeLinks}, {"card_customers", c.CardCustomers},
+		{"links_revoked", c.LinksRevoked}, {"unsubscribe_links", c.UnsubscribeLinks}, {"card_customers", c.CardCustomers}, {"mandates", c.Mandates},
 	} {
 		if p.n > 0 {
 			parts = append(parts, fmt.Sprintf("%s=%d", p.name, p.n))

@@ -52,7 +52,8 @@ func dossierSections() []*section {
 		{key: "h.stages", kinds: []portal.EventKind{portal.EventStageChanged, portal.EventStatusChanged}},
 		{key: "h.offers", kinds: []portal.EventKind{portal.EventOfferMade, portal.EventOfferAccepted, portal.EventOfferRefused, portal.EventAgreementSigned, portal.EventInstalmentPaid, portal.EventInstalmentMissed, portal.EventPlanBroken}},
 		{key: "h.disputes", kinds: []portal.EventKind{portal.EventDisputeFiled, portal.EventDisputeResolved}},
-		{key: "h.payments", kinds: []portal.EventKind{portal.EventPaymentRecorded, portal.EventPaymentStarted, portal.EventPaymentFailed, portal.EventPaymentRefunded, portal.EventPaymentReversed, portal.EventChargeback, portal.EventCreditNoteRecorded, portal.EventStatementMatched}},
+		{key: "h.payments", kinds: []portal.EventKind{portal.EventPaymentRecorded, portal.EventPaymentStarted, portal.EventPaymentFailed, portal.EventPaymentRefunded, portal.EventPaymentReversed, portal.EventChargeback,
+			portal.EventMandateRecorded, portal.EventMandateUpdated, portal.EventDebitPrenotified, portal.EventDebitSubmitted, portal.EventCreditNoteRecorded, portal.EventStatementMatched}},
 		{key: "h.letters", kinds: []portal.EventKind{portal.EventLetterGenerated, portal.EventLetterSent, portal.EventReminderSent, portal.EventReminderFailed, portal.EventReminderBounced}},
 		{key: "h.files", kinds: []portal.EventKind{portal.EventFileUploaded}},
 	}

@@ -317,7 +317,8 @@ var words = map[string]map[string]map[string]string{
 			"written_off": "abandonnée par le créancier", "closed": "close", "plan.broken": "plan de paiement rompu"},
 		"channel": {"email": "e-mail", "sms": "SMS", "letter": "courrier", "post": "courrier simple", "registered_post": "courrier recommandé",
 			"print": "courrier imprimé", "phone": "téléphone"},
-		"method": {"card": "carte bancaire", "transfer": "virement", "other": "autre moyen de paiement"},
+		"method": {"card": "carte bancaire", "transfer": "virement", "other": "autre moyen de paiement", "sepa_debit": "prélèvement SEPA"},
+		"via":    {"sepa_debit": "IBAN saisi sur la page du prestataire", "bancontact": "paiement Bancontact"},
 		"letter": {"reminder": "rappel de paiement", "formal_notice": "mise en demeure"},
 		"reason": {"already_paid": "le débiteur dit avoir déjà payé", "not_received_or_faulty": "marchandise ou service non reçu, ou défectueux",
 			"wrong_amount": "le montant est contesté", "not_me": "le débiteur dit que ce n'est pas sa dette", "other": "autre motif"},
@@ -335,7 +336,8 @@ var words = map[string]map[string]map[string]string{
 			"written_off": "door de schuldeiser opgegeven", "closed": "afgesloten", "plan.broken": "afbetalingsplan verbroken"},
 		"channel": {"email": "e-mail", "sms": "sms", "letter": "brief", "post": "gewone post", "registered_post": "aangetekende brief",
 			"print": "gedrukte brief", "phone": "telefoon"},
-		"method": {"card": "bankkaart", "transfer": "overschrijving", "other": "ander betaalmiddel"},
+		"method": {"card": "bankkaart", "transfer": "overschrijving", "other": "ander betaalmiddel", "sepa_debit": "SEPA-domiciliëring"},
+		"via":    {"sepa_debit": "IBAN ingevoerd op de pagina van de dienstverlener", "bancontact": "Bancontact-betaling"},
 		"letter": {"reminder": "betalingsherinnering", "formal_notice": "ingebrekestelling"},
 		"reason": {"already_paid": "de schuldenaar zegt al betaald te hebben", "not_received_or_faulty": "goed of dienst niet ontvangen, of gebrekkig",
 			"wrong_amount": "het bedrag wordt betwist", "not_me": "de schuldenaar zegt dat het niet zijn schuld is", "other": "andere reden"},
@@ -372,6 +374,10 @@ var keyLabels = map[string]map[string]string{
 		"by": "par", "invoice_id": "facture", "seq": "n°", "note": "note", "balance": "solde", "paid": "payé", "interest": "intérêts",
 		"indemnities": "indemnités", "to_user_id": "confié à", "files": "documents joints",
 		"second_factor": "code à usage unique demandé ensuite", "destination": "envoyé à", "spent": "code épuisé", "error": "erreur",
+		"mandate": "mandat", "iban_last4": "IBAN se terminant par", "via": "donné par", "accepted_at": "accepté le",
+		"acceptance": "preuve d'acceptation", "debit_on": "prélevé le", "sent_at": "envoyé le", "bank_code": "code banque",
+		"country": "pays", "next_step": "suite", "retry_on": "nouvelle tentative le", "dispute": "contestation bancaire",
+		"instalments_to_transfer": "échéances passées au virement",
 	},
 	"nl": {
 		"amount": "bedrag", "reason": "reden", "why": "reden", "text": "tekst", "channel": "kanaal", "method": "betaalwijze",
@@ -394,6 +400,10 @@ var keyLabels = map[string]map[string]string{
 		"by": "door", "invoice_id": "factuur", "seq": "nr.", "note": "nota", "balance": "saldo", "paid": "betaald", "interest": "interesten",
 		"indemnities": "vergoedingen", "to_user_id": "toevertrouwd aan", "files": "bijgevoegde documenten",
 		"second_factor": "daarna eenmalige code gevraagd", "destination": "verstuurd naar", "spent": "code opgebruikt", "error": "fout",
+		"mandate": "mandaat", "iban_last4": "IBAN eindigend op", "via": "gegeven via", "accepted_at": "aanvaard op",
+		"acceptance": "bewijs van aanvaarding", "debit_on": "gedebiteerd op", "sent_at": "verzonden op", "bank_code": "bankcode",
+		"country": "land", "next_step": "vervolg", "retry_on": "nieuwe poging op", "dispute": "betwisting bij de bank",
+		"instalments_to_transfer": "termijnen omgezet naar overschrijving",
 	},
 }
 
@@ -404,7 +414,7 @@ var technical = map[string]bool{
 	"event_id": true, "provider_id": true, "send_id": true, "token": true, "file_id": true, "dispute_id": true, "letter_id": true,
 	"payment_id": true, "reversal_id": true, "statement_id": true, "line_id": true, "instalment_id": true, "offer_id": true,
 	"agreement_id": true, "credit_note_id": true, "author_kind": true, "author_id": true, "template": true, "currency": true,
-	"verdict": true, "link": true,
+	"verdict": true, "link": true, "setup_intent": true, "customer": true, "payment_method": true, "event_type": true,
 }
 
 // offerWords are the sentences of an offer's terms.
@@ -740,6 +750,10 @@ func (w *dossierWords) value(k string, v any, cur portal.Currency, kind portal.E
 			return w.word("channel", x)
 		case k == "method":
 			return w.word("method", x)
+		case k == "via":
+			return w.word("via", x)
+		case k == "next_step" || k == "ip_address" || k == "user_agent":
+			return x
 		case k == "check":
 			return w.word("check", x)
 		case k == "debtor_kind":

@@ -35,10 +35,13 @@ type Service struct {
 	// Statements keeps imported bank statements (the store).
 	Statements StatementStore
 	// Card is nil when no Stripe key is configured: card payment is off.
-	Card  portal.CardPayments
-	Rates *rules.Rates
-	Clock portal.Clock
-	Log   *slog.Logger
+	Card portal.CardPayments
+	// Notifier tells the debtor when their mandate ended and their
+	// instalments fell back to bank transfer; nil tells no one.
+	Notifier DebtorNotifier
+	Rates    *rules.Rates
+	Clock    portal.Clock
+	Log      *slog.Logger
 	// Zone is where "today" is taken for balances (default Europe/Brussels,
 	// UTC when the zone database is missing).
 	Zone *time.Location
@@ -202,6 +205,16 @@ func (s *Service) HandleWebhook(ctx context.Context, payload []byte, sig string)
 	if err != nil {
 		return nil, err
 	}
+	if ev.Type == portal.CardSetupSucceeded && ev.Mode == "mandate" && ev.SetupIntentID != "" {
+		// The event carries ids only: the mandate's reference, acceptance
+		// and IBAN digits are read from Stripe. Stripe unreachable: the
+		// event is refused with EUNAVAILABLE and Stripe sends it again.
+		m, err := s.Card.SetupMandate(ctx, ev.SetupIntentID)
+		if err != nil {
+			return nil, err
+		}
+		ev.Mandate = m
+	}
 	ctx = portal.WithActor(ctx, portal.Actor{Kind: portal.ActorSystem, ID: "stripe"})
 	res, err := s.Store.ApplyCardEvent(ctx, ev)
 	if err != nil {
@@ -210,12 +223,33 @@ func (s *Service) HandleWebhook(ctx context.Context, payload []byte, sig string)
 	if s.Log != nil {
 		s.Log.InfoContext(ctx, "stripe event", "event", ev.ID, "type", ev.RawType, "duplicate", res.Duplicate, "payments", len(res.Payments))
 	}
+	if res.MandateEnded && !res.Duplicate {
+		s.tellMandateEnded(ctx, ev)
+	}
 	return res, nil
 }
 
+// tellMandateEnded tells the debtor their mandate ended and their next
+// instalments are to be paid by transfer. The fall-back is recorded
+// already; a notice that fails is logged (the portal shows the change).
+func (s *Service) tellMandateEnded(ctx context.Context, ev *portal.CardEvent) {
+	if s.Notifier == nil {
+		return
+	}
+	c, err := s.Claims.FindClaim(ctx, ev.TenantID, ev.ClaimID)
+	if err == nil {
+		_, err = s.Notifier.NotifyDebtor(ctx, c, DebtorMessage{Key: "debit.mandate_ended", Ref: "relais-mandate-ended-" + ev.ID})
+	}
+	if err != nil && s.Log != nil {
+		s.Log.WarnContext(ctx, "mandate ended: the debtor could not be told", "err", err, "claim", ev.ClaimID, "event", ev.ID)
+	}
+}
+
 // StartSetup returns a hosted Checkout page in setup mode where the debtor
-// saves a card for the off-session charges of their instalment plan. The
-// debtor gets one Stripe customer, created on first use.
+// saves a card for the off-session charges of their instalment plan, or
+// (r.Via sepa_debit or bancontact) gives the SEPA Direct Debit mandate its
+// debits are taken from. The debtor gets one Stripe customer, created on
+// first use.
 func (s *Service) StartSetup(ctx context.Context, r portal.CheckoutStart) (string, error) {
 	if s.Card == nil {
 		return "", portal.Errorf(portal.EUNAVAILABLE, "Card payment is not available; please pay by bank transfer.")
@@ -223,6 +257,19 @@ func (s *Service) StartSetup(ctx context.Context, r portal.CheckoutStart) (strin
 	c, err := s.Claims.FindClaim(ctx, r.TenantID, r.ClaimID)
 	if err != nil {
 		return "", err
+	}
+	switch r.Via {
+	case "":
+	case portal.MandateViaSEPADebit:
+		if c.Currency != "EUR" {
+			return "", portal.Errorf(portal.EINVALID, "SEPA Direct Debit is only for claims in euro.")
+		}
+	case portal.MandateViaBancontact:
+		if c.Currency != "EUR" || c.Jurisdiction != portal.JurisdictionBE {
+			return "", portal.Errorf(portal.EINVALID, "Bancontact is only for Belgian claims in euro.")
+		}
+	default:
+		return "", portal.Errorf(portal.EINVALID, "Unknown way to pay the plan.")
 	}
 	customer, _, err := s.Store.StripeCustomer(ctx, c.TenantID, c.DebtorID)
 	if err != nil {
@@ -242,9 +289,12 @@ func (s *Service) StartSetup(ctx context.Context, r portal.CheckoutStart) (strin
 			return "", err
 		}
 	}
-	url, id, err := s.Card.CreateSetup(ctx, portal.SetupRequest{TenantID: c.TenantID, ClaimID: c.ID, CustomerID: customer,
-		Currency: c.Currency, Language: c.Debtor.Language, SuccessURL: r.SuccessURL, CancelURL: r.CancelURL,
-		IdempotencyKey: "relais-setup-" + c.ID + "-" + customer + "-" + s.Today().String()})
+	key := "relais-setup-" + c.ID + "-" + customer + "-" + s.Today().String()
+	if r.Via != "" {
+		key += "-" + r.Via
+	}
+	url, id, err := s.Card.CreateSetup(ctx, portal.SetupRequest{TenantID: c.TenantID, ClaimID: c.ID, CustomerID: customer, Via: r.Via,
+		Currency: c.Currency, Language: c.Debtor.Language, SuccessURL: r.SuccessURL, CancelURL: r.CancelURL, IdempotencyKey: key})
 	if err != nil {
 		return "", err
 	}

@@ -32,7 +32,11 @@ import (
 type Scheduler struct {
 	Store portal.InstalmentStore
 	Card  portal.CardPayments // nil: card instalments are not charged
-	Clock portal.Clock
+	// Mandates and Notifier pre-notify SEPA debits; without them no SEPA
+	// instalment is debited (none has its pre-notification).
+	Mandates portal.MandateStore
+	Notifier DebtorNotifier
+	Clock    portal.Clock
 	// Owner names this instance in leases (host and pid, say).
 	Owner  string
 	Policy portal.PlanPolicy
@@ -50,6 +54,8 @@ type Scheduler struct {
 // Report says what one run did.
 type Report struct {
 	Charged, Failed, Skipped, Missed, Broken int
+	// Notified counts the SEPA debits pre-notified.
+	Notified int
 }
 
 func (s *Scheduler) today() portal.Date {
@@ -70,6 +76,13 @@ func (s *Scheduler) RunOnce(ctx context.Context) (Report, error) {
 		lease = 5 * time.Minute
 	}
 	ctx = portal.WithActor(ctx, portal.Actor{Kind: portal.ActorSystem, ID: "instalment-scheduler"})
+	if s.Card != nil && s.Mandates != nil && s.Notifier != nil {
+		n, err := s.notify(ctx, today)
+		rep.Notified = n
+		if err != nil {
+			return rep, err
+		}
+	}
 	if s.Card != nil {
 		due, err := s.Store.DueCardInstalments(ctx, today, now, 200)
 		if err != nil {
@@ -108,15 +121,33 @@ func (s *Scheduler) charge(ctx context.Context, in *portal.Instalment, today por
 	if err != nil {
 		return "", err
 	}
+	mandate := ""
+	if in.Method == portal.MethodSEPADebit {
+		// A SEPA debit is taken from the mandate's payment method.
+		m, err := s.Store.ActiveMandate(ctx, in.TenantID, in.DebtorID)
+		if err != nil {
+			return "", err
+		}
+		pm = ""
+		if m != nil {
+			pm, mandate = m.PaymentMethodID, m.ProviderID
+			if m.CustomerID != "" {
+				customer = m.CustomerID
+			}
+		}
+	}
 	var res *portal.ChargeResult
-	if customer == "" || pm == "" {
+	if in.Method == portal.MethodSEPADebit && (customer == "" || mandate == "") {
+		// No active mandate: nothing to debit.
+		res = &portal.ChargeResult{Status: portal.ChargeAuthRequired, Code: "no_mandate"}
+	} else if customer == "" || pm == "" {
 		// No saved card: the debtor must pay on the portal.
 		res = &portal.ChargeResult{Status: portal.ChargeAuthRequired, Code: "no_saved_card"}
 	} else if res, err = s.inDoubt(ctx, in, lease); err != nil {
 		return "", err
 	} else if res == nil {
 		res, err = s.Card.ChargeOffSession(ctx, portal.OffSessionCharge{
-			TenantID: in.TenantID, ClaimID: in.ClaimID, InstalmentID: in.ID, CustomerID: customer, PaymentMethodID: pm,
+			TenantID: in.TenantID, ClaimID: in.ClaimID, InstalmentID: in.ID, CustomerID: customer, PaymentMethodID: pm, MandateID: mandate,
 			Amount: in.Amount - in.Paid, Currency: in.Currency, Attempt: attempt,
 			IdempotencyKey: fmt.Sprintf("relais-instalment-%s-%d", in.ID, attempt),
 		})
@@ -133,6 +164,40 @@ func (s *Scheduler) charge(ctx context.Context, in *portal.Instalment, today por
 		return "", err
 	}
 	return res.Status, nil
+}
+
+// notify sends the pre-notification of every SEPA debit coming within its
+// notice period and records it; a debit is announced for its due (or
+// retry) date, or for the first day the notice period allows when the
+// notice comes later than that. A notice that cannot be sent is logged and
+// tried again on the next run: its debit waits.
+func (s *Scheduler) notify(ctx context.Context, today portal.Date) (int, error) {
+	due, err := s.Mandates.DebitsToNotify(ctx, today, 200)
+	if err != nil {
+		return 0, err
+	}
+	sent := 0
+	for _, d := range due {
+		in := d.Instalment
+		debitOn := in.DueOn
+		if !in.NextAttemptOn.IsZero() && debitOn.Before(in.NextAttemptOn) {
+			debitOn = in.NextAttemptOn
+		}
+		if earliest := today.AddDays(d.NoticeDays); debitOn.Before(earliest) {
+			debitOn = earliest
+		}
+		ch, err := s.Notifier.NotifyDebtor(ctx, d.Claim, debitNotice(d, debitOn))
+		if err != nil {
+			s.logError(ctx, "pre-notify debit", err, in)
+			continue
+		}
+		if err := s.Mandates.RecordDebitNotice(ctx, &portal.DebitNotice{InstalmentID: in.ID, Attempt: d.Attempt, TenantID: in.TenantID,
+			ClaimID: in.ClaimID, Amount: in.Amount - in.Paid, Currency: in.Currency, DebitOn: debitOn, Channel: ch, SentAt: s.Clock.Now()}); err != nil {
+			return sent, err
+		}
+		sent++
+	}
+	return sent, nil
 }
 
 // idempotencyWindow is how long Stripe keeps an idempotency key (24 hours),

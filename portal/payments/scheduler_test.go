@@ -38,6 +38,13 @@ type outcomes struct {
 	// (stripe-mock's own search answer matches nothing of ours).
 	found    map[string]string
 	searches []string // search queries
+	// forms: instalment id -> the form of its last PaymentIntent creation;
+	// intents: instalment id -> the id stripe-mock gave it.
+	forms   map[string]url.Values
+	intents map[string]string
+	// setupPM, when set, replaces the payment method of a SetupIntent read
+	// back (stripe-mock's fixture is a card).
+	setupPM map[string]any
 }
 
 // search answers a PaymentIntent search as Stripe would for the charges
@@ -75,18 +82,26 @@ func (o *outcomes) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err == nil && req.URL.Path == "/v1/payment_intents/search" {
 		return o.search(req, resp), nil
 	}
+	if err == nil && strings.HasPrefix(req.URL.Path, "/v1/setup_intents/") && req.Method == "GET" && o.setupPM != nil {
+		return o.rewriteSetup(resp), nil
+	}
 	if err != nil || req.URL.Path != "/v1/payment_intents" || req.Method != "POST" {
 		return resp, err
 	}
 	form, _ := url.ParseQuery(string(body))
 	inst := form.Get("metadata[instalment_id]")
+	out, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var pi struct{ ID string }
+	json.Unmarshal(out, &pi)
 	o.mu.Lock()
 	o.keys = append(o.keys, req.Header.Get("Idempotency-Key"))
 	o.charged[inst]++
 	want := o.want[inst]
+	if o.forms != nil {
+		o.forms[inst], o.intents[inst] = form, pi.ID
+	}
 	o.mu.Unlock()
-	out, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
 	if want == outcomeLost {
 		// Stripe made the charge; its answer never arrives.
 		return nil, errors.New("read: connection reset by peer")
@@ -94,6 +109,8 @@ func (o *outcomes) RoundTrip(req *http.Request) (*http.Response, error) {
 	switch want {
 	case portal.ChargeSucceeded:
 		out = statusRe.ReplaceAll(out, []byte(`"status":"succeeded"`))
+	case portal.ChargeProcessing:
+		out = statusRe.ReplaceAll(out, []byte(`"status":"processing"`))
 	case portal.ChargeAuthRequired:
 		resp.StatusCode = 402
 		out = []byte(`{"error": {"type": "card_error", "code": "authentication_required", "message": "This payment requires authentication.", "payment_intent": {"id": "pi_auth_` + inst + `", "object": "payment_intent"}}}`)
@@ -102,6 +119,23 @@ func (o *outcomes) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp.ContentLength = int64(len(out))
 	resp.Header.Del("Content-Length")
 	return resp, nil
+}
+
+// rewriteSetup gives a SetupIntent read back the payment method setupPM.
+func (o *outcomes) rewriteSetup(resp *http.Response) *http.Response {
+	var si map[string]any
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if json.Unmarshal(b, &si) == nil {
+		o.mu.Lock()
+		si["payment_method"] = o.setupPM
+		o.mu.Unlock()
+		b, _ = json.Marshal(si)
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(b))
+	resp.ContentLength = int64(len(b))
+	resp.Header.Del("Content-Length")
+	return resp
 }
 
 // outcomeLost: the charge reaches Stripe, its answer is lost.

@@ -47,6 +47,10 @@ type Counts struct {
 	LinksRevoked     int `json:"links_revoked"`
 	UnsubscribeLinks int `json:"unsubscribe_links"`
 	CardCustomers    int `json:"card_customers"`
+	// Mandates: the IBAN digits, bank and acceptance data (IP address,
+	// user agent) of the SEPA mandates given for the claim; their provider
+	// id, reference and dates stay.
+	Mandates int `json:"mandates"`
 }
 
 // Erasure is what one claim's erasure did (or, in a dry run, would do).

@@ -34,8 +34,9 @@ func (instalmentChargeRow) TableName() string { return "instalment_charges" }
 // instalmentSelect reads instalments with their charging state.
 const instalmentSelect = `SELECT i.id, i.tenant_id, i.claim_id, c.debtor_id, i.agreement_id, i.seq, i.due_on, i.amount, i.currency,
 	i.method, i.status, COALESCE(ch.paid_amount, 0) AS paid, COALESCE(ch.attempts, 0) AS attempts,
-	ch.next_attempt_on, COALESCE(ch.last_code, '') AS last_code
+	ch.next_attempt_on, COALESCE(ch.last_code, '') AS last_code, COALESCE(a.debit_notice_days, 0) AS notice_days
 	FROM instalments i JOIN claims c ON c.id = i.claim_id
+	LEFT JOIN agreements a ON a.id = i.agreement_id
 	LEFT JOIN instalment_charges ch ON ch.instalment_id = i.id `
 
 type instalmentScan struct {
@@ -48,13 +49,36 @@ type instalmentScan struct {
 	Attempts                                     int
 	NextAttemptOn                                portal.Date
 	LastCode                                     string
+	NoticeDays                                   int
 }
 
 func (r *instalmentScan) instalment() *portal.Instalment {
 	return &portal.Instalment{ID: r.ID, TenantID: r.TenantID, ClaimID: r.ClaimID, DebtorID: r.DebtorID, AgreementID: r.AgreementID,
 		Seq: r.Seq, DueOn: r.DueOn, Amount: r.Amount, Currency: portal.Currency(r.Currency), Method: r.Method, Status: r.Status,
-		Paid: r.Paid, Attempts: r.Attempts, NextAttemptOn: r.NextAttemptOn, LastCode: r.LastCode}
+		Paid: r.Paid, Attempts: r.Attempts, NextAttemptOn: r.NextAttemptOn, LastCode: r.LastCode, NoticeDays: noticeDays(r.Method, r.NoticeDays)}
 }
+
+// noticeDays is the pre-notification period of a SEPA instalment: its
+// agreement's when it states a shorter one, else 14 days.
+func noticeDays(method string, agreed int) int {
+	if method != portal.MethodSEPADebit {
+		return 0
+	}
+	if agreed <= 0 || agreed > portal.DefaultDebitNoticeDays {
+		return portal.DefaultDebitNoticeDays
+	}
+	return agreed
+}
+
+// noCharge lists the last codes after which an instalment is not charged
+// again automatically: the debtor must act (authenticate, save a card,
+// give a mandate) or has refused the debit at their bank.
+const noCharge = "('authentication_required', 'no_saved_card', 'no_mandate', 'debit_disputed', 'mandate_inactive')"
+
+// nextAttemptSQL is the attempt number the next charge of an instalment
+// takes (ClaimInstalment): the same as the last when its outcome was never
+// recorded (a lease still held), else one more.
+const nextAttemptSQL = "(COALESCE(ch.attempts, 0) + CASE WHEN COALESCE(ch.lease_owner, '') <> '' THEN 0 ELSE 1 END)"
 
 func scanInstalments(q *gorm.DB) ([]*portal.Instalment, error) {
 	var rows []instalmentScan
@@ -102,11 +126,15 @@ func (db *DB) DueCardInstalments(ctx context.Context, today portal.Date, now tim
 	if limit <= 0 {
 		limit = 100
 	}
-	return scanInstalments(db.conn(ctx).Raw(instalmentSelect+`WHERE i.method = 'card' AND i.status IN ('due', 'failed') AND i.due_on <= ?
+	// A SEPA debit is taken only once the debtor was told its amount and
+	// date: a pre-notification of this attempt whose date has come.
+	return scanInstalments(db.conn(ctx).Raw(instalmentSelect+`WHERE i.method IN ('card', 'sepa_debit') AND i.status IN ('due', 'failed') AND i.due_on <= ?
 		AND c.status = ? AND (ch.instalment_id IS NULL OR (
 			(ch.next_attempt_on IS NULL OR ch.next_attempt_on <= ?) AND (ch.lease_until IS NULL OR ch.lease_until < ?)
-			AND ch.last_code NOT IN ('authentication_required', 'no_saved_card')))
-		ORDER BY i.due_on, i.id LIMIT ?`, today, portal.StatusInPlan, today, timeUTC(now), limit))
+			AND ch.last_code NOT IN `+noCharge+`))
+		AND (i.method = 'card' OR EXISTS (SELECT 1 FROM debit_notices n WHERE n.instalment_id = i.id
+			AND n.attempt = `+nextAttemptSQL+` AND n.debit_on <= ?))
+		ORDER BY i.due_on, i.id LIMIT ?`, today, portal.StatusInPlan, today, timeUTC(now), today, limit))
 }
 
 // ClaimInstalment implements portal.InstalmentStore: the conditional
@@ -140,7 +168,8 @@ func (db *DB) ClaimInstalment(ctx context.Context, id, owner string, until time.
 		if err := tx.Raw(q, id, portal.StatusInPlan).Scan(&in).Error; err != nil {
 			return translate("find instalment", err)
 		}
-		if in.ClaimID == "" || in.Method != "card" || (in.Status != portal.InstalmentDue && in.Status != portal.InstalmentFailed) {
+		if in.ClaimID == "" || (in.Method != portal.MethodCard && in.Method != portal.MethodSEPADebit) ||
+			(in.Status != portal.InstalmentDue && in.Status != portal.InstalmentFailed) {
 			return nil
 		}
 		now := timeUTC(db.Now())
@@ -166,6 +195,18 @@ func (db *DB) ClaimInstalment(ctx context.Context, id, owner string, until time.
 		taken.Attempt = prev.Attempts + 1
 		if prev.LeaseOwner != "" {
 			taken.Attempt, taken.InDoubtSince = prev.Attempts, prev.UpdatedAt.Time()
+		}
+		if in.Method == portal.MethodSEPADebit {
+			// No debit without its pre-notification, whatever the caller
+			// listed: the notice of this attempt, dated today or before.
+			var n int64
+			if err := tx.Raw("SELECT COUNT(*) FROM debit_notices WHERE instalment_id = ? AND attempt = ? AND debit_on <= ?", id, taken.Attempt, today).
+				Scan(&n).Error; err != nil {
+				return translate("find debit notice", err)
+			}
+			if n == 0 {
+				return nil
+			}
 		}
 		lease := timeUTC(until)
 		res := tx.Exec(`UPDATE instalment_charges SET lease_owner = ?, lease_until = ?, attempts = ?, updated_at = ?
@@ -200,20 +241,47 @@ func (db *DB) RecordInstalmentCharge(ctx context.Context, in *portal.Instalment,
 		upd := map[string]any{"lease_owner": "", "lease_until": nil, "payment_intent": res.PaymentIntentID, "last_code": res.Code, "updated_at": timeUTC(now)}
 		base := map[string]any{"instalment_id": in.ID, "seq": in.Seq, "attempt": attempt, "amount": in.Amount, "currency": in.Currency,
 			"payment_intent": res.PaymentIntentID, "code": res.Code, "provider": "stripe"}
-		switch res.Status {
-		case portal.ChargeSucceeded:
+		sepa := in.Method == portal.MethodSEPADebit
+		if sepa {
+			base["method"] = portal.MethodSEPADebit
+		}
+		switch {
+		case sepa && res.Status == portal.ChargeProcessing:
+			// The bank settles a SEPA debit days later: the instalment
+			// waits in processing for payment_intent.succeeded or
+			// payment_intent.payment_failed.
+			if err := setInstalmentStatus(tx, in.ID, portal.InstalmentProcessing, now); err != nil {
+				return err
+			}
+			if _, err := db.appendEvent(ctx, tx, in.TenantID, in.ClaimID, portal.EventDebitSubmitted, base); err != nil {
+				return err
+			}
+		case sepa && res.Status == portal.ChargeAuthRequired:
+			// No active mandate: nothing to debit; the debtor is asked to
+			// give a mandate again or to pay by transfer.
+			if err := setInstalmentStatus(tx, in.ID, portal.InstalmentFailed, now); err != nil {
+				return err
+			}
+			base["next_step"] = "the debtor is asked to give a new mandate or to pay this instalment by bank transfer"
+			if _, err := db.appendEvent(ctx, tx, in.TenantID, in.ClaimID, portal.EventPaymentFailed, base); err != nil {
+				return err
+			}
+		case res.Status == portal.ChargeSucceeded:
 			var c portal.Claim
 			if err := tx.Where("id = ?", in.ClaimID).Take(&c).Error; err != nil {
 				return translate("find claim", err)
 			}
 			ev := &portal.CardEvent{ID: "charge:" + in.ID + ":" + itoaInt(attempt), RawType: "instalment.charge", PaymentIntentID: res.PaymentIntentID, InstalmentID: in.ID}
 			mv := movement{tenantID: in.TenantID, claimID: in.ClaimID, currency: c.Currency, on: portal.DateOf(now), ev: ev}
+			if sepa {
+				mv.method = portal.PaymentSEPADebit
+			}
 			if _, err := db.recordMovement(ctx, tx, mv, res.PaymentIntentID, "payment", in.Amount-in.Paid, &portal.CardEventResult{}); err != nil {
 				return err
 			}
-		case portal.ChargeProcessing:
+		case res.Status == portal.ChargeProcessing:
 			upd["lease_until"] = timeUTC(now.Add(24 * time.Hour))
-		case portal.ChargeAuthRequired:
+		case res.Status == portal.ChargeAuthRequired:
 			upd["next_attempt_on"] = in.DueOn.AddDays(p.RetryAfterDays)
 			if err := setInstalmentStatus(tx, in.ID, portal.InstalmentFailed, now); err != nil {
 				return err
@@ -223,23 +291,8 @@ func (db *DB) RecordInstalmentCharge(ctx context.Context, in *portal.Instalment,
 				return err
 			}
 		default: // declined
-			if attempt < p.MaxAttempts {
-				next := today.AddDays(p.RetryAfterDays)
-				upd["next_attempt_on"] = next
-				base["retry_on"] = next.String()
-				if err := setInstalmentStatus(tx, in.ID, portal.InstalmentFailed, now); err != nil {
-					return err
-				}
-				if _, err := db.appendEvent(ctx, tx, in.TenantID, in.ClaimID, portal.EventPaymentFailed, base); err != nil {
-					return err
-				}
-			} else {
-				if _, err := db.appendEvent(ctx, tx, in.TenantID, in.ClaimID, portal.EventPaymentFailed, base); err != nil {
-					return err
-				}
-				if err := db.markMissed(ctx, tx, in, "declined after "+itoaInt(attempt)+" attempts", now); err != nil {
-					return err
-				}
+			if err := db.chargeFailed(ctx, tx, in, attempt, base, p, today, upd); err != nil {
+				return err
 			}
 		}
 		if err := tx.Model(&instalmentChargeRow{}).Where("instalment_id = ?", in.ID).Updates(upd).Error; err != nil {
@@ -251,6 +304,30 @@ func (db *DB) RecordInstalmentCharge(ctx context.Context, in *portal.Instalment,
 		}
 		return nil
 	})
+}
+
+// chargeFailed applies the failure policy to a declined card charge or a
+// failed SEPA debit: retried RetryAfterDays later until MaxAttempts, then
+// missed. upd gets the charge row's next attempt date.
+func (db *DB) chargeFailed(ctx context.Context, tx *gorm.DB, in *portal.Instalment, attempt int, base map[string]any, p portal.PlanPolicy, today portal.Date, upd map[string]any) error {
+	now := db.Now()
+	if attempt < p.MaxAttempts {
+		next := today.AddDays(p.RetryAfterDays)
+		upd["next_attempt_on"] = next
+		base["retry_on"] = next.String()
+		if in.Method == portal.MethodSEPADebit {
+			base["next_step"] = "the debit is presented again after a new pre-notification"
+		}
+		if err := setInstalmentStatus(tx, in.ID, portal.InstalmentFailed, now); err != nil {
+			return err
+		}
+		_, err := db.appendEvent(ctx, tx, in.TenantID, in.ClaimID, portal.EventPaymentFailed, base)
+		return err
+	}
+	if _, err := db.appendEvent(ctx, tx, in.TenantID, in.ClaimID, portal.EventPaymentFailed, base); err != nil {
+		return err
+	}
+	return db.markMissed(ctx, tx, in, "declined after "+itoaInt(attempt)+" attempts", now)
 }
 
 func setInstalmentStatus(tx *gorm.DB, id, status string, now time.Time) error {
@@ -323,9 +400,14 @@ func (db *DB) SweepPlans(ctx context.Context, today portal.Date, p portal.PlanPo
 	// Unpaid past the grace, and no charge pending: a card instalment
 	// waiting for a retry or leased by a charge in flight is left alone.
 	var late []instalmentScan
+	// A SEPA debit announced for a later date (its pre-notification came
+	// less than the notice period before the due date) is late from the
+	// announced date.
+	grace := today.AddDays(-p.RetryAfterDays)
 	err := db.conn(ctx).Raw(instalmentSelect+`WHERE c.status = ? AND i.status IN ('due', 'failed') AND i.due_on < ?
 		AND (ch.instalment_id IS NULL OR ((ch.next_attempt_on IS NULL OR ch.next_attempt_on < ?) AND (ch.lease_until IS NULL OR ch.lease_until < ?)))
-		ORDER BY i.due_on, i.id`, portal.StatusInPlan, today.AddDays(-p.RetryAfterDays), today, timeUTC(db.Now())).Scan(&late).Error
+		AND NOT EXISTS (SELECT 1 FROM debit_notices n WHERE n.instalment_id = i.id AND n.attempt = `+nextAttemptSQL+` AND n.debit_on >= ?)
+		ORDER BY i.due_on, i.id`, portal.StatusInPlan, grace, today, timeUTC(db.Now()), grace).Scan(&late).Error
 	if err != nil {
 		return 0, 0, translate("find late instalments", err)
 	}
@@ -387,10 +469,11 @@ func (db *DB) markInstalmentPaid(ctx context.Context, tx *gorm.DB, tenantID, cla
 	if p.Amount <= 0 {
 		return nil
 	}
+	// A debit still processing is paid by its own settlement only.
 	q := instalmentSelect + "WHERE i.claim_id = ? AND i.status IN ('due', 'failed', 'missed') "
 	args := []any{claimID}
 	if instalmentID != "" {
-		q += "AND i.id = ? "
+		q = instalmentSelect + "WHERE i.claim_id = ? AND i.status IN ('due', 'processing', 'failed', 'missed') AND i.id = ? "
 		args = append(args, instalmentID)
 	}
 	open, err := scanInstalments(tx.Raw(q+"ORDER BY i.due_on, i.seq", args...))

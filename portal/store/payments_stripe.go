@@ -195,8 +195,14 @@ func (db *DB) applyCardEvent(ctx context.Context, tx *gorm.DB, ev *portal.CardEv
 	if ev.Type == "" {
 		return outcomeIgnored, nil
 	}
+	if ev.Type == portal.CardSetupSucceeded && ev.Mandate != nil {
+		return db.applyMandate(ctx, tx, ev)
+	}
 	if ev.Type == portal.CardSetupSucceeded {
 		return db.applySetup(ctx, tx, ev)
+	}
+	if ev.Type == portal.CardMandateUpdated {
+		return db.applyMandateUpdate(ctx, tx, ev, res)
 	}
 	ok, err := db.resolveClaim(tx, ev)
 	if err != nil {
@@ -245,6 +251,9 @@ func (db *DB) applyCardEvent(ctx context.Context, tx *gorm.DB, ev *portal.CardEv
 	}
 	received := tenantDate(tx, c.TenantID, when)
 	mv := movement{tenantID: c.TenantID, claimID: c.ID, currency: c.Currency, on: received, ev: ev}
+	if ev.MandateID != "" {
+		mv.method = portal.PaymentSEPADebit
+	}
 
 	switch ev.Type {
 	case portal.CardCheckoutCompleted, portal.CardCheckoutAsyncPaid:
@@ -267,7 +276,14 @@ func (db *DB) applyCardEvent(ctx context.Context, tx *gorm.DB, ev *portal.CardEv
 			return outcomeNoChange, nil
 		}
 		return db.recordMovement(ctx, tx, mv, ev.PaymentIntentID, "payment", ev.Amount, res)
+	case portal.CardPaymentProcessing:
+		return db.sepaDebitProcessing(tx, &c, ev)
 	case portal.CardPaymentFailed:
+		if ev.MandateID != "" {
+			// A SEPA debit the bank refused after days of processing: the
+			// plan's failure policy applies, with its evidence.
+			return outcomeApplied, db.sepaDebitFailed(ctx, tx, &c, ev)
+		}
 		_, err := db.appendEvent(ctx, tx, c.TenantID, c.ID, portal.EventPaymentFailed, map[string]any{
 			"provider": "stripe", "event_id": ev.ID, "payment_intent": ev.PaymentIntentID, "amount": ev.Amount,
 			"currency": c.Currency, "code": ev.FailureCode, "message": ev.FailureMessage, "instalment_id": ev.InstalmentID,
@@ -328,7 +344,21 @@ func (db *DB) applyCardEvent(ctx context.Context, tx *gorm.DB, ev *portal.CardEv
 			return "", &portal.Error{Code: portal.EUNAVAILABLE, Message: "The disputed payment is not known yet; retry later.",
 				Err: fmt.Errorf("stripe dispute %s: payment %q not recorded yet", ev.DisputeID, ev.PaymentIntentID)}
 		}
-		return db.recordMovement(ctx, tx, mv, ev.DisputeID, "chargeback", ev.Amount, res)
+		// The chargeback is of the disputed payment's kind (a SEPA debit
+		// disputed at the debtor's bank, up to 8 weeks later).
+		var method string
+		if err := tx.Raw("SELECT method FROM payments WHERE id = ?", paid.PaymentID).Scan(&method).Error; err != nil {
+			return "", translate("find disputed payment", err)
+		}
+		mv.method = portal.PaymentMethod(method)
+		out, err := db.recordMovement(ctx, tx, mv, ev.DisputeID, "chargeback", ev.Amount, res)
+		if err != nil || out != outcomeApplied {
+			return out, err
+		}
+		if ev.PaymentIntentID == "" {
+			ev.PaymentIntentID = paid.IntentID
+		}
+		return out, db.reopenDisputed(ctx, tx, &c, ev)
 	}
 	return outcomeIgnored, nil
 }
@@ -338,6 +368,9 @@ type movement struct {
 	currency          portal.Currency
 	on                portal.Date
 	ev                *portal.CardEvent
+	// method is how the money moved: card unless said otherwise (a SEPA
+	// debit, or the chargeback of one).
+	method portal.PaymentMethod
 }
 
 // recordMovement records one provider money movement as a payment (refund
@@ -362,8 +395,12 @@ func (db *DB) recordMovement(ctx context.Context, tx *gorm.DB, mv movement, ref,
 		signed, evKind = -amount, portal.EventChargeback
 	}
 	now := db.Now()
+	method := mv.method
+	if method == "" {
+		method = portal.PaymentCard
+	}
 	p := &portal.Payment{ID: portal.NewID(now), TenantID: mv.tenantID, ClaimID: mv.claimID, Amount: signed, Currency: mv.currency,
-		ReceivedOn: mv.on, Method: portal.PaymentCard, Reference: provRef, CreatedAt: now}
+		ReceivedOn: mv.on, Method: method, Reference: provRef, CreatedAt: now}
 	if kind == "payment" {
 		// The debtor's choice of invoice (Code civil 1342-10); a refund or a
 		// chargeback undoes the latest allocations whatever it names.

@@ -229,6 +229,8 @@ func (db *DB) erase(tx *gorm.DB, c *portal.Claim) (privacy.Counts, error) {
 		{new(int), "delete identity codes", `DELETE FROM portal_codes WHERE claim_id = ?`, []any{c.ID}},
 		{&n.UnsubscribeLinks, "delete unsubscribe links", `DELETE FROM unsubscribe_tokens WHERE claim_id = ?`, []any{c.ID}},
 		{&n.CardCustomers, "delete card customer", `DELETE FROM stripe_customers WHERE debtor_id = ?`, []any{d.ID}},
+		{&n.Mandates, "erase mandates", `UPDATE sepa_mandates SET iban_last4 = '', bank_code = '', country = '', url = '', acceptance = '{}', status = ?
+			WHERE claim_id = ? AND (iban_last4 <> '' OR bank_code <> '' OR acceptance <> '{}' OR url <> '')`, []any{portal.MandateInactive, c.ID}},
 		{new(int), "mark claim erased", `UPDATE claims SET personal_data_erased_at = ?, updated_at = ? WHERE id = ?`,
 			[]any{timeUTC(now), timeUTC(now), c.ID}},
 	}

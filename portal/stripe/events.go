@@ -77,7 +77,7 @@ func reduce(ev *stripego.Event) (*portal.CardEvent, error) {
 		if s.Customer != nil {
 			out.CustomerID = s.Customer.ID
 		}
-	case portal.CardPaymentSucceeded, portal.CardPaymentFailed:
+	case portal.CardPaymentSucceeded, portal.CardPaymentFailed, portal.CardPaymentProcessing:
 		var pi stripego.PaymentIntent
 		if err := json.Unmarshal(ev.Data.Raw, &pi); err != nil {
 			return bad(err)
@@ -94,6 +94,10 @@ func reduce(ev *stripego.Event) (*portal.CardEvent, error) {
 		if pi.Customer != nil {
 			out.CustomerID = pi.Customer.ID
 		}
+		if t == portal.CardPaymentProcessing {
+			out.Amount = pi.Amount
+		}
+		out.MandateID = pi.Metadata["mandate"]
 		if pi.LastPaymentError != nil {
 			out.FailureCode, out.FailureMessage = string(pi.LastPaymentError.Code), pi.LastPaymentError.Msg
 			if pi.LastPaymentError.DeclineCode != "" {
@@ -144,6 +148,25 @@ func reduce(ev *stripego.Event) (*portal.CardEvent, error) {
 		}
 		if si.PaymentMethod != nil {
 			out.PaymentMethodID = si.PaymentMethod.ID
+		}
+		if si.Mandate != nil {
+			out.MandateID = si.Mandate.ID
+		}
+		// A SEPA or Bancontact set-up: its mandate is read from Stripe once
+		// the signature is verified (payments.Service.HandleWebhook).
+		for _, pmt := range si.PaymentMethodTypes {
+			if pmt == portal.MandateViaSEPADebit || pmt == portal.MandateViaBancontact {
+				out.Mode = "mandate"
+			}
+		}
+	case portal.CardMandateUpdated:
+		var m stripego.Mandate
+		if err := json.Unmarshal(ev.Data.Raw, &m); err != nil {
+			return bad(err)
+		}
+		out.Type, out.MandateID, out.MandateStatus = t, m.ID, string(m.Status)
+		if m.PaymentMethod != nil {
+			out.PaymentMethodID = m.PaymentMethod.ID
 		}
 	}
 	return out, nil

@@ -12,6 +12,7 @@ package stripe
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -147,13 +148,37 @@ func (c *Client) CreateCheckout(ctx context.Context, r portal.CheckoutRequest) (
 	return s.URL, s.ID, nil
 }
 
+// setupMethods is the payment_method_types of a setup session: a card, or
+// a SEPA Direct Debit mandate given on the IBAN (sepa_debit) or through a
+// Bancontact payment (bancontact, whose set-up generates a sepa_debit
+// payment method and its mandate).
+func setupMethods(via string) ([]*string, error) {
+	switch via {
+	case "":
+		return []*string{stripego.String("card")}, nil
+	case portal.MandateViaSEPADebit, portal.MandateViaBancontact:
+		return []*string{stripego.String(via)}, nil
+	}
+	return nil, portal.Errorf(portal.EINVALID, "unknown set-up method %q", via)
+}
+
 // CreateSetup implements portal.CardPayments.
 func (c *Client) CreateSetup(ctx context.Context, r portal.SetupRequest) (string, string, error) {
+	methods, err := setupMethods(r.Via)
+	if err != nil {
+		return "", "", err
+	}
+	if r.Via != "" && r.Currency != "EUR" {
+		return "", "", portal.Errorf(portal.EINVALID, "SEPA Direct Debit is only for claims in euro.")
+	}
 	md := metadata(r.TenantID, r.ClaimID, "", "")
+	if r.Via != "" {
+		md["via"] = r.Via
+	}
 	p := &stripego.CheckoutSessionParams{
 		Params:             params(ctx, r.IdempotencyKey),
 		Mode:               stripego.String(string(stripego.CheckoutSessionModeSetup)),
-		PaymentMethodTypes: []*string{stripego.String("card")},
+		PaymentMethodTypes: methods,
 		Currency:           stripego.String(strings.ToLower(string(r.Currency))),
 		Customer:           stripego.String(r.CustomerID),
 		ClientReferenceID:  stripego.String(r.ClaimID),
@@ -188,7 +213,9 @@ func (c *Client) CreateCustomer(ctx context.Context, r portal.CustomerRequest) (
 }
 
 // ChargeOffSession implements portal.CardPayments: a PaymentIntent
-// confirmed at once, off-session, on the saved card.
+// confirmed at once, off-session, on the saved card, or on the mandate's
+// sepa_debit payment method when r.MandateID is set (the debit then
+// answers processing and settles days later).
 func (c *Client) ChargeOffSession(ctx context.Context, r portal.OffSessionCharge) (*portal.ChargeResult, error) {
 	p := &stripego.PaymentIntentParams{
 		Params:        params(ctx, r.IdempotencyKey),
@@ -202,6 +229,11 @@ func (c *Client) ChargeOffSession(ctx context.Context, r portal.OffSessionCharge
 	}
 	if r.Attempt > 0 {
 		p.Metadata["attempt"] = strconv.Itoa(r.Attempt)
+	}
+	if r.MandateID != "" {
+		p.PaymentMethodTypes = []*string{stripego.String("sepa_debit")}
+		p.Mandate = stripego.String(r.MandateID)
+		p.Metadata["mandate"] = r.MandateID
 	}
 	pi, err := c.api.PaymentIntents.New(p)
 	if err != nil {
@@ -272,6 +304,83 @@ func (c *Client) FindOffSessionCharge(ctx context.Context, instalmentID string, 
 		return nil, providerError("search payment intents", err)
 	}
 	return nil, nil
+}
+
+// SetupMandate implements portal.CardPayments: it reads the SetupIntent
+// with its mandate and payment method; for a Bancontact set-up, the
+// sepa_debit payment method and mandate Bancontact generated.
+func (c *Client) SetupMandate(ctx context.Context, setupIntentID string) (*portal.Mandate, error) {
+	if !searchSafe(setupIntentID) {
+		return nil, portal.Errorf(portal.EINVALID, "not a setup intent id: %q", setupIntentID)
+	}
+	p := &stripego.SetupIntentParams{Params: stripego.Params{Context: ctx}}
+	p.AddExpand("mandate")
+	p.AddExpand("payment_method")
+	p.AddExpand("latest_attempt")
+	si, err := c.api.SetupIntents.Get(setupIntentID, p)
+	if err != nil {
+		return nil, providerError("read setup intent", err)
+	}
+	m := &portal.Mandate{Via: portal.MandateViaSEPADebit}
+	if si.Customer != nil {
+		m.CustomerID = si.Customer.ID
+	}
+	var mandateID, pmID string
+	if si.PaymentMethod != nil && si.PaymentMethod.Type == stripego.PaymentMethodTypeBancontact {
+		m.Via = portal.MandateViaBancontact
+		if a := si.LatestAttempt; a != nil && a.PaymentMethodDetails != nil && a.PaymentMethodDetails.Bancontact != nil {
+			b := a.PaymentMethodDetails.Bancontact
+			if b.GeneratedSEPADebit != nil {
+				pmID = b.GeneratedSEPADebit.ID
+			}
+			if b.GeneratedSEPADebitMandate != nil {
+				mandateID = b.GeneratedSEPADebitMandate.ID
+			}
+			m.IBANLast4, m.BankCode = b.IBANLast4, b.BankCode
+		}
+	} else {
+		if si.Mandate != nil {
+			mandateID = si.Mandate.ID
+		}
+		if si.PaymentMethod != nil {
+			pmID = si.PaymentMethod.ID
+			if sd := si.PaymentMethod.SEPADebit; sd != nil && si.PaymentMethod.Type == stripego.PaymentMethodTypeSEPADebit {
+				m.IBANLast4, m.BankCode, m.Country = sd.Last4, sd.BankCode, sd.Country
+			}
+		}
+	}
+	if mandateID == "" || pmID == "" {
+		return nil, nil // a card: no mandate
+	}
+	md, err := c.api.Mandates.Get(mandateID, &stripego.MandateParams{Params: stripego.Params{Context: ctx}})
+	if err != nil {
+		return nil, providerError("read mandate", err)
+	}
+	m.ProviderID, m.PaymentMethodID, m.Status = md.ID, pmID, string(md.Status)
+	if d := md.PaymentMethodDetails; d != nil && d.SEPADebit != nil {
+		m.Reference, m.URL = d.SEPADebit.Reference, d.SEPADebit.URL
+	}
+	if ca := md.CustomerAcceptance; ca != nil {
+		if ca.AcceptedAt > 0 {
+			m.AcceptedAt = time.Unix(ca.AcceptedAt, 0).UTC()
+		}
+		b, err := json.Marshal(ca)
+		if err != nil {
+			return nil, fmt.Errorf("encode mandate acceptance: %w", err)
+		}
+		m.Acceptance = string(b)
+	}
+	if m.IBANLast4 == "" && m.Via == portal.MandateViaBancontact {
+		// The generated payment method holds the IBAN's last four.
+		pm, err := c.api.PaymentMethods.Get(pmID, &stripego.PaymentMethodParams{Params: stripego.Params{Context: ctx}})
+		if err != nil {
+			return nil, providerError("read payment method", err)
+		}
+		if pm.SEPADebit != nil {
+			m.IBANLast4, m.BankCode, m.Country = pm.SEPADebit.Last4, pm.SEPADebit.BankCode, pm.SEPADebit.Country
+		}
+	}
+	return m, nil
 }
 
 // searchSafe accepts the characters of Relais IDs only, so that a value
