@@ -270,7 +270,9 @@ type Store interface {
 	// SignAgreement records the debtor's confirmation: the PDF and its
 	// SHA-256, the acknowledgement, the instalments, claim status in_plan,
 	// and agreement.signed, in one transaction. ECONFLICT when already signed.
-	SignAgreement(ctx context.Context, tenantID, agreementID string, acknowledged bool, language string, pdf []byte) (*Agreement, error)
+	// pay, when set, is the way to pay the debtor chose at signing: it
+	// replaces the schedule's method.
+	SignAgreement(ctx context.Context, tenantID, agreementID string, acknowledged bool, language string, pdf []byte, pay PayChoice) (*Agreement, error)
 	// PlanInstalments lists the instalments of the claim's signed
 	// agreements, by due date: what the payments side charges.
 	PlanInstalments(ctx context.Context, tenantID, claimID string) ([]*PlanInstalment, error)

@@ -39,6 +39,9 @@ const (
 	MethodCard Method = "card"
 	// MethodTransfer expects a bank transfer with the structured reference.
 	MethodTransfer Method = "transfer"
+	// MethodSEPADebit debits each instalment under a SEPA Direct Debit
+	// mandate, after a pre-notification.
+	MethodSEPADebit Method = "sepa_debit"
 )
 
 // Hard limits, whatever the creditor's policy says.
@@ -168,8 +171,8 @@ func (o *Offer) Validate(today portal.Date, balance int64) error {
 		if o.Frequency != Weekly && o.Frequency != Monthly {
 			return invalid(ReasonBadFrequency, "frequency", 0, "frequency must be weekly or monthly")
 		}
-		if o.Method != MethodCard && o.Method != MethodTransfer {
-			return invalid(ReasonBadMethod, "method", 0, "method must be card or transfer")
+		if o.Method != MethodCard && o.Method != MethodTransfer && o.Method != MethodSEPADebit {
+			return invalid(ReasonBadMethod, "method", 0, "method must be card, transfer or sepa_debit")
 		}
 		if err := checkDate("first_date", o.FirstDate, true); err != nil {
 			return err

@@ -52,6 +52,88 @@ type Policy struct {
 	// days late) and how card charges are retried; zero fields keep
 	// Relais' defaults (portal.PlanPolicy).
 	Plan portal.PlanPolicy `json:"plan"`
+	// PayMethods are the ways a debtor may choose at signing to pay a
+	// plan: sepa_debit, bancontact (a SEPA mandate set up by a Bancontact
+	// payment, Belgian claims), card, transfer. Empty: card and transfer.
+	PayMethods []string `json:"pay_methods,omitempty"`
+	// DebitNoticeDays is the pre-notification period of SEPA debits the
+	// agreement states, 1 to 14 days (0: the rulebook's 14).
+	DebitNoticeDays int `json:"debit_notice_days,omitempty"`
+}
+
+// Ways to pay a plan a debtor may choose at signing.
+const (
+	PaySEPADebit  = "sepa_debit"
+	PayBancontact = "bancontact"
+	PayCard       = "card"
+	PayTransfer   = "transfer"
+)
+
+// DefaultPayMethods are the ways offered when a policy names none.
+var DefaultPayMethods = []string{PayCard, PayTransfer}
+
+// PayChoice is how the debtor chose at signing to pay the plan: the
+// instalments' method, and for SEPA how the mandate is given and the
+// notice period of the debits. Zero keeps the method of the offer.
+type PayChoice struct {
+	Method     Method
+	MandateVia string
+	NoticeDays int
+}
+
+// ChoosePay checks a way to pay chosen at signing against the policy and
+// what is available (card: Stripe is configured; SEPA: also a claim in
+// euro; Bancontact: also a Belgian claim) and returns the agreement's
+// PayChoice. EINVALID for a way the debtor may not choose.
+func (p *Policy) ChoosePay(way string, c *portal.Claim, stripeOn bool) (PayChoice, error) {
+	for _, w := range p.SigningMethods(c, stripeOn) {
+		if w != way {
+			continue
+		}
+		switch way {
+		case PaySEPADebit, PayBancontact:
+			days := p.DebitNoticeDays
+			if days <= 0 || days > portal.DefaultDebitNoticeDays {
+				days = portal.DefaultDebitNoticeDays
+			}
+			return PayChoice{Method: MethodSEPADebit, MandateVia: way, NoticeDays: days}, nil
+		case PayCard:
+			return PayChoice{Method: MethodCard}, nil
+		default:
+			return PayChoice{Method: MethodTransfer}, nil
+		}
+	}
+	return PayChoice{}, portal.FieldError("method", "this way to pay the plan is not offered on this claim")
+}
+
+// SigningMethods lists the ways to pay the policy allows that are
+// available for claim c, in the policy's order.
+func (p *Policy) SigningMethods(c *portal.Claim, stripeOn bool) []string {
+	ways := p.PayMethods
+	if len(ways) == 0 {
+		ways = DefaultPayMethods
+	}
+	var out []string
+	for _, w := range ways {
+		ok := false
+		switch w {
+		case PayTransfer:
+			ok = true
+		case PayCard:
+			ok = stripeOn
+		case PaySEPADebit:
+			ok = stripeOn && c.Currency == "EUR"
+		case PayBancontact:
+			ok = stripeOn && c.Currency == "EUR" && c.Jurisdiction == portal.JurisdictionBE
+		}
+		if ok {
+			out = append(out, w)
+		}
+	}
+	if len(out) == 0 {
+		out = []string{PayTransfer} // a plan can always be paid by transfer
+	}
+	return out
 }
 
 // DefaultPolicy is used for a creditor that has not set one: up to €500 in
@@ -71,6 +153,21 @@ func DefaultPolicy() Policy {
 func (p *Policy) Validate() error {
 	if err := p.Plan.Validate(); err != nil {
 		return err
+	}
+	seen := map[string]bool{}
+	for _, w := range p.PayMethods {
+		switch w {
+		case PaySEPADebit, PayBancontact, PayCard, PayTransfer:
+		default:
+			return portal.FieldError("pay_methods", "pay_methods are sepa_debit, bancontact, card or transfer, not %q", w)
+		}
+		if seen[w] {
+			return portal.FieldError("pay_methods", "pay_methods lists %q twice", w)
+		}
+		seen[w] = true
+	}
+	if p.DebitNoticeDays < 0 || p.DebitNoticeDays > portal.DefaultDebitNoticeDays {
+		return portal.FieldError("debit_notice_days", "debit_notice_days must be between 0 (14 days) and %d", portal.DefaultDebitNoticeDays)
 	}
 	prev := int64(0)
 	for i, b := range p.Bands {
@@ -254,7 +351,7 @@ func NearestPlan(p Policy, o Offer, balance int64, today portal.Date) *Offer {
 	if n.Frequency != Weekly {
 		n.Frequency = Monthly
 	}
-	if n.Method != MethodCard {
+	if n.Method != MethodCard && n.Method != MethodSEPADebit {
 		n.Method = MethodTransfer
 	}
 	if min := p.MinDownPayment(balance); n.DownPayment < min {

@@ -12,10 +12,15 @@ type Instalment struct {
 
 // Schedule is the list of payments of an accepted offer.
 type Schedule struct {
-	Currency    portal.Currency `json:"currency"`
-	Method      Method          `json:"method"`
-	Total       int64           `json:"total"`
-	Instalments []Instalment    `json:"instalments"`
+	Currency portal.Currency `json:"currency"`
+	Method   Method          `json:"method"`
+	// MandateVia and NoticeDays are set for a plan paid by SEPA Direct
+	// Debit: how the mandate is given (sepa_debit or bancontact) and the
+	// pre-notification period of each debit.
+	MandateVia  string       `json:"mandate_via,omitempty"`
+	NoticeDays  int          `json:"notice_days,omitempty"`
+	Total       int64        `json:"total"`
+	Instalments []Instalment `json:"instalments"`
 }
 
 // Smallest is the smallest amount due in the schedule (0 when empty).

@@ -11,6 +11,7 @@ import (
 	"github.com/relais/relais/portal"
 	"github.com/relais/relais/portal/escalation"
 	"github.com/relais/relais/portal/i18n"
+	"github.com/relais/relais/portal/payments"
 	"github.com/relais/relais/portal/rules"
 )
 
@@ -84,7 +85,10 @@ func TestPortalMessageKeys(t *testing.T) {
 	for _, k := range rules.RuleKeys() {
 		used["rule."+k] = "rules keys"
 	}
-	for _, st := range []string{portal.InstalmentDue, portal.InstalmentPaid, portal.InstalmentFailed, portal.InstalmentMissed, portal.InstalmentWaived} {
+	for _, k := range payments.NoticeKeys() {
+		used[k] = "payments notices"
+	}
+	for _, st := range []string{portal.InstalmentDue, portal.InstalmentProcessing, portal.InstalmentPaid, portal.InstalmentFailed, portal.InstalmentMissed, portal.InstalmentWaived} {
 		used["pay.instalment."+st] = "instalment statuses"
 	}
 	for _, k := range []string{"claim.rate_pending.h1", "claim.rate_pending.h2", "claim.rate_pending.year"} {

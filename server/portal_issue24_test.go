@@ -314,7 +314,7 @@ func TestPortalPlanAndPaid(t *testing.T) {
 		t.Fatalf("fixture: the plan was not accepted: %v %+v", err, out)
 	}
 	id := out.Messages[1].AgreementID
-	if _, err := e.db.SignAgreement(ctx, e.tenantA, id, true, "fr", pdfFile); err != nil {
+	if _, err := e.db.SignAgreement(ctx, e.tenantA, id, true, "fr", pdfFile, negotiation.PayChoice{}); err != nil {
 		t.Fatal(err)
 	}
 	b := e.verified(e.fr, "69002")

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/relais/relais/negotiation"
 	"github.com/relais/relais/portal"
 	"github.com/relais/relais/portal/escalation"
 	"github.com/relais/relais/portal/rules"
@@ -240,6 +241,9 @@ type claimView struct {
 	Settled bool
 	// Receipt is set when the receipt can be downloaded (/p/receipt.pdf).
 	Receipt bool
+	// PayMethods are the ways to pay a plan the debtor may choose when
+	// signing one, space-separated (the chat's sign card offers them).
+	PayMethods string
 }
 
 // pendingNote is the sentence a debtor reads when interest is counted only
@@ -302,6 +306,12 @@ func (s *Server) renderClaim(c *fiber.Ctx, ps *portal.PortalSession) error {
 	}
 	if page.Pay, err = s.payViewFor(c, ps, cl); err != nil {
 		return err
+	}
+	page.PayMethods = negotiation.PayTransfer
+	if s.deps.Conversations != nil {
+		if pol, err := s.deps.Conversations.Policy(ctx, ps.TenantID, ps.ClaimID); err == nil {
+			page.PayMethods = strings.Join(pol.SigningMethods(cl, s.cardOn()), " ")
+		}
 	}
 	// The event records what the debtor was shown, and up to which day.
 	payload := map[string]any{"as_of": today.String(), "total": bal.Total}

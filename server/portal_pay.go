@@ -22,6 +22,11 @@ type payView struct {
 	Instalments []*portal.Instalment
 	// CardPlan is set when some unpaid instalment is to be charged by card.
 	CardPlan bool
+	// SEPAPlan is set when some unpaid instalment is to be debited under a
+	// SEPA mandate; Mandate is the claim's active mandate (nil: the debtor
+	// is asked to give one).
+	SEPAPlan bool
+	Mandate  *portal.Mandate
 	// Next is the first instalment still to pay of a plan: the transfer
 	// block and its QR code ask for it, not for the whole balance.
 	Next *portal.Instalment
@@ -74,12 +79,27 @@ func (s *Server) payViewFor(c *fiber.Ctx, ps *portal.PortalSession, cl *portal.C
 			if in.Method == "card" && v.Open(in) {
 				v.CardPlan = v.Card
 			}
+			if in.Method == portal.MethodSEPADebit && (v.Open(in) || in.Status == portal.InstalmentProcessing) {
+				v.SEPAPlan = v.Card
+			}
 			if v.Open(in) && in.Amount > in.Paid && (v.Next == nil || in.DueOn.Before(v.Next.DueOn)) {
 				v.Next = in
 			}
 			if in.AgreementID != "" && !seen[in.AgreementID] {
 				seen[in.AgreementID] = true
 				v.Agreements = append(v.Agreements, in.AgreementID)
+			}
+		}
+		if v.SEPAPlan && s.deps.Mandates != nil {
+			ms, err := s.deps.Mandates.ClaimMandates(ctx, ps.TenantID, ps.ClaimID)
+			if err != nil {
+				return nil, err
+			}
+			for _, m := range ms {
+				if m.Status == portal.MandateActive {
+					v.Mandate = m
+					break
+				}
 			}
 		}
 		if v.Transfer != nil && v.Next != nil {
@@ -137,7 +157,9 @@ func (s *Server) handlePortalPayCard(c *fiber.Ctx) error {
 }
 
 // handlePortalPaySetup sends the debtor to Stripe to save a card for the
-// instalments of their plan.
+// instalments of their plan, or to give the SEPA Direct Debit mandate they
+// are debited under (form field via: sepa_debit, or bancontact for a
+// Belgian claim).
 func (s *Server) handlePortalPaySetup(c *fiber.Ctx) error {
 	ps, err := s.debtorSession(c)
 	if err != nil {
@@ -149,9 +171,17 @@ func (s *Server) handlePortalPaySetup(c *fiber.Ctx) error {
 	if s.deps.Payments == nil || !s.deps.Payments.CardEnabled() {
 		return cardUnavailable(portal.Errorf(portal.EUNAVAILABLE, "Card payment is not available; please pay by bank transfer."))
 	}
+	// "" saves a card; sepa_debit or bancontact gives a SEPA mandate (the
+	// service checks the claim allows it).
+	via := strings.Clone(c.FormValue("via"))
+	switch via {
+	case "", portal.MandateViaSEPADebit, portal.MandateViaBancontact:
+	default:
+		return portal.FieldError("via", "Unknown way to pay the plan.")
+	}
 	ctx, cancel := s.userContext(c)
 	defer cancel()
-	u, err := s.deps.Payments.StartSetup(ctx, portal.CheckoutStart{TenantID: ps.TenantID, ClaimID: ps.ClaimID,
+	u, err := s.deps.Payments.StartSetup(ctx, portal.CheckoutStart{TenantID: ps.TenantID, ClaimID: ps.ClaimID, Via: via,
 		SuccessURL: s.paySuccessURL(), CancelURL: s.cfg.BaseURL + "/p#pay"})
 	if err != nil {
 		return cardUnavailable(err)
@@ -178,7 +208,10 @@ type payReturnView struct {
 	// then the page says the payment is being confirmed.
 	Confirmed bool
 	Setup     bool
-	Amount    int64
+	// Mandate is set for a set-up that gives a SEPA mandate (the plan is
+	// paid by direct debit).
+	Mandate bool
+	Amount  int64
 }
 
 // validSessionID accepts Stripe's Checkout session ids (cs_test_..., cs_live_...).
@@ -217,7 +250,15 @@ func (s *Server) handlePortalPayReturn(c *fiber.Ctx) error {
 	}
 	v := s.newView(c, s.portalLang(c, ""), "/p/pay/return?session_id="+id, cl.Creditor)
 	v.Currency = cl.Currency
-	v.Page = &payReturnView{Confirmed: cs.Status == portal.CheckoutCompleted, Setup: cs.Mode == "setup", Amount: cs.Amount}
+	page := &payReturnView{Confirmed: cs.Status == portal.CheckoutCompleted, Setup: cs.Mode == "setup", Amount: cs.Amount}
+	if page.Setup && s.deps.Instalments != nil {
+		if ins, err := s.deps.Instalments.ListInstalments(ctx, ps.TenantID, ps.ClaimID); err == nil {
+			for _, in := range ins {
+				page.Mandate = page.Mandate || in.Method == portal.MethodSEPADebit
+			}
+		}
+	}
+	v.Page = page
 	return s.render(c, fiber.StatusOK, "payreturn", v)
 }
 

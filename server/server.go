@@ -119,8 +119,11 @@ type Deps struct {
 	Statements portal.StatementService
 	// Instalments lists plan instalments with their statuses.
 	Instalments portal.InstalmentService
-	Clock       portal.Clock
-	Logger      *slog.Logger
+	// Mandates lists the SEPA Direct Debit mandates of a claim (nil: the
+	// portal shows none).
+	Mandates portal.MandateStore
+	Clock    portal.Clock
+	Logger   *slog.Logger
 	// Limiter keeps the sign-in, link-open and chat message limits (issue
 	// 26.5): the database's (store.DB.Limiter) when several instances
 	// share PostgreSQL, so that every instance counts the same attempts;

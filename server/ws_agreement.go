@@ -21,7 +21,7 @@ func (s *Server) handleSign(ctx context.Context, c *chatConn, f *clientFrame) bo
 		s.sendFrameError(c, f.ID, portal.EFORBIDDEN, "", "")
 		return false
 	}
-	a, err := s.signAgreement(ctx, c.p, f.AgreementID, f.Acknowledge)
+	a, err := s.signAgreement(ctx, c.p, f.AgreementID, f.Acknowledge, f.Method)
 	if err != nil {
 		s.sendError(c, f.ID, err)
 		return false
@@ -39,7 +39,7 @@ func (s *Server) handleSign(ctx context.Context, c *chatConn, f *clientFrame) bo
 }
 
 // signAgreement checks the debtor may sign, renders the PDF and stores it.
-func (s *Server) signAgreement(ctx context.Context, p negotiation.Participant, agreementID string, acknowledge bool) (*negotiation.Agreement, error) {
+func (s *Server) signAgreement(ctx context.Context, p negotiation.Participant, agreementID string, acknowledge bool, method string) (*negotiation.Agreement, error) {
 	if !portal.ValidID(agreementID) {
 		return nil, portal.FieldError("agreement_id", "agreement_id must be the id of an agreement")
 	}
@@ -68,6 +68,19 @@ func (s *Server) signAgreement(ctx context.Context, p negotiation.Participant, a
 	if err != nil {
 		return nil, err
 	}
+	pol, err := s.deps.Conversations.Policy(ctx, p.TenantID, claim.ID)
+	if err != nil {
+		return nil, err
+	}
+	// The way to pay a plan, chosen now among those the creditor's policy
+	// allows and this server offers (SEPA and card need Stripe).
+	var pay negotiation.PayChoice
+	if method != "" && offer.Terms.Kind == negotiation.KindPlan {
+		if pay, err = pol.ChoosePay(method, claim, s.cardOn()); err != nil {
+			return nil, err
+		}
+		a.Schedule.Method, a.Schedule.MandateVia, a.Schedule.NoticeDays = pay.Method, pay.MandateVia, pay.NoticeDays
+	}
 	signedAt := s.deps.Clock.Now().UTC().Truncate(1e3)
 	a.ID = agreementID
 	in := pdf.Input{Agreement: a, Claim: claim, Terms: offer.Terms, Language: p.Language, SignedAt: signedAt, Acknowledged: acknowledge}
@@ -76,9 +89,7 @@ func (s *Server) signAgreement(ctx context.Context, p negotiation.Participant, a
 			in.PaymentReference = d.Reference
 		}
 	}
-	if pol, err := s.deps.Conversations.Policy(ctx, p.TenantID, claim.ID); err == nil {
-		in.Plan = pol.Plan
-	}
+	in.Plan = pol.Plan
 	if t, err := s.deps.Tenants.FindTenant(ctx, p.TenantID); err == nil {
 		if z, err := time.LoadLocation(t.Timezone); err == nil {
 			in.Zone = z
@@ -88,8 +99,12 @@ func (s *Server) signAgreement(ctx context.Context, p negotiation.Participant, a
 	if err != nil {
 		return nil, err
 	}
-	return s.deps.Conversations.SignAgreement(ctx, p.TenantID, agreementID, acknowledge, p.Language, doc)
+	return s.deps.Conversations.SignAgreement(ctx, p.TenantID, agreementID, acknowledge, p.Language, doc, pay)
 }
+
+// cardOn reports whether Stripe is configured (card, SEPA Direct Debit
+// and Bancontact all go through it).
+func (s *Server) cardOn() bool { return s.deps.Payments != nil && s.deps.Payments.CardEnabled() }
 
 // handleDebtorAgreementPDF is GET /p/agreements/:id/pdf: the debtor's copy
 // of a signed agreement of their claim.

@@ -72,6 +72,9 @@ type clientFrame struct {
 	// policy, with the reason (internal).
 	ConfirmOutsidePolicy bool   `json:"confirm_outside_policy"`
 	PolicyReason         string `json:"policy_reason"`
+	// Method is the way to pay a plan the debtor chose at signing
+	// (sepa_debit, bancontact, card, transfer); "" keeps the offer's.
+	Method string `json:"method"`
 }
 
 // Frame error codes (docs/protocol.md).

@@ -141,7 +141,7 @@ func build(ctx context.Context, cfg config, log *slog.Logger, migrate bool) (*ap
 	bundler.Attachments = append(bundler.Attachments, letters, store.ReminderContent{DB: db}, store.AgreementFiles{DB: db})
 	deps := server.Deps{
 		Claims: db, Tenants: db, Events: db, DB: db, Clock: clock, Logger: log,
-		Evidence: bundler, Payments: pay, Transfers: pay, Instalments: db, Statements: pay,
+		Evidence: bundler, Payments: pay, Transfers: pay, Instalments: db, Mandates: db, Statements: pay,
 		Links: db, Disputes: db, Rates: rates, Dashboard: db,
 		Escalation: db, Timelines: db, Letters: letters,
 		Reminders: db, OptOuts: db,
@@ -184,6 +184,16 @@ func build(ctx context.Context, cfg config, log *slog.Logger, migrate bool) (*ap
 	}
 	inst := &payments.Scheduler{Store: db, Card: pay.Card, Clock: clock, Owner: owner, Log: log,
 		Interval: cfg.SchedulerEvery, Health: portal.NewJobHealth("instalments")}
+	// SEPA Direct Debit (issue 20): each debit is pre-notified through the
+	// reminder channels; without any channel no debit is ever taken.
+	if notifier, err := debtorNotifier(cfg, clock); err != nil {
+		db.Close()
+		return nil, err
+	} else if notifier != nil {
+		inst.Mandates, inst.Notifier, pay.Notifier = db, notifier, notifier
+	} else if pay.Card != nil {
+		log.Info("SEPA Direct Debit plans cannot be debited: neither SMTP nor SMS is configured for their pre-notifications")
+	}
 	deps.Jobs = append(deps.Jobs, inst.Health)
 	if sched != nil {
 		sched.Health = portal.NewJobHealth("reminders")

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/relais/relais/portal"
+	"github.com/relais/relais/portal/i18n"
+	"github.com/relais/relais/portal/payments"
 	"github.com/relais/relais/portal/reminders"
 	"github.com/relais/relais/portal/sms"
 	"github.com/relais/relais/portal/smtp"
@@ -99,6 +101,21 @@ func reminderScheduler(cfg config, log *slog.Logger, db *store.DB, letters remin
 	}
 	return &reminders.Scheduler{Store: db, Links: db, Letters: letters, LinkTTL: cfg.LinkTTL,
 		Email: email, SMS: text, Clock: clock, BaseURL: cfg.BaseURL, Log: log}, nil
+}
+
+// debtorNotifier sends the notices of SEPA plans (pre-notification of each
+// debit, end of a mandate) through the reminder channels; nil when none is
+// configured.
+func debtorNotifier(cfg config, clock portal.Clock) (payments.DebtorNotifier, error) {
+	email, text, err := cfg.Reminder.channels(clock)
+	if err != nil || (email == nil && text == nil) {
+		return nil, err
+	}
+	texts, err := i18n.New()
+	if err != nil {
+		return nil, err
+	}
+	return &payments.ChannelNotifier{Email: email, SMS: text, Texts: texts}, nil
 }
 
 // runReminders runs the scheduler until ctx is done and closes done.

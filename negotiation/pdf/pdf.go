@@ -62,6 +62,9 @@ type texts struct {
 	missedTitle, missed, missedInterest string
 	// missedCard: %d days, %d attempts.
 	missedCard string
+	// SEPA Direct Debit: the method's names, how it is paid (%d notice
+	// days), and a returned debit (%d attempts).
+	sepa, sepaBancontact, paySEPA, missedSEPA string
 	// The law: legal* by jurisdiction, ack* the acknowledgement's article.
 	legalTitle, legalFR, legalBE, legalBEConsumer, ackFR, ackBE string
 	// at joins a date and a time: "%s à %s".
@@ -74,6 +77,9 @@ var catalogue = map[string]texts{
 		contact: "Contact du créancier", debtor: "Débiteur",
 		claim: "Dossier", balance: "Solde dû à la date de l'accord", kind: "Type d'accord", schedule: "Échéancier", due: "Échéance",
 		amount: "Montant", total: "Total", method: "Mode de paiement", card: "carte (prélèvement automatique)", transfer: "virement bancaire",
+		sepa: "prélèvement SEPA", sepaBancontact: "prélèvement SEPA (mandat donné par Bancontact)",
+		paySEPA:     "Chaque échéance est prélevée sur votre compte à sa date, au titre d'un mandat de prélèvement SEPA que vous donnez sur la page sécurisée de notre prestataire de paiement, Stripe, juste après cette acceptation. Vous êtes informé du montant et de la date de chaque prélèvement au moins %d jours à l'avance, par e-mail ou SMS. La référence du mandat, sa date et les quatre derniers chiffres de votre IBAN sont conservés dans votre dossier et rappelés dans chaque pré-notification. Vous pouvez aussi payer une échéance par virement, sur le compte ci-dessous avec exactement cette référence.",
+		missedSEPA:  " Un prélèvement rejeté est présenté de nouveau après une nouvelle pré-notification, %d tentatives au plus. Si le mandat prend fin, les échéances restantes se paient par virement.",
 		interestOn:  "Les intérêts de retard continuent de courir sur le principal restant dû pendant l'accord ; ils seront réclamés après la dernière échéance.",
 		interestOff: "Tant que l'accord est respecté, le créancier renonce aux intérêts de retard postérieurs à l'accord.",
 		ackTitle:    "Reconnaissance de dette",
@@ -99,6 +105,9 @@ var catalogue = map[string]texts{
 		contact: "Contact van de schuldeiser", debtor: "Schuldenaar",
 		claim: "Dossier", balance: "Verschuldigd saldo op de datum van de overeenkomst", kind: "Soort overeenkomst", schedule: "Afbetalingsplan", due: "Vervaldag",
 		amount: "Bedrag", total: "Totaal", method: "Betaalwijze", card: "kaart (automatische inning)", transfer: "overschrijving",
+		sepa: "SEPA-domiciliëring", sepaBancontact: "SEPA-domiciliëring (mandaat gegeven via Bancontact)",
+		paySEPA:     "Elke termijn wordt op de vervaldag van uw rekening gedebiteerd, op grond van een SEPA-domiciliëringsmandaat dat u onmiddellijk na deze aanvaarding geeft op de beveiligde pagina van onze betaaldienstverlener, Stripe. U wordt minstens %d dagen vooraf per e-mail of sms op de hoogte gebracht van het bedrag en de datum van elke domiciliëring. De referentie van het mandaat, de datum ervan en de laatste vier cijfers van uw IBAN worden in uw dossier bewaard en in elke vooraankondiging vermeld. U kunt een termijn ook per overschrijving betalen, op de rekening hieronder met precies deze mededeling.",
+		missedSEPA:  " Een geweigerde domiciliëring wordt opnieuw aangeboden na een nieuwe vooraankondiging, hoogstens %d pogingen. Eindigt het mandaat, dan worden de overige termijnen per overschrijving betaald.",
 		interestOn:  "De verwijlintresten lopen tijdens de overeenkomst verder op de resterende hoofdsom; ze worden na de laatste termijn gevorderd.",
 		interestOff: "Zolang de overeenkomst wordt nageleefd, ziet de schuldeiser af van verwijlintresten na de overeenkomst.",
 		ackTitle:    "Schuldbekentenis",
@@ -124,6 +133,9 @@ var catalogue = map[string]texts{
 		contact: "Creditor's contact", debtor: "Debtor",
 		claim: "Claim", balance: "Balance due on the date of the agreement", kind: "Kind of agreement", schedule: "Schedule", due: "Due on",
 		amount: "Amount", total: "Total", method: "Payment method", card: "card (automatic charge)", transfer: "bank transfer",
+		sepa: "SEPA Direct Debit", sepaBancontact: "SEPA Direct Debit (mandate given through Bancontact)",
+		paySEPA:     "Each instalment is debited from your account on its date, under a SEPA Direct Debit mandate you give on the secure page of our payment provider, Stripe, right after this acceptance. You are told the amount and date of each debit at least %d days ahead, by e-mail or SMS. The mandate's reference, its date and the last four digits of your IBAN are kept in your file and quoted in each pre-notification. You may also pay an instalment by transfer, to the account below with exactly this reference.",
+		missedSEPA:  " A returned debit is presented again after a new pre-notification, %d attempts at most. If the mandate ends, the remaining instalments are paid by transfer.",
 		interestOn:  "Late-payment interest keeps running on the unpaid principal during the agreement; it will be claimed after the last instalment.",
 		interestOff: "As long as the agreement is kept, the creditor waives late-payment interest after the agreement.",
 		ackTitle:    "Acknowledgement of debt",
@@ -149,6 +161,9 @@ var catalogue = map[string]texts{
 		contact: "Kontakt des Gläubigers", debtor: "Schuldner",
 		claim: "Forderung", balance: "Geschuldeter Betrag am Tag der Vereinbarung", kind: "Art der Vereinbarung", schedule: "Zahlungsplan", due: "Fällig am",
 		amount: "Betrag", total: "Summe", method: "Zahlungsart", card: "Karte (automatische Abbuchung)", transfer: "Banküberweisung",
+		sepa: "SEPA-Lastschrift", sepaBancontact: "SEPA-Lastschrift (Mandat über Bancontact erteilt)",
+		paySEPA:     "Jede Rate wird an ihrem Fälligkeitstag von Ihrem Konto eingezogen, aufgrund eines SEPA-Lastschriftmandats, das Sie unmittelbar nach dieser Annahme auf der sicheren Seite unseres Zahlungsdienstleisters Stripe erteilen. Betrag und Datum jeder Lastschrift werden Ihnen mindestens %d Tage vorher per E-Mail oder SMS angekündigt. Referenz und Datum des Mandats sowie die letzten vier Ziffern Ihrer IBAN werden in Ihrem Vorgang aufbewahrt und in jeder Vorabankündigung genannt. Sie können eine Rate auch per Überweisung zahlen, auf das unten genannte Konto mit genau dieser Referenz.",
+		missedSEPA:  " Eine zurückgegebene Lastschrift wird nach einer neuen Vorabankündigung erneut eingereicht, höchstens %d Versuche. Endet das Mandat, werden die übrigen Raten per Überweisung gezahlt.",
 		interestOn:  "Verzugszinsen laufen während der Vereinbarung auf die offene Hauptforderung weiter; sie werden nach der letzten Rate gefordert.",
 		interestOff: "Solange die Vereinbarung eingehalten wird, verzichtet der Gläubiger auf Verzugszinsen nach der Vereinbarung.",
 		ackTitle:    "Schuldanerkenntnis",
@@ -251,10 +266,20 @@ func Render(in Input) ([]byte, error) {
 	line(t.balance, money(a.Balance))
 	line(t.kind, t.kinds[in.Terms.Kind])
 	card := a.Schedule.Method == negotiation.MethodCard
+	sepa := a.Schedule.Method == negotiation.MethodSEPADebit
+	notice := a.Schedule.NoticeDays
+	if notice <= 0 || notice > portal.DefaultDebitNoticeDays {
+		notice = portal.DefaultDebitNoticeDays
+	}
 	if in.Terms.Kind == negotiation.KindPlan {
 		m := t.transfer
-		if card {
+		switch {
+		case card:
 			m = t.card
+		case sepa && a.Schedule.MandateVia == negotiation.PayBancontact:
+			m = t.sepaBancontact
+		case sepa:
+			m = t.sepa
 		}
 		line(t.method, m)
 	}
@@ -286,9 +311,12 @@ func Render(in Input) ([]byte, error) {
 		ref = c.Reference
 	}
 	if banking.ValidateIBAN(cr.IBAN) == nil {
-		if card {
+		switch {
+		case card:
 			para(t.payCard)
-		} else {
+		case sepa:
+			para(fmt.Sprintf(t.paySEPA, notice))
+		default:
 			para(t.payTransfer)
 		}
 		d.Ln(1.5)
@@ -301,6 +329,9 @@ func Render(in Input) ([]byte, error) {
 	} else {
 		if card {
 			para(t.payCard)
+		}
+		if sepa {
+			para(fmt.Sprintf(t.paySEPA, notice))
 		}
 		para(t.noIBAN)
 		line(t.reference, ref)
@@ -316,6 +347,9 @@ func Render(in Input) ([]byte, error) {
 	text := fmt.Sprintf(t.missed, p.RetryAfterDays, p.MaxMissed, p.MaxDaysLate, interest)
 	if card {
 		text += fmt.Sprintf(t.missedCard, p.RetryAfterDays, p.MaxAttempts)
+	}
+	if sepa {
+		text += fmt.Sprintf(t.missedSEPA, p.MaxAttempts)
 	}
 	para(text)
 

@@ -125,6 +125,9 @@ func TestRenderPaymentDetails(t *testing.T) {
 			"not paid 5 days after its due date counts as missed", "After 3 missed instalments", "more than 20 days", "the agreement ends",
 			"A declined card charge is presented again 5 days later (at most 2 attempts)"}},
 		{"nl", negotiation.MethodTransfer, []string{"Begunstigde", "IBAN FR76", "Te vermelden mededeling RF18 5390 0754 7034", "Na 3 gemiste termijnen"}},
+		{"fr", negotiation.MethodSEPADebit, []string{"Mode de paiement prélèvement SEPA", "mandat de prélèvement SEPA", "au moins 14 jours à l'avance",
+			"quatre derniers chiffres de votre IBAN", "nouvelle pré-notification, 2 tentatives au plus", "IBAN FR76 3000 6000 0112 3456 7890 189"}},
+		{"de", negotiation.MethodSEPADebit, []string{"SEPA-Lastschrift", "mindestens 14 Tage vorher"}},
 		{"de", negotiation.MethodTransfer, []string{"Empfänger", "IBAN FR76", "Anzugebende Referenz RF18 5390 0754 7034", "Nach 3 versäumten Raten"}},
 	} {
 		t.Run(tt.lang, func(t *testing.T) {

@@ -65,7 +65,7 @@ func newJudgeFixture(t *testing.T, dialect string, j portal.Jurisdiction, lang s
 	f.clock.Advance(time.Hour)
 	jf := &judgeFixture{fixture: f, agreementPDF: []byte("%PDF-1.4 accord signé"),
 		disputeText: "Je conteste : la livraison du 12 mars n'est jamais arrivée (voir le bon ci-joint). Ελένη Łódź سارة"}
-	if _, err := db.SignAgreement(ctx, f.tenantID, msgs[1].AgreementID, false, lang, jf.agreementPDF); err != nil {
+	if _, err := db.SignAgreement(ctx, f.tenantID, msgs[1].AgreementID, false, lang, jf.agreementPDF, negotiation.PayChoice{}); err != nil {
 		t.Fatal(err)
 	}
 	f.clock.Advance(time.Hour)

@@ -27,6 +27,19 @@ type DebtorNotifier interface {
 	NotifyDebtor(ctx context.Context, c *portal.Claim, m DebtorMessage) (channel string, err error)
 }
 
+// noticeKeys are the notices Relais sends about a plan.
+var noticeKeys = []string{"debit.notice", "debit.mandate_ended"}
+
+// NoticeKeys lists the message keys of every notice (e-mail subject and
+// body, SMS), for the test that each one is translated.
+func NoticeKeys() []string {
+	var out []string
+	for _, k := range noticeKeys {
+		out = append(out, k+".email_subject", k+".email_body", k+".sms")
+	}
+	return out
+}
+
 // ChannelNotifier sends debtor notices through the reminder channels.
 type ChannelNotifier struct {
 	Email reminders.EmailSender // nil: no e-mail

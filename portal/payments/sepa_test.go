@@ -219,7 +219,7 @@ func testSEPADebitPlan(t *testing.T, dialect string) {
 		e.webhook(t, "evt_fail2", "payment_intent.payment_failed", map[string]any{"id": e.out.intents[ids[1]], "object": "payment_intent",
 			"status": "requires_payment_method", "amount": 5000, "currency": "eur",
 			"last_payment_error": map[string]any{"type": "card_error", "code": "insufficient_funds", "message": "Insufficient funds."},
-			"metadata": map[string]string{"tenant_id": c.TenantID, "claim_id": c.ID, "instalment_id": ids[1], "attempt": "1", "mandate": m.ProviderID}})
+			"metadata":           map[string]string{"tenant_id": c.TenantID, "claim_id": c.ID, "instalment_id": ids[1], "attempt": "1", "mandate": m.ProviderID}})
 		in := e.instalment(t, c, 1)
 		if in.Status != portal.InstalmentFailed || in.LastCode != "insufficient_funds" || in.NextAttemptOn.String() != "2024-08-25" {
 			t.Fatalf("failed debit %+v", in)

@@ -79,7 +79,7 @@ func (instalmentRow) TableName() string { return "instalments" }
 // SignAgreement implements negotiation.Store. The claim's status becomes
 // in_plan (escalation pauses) with a status.changed event, unless it is
 // disputed, settled or closed already.
-func (db *DB) SignAgreement(ctx context.Context, tenantID, agreementID string, acknowledged bool, language string, pdf []byte) (*negotiation.Agreement, error) {
+func (db *DB) SignAgreement(ctx context.Context, tenantID, agreementID string, acknowledged bool, language string, pdf []byte, pay negotiation.PayChoice) (*negotiation.Agreement, error) {
 	var out *negotiation.Agreement
 	err := db.tx(ctx, func(tx *gorm.DB) error {
 		var row agreementRow
@@ -114,6 +114,16 @@ func (db *DB) SignAgreement(ctx context.Context, tenantID, agreementID string, a
 		if err != nil {
 			return err
 		}
+		if pay.Method != "" {
+			// The way to pay the debtor chose at signing.
+			a.Schedule.Method, a.Schedule.MandateVia, a.Schedule.NoticeDays = pay.Method, pay.MandateVia, pay.NoticeDays
+			if pay.Method != negotiation.MethodSEPADebit {
+				a.Schedule.MandateVia, a.Schedule.NoticeDays = "", 0
+			}
+			if err := tx.Exec("UPDATE agreements SET schedule = ?, debit_notice_days = ? WHERE id = ?", mustJSON(a.Schedule), a.Schedule.NoticeDays, row.ID).Error; err != nil {
+				return translate("record the way to pay", err)
+			}
+		}
 		a.Status, a.Acknowledged, a.Language, a.SignedAt, a.PDF, a.PDFSHA256 = negotiation.AgreementSigned, acknowledged, language, &now, pdf, sum
 		for _, in := range a.Schedule.Instalments {
 			method := string(a.Schedule.Method)
@@ -146,6 +156,7 @@ func (db *DB) SignAgreement(ctx context.Context, tenantID, agreementID string, a
 		_, err = db.appendEvent(ctx, tx, tenantID, claim.ID, portal.EventAgreementSigned, map[string]any{
 			"agreement_id": a.ID, "offer_id": a.OfferID, "acknowledged": acknowledged, "language": language, "pdf_sha256": sum,
 			"total": a.Schedule.Total, "currency": a.Schedule.Currency, "instalments": len(a.Schedule.Instalments),
+			"method": a.Schedule.Method, "via": a.Schedule.MandateVia, "debit_notice_days": a.Schedule.NoticeDays,
 		})
 		out = a
 		return err

@@ -159,11 +159,11 @@ func TestConversations(t *testing.T) {
 			if err != nil || len(msgs) != 2 || msgs[1].Kind != negotiation.MsgAccept || msgs[1].AgreementID == "" || msgs[1].Seq != msgs[0].Seq+1 {
 				t.Fatalf("auto accept: %v %+v", err, msgs)
 			}
-			ag, err := db.SignAgreement(ctx, a.ID, msgs[1].AgreementID, true, "fr", []byte("%PDF-1.4 test"))
+			ag, err := db.SignAgreement(ctx, a.ID, msgs[1].AgreementID, true, "fr", []byte("%PDF-1.4 test"), negotiation.PayChoice{})
 			if err != nil || ag.Status != negotiation.AgreementSigned || ag.PDFSHA256 != portal.SHA256Hex([]byte("%PDF-1.4 test")) {
 				t.Fatalf("sign: %v %+v", err, ag)
 			}
-			if _, err := db.SignAgreement(ctx, a.ID, msgs[1].AgreementID, true, "fr", []byte("x")); portal.ErrorCode(err) != portal.ECONFLICT {
+			if _, err := db.SignAgreement(ctx, a.ID, msgs[1].AgreementID, true, "fr", []byte("x"), negotiation.PayChoice{}); portal.ErrorCode(err) != portal.ECONFLICT {
 				t.Fatalf("second sign: %v", err)
 			}
 			ins, err := db.PlanInstalments(ctx, a.ID, c.ID)

@@ -28,6 +28,8 @@
   var balance = parseInt(root.getAttribute("data-balance"), 10) || 0;
   var zone = root.getAttribute("data-tz") || undefined;
   var months = (root.getAttribute("data-months") || "").split("|");
+  // The ways to pay a plan the debtor may choose when signing it.
+  var payMethods = (root.getAttribute("data-pay-methods") || "").split(" ").filter(function (m) { return m; });
   var log = root.querySelector("[data-chat-log]");
   var statusEl = root.querySelector("[data-chat-status]");
   var typingEl = root.querySelector("[data-chat-typing]");
@@ -322,15 +324,54 @@
       label.appendChild(document.createTextNode(" " + t("acknowledge")));
       form.appendChild(label);
     }
+    var pick = payPicker(agreementID, terms);
+    if (pick) { form.appendChild(pick); }
     var b = el("button", "button", t("sign"));
     b.type = "submit";
     form.appendChild(b);
     form.addEventListener("submit", function (ev) {
       ev.preventDefault();
       b.disabled = true;
-      send({ type: "sign", agreement_id: agreementID, acknowledge: !!(box && box.checked) });
+      var frame = { type: "sign", agreement_id: agreementID, acknowledge: !!(box && box.checked) };
+      var chosen = form.querySelector('input[name="pay-method"]:checked');
+      if (chosen) { frame.method = chosen.value; }
+      send(frame);
     });
     li.appendChild(form);
+  }
+
+  // payPicker lets the debtor choose how a plan is paid, among the ways
+  // the creditor allows (SEPA Direct Debit, Bancontact, card, transfer);
+  // the offer's own method is ticked when it is one of them.
+  function payPicker(agreementID, terms) {
+    var o = terms && terms.offer;
+    if (!o || o.kind !== "plan" || payMethods.length === 0) { return null; }
+    var fs = document.createElement("fieldset");
+    fs.className = "pay-methods";
+    fs.appendChild(el("legend", "", t("pay_how")));
+    var want = payMethods.indexOf(o.method) >= 0 ? o.method : payMethods[0];
+    payMethods.forEach(function (m) {
+      var label = el("label", "inline");
+      var r = document.createElement("input");
+      r.type = "radio";
+      r.name = "pay-method";
+      r.value = m;
+      r.id = "pay-" + m + "-" + agreementID;
+      r.checked = m === want;
+      label.appendChild(r);
+      label.appendChild(document.createTextNode(" " + t("pay." + m, m)));
+      fs.appendChild(label);
+    });
+    return fs;
+  }
+
+  // showMandate reveals the form that takes the debtor to Stripe to give
+  // the SEPA Direct Debit mandate of the plan just signed.
+  function showMandate(via) {
+    var f = root.querySelector("[data-mandate-form]");
+    if (isAgent || !f) { return; }
+    f.querySelector('input[name="via"]').value = via === "bancontact" ? "bancontact" : "sepa_debit";
+    f.hidden = false;
   }
 
   // agreementLink shows the download link of a signed agreement, once.
@@ -436,6 +477,7 @@
         delete pending[f.id];
         setStatus(t("signed", "Agreement signed."));
         if (f.agreement) { agreementLink(f.agreement.id); }
+        if (f.agreement && f.agreement.schedule && f.agreement.schedule.method === "sepa_debit") { showMandate(f.agreement.schedule.mandate_via); }
         break;
       case "error":
         delete pending[f.id];  // refused frames are not retried

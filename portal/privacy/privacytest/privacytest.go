@@ -175,7 +175,7 @@ func Seed(tb testing.TB, db *store.DB, tenantID string, o Options) *Seeded {
 	if len(msgs) != 2 || msgs[1].AgreementID == "" {
 		tb.Fatalf("seed %s: the plan was not accepted: %+v", o.Tag, msgs)
 	}
-	_, err = db.SignAgreement(debtor, tenantID, msgs[1].AgreementID, true, "fr", s.AgreementPDF)
+	_, err = db.SignAgreement(debtor, tenantID, msgs[1].AgreementID, true, "fr", s.AgreementPDF, negotiation.PayChoice{})
 	must("sign", err)
 
 	if o.Final != portal.StatusInPlan {
