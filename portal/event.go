@@ -54,7 +54,10 @@ const (
 	// EventInstalmentPaid records an instalment of a plan paid in full
 	// (by card, transfer or a matched statement line), next to the
 	// payment's own payment.recorded.
-	EventInstalmentPaid   EventKind = "instalment.paid"
+	EventInstalmentPaid EventKind = "instalment.paid"
+	// EventInstalmentMoved records a due date the debtor moved on the
+	// portal, within the creditor's policy.
+	EventInstalmentMoved  EventKind = "instalment.moved"
 	EventPlanBroken       EventKind = "plan.broken"
 	EventLetterGenerated  EventKind = "letter.generated"
 	EventLetterSent       EventKind = "letter.sent"
@@ -100,7 +103,7 @@ var eventKindList = []EventKind{
 	EventNoteWritten, EventOfferMade, EventOfferAccepted, EventOfferRefused, EventAgreementSigned,
 	EventPaymentStarted, EventPaymentFailed, EventCardSaved, EventPaymentRefunded, EventPaymentReversed, EventChargeback,
 	EventMandateRecorded, EventMandateUpdated, EventDebitPrenotified, EventDebitSubmitted, EventInstalmentDue,
-	EventInstalmentPaid, EventInstalmentMissed, EventPlanBroken, EventLetterGenerated, EventLetterSent, EventReminderSent,
+	EventInstalmentPaid, EventInstalmentMissed, EventInstalmentMoved, EventPlanBroken, EventLetterGenerated, EventLetterSent, EventReminderSent,
 	EventReminderFailed, EventReminderBounced, EventContactOptOut, EventStageChanged, EventStatusChanged, EventStatementMatched,
 	EventDatesRecorded, EventDebtorContactChanged, EventPersonalDataErased,
 }

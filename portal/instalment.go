@@ -62,6 +62,12 @@ type PlanPolicy struct {
 	MaxMissed int `json:"max_missed"`
 	// MaxDaysLate days late on any instalment break the plan (default 15).
 	MaxDaysLate int `json:"max_days_late"`
+	// MaxDateMoves is how many due dates the debtor may move on the portal
+	// per plan (default 1; -1: none).
+	MaxDateMoves int `json:"max_date_moves,omitempty"`
+	// MaxMoveDays is how many days later a due date may be moved (default
+	// 14).
+	MaxMoveDays int `json:"max_move_days,omitempty"`
 }
 
 // Override returns p with the non-zero fields of o: a creditor's policy
@@ -79,6 +85,12 @@ func (p PlanPolicy) Override(o PlanPolicy) PlanPolicy {
 	if o.MaxDaysLate > 0 {
 		p.MaxDaysLate = o.MaxDaysLate
 	}
+	if o.MaxDateMoves != 0 {
+		p.MaxDateMoves = o.MaxDateMoves
+	}
+	if o.MaxMoveDays > 0 {
+		p.MaxMoveDays = o.MaxMoveDays
+	}
 	return p
 }
 
@@ -87,10 +99,14 @@ func (p PlanPolicy) Validate() error {
 	for _, f := range []struct {
 		name string
 		v    int
-	}{{"plan.retry_after_days", p.RetryAfterDays}, {"plan.max_attempts", p.MaxAttempts}, {"plan.max_missed", p.MaxMissed}, {"plan.max_days_late", p.MaxDaysLate}} {
+	}{{"plan.retry_after_days", p.RetryAfterDays}, {"plan.max_attempts", p.MaxAttempts}, {"plan.max_missed", p.MaxMissed}, {"plan.max_days_late", p.MaxDaysLate},
+		{"plan.max_move_days", p.MaxMoveDays}} {
 		if f.v < 0 || f.v > 365 {
 			return FieldError(f.name, "%s must be between 0 (the default) and 365", f.name)
 		}
+	}
+	if p.MaxDateMoves < -1 || p.MaxDateMoves > 120 {
+		return FieldError("plan.max_date_moves", "plan.max_date_moves must be between -1 (none), 0 (the default, 1) and 120")
 	}
 	return nil
 }
@@ -109,7 +125,35 @@ func (p PlanPolicy) WithDefaults() PlanPolicy {
 	if p.MaxDaysLate <= 0 {
 		p.MaxDaysLate = 15
 	}
+	if p.MaxDateMoves == 0 {
+		p.MaxDateMoves = 1
+	}
+	if p.MaxMoveDays <= 0 {
+		p.MaxMoveDays = 14
+	}
 	return p
+}
+
+// DateMoves is what the debtor may still do with the dates of a plan.
+type DateMoves struct {
+	// Left is how many due dates may still be moved (0: none).
+	Left int `json:"left"`
+	// MaxDays is how many days later a date may go.
+	MaxDays int `json:"max_days"`
+}
+
+// InstalmentMover lets the debtor manage the plan within the policy.
+type InstalmentMover interface {
+	// DateMoves says how many dates of the claim's plan may still be moved.
+	// ENOTFOUND for another tenant's claim.
+	DateMoves(ctx context.Context, tenantID, claimID string) (DateMoves, error)
+	// MoveInstalment moves an instalment still due to a later date, within
+	// the policy (MaxDateMoves per plan, MaxMoveDays days), with the
+	// evidence instalment.moved (which reaches the creditor, CPCE R124-5).
+	// ENOTFOUND for an instalment not of the claim; EINVALID for a date out
+	// of bounds; ECONFLICT when no move is left or the instalment is being
+	// charged, paid or not due.
+	MoveInstalment(ctx context.Context, tenantID, claimID, instalmentID string, to Date) (*Instalment, error)
 }
 
 // InstalmentService lists a claim's instalments with their statuses.

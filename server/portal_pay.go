@@ -27,6 +27,9 @@ type payView struct {
 	// is asked to give one).
 	SEPAPlan bool
 	Mandate  *portal.Mandate
+	// Moves says whether and how far the debtor may still move a due date
+	// (nil: not offered).
+	Moves *portal.DateMoves
 	// Next is the first instalment still to pay of a plan: the transfer
 	// block and its QR code ask for it, not for the whole balance.
 	Next *portal.Instalment
@@ -41,6 +44,15 @@ type payView struct {
 func (p *payView) PayInvoice(l rules.InvoiceLine) bool {
 	return p != nil && p.Card && l.Total > 0
 }
+
+// Movable reports whether the debtor may move the due date of in, and
+// MoveMin and MoveMax bound the new date.
+func (p *payView) Movable(in *portal.Instalment) bool {
+	return p != nil && p.Moves != nil && in.Status == portal.InstalmentDue && in.Amount > in.Paid
+}
+
+func (p *payView) MoveMin(in *portal.Instalment) portal.Date { return in.DueOn.AddDays(1) }
+func (p *payView) MoveMax(in *portal.Instalment) portal.Date { return in.DueOn.AddDays(p.Moves.MaxDays) }
 
 // Open reports whether an instalment can still be paid.
 func (p *payView) Open(in *portal.Instalment) bool {
@@ -88,6 +100,15 @@ func (s *Server) payViewFor(c *fiber.Ctx, ps *portal.PortalSession, cl *portal.C
 			if in.AgreementID != "" && !seen[in.AgreementID] {
 				seen[in.AgreementID] = true
 				v.Agreements = append(v.Agreements, in.AgreementID)
+			}
+		}
+		if mover, ok := s.deps.Instalments.(portal.InstalmentMover); ok && v.Next != nil {
+			m, err := mover.DateMoves(ctx, ps.TenantID, ps.ClaimID)
+			if err != nil {
+				return nil, err
+			}
+			if m.Left > 0 {
+				v.Moves = &m
 			}
 		}
 		if v.SEPAPlan && s.deps.Mandates != nil {
@@ -188,6 +209,49 @@ func (s *Server) handlePortalPaySetup(c *fiber.Ctx) error {
 	}
 	return c.Redirect(u, fiber.StatusSeeOther)
 }
+
+// handlePortalPlanMove moves one due date of the debtor's plan later,
+// within the creditor's policy (how many moves per plan, how many days);
+// the move is evidence and reaches the creditor (CPCE R124-5).
+func (s *Server) handlePortalPlanMove(c *fiber.Ctx) error {
+	ps, err := s.debtorSession(c)
+	if err != nil {
+		return err
+	}
+	if err := s.checkCSRF(c); err != nil {
+		return err
+	}
+	mover, ok := s.deps.Instalments.(portal.InstalmentMover)
+	if !ok {
+		return portal.Errorf(portal.ENOTFOUND, "Instalment not found.")
+	}
+	instalment := strings.Clone(c.FormValue("instalment"))
+	if !portal.ValidID(instalment) {
+		return portal.Errorf(portal.ENOTFOUND, "Instalment not found.")
+	}
+	to, err := portal.ParseDate(strings.Clone(c.FormValue("date")))
+	if err != nil {
+		return moveError(portal.FieldError("date", "Give the new date as YYYY-MM-DD."))
+	}
+	ctx, cancel := s.userContext(c)
+	defer cancel()
+	if _, err := mover.MoveInstalment(ctx, ps.TenantID, ps.ClaimID, instalment, to); err != nil {
+		return moveError(err)
+	}
+	return c.Redirect("/p#plan-h", fiber.StatusSeeOther)
+}
+
+// moveError marks a refused move so that the debtor's error page says what
+// the policy allows and leads back to the plan.
+func moveError(err error) error {
+	if c := portal.ErrorCode(err); c != portal.EINVALID && c != portal.ECONFLICT {
+		return err
+	}
+	return &portal.Error{Code: portal.ErrorCode(err), Field: moveField, Message: portal.ErrorMessage(err), Err: err}
+}
+
+// moveField marks the errors of moving a due date for the portal's error page.
+const moveField = "move"
 
 // cardUnavailable marks an outage of the card provider (or card payment
 // switched off) so that the debtor's error page says nothing was charged

@@ -165,6 +165,7 @@ var errorKeys = map[string][2]string{
 	// Page-specific refinements of the codes above.
 	errCSRF:            {"error.csrf.title", "error.csrf.text"},
 	errCardUnavailable: {"error.card_unavailable.title", "error.card_unavailable.text"},
+	errMove:            {"error.move.title", "error.move.text"},
 }
 
 // Codes of the portal's error pages that refine a domain code by the field
@@ -172,6 +173,7 @@ var errorKeys = map[string][2]string{
 const (
 	errCSRF            = "csrf"
 	errCardUnavailable = "card_unavailable"
+	errMove            = "move"
 )
 
 // renderPortalError is the error renderer of portal pages: a page in the
@@ -187,6 +189,10 @@ func (s *Server) renderPortalError(c *fiber.Ctx, status int, err error) error {
 	case cardField:
 		if code == portal.EUNAVAILABLE {
 			code = errCardUnavailable
+		}
+	case moveField:
+		if code == portal.EINVALID || code == portal.ECONFLICT {
+			code = errMove
 		}
 	}
 	keys, ok := errorKeys[code]
@@ -204,7 +210,7 @@ func (s *Server) renderPortalError(c *fiber.Ctx, status int, err error) error {
 	switch code {
 	case portal.EFORBIDDEN, errCSRF:
 		page.Retry = "/p"
-	case errCardUnavailable:
+	case errCardUnavailable, errMove:
 		page.Retry = "/p#pay"
 	}
 	v.Page = page

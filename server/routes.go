@@ -136,6 +136,7 @@ func (s *Server) routes() {
 	p.Get("/lang/:lang", s.handlePortalLang)
 	p.Post("/pay/card", s.handlePortalPayCard)
 	p.Post("/pay/setup", s.handlePortalPaySetup)
+	p.Post("/plan/move", s.handlePortalPlanMove)
 	p.Get("/pay/return", s.handlePortalPayReturn)
 	p.Get("/pay/qr.png", s.handlePortalPayQR)
 	// Live chat of the debtor on the verified portal session (websocket;

@@ -39,7 +39,9 @@ CREATE UNIQUE INDEX sepa_mandates_provider ON sepa_mandates (provider_id);
 CREATE INDEX sepa_mandates_debtor ON sepa_mandates (tenant_id, debtor_id, status);
 
 -- The pre-notification of one debit attempt of an instalment: the amount
--- and the date it will be debited, and when and how the debtor was told.
+-- and the date it will be debited, and when and how the debtor was told. A
+-- notice holds for its date only: an instalment moved later is announced
+-- again.
 CREATE TABLE debit_notices (
     instalment_id TEXT NOT NULL REFERENCES instalments(id),
     attempt       INTEGER NOT NULL,
@@ -50,7 +52,7 @@ CREATE TABLE debit_notices (
     debit_on      DATE NOT NULL,
     channel       TEXT NOT NULL,
     sent_at       TIMESTAMPTZ NOT NULL,
-    PRIMARY KEY (instalment_id, attempt)
+    PRIMARY KEY (instalment_id, attempt, debit_on)
 );
 CREATE INDEX debit_notices_claim ON debit_notices (claim_id);
 

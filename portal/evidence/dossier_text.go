@@ -377,7 +377,7 @@ var keyLabels = map[string]map[string]string{
 		"mandate": "mandat", "iban_last4": "IBAN se terminant par", "via": "donné par", "accepted_at": "accepté le",
 		"acceptance": "preuve d'acceptation", "debit_on": "prélevé le", "sent_at": "envoyé le", "bank_code": "code banque",
 		"country": "pays", "next_step": "suite", "retry_on": "nouvelle tentative le", "dispute": "contestation bancaire",
-		"instalments_to_transfer": "échéances passées au virement",
+		"instalments_to_transfer": "échéances passées au virement", "moves_left": "reports de date encore possibles",
 	},
 	"nl": {
 		"amount": "bedrag", "reason": "reden", "why": "reden", "text": "tekst", "channel": "kanaal", "method": "betaalwijze",
@@ -403,7 +403,7 @@ var keyLabels = map[string]map[string]string{
 		"mandate": "mandaat", "iban_last4": "IBAN eindigend op", "via": "gegeven via", "accepted_at": "aanvaard op",
 		"acceptance": "bewijs van aanvaarding", "debit_on": "gedebiteerd op", "sent_at": "verzonden op", "bank_code": "bankcode",
 		"country": "land", "next_step": "vervolg", "retry_on": "nieuwe poging op", "dispute": "betwisting bij de bank",
-		"instalments_to_transfer": "termijnen omgezet naar overschrijving",
+		"instalments_to_transfer": "termijnen omgezet naar overschrijving", "moves_left": "resterende datumwijzigingen",
 	},
 }
 
@@ -593,7 +593,7 @@ func (w *dossierWords) describe(e *portal.Event) string {
 	}
 	// A message's number in its conversation is plumbing; an
 	// instalment's is not.
-	if e.Kind != portal.EventInstalmentDue && e.Kind != portal.EventInstalmentMissed && e.Kind != portal.EventPaymentFailed {
+	if e.Kind != portal.EventInstalmentDue && e.Kind != portal.EventInstalmentMissed && e.Kind != portal.EventInstalmentMoved && e.Kind != portal.EventPaymentFailed {
 		p.take("seq")
 	}
 	for _, k := range p.rest() {

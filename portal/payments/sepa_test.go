@@ -84,6 +84,30 @@ func (e *sepaEnv) instalment(t *testing.T, c *portal.Claim, i int) *portal.Insta
 	return ins[i]
 }
 
+// giveMandate goes through the mandate's set-up: a setup Checkout in
+// sepa_debit mode at stripe-mock, then the signed setup_intent.succeeded
+// event, which reads the mandate back from Stripe.
+func (e *sepaEnv) giveMandate(t *testing.T, c *portal.Claim) *portal.Mandate {
+	t.Helper()
+	ctx := context.Background()
+	u, err := e.svc.StartSetup(ctx, portal.CheckoutStart{TenantID: c.TenantID, ClaimID: c.ID, Via: portal.MandateViaSEPADebit,
+		SuccessURL: "http://relais.test/ok", CancelURL: "http://relais.test/no"})
+	if err != nil || !strings.HasPrefix(u, "https://") {
+		t.Fatalf("setup: %q %v", u, err)
+	}
+	customer, _, _ := e.db.StripeCustomer(ctx, c.TenantID, c.DebtorID)
+	e.out.setupPM = map[string]any{"id": "pm_sepa_1", "object": "payment_method", "type": "sepa_debit",
+		"sepa_debit": map[string]any{"last4": "3000", "bank_code": "37040044", "country": "DE"}}
+	e.webhook(t, "evt_seti", "setup_intent.succeeded", map[string]any{"id": "seti_sepa1", "object": "setup_intent", "status": "succeeded",
+		"customer": customer, "payment_method": "pm_sepa_1", "mandate": "mandate_1", "payment_method_types": []string{"sepa_debit"},
+		"metadata": map[string]string{"tenant_id": c.TenantID, "claim_id": c.ID, "via": "sepa_debit"}})
+	ms, err := e.db.ClaimMandates(ctx, c.TenantID, c.ID)
+	if err != nil || len(ms) != 1 {
+		t.Fatalf("mandates %v %v", ms, err)
+	}
+	return ms[0]
+}
+
 // TestSEPADebitPlan runs a plan paid by SEPA Direct Debit through the real
 // stripe-go client (stripe-mock) and signed webhooks: the mandate is
 // recorded with Stripe's acceptance data; each debit is pre-notified 14
@@ -105,35 +129,19 @@ func testSEPADebitPlan(t *testing.T, dialect string) {
 	c := e.claim
 	kinds := func(n int) []portal.EventKind { return lastKinds(t, e.db, c, n) }
 
-	// The mandate, given on Stripe's setup page.
-	u, err := e.svc.StartSetup(ctx, portal.CheckoutStart{TenantID: c.TenantID, ClaimID: c.ID, Via: portal.MandateViaSEPADebit,
-		SuccessURL: "http://relais.test/ok", CancelURL: "http://relais.test/no"})
-	if err != nil || !strings.HasPrefix(u, "https://") {
-		t.Fatalf("setup: %q %v", u, err)
+	m := e.giveMandate(t, c)
+	if k := kinds(1); k[0] != portal.EventMandateRecorded {
+		t.Fatalf("events %v", k)
 	}
-	customer, _, _ := e.db.StripeCustomer(ctx, c.TenantID, c.DebtorID)
-	e.out.setupPM = map[string]any{"id": "pm_sepa_1", "object": "payment_method", "type": "sepa_debit",
-		"sepa_debit": map[string]any{"last4": "3000", "bank_code": "37040044", "country": "DE"}}
-	e.webhook(t, "evt_seti", "setup_intent.succeeded", map[string]any{"id": "seti_sepa1", "object": "setup_intent", "status": "succeeded",
-		"customer": customer, "payment_method": "pm_sepa_1", "mandate": "mandate_1", "payment_method_types": []string{"sepa_debit"},
-		"metadata": map[string]string{"tenant_id": c.TenantID, "claim_id": c.ID, "via": "sepa_debit"}})
-	ms, err := e.db.ClaimMandates(ctx, c.TenantID, c.ID)
-	if err != nil || len(ms) != 1 {
-		t.Fatalf("mandates %v %v", ms, err)
-	}
-	m := ms[0]
 	if m.Reference == "" || m.IBANLast4 != "3000" || m.Status != portal.MandateActive || m.PaymentMethodID != "pm_sepa_1" ||
 		!strings.Contains(m.Acceptance, "ip_address") || m.AcceptedAt.IsZero() || m.Via != portal.MandateViaSEPADebit {
 		t.Fatalf("mandate %+v", m)
-	}
-	if k := kinds(1); k[0] != portal.EventMandateRecorded {
-		t.Fatalf("events %v", k)
 	}
 	// The same event again records nothing more.
 	if res := e.webhook(t, "evt_seti", "setup_intent.succeeded", map[string]any{"id": "seti_sepa1", "object": "setup_intent"}); !res.Duplicate {
 		t.Fatal("replayed setup event applied twice")
 	}
-
+	
 	ids := seedPlan(t, e.db, c, []planItem{{"2024-07-20", 5000, "sepa_debit"}, {"2024-08-20", 5000, "sepa_debit"}, {"2024-09-20", 5000, "sepa_debit"}})
 
 	t.Run("PreNotification", func(t *testing.T) {

@@ -80,6 +80,11 @@ const noCharge = "('authentication_required', 'no_saved_card', 'no_mandate', 'de
 // recorded (a lease still held), else one more.
 const nextAttemptSQL = "(COALESCE(ch.attempts, 0) + CASE WHEN COALESCE(ch.lease_owner, '') <> '' THEN 0 ELSE 1 END)"
 
+// noticeHolds says a pre-notification n still announces the debit of
+// instalment i: its date is not before the instalment's due date nor its
+// retry date (a date moved later is announced again).
+const noticeHolds = "n.debit_on >= i.due_on AND (ch.next_attempt_on IS NULL OR n.debit_on >= ch.next_attempt_on)"
+
 func scanInstalments(q *gorm.DB) ([]*portal.Instalment, error) {
 	var rows []instalmentScan
 	if err := q.Scan(&rows).Error; err != nil {
@@ -133,7 +138,7 @@ func (db *DB) DueCardInstalments(ctx context.Context, today portal.Date, now tim
 			(ch.next_attempt_on IS NULL OR ch.next_attempt_on <= ?) AND (ch.lease_until IS NULL OR ch.lease_until < ?)
 			AND ch.last_code NOT IN `+noCharge+`))
 		AND (i.method = 'card' OR EXISTS (SELECT 1 FROM debit_notices n WHERE n.instalment_id = i.id
-			AND n.attempt = `+nextAttemptSQL+` AND n.debit_on <= ?))
+			AND n.attempt = `+nextAttemptSQL+` AND n.debit_on <= ? AND `+noticeHolds+`))
 		ORDER BY i.due_on, i.id LIMIT ?`, today, portal.StatusInPlan, today, timeUTC(now), today, limit))
 }
 
@@ -200,7 +205,9 @@ func (db *DB) ClaimInstalment(ctx context.Context, id, owner string, until time.
 			// No debit without its pre-notification, whatever the caller
 			// listed: the notice of this attempt, dated today or before.
 			var n int64
-			if err := tx.Raw("SELECT COUNT(*) FROM debit_notices WHERE instalment_id = ? AND attempt = ? AND debit_on <= ?", id, taken.Attempt, today).
+			if err := tx.Raw(`SELECT COUNT(*) FROM debit_notices n JOIN instalments i ON i.id = n.instalment_id
+				LEFT JOIN instalment_charges ch ON ch.instalment_id = i.id
+				WHERE n.instalment_id = ? AND n.attempt = ? AND n.debit_on <= ? AND `+noticeHolds, id, taken.Attempt, today).
 				Scan(&n).Error; err != nil {
 				return translate("find debit notice", err)
 			}
@@ -406,7 +413,7 @@ func (db *DB) SweepPlans(ctx context.Context, today portal.Date, p portal.PlanPo
 	grace := today.AddDays(-p.RetryAfterDays)
 	err := db.conn(ctx).Raw(instalmentSelect+`WHERE c.status = ? AND i.status IN ('due', 'failed') AND i.due_on < ?
 		AND (ch.instalment_id IS NULL OR ((ch.next_attempt_on IS NULL OR ch.next_attempt_on < ?) AND (ch.lease_until IS NULL OR ch.lease_until < ?)))
-		AND NOT EXISTS (SELECT 1 FROM debit_notices n WHERE n.instalment_id = i.id AND n.attempt = `+nextAttemptSQL+` AND n.debit_on >= ?)
+		AND NOT EXISTS (SELECT 1 FROM debit_notices n WHERE n.instalment_id = i.id AND n.attempt = `+nextAttemptSQL+` AND n.debit_on >= ? AND `+noticeHolds+`)
 		ORDER BY i.due_on, i.id`, portal.StatusInPlan, grace, today, timeUTC(db.Now()), grace).Scan(&late).Error
 	if err != nil {
 		return 0, 0, translate("find late instalments", err)

@@ -323,7 +323,7 @@ func (db *DB) DebitsToNotify(ctx context.Context, today portal.Date, limit int) 
 	ins, err := scanInstalments(db.conn(ctx).Raw(instalmentSelect+`WHERE i.method = 'sepa_debit' AND i.status IN ('due', 'failed') AND c.status = ?
 		AND i.due_on <= ? AND (ch.next_attempt_on IS NULL OR ch.next_attempt_on <= ?)
 		AND (ch.instalment_id IS NULL OR ch.last_code NOT IN `+noCharge+`)
-		AND NOT EXISTS (SELECT 1 FROM debit_notices n WHERE n.instalment_id = i.id AND n.attempt = `+nextAttemptSQL+`)
+		AND NOT EXISTS (SELECT 1 FROM debit_notices n WHERE n.instalment_id = i.id AND n.attempt = `+nextAttemptSQL+` AND `+noticeHolds+`)
 		ORDER BY i.due_on, i.id LIMIT ?`, portal.StatusInPlan, today.AddDays(portal.DefaultDebitNoticeDays), today.AddDays(portal.DefaultDebitNoticeDays), limit))
 	if err != nil {
 		return nil, err
