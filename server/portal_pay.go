@@ -52,7 +52,9 @@ func (p *payView) Movable(in *portal.Instalment) bool {
 }
 
 func (p *payView) MoveMin(in *portal.Instalment) portal.Date { return in.DueOn.AddDays(1) }
-func (p *payView) MoveMax(in *portal.Instalment) portal.Date { return in.DueOn.AddDays(p.Moves.MaxDays) }
+func (p *payView) MoveMax(in *portal.Instalment) portal.Date {
+	return in.DueOn.AddDays(p.Moves.MaxDays)
+}
 
 // Open reports whether an instalment can still be paid.
 func (p *payView) Open(in *portal.Instalment) bool {

@@ -141,7 +141,7 @@ func testSEPADebitPlan(t *testing.T, dialect string) {
 	if res := e.webhook(t, "evt_seti", "setup_intent.succeeded", map[string]any{"id": "seti_sepa1", "object": "setup_intent"}); !res.Duplicate {
 		t.Fatal("replayed setup event applied twice")
 	}
-	
+
 	ids := seedPlan(t, e.db, c, []planItem{{"2024-07-20", 5000, "sepa_debit"}, {"2024-08-20", 5000, "sepa_debit"}, {"2024-09-20", 5000, "sepa_debit"}})
 
 	t.Run("PreNotification", func(t *testing.T) {
