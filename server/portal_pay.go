@@ -229,7 +229,7 @@ func (s *Server) handlePortalPlanMove(c *fiber.Ctx) error {
 	}
 	instalment := strings.Clone(c.FormValue("instalment"))
 	if !portal.ValidID(instalment) {
-		return portal.Errorf(portal.ENOTFOUND, "Instalment not found.")
+		return moveError(portal.FieldError("instalment", "Choose the instalment to move."))
 	}
 	to, err := portal.ParseDate(strings.Clone(c.FormValue("date")))
 	if err != nil {
