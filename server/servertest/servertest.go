@@ -115,7 +115,7 @@ func Wire(t testing.TB, db *store.DB, o Options) *Wiring {
 		Attachments: []portal.AttachmentSource{db, letters, store.ReminderContent{DB: db}, store.AgreementFiles{DB: db}}}
 	deps := server.Deps{
 		Claims: db, Tenants: db, Events: db, DB: db, Clock: o.Clock, Logger: o.Logger,
-		Evidence: bundler, Payments: pay, Transfers: pay, Instalments: db, Statements: pay,
+		Evidence: bundler, Payments: pay, Transfers: pay, Instalments: db, Mandates: db, Statements: pay,
 		Links: db, Disputes: db, Codes: db, Rates: o.Rates, RateFeed: feed, Dashboard: db,
 		Escalation: db, Timelines: db, Letters: letters,
 		Reminders: db, OptOuts: db,
