@@ -111,10 +111,14 @@ func parseClock(s string) (int, bool) {
 	return hh*60 + mm, true
 }
 
-// policyFormOf reads the posted form. Fields that do not parse get their
-// problem in f.Errs; the policy is only meaningful without them.
-func policyFormOf(c *fiber.Ctx, t *i18n.T) (*policyForm, negotiation.Policy) {
-	var p negotiation.Policy
+// policyFormOf reads the posted form over base, the creditor's stored
+// policy: the form's fields replace base's, and what the form does not
+// show (ways to pay, debit notice, date moves, response targets) is kept.
+// Fields that do not parse get their problem in f.Errs; the policy is only
+// meaningful without them.
+func policyFormOf(c *fiber.Ctx, t *i18n.T, base negotiation.Policy) (*policyForm, negotiation.Policy) {
+	p := base
+	p.Bands, p.Hours.Days = nil, nil
 	f := &policyForm{Errs: map[string]string{},
 		MinInstalment: c.FormValue("min_instalment"), MinDown: c.FormValue("min_down_payment"), MaxDiscount: c.FormValue("max_discount"),
 		PromiseDays: c.FormValue("max_promise_days"), Interest: c.FormValue("interest_during_plan") != "",
@@ -186,8 +190,8 @@ func policyFormOf(c *fiber.Ctx, t *i18n.T) (*policyForm, negotiation.Policy) {
 	if !ok1 || !ok2 {
 		f.Errs["business_hours"] = policyFieldError(t, "business_hours")
 	}
-	p.Plan = portal.PlanPolicy{RetryAfterDays: whole("plan.retry_after_days", f.Retry), MaxAttempts: whole("plan.max_attempts", f.Attempts),
-		MaxMissed: whole("plan.max_missed", f.Missed), MaxDaysLate: whole("plan.max_days_late", f.DaysLate)}
+	p.Plan.RetryAfterDays, p.Plan.MaxAttempts = whole("plan.retry_after_days", f.Retry), whole("plan.max_attempts", f.Attempts)
+	p.Plan.MaxMissed, p.Plan.MaxDaysLate = whole("plan.max_missed", f.Missed), whole("plan.max_days_late", f.DaysLate)
 	return f, p
 }
 
@@ -421,7 +425,13 @@ func (s *Server) handleConsolePolicySet(c *fiber.Ctx) error {
 	if !portal.ValidID(creditorID) {
 		return portal.Errorf(portal.ENOTFOUND, "Creditor not found.")
 	}
-	form, p := policyFormOf(c, t)
+	ctx, cancel := s.userContext(c)
+	defer cancel()
+	base, _, err := s.deps.Conversations.CreditorPolicy(ctx, consoleUserOf(c).TenantID, creditorID)
+	if err != nil {
+		return err
+	}
+	form, p := policyFormOf(c, t, base)
 	balance := sampleBalance(c.FormValue("balance"))
 	if len(form.Errs) == 0 {
 		if err := p.Validate(); err != nil {
@@ -438,8 +448,6 @@ func (s *Server) handleConsolePolicySet(c *fiber.Ctx) error {
 	if c.FormValue("do") == "preview" {
 		return s.consolePolicyPage(c, fiber.StatusOK, creditorID, form, &p, balance)
 	}
-	ctx, cancel := s.userContext(c)
-	defer cancel()
 	if err := s.deps.Conversations.SetPolicy(ctx, consoleUserOf(c).TenantID, creditorID, "", p); err != nil {
 		return err
 	}

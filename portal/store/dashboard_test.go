@@ -288,7 +288,7 @@ func seedDashboard(t *testing.T, db *store.DB, clock *portal.FixedClock, tn *por
 				if err != nil {
 					return err
 				}
-				ag, err := db.SignAgreement(ctx, tn.ID, msgs[1].AgreementID, true, "fr", []byte("%PDF-1.4 plan"))
+				ag, err := db.SignAgreement(ctx, tn.ID, msgs[1].AgreementID, true, "fr", []byte("%PDF-1.4 plan"), negotiation.PayChoice{})
 				if err != nil {
 					return err
 				}
