@@ -141,16 +141,12 @@ func (s *Server) handleCreditorPolicyShow(c *fiber.Ctx) error {
 	return c.JSON(p)
 }
 
-// accountLog is where the account log is read: the tenant store.
-type accountLog interface {
-	AccountLog(ctx context.Context, tenantID string, limit int) ([]*portal.AccountEntry, error)
-}
-
 // handleAccountLog lists the changes of the account's settings (webhook
-// endpoints, creditors, policies), newest first, with who made them.
+// endpoints, creditors, policies, sequences, retention), newest first,
+// with who made them.
 func (s *Server) handleAccountLog(c *fiber.Ctx) error {
-	st, ok := s.deps.Tenants.(accountLog)
-	if !ok {
+	st := s.deps.AccountLog
+	if st == nil {
 		return portal.Errorf(portal.EUNAVAILABLE, "The account log is not available on this server.")
 	}
 	limit := c.QueryInt("limit", 100)

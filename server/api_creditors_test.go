@@ -17,7 +17,7 @@ func TestCreditorAPI(t *testing.T) {
 		t.Run(dialect, func(t *testing.T) {
 			e := newAPIEnv(t, dialect)
 			e.srv = New(Config{BaseURL: "http://relais.test", Version: "test"}, Deps{Claims: e.db, Tenants: e.db, Events: e.db, DB: e.db,
-				Clock: e.clock, Conversations: e.db})
+				Clock: e.clock, Conversations: e.db, AccountLog: e.db})
 			status, body := e.do(t, "GET", "/api/v1/creditors", e.keyA, "", "")
 			list, _ := body["creditors"].([]any)
 			if status != 200 || len(list) != 1 || list[0].(map[string]any)["legal_name"] != "Alpha SA" {
@@ -81,7 +81,8 @@ func TestCreditorAPI(t *testing.T) {
 			if _, pol := e.do(t, "GET", "/api/v1/creditors/"+id+"/policy", e.keyA, "", ""); pol["min_instalment"] != float64(5000) || pol["max_promise_days"] != float64(10) {
 				t.Fatalf("policy after set: %v", pol)
 			}
-			// The account log: the creation, the change, the policy, by the key.
+			// The account log: the creation, the change, the policy, by the key,
+			// each about the creditor.
 			_, alog := e.do(t, "GET", "/api/v1/account-log", e.keyA, "", "")
 			var kinds []string
 			for _, x := range alog["entries"].([]any) {
@@ -89,7 +90,7 @@ func TestCreditorAPI(t *testing.T) {
 				if en["payload"].(map[string]any)["creditor_id"] != id {
 					continue // the fixture's creditor
 				}
-				if en["actor"].(map[string]any)["kind"] != "api_key" {
+				if en["actor"].(map[string]any)["kind"] != "api_key" || en["subject_id"] != id {
 					t.Fatalf("entry %v", en)
 				}
 				kinds = append(kinds, en["kind"].(string))

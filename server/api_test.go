@@ -66,7 +66,7 @@ func newAPIEnv(t *testing.T, dialect string) *apiEnv {
 			e.tenantB, e.keyB = tn.ID, key
 		}
 	}
-	e.srv = New(Config{BaseURL: "http://relais.test", Version: "test"}, Deps{Claims: db, Tenants: db, Events: db, DB: db, Clock: clock, Logger: log})
+	e.srv = New(Config{BaseURL: "http://relais.test", Version: "test"}, Deps{Claims: db, Tenants: db, Events: db, DB: db, Clock: clock, Logger: log, AccountLog: db})
 	return e
 }
 

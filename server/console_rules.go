@@ -18,7 +18,7 @@ import (
 // of the tenant reads it and previews it; owners change it. The value is
 // checked by negotiation.Policy.Validate (through the store's SetPolicy),
 // the same check as PUT /api/v1/creditors/{id}/policy, and the change is
-// recorded with its user in the tenant's setting changes.
+// recorded with its user in the account log.
 
 // policyCurrency is the currency the policy's amounts are typed and shown
 // in: a policy is in minor units of the claim's currency, and claims are
@@ -277,9 +277,9 @@ func hoursText(t *i18n.T, h negotiation.BusinessHours) string {
 	return t.Text("console.policyedit.hours.on", "Days", strings.Join(days, ", "), "Open", clockText(h.Open), "Close", clockText(h.Close))
 }
 
-// policyChange is a setting change as the page lists it.
+// policyChange is an account-log entry as a settings page lists it.
 type policyChange struct {
-	*portal.SettingChange
+	*portal.AccountEntry
 	By, Subject string
 }
 
@@ -350,10 +350,10 @@ func weekdayNames(t *i18n.T) []string {
 // policyChanges lists the last policy changes of the tenant, each with
 // who made it and for which creditor.
 func (s *Server) policyChanges(ctx context.Context, tenantID string, creditors []*portal.Creditor) ([]policyChange, error) {
-	if s.deps.Settings == nil {
+	if s.deps.AccountLog == nil {
 		return nil, nil
 	}
-	chs, err := s.deps.Settings.SettingChanges(ctx, tenantID, portal.SettingPolicy, 20)
+	chs, err := s.deps.AccountLog.AccountChanges(ctx, tenantID, portal.AccountPolicySet, "", 20)
 	if err != nil {
 		return nil, err
 	}
@@ -363,7 +363,7 @@ func (s *Server) policyChanges(ctx context.Context, tenantID string, creditors [
 	}
 	out := make([]policyChange, len(chs))
 	for i, ch := range chs {
-		out[i] = policyChange{SettingChange: ch, By: names(ch.Actor), Subject: ch.SubjectID}
+		out[i] = policyChange{AccountEntry: ch, By: names(ch.Actor), Subject: ch.SubjectID}
 		for _, cr := range creditors {
 			if cr.ID == ch.SubjectID {
 				out[i].Subject = cr.LegalName
@@ -373,7 +373,7 @@ func (s *Server) policyChanges(ctx context.Context, tenantID string, creditors [
 	return out, nil
 }
 
-// actorNames names the actors of a tenant's setting changes: a user by
+// actorNames names the actors of a tenant's account-log entries: a user by
 // e-mail address, an API key as such.
 func (s *Server) actorNames(ctx context.Context, tenantID string) (func(portal.Actor) string, error) {
 	users, err := s.deps.Tenants.ListUsers(ctx, tenantID)

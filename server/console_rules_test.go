@@ -183,7 +183,7 @@ func TestConsolePolicyEditor(t *testing.T) {
 				if _, custom, err := e.db.CreditorPolicy(ctx, e.tenantA, e.creditorA.ID); err != nil || custom {
 					t.Fatalf("%s: a policy was saved (%v)", why, err)
 				}
-				if chs, _ := e.db.SettingChanges(ctx, e.tenantA, portal.SettingPolicy, 10); len(chs) != 0 {
+				if chs, _ := e.db.AccountChanges(ctx, e.tenantA, portal.AccountPolicySet, "", 10); len(chs) != 0 {
 					t.Fatalf("%s: %d changes recorded", why, len(chs))
 				}
 			}
@@ -244,7 +244,8 @@ func TestConsolePolicyEditor(t *testing.T) {
 			}
 			unchanged("preview")
 
-			// Saved: the store holds it, with the owner in the setting changes.
+			// Saved: the store holds it, with the owner in the account log
+			// (one entry for one change).
 			status, _, loc := e.do(e.owner, "POST", "/console/policy", policyForm(e.creditorA.ID))
 			if status != 303 || !strings.HasPrefix(loc, "/console/policy?saved=1") {
 				t.Fatalf("save: %d %s", status, loc)
@@ -259,12 +260,15 @@ func TestConsolePolicyEditor(t *testing.T) {
 			if cp, _ := e.db.Policy(ctx, e.tenantA, e.claimA.ID); cp.MinInstalment != 2500 {
 				t.Errorf("the claim does not follow its creditor's new policy: %+v", cp)
 			}
-			chs, err := e.db.SettingChanges(ctx, e.tenantA, portal.SettingPolicy, 10)
+			chs, err := e.db.AccountChanges(ctx, e.tenantA, portal.AccountPolicySet, e.creditorA.ID, 10)
 			if err != nil || len(chs) != 1 || chs[0].Actor.Kind != portal.ActorUser || chs[0].Actor.ID != e.owner.ID || chs[0].SubjectID != e.creditorA.ID ||
-				chs[0].Actor.IP == "" || !strings.Contains(chs[0].Body, `"min_instalment":2500`) {
-				t.Fatalf("setting change: %+v %v", chs, err)
+				chs[0].Actor.IP == "" || !strings.Contains(string(chs[0].Payload), `"min_instalment":2500`) {
+				t.Fatalf("account log entry: %+v %v", chs, err)
 			}
-			if chs, _ := e.db.SettingChanges(ctx, e.tenantB, portal.SettingPolicy, 10); len(chs) != 0 {
+			if all, _ := e.db.AccountChanges(ctx, e.tenantA, portal.AccountPolicySet, "", 100); len(all) != 1 || all[0].ID != chs[0].ID {
+				t.Fatalf("one policy change, policy entries %+v", all)
+			}
+			if chs, _ := e.db.AccountChanges(ctx, e.tenantB, portal.AccountPolicySet, "", 10); len(chs) != 0 {
 				t.Errorf("B sees A's change")
 			}
 			status, page, _ = e.do(e.agent, "GET", loc, nil)

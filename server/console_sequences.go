@@ -265,8 +265,8 @@ func (s *Server) renderRetention(c *fiber.Ctx, status int, errs map[string]strin
 		noPrescription, grace = strconv.Itoa(p.NoPrescriptionMonths), strconv.Itoa(p.GraceMonths)
 	}
 	var changes []policyChange
-	if s.deps.Settings != nil {
-		chs, err := s.deps.Settings.SettingChanges(ctx, u.TenantID, portal.SettingRetention, 20)
+	if s.deps.AccountLog != nil {
+		chs, err := s.deps.AccountLog.AccountChanges(ctx, u.TenantID, portal.AccountRetentionSet, "", 20)
 		if err != nil {
 			return err
 		}
@@ -275,7 +275,7 @@ func (s *Server) renderRetention(c *fiber.Ctx, status int, errs map[string]strin
 			return err
 		}
 		for _, ch := range chs {
-			changes = append(changes, policyChange{SettingChange: ch, By: names(ch.Actor)})
+			changes = append(changes, policyChange{AccountEntry: ch, By: names(ch.Actor)})
 		}
 	}
 	return s.renderConsole(c.Status(status), "retention", map[string]any{"Title": s.consoleT(c).Text("console.retention.title"),

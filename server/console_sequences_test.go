@@ -68,7 +68,7 @@ func TestConsoleSequences(t *testing.T) {
 			if n := count(e.tenantA); n != builtins {
 				t.Fatalf("refused forms stored sequences: %d", n-builtins)
 			}
-			if chs, _ := e.db.SettingChanges(ctx, e.tenantA, portal.SettingSequence, 10); len(chs) != 0 {
+			if chs, _ := e.db.AccountChanges(ctx, e.tenantA, portal.AccountSequenceCreated, "", 10); len(chs) != 0 {
 				t.Fatalf("refused forms recorded changes")
 			}
 			// Saved: three steps on the channels of their templates.
@@ -89,9 +89,9 @@ func TestConsoleSequences(t *testing.T) {
 			if count(e.tenantB) != builtins {
 				t.Errorf("B got A's sequence")
 			}
-			chs, _ := e.db.SettingChanges(ctx, e.tenantA, portal.SettingSequence, 10)
-			if len(chs) != 1 || chs[0].SubjectID != made.ID || chs[0].Actor.ID != e.owner.ID {
-				t.Fatalf("setting change: %+v", chs)
+			chs, _ := e.db.AccountChanges(ctx, e.tenantA, portal.AccountSequenceCreated, made.ID, 10)
+			if len(chs) != 1 || chs[0].SubjectID != made.ID || chs[0].Actor.ID != e.owner.ID || !strings.Contains(string(chs[0].Payload), `"Douce"`) {
+				t.Fatalf("account log entry: %+v", chs)
 			}
 			// Edit: the form filled from it, saved as a new sequence.
 			_, page, _ = e.do(e.owner, "GET", "/console/sequences?from="+made.ID, nil)
@@ -134,9 +134,9 @@ func TestConsoleRetention(t *testing.T) {
 			if p, _ := e.run.Deps.Privacy.Retention(ctx, e.tenantB); p.NoPrescriptionMonths != 60 {
 				t.Fatalf("B's retention changed: %+v", p)
 			}
-			chs, _ := e.db.SettingChanges(ctx, e.tenantA, portal.SettingRetention, 10)
-			if len(chs) != 1 || chs[0].Actor.ID != e.owner.ID || !strings.Contains(chs[0].Body, `"grace_months":18`) {
-				t.Fatalf("setting change: %+v", chs)
+			chs, _ := e.db.AccountChanges(ctx, e.tenantA, portal.AccountRetentionSet, "", 10)
+			if len(chs) != 1 || chs[0].Actor.ID != e.owner.ID || chs[0].SubjectID != "" || !strings.Contains(string(chs[0].Payload), `"grace_months":18`) {
+				t.Fatalf("account log entry: %+v", chs)
 			}
 			if _, page, _ := e.do(e.agent, "GET", "/console/retention", nil); !strings.Contains(page, e.owner.Email) || !strings.Contains(page, "72 months") {
 				t.Errorf("the change is not shown with its author")

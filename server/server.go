@@ -162,9 +162,10 @@ type Deps struct {
 	// ClaimChanges edits a stored claim's debtor contact data and records
 	// credit notes (the console's back-office; nil: those forms answer 503).
 	ClaimChanges portal.ClaimChanges
-	// Settings is the audit trail of the tenant's settings (policies,
-	// sequences, retention) the console's rules pages show.
-	Settings portal.SettingChangeLog
+	// AccountLog reads the account log: GET /api/v1/account-log, and the
+	// history the console's policy and retention pages show (nil: the API
+	// answers 503, the pages show no history).
+	AccountLog portal.AccountLog
 	// Dashboard computes the portfolio dashboard (nil: its pages answer 503).
 	Dashboard portal.DashboardStore
 }

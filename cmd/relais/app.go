@@ -151,7 +151,7 @@ func build(ctx context.Context, cfg config, log *slog.Logger, migrate bool) (*ap
 		Privacy:      &privacy.Service{Store: db, Clock: clock, Log: log},
 		ClaimChanges: db,
 		Court:        &court.Service{Source: db, Bundles: bundler, Letters: letters, Rates: rates},
-		Settings:     db,
+		AccountLog:   db,
 	}
 	if bus := db.ChatBus(); bus != nil { // PostgreSQL: several instances talk through LISTEN/NOTIFY
 		deps.ChatBus = bus

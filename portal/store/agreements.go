@@ -257,21 +257,19 @@ func (db *DB) SetPolicy(ctx context.Context, tenantID, creditorID, claimID strin
 		if res.Error != nil {
 			return translate("update policy", res.Error)
 		}
+		// The subject is the claim for an override, else the creditor.
 		subject := creditorID
 		if claimID != "" {
 			subject = claimID
 		}
-		if err := db.recordSetting(ctx, tx, tenantID, portal.SettingPolicy, subject, p); err != nil {
-			return err
-		}
 		logged := map[string]any{"creditor_id": creditorID, "claim_id": claimID, "policy": p}
 		if res.RowsAffected > 0 {
-			return db.logAccount(ctx, tx, tenantID, portal.AccountPolicySet, logged)
+			return db.logAccount(ctx, tx, tenantID, portal.AccountPolicySet, subject, logged)
 		}
 		row := policyRow{ID: portal.NewID(now), TenantID: tenantID, CreditorID: creditorID, ClaimID: claimID, Body: mustJSON(p), UpdatedAt: now}
 		if err := tx.Create(&row).Error; err != nil {
 			return translate("create policy", err)
 		}
-		return db.logAccount(ctx, tx, tenantID, portal.AccountPolicySet, logged)
+		return db.logAccount(ctx, tx, tenantID, portal.AccountPolicySet, subject, logged)
 	})
 }

@@ -33,7 +33,7 @@ func (db *DB) SetRetention(ctx context.Context, tenantID string, p portal.Retent
 		if res.RowsAffected == 0 {
 			return portal.Errorf(portal.ENOTFOUND, "Tenant not found.")
 		}
-		return db.recordSetting(ctx, tx, tenantID, portal.SettingRetention, "", p)
+		return db.logAccount(ctx, tx, tenantID, portal.AccountRetentionSet, "", map[string]any{"retention": p})
 	})
 }
 

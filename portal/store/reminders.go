@@ -225,7 +225,7 @@ func (db *DB) CreateSequence(ctx context.Context, tenantID string, s *portal.Rem
 				return translate("create step", err)
 			}
 		}
-		return db.recordSetting(ctx, tx, tenantID, portal.SettingSequence, s.ID, s)
+		return db.logAccount(ctx, tx, tenantID, portal.AccountSequenceCreated, s.ID, map[string]any{"sequence_id": s.ID, "sequence": s})
 	})
 }
 

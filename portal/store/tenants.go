@@ -55,7 +55,7 @@ func (db *DB) CreateCreditor(ctx context.Context, c *portal.Creditor) error {
 		if err := tx.Create(c).Error; err != nil {
 			return translate("create creditor", err)
 		}
-		return db.logAccount(ctx, tx, c.TenantID, portal.AccountCreditorCreated, map[string]any{"creditor_id": c.ID, "creditor": c})
+		return db.logAccount(ctx, tx, c.TenantID, portal.AccountCreditorCreated, c.ID, map[string]any{"creditor_id": c.ID, "creditor": c})
 	})
 }
 
@@ -238,6 +238,6 @@ func (db *DB) UpdateCreditor(ctx context.Context, c *portal.Creditor) error {
 		if res.RowsAffected == 0 {
 			return portal.Errorf(portal.ENOTFOUND, "Creditor not found.")
 		}
-		return db.logAccount(ctx, tx, c.TenantID, portal.AccountCreditorUpdated, map[string]any{"creditor_id": c.ID, "creditor": c})
+		return db.logAccount(ctx, tx, c.TenantID, portal.AccountCreditorUpdated, c.ID, map[string]any{"creditor_id": c.ID, "creditor": c})
 	})
 }

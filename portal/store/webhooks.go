@@ -122,7 +122,7 @@ func (db *DB) CreateWebhookEndpoint(ctx context.Context, tenantID string, in web
 		if err := tx.Create(&row).Error; err != nil {
 			return translate("create webhook endpoint", err)
 		}
-		return db.logAccount(ctx, tx, tenantID, portal.AccountWebhookCreated, map[string]any{
+		return db.logAccount(ctx, tx, tenantID, portal.AccountWebhookCreated, row.ID, map[string]any{
 			"endpoint_id": row.ID, "url": row.URL, "kinds": in.Kinds, "description": row.Description})
 	})
 	if err != nil {
@@ -158,7 +158,7 @@ func (db *DB) DeleteWebhookEndpoint(ctx context.Context, tenantID, id string) er
 		if err := tx.Where("id = ?", id).Delete(&webhookEndpointRow{}).Error; err != nil {
 			return translate("delete webhook endpoint", err)
 		}
-		return db.logAccount(ctx, tx, tenantID, portal.AccountWebhookDeleted, map[string]any{"endpoint_id": id, "url": r.URL})
+		return db.logAccount(ctx, tx, tenantID, portal.AccountWebhookDeleted, id, map[string]any{"endpoint_id": id, "url": r.URL})
 	})
 }
 
@@ -345,7 +345,7 @@ func (db *DB) RecordWebhookAttempt(ctx context.Context, id, owner string, a webh
 		if disabled = res.RowsAffected > 0; !disabled {
 			return nil
 		}
-		return db.logAccount(ctx, tx, d.TenantID, portal.AccountWebhookDisabled, map[string]any{
+		return db.logAccount(ctx, tx, d.TenantID, portal.AccountWebhookDisabled, d.EndpointID, map[string]any{
 			"endpoint_id": d.EndpointID, "delivery_id": id, "reason": truncateText(a.Error, 500)})
 	})
 	return disabled, err
@@ -405,7 +405,7 @@ func (db *DB) RotateWebhookSecret(ctx context.Context, tenantID, id string, keep
 		if err := tx.Model(&webhookEndpointRow{}).Where("id = ?", id).Updates(upd).Error; err != nil {
 			return translate("rotate webhook secret", err)
 		}
-		return db.logAccount(ctx, tx, tenantID, portal.AccountWebhookRotated, map[string]any{
+		return db.logAccount(ctx, tx, tenantID, portal.AccountWebhookRotated, id, map[string]any{
 			"endpoint_id": id, "previous_secret_expires_at": rot.PreviousSecretExpiresAt})
 	})
 	if err != nil {
@@ -435,7 +435,7 @@ func (db *DB) SetWebhookEndpointEnabled(ctx context.Context, tenantID, id string
 				return translate("resume webhook deliveries", err)
 			}
 			r.DisabledAt, r.DisabledReason = nil, ""
-			if err := db.logAccount(ctx, tx, tenantID, portal.AccountWebhookEnabled, map[string]any{"endpoint_id": id}); err != nil {
+			if err := db.logAccount(ctx, tx, tenantID, portal.AccountWebhookEnabled, id, map[string]any{"endpoint_id": id}); err != nil {
 				return err
 			}
 		case !enabled && r.DisabledAt == nil:
@@ -444,7 +444,7 @@ func (db *DB) SetWebhookEndpointEnabled(ctx context.Context, tenantID, id string
 				return translate("disable webhook endpoint", err)
 			}
 			r.DisabledAt, r.DisabledReason = &now, truncateText(reason, 500)
-			if err := db.logAccount(ctx, tx, tenantID, portal.AccountWebhookDisabled, map[string]any{"endpoint_id": id, "reason": r.DisabledReason}); err != nil {
+			if err := db.logAccount(ctx, tx, tenantID, portal.AccountWebhookDisabled, id, map[string]any{"endpoint_id": id, "reason": r.DisabledReason}); err != nil {
 				return err
 			}
 		}
@@ -508,7 +508,7 @@ func (db *DB) ResendWebhookDelivery(ctx context.Context, tenantID, endpointID, d
 		if res.RowsAffected == 0 {
 			return portal.Errorf(portal.ENOTFOUND, "No such delivery of this webhook endpoint.")
 		}
-		return db.logAccount(ctx, tx, tenantID, portal.AccountWebhookResent, map[string]any{"endpoint_id": endpointID, "delivery_id": deliveryID})
+		return db.logAccount(ctx, tx, tenantID, portal.AccountWebhookResent, endpointID, map[string]any{"endpoint_id": endpointID, "delivery_id": deliveryID})
 	})
 }
 

@@ -125,7 +125,7 @@ func Wire(t testing.TB, db *store.DB, o Options) *Wiring {
 		Privacy:      &privacy.Service{Store: db, Clock: o.Clock, Log: o.Logger},
 		Court:        &court.Service{Source: db, Bundles: bundler, Letters: letters, Rates: o.Rates},
 		ClaimChanges: db,
-		Settings:     db,
+		AccountLog:   db,
 	}
 	if bus := db.ChatBus(); bus != nil { // PostgreSQL: LISTEN/NOTIFY, as in production
 		deps.ChatBus = bus
