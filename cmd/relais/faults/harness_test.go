@@ -147,9 +147,9 @@ type instance struct {
 	// checkpoints is where serve writes its evidence checkpoints (not the
 	// package's directory).
 	checkpoints string
-	logs  *servertest.LogBuffer
-	cmd   *exec.Cmd
-	done  chan struct{}
+	logs        *servertest.LogBuffer
+	cmd         *exec.Cmd
+	done        chan struct{}
 }
 
 // startInstance starts relais serve and waits until /readyz answers 200.
