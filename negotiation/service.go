@@ -132,6 +132,9 @@ func (s *Service) Handle(ctx context.Context, p Participant, conv *Conversation,
 		if !portal.ValidText(text) {
 			return nil, portal.FieldError("text", "text is not valid text (invalid UTF-8 or a NUL character)")
 		}
+		if v := UnfilledVariable(text); v != "" && !p.IsDebtor() && in.Type == MsgText { // a prepared reply never leaves half-filled
+			return nil, portal.FieldError("text", "%s is a prepared reply's variable left unfilled: replace it before sending.", v)
+		}
 		m.Text = text
 		return s.post(ctx, p, conv, m)
 	case MsgTransfer:
