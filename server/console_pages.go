@@ -72,7 +72,7 @@ func consoleMoney(v int64, cur portal.Currency) string { return i18n.Amount("en"
 var consolePageNames = []string{"login", "queue", "claims", "claim", "conversation", "timeline", "rates", "dispute", "error",
 	"claim_new", "claim_import", "claim_manage",
 	"policy", "statements", "statement", "letters_queue", "sequences", "template", "retention", // rules and money (issue 18)
-	"dashboard"}
+	"dashboard", "replies"}
 
 // consolePagesIn is every console page parsed once per language, so that
 // a template's money, dates and words follow the console's language
@@ -90,7 +90,7 @@ var (
 			out[lang] = map[string]*template.Template{}
 			for _, name := range append(consolePageNames, webhookConsolePages...) {
 				out[lang][name] = template.Must(template.New(name).Funcs(funcs).ParseFS(consoleTemplateFS,
-					"console_templates/layout.html", "console_templates/claim_panel.html", "console_templates/"+name+".html"))
+					"console_templates/layout.html", "console_templates/claim_panel.html", "console_templates/replies_picker.html", "console_templates/"+name+".html"))
 			}
 		}
 		return out
@@ -485,6 +485,7 @@ func (s *Server) handleConsoleConversation(c *fiber.Ctx) error {
 		data["Agents"] = agents
 	}
 	data["WSPath"] = "/console/chat/" + conv.ID
+	data["Replies"] = s.composerReplies(c, data) // prepared replies filled from the claim (console_replies.go)
 	// The script's texts, and the zone it dates messages in.
 	zctx, zcancel := s.userContext(c)
 	data["ChatTexts"] = consoleChatTexts(s.consoleT(c), s.tenantLocation(zctx, u.TenantID))

@@ -199,6 +199,12 @@ func (s *Server) routes() {
 	con.Get("/conversations/:id", s.handleConsoleConversation)
 	con.Post("/conversations/:id/take", s.handleConsoleTake)
 	con.Get("/agreements/:id/pdf", s.handleConsoleAgreementPDF)
+	// Prepared replies of the creditors (issue 21), kept by owners.
+	con.Get("/replies", s.handleConsoleReplies)
+	con.Post("/replies", s.handleConsoleReplySave)
+	con.Get("/replies/:reply_id", s.handleConsoleReplyEdit)
+	con.Post("/replies/:reply_id", s.handleConsoleReplySave)
+	con.Post("/replies/:reply_id/delete", s.handleConsoleReplyDelete)
 	con.Get("/rates", s.handleConsoleRates)
 	con.Post("/rates", s.handleConsoleRateSet) // owners of a rate-editor tenant
 	// Disputes: read by any user of the tenant, resolved by agents and owners.

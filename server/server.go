@@ -168,6 +168,9 @@ type Deps struct {
 	AccountLog portal.AccountLog
 	// Dashboard computes the portfolio dashboard (nil: its pages answer 503).
 	Dashboard portal.DashboardStore
+	// Replies keeps the creditors' prepared replies (nil: the composer
+	// offers none and their pages answer 503).
+	Replies negotiation.ReplyStore
 }
 
 // Server is the HTTP server.

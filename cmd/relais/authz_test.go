@@ -247,6 +247,10 @@ const (
 	// consoleOwnerNew: an owner, creating something of their own tenant
 	// (no ID in the path); agent and viewer 403; no session 401.
 	consoleOwnerNew
+	// consoleTenantOwner: the owner of a tenant, on the tenant's own
+	// settings (prepared replies); agent and viewer 403; another tenant's
+	// owner sees only its own (a reply of A's is 404 to it).
+	consoleTenantOwner
 	// apiRateEditor, consoleRateEditor: the tenants listed with
 	// --rate-editors (none in the fixture): every key, or every signed-in
 	// user, gets 403; others 401.
@@ -329,6 +333,9 @@ var authzTable = map[string]policy{
 	"GET /console/claims/:id/debtor-export.zip": consoleOwner,
 	"GET /console/rates":                        consoleRead, "POST /console/rates": consoleRateEditor,
 	"POST /console/logout": consoleSelf,
+	// Prepared replies (issue 21): kept by the tenant's owners.
+	"GET /console/replies": consoleTenantOwner, "POST /console/replies": consoleTenantOwner, "GET /console/replies/:reply_id": consoleTenantOwner,
+	"POST /console/replies/:reply_id": consoleTenantOwner, "POST /console/replies/:reply_id/delete": consoleTenantOwner,
 	// The console language of the signed-in user, any role (issue 25.7).
 	"POST /console/language": consoleUser,
 	// Disputes in the console (issue 25): any user of the tenant reads a
@@ -476,6 +483,13 @@ func expectation(p policy, ac string, randomIDs bool) string {
 			}
 			return "forbidden"
 		case "viewer A":
+			return "forbidden"
+		}
+	case consoleTenantOwner:
+		switch ac {
+		case "owner A", "owner B":
+			return allowed
+		case "agent A", "viewer A":
 			return "forbidden"
 		}
 	case apiRateEditor:
