@@ -60,6 +60,8 @@ func (s *Server) routes() {
 	// Negotiation: offers reach the creditor (CPCE R124-5), and the policy.
 	claim.Get("/offers", s.handleOfferList)
 	claim.Get("/conversation", s.handleConversationShow)
+	claim.Get("/conversation.pdf", s.handleConversationTranscript("pdf")) // the transcript (issue 21)
+	claim.Get("/conversation.csv", s.handleConversationTranscript("csv"))
 	claim.Get("/policy", s.handlePolicyShow)
 	claim.Put("/policy", s.handleClaimPolicyUpdate)
 	api.Put("/creditors/:id/policy", s.handleCreditorPolicyUpdate)
@@ -198,6 +200,8 @@ func (s *Server) routes() {
 	con.Post("/claims/:id/conversation", s.handleConsoleOpenConversation)
 	con.Get("/conversations/:id", s.handleConsoleConversation)
 	con.Post("/conversations/:id/take", s.handleConsoleTake)
+	con.Get("/conversations/:id/transcript.pdf", s.handleConsoleTranscript("pdf")) // ?notes=1: owners only
+	con.Get("/conversations/:id/transcript.csv", s.handleConsoleTranscript("csv"))
 	con.Get("/agreements/:id/pdf", s.handleConsoleAgreementPDF)
 	// Prepared replies of the creditors (issue 21), kept by owners.
 	con.Get("/replies", s.handleConsoleReplies)

@@ -333,6 +333,9 @@ var authzTable = map[string]policy{
 	"GET /console/claims/:id/debtor-export.zip": consoleOwner,
 	"GET /console/rates":                        consoleRead, "POST /console/rates": consoleRateEditor,
 	"POST /console/logout": consoleSelf,
+	// Transcripts of a conversation (issue 21); ?notes=1 is for owners.
+	"GET /console/conversations/:id/transcript.pdf": consoleRead, "GET /console/conversations/:id/transcript.csv": consoleRead,
+	"GET /api/v1/claims/:id/conversation.pdf": apiClaim, "GET /api/v1/claims/:id/conversation.csv": apiClaim,
 	// Prepared replies (issue 21): kept by the tenant's owners.
 	"GET /console/replies": consoleTenantOwner, "POST /console/replies": consoleTenantOwner, "GET /console/replies/:reply_id": consoleTenantOwner,
 	"POST /console/replies/:reply_id": consoleTenantOwner, "POST /console/replies/:reply_id/delete": consoleTenantOwner,
