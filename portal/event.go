@@ -91,6 +91,13 @@ const (
 	EventIdentityCodePassed      EventKind = "identity.code_passed"
 )
 
+// After a conversation (issue 21): an agent resolved it (and whether the
+// debtor was asked the satisfaction question), the debtor answered it.
+const (
+	EventConversationResolved EventKind = "conversation.resolved"
+	EventSurveyAnswered       EventKind = "survey.answered"
+)
+
 var eventKinds = map[EventKind]bool{}
 
 // eventKindList is the closed list in the order it reads best: a claim's
@@ -100,7 +107,7 @@ var eventKindList = []EventKind{
 	EventLinkOpened, EventIdentityPassed, EventIdentityFailed, EventIdentityLocked, EventIdentityCodeSent,
 	EventIdentityCodeUndelivered, EventIdentityCodeFailed, EventIdentityCodePassed, EventPortalSignedOut, EventClaimViewed,
 	EventComputationViewed, EventDisputeFiled, EventDisputeResolved, EventFileUploaded, EventMessageSent,
-	EventNoteWritten, EventOfferMade, EventOfferAccepted, EventOfferRefused, EventAgreementSigned,
+	EventNoteWritten, EventOfferMade, EventOfferAccepted, EventOfferRefused, EventAgreementSigned, EventConversationResolved, EventSurveyAnswered,
 	EventPaymentStarted, EventPaymentFailed, EventCardSaved, EventPaymentRefunded, EventPaymentReversed, EventChargeback,
 	EventMandateRecorded, EventMandateUpdated, EventDebitPrenotified, EventDebitSubmitted, EventInstalmentDue,
 	EventInstalmentPaid, EventInstalmentMissed, EventInstalmentMoved, EventPlanBroken, EventLetterGenerated, EventLetterSent, EventReminderSent,

@@ -279,6 +279,7 @@ var kindTitles = map[string]map[portal.EventKind]string{
 		portal.EventStatementMatched: "Virement reconnu sur un relevé bancaire", portal.EventDatesRecorded: "Dates de procédure enregistrées",
 		portal.EventDebtorContactChanged: "Coordonnées du débiteur modifiées",
 		portal.EventPersonalDataErased:   "Données personnelles effacées",
+		portal.EventConversationResolved: "Conversation clôturée par le créancier", portal.EventSurveyAnswered: "Avis de satisfaction du débiteur",
 	},
 	"nl": {
 		portal.EventClaimCreated: "Vordering geregistreerd", portal.EventPaymentRecorded: "Betaling geregistreerd",
@@ -304,6 +305,7 @@ var kindTitles = map[string]map[portal.EventKind]string{
 		portal.EventStatementMatched: "Overschrijving herkend op een rekeninguittreksel", portal.EventDatesRecorded: "Proceduredata geregistreerd",
 		portal.EventDebtorContactChanged: "Contactgegevens van de schuldenaar gewijzigd",
 		portal.EventPersonalDataErased:   "Persoonsgegevens gewist",
+		portal.EventConversationResolved: "Gesprek afgesloten door de schuldeiser", portal.EventSurveyAnswered: "Tevredenheidsoordeel van de schuldenaar",
 	},
 }
 

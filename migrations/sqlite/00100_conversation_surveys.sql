@@ -1,0 +1,28 @@
+-- +goose Up
+-- After a conversation (issue 21). An agent resolves a conversation
+-- (state closed, when and by whom) and may ask the debtor one question,
+-- how satisfied they are, in their language: surveys keeps each question
+-- asked and its answer (1 very dissatisfied to 5 very satisfied), once,
+-- for the creditor's dashboard. A debtor who writes again reopens the
+-- conversation; an unanswered question stays open until answered.
+ALTER TABLE conversations ADD COLUMN resolved_at TIMESTAMP;
+ALTER TABLE conversations ADD COLUMN resolved_by TEXT NOT NULL DEFAULT '';
+
+CREATE TABLE surveys (
+    id              TEXT PRIMARY KEY,
+    tenant_id       TEXT NOT NULL REFERENCES tenants(id),
+    claim_id        TEXT NOT NULL REFERENCES claims(id),
+    conversation_id TEXT NOT NULL REFERENCES conversations(id),
+    language        TEXT NOT NULL CHECK (language IN ('fr', 'nl', 'en', 'de')),
+    asked_by        TEXT NOT NULL DEFAULT '',
+    asked_at        TIMESTAMP NOT NULL,
+    score           INTEGER CHECK (score BETWEEN 1 AND 5),
+    answered_at     TIMESTAMP
+);
+CREATE INDEX surveys_claim ON surveys (claim_id, asked_at);
+CREATE INDEX surveys_tenant ON surveys (tenant_id, asked_at);
+
+-- +goose Down
+DROP TABLE surveys;
+ALTER TABLE conversations DROP COLUMN resolved_by;
+ALTER TABLE conversations DROP COLUMN resolved_at;
