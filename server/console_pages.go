@@ -72,7 +72,7 @@ func consoleMoney(v int64, cur portal.Currency) string { return i18n.Amount("en"
 var consolePageNames = []string{"login", "queue", "claims", "claim", "conversation", "timeline", "rates", "dispute", "error",
 	"claim_new", "claim_import", "claim_manage",
 	"policy", "statements", "statement", "letters_queue", "sequences", "template", "retention", // rules and money (issue 18)
-	"dashboard", "replies"}
+	"dashboard", "replies", "satisfaction"}
 
 // consolePagesIn is every console page parsed once per language, so that
 // a template's money, dates and words follow the console's language

@@ -244,6 +244,10 @@ type claimView struct {
 	// PayMethods are the ways to pay a plan the debtor may choose when
 	// signing one, space-separated (the chat's sign card offers them).
 	PayMethods string
+	// Survey is the satisfaction question left to answer after a
+	// resolved conversation (issue 21); SurveyThanks follows an answer.
+	Survey       *negotiation.Survey
+	SurveyThanks bool
 }
 
 // pendingNote is the sentence a debtor reads when interest is counted only
@@ -304,6 +308,7 @@ func (s *Server) renderClaim(c *fiber.Ctx, ps *portal.PortalSession) error {
 			page.Open = d
 		}
 	}
+	page.Survey, page.SurveyThanks = s.openSurvey(c, ps), c.Query("survey") == "thanks"
 	if page.Pay, err = s.payViewFor(c, ps, cl); err != nil {
 		return err
 	}

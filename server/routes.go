@@ -147,6 +147,8 @@ func (s *Server) routes() {
 	p.Get("/agreements/:id/pdf", s.handleDebtorAgreementPDF)
 	// The receipt of a claim paid in full (issue 24.11).
 	p.Get("/receipt.pdf", s.handlePortalReceipt)
+	// The satisfaction question after a resolved conversation (issue 21).
+	p.Post("/survey", s.handlePortalSurvey)
 	p.Get("/:token", s.handlePortalOpen)
 
 	// Debtor-facing opt-out link of every reminder; the token is the capability.
@@ -202,6 +204,8 @@ func (s *Server) routes() {
 	con.Post("/conversations/:id/take", s.handleConsoleTake)
 	con.Get("/conversations/:id/transcript.pdf", s.handleConsoleTranscript("pdf")) // ?notes=1: owners only
 	con.Get("/conversations/:id/transcript.csv", s.handleConsoleTranscript("csv"))
+	con.Post("/conversations/:id/resolve", s.handleConsoleResolve)
+	con.Get("/satisfaction", s.handleConsoleSatisfaction) // the survey's answers
 	con.Get("/agreements/:id/pdf", s.handleConsoleAgreementPDF)
 	// Prepared replies of the creditors (issue 21), kept by owners.
 	con.Get("/replies", s.handleConsoleReplies)

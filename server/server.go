@@ -171,6 +171,9 @@ type Deps struct {
 	// Replies keeps the creditors' prepared replies (nil: the composer
 	// offers none and their pages answer 503).
 	Replies negotiation.ReplyStore
+	// Resolutions resolves conversations and keeps the satisfaction
+	// survey (nil: not offered).
+	Resolutions negotiation.Resolutions
 }
 
 // Server is the HTTP server.
