@@ -90,7 +90,7 @@ var (
 			out[lang] = map[string]*template.Template{}
 			for _, name := range append(consolePageNames, webhookConsolePages...) {
 				out[lang][name] = template.Must(template.New(name).Funcs(funcs).ParseFS(consoleTemplateFS,
-					"console_templates/layout.html", "console_templates/claim_panel.html", "console_templates/replies_picker.html", "console_templates/"+name+".html"))
+					"console_templates/layout.html", "console_templates/claim_panel.html", "console_templates/replies_picker.html", "console_templates/notify.html", "console_templates/"+name+".html"))
 			}
 		}
 		return out

@@ -396,6 +396,7 @@
       delete sendingEls[m.client_id];
     }
     var li = el("li", "msg msg-" + m.kind + (mine(m) ? " mine" : ""));
+    li.setAttribute("data-seq", m.seq); // console-notify.js counts what is new
     var who = m.author.kind === "system" ? t("relais", "Relais") : (mine(m) && !isAgent ? t("you", "You") : (m.author.name || m.author.kind));
     // A name keeps its own direction too, isolated from the line around it.
     var whoEl = el("span", "who", who);
