@@ -41,3 +41,39 @@ func NextOpening(h BusinessHours, now time.Time) time.Time {
 	}
 	return time.Time{}
 }
+
+// ResponseTargets are how long agents may take to answer a debtor, in
+// minutes of business hours: the first answer of a conversation nobody
+// has taken yet, and each next answer. 0: no target.
+type ResponseTargets struct {
+	FirstMinutes int `json:"first_minutes"`
+	NextMinutes  int `json:"next_minutes"`
+}
+
+// MaxTargetMinutes bounds a response target: five working days of 24 hours.
+const MaxTargetMinutes = 5 * 24 * 60
+
+// AddWorking is minutes of business hours after since (in since's
+// location): the time an answer is due. With no day listed every minute
+// counts; with no open minute at all it is zero.
+func (h BusinessHours) AddWorking(since time.Time, minutes int) time.Time {
+	if len(h.Days) == 0 {
+		return since.Add(time.Duration(minutes) * time.Minute)
+	}
+	if h.Close <= h.Open {
+		return time.Time{}
+	}
+	left := time.Duration(minutes) * time.Minute
+	t := NextOpening(h, since)
+	for i := 0; i < 400 && !t.IsZero(); i++ { // a target of five days fits well within 400 openings
+		y, m, d := t.Date()
+		closes := time.Date(y, m, d, 0, 0, 0, 0, t.Location()).Add(time.Duration(h.Close) * time.Minute)
+		avail := closes.Sub(t)
+		if left <= avail {
+			return t.Add(left)
+		}
+		left -= avail
+		t = NextOpening(h, closes)
+	}
+	return time.Time{}
+}

@@ -59,6 +59,8 @@ type Policy struct {
 	// DebitNoticeDays is the pre-notification period of SEPA debits the
 	// agreement states, 1 to 14 days (0: the rulebook's 14).
 	DebitNoticeDays int `json:"debit_notice_days,omitempty"`
+	// Response are the creditor's service-level targets (issue 21).
+	Response ResponseTargets `json:"response"`
 }
 
 // Ways to pay a plan a debtor may choose at signing.
@@ -205,6 +207,9 @@ func (p *Policy) Validate() error {
 	}
 	if p.Hours.Open < 0 || p.Hours.Close > 24*60 || p.Hours.Open > p.Hours.Close {
 		return portal.FieldError("business_hours", "business_hours open and close are minutes after midnight, open before close")
+	}
+	if r := p.Response; r.FirstMinutes < 0 || r.FirstMinutes > MaxTargetMinutes || r.NextMinutes < 0 || r.NextMinutes > MaxTargetMinutes {
+		return portal.FieldError("response", "response.first_minutes and next_minutes are 0 (no target) to %d minutes of business hours", MaxTargetMinutes)
 	}
 	return nil
 }

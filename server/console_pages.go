@@ -226,7 +226,8 @@ func (s *Server) handleConsoleQueue(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	data := map[string]any{"Title": s.consoleT(c).Text("console.nav.queue"), "Items": items, "Disputes": disputes}
+	targets := s.responseTargets(ctx, s.consoleT(c), consoleUserOf(c).TenantID, items) // sorts items by time left (console_targets.go)
+	data := map[string]any{"Title": s.consoleT(c).Text("console.nav.queue"), "Items": items, "Disputes": disputes, "Targets": targets}
 	if err := s.heldConversations(ctx, consoleUserOf(c), data); err != nil {
 		return err
 	}

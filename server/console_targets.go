@@ -1,0 +1,105 @@
+package server
+
+import (
+	"context"
+	"sort"
+	"time"
+
+	"github.com/relais/relais/negotiation"
+	"github.com/relais/relais/portal/i18n"
+)
+
+// Service levels in the queue (issue 21): each waiting conversation's
+// answer is due a creditor's target after the debtor wrote, counted in
+// business hours (the first-response target while no agent has taken the
+// conversation, the next-response target after); the queue lists the
+// closest to its due time first and says in words how long is left or
+// how late it is, not by colour alone.
+
+// queueTarget is when a waiting conversation's answer is due.
+type queueTarget struct {
+	Due time.Time
+	// First: the first-response target applies (no agent has it yet).
+	First bool
+	// Minutes is the target; Late is set once Due is past.
+	Minutes int
+	Late    bool
+	// Text says it in words: "due in 25 min (first answer within 30 min)".
+	Text string
+}
+
+// responseTargets computes the due time of each waiting conversation that
+// has a target and sorts items by it (those without one keep their order
+// after them), in t's words.
+func (s *Server) responseTargets(ctx context.Context, t *i18n.T, tenantID string, items []*negotiation.QueueItem) map[string]*queueTarget {
+	out := map[string]*queueTarget{}
+	if s.deps.Conversations == nil || len(items) == 0 {
+		return out
+	}
+	loc := s.tenantLocation(ctx, tenantID)
+	now := s.deps.Clock.Now()
+	policies := map[string]*negotiation.Policy{}
+	for _, it := range items {
+		if it.WaitingSince == nil {
+			continue
+		}
+		p := policies[it.ClaimID]
+		if p == nil {
+			pol, err := s.deps.Conversations.Policy(ctx, tenantID, it.ClaimID)
+			if err != nil {
+				s.log.Warn("queue policy", "err", err, "claim_id", it.ClaimID)
+				continue
+			}
+			p = &pol
+			policies[it.ClaimID] = p
+		}
+		first := it.AgentID == ""
+		minutes := p.Response.NextMinutes
+		if first {
+			minutes = p.Response.FirstMinutes
+		}
+		if minutes <= 0 {
+			continue
+		}
+		due := p.Hours.AddWorking(it.WaitingSince.In(loc), minutes)
+		if due.IsZero() {
+			continue
+		}
+		qt := &queueTarget{Due: due.UTC(), First: first, Minutes: minutes, Late: now.After(due)}
+		target := t.Text("console.sla.next", "Target", minutesText(t, minutes))
+		if first {
+			target = t.Text("console.sla.first", "Target", minutesText(t, minutes))
+		}
+		if qt.Late {
+			qt.Text = t.Text("console.sla.late", "Late", minutesText(t, int(now.Sub(due).Minutes())), "Target", target)
+		} else {
+			qt.Text = t.Text("console.sla.left", "Left", minutesText(t, int(due.Sub(now).Minutes())), "Target", target)
+		}
+		out[it.ID] = qt
+	}
+	sort.SliceStable(items, func(i, j int) bool {
+		a, b := out[items[i].ID], out[items[j].ID]
+		switch {
+		case a != nil && b != nil:
+			return a.Due.Before(b.Due)
+		case a != nil:
+			return true
+		}
+		return false
+	})
+	return out
+}
+
+// minutesText is a duration in words: "25 min", "2 h 05 min", "3 d 4 h".
+func minutesText(t *i18n.T, m int) string {
+	if m < 0 {
+		m = 0
+	}
+	switch {
+	case m < 60:
+		return t.Text("console.sla.min", "M", m)
+	case m < 24*60:
+		return t.Text("console.sla.hmin", "H", m/60, "M", m%60)
+	}
+	return t.Text("console.sla.dh", "D", m/(24*60), "H", m%(24*60)/60)
+}

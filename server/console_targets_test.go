@@ -1,0 +1,60 @@
+package server
+
+import (
+	"context"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/relais/relais/negotiation"
+	"github.com/relais/relais/portal/store/storetest"
+)
+
+// TestQueueResponseTargets: with a creditor's first- and next-response
+// targets, the queue says in words how long is left, then how late the
+// answer is (marked late, not by colour alone); once an agent has taken
+// the conversation the next-response target applies; without targets the
+// column says nothing.
+func TestQueueResponseTargets(t *testing.T) {
+	for _, dialect := range storetest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			e := newChatEnv(t, dialect)
+			ctx := context.Background()
+			agent := consoleAs{t, e.base, e.cookies[e.agent.ID]}
+			full, err := e.db.FindClaim(ctx, e.tenantID, e.claim.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			debtor := e.debtorClient(t, 0)
+			convID := debtor.expect("welcome")["conversation_id"].(string)
+			debtor.send(map[string]any{"type": "text", "id": "d-1", "text": "Allô ?"})
+			debtor.until("text")
+			if q := agent.get("/console"); strings.Contains(q.body, `class="sla`) {
+				t.Fatal("a target shown without one set")
+			}
+			p := negotiation.DefaultPolicy()
+			p.Hours = negotiation.BusinessHours{} // always open: minutes are minutes
+			p.Response = negotiation.ResponseTargets{FirstMinutes: 30, NextMinutes: 10}
+			if err := e.db.SetPolicy(ctx, e.tenantID, full.CreditorID, "", p); err != nil {
+				t.Fatal(err)
+			}
+			start := e.clock.T
+			e.clock.T = start.Add(20 * time.Minute)
+			q := agent.get("/console")
+			mustContain(t, "queue in time", q.body, `<span class="sla" data-due="2024-06-30T10:30:00Z">10 min left (first answer within 30 min)</span>`)
+			e.clock.T = start.Add(50 * time.Minute) // within the console session's hour
+			q = agent.get("/console")
+			mustContain(t, "queue late", q.body, `<span class="sla sla-late" data-due="2024-06-30T10:30:00Z">LATE by 20 min (first answer within 30 min)</span>`)
+			if r := agent.do("POST", "/console/conversations/"+convID+"/take", url.Values{"csrf": {agent.csrf()}}); r.status != 303 {
+				t.Fatalf("take: %d", r.status)
+			}
+			q = agent.get("/console")
+			mustContain(t, "queue after take", q.body, "LATE by 40 min (next answer within 10 min)")
+			if err := e.db.SetUserLanguage(ctx, e.tenantID, e.agent.ID, "fr"); err != nil {
+				t.Fatal(err)
+			}
+			mustContain(t, "queue in French", agent.get("/console").body, "EN RETARD de 40 min (réponse suivante sous 10 min)")
+		})
+	}
+}
