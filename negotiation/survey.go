@@ -75,3 +75,13 @@ type Resolutions interface {
 	// recent latest answers.
 	SurveyStats(ctx context.Context, tenantID string, recent int) (*SurveyStats, error)
 }
+
+// ReadMarks keep what each console user has read of each conversation.
+type ReadMarks interface {
+	// MarkRead records that userID has read the conversation up to seq
+	// (never backwards).
+	MarkRead(ctx context.Context, tenantID, userID, conversationID string, seq int64) error
+	// UnreadCounts counts, per conversation, the debtor's messages userID
+	// has not read; conversations with none are absent.
+	UnreadCounts(ctx context.Context, tenantID, userID string, conversationIDs []string) (map[string]int, error)
+}

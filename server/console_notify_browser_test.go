@@ -87,6 +87,9 @@ func TestConsoleNotifyInBrowser(t *testing.T) {
 	if unread != "1 new unread messages" {
 		t.Fatalf("unread beside the chat: %q", unread)
 	}
+	if m, _ := e.db.UnreadCounts(context.Background(), e.tenantID, e.agent.ID, []string{convID}); m[convID] != 1 {
+		t.Fatalf("unread while in the background: %v", m)
+	}
 	// Back to the page: read.
 	_, err = chromedp.Run(ctx, chromedp.Evaluate[bool](`(function () {
 		Object.defineProperty(document, "hidden", { configurable: true, get: function () { return false; } });
@@ -97,5 +100,16 @@ func TestConsoleNotifyInBrowser(t *testing.T) {
 	must(err)
 	if got := title(); strings.HasPrefix(got, "(") || !strings.Contains(got, "R-1") {
 		t.Fatalf("title after coming back: %q", got)
+	}
+	// Coming back marked the message read for the queue's counts.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		m, err := e.db.UnreadCounts(context.Background(), e.tenantID, e.agent.ID, []string{convID})
+		must(err)
+		if m[convID] == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("still unread after coming back: %v", m)
+		}
 	}
 }

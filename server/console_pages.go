@@ -226,8 +226,8 @@ func (s *Server) handleConsoleQueue(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	targets := s.responseTargets(ctx, s.consoleT(c), consoleUserOf(c).TenantID, items) // sorts items by time left (console_targets.go)
-	data := map[string]any{"Title": s.consoleT(c).Text("console.nav.queue"), "Items": items, "Disputes": disputes, "Targets": targets}
+	data := map[string]any{"Title": s.consoleT(c).Text("console.nav.queue"), "Items": items, "Disputes": disputes}
+	s.queueWorkspace(ctx, c, items, data) // service levels (items sorted by time left) and unread counts (console_targets.go)
 	if err := s.heldConversations(ctx, consoleUserOf(c), data); err != nil {
 		return err
 	}
@@ -486,6 +486,8 @@ func (s *Server) handleConsoleConversation(c *fiber.Ctx) error {
 		data["Agents"] = agents
 	}
 	data["WSPath"] = "/console/chat/" + conv.ID
+	// What the page shows is read (console_targets.go).
+	s.markRead(c, conv.ID, conv.LastSeq)
 	data["Replies"] = s.composerReplies(c, data) // prepared replies filled from the claim (console_replies.go)
 	// The script's texts, and the zone it dates messages in.
 	zctx, zcancel := s.userContext(c)

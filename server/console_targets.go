@@ -3,9 +3,13 @@ package server
 import (
 	"context"
 	"sort"
+	"strconv"
 	"time"
 
+	"github.com/gofiber/fiber/v2"
+
 	"github.com/relais/relais/negotiation"
+	"github.com/relais/relais/portal"
 	"github.com/relais/relais/portal/i18n"
 )
 
@@ -102,4 +106,69 @@ func minutesText(t *i18n.T, m int) string {
 		return t.Text("console.sla.hmin", "H", m/60, "M", m%60)
 	}
 	return t.Text("console.sla.dh", "D", m/(24*60), "H", m%(24*60)/60)
+}
+
+// queueWorkspace adds to the queue page's data the service levels
+// (Targets, items sorted by time left) and the signed-in user's unread
+// counts (Unread, and their sum in the title).
+func (s *Server) queueWorkspace(ctx context.Context, c *fiber.Ctx, items []*negotiation.QueueItem, data map[string]any) {
+	u, t := consoleUserOf(c), s.consoleT(c)
+	data["Targets"] = s.responseTargets(ctx, t, u.TenantID, items)
+	unread := map[string]int{}
+	if s.deps.Reads != nil && len(items) > 0 {
+		ids := make([]string, len(items))
+		for i, it := range items {
+			ids[i] = it.ID
+		}
+		if m, err := s.deps.Reads.UnreadCounts(ctx, u.TenantID, u.ID, ids); err == nil {
+			unread = m
+		} else {
+			s.log.Warn("unread counts", "err", err, "tenant_id", u.TenantID)
+		}
+	}
+	total := 0
+	for _, n := range unread {
+		total += n
+	}
+	data["Unread"] = unread
+	if total > 0 {
+		data["Title"] = "(" + strconv.Itoa(total) + ") " + t.Text("console.nav.queue")
+	}
+}
+
+// markRead records that the signed-in user has seen a conversation up to
+// seq; a failure only costs an unread count.
+func (s *Server) markRead(c *fiber.Ctx, conversationID string, seq int64) {
+	if s.deps.Reads == nil {
+		return
+	}
+	u := consoleUserOf(c)
+	ctx, cancel := s.userContext(c)
+	defer cancel()
+	if err := s.deps.Reads.MarkRead(ctx, u.TenantID, u.ID, conversationID, seq); err != nil && portal.ErrorCode(err) != portal.ENOTFOUND {
+		s.log.Warn("mark read", "err", err, "conversation_id", conversationID)
+	}
+}
+
+// handleConsoleRead is POST /console/conversations/:id/read (seq): the
+// conversation page, in view, has shown the user up to seq.
+func (s *Server) handleConsoleRead(c *fiber.Ctx) error {
+	if s.deps.Reads == nil || s.deps.Conversations == nil {
+		return portal.Errorf(portal.EUNAVAILABLE, "Unread counts are not available.")
+	}
+	u := consoleUserOf(c)
+	ctx, cancel := s.userContext(c)
+	defer cancel()
+	// Another tenant's conversation is 404 whatever the form says.
+	if _, err := s.deps.Conversations.FindConversation(ctx, u.TenantID, c.Params("id")); err != nil {
+		return err
+	}
+	seq, err := strconv.ParseInt(c.FormValue("seq"), 10, 64)
+	if err != nil || seq < 0 {
+		return portal.FieldError("seq", "seq is the last message seq seen (a whole number)")
+	}
+	if err := s.deps.Reads.MarkRead(ctx, u.TenantID, u.ID, c.Params("id"), seq); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
 }

@@ -58,3 +58,51 @@ func TestQueueResponseTargets(t *testing.T) {
 		})
 	}
 }
+
+// TestQueueUnread: the queue counts each user's unread messages from the
+// debtor, per conversation and in the title; opening the conversation
+// reads them for that user only; the page's read mark needs the CSRF
+// token and the tenant's conversation.
+func TestQueueUnread(t *testing.T) {
+	for _, dialect := range storetest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			e := newChatEnv(t, dialect)
+			agent := consoleAs{t, e.base, e.cookies[e.agent.ID]}
+			owner := consoleAs{t, e.base, e.cookies[e.owner.ID]}
+			ownerB := otherTenantOwner(t, e)
+			debtor := e.debtorClient(t, 0)
+			convID := debtor.expect("welcome")["conversation_id"].(string)
+			for i, text := range []string{"Bonjour", "Vous êtes là ?"} {
+				debtor.send(map[string]any{"type": "text", "id": "d-" + string(rune('1'+i)), "text": text})
+				debtor.until("text")
+			}
+			for _, u := range []consoleAs{agent, owner} {
+				mustContain(t, "queue", u.get("/console").body, `<strong class="unread">2 unread</strong>`, "<title>(2) Queue")
+			}
+			if p := agent.get("/console/conversations/" + convID); p.status != 200 {
+				t.Fatalf("conversation: %d", p.status)
+			}
+			q := agent.get("/console")
+			mustNotContain(t, "agent's queue after reading", q.body, `class="unread"`, "<title>(")
+			mustContain(t, "owner's queue", owner.get("/console").body, "2 unread")
+			debtor.send(map[string]any{"type": "text", "id": "d-3", "text": "Allô ?"})
+			debtor.until("text")
+			mustContain(t, "agent's queue after a new message", agent.get("/console").body, "1 unread", "<title>(1) Queue")
+
+			read := "/console/conversations/" + convID + "/read"
+			if r := agent.do("POST", read, url.Values{"seq": {"3"}}); r.status != 403 {
+				t.Fatalf("read mark without CSRF: %d", r.status)
+			}
+			if r := ownerB.do("POST", read, url.Values{"csrf": {ownerB.csrf()}, "seq": {"3"}}); r.status != 404 {
+				t.Fatalf("read mark by another tenant: %d", r.status)
+			}
+			if r := agent.do("POST", read, url.Values{"csrf": {agent.csrf()}, "seq": {"x"}}); r.status != 400 {
+				t.Fatalf("bad seq: %d", r.status)
+			}
+			if r := agent.do("POST", read, url.Values{"csrf": {agent.csrf()}, "seq": {"3"}}); r.status != 204 {
+				t.Fatalf("read mark: %d %s", r.status, r.body)
+			}
+			mustNotContain(t, "agent's queue after the mark", agent.get("/console").body, `class="unread"`)
+		})
+	}
+}

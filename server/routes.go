@@ -205,6 +205,8 @@ func (s *Server) routes() {
 	con.Get("/conversations/:id/transcript.pdf", s.handleConsoleTranscript("pdf")) // ?notes=1: owners only
 	con.Get("/conversations/:id/transcript.csv", s.handleConsoleTranscript("csv"))
 	con.Post("/conversations/:id/resolve", s.handleConsoleResolve)
+	// The page was seen up to seq (console-notify.js): unread counts.
+	con.Post("/conversations/:id/read", s.handleConsoleRead)
 	con.Get("/satisfaction", s.handleConsoleSatisfaction) // the survey's answers
 	con.Get("/agreements/:id/pdf", s.handleConsoleAgreementPDF)
 	// Prepared replies of the creditors (issue 21), kept by owners.

@@ -174,6 +174,9 @@ type Deps struct {
 	// Resolutions resolves conversations and keeps the satisfaction
 	// survey (nil: not offered).
 	Resolutions negotiation.Resolutions
+	// Reads keeps what each console user has read of each conversation
+	// (nil: no unread counts).
+	Reads negotiation.ReadMarks
 }
 
 // Server is the HTTP server.

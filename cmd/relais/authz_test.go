@@ -335,7 +335,7 @@ var authzTable = map[string]policy{
 	"POST /console/logout": consoleSelf,
 	// Transcripts of a conversation (issue 21); ?notes=1 is for owners.
 	"GET /console/conversations/:id/transcript.pdf": consoleRead, "GET /console/conversations/:id/transcript.csv": consoleRead,
-	"POST /console/conversations/:id/resolve": consoleWrite, "GET /console/satisfaction": consoleRead, "POST /p/survey": debtor,
+	"POST /console/conversations/:id/resolve": consoleWrite, "POST /console/conversations/:id/read": consoleRead, "GET /console/satisfaction": consoleRead, "POST /p/survey": debtor,
 	"GET /api/v1/claims/:id/conversation.pdf": apiClaim, "GET /api/v1/claims/:id/conversation.csv": apiClaim,
 	// Prepared replies (issue 21): kept by the tenant's owners.
 	"GET /console/replies": consoleTenantOwner, "POST /console/replies": consoleTenantOwner, "GET /console/replies/:reply_id": consoleTenantOwner,

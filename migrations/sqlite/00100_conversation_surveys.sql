@@ -22,7 +22,19 @@ CREATE TABLE surveys (
 CREATE INDEX surveys_claim ON surveys (claim_id, asked_at);
 CREATE INDEX surveys_tenant ON surveys (tenant_id, asked_at);
 
+-- What each console user has read of each conversation: the debtor's
+-- messages after last_seq are unread for them (the queue's counts).
+CREATE TABLE conversation_reads (
+    tenant_id       TEXT NOT NULL REFERENCES tenants(id),
+    user_id         TEXT NOT NULL REFERENCES users(id),
+    conversation_id TEXT NOT NULL REFERENCES conversations(id),
+    last_seq        BIGINT NOT NULL,
+    updated_at      TIMESTAMP NOT NULL,
+    PRIMARY KEY (user_id, conversation_id)
+);
+
 -- +goose Down
+DROP TABLE conversation_reads;
 DROP TABLE surveys;
 ALTER TABLE conversations DROP COLUMN resolved_by;
 ALTER TABLE conversations DROP COLUMN resolved_at;

@@ -115,3 +115,65 @@ func TestResolveAndSurvey(t *testing.T) {
 		})
 	}
 }
+
+// TestReadMarks on both databases: the debtor's messages after a user's
+// mark are unread for that user only; a mark never goes back; another
+// tenant marks nothing.
+func TestReadMarks(t *testing.T) {
+	for _, dialect := range storetest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			db := storetest.MustOpen(t, dialect, &portal.FixedClock{T: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)})
+			ctx := context.Background()
+			tn, other := &portal.Tenant{Name: "T"}, &portal.Tenant{Name: "O"}
+			noErr(t, db.CreateTenant(ctx, tn))
+			noErr(t, db.CreateTenant(ctx, other))
+			noErr(t, db.CreateCreditor(ctx, &portal.Creditor{TenantID: tn.ID, LegalName: "C", Country: "BE"}))
+			c := &portal.Claim{Reference: "U-1", Currency: "EUR", Jurisdiction: portal.JurisdictionBE,
+				Debtor:   &portal.Debtor{Kind: portal.DebtorConsumer, Name: "Jan", Language: "nl", Postcode: "9000"},
+				Invoices: []*portal.Invoice{{Number: "F", IssueDate: portal.MustDate("2026-01-01"), DueDate: portal.MustDate("2026-01-31"), Amount: 1000}}}
+			noErr(t, db.CreateClaim(ctx, tn.ID, c))
+			a, b := &portal.User{TenantID: tn.ID, Email: "a@t.test", Role: portal.RoleAgent}, &portal.User{TenantID: tn.ID, Email: "b@t.test", Role: portal.RoleAgent}
+			noErr(t, db.CreateUser(ctx, a, "correct horse battery"))
+			noErr(t, db.CreateUser(ctx, b, "correct horse battery"))
+			conv, err := db.OpenConversation(ctx, tn.ID, c.ID)
+			noErr(t, err)
+			post := func(kind portal.ActorKind, id, text string) {
+				t.Helper()
+				_, _, err := db.PostMessage(ctx, &negotiation.Message{TenantID: tn.ID, ConversationID: conv.ID, ClientID: id, Kind: negotiation.MsgText,
+					Author: negotiation.Author{Kind: kind, ID: id}, Text: text})
+				noErr(t, err)
+			}
+			post(portal.ActorDebtor, "d1", "een")
+			post(portal.ActorDebtor, "d2", "twee")
+			post(portal.ActorUser, a.ID, "antwoord") // an agent's message is never unread
+			count := func(u *portal.User) int {
+				t.Helper()
+				m, err := db.UnreadCounts(ctx, tn.ID, u.ID, []string{conv.ID})
+				noErr(t, err)
+				return m[conv.ID]
+			}
+			if count(a) != 2 || count(b) != 2 {
+				t.Fatalf("unread before any mark: %d %d", count(a), count(b))
+			}
+			noErr(t, db.MarkRead(ctx, tn.ID, a.ID, conv.ID, 2))
+			post(portal.ActorDebtor, "d3", "drie")
+			if count(a) != 1 || count(b) != 3 {
+				t.Fatalf("unread after a's mark: %d %d", count(a), count(b))
+			}
+			noErr(t, db.MarkRead(ctx, tn.ID, a.ID, conv.ID, 1)) // never backwards
+			if count(a) != 1 {
+				t.Fatalf("a mark went back: %d", count(a))
+			}
+			noErr(t, db.MarkRead(ctx, tn.ID, a.ID, conv.ID, 4))
+			if count(a) != 0 {
+				t.Fatalf("unread after reading all: %d", count(a))
+			}
+			if err := db.MarkRead(ctx, other.ID, a.ID, conv.ID, 9); portal.ErrorCode(err) != portal.ENOTFOUND {
+				t.Fatalf("another tenant marks: %v", err)
+			}
+			if m, _ := db.UnreadCounts(ctx, other.ID, b.ID, []string{conv.ID}); len(m) != 0 {
+				t.Fatalf("another tenant counts: %v", m)
+			}
+		})
+	}
+}

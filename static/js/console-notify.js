@@ -2,7 +2,8 @@
 // the debtor writes while the page is in the background raises an unread
 // count in the page's title ("(2) …") and beside the chat, and, once the
 // agent has allowed it, a browser notification. Coming back to the page
-// reads them. Messages the page showed when it opened are read.
+// reads them. Messages the page showed when it opened are read, and what
+// the agent sees is marked read for the queue's unread counts.
 (function () {
   "use strict";
   var root = document.getElementById("chat");
@@ -31,8 +32,24 @@
     document.title = unread > 0 ? "(" + unread + ") " + title : title;
     count.textContent = unread > 0 ? countText.replace("%d", String(unread)) : "";
   };
+  // What the agent has seen is read for the queue's counts too.
+  var csrf = document.querySelector('input[name="csrf"]');
+  var marked = seen;
+  var postRead = function () {
+    if (!csrf || seen <= marked || !window.fetch) { return; }
+    var upTo = seen;
+    var body = new URLSearchParams();
+    body.set("csrf", csrf.value);
+    body.set("seq", String(upTo));
+    marked = upTo;
+    window.fetch(window.location.pathname + "/read", { method: "POST", body: body, credentials: "same-origin" })
+      .then(function (r) { if (!r.ok) { marked = Math.min(marked, upTo - 1); } })
+      .catch(function () { marked = Math.min(marked, upTo - 1); });
+  };
   var read = function () {
-    if (!away() && unread > 0) { unread = 0; show(); }
+    if (away()) { return; }
+    if (unread > 0) { unread = 0; show(); }
+    postRead();
   };
   enable.addEventListener("click", function () {
     if (!supported()) { return; }
@@ -58,10 +75,13 @@
         var seq = parseInt(li.getAttribute("data-seq"), 10);
         if (!(seq > seen)) { return; }
         seen = seq;
-        if (fromDebtor(li) && away()) {
+        if (!fromDebtor(li)) { return; }
+        if (away()) {
           unread += 1;
           show();
           notify(li);
+        } else {
+          postRead();
         }
       });
     });
