@@ -5,9 +5,11 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/relais/relais/negotiation"
 	"github.com/relais/relais/portal"
 	"github.com/relais/relais/portal/escalation"
 	"github.com/relais/relais/portal/i18n"
@@ -97,6 +99,12 @@ func TestPortalMessageKeys(t *testing.T) {
 	used["signout.title"], used["signout.text"] = "handlePortalSignOut", "handlePortalSignOut"
 	// The e-mail to an account's owners when an endpoint is disabled.
 	used["console.webhooks.mail.subject"], used["console.webhooks.mail.body"] = "webhooks.MailOwners", "webhooks.MailOwners"
+	// The satisfaction survey's answers ({{printf "survey.score.%d" .}})
+	// and the closing message of a resolved conversation (issue 21).
+	for i := negotiation.MinScore; i <= negotiation.MaxScore; i++ {
+		used["survey.score."+strconv.Itoa(i)] = "claimView.SurveyScores"
+	}
+	used["chat.resolved"], used["chat.resolved.survey"] = "handleConsoleResolve", "handleConsoleResolve"
 	// Console keys: literals of the console templates and of the server's
 	// Go code, and the families they name by prefix ({{words
 	// "console.stage." .Stage}}, "console.error." + status).
