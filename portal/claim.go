@@ -109,7 +109,10 @@ type User struct {
 	Name     string `json:"name"`
 	Role     Role   `json:"role"`
 	// Language is the console language the user chose ("" until chosen).
-	Language     string    `json:"language"`
+	Language string `json:"language"`
+	// Away: the user marked themselves away (issue 21); debtors are not
+	// told an agent is online.
+	Away         bool      `json:"away"`
 	PasswordHash string    `json:"-"`
 	CreatedAt    time.Time `json:"created_at"`
 }

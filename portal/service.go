@@ -78,6 +78,8 @@ type TenantService interface {
 	// tenant. EINVALID for a language the console does not speak,
 	// ENOTFOUND for a user of another tenant.
 	SetUserLanguage(ctx context.Context, tenantID, userID, lang string) error
+	// SetUserAway marks a user away or back (issue 21). ENOTFOUND.
+	SetUserAway(ctx context.Context, tenantID, userID string, away bool) error
 	// CreateAPIKey stores a new key and returns its secret, shown once.
 	CreateAPIKey(ctx context.Context, tenantID, name string) (*APIKey, string, error)
 	// AuthenticateAPIKey returns the key for a secret; EUNAUTHORIZED when

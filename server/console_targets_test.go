@@ -106,3 +106,63 @@ func TestQueueUnread(t *testing.T) {
 		})
 	}
 }
+
+// TestConsoleAway: an agent marks themselves away through the bar's CSRF
+// form and is back on the page they were on; while away, opening a
+// conversation does not tell the debtor an agent is online; back, it does.
+func TestConsoleAway(t *testing.T) {
+	e := newChatEnv(t, "sqlite")
+	ctx := context.Background()
+	agent := consoleAs{t, e.base, e.cookies[e.agent.ID]}
+	debtor := e.debtorClient(t, 0)
+	convID := debtor.expect("welcome")["conversation_id"].(string)
+	if r := agent.do("POST", "/console/away", url.Values{"away": {"1"}}); r.status != 403 {
+		t.Fatalf("away without CSRF: %d", r.status)
+	}
+	token := agent.csrf()
+	if r := agent.do("POST", "/console/away", url.Values{"csrf": {token}, "away": {"maybe"}}); r.status != 400 {
+		t.Fatalf("bad away: %d", r.status)
+	}
+	r := agent.do("POST", "/console/away", url.Values{"csrf": {token}, "away": {"1"}, "back": {"/console/claims"}})
+	if r.status != 303 || r.header.Get("Location") != "/console/claims" {
+		t.Fatalf("away: %d %s", r.status, r.header.Get("Location"))
+	}
+	if u, _ := e.db.FindUser(ctx, e.agent.ID); u == nil || !u.Away {
+		t.Fatalf("stored: %+v", u)
+	}
+	mustContain(t, "bar while away", agent.get("/console/claims").body, "You are away: debtors do not see you online.", `name="away" value="0"`, "I&#39;m back")
+
+	online := func(want bool) {
+		t.Helper()
+		deadline := time.After(2 * time.Second)
+		for {
+			select {
+			case f, ok := <-debtor.frames:
+				if !ok {
+					t.Fatal("debtor's connection closed")
+				}
+				if f["type"] == "presence" && f["agents_online"] == true {
+					if !want {
+						t.Fatalf("an away agent is announced online: %v", f)
+					}
+					return
+				}
+			case <-deadline:
+				if want {
+					t.Fatal("the agent back is not announced online")
+				}
+				return
+			}
+		}
+	}
+	ws := e.agentClient(t, e.agent, convID, 0)
+	ws.expect("welcome")
+	online(false)
+	ws.c.Close()
+	if r := agent.do("POST", "/console/away", url.Values{"csrf": {token}, "away": {"0"}}); r.status != 303 || r.header.Get("Location") != "/console" {
+		t.Fatalf("back: %d %s", r.status, r.header.Get("Location"))
+	}
+	ws2 := e.agentClient(t, e.agent, convID, 0)
+	ws2.expect("welcome")
+	online(true)
+}

@@ -148,3 +148,26 @@ func decimalIn(lang, v string) string {
 
 // SurveyScores are the answers the portal offers, the best first.
 func (*claimView) SurveyScores() []int { return []int{5, 4, 3, 2, 1} }
+
+// handleConsoleAway is POST /console/away (away=1 or 0): the signed-in
+// user marks themselves away or back, and returns to the page they were
+// on. An away agent is not announced to debtors as online.
+func (s *Server) handleConsoleAway(c *fiber.Ctx) error {
+	u := consoleUserOf(c)
+	away := c.FormValue("away")
+	if away != "0" && away != "1" {
+		return portal.FieldError("away", "away is 1 (away) or 0 (back)")
+	}
+	ctx, cancel := s.userContext(c)
+	defer cancel()
+	if err := s.deps.Tenants.SetUserAway(ctx, u.TenantID, u.ID, away == "1"); err != nil {
+		return err
+	}
+	u.Away = away == "1"
+	s.log.Info("console user away", "tenant_id", u.TenantID, "user_id", u.ID, "away", u.Away)
+	back := c.FormValue("back")
+	if !isConsolePage(back) || strings.ContainsAny(back, "\\\r\n") || strings.HasPrefix(back, "//") {
+		back = "/console"
+	}
+	return c.Redirect(back, fiber.StatusSeeOther)
+}

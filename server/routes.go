@@ -169,6 +169,7 @@ func (s *Server) routes() {
 	con := app.Group("/console", s.requireConsole)
 	con.Post("/logout", s.handleConsoleLogout)
 	con.Post("/language", s.handleConsoleLanguage)
+	con.Post("/away", s.handleConsoleAway) // the user marks themselves away or back (issue 21)
 	con.Get("/", s.handleConsoleQueue)
 	con.Get("/dashboard", s.handleConsoleDashboard)           // any role: it only reads
 	con.Get("/dashboard.csv", s.handleConsoleDashboardExport) // any role

@@ -134,6 +134,7 @@ type chatStart struct {
 	actor    portal.Actor
 	after    int64
 	internal bool
+	away     bool // an agent marked away: not announced as online
 	// slot is the connection's place under the connection limits.
 	slot *chatSlot
 }
@@ -268,7 +269,7 @@ func (s *Server) handleConsoleChat(c *fiber.Ctx) error {
 	p := negotiation.Participant{Kind: portal.ActorUser, ID: u.ID, Name: strings.Clone(name), TenantID: u.TenantID, Role: u.Role, Language: lang}
 	actor := portal.Actor{Kind: portal.ActorUser, ID: u.ID, TenantID: u.TenantID, IP: strings.Clone(c.IP()), Forwarded: forwardedOf(c),
 		UserAgent: strings.Clone(truncate(c.Get(fiber.HeaderUserAgent), 300))}
-	return s.beginChat(c, &chatStart{p: p, conv: conv, actor: actor, after: after, internal: true, slot: slot})
+	return s.beginChat(c, &chatStart{p: p, conv: conv, actor: actor, after: after, internal: true, away: u.Away, slot: slot})
 }
 
 // serveChat runs one connection: the writer in its own goroutine, the
@@ -280,7 +281,7 @@ func (s *Server) serveChat(ws *websocket.Conn) {
 	}
 	st.slot.activate()
 	defer st.slot.release()
-	c := &chatConn{hub: s.hub, ws: ws.Conn, p: st.p, conv: st.conv, internal: st.internal, actor: st.actor,
+	c := &chatConn{hub: s.hub, ws: ws.Conn, p: st.p, conv: st.conv, internal: st.internal, away: st.away, actor: st.actor,
 		send: make(chan []byte, sendQueue), done: make(chan struct{}), writerDone: make(chan struct{})}
 	if !s.hub.register(c) {
 		_ = ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseGoingAway, "server shutting down"), time.Now().Add(writeWait))

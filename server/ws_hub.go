@@ -672,7 +672,7 @@ func (h *Hub) localAgents(conversationID string) int {
 	defer r.mu.Unlock()
 	n := 0
 	for c := range r.conns {
-		if c.internal {
+		if c.internal && !c.away {
 			n++
 		}
 	}
@@ -763,6 +763,7 @@ type chatConn struct {
 	conv *negotiation.Conversation
 	// internal: an agent, who sees notes and transfers.
 	internal bool
+	away     bool // an agent marked away (issue 21): not counted online
 	actor    portal.Actor
 
 	send       chan []byte

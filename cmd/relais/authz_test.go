@@ -341,7 +341,7 @@ var authzTable = map[string]policy{
 	"GET /console/replies": consoleTenantOwner, "POST /console/replies": consoleTenantOwner, "GET /console/replies/:reply_id": consoleTenantOwner,
 	"POST /console/replies/:reply_id": consoleTenantOwner, "POST /console/replies/:reply_id/delete": consoleTenantOwner,
 	// The console language of the signed-in user, any role (issue 25.7).
-	"POST /console/language": consoleUser,
+	"POST /console/language": consoleUser, "POST /console/away": consoleUser,
 	// Disputes in the console (issue 25): any user of the tenant reads a
 	// dispute and downloads its files; agents and owners resolve it.
 	"GET /console/claims/:id/disputes/:dispute_id": consoleRead, "GET /console/claims/:id/disputes/:dispute_id/files/:file_id": consoleRead,

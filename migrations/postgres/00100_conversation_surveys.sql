@@ -33,7 +33,12 @@ CREATE TABLE conversation_reads (
     PRIMARY KEY (user_id, conversation_id)
 );
 
+-- An agent who marks themselves away is not announced to debtors as
+-- online, even with a conversation open.
+ALTER TABLE users ADD COLUMN away BOOLEAN NOT NULL DEFAULT FALSE;
+
 -- +goose Down
+ALTER TABLE users DROP COLUMN away;
 DROP TABLE conversation_reads;
 DROP TABLE surveys;
 ALTER TABLE conversations DROP COLUMN resolved_by;

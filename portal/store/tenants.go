@@ -140,6 +140,18 @@ func (db *DB) SetUserLanguage(ctx context.Context, tenantID, userID, lang string
 	return nil
 }
 
+// SetUserAway implements portal.TenantService.
+func (db *DB) SetUserAway(ctx context.Context, tenantID, userID string, away bool) error {
+	res := db.conn(ctx).Model(&portal.User{}).Where("id = ? AND tenant_id = ?", userID, tenantID).Update("away", away)
+	if res.Error != nil {
+		return translate("set user away", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return portal.Errorf(portal.ENOTFOUND, "user not found")
+	}
+	return nil
+}
+
 // ListUsers implements portal.TenantService.
 func (db *DB) ListUsers(ctx context.Context, tenantID string) ([]*portal.User, error) {
 	var users []*portal.User
