@@ -50,6 +50,8 @@ func (s *Server) routes() {
 	claim.Patch("/debtor", s.handleDebtorContactUpdate)
 	claim.Get("/events", s.handleEventList)
 	claim.Get("/instalments", s.handleInstalmentList)
+	claim.Get("/promises", s.handlePromiseList)
+	claim.Post("/promises", s.handlePromiseCreate)
 	claim.Get("/balance", s.handleClaimBalance)
 	claim.Post("/links", s.handleLinkCreate)
 	claim.Get("/links", s.handleLinkList)

@@ -132,6 +132,9 @@ type Deps struct {
 	// Jobs are the background schedulers of this instance, listed by
 	// /healthz with their last run and success.
 	Jobs []*portal.JobHealth
+	// Promises records and lists promises to pay (issue 20; nil: the
+	// promise routes and forms answer 503).
+	Promises portal.PromiseService
 
 	// Evidence makes evidence bundles and shows the signing key.
 	Evidence EvidenceBundler

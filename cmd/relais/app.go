@@ -15,6 +15,7 @@ import (
 	"github.com/relais/relais/portal/i18n"
 	"github.com/relais/relais/portal/payments"
 	"github.com/relais/relais/portal/privacy"
+	"github.com/relais/relais/portal/promises"
 	"github.com/relais/relais/portal/ratefeed"
 	"github.com/relais/relais/portal/ratelimit"
 	"github.com/relais/relais/portal/reminders"
@@ -44,6 +45,8 @@ type app struct {
 	webhooks *webhooks.Worker
 	// checkpoints signs the chain heads daily (issue 26.6), nil when off.
 	checkpoints *evidence.Checkpointer
+	// promises judges promises to pay past their date (issue 20).
+	promises *promises.Job
 }
 
 // openDB opens and (unless told not to) migrates the database.
@@ -225,6 +228,10 @@ func build(ctx context.Context, cfg config, log *slog.Logger, migrate bool) (*ap
 		log.Info("webhooks: no SMTP configured, so the owners of an endpoint disabled after three days of failures are not e-mailed (the console shows it)")
 	}
 	deps.Jobs = append(deps.Jobs, hooks.Health)
+	// Promises to pay (issue 20): the job judges those past their date.
+	deps.Promises = db
+	promiseJob := &promises.Job{Store: db, Clock: clock, Owner: owner, Interval: cfg.SchedulerEvery, Log: log, Health: portal.NewJobHealth("promises")}
+	deps.Jobs = append(deps.Jobs, promiseJob.Health)
 	// Checkpoints of the chain heads (issue 26.6), outside the database.
 	var checkpoints *evidence.Checkpointer
 	if cfg.CheckpointEvery > 0 {
@@ -237,7 +244,7 @@ func build(ctx context.Context, cfg config, log *slog.Logger, migrate bool) (*ap
 		ChatPerSession: cfg.ChatPerSession, ChatPerAddress: cfg.ChatPerAddress, ChatMessagesPerMinute: cfg.ChatMessagesPerMinute,
 		SecondFactor: cfg.SecondFactor}, deps)
 	return &app{cfg: cfg, log: log, clock: clock, db: db, server: srv, rates: rates, rateJobs: rateJobs, reminders: sched, instalments: inst,
-		webhooks: hooks, checkpoints: checkpoints}, nil
+		webhooks: hooks, checkpoints: checkpoints, promises: promiseJob}, nil
 }
 
 // rateJobsFor loads the rate lines recorded in the database on top of the
@@ -378,6 +385,16 @@ func (a *app) serve(ctx context.Context) error {
 			a.webhooks.Run(hooksCtx)
 		}
 	}()
+	// The promises job judges promises to pay past their date (issue 20).
+	promCtx, stopPromises := context.WithCancel(ctx)
+	defer stopPromises()
+	promDone := make(chan struct{})
+	go func() {
+		defer close(promDone)
+		if a.promises != nil {
+			a.promises.Run(promCtx)
+		}
+	}()
 	// The checkpoint job signs the chain heads once a day (issue 26.6).
 	cpCtx, stopCheckpoints := context.WithCancel(ctx)
 	defer stopCheckpoints()
@@ -397,6 +414,8 @@ func (a *app) serve(ctx context.Context) error {
 		stopRates()
 		stopHooks()
 		stopCheckpoints()
+		stopPromises()
+		<-promDone
 		<-remindersDone
 		<-instDone
 		<-ratesDone

@@ -315,6 +315,8 @@ var authzTable = map[string]policy{
 	"GET /api/v1/claims/:id/letters": apiClaim, "GET /api/v1/claims/:id/letters/:letter_id.pdf": apiClaim,
 	"POST /api/v1/claims/:id/letters/:letter_id/sent": apiClaim, "PUT /api/v1/claims/:id/sequence": apiClaim,
 	"GET /api/v1/claims/:id/reminders": apiClaim, "POST /api/v1/claims/:id/reminders/:send_id/bounce": apiClaim,
+	// Promises to pay (issue 20).
+	"GET /api/v1/claims/:id/promises": apiClaim, "POST /api/v1/claims/:id/promises": apiClaim,
 
 	"GET /p/": debtor, "POST /p/identity": debtor, "POST /p/signout": debtor, "GET /p/computation": debtor, "GET /p/contest": debtor,
 	"POST /p/contest": debtor, "POST /p/pay/card": debtor, "POST /p/pay/setup": debtor, "POST /p/plan/move": debtor,

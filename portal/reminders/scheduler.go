@@ -21,6 +21,9 @@ type Candidate struct {
 	Sequence *portal.ReminderSequence
 	Sends    []*portal.ReminderSend
 	OptedOut map[portal.Channel]bool
+	// PromisedUntil is the last day of grace of the claim's expected
+	// promise to pay (zero: none): until then its reminders wait.
+	PromisedUntil portal.Date
 }
 
 // Store is the persistence the scheduler needs (portal/store implements it).
@@ -250,6 +253,10 @@ func (s *Scheduler) remind(ctx context.Context, c *Candidate, r *Report) error {
 	today := portal.DateOf(now.In(loc))
 	due := dueDate(cl)
 	if due.IsZero() || Outstanding(cl) <= 0 || c.Sequence == nil {
+		return nil
+	}
+	if !c.PromisedUntil.IsZero() && !today.After(c.PromisedUntil) {
+		r.Paused++ // a promise to pay is expected
 		return nil
 	}
 	done := make([]Done, 0, len(c.Sends))

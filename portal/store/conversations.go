@@ -505,6 +505,10 @@ func (db *DB) decide(ctx context.Context, tx *gorm.DB, m *negotiation.Message, d
 			return translate("create agreement", err)
 		}
 		m.AgreementID = a.ID
+		// An accepted promise offer is a promise to pay too (promises.go).
+		if err := db.promiseOnAcceptance(ctx, tx, d.OfferID, a); err != nil {
+			return err
+		}
 	}
 	return db.insertMessage(ctx, tx, m)
 }

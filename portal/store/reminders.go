@@ -418,6 +418,9 @@ func (db *DB) ReminderCandidates(ctx context.Context, after string, limit int) (
 		}
 		out = append(out, &reminders.Candidate{Claim: c, Tenant: tenants[c.TenantID], Sequence: seq, Sends: sendsOf[c.ID], OptedOut: opt})
 	}
+	if err := db.markPromised(ctx, ids, out); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 
@@ -447,6 +450,11 @@ func (db *DB) BeginSend(ctx context.Context, tenantID, claimID string, step *por
 		}
 		if escalation.Pauses(c.Status) || escalation.Ended(c.Status) || !reminderStage(c.Stage) {
 			return portal.Errorf(portal.ECONFLICT, "the claim is %s at stage %s: no reminder", c.Status, c.Stage)
+		}
+		if held, err := promisePauses(tx, claimID, localDate); err != nil {
+			return err
+		} else if held {
+			return portal.Errorf(portal.ECONFLICT, "a promise to pay is expected: no reminder until its date")
 		}
 		var n int64
 		if err := tx.Model(&optOutRow{}).Where("debtor_id = ? AND channel = ?", c.DebtorID, step.Channel).Count(&n).Error; err != nil {

@@ -40,6 +40,10 @@ func (db *DB) UseRates(r *rules.Rates) {
 // that cannot be computed leaves the status as it is: the payment is
 // recorded whatever happens (the error is logged).
 func (db *DB) settleOnPayment(ctx context.Context, tx *gorm.DB, tenantID, claimID string, p *portal.Payment) error {
+	// Every channel's payment passes here: it keeps the promises it pays (promises.go).
+	if err := db.applyToPromises(ctx, tx, tenantID, claimID, p); err != nil {
+		return err
+	}
 	var c portal.Claim
 	if err := tx.Where("id = ? AND tenant_id = ?", claimID, tenantID).Take(&c).Error; err != nil {
 		return translate("find claim", err)

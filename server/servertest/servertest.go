@@ -18,6 +18,7 @@ import (
 	"github.com/relais/relais/portal/evidence"
 	"github.com/relais/relais/portal/payments"
 	"github.com/relais/relais/portal/privacy"
+	"github.com/relais/relais/portal/promises"
 	"github.com/relais/relais/portal/ratefeed"
 	"github.com/relais/relais/portal/ratelimit"
 	"github.com/relais/relais/portal/rules"
@@ -65,6 +66,9 @@ type Wiring struct {
 	// Webhooks sends the webhook outbox (issue 19); a test calls its
 	// RunOnce where serve runs it. It may reach loopback receivers.
 	Webhooks *webhooks.Worker
+	// Promises judges overdue promises to pay; a test calls its RunOnce
+	// where serve runs it.
+	Promises *promises.Job
 }
 
 // Wire builds the services on db as cmd/relais build() does.
@@ -138,7 +142,10 @@ func Wire(t testing.TB, db *store.DB, o Options) *Wiring {
 	hooks := &webhooks.Worker{Store: db, Clock: o.Clock, Owner: "servertest", Log: o.Logger, AllowPrivate: true,
 		Health: portal.NewJobHealth("webhooks")}
 	deps.Jobs = append(deps.Jobs, hooks.Health)
-	return &Wiring{
+	deps.Promises = db
+	promiseJob := &promises.Job{Store: db, Clock: o.Clock, Owner: "servertest", Log: o.Logger, Health: portal.NewJobHealth("promises")}
+	deps.Jobs = append(deps.Jobs, promiseJob.Health)
+	return &Wiring{Promises: promiseJob,
 		Config: server.Config{BaseURL: o.BaseURL, Version: o.Version, LinkTTL: o.LinkTTL, RateEditors: o.RateEditors},
 		Deps:   deps, Payments: pay, Letters: letters, Evidence: bundler, RateFeed: feed, Webhooks: hooks,
 	}

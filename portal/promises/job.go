@@ -1,0 +1,91 @@
+// Package promises runs the job that judges promises to pay once their
+// date and grace have passed (issue 20): partly kept or broken, with the
+// event, the agent told and the claim's reminders resumed. The judging
+// itself is the store's (SweepPromises), one claim per transaction.
+package promises
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/relais/relais/portal"
+)
+
+// LeaseName is the job lease: one instance judges at a time.
+const LeaseName = "promises"
+
+// Store is what the job needs (portal/store implements it).
+type Store interface {
+	AcquireLease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error)
+	ReleaseLease(ctx context.Context, name, holder string) error
+	// SweepPromises judges the expected promises whose grace ended
+	// before their tenant's today, on the store's clock.
+	SweepPromises(ctx context.Context) (portal.PromiseReport, error)
+}
+
+// Job judges overdue promises every Interval under the lease.
+type Job struct {
+	Store Store
+	Clock portal.Clock
+	// Owner names this instance in the lease (host and pid).
+	Owner string
+	// Interval between runs (default 15 minutes); LeaseTTL bounds a run
+	// (default 5 minutes).
+	Interval, LeaseTTL time.Duration
+	Log                *slog.Logger
+	// Health, when set, records every run for /healthz.
+	Health *portal.JobHealth
+}
+
+// RunOnce judges what is overdue now, if this instance gets the lease;
+// ran is false when another instance holds it.
+func (j *Job) RunOnce(ctx context.Context) (rep portal.PromiseReport, ran bool, err error) {
+	ttl := j.LeaseTTL
+	if ttl <= 0 {
+		ttl = 5 * time.Minute
+	}
+	ok, err := j.Store.AcquireLease(ctx, LeaseName, j.Owner, ttl)
+	if err != nil || !ok {
+		return rep, false, err
+	}
+	defer func() {
+		// Released even when ctx is cancelled, so that another instance can go on.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := j.Store.ReleaseLease(rctx, LeaseName, j.Owner); err != nil && j.Log != nil {
+			j.Log.Warn("release promises lease", "err", err)
+		}
+	}()
+	ctx = portal.WithActor(ctx, portal.Actor{Kind: portal.ActorSystem, ID: "promises"})
+	rep, err = j.Store.SweepPromises(ctx)
+	return rep, true, err
+}
+
+// Run calls RunOnce every Interval until ctx ends.
+func (j *Job) Run(ctx context.Context) {
+	iv := j.Interval
+	if iv <= 0 {
+		iv = 15 * time.Minute
+	}
+	t := time.NewTicker(iv)
+	defer t.Stop()
+	for {
+		rep, _, err := j.RunOnce(ctx)
+		if ctx.Err() == nil {
+			j.Health.Record(j.Clock.Now(), err)
+		}
+		if j.Log != nil {
+			if err != nil && ctx.Err() == nil {
+				j.Log.ErrorContext(ctx, "promises job", "err", err)
+			} else if rep.Broken+rep.PartlyKept > 0 {
+				j.Log.InfoContext(ctx, "promises job", "broken", rep.Broken, "partly_kept", rep.PartlyKept)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
