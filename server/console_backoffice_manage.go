@@ -110,6 +110,10 @@ func (s *Server) renderManage(c *fiber.Ctx, status int, v *manageView) error {
 		reversibleIDs[p.ID] = reversible(p, claim.Payments)
 	}
 	data["Reversible"] = reversibleIDs
+	if data["Promises"], err = s.claimPromises(c, u.TenantID, claim.ID); err != nil {
+		return err
+	}
+	data["PromiseGraceDays"] = portal.PromiseGraceDays
 	if s.deps.Links != nil {
 		links, err := s.deps.Links.FindLinks(ctx, u.TenantID, claim.ID)
 		if err != nil {

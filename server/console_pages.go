@@ -228,6 +228,9 @@ func (s *Server) handleConsoleQueue(c *fiber.Ctx) error {
 	}
 	data := map[string]any{"Title": s.consoleT(c).Text("console.nav.queue"), "Items": items, "Disputes": disputes}
 	s.queueWorkspace(ctx, c, items, data) // service levels (items sorted by time left) and unread counts (console_targets.go)
+	if data["Promises"], err = s.promisesToFollow(c, consoleUserOf(c).TenantID); err != nil {
+		return err
+	}
 	if err := s.heldConversations(ctx, consoleUserOf(c), data); err != nil {
 		return err
 	}
@@ -326,6 +329,9 @@ func (s *Server) claimPanel(c *fiber.Ctx, claimID string) (map[string]any, error
 		return nil, err
 	}
 	data["Agreements"] = agreements
+	if data["Promises"], err = s.claimPromises(c, u.TenantID, claim.ID); err != nil {
+		return nil, err
+	}
 	return data, nil
 }
 

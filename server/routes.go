@@ -188,6 +188,7 @@ func (s *Server) routes() {
 	con.Post("/claims/:id/payments", s.handleConsolePayment)
 	con.Post("/claims/:id/payments/:payment_id/reverse", s.handleConsolePaymentReverse)
 	con.Post("/claims/:id/credit-notes", s.handleConsoleCreditNote)
+	con.Post("/claims/:id/promises", s.handleConsolePromise)
 	con.Post("/claims/:id/links", s.handleConsoleLinkIssue)
 	con.Post("/claims/:id/links/:link_id/revoke", s.handleConsoleLinkRevoke)
 	con.Post("/claims/:id/letters", s.handleConsoleLetter)

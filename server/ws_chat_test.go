@@ -128,6 +128,7 @@ func newChatEnvOn(t testing.TB, db *store.DB, clock *portal.FixedClock, seed *ch
 		Logger:      slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 		Negotiation: svc, Conversations: db, Replies: db, Resolutions: db, Reads: db, ConsoleSessions: db, Rates: rates, Links: db, Disputes: db,
 		Timelines: db, Evidence: &evidence.Builder{Source: db, Signer: e.signer, Version: "test"},
+		Promises: db, // promises to pay (issue 20)
 		// The back-office forms (issue 18): escalation, letters with a fresh
 		// link, contact data and credit notes.
 		Escalation: db, ClaimChanges: db, Dashboard: db, Letters: &store.LetterStore{DB: db, Rates: rates,

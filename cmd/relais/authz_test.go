@@ -361,7 +361,9 @@ var authzTable = map[string]policy{
 	"POST /console/claims/:id/links": consoleWrite, "POST /console/claims/:id/links/:link_id/revoke": consoleWrite,
 	"POST /console/claims/:id/letters": consoleWrite, "GET /console/claims/:id/letters/:letter_id.pdf": consoleWrite,
 	"POST /console/claims/:id/letters/:letter_id/sent": consoleWrite,
-	"POST /console/claims/:id/stage":                   consoleWrite, "POST /console/claims/:id/status": consoleWrite,
+	// Promises to pay (issue 20): agents and owners record one.
+	"POST /console/claims/:id/promises": consoleWrite,
+	"POST /console/claims/:id/stage":    consoleWrite, "POST /console/claims/:id/status": consoleWrite,
 	"POST /console/claims/:id/dates": consoleWrite,
 	// Court documents of a claim (issue 23): the claim's tenant by API
 	// key; agents and owners in the console.

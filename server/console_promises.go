@@ -1,0 +1,71 @@
+package server
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/relais/relais/portal"
+)
+
+// Promises to pay in the console (issue 20): agents and owners record one
+// from the claim's back-office page, the claim panel lists them with
+// their status, the queue the ones to follow.
+
+const secPromise = "promise"
+
+func init() { manageDoneKinds[secPromise] = true }
+
+// handleConsolePromise is POST /console/claims/:id/promises: a promise
+// the debtor made by phone or letter (source agent, promise.recorded with
+// the user).
+func (s *Server) handleConsolePromise(c *fiber.Ctx) error {
+	if err := requireRole(c, portal.RoleAgent); err != nil {
+		return err
+	}
+	ps, err := s.promises()
+	if err != nil {
+		return err
+	}
+	claim, err := s.consoleClaimOf(c)
+	if err != nil {
+		return err
+	}
+	v := newManageView()
+	in := readSection(c, v, secPromise, "amount", "due_on", "note")
+	fields := []string{"amount", "due_on", "note", "currency"}
+	amount, err := portal.ParseAmount(in["amount"], claim.Currency.Exponent())
+	if err != nil || amount <= 0 {
+		return s.refuse(c, v, secPromise, portal.FieldError("amount", "amount must be a positive amount"), fields...)
+	}
+	pin, err := (&promiseInput{Amount: amount, DueOn: in["due_on"], Note: in["note"]}).toInput(portal.PromiseFromAgent)
+	if err != nil {
+		return s.refuse(c, v, secPromise, err, fields...)
+	}
+	ctx, cancel := s.userContext(c)
+	defer cancel()
+	if _, err := ps.RecordPromise(ctx, consoleUserOf(c).TenantID, claim.ID, pin); err != nil {
+		return s.refuse(c, v, secPromise, err, fields...)
+	}
+	return s.doneRedirect(c, secPromise)
+}
+
+// claimPromises lists a claim's promises for its pages (none when the
+// instance has no promise service).
+func (s *Server) claimPromises(c *fiber.Ctx, tenantID, claimID string) ([]*portal.Promise, error) {
+	if s.deps.Promises == nil {
+		return nil, nil
+	}
+	ctx, cancel := s.userContext(c)
+	defer cancel()
+	return s.deps.Promises.ClaimPromises(ctx, tenantID, claimID)
+}
+
+// promisesToFollow lists the queue's promises: broken or partly kept in
+// the last 30 days, then the expected ones by date.
+func (s *Server) promisesToFollow(c *fiber.Ctx, tenantID string) ([]*portal.PromiseItem, error) {
+	if s.deps.Promises == nil {
+		return nil, nil
+	}
+	ctx, cancel := s.userContext(c)
+	defer cancel()
+	return s.deps.Promises.PromisesToFollow(ctx, tenantID, 200)
+}
