@@ -224,6 +224,7 @@ type claimView struct {
 	NextKey   string
 	StatusKey string
 	Disputes  []*portal.Dispute
+	Promise   *promiseView // the promise to pay section (portal_promise.go)
 	// Open is the dispute being examined, if any.
 	Open *portal.Dispute
 	// Deadlines are the dates the debtor should know (the formal notice's
@@ -302,6 +303,9 @@ func (s *Server) renderClaim(c *fiber.Ctx, ps *portal.PortalSession) error {
 		// A paid claim's section says it all: no second "thank you".
 		page.StatusKey = escalation.StatusKey(cl.Status)
 	}
+	if page.Promise, err = s.promiseViewFor(c, ps, cl, bal.Total, today); err != nil {
+		return err
+	}
 	page.Deadlines = debtorDeadlines(cl, today)
 	for _, d := range disputes {
 		if d.Status == portal.DisputeOpen {
@@ -328,7 +332,7 @@ func (s *Server) renderClaim(c *fiber.Ctx, ps *portal.PortalSession) error {
 	}
 	v := s.newView(c, s.portalLang(c, ""), "/p", cl.Creditor)
 	v.Currency, v.Page = cl.Currency, page
-	return s.render(c, fiber.StatusOK, "claim", v)
+	return s.render(c, portalStatus(c), "claim", v)
 }
 
 // computationView is the data of the "how is this computed?" page.

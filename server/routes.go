@@ -143,6 +143,7 @@ func (s *Server) routes() {
 	p.Post("/plan/move", s.handlePortalPlanMove)
 	p.Get("/pay/return", s.handlePortalPayReturn)
 	p.Get("/pay/qr.png", s.handlePortalPayQR)
+	p.Post("/promise", s.handlePortalPromise)
 	// Live chat of the debtor on the verified portal session (websocket;
 	// Origin must be the base URL).
 	p.Get("/chat", s.handleDebtorChat)

@@ -327,6 +327,8 @@ var authzTable = map[string]policy{
 	// The one-time code of the identity check (issue 26.14): a session
 	// waiting for it; a verified one is sent back to its claim.
 	"POST /p/code": debtor, "POST /p/code/resend": debtor,
+	// A promise to pay from the portal (issue 20).
+	"POST /p/promise": debtor,
 
 	"GET /console/": consoleRead, "GET /console/claims": consoleRead, "GET /console/claims.csv": consoleRead, "GET /console/claims/:id": consoleRead,
 	"GET /console/claims/:id/evidence.zip": consoleRead, "GET /console/claims/:id/timeline": consoleRead,
