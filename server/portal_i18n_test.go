@@ -64,6 +64,12 @@ func TestPortalMessageKeys(t *testing.T) {
 		"contest.error.empty_file", "contest.error.file_type", "contest.error.conflict", "contest.error.invalid"} {
 		used[k] = "handlers"
 	}
+	// Promises to pay (portal_promise.go): the refusals, and the status
+	// sentences by printf.
+	for _, k := range []string{"promise.error.amount", "promise.error.date", "promise.error.conflict", "promise.error.invalid",
+		"promise.status.expected", "promise.status.kept", "promise.status.partly_kept", "promise.status.broken"} {
+		used[k] = "portal_promise.go"
+	}
 	for _, k := range []escalation.DeadlineKind{escalation.KindNoticePeriod, escalation.KindBEConsumerPeriod} {
 		used["deadline."+string(k)] = "debtorDeadlines"
 	}

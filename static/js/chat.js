@@ -421,6 +421,13 @@
       // The claim's currency is this page's currency (money()).
       li.className += " msg-payment";
       li.appendChild(el("p", "text", t("paid", "Payment received") + sep() + money(Number(m.text.split("|")[1]))));
+    } else if (m.kind === "system" && /^promise\.(expected|kept|partly_kept|broken)\|/.test(m.text || "")) {
+      // The promise card: "promise.<status>|<minor units>|<currency>|
+      // <exponent>|<due on>|<paid>" (docs/protocol.md), in the reader's
+      // language.
+      var pr = m.text.split("|"), st = pr[0].slice("promise.".length);
+      li.className += " msg-promise promise-" + st;
+      li.appendChild(el("p", "text", t("promise." + st, pr[0]).replace("{amount}", money(Number(pr[1]))).replace("{date}", date(pr[4])).replace("{paid}", money(Number(pr[5])))));
     } else {
       li.appendChild(el("p", "text", m.text || ""));
     }
