@@ -227,6 +227,8 @@ func (db *DB) erase(tx *gorm.DB, c *portal.Claim) (privacy.Counts, error) {
 			[]any{timeUTC(now), c.ID, timeUTC(now)}},
 		// The one-time codes' masked destinations go with the contact details.
 		{new(int), "delete identity codes", `DELETE FROM portal_codes WHERE claim_id = ?`, []any{c.ID}},
+		// A promise's note is free text (issue 20).
+		{new(int), "erase promise notes", `UPDATE promises SET note = ? WHERE claim_id = ? AND note <> '' AND note <> ?`, []any{marker, c.ID, marker}},
 		{&n.UnsubscribeLinks, "delete unsubscribe links", `DELETE FROM unsubscribe_tokens WHERE claim_id = ?`, []any{c.ID}},
 		{&n.CardCustomers, "delete card customer", `DELETE FROM stripe_customers WHERE debtor_id = ?`, []any{d.ID}},
 		{&n.Mandates, "erase mandates", `UPDATE sepa_mandates SET iban_last4 = '', bank_code = '', country = '', url = '', acceptance = '{}', status = ?

@@ -11,6 +11,7 @@ import (
 
 	"github.com/relais/relais/negotiation"
 	"github.com/relais/relais/portal"
+	"github.com/relais/relais/portal/escalation"
 	"github.com/relais/relais/portal/reminders"
 )
 
@@ -316,6 +317,18 @@ func (db *DB) SweepPromises(ctx context.Context) (portal.PromiseReport, error) {
 				return err
 			}
 			judged = to
+			// A claim settled, written off or closed meanwhile, or erased,
+			// needs no agent: the promise is judged, nobody is called.
+			var claim struct {
+				Status string
+				Erased *timeUTC
+			}
+			if err := tx.Raw("SELECT status, personal_data_erased_at AS erased FROM claims WHERE id = ?", cur.ClaimID).Scan(&claim).Error; err != nil {
+				return translate("find claim", err)
+			}
+			if claim.Erased != nil || escalation.Ended(portal.Status(claim.Status)) {
+				return nil
+			}
 			return db.tellPromise(ctx, tx, cur.promise(), true)
 		})
 		if err != nil {

@@ -205,6 +205,23 @@ func TestPromises(t *testing.T) {
 				}
 			})
 
+			t.Run("EndedClaimNobodyCalled", func(t *testing.T) {
+				c := newOpen("P-ENDED")
+				p := promise(agent, c, 1000, "2024-07-01", portal.PromiseFromAgent)
+				if _, err := db.ChangeStatus(agent, tn.ID, c.ID, portal.StatusChange{To: portal.StatusWrittenOff, Reason: "abandoned"}); err != nil {
+					t.Fatal(err)
+				}
+				clock.T = time.Date(2024, 7, 10, 10, 0, 0, 0, time.UTC)
+				defer func() { clock.T = time.Date(2024, 6, 30, 10, 0, 0, 0, time.UTC) }()
+				sweep()
+				if got := find(c, p.ID); got.Status != portal.PromiseBroken {
+					t.Fatalf("promise on a written-off claim: %+v", got)
+				}
+				if texts := systemTexts(t, db, tn.ID, c.ID); len(texts) != 1 {
+					t.Fatalf("an agent was called for a written-off claim: %q", texts)
+				}
+			})
+
 			t.Run("Refused", func(t *testing.T) {
 				c := newOpen("P-REFUSED")
 				for name, in := range map[string]portal.PromiseInput{
@@ -287,3 +304,7 @@ func TestPromises(t *testing.T) {
 		})
 	}
 }
+
+// Promises hold tenant data (a free-text note): the purge and isolation
+// dumps of privacy_test.go read them too.
+func init() { tablesWithTenant = append(tablesWithTenant, "promises") }

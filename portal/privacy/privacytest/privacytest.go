@@ -164,6 +164,10 @@ func Seed(tb testing.TB, db *store.DB, tenantID string, o Options) *Seeded {
 		Author: agent, Offer: &discount, Verdict: &negotiation.Verdict{Balance: 135000, Breaches: breaches},
 		Override: &negotiation.PolicyOverride{Reason: "unemployed since March, " + o.Tag, Breaches: breaches, Balance: 135000, By: agent}}, nil)
 	must("counter-offer", err)
+	// A promise to pay taken by phone, its note free text (issue 20).
+	_, err = db.RecordPromise(portal.WithActor(ctx, portal.Actor{Kind: portal.ActorUser, ID: agent.ID, TenantID: tenantID}), tenantID, c.ID, portal.PromiseInput{Amount: 1000,
+		DueOn: db.Today(ctx, tenantID).AddDays(5), Note: "will pay after the holidays, " + o.Tag, Source: portal.PromiseFromAgent})
+	must("promise", err)
 	plan := negotiation.Offer{Kind: negotiation.KindPlan, Count: 3, Amount: 45000, FirstDate: db.Today(ctx, tenantID).AddDays(10),
 		Frequency: negotiation.Monthly, Method: negotiation.MethodTransfer, Note: "salary on the 5th, " + o.Tag}
 	sch := negotiation.ScheduleFor(plan, 135000)
