@@ -141,6 +141,32 @@ func TestPromises(t *testing.T) {
 				}
 			})
 
+			// Every channel's payment keeps a promise: a card payment from the
+			// provider's webhook, a transfer matched on a bank statement.
+			t.Run("KeptByCardAndStatement", func(t *testing.T) {
+				card, bank := newOpen("P-CARD"), newOpen("P-BANK")
+				pc := promise(agent, card, 30000, "2024-07-10", portal.PromiseFromAgent)
+				pb := promise(agent, bank, 30000, "2024-07-10", portal.PromiseFromAgent)
+				md := map[string]string{"tenant_id": tn.ID, "claim_id": card.ID}
+				ev := signedCardEvent(t, "evt_pi_P", "payment_intent.succeeded", clock.T, map[string]any{"id": "pi_P", "object": "payment_intent",
+					"amount": 30000, "amount_received": 30000, "currency": "eur", "latest_charge": "ch_P", "metadata": md})
+				if res, err := db.ApplyCardEvent(base, ev); err != nil || len(res.Payments) != 1 {
+					t.Fatalf("card payment: %+v %v", res, err)
+				}
+				if _, err := db.RecordStatement(agent, tn.ID, "csv", []*portal.StatementLine{{BankRef: "B-P-1", BookedOn: portal.DateOf(clock.T), Amount: 30000,
+					Currency: "EUR", Credit: true, Reference: bank.Reference, Status: portal.LineMatched, ClaimID: bank.ID}}); err != nil {
+					t.Fatal(err)
+				}
+				for _, x := range []struct {
+					c *portal.Claim
+					p *portal.Promise
+				}{{card, pc}, {bank, pb}} {
+					if got := find(x.c, x.p.ID); got.Status != portal.PromiseKept || got.PaidAmount != 30000 {
+						t.Errorf("%s: %+v", x.c.Reference, got)
+					}
+				}
+			})
+
 			t.Run("PartlyKeptAndBroken", func(t *testing.T) {
 				part, none := newOpen("P-PART"), newOpen("P-NONE")
 				pp := promise(agent, part, 60000, "2024-07-05", portal.PromiseFromAgent)
