@@ -45,6 +45,7 @@ func (s *Server) handleConsolePromise(c *fiber.Ctx) error {
 	if _, err := ps.RecordPromise(ctx, consoleUserOf(c).TenantID, claim.ID, pin); err != nil {
 		return s.refuse(c, v, secPromise, err, fields...)
 	}
+	s.announcePromise(c, consoleUserOf(c).TenantID, claim.ID)
 	return s.doneRedirect(c, secPromise)
 }
 
@@ -68,4 +69,26 @@ func (s *Server) promisesToFollow(c *fiber.Ctx, tenantID string) ([]*portal.Prom
 	ctx, cancel := s.userContext(c)
 	defer cancel()
 	return s.deps.Promises.PromisesToFollow(ctx, tenantID, 200)
+}
+
+// announcePromise tells the open chat windows of the claim that a promise
+// was just recorded (the store wrote its system message in the same
+// transaction): the hub delivers what they have not seen yet. A failure
+// only costs the live notice.
+func (s *Server) announcePromise(c *fiber.Ctx, tenantID, claimID string) {
+	if s.hub == nil || s.deps.Conversations == nil {
+		return
+	}
+	ctx, cancel := s.userContext(c)
+	defer cancel()
+	conv, err := s.deps.Conversations.OpenConversation(ctx, tenantID, claimID)
+	if err != nil || conv.LastSeq == 0 {
+		return
+	}
+	msgs, err := s.deps.Conversations.Messages(ctx, tenantID, conv.ID, conv.LastSeq-1, 1, true)
+	if err != nil {
+		s.log.Warn("promise notice: messages not read", "err", err)
+		return
+	}
+	s.hub.Published(ctx, conv, msgs)
 }

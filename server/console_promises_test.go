@@ -30,9 +30,15 @@ func TestConsolePromises(t *testing.T) {
 			if r := viewer.post(base+"/promises", url.Values{"promise.amount": {"50,00"}, "promise.due_on": {"2024-07-10"}}); r.status != 403 {
 				t.Fatalf("viewer: %d", r.status)
 			}
+			// The debtor's open chat receives the promise card at once.
+			debtor := e.debtorClient(t, 0)
+			debtor.expect("welcome")
 			r = agent.post(base+"/promises", url.Values{"promise.amount": {"50,00"}, "promise.due_on": {"2024-07-10"}, "promise.note": {"called on Monday"}})
 			if r.status != 303 || !strings.Contains(r.header.Get("Location"), "done=promise") {
 				t.Fatalf("record: %d %s", r.status, r.body)
+			}
+			if m := debtor.until("system"); !strings.HasPrefix(m["text"].(string), "promise.expected|5000|EUR|2|2024-07-10|0") {
+				t.Fatalf("live promise card: %v", m)
 			}
 			ev := lastEvent(t, e, e.claim.ID)
 			if ev.Kind != portal.EventPromiseRecorded || ev.Actor.Kind != portal.ActorUser || ev.Actor.ID != e.agent.ID || !strings.Contains(ev.Payload, `"amount":5000`) {
