@@ -161,8 +161,12 @@ func verifiedSession(ctx context.Context, db *store.DB, base, tenant string, c *
 		return "", err
 	}
 	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		return "", fmt.Errorf("opening the link: %d", resp.StatusCode)
+	}
+	opened := resp.Cookies()
 	var cookie []string
-	for _, ck := range resp.Cookies() {
+	for _, ck := range opened {
 		cookie = append(cookie, ck.Name+"="+ck.Value)
 	}
 	header := strings.Join(cookie, "; ")
@@ -187,7 +191,17 @@ func verifiedSession(ctx context.Context, db *store.DB, base, tenant string, c *
 	if resp.StatusCode != http.StatusSeeOther {
 		return "", fmt.Errorf("identity check: %d", resp.StatusCode)
 	}
-	return header, nil
+	// The check issues a new session secret: the cookie of the link no
+	// longer opens the session.
+	jar := map[string]string{}
+	for _, ck := range append(opened, resp.Cookies()...) {
+		jar[ck.Name] = ck.Value
+	}
+	cookie = cookie[:0]
+	for name, value := range jar {
+		cookie = append(cookie, name+"="+value)
+	}
+	return strings.Join(cookie, "; "), nil
 }
 
 // rawPageQueries runs the page's queries directly for o.duration from

@@ -46,6 +46,8 @@ type DB struct {
 	// rates compute a claim's balance after a payment, to settle it when
 	// nothing is left to pay (settle.go).
 	rates *rules.Rates
+	// group commits standalone events together (groupcommit.go).
+	group *groupWriter
 }
 
 // Options tune Open.
@@ -78,6 +80,7 @@ func Open(databaseURL string, opt Options) (*DB, error) {
 		opt.Rates = r
 	}
 	db := &DB{URL: databaseURL, clock: opt.Clock, log: opt.Logger, rates: opt.Rates}
+	db.group = &groupWriter{db: db}
 	cfg := &gorm.Config{
 		TranslateError: true,
 		NowFunc:        func() time.Time { return opt.Clock.Now().UTC().Truncate(time.Microsecond) },

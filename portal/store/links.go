@@ -347,12 +347,13 @@ func (db *DB) SetSessionLanguage(ctx context.Context, sessionID, lang string) er
 }
 
 // RecordPortalEvent implements portal.LinkService: a page view by a
-// debtor session.
+// debtor session, committed together with the views of the same moment
+// (AppendEventGrouped) and durable when it returns.
 func (db *DB) RecordPortalEvent(ctx context.Context, s *portal.PortalSession, kind portal.EventKind, payload map[string]any) error {
 	if payload == nil {
 		payload = map[string]any{}
 	}
 	payload["session_id"] = s.ID
-	_, err := db.AppendEvent(ctx, s.TenantID, s.ClaimID, kind, payload)
+	_, err := db.AppendEventGrouped(ctx, s.TenantID, s.ClaimID, kind, payload)
 	return err
 }
