@@ -184,6 +184,9 @@ type DisputeService interface {
 	// FindDisputes lists a claim's disputes with their files (without
 	// content), newest first. ENOTFOUND.
 	FindDisputes(ctx context.Context, tenantID, claimID string) ([]*Dispute, error)
+	// FindClaimDisputes is FindDisputes for a claim the caller loaded with
+	// FindClaim (the claim page): its tenant is not checked a second time.
+	FindClaimDisputes(ctx context.Context, c *Claim) ([]*Dispute, error)
 	// ResolveDispute applies a creditor's decision. ENOTFOUND, EINVALID,
 	// ECONFLICT when already resolved.
 	ResolveDispute(ctx context.Context, tenantID, claimID, disputeID string, r Resolution) (*Dispute, error)

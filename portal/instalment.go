@@ -161,6 +161,10 @@ type InstalmentService interface {
 	// ListInstalments returns the instalments of a claim in order.
 	// ENOTFOUND for another tenant's claim.
 	ListInstalments(ctx context.Context, tenantID, claimID string) ([]*Instalment, error)
+	// ListClaimInstalments is ListInstalments for a claim the caller loaded
+	// with FindClaim (the claim page): its tenant is not checked a second
+	// time.
+	ListClaimInstalments(ctx context.Context, c *Claim) ([]*Instalment, error)
 }
 
 // InstalmentStore is what the instalment scheduler needs from storage.

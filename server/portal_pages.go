@@ -289,7 +289,7 @@ func (s *Server) renderClaim(c *fiber.Ctx, ps *portal.PortalSession) error {
 	}
 	ctx, cancel := s.userContext(c)
 	defer cancel()
-	disputes, err := s.deps.Disputes.FindDisputes(ctx, ps.TenantID, ps.ClaimID)
+	disputes, err := s.deps.Disputes.FindClaimDisputes(ctx, cl)
 	if err != nil {
 		return err
 	}

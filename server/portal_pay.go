@@ -83,7 +83,7 @@ func (s *Server) payViewFor(c *fiber.Ctx, ps *portal.PortalSession, cl *portal.C
 		}
 	}
 	if s.deps.Instalments != nil {
-		ins, err := s.deps.Instalments.ListInstalments(ctx, ps.TenantID, ps.ClaimID)
+		ins, err := s.deps.Instalments.ListClaimInstalments(ctx, cl)
 		if err != nil {
 			return nil, err
 		}

@@ -9,12 +9,14 @@ import (
 )
 
 // claimPageBudget is how many SQL statements a view of the claim page may
-// run (BEGIN and COMMIT of its one transaction aside). Every debtor pays
-// each of them on every view: raise it only for a query the page needs,
-// and say so in docs/performance.md.
-const claimPageBudget = 15
+// run (BEGIN and COMMIT of its one transaction aside), per database. Every
+// debtor pays each of them on every view: raise it only for a query the
+// page needs, and say so in docs/performance.md. The claim.viewed event's
+// three statements (two on SQLite) are counted whole although a group
+// commit shares them between the views of the same moment.
+var claimPageBudget = map[string]int{store.SQLite: 10, store.Postgres: 11}
 
-var claimLoad = regexp.MustCompile("^SELECT \\* FROM [\"`]claims[\"`] WHERE id = ")
+var claimLoad = regexp.MustCompile("^SELECT claims\\.\\*, .* FROM claims\\s+JOIN creditors")
 
 // TestClaimPageQueries counts the statements of one view of the claim page
 // with the bank transfer and instalment blocks: the claim is loaded once
@@ -45,9 +47,9 @@ func TestClaimPageQueries(t *testing.T) {
 					loads++
 				}
 			}
-			if loads != 1 || len(stmts) > claimPageBudget || log.Transactions() != 1 {
+			if loads != 1 || len(stmts) > claimPageBudget[dialect] || log.Transactions() != 1 {
 				t.Errorf("claim page: %d claim loads (want 1), %d statements (budget %d), %d transactions (want 1, the claim.viewed event):\n%s",
-					loads, len(stmts), claimPageBudget, log.Transactions(), strings.Join(stmts, "\n"))
+					loads, len(stmts), claimPageBudget[dialect], log.Transactions(), strings.Join(stmts, "\n"))
 			}
 			t.Logf("%d statements in %d transaction(s)", len(stmts), log.Transactions())
 		})

@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/schema"
 
 	"github.com/relais/relais/portal"
 )
@@ -280,18 +282,59 @@ func (db *DB) FindClaim(ctx context.Context, tenantID, id string) (*portal.Claim
 	if !portal.ValidID(id) {
 		return nil, portal.Errorf(portal.ENOTFOUND, "Claim not found.")
 	}
-	var c portal.Claim
-	conn := db.conn(ctx)
-	if err := conn.Where("id = ? AND tenant_id = ?", id, tenantID).Take(&c).Error; err != nil {
-		if portal.ErrorCode(translate("", err)) == portal.ENOTFOUND {
-			return nil, portal.Errorf(portal.ENOTFOUND, "Claim not found.")
-		}
-		return nil, translate("find claim", err)
+	// The claim with its creditor and debtor in one statement (every page
+	// of a claim pays for this one).
+	var row claimWithParties
+	res := db.conn(ctx).Raw("SELECT claims.*, "+partyColumns(db.gorm)+` FROM claims
+		JOIN creditors cr ON cr.id = claims.creditor_id JOIN debtors de ON de.id = claims.debtor_id
+		WHERE claims.id = ? AND claims.tenant_id = ?`, id, tenantID).Scan(&row)
+	if res.Error != nil {
+		return nil, translate("find claim", res.Error)
 	}
-	if err := db.loadClaimParts(ctx, &c); err != nil {
+	if res.RowsAffected == 0 {
+		return nil, portal.Errorf(portal.ENOTFOUND, "Claim not found.")
+	}
+	c := row.Claim
+	c.Creditor, c.Debtor = &row.Cr, &row.De
+	if err := loadChildren(db.conn(ctx), &c); err != nil {
 		return nil, err
 	}
 	return &c, nil
+}
+
+// claimWithParties is a claim's row joined with its creditor's and its
+// debtor's, their columns prefixed (partyColumns).
+type claimWithParties struct {
+	portal.Claim `gorm:"embedded"`
+	Cr           portal.Creditor `gorm:"embedded;embeddedPrefix:cr__"`
+	De           portal.Debtor   `gorm:"embedded;embeddedPrefix:de__"`
+}
+
+var partyColumnsOnce struct {
+	sync.Once
+	cols string
+}
+
+// partyColumns is the select list of the creditor (cr) and debtor (de)
+// columns as claimWithParties reads them, from the models' schemas.
+func partyColumns(g *gorm.DB) string {
+	partyColumnsOnce.Do(func() {
+		var cols []string
+		for _, p := range []struct {
+			alias string
+			model any
+		}{{"cr", &portal.Creditor{}}, {"de", &portal.Debtor{}}} {
+			sch, err := schema.Parse(p.model, &sync.Map{}, g.NamingStrategy)
+			if err != nil {
+				panic("store: schema of " + p.alias + ": " + err.Error())
+			}
+			for _, name := range sch.DBNames {
+				cols = append(cols, p.alias+"."+name+" AS "+p.alias+"__"+name)
+			}
+		}
+		partyColumnsOnce.cols = strings.Join(cols, ", ")
+	})
+	return partyColumnsOnce.cols
 }
 
 // FindClaimByID loads a claim whatever its tenant; only for callers that
@@ -308,10 +351,6 @@ func (db *DB) FindClaimByID(ctx context.Context, id string) (*portal.Claim, erro
 	return db.FindClaim(ctx, tenantID, id)
 }
 
-func (db *DB) loadClaimParts(ctx context.Context, c *portal.Claim) error {
-	return loadParts(db.conn(ctx), c)
-}
-
 // loadParts loads a claim's creditor, debtor, invoices, payments and
 // credit notes through conn (a connection or a transaction).
 func loadParts(conn *gorm.DB, c *portal.Claim) error {
@@ -322,6 +361,11 @@ func loadParts(conn *gorm.DB, c *portal.Claim) error {
 	if err := conn.Where("id = ?", c.DebtorID).Take(c.Debtor).Error; err != nil {
 		return translate("find debtor", err)
 	}
+	return loadChildren(conn, c)
+}
+
+// loadChildren loads a claim's invoices, payments and credit notes.
+func loadChildren(conn *gorm.DB, c *portal.Claim) error {
 	if err := conn.Where("claim_id = ?", c.ID).Order("due_date, number").Find(&c.Invoices).Error; err != nil {
 		return translate("find invoices", err)
 	}

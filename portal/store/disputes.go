@@ -83,6 +83,16 @@ func (db *DB) FindDisputes(ctx context.Context, tenantID, claimID string) ([]*po
 	if err := db.claimExists(ctx, db.conn(ctx), tenantID, claimID); err != nil {
 		return nil, err
 	}
+	return db.listDisputes(ctx, tenantID, claimID)
+}
+
+// FindClaimDisputes implements portal.DisputeService.
+func (db *DB) FindClaimDisputes(ctx context.Context, c *portal.Claim) ([]*portal.Dispute, error) {
+	return db.listDisputes(ctx, c.TenantID, c.ID)
+}
+
+// listDisputes lists the disputes of a claim known to be the tenant's.
+func (db *DB) listDisputes(ctx context.Context, tenantID, claimID string) ([]*portal.Dispute, error) {
 	var ds []*portal.Dispute
 	if err := db.conn(ctx).Where("tenant_id = ? AND claim_id = ?", tenantID, claimID).Order("id DESC").Find(&ds).Error; err != nil {
 		return nil, translate("list disputes", err)

@@ -152,36 +152,30 @@ func (w *groupWriter) commit(group []*groupEvent) error {
 	// nor for an appendEvent (one claim at a time).
 	sort.Strings(claimIDs)
 	return db.tx(ctx, func(tx *gorm.DB) error {
-		// The claims with their tenant and whether it has webhook
-		// endpoints; on PostgreSQL locked, as appendEvent does, so that the
-		// chain heads read next stay the heads until commit (SQLite's
-		// write lock, taken at BEGIN, does the same).
+		// The claims with their tenant, whether it has webhook endpoints,
+		// and their chain heads (Hash is NULL for a claim without events).
 		var claims []struct {
 			ID, TenantID string
 			Webhooks     bool
+			Hash         *string
+			Seq          int64
+			At           timeUTC
 		}
-		q := `SELECT c.id, c.tenant_id, EXISTS (SELECT 1 FROM webhook_endpoints w WHERE w.tenant_id = c.tenant_id) AS webhooks
-			FROM claims c WHERE c.id IN ? ORDER BY c.id`
+		claimsSQL := `SELECT c.id, c.tenant_id, EXISTS (SELECT 1 FROM webhook_endpoints w WHERE w.tenant_id = c.tenant_id) AS webhooks`
+		headsSQL := ` FROM claims c LEFT JOIN events e ON e.claim_id = c.id
+			AND e.seq = (SELECT MAX(h.seq) FROM events h WHERE h.claim_id = c.id) WHERE c.id IN ?`
 		if db.Dialect == Postgres {
-			q += " FOR UPDATE OF c"
+			// Locked first, as appendEvent does, and the heads read by the
+			// next statement: a statement that waited for a lock still sees
+			// the events table as it was when it started, so one that read
+			// the heads too could miss the event of the commit it waited for.
+			// SQLite's write lock, taken at BEGIN, does both at once.
+			var locked []string
+			if err := tx.Raw("SELECT c.id FROM claims c WHERE c.id IN ? ORDER BY c.id FOR UPDATE", claimIDs).Scan(&locked).Error; err != nil {
+				return translate("lock claims", err)
+			}
 		}
-		if err := tx.Raw(q, claimIDs).Scan(&claims).Error; err != nil {
-			return translate("lock claims", err)
-		}
-		tenantOf := map[string]string{}
-		webhooks := map[string]bool{}
-		for _, c := range claims {
-			tenantOf[c.ID] = c.TenantID
-			webhooks[c.TenantID] = webhooks[c.TenantID] || c.Webhooks
-		}
-		var heads []struct {
-			ClaimID, Hash string
-			Seq           int64
-			At            timeUTC
-		}
-		err := tx.Raw(`SELECT e.claim_id, e.hash, e.seq, e.at FROM events e
-			WHERE e.claim_id IN ? AND e.seq = (SELECT MAX(h.seq) FROM events h WHERE h.claim_id = e.claim_id)`, claimIDs).Scan(&heads).Error
-		if err != nil {
+		if err := tx.Raw(claimsSQL+`, e.hash, COALESCE(e.seq, 0) AS seq, e.at`+headsSQL, claimIDs).Scan(&claims).Error; err != nil {
 			return translate("read chain heads", err)
 		}
 		type chainHead struct {
@@ -189,9 +183,17 @@ func (w *groupWriter) commit(group []*groupEvent) error {
 			seq  int64
 			at   time.Time
 		}
+		tenantOf := map[string]string{}
+		webhooks := map[string]bool{}
 		chain := map[string]*chainHead{}
-		for _, h := range heads {
-			chain[h.ClaimID] = &chainHead{hash: h.Hash, seq: h.Seq, at: h.At.Time()}
+		for _, c := range claims {
+			tenantOf[c.ID] = c.TenantID
+			webhooks[c.TenantID] = webhooks[c.TenantID] || c.Webhooks
+			h := &chainHead{hash: portal.GenesisHash}
+			if c.Hash != nil {
+				h = &chainHead{hash: *c.Hash, seq: c.Seq, at: c.At.Time()}
+			}
+			chain[c.ID] = h
 		}
 		now := db.Now()
 		rows := make([]eventRow, 0, len(group))
@@ -201,10 +203,6 @@ func (w *groupWriter) commit(group []*groupEvent) error {
 				continue
 			}
 			h := chain[ge.claimID]
-			if h == nil {
-				h = &chainHead{hash: portal.GenesisHash}
-				chain[ge.claimID] = h
-			}
 			// Never dated before the head (see appendEvent).
 			at := now
 			if at.Before(h.at) {

@@ -106,6 +106,16 @@ func (db *DB) ListInstalments(ctx context.Context, tenantID, claimID string) ([]
 	if n == 0 {
 		return nil, portal.Errorf(portal.ENOTFOUND, "Claim not found.")
 	}
+	return db.listInstalments(ctx, tenantID, claimID)
+}
+
+// ListClaimInstalments implements portal.InstalmentService.
+func (db *DB) ListClaimInstalments(ctx context.Context, c *portal.Claim) ([]*portal.Instalment, error) {
+	return db.listInstalments(ctx, c.TenantID, c.ID)
+}
+
+// listInstalments lists the instalments of a claim known to be the tenant's.
+func (db *DB) listInstalments(ctx context.Context, tenantID, claimID string) ([]*portal.Instalment, error) {
 	return scanInstalments(db.conn(ctx).Raw(instalmentSelect+"WHERE i.tenant_id = ? AND i.claim_id = ? ORDER BY i.agreement_id, i.seq", tenantID, claimID))
 }
 
