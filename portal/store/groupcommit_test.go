@@ -215,8 +215,14 @@ func TestGroupCommitFailure(t *testing.T) {
 			var wg sync.WaitGroup
 			var wrong, right error
 			wg.Add(2)
-			go func() { defer wg.Done(); _, wrong = db.AppendEventGrouped(ctx, a.ID, cb.ID, portal.EventClaimViewed, nil) }()
-			go func() { defer wg.Done(); _, right = db.AppendEventGrouped(ctx, a.ID, ca.ID, portal.EventClaimViewed, nil) }()
+			go func() {
+				defer wg.Done()
+				_, wrong = db.AppendEventGrouped(ctx, a.ID, cb.ID, portal.EventClaimViewed, nil)
+			}()
+			go func() {
+				defer wg.Done()
+				_, right = db.AppendEventGrouped(ctx, a.ID, ca.ID, portal.EventClaimViewed, nil)
+			}()
 			wg.Wait()
 			if portal.ErrorCode(wrong) != portal.ENOTFOUND || right != nil {
 				t.Fatalf("other tenant's claim: %v; own claim: %v", wrong, right)
