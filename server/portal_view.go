@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"embed"
 	"fmt"
 	"html/template"
@@ -133,13 +132,18 @@ func (s *Server) render(c *fiber.Ctx, status int, page string, v *view) error {
 	if v.Title == "" {
 		v.Title = v.Tr("title." + page)
 	}
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
+	// Straight into the response's pooled body buffer: a page is 13 KiB,
+	// which a fresh buffer would grow to on every view.
+	resp := c.Response()
+	resp.ResetBody()
+	if err := t.ExecuteTemplate(resp.BodyWriter(), "layout", v); err != nil {
+		resp.ResetBody()
 		s.log.Error("render page", "page", page, "err", err)
 		return c.Status(fiber.StatusInternalServerError).SendString("Internal error.")
 	}
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
-	return c.Status(status).Send(buf.Bytes())
+	c.Status(status)
+	return nil
 }
 
 // errorView is the data of the error page.

@@ -107,29 +107,32 @@ func claimPageOn(ctx context.Context, o options, db *benchDB, dialect string) ([
 		return req
 	})
 
-	// Ceiling 2: the page's SQL run directly (session, claim, creditor,
-	// debtor, invoices, payments, credit notes, and the claim.viewed event
-	// append with its chain-head read), same concurrency, no HTTP.
-	rawRPS, rawP99, err := rawPageQueries(ctx, o, db, dialect, claims)
+	// Ceiling 2: the page's SQL run directly, same concurrency, no HTTP,
+	// no templates: its reads and its claim.viewed event group-committed
+	// as the page does; and, for comparison, the same with one
+	// transaction per view (what the page did before the group commit).
+	raw, err := rawPageQueries(ctx, o, db, dialect, claims, true)
+	if err != nil {
+		return nil, err
+	}
+	rawTx, err := rawPageQueries(ctx, o, db, dialect, claims, false)
 	if err != nil {
 		return nil, err
 	}
 	if relais.Errors > 0 {
 		return nil, fmt.Errorf("claim page: %d of %d requests failed", relais.Errors, relais.Requests)
 	}
-	fig := func(r loadResult) string {
-		return fmt.Sprintf("%.0f req/s, p99 %s", r.RPS(), r.P99.Round(100*time.Microsecond))
+	fig := func(r loadResult, unit string) string {
+		return fmt.Sprintf("%.0f %s, p50 %s, p99 %s", r.RPS(), unit, r.P50.Round(100*time.Microsecond), r.P99.Round(100*time.Microsecond))
 	}
-	target := "≥ 50 % of bare Fiber"
-	if dialect == store.Postgres {
-		target = "≥ 80 % of raw queries"
-	}
+	pct := func(a, b loadResult) string { return fmt.Sprintf("%.0f %%", 100*a.RPS()/b.RPS()) }
 	return []row{
 		{fmt.Sprintf("claim page GET /p (%d KiB), %d clients, vs bare Fiber same size", len(body)/1024, o.clients), dialect,
-			fig(relais), fig(bareRes), fmt.Sprintf("%.0f %%", 100*relais.RPS()/bareRes.RPS()), target},
-		{fmt.Sprintf("claim page GET /p, %d clients, vs its SQL run directly", o.clients), dialect,
-			fig(relais), fmt.Sprintf("%.0f q-sets/s, p99 %s", rawRPS, rawP99.Round(100*time.Microsecond)),
-			fmt.Sprintf("%.0f %%", 100*relais.RPS()/rawRPS), target},
+			fig(relais, "req/s"), fig(bareRes, "req/s"), pct(relais, bareRes), "≥ 20 % of bare Fiber, p99 < 25 ms"},
+		{fmt.Sprintf("claim page GET /p, %d clients, vs its SQL run directly (%d statements, view group-committed)", o.clients, rawStatements(dialect)), dialect,
+			fig(relais, "req/s"), fig(raw, "sets/s"), pct(relais, raw), "≥ 80 % of its SQL"},
+		{"its SQL with one transaction per view instead (the ceiling before the group commit)", dialect,
+			fig(rawTx, "sets/s"), fig(raw, "sets/s"), pct(rawTx, raw), "-"},
 	}, nil
 }
 
@@ -204,9 +207,22 @@ func verifiedSession(ctx context.Context, db *store.DB, base, tenant string, c *
 	return strings.Join(cookie, "; "), nil
 }
 
-// rawPageQueries runs the page's queries directly for o.duration from
-// o.clients goroutines and returns query-sets per second and their p99.
-func rawPageQueries(ctx context.Context, o options, db *benchDB, dialect string, claims []*portal.Claim) (float64, time.Duration, error) {
+// rawStatements is how many statements rawPageQueries runs per view, as
+// the page does (TestClaimPageQueries).
+func rawStatements(dialect string) int {
+	if dialect == store.Postgres {
+		return 11
+	}
+	return 10
+}
+
+// rawPageQueries runs the page's statements directly for o.duration from
+// o.clients goroutines: the session; the claim with its creditor and
+// debtor; its invoices, payments and credit notes; its disputes, payment
+// reference and instalments; and the claim.viewed event, group-committed
+// through the store's writer (grouped) or in a transaction of its own
+// (AppendEvent: the claim lock, the chain head read, the insert).
+func rawPageQueries(ctx context.Context, o options, db *benchDB, dialect string, claims []*portal.Claim, grouped bool) (loadResult, error) {
 	q := func(s string) string {
 		if dialect == store.Postgres {
 			n := 0
@@ -217,15 +233,24 @@ func rawPageQueries(ctx context.Context, o options, db *benchDB, dialect string,
 	var sessionIDs []string
 	for _, c := range claims {
 		var id string
-		if err := db.SQL().QueryRowContext(ctx, q("SELECT secret_hash FROM portal_sessions WHERE claim_id = ? LIMIT 1"), c.ID).Scan(&id); err != nil {
-			return 0, 0, fmt.Errorf("session of claim: %w", err)
+		if err := db.SQL().QueryRowContext(ctx, q("SELECT secret_hash FROM portal_sessions WHERE claim_id = ? AND verified LIMIT 1"), c.ID).Scan(&id); err != nil {
+			return loadResult{}, fmt.Errorf("session of claim: %w", err)
 		}
 		sessionIDs = append(sessionIDs, id)
 	}
-	lock := ""
-	if dialect == store.Postgres {
-		lock = " FOR UPDATE"
-	}
+	var (
+		session  = q("SELECT * FROM portal_sessions WHERE secret_hash = ? LIMIT 1")
+		claim    = q("SELECT claims.*, cr.*, de.* FROM claims JOIN creditors cr ON cr.id = claims.creditor_id JOIN debtors de ON de.id = claims.debtor_id WHERE claims.id = ? AND claims.tenant_id = ?")
+		children = []string{q("SELECT * FROM invoices WHERE claim_id = ? ORDER BY due_date, number"),
+			q("SELECT * FROM payments WHERE claim_id = ? ORDER BY received_on, id"), q("SELECT * FROM credit_notes WHERE claim_id = ? ORDER BY issue_date, id")}
+		ofTenant = []string{q("SELECT * FROM disputes WHERE tenant_id = ? AND claim_id = ? ORDER BY id DESC"),
+			q("SELECT * FROM payment_references WHERE tenant_id = ? AND claim_id = ? LIMIT 1"),
+			q(`SELECT i.id, i.tenant_id, i.claim_id, c.debtor_id, i.agreement_id, i.seq, i.due_on, i.amount, i.currency,
+				i.method, i.status, COALESCE(ch.paid_amount, 0) AS paid, COALESCE(ch.attempts, 0) AS attempts,
+				ch.next_attempt_on, COALESCE(ch.last_code, '') AS last_code
+				FROM instalments i JOIN claims c ON c.id = i.claim_id
+				LEFT JOIN instalment_charges ch ON ch.instalment_id = i.id WHERE i.tenant_id = ? AND i.claim_id = ? ORDER BY i.agreement_id, i.seq`)}
+	)
 	one := func(i int) error {
 		c := claims[i%len(claims)]
 		conn := db.SQL()
@@ -237,51 +262,31 @@ func rawPageQueries(ctx context.Context, o options, db *benchDB, dialect string,
 			}
 			return rows.Close()
 		}
-		if err := drain(conn.QueryContext(ctx, q("SELECT * FROM portal_sessions WHERE secret_hash = ?"), sessionIDs[i%len(sessionIDs)])); err != nil {
+		if err := drain(conn.QueryContext(ctx, session, sessionIDs[i%len(sessionIDs)])); err != nil {
 			return err
 		}
-		for _, s := range []string{"SELECT * FROM claims WHERE id = ? AND tenant_id = ?"} {
-			if err := drain(conn.QueryContext(ctx, q(s), c.ID, c.TenantID)); err != nil {
+		if err := drain(conn.QueryContext(ctx, claim, c.ID, c.TenantID)); err != nil {
+			return err
+		}
+		for _, s := range children {
+			if err := drain(conn.QueryContext(ctx, s, c.ID)); err != nil {
 				return err
 			}
 		}
-		for _, s := range []string{"SELECT * FROM creditors WHERE id = ?", "SELECT * FROM debtors WHERE id = ?"} {
-			id := c.CreditorID
-			if strings.Contains(s, "debtors") {
-				id = c.DebtorID
-			}
-			if err := drain(conn.QueryContext(ctx, q(s), id)); err != nil {
+		for _, s := range ofTenant {
+			if err := drain(conn.QueryContext(ctx, s, c.TenantID, c.ID)); err != nil {
 				return err
 			}
 		}
-		for _, s := range []string{"SELECT * FROM invoices WHERE claim_id = ? ORDER BY due_date", "SELECT * FROM payments WHERE claim_id = ?", "SELECT * FROM credit_notes WHERE claim_id = ?"} {
-			if err := drain(conn.QueryContext(ctx, q(s), c.ID)); err != nil {
-				return err
-			}
-		}
-		tx, err := conn.BeginTx(ctx, nil)
-		if err != nil {
+		payload := map[string]any{"session_id": "bench"}
+		if grouped {
+			_, err := db.AppendEventGrouped(ctx, c.TenantID, c.ID, portal.EventClaimViewed, payload)
 			return err
 		}
-		defer tx.Rollback()
-		if err := drain(tx.QueryContext(ctx, q("SELECT id FROM claims WHERE id = ?"+lock), c.ID)); err != nil {
-			return err
-		}
-		var seq int64
-		var hash string
-		if err := tx.QueryRowContext(ctx, q("SELECT seq, hash FROM events WHERE claim_id = ? ORDER BY seq DESC LIMIT 1"), c.ID).Scan(&seq, &hash); err != nil {
-			return err
-		}
-		now := time.Now().UTC()
-		if _, err := tx.ExecContext(ctx, q(`INSERT INTO events (id, tenant_id, claim_id, seq, at, kind, actor_kind, actor_id, ip, user_agent, payload, payload_hash, prev_hash, hash)
-			VALUES (?, ?, ?, ?, ?, 'claim.viewed', 'debtor', 'bench', '', '', '{}', ?, ?, ?)`),
-			portal.NewID(now), c.TenantID, c.ID, seq+1, now, portal.SHA256Hex([]byte("{}")), hash, portal.SHA256Hex([]byte(hash))); err != nil {
-			return err
-		}
-		return tx.Commit()
+		_, err := db.AppendEvent(ctx, c.TenantID, c.ID, portal.EventClaimViewed, payload)
+		return err
 	}
 	var wg sync.WaitGroup
-	var count atomic.Int64
 	var firstErr atomic.Value
 	lat := make([][]time.Duration, o.clients)
 	start := time.Now()
@@ -290,24 +295,23 @@ func rawPageQueries(ctx context.Context, o options, db *benchDB, dialect string,
 		wg.Add(1)
 		go func(g int) {
 			defer wg.Done()
-			for i := g; time.Now().Before(stop); i += o.clients {
+			for time.Now().Before(stop) {
 				t0 := time.Now()
 				if err := one(g); err != nil {
 					firstErr.CompareAndSwap(nil, err)
 					return
 				}
 				lat[g] = append(lat[g], time.Since(t0))
-				count.Add(1)
 			}
 		}(g)
 	}
 	wg.Wait()
 	if err, _ := firstErr.Load().(error); err != nil {
-		return 0, 0, fmt.Errorf("raw queries: %w", err)
+		return loadResult{}, fmt.Errorf("raw queries: %w", err)
 	}
 	var all []time.Duration
 	for _, l := range lat {
 		all = append(all, l...)
 	}
-	return float64(count.Load()) / time.Since(start).Seconds(), percentile(all, 99), nil
+	return loadResult{Requests: len(all), Duration: time.Since(start), P50: percentile(all, 50), P99: percentile(all, 99)}, nil
 }

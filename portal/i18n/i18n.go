@@ -29,12 +29,16 @@ type Bundle struct {
 	b    *goi18n.Bundle
 	keys map[string]map[string]bool
 	locs map[string]*goi18n.Localizer
+	// plain holds, per language, the messages without a placeholder: they
+	// read the same whatever the data, and a page asks for a hundred of
+	// them, so they skip the localizer.
+	plain map[string]map[string]string
 }
 
 // New loads the embedded message files.
 func New() (*Bundle, error) {
 	b := goi18n.NewBundle(language.French)
-	out := &Bundle{b: b, keys: map[string]map[string]bool{}, locs: map[string]*goi18n.Localizer{}}
+	out := &Bundle{b: b, keys: map[string]map[string]bool{}, locs: map[string]*goi18n.Localizer{}, plain: map[string]map[string]string{}}
 	for _, lang := range portal.Languages {
 		path := "messages/" + lang + ".json"
 		raw, err := fs.ReadFile(messageFS, path)
@@ -48,9 +52,12 @@ func New() (*Bundle, error) {
 		if err := json.Unmarshal(raw, &flat); err != nil {
 			return nil, fmt.Errorf("i18n: %s must be a flat object of strings: %w", path, err)
 		}
-		out.keys[lang] = map[string]bool{}
-		for k := range flat {
+		out.keys[lang], out.plain[lang] = map[string]bool{}, map[string]string{}
+		for k, v := range flat {
 			out.keys[lang][k] = true
+			if !strings.Contains(v, "{{") {
+				out.plain[lang][k] = v
+			}
 		}
 		out.locs[lang] = goi18n.NewLocalizer(b, lang)
 	}
@@ -89,6 +96,9 @@ type T struct {
 // A key the language lacks gives the key itself, which the completeness
 // test prevents from ever shipping.
 func (t *T) Text(key string, pairs ...any) string {
+	if s, ok := t.b.plain[t.Lang][key]; ok {
+		return s
+	}
 	var data map[string]any
 	if len(pairs) > 0 {
 		data = map[string]any{}

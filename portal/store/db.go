@@ -80,7 +80,7 @@ func Open(databaseURL string, opt Options) (*DB, error) {
 		opt.Rates = r
 	}
 	db := &DB{URL: databaseURL, clock: opt.Clock, log: opt.Logger, rates: opt.Rates}
-	db.group = &groupWriter{db: db}
+	db.group = &groupWriter{db: db, maxFlushers: 1}
 	cfg := &gorm.Config{
 		TranslateError: true,
 		NowFunc:        func() time.Time { return opt.Clock.Now().UTC().Truncate(time.Microsecond) },
@@ -113,6 +113,7 @@ func Open(databaseURL string, opt Options) (*DB, error) {
 		}
 		sqlDB.SetMaxOpenConns(max)
 		sqlDB.SetMaxIdleConns(max / 2)
+		db.group.maxFlushers = min(4, 1+max/8)
 		sqlDB.SetConnMaxLifetime(30 * time.Minute)
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	} else {

@@ -28,15 +28,19 @@ const (
 	groupTimeout   = 10 * time.Second
 )
 
-// groupWriter queues standalone events and commits them in groups. One
-// flusher goroutine runs while events are queued and ends when the queue
-// is empty: nothing to start or stop with the DB.
+// groupWriter queues standalone events and commits them in groups.
+// Flusher goroutines run while events are queued and end when the queue
+// is empty: nothing to start or stop with the DB. On SQLite one flusher
+// (there is one writer anyway); on PostgreSQL a few, so that a group is
+// built and sent while the one before it commits: two groups that share
+// a claim wait for each other on its row lock, in claim id order.
 type groupWriter struct {
 	db *DB
 	mu sync.Mutex
 	// queue holds the events waiting for the next transaction.
-	queue    []*groupEvent
-	flushing bool
+	queue []*groupEvent
+	// flushers is how many flushers run, at most maxFlushers.
+	flushers, maxFlushers int
 	// hold, when set (tests), is waited for before each transaction, so
 	// that the events queued meanwhile go into one group.
 	hold chan struct{}
@@ -94,8 +98,8 @@ func (w *groupWriter) enqueue(ge *groupEvent) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.queue = append(w.queue, ge)
-	if !w.flushing {
-		w.flushing = true
+	if w.flushers < max(w.maxFlushers, 1) {
+		w.flushers++
 		go w.flush()
 	}
 }
@@ -109,7 +113,7 @@ func (w *groupWriter) flush() {
 		w.mu.Lock()
 		n := min(len(w.queue), groupMaxEvents)
 		if n == 0 {
-			w.flushing = false
+			w.flushers--
 			w.mu.Unlock()
 			return
 		}

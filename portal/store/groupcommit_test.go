@@ -3,6 +3,8 @@ package store_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -234,4 +236,49 @@ func TestGroupCommitFailure(t *testing.T) {
 			verifyChain(t, db, b.ID, cb.ID)
 		})
 	})
+}
+
+// BenchmarkViewAppend appends claim.viewed events from 64 goroutines to 64
+// claims, one transaction per event (AppendEvent) against the group commit
+// (AppendEventGrouped), on both databases:
+//
+//	go test ./portal/store -run '^$' -bench ViewAppend -benchtime 2s
+func BenchmarkViewAppend(b *testing.B) {
+	for _, d := range storetest.Dialects {
+		db := storetest.MustOpen(b, d, portal.SystemClock{})
+		ctx := context.Background()
+		tn := &portal.Tenant{Name: "Bench"}
+		if err := db.CreateTenant(ctx, tn); err != nil {
+			b.Fatal(err)
+		}
+		if err := db.CreateCreditor(ctx, &portal.Creditor{TenantID: tn.ID, LegalName: "Bench SAS", Country: "FR"}); err != nil {
+			b.Fatal(err)
+		}
+		var claims []*portal.Claim
+		for i := 0; i < 64; i++ {
+			c := newClaim(fmt.Sprintf("VIEW-%02d", i))
+			if err := db.CreateClaim(ctx, tn.ID, c); err != nil {
+				b.Fatal(err)
+			}
+			claims = append(claims, c)
+		}
+		for _, mode := range []struct {
+			name   string
+			append func(ctx context.Context, tenantID, claimID string, kind portal.EventKind, payload any) (*portal.Event, error)
+		}{{"PerView", db.AppendEvent}, {"Grouped", db.AppendEventGrouped}} {
+			b.Run(d+"/"+mode.name, func(b *testing.B) {
+				var next atomic.Int64
+				b.SetParallelism(max(1, 64/runtime.GOMAXPROCS(0)))
+				b.RunParallel(func(pb *testing.PB) {
+					c := claims[int(next.Add(1))%len(claims)]
+					for pb.Next() {
+						if _, err := mode.append(ctx, tn.ID, c.ID, portal.EventClaimViewed, map[string]any{"session_id": "bench"}); err != nil {
+							b.Error(err)
+							return
+						}
+					}
+				})
+			})
+		}
+	}
 }
