@@ -18,6 +18,7 @@ import (
 	contrib "github.com/gofiber/contrib/websocket"
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/relais/relais/negotiation"
 	"github.com/relais/relais/portal"
 	"github.com/relais/relais/portal/store"
 	"github.com/relais/relais/portal/store/storetest"
@@ -96,7 +97,27 @@ func BenchmarkChatVsEcho(b *testing.B) {
 		chatLat = append(chatLat, time.Since(t0))
 	}
 	b.StopTimer()
+
+	// The fair ceiling: an echo that first does the chat's durable write
+	// (PostMessage: the sequence number under the conversation's row lock,
+	// the message, its evidence event on the claim's chain, one
+	// transaction) and answers only after its commit.
+	durableBase := startDurableEcho(b, e.db)
+	durable := benchDial(b, durableBase, "/echo-durable", nil)
+	durableLat := make([]time.Duration, 0, samples)
+	for s := 0; s < samples; s++ {
+		conv := pairs[s%len(pairs)].debtor.conversation(b)
+		t0 := time.Now()
+		durable.write(b, []byte(fmt.Sprintf(`{"tenant":%q,"conv":%q,"id":"d-%d","text":"bonjour %d"}`, e.tenantID, conv, s, s)))
+		<-durable.got
+		durableLat = append(durableLat, time.Since(t0))
+	}
+	durable.ws.Close()
+	dp50, dp99 := percentiles(durableLat)
+	b.ReportMetric(float64(dp50.Microseconds()), "durable_p50_µs")
+	b.ReportMetric(float64(dp99.Microseconds()), "durable_p99_µs")
 	cp50, cp99 := percentiles(chatLat)
+	b.ReportMetric(float64(cp99)/float64(dp99), "p99_vs_durable")
 	ep50, ep99 := percentiles(echoLat)
 	b.ReportMetric(float64(convs), "conversations")
 	b.ReportMetric(float64(cp50.Microseconds()), "chat_p50_µs")
@@ -145,12 +166,16 @@ func benchDial(b *testing.B, base, path string, h http.Header) *benchConn {
 		h = http.Header{}
 	}
 	h.Set("Origin", base)
-	ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(base, "http")+path, h)
+	ws, resp, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(base, "http")+path, h)
 	if err != nil {
-		b.Fatalf("dial %s: %v", path, err)
+		status := 0
+		if resp != nil {
+			status = resp.StatusCode
+		}
+		b.Fatalf("dial %s: %v (HTTP %d)", path, err, status)
 	}
 	c := &benchConn{ws: ws, got: make(chan struct{}, 1), first: make(chan map[string]any, 1)}
-	echo := path == "/echo"
+	echo := strings.HasPrefix(path, "/echo")
 	go func() {
 		first := true
 		for {
@@ -217,13 +242,50 @@ func startEcho(b *testing.B) string {
 	return "http://" + ln.Addr().String()
 }
 
+// startDurableEcho serves /echo-durable: each text frame names a
+// conversation; the frame is stored as a debtor's message with the chat's
+// own transaction (PostMessage) and echoed back after the commit.
+func startDurableEcho(b *testing.B, db *store.DB) string {
+	app := fiber.New(fiber.Config{DisableStartupMessage: true})
+	app.Get("/echo-durable", contrib.New(func(c *contrib.Conn) {
+		for {
+			mt, msg, err := c.ReadMessage()
+			if err != nil {
+				return
+			}
+			var f struct{ Tenant, Conv, ID, Text string }
+			if err := json.Unmarshal(msg, &f); err != nil {
+				b.Error(err)
+				return
+			}
+			m := &negotiation.Message{TenantID: f.Tenant, ConversationID: f.Conv, ClientID: f.ID, Kind: negotiation.MsgText,
+				Author: negotiation.Author{Kind: portal.ActorDebtor, ID: "bench", Name: "Debtor"}, Text: f.Text}
+			if _, _, err := db.PostMessage(context.Background(), m); err != nil {
+				b.Error(err)
+				return
+			}
+			if c.WriteMessage(mt, msg) != nil {
+				return
+			}
+		}
+	}))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	go func() { _ = app.Listener(ln) }()
+	b.Cleanup(func() { _ = app.Shutdown() })
+	return "http://" + ln.Addr().String()
+}
+
 // newBenchEnv is newChatEnv for a benchmark.
 func newBenchEnv(b *testing.B, dialect string) *chatEnv {
 	clock := &portal.FixedClock{T: testClock}
 	db := storetest.MustOpen(b, dialect, clock)
-	// The benchmark loads one instance from one address on purpose: the
-	// chat's limits per address and per minute are off.
-	return newChatEnvOn(b, db, clock, nil, func(c *Config) { c.ChatPerAddress, c.ChatMessagesPerMinute = -1, -1 })
+	// The benchmark loads one instance from one address and one console
+	// session on purpose: the chat's limits per address, per session and
+	// per minute are off.
+	return newChatEnvOn(b, db, clock, nil, func(c *Config) { c.ChatPerAddress, c.ChatMessagesPerMinute, c.ChatPerSession = -1, -1, -1 })
 }
 
 // debtorCookies makes n claims with verified portal sessions.
