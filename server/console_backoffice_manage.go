@@ -489,13 +489,7 @@ func statusRefusal(t *i18n.T, claim *portal.Claim, err error) string {
 // handleConsoleStage is POST /console/claims/:id/stage: the API's
 // stageInput, moved by ChangeStage under the escalation rules.
 func (s *Server) handleConsoleStage(c *fiber.Ctx) error {
-	if err := requireRole(c, portal.RoleAgent); err != nil {
-		return err
-	}
-	if s.deps.Escalation == nil {
-		return portal.Errorf(portal.EUNAVAILABLE, "Escalation is not available on this instance.")
-	}
-	claim, err := s.consoleClaimOf(c)
+	claim, err := s.escalationClaim(c)
 	if err != nil {
 		return err
 	}
@@ -525,13 +519,7 @@ func (s *Server) handleConsoleStage(c *fiber.Ctx) error {
 // handleConsoleStatus is POST /console/claims/:id/status: ChangeStatus
 // under the status rules.
 func (s *Server) handleConsoleStatus(c *fiber.Ctx) error {
-	if err := requireRole(c, portal.RoleAgent); err != nil {
-		return err
-	}
-	if s.deps.Escalation == nil {
-		return portal.Errorf(portal.EUNAVAILABLE, "Escalation is not available on this instance.")
-	}
-	claim, err := s.consoleClaimOf(c)
+	claim, err := s.escalationClaim(c)
 	if err != nil {
 		return err
 	}
@@ -556,13 +544,7 @@ func (s *Server) handleConsoleStatus(c *fiber.Ctx) error {
 // handleConsoleDates is POST /console/claims/:id/dates: the API's
 // datesInput recorded by RecordDates (dates.recorded with the user).
 func (s *Server) handleConsoleDates(c *fiber.Ctx) error {
-	if err := requireRole(c, portal.RoleAgent); err != nil {
-		return err
-	}
-	if s.deps.Escalation == nil {
-		return portal.Errorf(portal.EUNAVAILABLE, "Escalation is not available on this instance.")
-	}
-	claim, err := s.consoleClaimOf(c)
+	claim, err := s.escalationClaim(c)
 	if err != nil {
 		return err
 	}
@@ -582,4 +564,16 @@ func (s *Server) handleConsoleDates(c *fiber.Ctx) error {
 		return s.refuse(c, v, secDates, err, fields...)
 	}
 	return s.doneRedirect(c, "dates")
+}
+
+// escalationClaim is the start of the stage, status and dates forms: an
+// agent or owner, escalation wired, the tenant's claim of the path.
+func (s *Server) escalationClaim(c *fiber.Ctx) (*portal.Claim, error) {
+	if err := requireRole(c, portal.RoleAgent); err != nil {
+		return nil, err
+	}
+	if s.deps.Escalation == nil {
+		return nil, portal.Errorf(portal.EUNAVAILABLE, "Escalation is not available on this instance.")
+	}
+	return s.consoleClaimOf(c)
 }

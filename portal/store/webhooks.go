@@ -178,6 +178,10 @@ func (db *DB) enqueueWebhooks(tx *gorm.DB, tenantID string, events ...eventRow) 
 	if len(eps) == 0 {
 		return nil
 	}
+	events, err := firstViewsOnly(tx, tenantID, events)
+	if err != nil {
+		return err
+	}
 	now := db.Now()
 	var rows []webhookDeliveryRow
 	for _, ep := range eps {
@@ -193,6 +197,50 @@ func (db *DB) enqueueWebhooks(tx *gorm.DB, tenantID string, events ...eventRow) 
 		return nil
 	}
 	return translate("enqueue webhook deliveries", tx.CreateInBatches(rows, db.batchRows()).Error)
+}
+
+// firstViewsOnly drops from events every claim.viewed but a claim's first:
+// a creditor's system is told that the debtor opened the claim (issue 19,
+// "viewed (first view)"), not of every page view, which stay in the
+// evidence chain.
+func firstViewsOnly(tx *gorm.DB, tenantID string, events []eventRow) ([]eventRow, error) {
+	first := map[string]int64{} // claim → seq of its first view
+	var claims []string
+	for _, e := range events {
+		if e.Kind != string(portal.EventClaimViewed) {
+			continue
+		}
+		if s, ok := first[e.ClaimID]; !ok || e.Seq < s {
+			if !ok {
+				claims = append(claims, e.ClaimID)
+			}
+			first[e.ClaimID] = e.Seq
+		}
+	}
+	if len(claims) == 0 {
+		return events, nil
+	}
+	var earlier []struct {
+		ClaimID string
+		Seq     int64
+	}
+	if err := tx.Raw("SELECT claim_id, MIN(seq) AS seq FROM events WHERE tenant_id = ? AND kind = ? AND claim_id IN ? GROUP BY claim_id",
+		tenantID, string(portal.EventClaimViewed), claims).Scan(&earlier).Error; err != nil {
+		return nil, translate("find first views", err)
+	}
+	for _, r := range earlier {
+		if r.Seq < first[r.ClaimID] {
+			first[r.ClaimID] = r.Seq
+		}
+	}
+	out := events[:0:0]
+	for _, e := range events {
+		if e.Kind == string(portal.EventClaimViewed) && e.Seq != first[e.ClaimID] {
+			continue
+		}
+		out = append(out, e)
+	}
+	return out, nil
 }
 
 // wantsKind reports whether an endpoint's kinds (comma-separated, empty:

@@ -81,6 +81,14 @@ func TestWebhookOutbox(t *testing.T) {
 			if strings.Join(got[all.ID], " ") != "claim.viewed payment.recorded" || strings.Join(got[payments.ID], " ") != "payment.recorded" || len(got) != 2 {
 				t.Fatalf("deliveries by endpoint: %v", got)
 			}
+			// Only a claim's first view is sent: later views stay in the
+			// evidence chain.
+			if _, err := db.AppendEvent(ctx, a.ID, ca.ID, portal.EventClaimViewed, nil); err != nil {
+				t.Fatal(err)
+			}
+			if ds, _ := db.WebhookDeliveries(ctx, a.ID); len(ds) != 3 {
+				t.Fatalf("a second view was sent: %d deliveries", len(ds))
+			}
 			// Tenant B's endpoint sees nothing of A's claims.
 			if ds, _ := db.WebhookDeliveries(ctx, b.ID); len(ds) != 0 {
 				t.Fatalf("tenant B's deliveries: %+v", ds)
@@ -164,7 +172,7 @@ func TestWebhookOutboxCost(t *testing.T) {
 			}
 			return len(log.Statements()), webhook
 		}
-		if _, err := db.AppendEvent(ctx, a.ID, c.ID, portal.EventClaimViewed, nil); err != nil {
+		if _, err := db.AppendEvent(ctx, a.ID, c.ID, portal.EventLinkOpened, nil); err != nil {
 			t.Fatal(err)
 		}
 		without, n := count()
@@ -175,7 +183,7 @@ func TestWebhookOutboxCost(t *testing.T) {
 			t.Fatal(err)
 		}
 		log.Reset()
-		if _, err := db.AppendEvent(ctx, a.ID, c.ID, portal.EventClaimViewed, nil); err != nil {
+		if _, err := db.AppendEvent(ctx, a.ID, c.ID, portal.EventLinkOpened, nil); err != nil {
 			t.Fatal(err)
 		}
 		with, n := count()
