@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"path"
 	"regexp"
 	"strconv"
 	"strings"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/relais/relais/portal"
 	"github.com/relais/relais/portal/csvimport"
+	"github.com/relais/relais/portal/einvoice"
 	"github.com/relais/relais/portal/i18n"
 	"github.com/relais/relais/portal/rules"
 )
@@ -276,6 +278,7 @@ type importClaim struct {
 // importView is the data of the import page.
 type importView struct {
 	Lines    []importLine
+	Files    []einvoice.FileError // the refused e-invoices of an upload
 	Claims   []importClaim
 	Totals   []*portal.ClaimTotal
 	File     string // the good file, base64, sent back to import it
@@ -370,6 +373,9 @@ func (s *Server) handleConsoleImportPreview(c *fiber.Ctx) error {
 	}
 	ctx, cancel := s.userContext(c)
 	defer cancel()
+	if isEInvoiceName(fh.Filename) {
+		return s.importEInvoices(c, ctx, file, fh.Filename)
+	}
 	v, status, err := s.checkImport(c, ctx, file, fh.Filename)
 	if err != nil {
 		return err
@@ -410,6 +416,39 @@ func (s *Server) handleConsoleImportConfirm(c *fiber.Ctx) error {
 		v := importView{FileName: shortName(name), Problem: t.Text("console.bo.import.refused") + " " + fieldProblem(t, err)}
 		return s.renderImport(c, statusFor(err), v)
 	case err != nil:
+		return err
+	}
+	return c.Redirect("/console/claims/import?imported="+strconv.Itoa(n), fiber.StatusSeeOther)
+}
+
+// isEInvoiceName reports whether an uploaded file is an e-invoice (UBL or
+// CII XML, a Factur-X PDF) or a zip of them, by its name, as the API's
+// multipart import tells a CSV file from the others.
+func isEInvoiceName(name string) bool {
+	switch strings.ToLower(path.Ext(name)) {
+	case ".xml", ".pdf", ".zip":
+		return true
+	}
+	return false
+}
+
+// importEInvoices imports e-invoices from the console with the API's
+// einvoice.Import: every file checked first, and all the claims stored or,
+// when a file is bad, none, the page listing each refused file with why.
+// There is no preview step: the files are the claims as the creditor's
+// system issued them.
+func (s *Server) importEInvoices(c *fiber.Ctx, ctx context.Context, file []byte, name string) error {
+	t := s.consoleT(c)
+	n, err := einvoice.Import(ctx, s.deps.Claims, s.deps.Tenants, consoleUserOf(c).TenantID,
+		[]einvoice.Upload{{Name: shortName(name), Data: bytes.Clone(file)}})
+	if files := einvoice.FileErrors(err); files != nil {
+		return s.renderImport(c, fiber.StatusBadRequest, importView{FileName: shortName(name), Files: files,
+			Problem: t.Text("console.bo.import.einvoice.refused")})
+	} else if err != nil {
+		if code := portal.ErrorCode(err); code == portal.EINVALID || code == portal.ECONFLICT {
+			return s.renderImport(c, statusFor(err), importView{FileName: shortName(name),
+				Problem: t.Text("console.bo.import.refused") + " " + fieldProblem(t, err)})
+		}
 		return err
 	}
 	return c.Redirect("/console/claims/import?imported="+strconv.Itoa(n), fiber.StatusSeeOther)
