@@ -33,7 +33,7 @@ func TestCSVImportMaxRows(t *testing.T) {
 			// a few queries, and nothing more is stored.
 			status, body = e.do(t, "POST", "/api/v1/claims/import", e.keyA, "text/csv", b.String())
 			if errs, _ := body["errors"].([]any); status != 400 || len(errs) == 0 {
-				t.Fatalf("second import: %d, %d errors", status, len(errs))
+				t.Fatalf("second import: %d, %d errors: %v", status, len(errs), body)
 			}
 		})
 	}

@@ -38,7 +38,7 @@ func TestConsoleBackOfficeInBrowser(t *testing.T) {
 		chromedp.SendKeys(css(`input[name="email"]`), e.owner.Email),
 		chromedp.SendKeys(css(`input[name="password"]`), "correct horse battery"),
 		chromedp.Submit(css(`input[name="password"]`)),
-		chromedp.WaitVisible(css(`#waiting`)),
+		chromedp.WaitNotPresent(css(`input[name="password"]`)), // owners land on the dashboard
 		chromedp.Navigate(e.base+"/console/claims"),
 		chromedp.Click(css(`#claims-actions a.button`)),
 		chromedp.WaitVisible(css(`#claim-new`)),

@@ -40,7 +40,29 @@ func (db *DB) ImportClaims(ctx context.Context, tenantID string, claims []*porta
 			return err
 		}
 	}
-	return db.tx(ctx, func(tx *gorm.DB) error { return db.insertClaims(ctx, tx, tenantID, claims) })
+	if err := db.tx(ctx, func(tx *gorm.DB) error { return db.insertClaims(ctx, tx, tenantID, claims) }); err != nil {
+		return err
+	}
+	db.analyzeAfterBulk(ctx, len(claims), "claims", "debtors", "invoices")
+	return nil
+}
+
+// bulkRows is the size of an import after which PostgreSQL's statistics of
+// the tables it filled are refreshed at once: until autovacuum comes by, a
+// table that grew from nothing to thousands of rows is planned as if empty,
+// and the next import's lookup of its references scans it (seconds per
+// lookup at 25,000 claims, beyond the request's timeout).
+const bulkRows = 1000
+
+// analyzeAfterBulk runs ANALYZE on tables after an import of n rows, on
+// PostgreSQL; its failure is only logged (the import is committed).
+func (db *DB) analyzeAfterBulk(ctx context.Context, n int, tables ...string) {
+	if db.Dialect != Postgres || n < bulkRows {
+		return
+	}
+	if err := db.conn(ctx).Exec("ANALYZE " + strings.Join(tables, ", ")).Error; err != nil && db.log != nil {
+		db.log.Warn("analyze after import", "err", err)
+	}
 }
 
 // checkCreditNotes checks the credit notes a new claim comes with (an
