@@ -228,10 +228,7 @@ func (s *Server) handleConsoleDebtorContact(c *fiber.Ctx) error {
 // currency, recorded by AddPayment (payment.recorded with the user; the
 // claim is settled when nothing is left to pay).
 func (s *Server) handleConsolePayment(c *fiber.Ctx) error {
-	if err := requireRole(c, portal.RoleAgent); err != nil {
-		return err
-	}
-	claim, err := s.consoleClaimOf(c)
+	claim, err := s.agentClaim(c, true, "")
 	if err != nil {
 		return err
 	}
@@ -258,10 +255,7 @@ func (s *Server) handleConsolePayment(c *fiber.Ctx) error {
 // /console/claims/:id/payments/:payment_id/reverse: a payment recorded by
 // mistake reversed with the reason (ReversePayment, as the API does).
 func (s *Server) handleConsolePaymentReverse(c *fiber.Ctx) error {
-	if err := requireRole(c, portal.RoleAgent); err != nil {
-		return err
-	}
-	claim, err := s.consoleClaimOf(c)
+	claim, err := s.agentClaim(c, true, "")
 	if err != nil {
 		return err
 	}
@@ -316,13 +310,7 @@ func (s *Server) handleConsoleCreditNote(c *fiber.Ctx) error {
 // link (IssueLink, link.issued with the user), its address shown on this
 // answer only: it is not stored, and the page is not cached.
 func (s *Server) handleConsoleLinkIssue(c *fiber.Ctx) error {
-	if err := requireRole(c, portal.RoleAgent); err != nil {
-		return err
-	}
-	if s.deps.Links == nil {
-		return portal.Errorf(portal.EUNAVAILABLE, "Portal links are not available on this instance.")
-	}
-	claim, err := s.consoleClaimOf(c)
+	claim, err := s.agentClaim(c, s.deps.Links != nil, "Portal links are not available on this instance.")
 	if err != nil {
 		return err
 	}
@@ -345,13 +333,7 @@ func (s *Server) handleConsoleLinkIssue(c *fiber.Ctx) error {
 
 // handleConsoleLinkRevoke is POST /console/claims/:id/links/:link_id/revoke.
 func (s *Server) handleConsoleLinkRevoke(c *fiber.Ctx) error {
-	if err := requireRole(c, portal.RoleAgent); err != nil {
-		return err
-	}
-	if s.deps.Links == nil {
-		return portal.Errorf(portal.EUNAVAILABLE, "Portal links are not available on this instance.")
-	}
-	claim, err := s.consoleClaimOf(c)
+	claim, err := s.agentClaim(c, s.deps.Links != nil, "Portal links are not available on this instance.")
 	if err != nil {
 		return err
 	}
@@ -370,13 +352,7 @@ func (s *Server) handleConsoleLinkRevoke(c *fiber.Ctx) error {
 // formal notice rendered with a fresh letter link printed on it
 // (CreateLetter, letter.generated with the user), to download and post.
 func (s *Server) handleConsoleLetter(c *fiber.Ctx) error {
-	if err := requireRole(c, portal.RoleAgent); err != nil {
-		return err
-	}
-	if s.deps.Letters == nil {
-		return portal.Errorf(portal.EUNAVAILABLE, "Letters are not available on this instance.")
-	}
-	claim, err := s.consoleClaimOf(c)
+	claim, err := s.agentClaim(c, s.deps.Letters != nil, "Letters are not available on this instance.")
 	if err != nil {
 		return err
 	}
@@ -489,7 +465,7 @@ func statusRefusal(t *i18n.T, claim *portal.Claim, err error) string {
 // handleConsoleStage is POST /console/claims/:id/stage: the API's
 // stageInput, moved by ChangeStage under the escalation rules.
 func (s *Server) handleConsoleStage(c *fiber.Ctx) error {
-	claim, err := s.escalationClaim(c)
+	claim, err := s.agentClaim(c, s.deps.Escalation != nil, "Escalation is not available on this instance.")
 	if err != nil {
 		return err
 	}
@@ -519,7 +495,7 @@ func (s *Server) handleConsoleStage(c *fiber.Ctx) error {
 // handleConsoleStatus is POST /console/claims/:id/status: ChangeStatus
 // under the status rules.
 func (s *Server) handleConsoleStatus(c *fiber.Ctx) error {
-	claim, err := s.escalationClaim(c)
+	claim, err := s.agentClaim(c, s.deps.Escalation != nil, "Escalation is not available on this instance.")
 	if err != nil {
 		return err
 	}
@@ -544,7 +520,7 @@ func (s *Server) handleConsoleStatus(c *fiber.Ctx) error {
 // handleConsoleDates is POST /console/claims/:id/dates: the API's
 // datesInput recorded by RecordDates (dates.recorded with the user).
 func (s *Server) handleConsoleDates(c *fiber.Ctx) error {
-	claim, err := s.escalationClaim(c)
+	claim, err := s.agentClaim(c, s.deps.Escalation != nil, "Escalation is not available on this instance.")
 	if err != nil {
 		return err
 	}
@@ -566,14 +542,15 @@ func (s *Server) handleConsoleDates(c *fiber.Ctx) error {
 	return s.doneRedirect(c, "dates")
 }
 
-// escalationClaim is the start of the stage, status and dates forms: an
-// agent or owner, escalation wired, the tenant's claim of the path.
-func (s *Server) escalationClaim(c *fiber.Ctx) (*portal.Claim, error) {
+// agentClaim is the start of a claim's back-office form: an agent or
+// owner, the service the form needs wired (else EUNAVAILABLE with
+// unavailable), and the tenant's claim of the path.
+func (s *Server) agentClaim(c *fiber.Ctx, wired bool, unavailable string) (*portal.Claim, error) {
 	if err := requireRole(c, portal.RoleAgent); err != nil {
 		return nil, err
 	}
-	if s.deps.Escalation == nil {
-		return nil, portal.Errorf(portal.EUNAVAILABLE, "Escalation is not available on this instance.")
+	if !wired {
+		return nil, portal.Errorf(portal.EUNAVAILABLE, "%s", unavailable)
 	}
 	return s.consoleClaimOf(c)
 }
