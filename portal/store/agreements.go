@@ -205,6 +205,12 @@ func (db *DB) Policy(ctx context.Context, tenantID, claimID string) (negotiation
 	if err != nil {
 		return negotiation.Policy{}, translate("find policy", err)
 	}
+	return row.policy()
+}
+
+// policy decodes a stored policy; a row not found (no ID) is Relais'
+// default.
+func (row policyRow) policy() (negotiation.Policy, error) {
 	if row.ID == "" {
 		return negotiation.DefaultPolicy(), nil
 	}
@@ -228,14 +234,8 @@ func (db *DB) CreditorPolicy(ctx context.Context, tenantID, creditorID string) (
 	if err := db.conn(ctx).Where("tenant_id = ? AND creditor_id = ? AND claim_id = ''", tenantID, creditorID).Limit(1).Find(&row).Error; err != nil {
 		return negotiation.Policy{}, false, translate("find policy", err)
 	}
-	if row.ID == "" {
-		return negotiation.DefaultPolicy(), false, nil
-	}
-	var p negotiation.Policy
-	if err := json.Unmarshal([]byte(row.Body), &p); err != nil {
-		return p, false, fmt.Errorf("decode policy %s: %w", row.ID, err)
-	}
-	return p, true, nil
+	p, err := row.policy()
+	return p, row.ID != "", err
 }
 
 // SetPolicy implements negotiation.Store.
