@@ -66,6 +66,9 @@ type Service struct {
 	Clock   portal.Clock
 	// Location is the time zone "today" is taken in (the tenant's).
 	Location func(ctx context.Context, tenantID string) *time.Location
+	// Assignments assigns waiting conversations to available agents
+	// (assign.go); nil: agents take them from the queue themselves.
+	Assignments Assignments
 }
 
 // Today returns the calendar day in the tenant's time zone.
@@ -83,6 +86,12 @@ func (s *Service) Today(ctx context.Context, tenantID string) portal.Date {
 type Outcome struct {
 	Messages  []*Message
 	Duplicate bool
+	// Assigned are the conversations automatic assignment gave to agents
+	// after the input was stored (assign.go), to publish with Messages;
+	// AssignErr is why it failed: the input is stored all the same, and
+	// the next assignment of the tenant catches up.
+	Assigned  []*Assigned
+	AssignErr error
 }
 
 // Seq is the seq of the input's own message (the first stored).
@@ -101,6 +110,15 @@ func forbidden(format string, args ...any) error {
 // Errors: EINVALID (bad input, with a Reason for offers), EFORBIDDEN (not
 // p's to do), ENOTFOUND, ECONFLICT (offer already decided).
 func (s *Service) Handle(ctx context.Context, p Participant, conv *Conversation, in Input) (*Outcome, error) {
+	out, err := s.handle(ctx, p, conv, in)
+	if err != nil || out.Duplicate || !assignAfter(p, in) {
+		return out, err
+	}
+	out.Assigned, out.AssignErr = s.AssignWaiting(ctx, conv.TenantID)
+	return out, nil
+}
+
+func (s *Service) handle(ctx context.Context, p Participant, conv *Conversation, in Input) (*Outcome, error) {
 	if in.ClientID == "" || len(in.ClientID) > MaxClientIDLen || !portal.ValidText(in.ClientID) {
 		return nil, portal.FieldError("id", "id must be a client-generated id of 1 to %d characters", MaxClientIDLen)
 	}

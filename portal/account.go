@@ -38,6 +38,7 @@ const (
 	AccountPolicySet       = "policy.set" // a creditor's negotiation policy, or a claim's override
 	AccountSequenceCreated = "sequence.created"
 	AccountRetentionSet    = "retention.set"
+	AccountAssignmentSet   = "assignment.set" // automatic assignment of conversations (issue 21)
 )
 
 // AccountLog reads a tenant's account log. The stores write it in the
