@@ -559,6 +559,7 @@ func (s *Server) handleConsoleTake(c *fiber.Ctx) error {
 	if s.hub != nil {
 		s.hub.Published(ctx, conv, out.Messages)
 	}
+	s.assigned(ctx, u.TenantID, out.Assigned, out.AssignErr) // the agent it was taken from has room again
 	return c.Redirect(back, fiber.StatusSeeOther)
 }
 

@@ -112,6 +112,12 @@ type consoleReplyRow struct {
 }
 
 func (s *Server) renderReplies(c *fiber.Ctx, status int, form replyForm, problem string) error {
+	return s.renderRepliesWith(c, status, form, problem, nil)
+}
+
+// renderRepliesWith renders the page with the assignment form assign as
+// refused (nil: the stored settings).
+func (s *Server) renderRepliesWith(c *fiber.Ctx, status int, form replyForm, problem string, assign *assignForm) error {
 	if err := s.repliesReady(); err != nil {
 		return err
 	}
@@ -138,8 +144,12 @@ func (s *Server) renderReplies(c *fiber.Ctx, status int, form replyForm, problem
 		form.CreditorID = creditors[0].ID
 	}
 	t := s.consoleT(c)
-	return s.renderConsole(c.Status(status), "replies", map[string]any{"Title": t.Text("console.replies.title"), "Replies": rows,
-		"Creditors": creditors, "Form": form, "Problem": problem, "Variables": negotiation.ReplyVariables})
+	data := map[string]any{"Title": t.Text("console.replies.title"), "Replies": rows,
+		"Creditors": creditors, "Form": form, "Problem": problem, "Variables": negotiation.ReplyVariables, "Assigned": c.Query("assigned") != ""}
+	if err := s.assignmentPage(ctx, u.TenantID, assign, data); err != nil {
+		return err
+	}
+	return s.renderConsole(c.Status(status), "replies", data)
 }
 
 // filledReply is a prepared reply as the composer offers it: the text

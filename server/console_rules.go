@@ -350,10 +350,25 @@ func weekdayNames(t *i18n.T) []string {
 // policyChanges lists the last policy changes of the tenant, each with
 // who made it and for which creditor.
 func (s *Server) policyChanges(ctx context.Context, tenantID string, creditors []*portal.Creditor) ([]policyChange, error) {
+	out, err := s.accountChanges(ctx, tenantID, portal.AccountPolicySet)
+	for i, ch := range out {
+		out[i].Subject = ch.SubjectID
+		for _, cr := range creditors {
+			if cr.ID == ch.SubjectID {
+				out[i].Subject = cr.LegalName
+			}
+		}
+	}
+	return out, err
+}
+
+// accountChanges lists the tenant's last 20 account-log entries of one
+// kind, each with who made it (none without an account log).
+func (s *Server) accountChanges(ctx context.Context, tenantID, kind string) ([]policyChange, error) {
 	if s.deps.AccountLog == nil {
 		return nil, nil
 	}
-	chs, err := s.deps.AccountLog.AccountChanges(ctx, tenantID, portal.AccountPolicySet, "", 20)
+	chs, err := s.deps.AccountLog.AccountChanges(ctx, tenantID, kind, "", 20)
 	if err != nil {
 		return nil, err
 	}
@@ -363,12 +378,7 @@ func (s *Server) policyChanges(ctx context.Context, tenantID string, creditors [
 	}
 	out := make([]policyChange, len(chs))
 	for i, ch := range chs {
-		out[i] = policyChange{AccountEntry: ch, By: names(ch.Actor), Subject: ch.SubjectID}
-		for _, cr := range creditors {
-			if cr.ID == ch.SubjectID {
-				out[i].Subject = cr.LegalName
-			}
-		}
+		out[i] = policyChange{AccountEntry: ch, By: names(ch.Actor)}
 	}
 	return out, nil
 }

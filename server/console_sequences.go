@@ -264,19 +264,9 @@ func (s *Server) renderRetention(c *fiber.Ctx, status int, errs map[string]strin
 		errs = map[string]string{}
 		noPrescription, grace = strconv.Itoa(p.NoPrescriptionMonths), strconv.Itoa(p.GraceMonths)
 	}
-	var changes []policyChange
-	if s.deps.AccountLog != nil {
-		chs, err := s.deps.AccountLog.AccountChanges(ctx, u.TenantID, portal.AccountRetentionSet, "", 20)
-		if err != nil {
-			return err
-		}
-		names, err := s.actorNames(ctx, u.TenantID)
-		if err != nil {
-			return err
-		}
-		for _, ch := range chs {
-			changes = append(changes, policyChange{AccountEntry: ch, By: names(ch.Actor)})
-		}
+	changes, err := s.accountChanges(ctx, u.TenantID, portal.AccountRetentionSet)
+	if err != nil {
+		return err
 	}
 	return s.renderConsole(c.Status(status), "retention", map[string]any{"Title": s.consoleT(c).Text("console.retention.title"),
 		"Retention": p, "IsOwner": u.Role.AtLeast(portal.RoleOwner), "Errs": errs, "NoPrescription": noPrescription, "Grace": grace,

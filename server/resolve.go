@@ -68,6 +68,7 @@ func (s *Server) handleConsoleResolve(c *fiber.Ctx) error {
 	if s.hub != nil {
 		s.hub.Published(ctx, conv, []*negotiation.Message{msg})
 	}
+	s.assignWaiting(ctx, u.TenantID) // its agent has room for another
 	return c.Redirect("/console/conversations/"+conv.ID, fiber.StatusSeeOther)
 }
 
@@ -151,7 +152,8 @@ func (*claimView) SurveyScores() []int { return []int{5, 4, 3, 2, 1} }
 
 // handleConsoleAway is POST /console/away (away=1 or 0): the signed-in
 // user marks themselves away or back, and returns to the page they were
-// on. An away agent is not announced to debtors as online.
+// on. An away agent is not announced to debtors as online, nor given
+// conversations by automatic assignment.
 func (s *Server) handleConsoleAway(c *fiber.Ctx) error {
 	u := consoleUserOf(c)
 	away := c.FormValue("away")
@@ -165,6 +167,9 @@ func (s *Server) handleConsoleAway(c *fiber.Ctx) error {
 	}
 	u.Away = away == "1"
 	s.log.Info("console user away", "tenant_id", u.TenantID, "user_id", u.ID, "away", u.Away)
+	// Away: what waits in their hands goes to someone there; back: they
+	// get what waits for an agent.
+	s.assignWaiting(ctx, u.TenantID)
 	back := c.FormValue("back")
 	if !isConsolePage(back) || strings.ContainsAny(back, "\\\r\n") || strings.HasPrefix(back, "//") {
 		back = "/console"

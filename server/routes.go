@@ -108,6 +108,9 @@ func (s *Server) routes() {
 	api.Get("/retention", s.handleRetentionShow)
 	api.Put("/retention", s.handleRetentionUpdate)
 	api.Post("/debtors/export", s.handleDebtorExport)
+	// Automatic assignment of waiting conversations to agents (issue 21).
+	api.Get("/assignment", s.handleAssignmentShow)
+	api.Put("/assignment", s.handleAssignmentUpdate)
 	// Interest rates, shared by every tenant: read by any key, changed by
 	// the tenants the operator lists (--rate-editors).
 	api.Get("/rates", s.handleRatesShow)
@@ -220,6 +223,7 @@ func (s *Server) routes() {
 	con.Get("/replies/:reply_id", s.handleConsoleReplyEdit)
 	con.Post("/replies/:reply_id", s.handleConsoleReplySave)
 	con.Post("/replies/:reply_id/delete", s.handleConsoleReplyDelete)
+	con.Post("/assignment", s.handleConsoleAssignmentSet) // owners: automatic assignment, a form of the replies page
 	con.Get("/rates", s.handleConsoleRates)
 	con.Post("/rates", s.handleConsoleRateSet) // owners of a rate-editor tenant
 	// Disputes: read by any user of the tenant, resolved by agents and owners.

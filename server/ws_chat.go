@@ -449,6 +449,7 @@ func (s *Server) handleFrame(c *chatConn, data []byte) bool {
 	b, _ := json.Marshal(frame{Type: "ack", ID: f.ID, Seq: out.Seq(), Duplicate: out.Duplicate})
 	c.queue(b)
 	s.hub.Published(ctx, conv, out.Messages)
+	s.assigned(ctx, conv.TenantID, out.Assigned, out.AssignErr) // a debtor's message or a hand-over may call for an agent
 	return true
 }
 

@@ -111,7 +111,7 @@ func newChatEnvOn(t testing.TB, db *store.DB, clock *portal.FixedClock, seed *ch
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := &negotiation.Service{Store: db, Claims: db, Balance: negotiation.RulesBalance(rates), Clock: clock, Location: negotiation.TenantLocation(db)}
+	svc := &negotiation.Service{Store: db, Claims: db, Balance: negotiation.RulesBalance(rates), Clock: clock, Location: negotiation.TenantLocation(db), Assignments: db}
 	full, _ := db.FindClaim(ctx, e.tenantID, e.claim.ID)
 	if e.balance, err = svc.Balance(full, e.today); err != nil {
 		t.Fatal(err)
@@ -131,7 +131,7 @@ func newChatEnvOn(t testing.TB, db *store.DB, clock *portal.FixedClock, seed *ch
 		Promises: db, // promises to pay (issue 20)
 		// The back-office forms (issue 18): escalation, letters with a fresh
 		// link, contact data and credit notes.
-		Escalation: db, ClaimChanges: db, Dashboard: db, Letters: &store.LetterStore{DB: db, Rates: rates,
+		Escalation: db, ClaimChanges: db, Dashboard: db, AccountLog: db, Letters: &store.LetterStore{DB: db, Rates: rates,
 			PortalLink: func(ctx context.Context, tenantID, claimID string) (string, string, error) {
 				l, token, err := db.IssueLink(ctx, tenantID, claimID, portal.ChannelLetter, 0)
 				if err != nil {

@@ -344,6 +344,9 @@ var authzTable = map[string]policy{
 	// Prepared replies (issue 21): kept by the tenant's owners.
 	"GET /console/replies": consoleTenantOwner, "POST /console/replies": consoleTenantOwner, "GET /console/replies/:reply_id": consoleTenantOwner,
 	"POST /console/replies/:reply_id": consoleTenantOwner, "POST /console/replies/:reply_id/delete": consoleTenantOwner,
+	// Automatic assignment of conversations (issue 21): the tenant's owner in
+	// the console (a form of the replies page), an API key for its tenant.
+	"POST /console/assignment": consoleTenantOwner, "GET /api/v1/assignment": apiTenant, "PUT /api/v1/assignment": apiTenant,
 	// The console language of the signed-in user, any role (issue 25.7).
 	"POST /console/language": consoleUser, "POST /console/away": consoleUser,
 	// Disputes in the console (issue 25): any user of the tenant reads a

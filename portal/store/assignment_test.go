@@ -358,9 +358,9 @@ func TestAssignWaiting(t *testing.T) {
 	}
 }
 
-// TestConcurrentAssignment: two instances (two stores on one database)
-// assign many conversations at once while debtors write and agents
-// resolve: no conversation is assigned twice, no agent goes over the cap,
+// TestConcurrentAssignment: two instances (two stores and negotiation
+// services on one database) assign many conversations at once while
+// debtors write and agents resolve: no conversation is assigned twice, no agent goes over the cap,
 // and none is left waiting unassigned while an agent has room.
 func TestConcurrentAssignment(t *testing.T) {
 	for _, dialect := range storetest.Dialects {
@@ -387,21 +387,19 @@ func TestConcurrentAssignment(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			// Each conversation's debtor writes on one instance, which then
-			// assigns, as negotiation.Service does after a debtor's message.
+			// Each conversation's debtor writes through the negotiation
+			// service of either instance, which assigns after storing it.
+			services := []*negotiation.Service{{Store: db1, Assignments: db1, Clock: portal.SystemClock{}},
+				{Store: db2, Assignments: db2, Clock: portal.SystemClock{}}}
 			var wg sync.WaitGroup
 			for i, conv := range convs {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					db := []*store.DB{db1, db2}[i%2]
-					if _, _, err := db.PostMessage(ctx, &negotiation.Message{TenantID: tm.tenant.ID, ConversationID: conv.ID,
-						ClientID: "d-1", Kind: negotiation.MsgText, Author: debtorAuthor(), Text: "bonjour"}); err != nil {
-						t.Error(err)
-						return
-					}
-					if _, err := db.AssignWaiting(ctx, tm.tenant.ID); err != nil {
-						t.Error(err)
+					debtor := negotiation.Participant{Kind: portal.ActorDebtor, ID: "sess", TenantID: tm.tenant.ID, ClaimID: conv.ClaimID}
+					out, err := services[i%2].Handle(ctx, debtor, conv, negotiation.Input{Type: negotiation.MsgText, ClientID: "d-1", Text: "bonjour"})
+					if err != nil || out.AssignErr != nil {
+						t.Error(err, out)
 					}
 				}()
 			}

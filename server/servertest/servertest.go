@@ -124,7 +124,7 @@ func Wire(t testing.TB, db *store.DB, o Options) *Wiring {
 		Escalation: db, Timelines: db, Letters: letters,
 		Reminders: db, OptOuts: db,
 		Negotiation: &negotiation.Service{Store: db, Claims: db, Balance: negotiation.RulesBalance(o.Rates), Clock: o.Clock,
-			Location: negotiation.TenantLocation(db)},
+			Location: negotiation.TenantLocation(db), Assignments: db},
 		Conversations: db, Replies: db, Resolutions: db, Reads: db, ConsoleSessions: db,
 		Privacy:      &privacy.Service{Store: db, Clock: o.Clock, Log: o.Logger},
 		Court:        &court.Service{Source: db, Bundles: bundler, Letters: letters, Rates: o.Rates},
