@@ -129,7 +129,9 @@ func TestAssignmentSettings(t *testing.T) {
 			if err != nil || len(log) != 1 || log[0].Actor.ID != "u-owner" {
 				t.Fatalf("account log: %v %+v", err, log)
 			}
-			var p struct{ Assignment negotiation.AssignmentSettings }
+			var p struct {
+				Assignment negotiation.AssignmentSettings
+			}
 			if err := json.Unmarshal(log[0].Payload, &p); err != nil || p.Assignment != want {
 				t.Fatalf("account log payload %s: %v", log[0].Payload, err)
 			}
