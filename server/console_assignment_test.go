@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -17,7 +18,9 @@ import (
 // changes only their own); a refused form keeps what was typed and
 // changes nothing; saving assigns what waits at once, in the agent's open
 // chat as a transfer from Relais, and is in the account log and the page's
-// history; a debtor's next message is assigned as it arrives.
+// history; a debtor's next message is assigned as it arrives; an agent
+// marked away hands their waiting conversation on; an agent signing in
+// gets what waits.
 func TestConsoleAssignment(t *testing.T) {
 	for _, dialect := range storetest.Dialects {
 		t.Run(dialect, func(t *testing.T) {
@@ -137,6 +140,43 @@ func TestConsoleAssignment(t *testing.T) {
 			}
 			if m := watching.until("transfer"); m["from_user_id"] != e.agent.ID || m["to_user_id"] != e.owner.ID {
 				t.Fatalf("hand-over from the away agent: %v", m)
+			}
+
+			// Everyone full or away: a third debtor waits, until a new agent
+			// signs in and gets it.
+			third, _ := e.dialDebtor(t, e.extraDebtorCookie(t, "R-3"), nil)
+			third.send(map[string]any{"type": "text", "id": "d-3", "text": "Bonjour enfin"})
+			third.expect("ack", "message")
+			q, err := e.db.Queue(ctx, e.tenantID, 0)
+			if err != nil || len(q) != 3 || q[2].ClaimReference != "R-3" || q[2].AgentID != "" {
+				t.Fatalf("queue with everyone full or away: %v %+v", err, q)
+			}
+			cleo := &portal.User{TenantID: e.tenantID, Email: "cleo@alpha.test", Name: "Cleo", Role: portal.RoleAgent}
+			if err := e.db.CreateUser(ctx, cleo, "correct horse battery"); err != nil {
+				t.Fatal(err)
+			}
+			login := consoleAs{t, e.base, ""}
+			lr := login.get("/console/login")
+			csrf := csrfField.FindStringSubmatch(lr.body)
+			var loginCookie string
+			for _, line := range lr.header.Values("Set-Cookie") {
+				if v, ok := strings.CutPrefix(line, consoleLoginCSRF+"="); ok {
+					loginCookie, _, _ = strings.Cut(v, ";")
+				}
+			}
+			req, _ := http.NewRequest("POST", e.base+"/console/login", strings.NewReader(url.Values{"csrf": {csrf[1]}, "email": {cleo.Email}, "password": {"correct horse battery"}}.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.AddCookie(&http.Cookie{Name: consoleLoginCSRF, Value: loginCookie})
+			resp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != 303 {
+				t.Fatalf("Cleo signs in: %d", resp.StatusCode)
+			}
+			if mine, err := e.db.Assigned(ctx, e.tenantID, cleo.ID, 0); err != nil || len(mine) != 1 || mine[0].ClaimReference != "R-3" {
+				t.Fatalf("Cleo's conversations after signing in: %v %+v", err, mine)
 			}
 		})
 	}

@@ -231,6 +231,11 @@ func (s *Server) handleConsoleLogin(c *fiber.Ctx) error {
 	}
 	c.Cookie(&fiber.Cookie{Name: consoleCookie, Value: token, Path: "/", HTTPOnly: true, Secure: s.secure, SameSite: "Lax", MaxAge: int(consoleSessionTTL.Seconds())})
 	c.ClearCookie(consoleLoginCSRF)
+	if u.Role.AtLeast(portal.RoleAgent) && !u.Away {
+		// An agent arriving, a new one too, gets what waits for an agent
+		// (and any run missed, a failed one or a crash, is caught up).
+		s.assignWaiting(ctx, u.TenantID)
+	}
 	if u.Role == portal.RoleOwner {
 		// The portfolio dashboard is the owners' home (issue 18).
 		return c.Redirect("/console/dashboard", fiber.StatusSeeOther)
