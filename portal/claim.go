@@ -245,11 +245,13 @@ type Claim struct {
 }
 
 // ClaimFile is a document kept as a claim's evidence: the original
-// e-invoice a claim was imported from.
+// e-invoice a claim was imported from, or a court document made for it.
 type ClaimFile struct {
-	ID          string    `json:"id"`
-	TenantID    string    `json:"-"`
-	ClaimID     string    `json:"claim_id"`
+	ID       string `json:"id"`
+	TenantID string `json:"-"`
+	ClaimID  string `json:"claim_id"`
+	// Kind is FileImport or one of the court documents' (FileCourt...).
+	Kind        string    `json:"kind"`
 	Name        string    `json:"name"`
 	ContentType string    `json:"content_type"`
 	Size        int64     `json:"size"`
@@ -257,6 +259,20 @@ type ClaimFile struct {
 	Content     []byte    `json:"-"`
 	CreatedAt   time.Time `json:"created_at"`
 }
+
+// The kinds of a claim's files: the e-invoice it was imported from, and
+// the court documents made for it (issue 23), whose bundle folder is
+// court/ (IsCourtFile).
+const (
+	FileImport          = "import"
+	FileCourtInjonction = "court.injonction"
+	FileCourtBordereau  = "court.bordereau"
+	FileCourtFormA      = "court.eu_form_a"
+	FileCourtBEFile     = "court.be_file"
+)
+
+// IsCourtFile reports whether a claim file's kind is a court document's.
+func IsCourtFile(kind string) bool { return strings.HasPrefix(kind, "court.") }
 
 // Invoice is one unpaid invoice of a claim; Amount is in the claim's
 // currency minor units.

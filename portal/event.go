@@ -71,6 +71,10 @@ const (
 	// EventDatesRecorded records procedure dates learnt after a stage move:
 	// an order served, a judgment, the debtor's acknowledgement of the debt.
 	EventDatesRecorded EventKind = "dates.recorded"
+	// EventCourtDocumentMade: a court document (issue 23) was made and
+	// stored as the claim's file, with its SHA-256 and the amounts and
+	// court it states.
+	EventCourtDocumentMade EventKind = "court.document_made"
 	// EventDebtorContactChanged records a change of the debtor's contact
 	// data (e-mail, phone, address, country, language) by the creditor:
 	// each field changed, from what to what, and who changed it.
@@ -112,7 +116,7 @@ var eventKindList = []EventKind{
 	EventMandateRecorded, EventMandateUpdated, EventDebitPrenotified, EventDebitSubmitted, EventInstalmentDue,
 	EventInstalmentPaid, EventInstalmentMissed, EventInstalmentMoved, EventPlanBroken, EventLetterGenerated, EventLetterSent, EventReminderSent,
 	EventReminderFailed, EventReminderBounced, EventContactOptOut, EventStageChanged, EventStatusChanged, EventStatementMatched,
-	EventDatesRecorded, EventDebtorContactChanged, EventPersonalDataErased,
+	EventDatesRecorded, EventCourtDocumentMade, EventDebtorContactChanged, EventPersonalDataErased,
 }
 
 func init() {

@@ -26,6 +26,104 @@ type CourtFiler interface {
 	BelgianFile(ctx context.Context, tenantID, claimID string) (*court.Document, error)
 	// Offers says which documents the claim can have today, and why not.
 	Offers(ctx context.Context, tenantID, claimID string) ([]court.Offer, error)
+	// Record makes a document (court.Documents' names), stores it as the
+	// claim's file and appends court.document_made. The documents'
+	// errors; EINVALID for an unknown document.
+	Record(ctx context.Context, tenantID, claimID, document string, opt court.FROptions) (*court.Recorded, error)
+	// RecordedDocuments lists the claim's recorded court documents.
+	RecordedDocuments(ctx context.Context, tenantID, claimID string) ([]*portal.ClaimFile, error)
+	// RecordedDocument returns one with its content. ENOTFOUND, EGONE.
+	RecordedDocument(ctx context.Context, tenantID, claimID, fileID string) (*portal.ClaimFile, error)
+}
+
+// courtReady is the start of every court route: EUNAVAILABLE when the
+// instance has no court documents.
+func (s *Server) courtReady() error {
+	if s.deps.Court == nil {
+		return portal.Errorf(portal.EUNAVAILABLE, "Court documents are not configured on this instance.")
+	}
+	return nil
+}
+
+// consumerCredit reads ?consumer_credit=true|false: a consumer credit
+// claim goes to the juge des contentieux de la protection.
+func consumerCredit(v string) (court.FROptions, error) {
+	var opt court.FROptions
+	switch v {
+	case "", "false", "0":
+	case "true", "1":
+		opt.ConsumerCredit = true
+	default:
+		return opt, portal.FieldError("consumer_credit", "consumer_credit must be true or false, not %q", v)
+	}
+	return opt, nil
+}
+
+// handleCourtRecord is POST /api/v1/claims/{id}/court/{document}: the
+// document made now, stored as the claim's evidence with its
+// court.document_made event (201, the file and the event).
+func (s *Server) handleCourtRecord(c *fiber.Ctx) error {
+	if err := s.courtReady(); err != nil {
+		return err
+	}
+	opt, err := consumerCredit(c.Query("consumer_credit"))
+	if err != nil {
+		return err
+	}
+	ctx, cancel := s.actorContext(c, bundleTimeout) // the caller records the document
+	defer cancel()
+	claimID := c.Params("id")
+	rec, err := s.deps.Court.Record(ctx, tenantOf(c), claimID, c.Params("document"), opt)
+	if err != nil {
+		return err
+	}
+	c.Location("/api/v1/claims/" + claimID + "/court/documents/" + rec.File.ID)
+	return c.Status(fiber.StatusCreated).JSON(rec)
+}
+
+// handleCourtDocuments is GET /api/v1/claims/{id}/court/documents: the
+// court documents recorded for the claim, oldest first.
+func (s *Server) handleCourtDocuments(c *fiber.Ctx) error {
+	if err := s.courtReady(); err != nil {
+		return err
+	}
+	ctx, cancel := s.userContext(c)
+	defer cancel()
+	list, err := s.deps.Court.RecordedDocuments(ctx, tenantOf(c), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"documents": list})
+}
+
+// handleCourtDocument is GET /api/v1/claims/{id}/court/documents/{file_id}:
+// a recorded court document, byte for byte as recorded.
+func (s *Server) handleCourtDocument(c *fiber.Ctx) error {
+	return s.sendRecordedDocument(c, tenantOf(c))
+}
+
+// handleConsoleCourtDocument serves a recorded document to agents and
+// owners.
+func (s *Server) handleConsoleCourtDocument(c *fiber.Ctx) error {
+	if err := requireRole(c, portal.RoleAgent); err != nil {
+		return err
+	}
+	return s.sendRecordedDocument(c, consoleUserOf(c).TenantID)
+}
+
+func (s *Server) sendRecordedDocument(c *fiber.Ctx, tenantID string) error {
+	if err := s.courtReady(); err != nil {
+		return err
+	}
+	ctx, cancel := s.userContext(c)
+	defer cancel()
+	f, err := s.deps.Court.RecordedDocument(ctx, tenantID, c.Params("id"), c.Params("file_id"))
+	if err != nil {
+		return err
+	}
+	attachment(c, f.ContentType, f.Name)
+	c.Set("X-Content-SHA256", f.SHA256)
+	return c.Send(f.Content)
 }
 
 // handleCourtOffers is GET /api/v1/claims/{id}/court: each court document,
@@ -68,16 +166,12 @@ func (s *Server) handleConsoleCourtFR(bordereauOnly bool) fiber.Handler {
 // des contentieux de la protection. The exhibits' hashes come from the
 // bundle's manifest, read in full: it takes as long as a bundle.
 func (s *Server) sendCourtFR(c *fiber.Ctx, tenantID, claimID string, bordereauOnly bool) error {
-	if s.deps.Court == nil {
-		return portal.Errorf(portal.EUNAVAILABLE, "Court documents are not configured on this instance.")
+	if err := s.courtReady(); err != nil {
+		return err
 	}
-	var opt court.FROptions
-	switch v := c.Query("consumer_credit"); v {
-	case "", "false", "0":
-	case "true", "1":
-		opt.ConsumerCredit = true
-	default:
-		return portal.FieldError("consumer_credit", "consumer_credit must be true or false, not %q", v)
+	opt, err := consumerCredit(c.Query("consumer_credit"))
+	if err != nil {
+		return err
 	}
 	ctx, cancel := context.WithTimeout(c.UserContext(), bundleTimeout)
 	defer cancel()

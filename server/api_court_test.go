@@ -35,107 +35,10 @@ import (
 func TestCourtDocumentsAPI(t *testing.T) {
 	for _, dialect := range storetest.Dialects {
 		t.Run(dialect, func(t *testing.T) {
-			ctx := portal.WithActor(context.Background(), portal.Actor{Kind: portal.ActorSystem, ID: "test"})
-			clock := &portal.FixedClock{T: time.Date(2024, 6, 1, 9, 0, 0, 0, time.UTC)}
-			db := storetest.MustOpen(t, dialect, clock)
-			rates, err := rules.Default()
-			if err != nil {
-				t.Fatal(err)
-			}
-			db.UseRates(rates)
-			signer, err := evidence.GenerateSigner()
-			if err != nil {
-				t.Fatal(err)
-			}
-			letters := &store.LetterStore{DB: db, Rates: rates}
-			bundler := &evidence.Builder{Source: db, Signer: signer, Rates: rates, Version: "test",
-				Attachments: []portal.AttachmentSource{db, letters, store.ReminderContent{DB: db}, store.AgreementFiles{DB: db}}}
-			s := server.New(server.Config{BaseURL: "http://relais.test", Version: "test"}, server.Deps{
-				Claims: db, Tenants: db, Events: db, DB: db, Clock: clock, Rates: rates, Evidence: bundler, Letters: letters,
-				Escalation: db, Conversations: db, ConsoleSessions: db, Disputes: db, Links: db,
-				Negotiation: &negotiation.Service{Store: db, Claims: db, Balance: negotiation.RulesBalance(rates), Clock: clock, Location: negotiation.TenantLocation(db)},
-				Court:       &court.Service{Source: db, Bundles: bundler, Letters: letters, Rates: rates},
-			})
-
-			var keys [2]string
-			var tenants [2]string
-			for i, name := range []string{"Recouvr'Express", "Beta"} {
-				tn := &portal.Tenant{Name: name, Timezone: "Europe/Paris"}
-				if err := db.CreateTenant(ctx, tn); err != nil {
-					t.Fatal(err)
-				}
-				tenants[i] = tn.ID
-				if err := db.CreateCreditor(ctx, &portal.Creditor{TenantID: tn.ID, LegalName: "Boulangerie Martin SAS", CompanyNumber: "552 100 554",
-					Address: "12 rue de la Paix, 75002 Paris", Country: "FR"}); err != nil {
-					t.Fatal(err)
-				}
-				if _, keys[i], err = db.CreateAPIKey(ctx, tn.ID, "test"); err != nil {
-					t.Fatal(err)
-				}
-			}
-			tenant := tenants[0]
-			newClaim := func(ref string, j portal.Jurisdiction) *portal.Claim {
-				c := &portal.Claim{Reference: ref, Currency: "EUR", Jurisdiction: j,
-					Debtor: &portal.Debtor{Kind: portal.DebtorBusiness, Name: "Dupont Traiteur SARL", Language: "fr",
-						Address: "3 place Bellecour, 69002 Lyon", Postcode: "69002", Country: string(j)},
-					Invoices: []*portal.Invoice{{Number: "F-2024-0012", IssueDate: portal.MustDate("2024-01-01"), DueDate: portal.MustDate("2024-01-31"), Amount: 100_000}}}
-				if err := db.CreateClaim(ctx, tenant, c); err != nil {
-					t.Fatal(err)
-				}
-				return c
-			}
-			c := newClaim("FR-B2B-0001", portal.JurisdictionFR)
-			amicable := newClaim("FR-B2B-0002", portal.JurisdictionFR)
-			belgian := newClaim("BE-B2B-0003", portal.JurisdictionBE)
-			if err := db.AddPayment(ctx, tenant, &portal.Payment{ClaimID: c.ID, Amount: 20_000, Currency: "EUR", ReceivedOn: portal.MustDate("2024-05-15"), Method: portal.PaymentTransfer, Reference: "VIR-77"}); err != nil {
-				t.Fatal(err)
-			}
-			notice, err := letters.CreateLetter(ctx, tenant, c.ID, portal.LetterRequest{Kind: portal.LetterFormalNotice, PortalURL: "https://relais.test/p/x"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := letters.MarkLetterSent(ctx, tenant, c.ID, notice.ID, portal.LetterSending{Channel: portal.SendRegisteredPost, RegisteredNumber: "1A00012345678", SentOn: portal.MustDate("2024-06-01")}); err != nil {
-				t.Fatal(err)
-			}
-
-			// A claim against a Berlin company, put on notice the same day.
-			german := &portal.Claim{Reference: "FR-DE-0004", Currency: "EUR", Jurisdiction: portal.JurisdictionFR,
-				Debtor: &portal.Debtor{Kind: portal.DebtorBusiness, Name: "Müller Feinkost GmbH", Language: "de",
-					Address: "Invalidenstraße 1, 10115 Berlin", Postcode: "10115", Country: "DE"},
-				Invoices: []*portal.Invoice{{Number: "F-2024-0020", IssueDate: portal.MustDate("2024-01-01"), DueDate: portal.MustDate("2024-01-31"), Amount: 100_000}}}
-			if err := db.CreateClaim(ctx, tenant, german); err != nil {
-				t.Fatal(err)
-			}
-			gl, err := letters.CreateLetter(ctx, tenant, german.ID, portal.LetterRequest{Kind: portal.LetterFormalNotice, PortalURL: "https://relais.test/p/y"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := letters.MarkLetterSent(ctx, tenant, german.ID, gl.ID, portal.LetterSending{Channel: portal.SendEmail, SentOn: portal.MustDate("2024-06-01")}); err != nil {
-				t.Fatal(err)
-			}
-
-			bl, err := letters.CreateLetter(ctx, tenant, belgian.ID, portal.LetterRequest{Kind: portal.LetterFormalNotice, PortalURL: "https://relais.test/p/z"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := letters.MarkLetterSent(ctx, tenant, belgian.ID, bl.ID, portal.LetterSending{Channel: portal.SendRegisteredPost, RegisteredNumber: "BE-RR-9", SentOn: portal.MustDate("2024-06-01")}); err != nil {
-				t.Fatal(err)
-			}
-
-			get := func(path, key string) (int, http.Header, []byte) {
-				t.Helper()
-				req := httptest.NewRequest("GET", path, nil)
-				if key != "" {
-					req.Header.Set("Authorization", "Bearer "+key)
-				}
-				resp, err := s.App().Test(req, -1)
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer resp.Body.Close()
-				body, _ := io.ReadAll(resp.Body)
-				return resp.StatusCode, resp.Header, body
-			}
+			e := newCourtEnv(t, dialect)
+			ctx, clock, db, rates, s, keys, tenant := e.ctx, e.clock, e.db, e.rates, e.srv, e.keys, e.tenant
+			c, amicable, belgian, german, notice := e.c, e.amicable, e.belgian, e.german, e.notice
+			get := e.get
 			url := "/api/v1/claims/" + c.ID + "/court/fr-injonction.pdf"
 
 			t.Run("ErrNoticePeriod", func(t *testing.T) {
@@ -415,4 +318,135 @@ func manifestOf(t *testing.T, zipped []byte) evidence.Manifest {
 		t.Fatal(err)
 	}
 	return m
+}
+
+// courtEnv is the court documents' fixture: tenant "Recouvr'Express" (an
+// agency) and "Beta", each with the creditor Boulangerie Martin SAS and an
+// API key; tenant A's French B2B claim c (EUR 1,000 due 2024-01-31, EUR 200
+// paid, formal notice sent by registered post on 2024-06-01), an amicable
+// one, a Belgian one and one against a Berlin company, both put on notice
+// that day. The clock is 2024-06-01.
+type courtEnv struct {
+	ctx                          context.Context
+	clock                        *portal.FixedClock
+	db                           *store.DB
+	rates                        *rules.Rates
+	letters                      *store.LetterStore
+	srv                          *server.Server
+	keys, tenants                [2]string
+	tenant                       string
+	c, amicable, belgian, german *portal.Claim
+	notice                       *portal.Letter
+}
+
+func newCourtEnv(t *testing.T, dialect string) *courtEnv {
+	ctx := portal.WithActor(context.Background(), portal.Actor{Kind: portal.ActorSystem, ID: "test"})
+	clock := &portal.FixedClock{T: time.Date(2024, 6, 1, 9, 0, 0, 0, time.UTC)}
+	db := storetest.MustOpen(t, dialect, clock)
+	rates, err := rules.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.UseRates(rates)
+	signer, err := evidence.GenerateSigner()
+	if err != nil {
+		t.Fatal(err)
+	}
+	letters := &store.LetterStore{DB: db, Rates: rates}
+	bundler := &evidence.Builder{Source: db, Signer: signer, Rates: rates, Version: "test",
+		Attachments: []portal.AttachmentSource{db, letters, store.ReminderContent{DB: db}, store.AgreementFiles{DB: db}}}
+	s := server.New(server.Config{BaseURL: "http://relais.test", Version: "test"}, server.Deps{
+		Claims: db, Tenants: db, Events: db, DB: db, Clock: clock, Rates: rates, Evidence: bundler, Letters: letters,
+		Escalation: db, Conversations: db, ConsoleSessions: db, Disputes: db, Links: db,
+		Negotiation: &negotiation.Service{Store: db, Claims: db, Balance: negotiation.RulesBalance(rates), Clock: clock, Location: negotiation.TenantLocation(db)},
+		Court:       &court.Service{Source: db, Bundles: bundler, Letters: letters, Rates: rates, Files: db},
+	})
+
+	var keys [2]string
+	var tenants [2]string
+	for i, name := range []string{"Recouvr'Express", "Beta"} {
+		tn := &portal.Tenant{Name: name, Timezone: "Europe/Paris"}
+		if err := db.CreateTenant(ctx, tn); err != nil {
+			t.Fatal(err)
+		}
+		tenants[i] = tn.ID
+		if err := db.CreateCreditor(ctx, &portal.Creditor{TenantID: tn.ID, LegalName: "Boulangerie Martin SAS", CompanyNumber: "552 100 554",
+			Address: "12 rue de la Paix, 75002 Paris", Country: "FR"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, keys[i], err = db.CreateAPIKey(ctx, tn.ID, "test"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tenant := tenants[0]
+	newClaim := func(ref string, j portal.Jurisdiction) *portal.Claim {
+		c := &portal.Claim{Reference: ref, Currency: "EUR", Jurisdiction: j,
+			Debtor: &portal.Debtor{Kind: portal.DebtorBusiness, Name: "Dupont Traiteur SARL", Language: "fr",
+				Address: "3 place Bellecour, 69002 Lyon", Postcode: "69002", Country: string(j)},
+			Invoices: []*portal.Invoice{{Number: "F-2024-0012", IssueDate: portal.MustDate("2024-01-01"), DueDate: portal.MustDate("2024-01-31"), Amount: 100_000}}}
+		if err := db.CreateClaim(ctx, tenant, c); err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	c := newClaim("FR-B2B-0001", portal.JurisdictionFR)
+	amicable := newClaim("FR-B2B-0002", portal.JurisdictionFR)
+	belgian := newClaim("BE-B2B-0003", portal.JurisdictionBE)
+	if err := db.AddPayment(ctx, tenant, &portal.Payment{ClaimID: c.ID, Amount: 20_000, Currency: "EUR", ReceivedOn: portal.MustDate("2024-05-15"), Method: portal.PaymentTransfer, Reference: "VIR-77"}); err != nil {
+		t.Fatal(err)
+	}
+	notice, err := letters.CreateLetter(ctx, tenant, c.ID, portal.LetterRequest{Kind: portal.LetterFormalNotice, PortalURL: "https://relais.test/p/x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := letters.MarkLetterSent(ctx, tenant, c.ID, notice.ID, portal.LetterSending{Channel: portal.SendRegisteredPost, RegisteredNumber: "1A00012345678", SentOn: portal.MustDate("2024-06-01")}); err != nil {
+		t.Fatal(err)
+	}
+
+	// A claim against a Berlin company, put on notice the same day.
+	german := &portal.Claim{Reference: "FR-DE-0004", Currency: "EUR", Jurisdiction: portal.JurisdictionFR,
+		Debtor: &portal.Debtor{Kind: portal.DebtorBusiness, Name: "Müller Feinkost GmbH", Language: "de",
+			Address: "Invalidenstraße 1, 10115 Berlin", Postcode: "10115", Country: "DE"},
+		Invoices: []*portal.Invoice{{Number: "F-2024-0020", IssueDate: portal.MustDate("2024-01-01"), DueDate: portal.MustDate("2024-01-31"), Amount: 100_000}}}
+	if err := db.CreateClaim(ctx, tenant, german); err != nil {
+		t.Fatal(err)
+	}
+	gl, err := letters.CreateLetter(ctx, tenant, german.ID, portal.LetterRequest{Kind: portal.LetterFormalNotice, PortalURL: "https://relais.test/p/y"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := letters.MarkLetterSent(ctx, tenant, german.ID, gl.ID, portal.LetterSending{Channel: portal.SendEmail, SentOn: portal.MustDate("2024-06-01")}); err != nil {
+		t.Fatal(err)
+	}
+
+	bl, err := letters.CreateLetter(ctx, tenant, belgian.ID, portal.LetterRequest{Kind: portal.LetterFormalNotice, PortalURL: "https://relais.test/p/z"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := letters.MarkLetterSent(ctx, tenant, belgian.ID, bl.ID, portal.LetterSending{Channel: portal.SendRegisteredPost, RegisteredNumber: "BE-RR-9", SentOn: portal.MustDate("2024-06-01")}); err != nil {
+		t.Fatal(err)
+	}
+
+	return &courtEnv{ctx: ctx, clock: clock, db: db, rates: rates, letters: letters, srv: s, keys: keys, tenants: tenants, tenant: tenant,
+		c: c, amicable: amicable, belgian: belgian, german: german, notice: notice}
+}
+
+// get sends a GET with key (none when empty).
+func (e *courtEnv) get(path, key string) (int, http.Header, []byte) {
+	return e.do("GET", path, key)
+}
+
+// do sends method on path with key (none when empty).
+func (e *courtEnv) do(method, path, key string) (int, http.Header, []byte) {
+	req := httptest.NewRequest(method, path, nil)
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	resp, err := e.srv.App().Test(req, -1)
+	if err != nil {
+		panic(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, body
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/relais/relais/portal"
+	"github.com/relais/relais/portal/court"
 	"github.com/relais/relais/portal/escalation"
 	"github.com/relais/relais/portal/i18n"
 )
@@ -54,7 +55,7 @@ func newManageView() *manageView {
 // manageDoneKinds are the confirmations the page shows after a redirect
 // (?done=…; messages "console.bo.done.<kind>").
 var manageDoneKinds = map[string]bool{"created": true, "contact": true, "payment": true, "reverse": true, "credit": true,
-	"revoke": true, "sent": true, "stage": true, "status": true, "dates": true}
+	"revoke": true, "sent": true, "stage": true, "status": true, "dates": true, "court": true}
 
 // consoleClaimOf loads the path's claim of the user's tenant: another
 // tenant's is ENOTFOUND, as in the API.
@@ -128,6 +129,9 @@ func (s *Server) renderManage(c *fiber.Ctx, status int, v *manageView) error {
 		}
 		data["Letters"] = letters
 	}
+	if err := s.courtView(ctx, t, u.TenantID, claim, data); err != nil {
+		return err
+	}
 	return s.renderConsole(c.Status(status), "claim_manage", data)
 }
 
@@ -163,7 +167,9 @@ func (s *Server) refuse(c *fiber.Ctx, v *manageView, section string, err error, 
 		}
 	}
 	reason := ""
-	if field != "" {
+	if court.ReasonOf(err) != nil {
+		reason = courtReason(t, err) // a court document's refusal, in words
+	} else if field != "" {
 		if reason = ruleText(t, section+"_"+field); reason == "" {
 			reason = ruleText(t, field)
 		}

@@ -92,6 +92,9 @@ func (s *Server) routes() {
 	claim.Get("/court/eu-form-a.json", s.handleCourtFormAJSON)
 	claim.Get("/court/eu-form-a.pdf", s.handleCourtFormAPDF)
 	claim.Get("/court/be-file.pdf", s.handleCourtBEFile)
+	claim.Get("/court/documents", s.handleCourtDocuments)
+	claim.Get("/court/documents/:file_id", s.handleCourtDocument)
+	claim.Post("/court/:document", s.handleCourtRecord) // recorded as evidence
 	api.Get("/evidence/public-key", s.handleEvidencePublicKey)
 	// Reminders.
 	claim.Put("/sequence", s.handleClaimSequenceSet)
@@ -235,6 +238,8 @@ func (s *Server) routes() {
 	con.Get("/claims/:id/court/bordereau.pdf", s.handleConsoleCourtFR(true))
 	con.Get("/claims/:id/court/eu-form-a.pdf", s.handleConsoleFormAPDF)
 	con.Get("/claims/:id/court/be-file.pdf", s.handleConsoleBEFile)
+	con.Post("/claims/:id/court/:document", s.handleConsoleCourtRecord)
+	con.Get("/claims/:id/court/documents/:file_id", s.handleConsoleCourtDocument)
 	// Rules and money (issue 18): any user reads, owners configure.
 	con.Get("/policy", s.handleConsolePolicy)
 	con.Post("/policy", s.handleConsolePolicySet) // owners

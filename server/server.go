@@ -318,7 +318,13 @@ func (s *Server) Hub() *Hub { return s.hub }
 // userContext returns a context for service calls that outlives nothing of
 // Fiber's: it carries the request timeout and the actor.
 func (s *Server) userContext(c *fiber.Ctx) (context.Context, context.CancelFunc) {
-	ctx, cancel := context.WithTimeout(c.UserContext(), s.cfg.RequestTimeout)
+	return s.actorContext(c, s.cfg.RequestTimeout)
+}
+
+// actorContext is userContext with its own timeout: the requests that
+// build a bundle, and record what they made with the caller as actor.
+func (s *Server) actorContext(c *fiber.Ctx, timeout time.Duration) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithTimeout(c.UserContext(), timeout)
 	if a, ok := c.Locals(localActor).(portal.Actor); ok {
 		if a.Forwarded == "" && a.IP != "" {
 			a.Forwarded = forwardedOf(c) // the proxy chain, whoever built the actor

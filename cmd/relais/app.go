@@ -153,7 +153,7 @@ func build(ctx context.Context, cfg config, log *slog.Logger, migrate bool) (*ap
 		Conversations: db, Replies: db, Resolutions: db, Reads: db, ConsoleSessions: db,
 		Privacy:      &privacy.Service{Store: db, Clock: clock, Log: log},
 		ClaimChanges: db,
-		Court:        &court.Service{Source: db, Bundles: bundler, Letters: letters, Rates: rates},
+		Court:        &court.Service{Source: db, Bundles: bundler, Letters: letters, Rates: rates, Files: db},
 		AccountLog:   db,
 	}
 	if bus := db.ChatBus(); bus != nil { // PostgreSQL: several instances talk through LISTEN/NOTIFY

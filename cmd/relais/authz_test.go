@@ -378,6 +378,11 @@ var authzTable = map[string]policy{
 	"GET /console/claims/:id/court/eu-form-a.pdf": consoleWrite,
 	"GET /api/v1/claims/:id/court/be-file.pdf":    apiClaim, "GET /console/claims/:id/court/be-file.pdf": consoleWrite,
 	"GET /api/v1/claims/:id/court": apiClaim,
+	// Court documents recorded as evidence: made and stored by the claim's
+	// tenant's key, or its agents and owners (CSRF), and downloaded back.
+	"POST /api/v1/claims/:id/court/:document": apiClaim, "GET /api/v1/claims/:id/court/documents": apiClaim,
+	"GET /api/v1/claims/:id/court/documents/:file_id": apiClaim,
+	"POST /console/claims/:id/court/:document":        consoleWrite, "GET /console/claims/:id/court/documents/:file_id": consoleWrite,
 	// Rules and money (issue 18): every user of the tenant reads; owners
 	// change the tenant's settings.
 	"GET /console/policy": consoleRead, "POST /console/policy": consoleSettings,

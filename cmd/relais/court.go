@@ -16,7 +16,7 @@ import (
 	"github.com/relais/relais/portal/store"
 )
 
-const courtUsage = "usage: relais court fr-injonction --tenant ID --claim ID --out FILE.pdf [--bordereau] [--consumer-credit]\n       relais court eu-form-a --tenant ID --claim ID --out FILE.json|FILE.pdf\n       relais court be-file --tenant ID --claim ID --out FILE.pdf"
+const courtUsage = "usage: relais court fr-injonction --tenant ID --claim ID --out FILE.pdf [--bordereau] [--consumer-credit] [--record]\n       relais court eu-form-a --tenant ID --claim ID --out FILE.json|FILE.pdf [--record]\n       relais court be-file --tenant ID --claim ID --out FILE.pdf [--record]"
 
 func runCourt(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return courtCommand(ctx, args, stdout, stderr, nil)
@@ -28,7 +28,10 @@ func runCourt(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 // European order's Form A (its JSON or its worksheet PDF), or the Belgian
 // file. The
 // exhibits' hashes are those of the evidence bundle signed with --key-file
-// (read, never created here). clock is the database's (nil: the system
+// (read, never created here). With --record the PDF is also stored as the
+// claim's evidence with its court.document_made event, as POST
+// /api/v1/claims/{id}/court/{document} does (the file written is the one
+// recorded). clock is the database's (nil: the system
 // clock; tests set it).
 func courtCommand(ctx context.Context, args []string, stdout, stderr io.Writer, clock portal.Clock) error {
 	var cfg config
@@ -40,6 +43,7 @@ func courtCommand(ctx context.Context, args []string, stdout, stderr io.Writer, 
 	out := fs.String("out", "", "file to write, - for stdout (eu-form-a: .json for the data, else the PDF worksheet)")
 	bordereau := fs.Bool("bordereau", false, "write the bordereau de pièces alone")
 	credit := fs.Bool("consumer-credit", false, "the consumer claim arises from a consumer credit: the juge des contentieux de la protection (CPC 1406)")
+	record := fs.Bool("record", false, "also record the PDF as the claim's evidence (court.document_made with its SHA-256; in the bundle's court/ folder)")
 	fs.Usage = func() { fmt.Fprintln(stderr, courtUsage); fs.PrintDefaults() }
 	if len(args) == 0 || (args[0] != "fr-injonction" && args[0] != "eu-form-a" && args[0] != "be-file") {
 		fs.Usage()
@@ -50,6 +54,10 @@ func courtCommand(ctx context.Context, args []string, stdout, stderr io.Writer, 
 	}
 	if *tenant == "" || *claimID == "" || *out == "" || fs.NArg() != 0 {
 		fs.Usage()
+		return errUsage
+	}
+	if *record && strings.HasSuffix(*out, ".json") {
+		fmt.Fprintln(stderr, "--record records the PDF: write it to a .pdf file (the JSON is not recorded)")
 		return errUsage
 	}
 	cfg.clock = clock
@@ -69,8 +77,15 @@ func courtCommand(ctx context.Context, args []string, stdout, stderr io.Writer, 
 	letters := newLetterStore(cfg, db, rates)
 	bundler := &evidence.Builder{Source: db, Signer: keys.Signer, KeyHistory: &keys.History, Rates: rates, Version: version,
 		Attachments: []portal.AttachmentSource{db, letters, store.ReminderContent{DB: db}, store.AgreementFiles{DB: db}}}
-	svc := &court.Service{Source: db, Bundles: bundler, Letters: letters, Rates: rates}
+	svc := &court.Service{Source: db, Bundles: bundler, Letters: letters, Rates: rates, Files: db}
 	ctx = portal.WithActor(ctx, portal.Actor{Kind: portal.ActorSystem, ID: "cli"})
+	if *record {
+		name := args[0]
+		if name == "fr-injonction" && *bordereau {
+			name = "bordereau"
+		}
+		return recordCourt(ctx, svc, *tenant, *claimID, name, court.FROptions{ConsumerCredit: *credit}, *out, stdout, stderr)
+	}
 	var doc *court.Document
 	data := []byte(nil)
 	switch args[0] {
@@ -91,13 +106,40 @@ func courtCommand(ctx context.Context, args []string, stdout, stderr io.Writer, 
 	if data == nil {
 		data = doc.PDF
 	}
-	if *out == "-" {
+	if err := writeCourtFile(*out, data, stdout); err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "wrote %s (SHA-256 %s; exhibits as of chain event %d, %s)\n", *out, portal.SHA256Hex(data), doc.Head.Seq, doc.Head.Hash)
+	return nil
+}
+
+// recordCourt records the document named name (court.Documents) and
+// writes the file recorded to out.
+func recordCourt(ctx context.Context, svc *court.Service, tenant, claimID, name string, opt court.FROptions, out string, stdout, stderr io.Writer) error {
+	rec, err := svc.Record(ctx, tenant, claimID, name, opt)
+	if err != nil {
+		return fmt.Errorf("claim %s: %s", claimID, portal.ErrorMessage(err))
+	}
+	f, err := svc.RecordedDocument(ctx, tenant, claimID, rec.File.ID)
+	if err != nil {
+		return err
+	}
+	if err := writeCourtFile(out, f.Content, stdout); err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "recorded %s as file %s (SHA-256 %s), event %s at seq %d; wrote %s\n", f.Kind, f.ID, f.SHA256, rec.Event.Kind, rec.Event.Seq, out)
+	return nil
+}
+
+// writeCourtFile writes data to out, or to stdout for "-".
+func writeCourtFile(out string, data []byte, stdout io.Writer) error {
+	if out == "-" {
 		_, err := stdout.Write(data)
 		return err
 	}
 	// Written next to its final name, then renamed: a failure leaves no
 	// half file. 0600: it names the debtor.
-	tmp, err := os.CreateTemp(filepath.Dir(*out), ".relais-court-*")
+	tmp, err := os.CreateTemp(filepath.Dir(out), ".relais-court-*")
 	if err != nil {
 		return err
 	}
@@ -109,9 +151,5 @@ func courtCommand(ctx context.Context, args []string, stdout, stderr io.Writer, 
 	if err := tmp.Close(); err != nil {
 		return err
 	}
-	if err := os.Rename(tmp.Name(), *out); err != nil {
-		return err
-	}
-	fmt.Fprintf(stderr, "wrote %s (SHA-256 %s; exhibits as of chain event %d, %s)\n", *out, portal.SHA256Hex(data), doc.Head.Seq, doc.Head.Hash)
-	return nil
+	return os.Rename(tmp.Name(), out)
 }

@@ -36,7 +36,7 @@ func commands() []command {
 		{"rates", "interest rates: rates [list] | update (from the ECB) | set --series S --from DAY --rate 2.62 --source ... | confirm", runRates},
 		{"purge", "erase the personal data of claims past their retention: purge [--tenant ID] [--dry-run]", runPurge},
 		{"verify", "check an evidence bundle: verify [--public-key KEY | --key-history FILE] [--checkpoint FILE] bundle.zip", runVerify},
-		{"court", "court documents of a claim: court fr-injonction --tenant ID --claim ID --out FILE.pdf [--bordereau] (requête en injonction de payer and bordereau de pièces); court eu-form-a ... --out FILE.json|.pdf (European order for payment); court be-file ... (Belgian court file)", runCourt},
+		{"court", "court documents of a claim: court fr-injonction --tenant ID --claim ID --out FILE.pdf [--bordereau] (requête en injonction de payer and bordereau de pièces); court eu-form-a ... --out FILE.json|.pdf (European order for payment); court be-file ... (Belgian court file); --record: also recorded as evidence", runCourt},
 		{"checkpoint", "sign every tenant's evidence chain heads into --checkpoint-dir and send them by webhook (serve does it daily); checkpoint excerpt --claim ID FILE", runCheckpoint},
 		{"key", "the evidence signing key: key show [--json] prints it with its retired keys; key rotate replaces it", runKey},
 		{"healthcheck", "exit 0 when the local instance answers /readyz (for container health checks)", runHealthcheck},

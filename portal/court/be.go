@@ -51,13 +51,13 @@ type BEInput struct {
 // days run (Book XIX).
 func CheckBE(c *portal.Claim, b *rules.Balance, today portal.Date) error {
 	if c.Jurisdiction != portal.JurisdictionBE {
-		return portal.FieldError("jurisdiction", "The Belgian court file is for a claim under Belgian law: this claim is under %s law.", string(c.Jurisdiction))
+		return refuseField("jurisdiction", ReasonJurisdictionBE, []string{"Law", string(c.Jurisdiction)}, "The Belgian court file is for a claim under Belgian law: this claim is under %s law.", string(c.Jurisdiction))
 	}
 	if c.Debtor == nil || c.Creditor == nil {
-		return portal.Errorf(portal.EINVALID, "The claim has no creditor or no debtor.")
+		return refuse(portal.EINVALID, ReasonParties, nil, "The claim has no creditor or no debtor.")
 	}
 	if ctry := c.Debtor.Country; ctry != "" && ctry != "BE" {
-		return portal.FieldError("debtor.country", "The debtor lives in %s: for a debtor in another EU member state, use the European order for payment (Regulation 1896/2006).", ctry)
+		return refuseField("debtor.country", ReasonDebtorAbroad, []string{"Country", ctry}, "The debtor lives in %s: for a debtor in another EU member state, use the European order for payment (Regulation 1896/2006).", ctry)
 	}
 	proc := escalation.ProcUncontestedB2B
 	if c.Debtor.Kind == portal.DebtorConsumer {
@@ -68,10 +68,10 @@ func CheckBE(c *portal.Claim, b *rules.Balance, today portal.Date) error {
 	}
 	if c.Debtor.Kind == portal.DebtorConsumer {
 		if c.FirstReminderOn.IsZero() {
-			return portal.Errorf(portal.ECONFLICT, "No free first reminder is recorded: a Belgian consumer owes no cost before it and its 14 days (Code of Economic Law, Book XIX). Send it, or record it (first_reminder_on, first_reminder_channel).")
+			return refuse(portal.ECONFLICT, ReasonFirstReminder, nil, "No free first reminder is recorded: a Belgian consumer owes no cost before it and its 14 days (Code of Economic Law, Book XIX). Send it, or record it (first_reminder_on, first_reminder_channel).")
 		}
 		if _, last := BEFreePeriod(c); !today.After(last) {
-			return portal.Errorf(portal.ECONFLICT, "The 14 days after the first reminder run until %s (Book XIX): the file can be made from %s.", last, last.AddDays(1))
+			return refuse(portal.ECONFLICT, ReasonFreePeriod, []string{"Until", last.String(), "From", last.AddDays(1).String()}, "The 14 days after the first reminder run until %s (Book XIX): the file can be made from %s.", last, last.AddDays(1))
 		}
 	}
 	var missing []string
@@ -94,12 +94,9 @@ func CheckBE(c *portal.Claim, b *rules.Balance, today portal.Date) error {
 		missing = append(missing, "the debtor's address with its postal code and town (debtor.address ending with e.g. \"9000 Gent\", debtor.postcode)")
 	}
 	if len(missing) > 0 {
-		return portal.Errorf(portal.EINVALID, "The file cannot be made: missing %s.", strings.Join(missing, "; "))
+		return refuse(portal.EINVALID, ReasonMissing, []string{"Fields", fieldNames(missing)}, "The file cannot be made: missing %s.", strings.Join(missing, "; "))
 	}
-	if b == nil || b.Total <= 0 {
-		return portal.Errorf(portal.ECONFLICT, "Nothing is owed on this claim today.")
-	}
-	return nil
+	return owed(b, today)
 }
 
 // BEFreePeriod is the Book XIX period after the claim's first reminder

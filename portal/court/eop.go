@@ -145,17 +145,17 @@ type FormAEvidence struct {
 // ECONFLICT with the reason, as CheckFR.
 func CheckEOP(c *portal.Claim, b *rules.Balance, today portal.Date) error {
 	if c.Debtor == nil || c.Creditor == nil {
-		return portal.Errorf(portal.EINVALID, "The claim has no creditor or no debtor.")
+		return refuse(portal.EINVALID, ReasonParties, nil, "The claim has no creditor or no debtor.")
 	}
 	claimant := claimantCountry(c)
 	dc := c.Debtor.Country
 	switch {
 	case dc == "":
-		return portal.FieldError("debtor.country", "The debtor's country is not recorded (debtor.country): the European order for payment is for a debtor domiciled in another member state.")
+		return refuseField("debtor.country", ReasonNoCountry, nil, "The debtor's country is not recorded (debtor.country): the European order for payment is for a debtor domiciled in another member state.")
 	case !euMemberStates[dc]:
-		return portal.FieldError("debtor.country", "The debtor lives in %s, where Regulation 1896/2006 does not apply (the EU member states but Denmark).", dc)
+		return refuseField("debtor.country", ReasonNotMember, []string{"Country", dc}, "The debtor lives in %s, where Regulation 1896/2006 does not apply (the EU member states but Denmark).", dc)
 	case dc == claimant:
-		return portal.FieldError("debtor.country", "The debtor lives in %s like the claimant: the European order for payment is for cross-border claims (Regulation 1896/2006 art. 3); use the national procedure.", dc)
+		return refuseField("debtor.country", ReasonSameCountry, []string{"Country", dc}, "The debtor lives in %s like the claimant: the European order for payment is for cross-border claims (Regulation 1896/2006 art. 3); use the national procedure.", dc)
 	}
 	if err := readyForCourt(c, today, escalation.ProcEuropeanOrder); err != nil {
 		return err
@@ -174,12 +174,9 @@ func CheckEOP(c *portal.Claim, b *rules.Balance, today portal.Date) error {
 		missing = append(missing, "the debtor's address with its postal code and city (debtor.address ending with e.g. \"10115 Berlin\", debtor.postcode)")
 	}
 	if len(missing) > 0 {
-		return portal.Errorf(portal.EINVALID, "The application cannot be made: missing %s.", strings.Join(missing, "; "))
+		return refuse(portal.EINVALID, ReasonMissing, []string{"Fields", fieldNames(missing)}, "The application cannot be made: missing %s.", strings.Join(missing, "; "))
 	}
-	if b == nil || b.Total <= 0 {
-		return portal.Errorf(portal.ECONFLICT, "Nothing is owed on this claim today.")
-	}
-	return nil
+	return owed(b, today)
 }
 
 // claimantCountry is the creditor's country, or the claim's jurisdiction.

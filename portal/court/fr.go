@@ -167,24 +167,21 @@ func Department(postcode string) string {
 // b is the claim's balance on today.
 func CheckFR(c *portal.Claim, b *rules.Balance, today portal.Date) error {
 	if c.Jurisdiction != portal.JurisdictionFR {
-		return portal.FieldError("jurisdiction", "The requête en injonction de payer is a French procedure (CPC 1405): this claim is under %s law.", string(c.Jurisdiction))
+		return refuseField("jurisdiction", ReasonJurisdictionFR, []string{"Law", string(c.Jurisdiction)}, "The requête en injonction de payer is a French procedure (CPC 1405): this claim is under %s law.", string(c.Jurisdiction))
 	}
 	if c.Debtor == nil || c.Creditor == nil {
-		return portal.Errorf(portal.EINVALID, "The claim has no creditor or no debtor.")
+		return refuse(portal.EINVALID, ReasonParties, nil, "The claim has no creditor or no debtor.")
 	}
 	if ctry := c.Debtor.Country; ctry != "" && ctry != "FR" {
-		return portal.FieldError("debtor.country", "The debtor lives in %s: a French injonction de payer goes to the court where the debtor lives (CPC 1406). For a debtor in another EU member state, use the European order for payment (Regulation 1896/2006).", ctry)
+		return refuseField("debtor.country", ReasonDebtorAbroad, []string{"Country", ctry}, "The debtor lives in %s: a French injonction de payer goes to the court where the debtor lives (CPC 1406). For a debtor in another EU member state, use the European order for payment (Regulation 1896/2006).", ctry)
 	}
 	if err := readyForCourt(c, today, escalation.ProcInjonctionDePayer); err != nil {
 		return err
 	}
 	if missing := missingFR(c); len(missing) > 0 {
-		return portal.Errorf(portal.EINVALID, "The request cannot be made: missing %s.", strings.Join(missing, "; "))
+		return refuse(portal.EINVALID, ReasonMissing, []string{"Fields", fieldNames(missing)}, "The request cannot be made: missing %s.", strings.Join(missing, "; "))
 	}
-	if b == nil || b.Total <= 0 {
-		return portal.Errorf(portal.ECONFLICT, "Nothing is owed on this claim today.")
-	}
-	return nil
+	return owed(b, today)
 }
 
 // missingFR lists, in words with their field names, the data CPC 1407
@@ -219,6 +216,22 @@ func missingFR(c *portal.Claim) []string {
 		out = append(out, "the debtor's French postcode and town, which choose the court (debtor.postcode, and debtor.address ending with e.g. \"69002 Lyon\")")
 	}
 	return out
+}
+
+// fieldNames are the field names (in parentheses) of missing's
+// descriptions, for the console's words.
+func fieldNames(missing []string) string {
+	var out []string
+	for _, m := range missing {
+		if i, j := strings.LastIndex(m, "("), strings.LastIndex(m, ")"); i >= 0 && j > i {
+			f := m[i+1 : j]
+			if k := strings.IndexAny(f, " :"); k >= 0 {
+				f = f[:k]
+			}
+			out = append(out, f)
+		}
+	}
+	return strings.Join(out, ", ")
 }
 
 // SIREN returns the 9-digit SIREN of a SIREN or SIRET (spaces and dots
@@ -284,28 +297,28 @@ func LegalForm(name string) string {
 func readyForCourt(c *portal.Claim, today portal.Date, proc escalation.Procedure) error {
 	switch {
 	case escalation.Ended(c.Status):
-		return portal.Errorf(portal.ECONFLICT, "The claim is %s: there is nothing to take to court.", strings.ReplaceAll(string(c.Status), "_", " "))
+		return refuse(portal.ECONFLICT, ReasonEnded, []string{"Status", string(c.Status)}, "The claim is %s: there is nothing to take to court.", strings.ReplaceAll(string(c.Status), "_", " "))
 	case c.Status == portal.StatusDisputed:
-		return portal.Errorf(portal.ECONFLICT, "The claim is disputed: resolve the dispute first. A contested debt goes to an action on the merits, not to an order on application.")
+		return refuse(portal.ECONFLICT, ReasonDisputed, nil, "The claim is disputed: resolve the dispute first. A contested debt goes to an action on the merits, not to an order on application.")
 	case c.Status == portal.StatusInPlan:
-		return portal.Errorf(portal.ECONFLICT, "The claim is in a payment plan: end or cancel the plan first.")
+		return refuse(portal.ECONFLICT, ReasonInPlan, nil, "The claim is in a payment plan: end or cancel the plan first.")
 	}
 	switch c.Stage {
 	case portal.StageAmicable:
-		return portal.Errorf(portal.ECONFLICT, "The claim is at the amicable stage: send the formal notice (mise en demeure) first; the request states the sum it demanded.")
+		return refuse(portal.ECONFLICT, ReasonAmicable, nil, "The claim is at the amicable stage: send the formal notice (mise en demeure) first; the request states the sum it demanded.")
 	case portal.StageFormalNotice, portal.StagePreLitigation:
 	case portal.StageLitigation:
 		if c.Procedure != string(proc) {
-			return portal.Errorf(portal.ECONFLICT, "The claim is already in litigation by %s.", strings.ReplaceAll(c.Procedure, "_", " "))
+			return refuse(portal.ECONFLICT, ReasonOtherProcedure, []string{"Procedure", c.Procedure}, "The claim is already in litigation by %s.", strings.ReplaceAll(c.Procedure, "_", " "))
 		}
 	default:
-		return portal.Errorf(portal.ECONFLICT, "The claim is at the %s stage: it already has a court decision.", string(c.Stage))
+		return refuse(portal.ECONFLICT, ReasonJudged, []string{"Stage", string(c.Stage)}, "The claim is at the %s stage: it already has a court decision.", string(c.Stage))
 	}
 	if c.FormalNoticeOn.IsZero() {
-		return portal.Errorf(portal.ECONFLICT, "No formal notice is recorded on this claim: send it (or record its date) first.")
+		return refuse(portal.ECONFLICT, ReasonNoFormalNotice, nil, "No formal notice is recorded on this claim: send it (or record its date) first.")
 	}
 	if end := c.FormalNoticeOn.AddDays(escalation.NoticeDays(c)); !today.After(end) {
-		return portal.Errorf(portal.ECONFLICT, "The formal notice of %s gives the debtor until %s to pay: the request can be made from %s.", c.FormalNoticeOn, end, end.AddDays(1))
+		return refuse(portal.ECONFLICT, ReasonNoticeRunning, []string{"Notice", c.FormalNoticeOn.String(), "Until", end.String(), "From", end.AddDays(1).String()}, "The formal notice of %s gives the debtor until %s to pay: the request can be made from %s.", c.FormalNoticeOn, end, end.AddDays(1))
 	}
 	return nil
 }

@@ -17,6 +17,9 @@ type Offer struct {
 	Applies   bool   `json:"applies"`
 	Available bool   `json:"available"`
 	Reason    string `json:"reason,omitempty"`
+	// ReasonCode is the refusal's reason as a key (Refusal.Reason), for a
+	// client that words it itself.
+	ReasonCode string `json:"reason_code,omitempty"`
 	// Paths are the API's routes for it, relative to the claim.
 	Paths []string `json:"paths"`
 }
@@ -41,6 +44,9 @@ func Offers(c *portal.Claim, b *rules.Balance, today portal.Date) []Offer {
 	for i, check := range checks {
 		if err := check(c, b, today); err != nil {
 			list[i].Reason = portal.ErrorMessage(err)
+			if r := ReasonOf(err); r != nil {
+				list[i].ReasonCode = r.Reason
+			}
 		} else {
 			list[i].Available = true
 		}

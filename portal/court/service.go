@@ -39,6 +39,9 @@ type Service struct {
 	// Rates computes the amounts (the same as the portal's and the
 	// letters').
 	Rates *rules.Rates
+	// Files stores the documents recorded as evidence (Record); nil, they
+	// can be made but not recorded.
+	Files Files
 }
 
 // Document is a rendered court document.
@@ -48,6 +51,10 @@ type Document struct {
 	PDF  []byte
 	// Head is the chain head the document's exhibits were taken at.
 	Head evidence.Head
+	// Balance is the computation the document states; Court what it
+	// says of the court (kind, place, language), for its evidence event.
+	Balance *rules.Balance
+	Court   map[string]any
 }
 
 // FRInjonction renders the French requête en injonction de payer with its
@@ -69,7 +76,10 @@ func (s *Service) FRInjonction(ctx context.Context, tenantID, claimID string, op
 	if bordereauOnly {
 		kind = "bordereau-"
 	}
-	return &Document{Name: fileName(kind, in.Claim), PDF: pdf, Head: in.Head}, nil
+	return &Document{Name: fileName(kind, in.Claim), PDF: pdf, Head: in.Head, Balance: in.Balance, Court: map[string]any{
+		"court": string(in.Court.Kind), "court_name": in.Court.Name, "court_locality": in.Court.Locality,
+		"court_postcode": in.Court.Postcode, "consumer_credit": opt.ConsumerCredit,
+	}}, nil
 }
 
 func (s *Service) frInput(ctx context.Context, tenantID, claimID string, opt FROptions) (*FRInput, error) {
@@ -101,7 +111,8 @@ func (s *Service) EuropeanOrder(ctx context.Context, tenantID, claimID string) (
 	if err != nil {
 		return nil, nil, err
 	}
-	return f, &Document{Name: fileName("european-order-form-a-", g.claim), PDF: pdf, Head: g.manifest.ChainHead}, nil
+	return f, &Document{Name: fileName("european-order-form-a-", g.claim), PDF: pdf, Head: g.manifest.ChainHead, Balance: g.balance,
+		Court: map[string]any{"court": "european_order_for_payment", "court_country": f.Court.Country}}, nil
 }
 
 // BelgianFile renders the Belgian court file of the claim: the uncontested
@@ -117,11 +128,12 @@ func (s *Service) BelgianFile(ctx context.Context, tenantID, claimID string) (*D
 	if err != nil {
 		return nil, err
 	}
-	prefix := "be-uncontested-"
+	prefix, proc := "be-uncontested-", "be_uncontested_b2b"
 	if g.claim.Debtor.Kind == portal.DebtorConsumer {
-		prefix = "be-summons-"
+		prefix, proc = "be-summons-", "be_summons"
 	}
-	return &Document{Name: fileName(prefix, g.claim), PDF: pdf, Head: g.manifest.ChainHead}, nil
+	return &Document{Name: fileName(prefix, g.claim), PDF: pdf, Head: g.manifest.ChainHead, Balance: g.balance,
+		Court: map[string]any{"court": proc, "court_language": evidence.CourtLanguage(g.claim)}}, nil
 }
 
 // gathered is what every court document is made from.

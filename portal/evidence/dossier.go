@@ -55,7 +55,7 @@ func dossierSections() []*section {
 		{key: "h.payments", kinds: []portal.EventKind{portal.EventPaymentRecorded, portal.EventPaymentStarted, portal.EventPaymentFailed, portal.EventPaymentRefunded, portal.EventPaymentReversed, portal.EventChargeback,
 			portal.EventMandateRecorded, portal.EventMandateUpdated, portal.EventDebitPrenotified, portal.EventDebitSubmitted, portal.EventCreditNoteRecorded, portal.EventStatementMatched}},
 		{key: "h.letters", kinds: []portal.EventKind{portal.EventLetterGenerated, portal.EventLetterSent, portal.EventReminderSent, portal.EventReminderFailed, portal.EventReminderBounced}},
-		{key: "h.files", kinds: []portal.EventKind{portal.EventFileUploaded}},
+		{key: "h.files", kinds: []portal.EventKind{portal.EventFileUploaded, portal.EventCourtDocumentMade}},
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/relais/relais/portal"
@@ -30,8 +31,11 @@ func (db *DB) Attachments(ctx context.Context, tenantID, claimID string) ([]port
 	if err != nil {
 		return nil, translate("list dispute files", err)
 	}
-	var imported []struct{ ID, Name, SHA256, ContentType string }
-	err = db.conn(ctx).Raw(`SELECT id, name, sha256, content_type FROM claim_files
+	var imported []struct {
+		ID, Name, SHA256, ContentType, Kind string
+		CreatedAt                           timeUTC
+	}
+	err = db.conn(ctx).Raw(`SELECT id, name, sha256, content_type, kind, created_at FROM claim_files
 		WHERE tenant_id = ? AND claim_id = ? AND length(content) > 0 ORDER BY id`, tenantID, claimID).Scan(&imported).Error
 	if err != nil {
 		return nil, translate("list claim files", err)
@@ -39,7 +43,7 @@ func (db *DB) Attachments(ctx context.Context, tenantID, claimID string) ([]port
 	for _, f := range imported {
 		id := f.ID
 		out = append(out, portal.Attachment{
-			Name:   fmt.Sprintf("imports/%s-%s", strings.ToLower(id), storedFileName(f.Name, f.ContentType)),
+			Name:   claimFilePath(f.Kind, id, f.Name, f.ContentType, f.CreatedAt.Time()),
 			SHA256: f.SHA256,
 			Open: func() (io.ReadCloser, error) {
 				return db.blob(ctx, "SELECT content FROM claim_files WHERE id = ? AND tenant_id = ?", id, tenantID)
@@ -57,6 +61,16 @@ func (db *DB) Attachments(ctx context.Context, tenantID, claimID string) ([]port
 		})
 	}
 	return out, nil
+}
+
+// claimFilePath is a claim file's path in the bundle's attachments/ (and
+// in an export): "imports/<id>-<name>" for an imported e-invoice,
+// "court/<date>-<id>-<name>" for a court document made for the claim.
+func claimFilePath(kind, id, name, contentType string, created time.Time) string {
+	if portal.IsCourtFile(kind) {
+		return fmt.Sprintf("court/%s-%s-%s", created.UTC().Format("2006-01-02"), strings.ToLower(id), storedFileName(name, contentType))
+	}
+	return fmt.Sprintf("imports/%s-%s", strings.ToLower(id), storedFileName(name, contentType))
 }
 
 // erasedFile is the error for a file whose content was erased at the end

@@ -200,7 +200,7 @@ func (db *DB) insertClaims(ctx context.Context, tx *gorm.DB, tenantID string, cl
 		}
 		for _, f := range c.Files {
 			f.ID, f.TenantID, f.ClaimID, f.CreatedAt = portal.NewID(now), tenantID, c.ID, now
-			f.Size = int64(len(f.Content))
+			f.Size, f.Kind = int64(len(f.Content)), portal.FileImport
 			if f.SHA256 != portal.SHA256Hex(f.Content) {
 				return portal.Errorf(portal.EINTERNAL, "file %s: its SHA-256 does not match its content", f.Name)
 			}

@@ -481,13 +481,13 @@ func (db *DB) exportClaim(ctx context.Context, tenantID, claimID string) (*priva
 		}
 	}
 	var imported []*portal.ClaimFile
-	if err := conn.Select("id, name, content_type, size, sha256").Where("tenant_id = ? AND claim_id = ? AND length(content) > 0", tenantID, c.ID).
+	if err := conn.Select("id, kind, name, content_type, size, sha256, created_at").Where("tenant_id = ? AND claim_id = ? AND length(content) > 0", tenantID, c.ID).
 		Order("id").Find(&imported).Error; err != nil {
 		return nil, translate("find claim files", err)
 	}
 	for _, f := range imported {
 		id := f.ID
-		ec.Files = append(ec.Files, &privacy.ExportFile{Path: dir + "imports/" + strings.ToLower(id) + "-" + storedFileName(f.Name, f.ContentType),
+		ec.Files = append(ec.Files, &privacy.ExportFile{Path: dir + claimFilePath(f.Kind, id, f.Name, f.ContentType, f.CreatedAt),
 			Kind: "claim_file", ID: id, SHA256: f.SHA256, Size: f.Size,
 			Open: func() (io.ReadCloser, error) {
 				return db.blob(ctx, "SELECT content FROM claim_files WHERE id = ? AND tenant_id = ?", id, tenantID)

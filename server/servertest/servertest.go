@@ -127,7 +127,7 @@ func Wire(t testing.TB, db *store.DB, o Options) *Wiring {
 			Location: negotiation.TenantLocation(db), Assignments: db},
 		Conversations: db, Replies: db, Resolutions: db, Reads: db, ConsoleSessions: db,
 		Privacy:      &privacy.Service{Store: db, Clock: o.Clock, Log: o.Logger},
-		Court:        &court.Service{Source: db, Bundles: bundler, Letters: letters, Rates: o.Rates},
+		Court:        &court.Service{Source: db, Bundles: bundler, Letters: letters, Rates: o.Rates, Files: db},
 		ClaimChanges: db,
 		AccountLog:   db,
 	}
