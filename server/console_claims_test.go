@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/relais/relais/portal"
+	"github.com/relais/relais/portal/court"
 	"github.com/relais/relais/portal/i18n"
 	"github.com/relais/relais/portal/store/storetest"
 )
@@ -281,6 +282,17 @@ func TestConsoleWordsComplete(t *testing.T) {
 	}
 	for _, r := range lateRanges {
 		keys = append(keys, "console.claims.late."+r.Code)
+	}
+	// The court section (issue 23): every refusal's reason, document,
+	// recorded kind and offer.
+	for _, r := range court.Reasons() {
+		keys = append(keys, "console.court.refused."+r)
+	}
+	for name, kind := range court.Documents {
+		keys = append(keys, "console.court.doc."+name, "console.court.kind."+kind)
+	}
+	for kind := range courtDocs {
+		keys = append(keys, "console.court.offer."+kind)
 	}
 	for _, lang := range portal.Languages {
 		for _, k := range keys {

@@ -100,4 +100,32 @@ func TestCourtCommand(t *testing.T) {
 	if err, _ := run("fr-injonction", "--claim", ready.ID); err != errUsage {
 		t.Errorf("without --out: %v", err)
 	}
+
+	// --record: the bordereau is stored as the claim's evidence with its
+	// court.document_made (actor system/cli), and the file written is the
+	// one recorded; nothing is recorded without it, nor for a refusal.
+	if files, _ := db.ClaimFiles(ctx, tn.ID, ready.ID, portal.IsCourtFile); len(files) != 0 {
+		t.Fatalf("%d court files recorded without --record", len(files))
+	}
+	recordedOut := filepath.Join(dir, "bordereau.pdf")
+	err, msg := run("fr-injonction", "--claim", ready.ID, "--out", recordedOut, "--bordereau", "--record")
+	files, ferr := db.ClaimFiles(ctx, tn.ID, ready.ID, portal.IsCourtFile)
+	if err != nil || ferr != nil || len(files) != 1 || files[0].Kind != portal.FileCourtBordereau || !strings.Contains(msg, "recorded court.bordereau as file "+files[0].ID) {
+		t.Fatalf("--record: %v %s, files %v %v", err, msg, files, ferr)
+	}
+	written, _ := os.ReadFile(recordedOut)
+	last, _ := db.LastEvent(ctx, tn.ID, ready.ID)
+	if portal.SHA256Hex(written) != files[0].SHA256 || last.Kind != portal.EventCourtDocumentMade || last.Actor.ID != "cli" ||
+		!strings.Contains(last.Payload, `"sha256":"`+files[0].SHA256+`"`) || !strings.Contains(last.Payload, `"court":"tribunal_judiciaire"`) {
+		t.Errorf("recorded %s, wrote %s, event %+v", files[0].SHA256, portal.SHA256Hex(written), last)
+	}
+	if err, _ := run("fr-injonction", "--claim", amicable.ID, "--out", refused, "--record"); err == nil {
+		t.Error("a refused --record succeeded")
+	}
+	if files, _ := db.ClaimFiles(ctx, tn.ID, amicable.ID, portal.IsCourtFile); len(files) != 0 {
+		t.Errorf("a refusal recorded %d files", len(files))
+	}
+	if err, _ := run("eu-form-a", "--claim", ready.ID, "--out", filepath.Join(dir, "a.json"), "--record"); err != errUsage {
+		t.Errorf("--record of the JSON: %v", err)
+	}
 }

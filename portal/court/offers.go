@@ -22,6 +22,9 @@ type Offer struct {
 	ReasonCode string `json:"reason_code,omitempty"`
 	// Paths are the API's routes for it, relative to the claim.
 	Paths []string `json:"paths"`
+	// Unverified are the IDs of the rules it relies on that Relais's legal
+	// reference does not confirm (LegalRules): to check by hand.
+	Unverified []string `json:"unverified_rules"`
 }
 
 // Offers checks every court document against the claim and its balance
@@ -36,9 +39,9 @@ func Offers(c *portal.Claim, b *rules.Balance, today portal.Date) []Offer {
 		return c.Jurisdiction == j && (country == "" || country == string(j))
 	}
 	list := []Offer{
-		{Kind: "fr_injonction", Applies: home(portal.JurisdictionFR), Paths: []string{"court/fr-injonction.pdf", "court/bordereau.pdf"}},
-		{Kind: "eu_form_a", Applies: crossBorder, Paths: []string{"court/eu-form-a.json", "court/eu-form-a.pdf"}},
-		{Kind: "be_file", Applies: home(portal.JurisdictionBE), Paths: []string{"court/be-file.pdf"}},
+		{Kind: "fr_injonction", Applies: home(portal.JurisdictionFR), Paths: []string{"court/fr-injonction.pdf", "court/bordereau.pdf"}, Unverified: Unverified("fr-injonction")},
+		{Kind: "eu_form_a", Applies: crossBorder, Paths: []string{"court/eu-form-a.json", "court/eu-form-a.pdf"}, Unverified: Unverified("eu-form-a")},
+		{Kind: "be_file", Applies: home(portal.JurisdictionBE), Paths: []string{"court/be-file.pdf"}, Unverified: Unverified("be-file")},
 	}
 	checks := []func(*portal.Claim, *rules.Balance, portal.Date) error{CheckFR, CheckEOP, CheckBE}
 	for i, check := range checks {

@@ -82,7 +82,7 @@ func (s *Service) Record(ctx context.Context, tenantID, claimID, document string
 		return nil, err
 	}
 	f := &portal.ClaimFile{Kind: kind, Name: doc.Name, ContentType: "application/pdf", Content: doc.PDF}
-	e, err := s.Files.RecordClaimFile(ctx, tenantID, claimID, f, portal.EventCourtDocumentMade, documentPayload(kind, doc))
+	e, err := s.Files.RecordClaimFile(ctx, tenantID, claimID, f, portal.EventCourtDocumentMade, documentPayload(document, kind, doc))
 	if err != nil {
 		return nil, err
 	}
@@ -92,9 +92,10 @@ func (s *Service) Record(ctx context.Context, tenantID, claimID, document string
 
 // documentPayload is what court.document_made says of a document besides
 // its file: its kind, the chain head its exhibits cite, the amounts with
-// their breakdown and the court.
-func documentPayload(kind string, doc *Document) map[string]any {
-	p := map[string]any{"document": kind, "chain_seq": doc.Head.Seq, "chain_head": doc.Head.Hash}
+// their breakdown, the court, and the rules it relies on that LEGAL.md
+// does not confirm (Unverified).
+func documentPayload(document, kind string, doc *Document) map[string]any {
+	p := map[string]any{"document": kind, "chain_seq": doc.Head.Seq, "chain_head": doc.Head.Hash, "unverified_rules": Unverified(document)}
 	if b := doc.Balance; b != nil {
 		p["currency"], p["as_of"], p["interest_to"] = string(b.Currency), b.AsOf.String(), b.ComputedTo.String()
 		p["total"], p["principal_due"], p["interest_due"], p["indemnities_due"] = b.Total, b.PrincipalDue, b.InterestDue, b.IndemnitiesDue
