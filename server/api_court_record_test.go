@@ -177,6 +177,13 @@ func TestCourtRecordAPI(t *testing.T) {
 							t.Errorf("recorded %s (%s) is not in the bundle's court/ folder with its hash: %v", rec.File.Name, rec.File.SHA256, court)
 						}
 					}
+					// The dossier lists the document among the files, with its hash.
+					if cl == e.c {
+						txt := pdftest.Joined(t, inZip[evidence.FileDossier])
+						if !strings.Contains(txt, "Document pour le tribunal établi") || !strings.Contains(txt, made[cl.ID][0].File.SHA256) {
+							t.Errorf("the dossier does not list the recorded document:\n%s", txt)
+						}
+					}
 					events := 0
 					for _, line := range bytes.Split(inZip[evidence.FileEvents], []byte("\n")) {
 						if bytes.Contains(line, []byte(`"court.document_made"`)) {

@@ -382,6 +382,11 @@ var keyLabels = map[string]map[string]string{
 		"acceptance": "preuve d'acceptation", "debit_on": "prélevé le", "sent_at": "envoyé le", "bank_code": "code banque",
 		"country": "pays", "next_step": "suite", "retry_on": "nouvelle tentative le", "dispute": "contestation bancaire",
 		"instalments_to_transfer": "échéances passées au virement", "moves_left": "reports de date encore possibles",
+		"document": "document", "chain_seq": "pièces arrêtées à l'événement n°", "chain_head": "empreinte de cet événement",
+		"as_of": "montants au", "interest_to": "intérêts calculés jusqu'au", "rule_set": "règles de calcul", "principal_due": "principal dû",
+		"interest_due": "intérêts dus", "indemnities_due": "indemnités dues", "court": "juridiction", "court_name": "tribunal",
+		"court_locality": "lieu du débiteur", "court_postcode": "code postal", "consumer_credit": "crédit à la consommation",
+		"court_country": "pays du tribunal", "court_language": "langue du dossier", "unverified_rules": "règles à vérifier",
 	},
 	"nl": {
 		"amount": "bedrag", "reason": "reden", "why": "reden", "text": "tekst", "channel": "kanaal", "method": "betaalwijze",
@@ -408,6 +413,11 @@ var keyLabels = map[string]map[string]string{
 		"acceptance": "bewijs van aanvaarding", "debit_on": "gedebiteerd op", "sent_at": "verzonden op", "bank_code": "bankcode",
 		"country": "land", "next_step": "vervolg", "retry_on": "nieuwe poging op", "dispute": "betwisting bij de bank",
 		"instalments_to_transfer": "termijnen omgezet naar overschrijving", "moves_left": "resterende datumwijzigingen",
+		"document": "document", "chain_seq": "stukken vastgelegd bij gebeurtenis nr.", "chain_head": "vingerafdruk van die gebeurtenis",
+		"as_of": "bedragen op", "interest_to": "interesten berekend tot", "rule_set": "berekeningsregels", "principal_due": "verschuldigde hoofdsom",
+		"interest_due": "verschuldigde interesten", "indemnities_due": "verschuldigde vergoedingen", "court": "rechtbank", "court_name": "rechtbank",
+		"court_locality": "plaats van de schuldenaar", "court_postcode": "postcode", "consumer_credit": "consumentenkrediet",
+		"court_country": "land van de rechtbank", "court_language": "taal van het dossier", "unverified_rules": "te controleren regels",
 	},
 }
 
@@ -845,7 +855,7 @@ func contentType(ct string) string {
 
 func isAmountKey(k string) bool {
 	switch k {
-	case "principal", "paid", "total", "balance", "interest", "indemnities":
+	case "principal", "paid", "total", "balance", "interest", "indemnities", "principal_due", "interest_due", "indemnities_due":
 		return true
 	}
 	return strings.Contains(k, "amount") || k == "down_payment"
