@@ -195,6 +195,28 @@ func TestCourtRecordAPI(t *testing.T) {
 					}
 				}
 			})
+			t.Run("IdempotentRetry", func(t *testing.T) {
+				post := func() (int, recorded) {
+					req := httptest.NewRequest("POST", "/api/v1/claims/"+e.german.ID+"/court/eu-form-a", nil)
+					req.Header.Set("Authorization", "Bearer "+e.keys[0])
+					req.Header.Set("Idempotency-Key", "form-a-once")
+					resp, err := e.srv.App().Test(req, -1)
+					if err != nil {
+						t.Fatal(err)
+					}
+					defer resp.Body.Close()
+					var rec recorded
+					json.NewDecoder(resp.Body).Decode(&rec)
+					return resp.StatusCode, rec
+				}
+				before, _ := e.db.ClaimFiles(e.ctx, e.tenant, e.german.ID, portal.IsCourtFile)
+				s1, r1 := post()
+				s2, r2 := post()
+				after, _ := e.db.ClaimFiles(e.ctx, e.tenant, e.german.ID, portal.IsCourtFile)
+				if s1 != 201 || s2 != 201 || r1.File.ID == "" || r2.File.ID != r1.File.ID || len(after) != len(before)+1 {
+					t.Errorf("retry: %d %d, files %s %s, %d then %d recorded", s1, s2, r1.File.ID, r2.File.ID, len(before), len(after))
+				}
+			})
 			t.Run("ErrUnknownDocument", func(t *testing.T) {
 				status, _, body := e.do("POST", "/api/v1/claims/"+e.c.ID+"/court/cerfa", e.keys[0])
 				if status != 400 || !strings.Contains(string(body), "be-file, bordereau, eu-form-a, fr-injonction") {
