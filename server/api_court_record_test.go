@@ -321,7 +321,7 @@ func TestCourtRefusals(t *testing.T) {
 						t.Fatal(err)
 					}
 					status, _, body := e.do("POST", "/api/v1/claims/"+tc.claim.ID+"/court/"+tc.document, e.keys[0])
-					if status != 409 || !strings.Contains(string(body), tc.api) {
+					if status != 409 || !strings.Contains(string(body), tc.api) || !strings.Contains(string(body), `"reason":"`+tc.reason+`"`) {
 						t.Errorf("POST: %d %s, want 409 with %q", status, body, tc.api)
 					}
 					_, _, body = e.get("/api/v1/claims/"+tc.claim.ID+"/court", e.keys[0])

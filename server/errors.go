@@ -60,6 +60,18 @@ type apiErrorBody struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
 	Field   string `json:"field,omitempty"`
+	// Reason is a refusal's reason as a key, when the error has one (a
+	// court document's, portal/court.Refusal).
+	Reason string `json:"reason,omitempty"`
+}
+
+// reasonOf is the reason key of an error that has one.
+func reasonOf(err error) string {
+	var r interface{ ReasonCode() string }
+	if errors.As(err, &r) {
+		return r.ReasonCode()
+	}
+	return ""
 }
 
 // handleError is Fiber's error handler: one place that turns errors into
@@ -86,7 +98,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	if status == fiber.StatusMethodNotAllowed {
 		code = "method_not_allowed"
 	}
-	return c.Status(status).JSON(apiError{Error: apiErrorBody{Code: code, Message: portal.ErrorMessage(err), Field: portal.ErrorField(err)}})
+	return c.Status(status).JSON(apiError{Error: apiErrorBody{Code: code, Message: portal.ErrorMessage(err), Field: portal.ErrorField(err), Reason: reasonOf(err)}})
 }
 
 // Keys of request-scoped values.

@@ -25,6 +25,9 @@ func (r *Refusal) Error() string { return r.Err.Error() }
 
 func (r *Refusal) Unwrap() error { return r.Err }
 
+// ReasonCode is Reason, for the API's error body ("reason").
+func (r *Refusal) ReasonCode() string { return r.Reason }
+
 // The refusals' reasons.
 const (
 	ReasonJurisdictionFR = "jurisdiction_fr"
