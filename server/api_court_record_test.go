@@ -263,6 +263,7 @@ func TestCourtRefusals(t *testing.T) {
 			notDue := newClaim("FR-B2B-NOTDUE", portal.JurisdictionFR, portal.DebtorBusiness, portal.StatusOpen, "2024-06-01",
 				&portal.Invoice{Number: "LATER", IssueDate: portal.MustDate("2024-06-01"), DueDate: portal.MustDate("2024-12-31"), Amount: 10_000})
 			beConsumer := newClaim("BE-C-NOREMINDER", portal.JurisdictionBE, portal.DebtorConsumer, portal.StatusOpen, "2024-06-01")
+			readyConsumer := newClaim("FR-C-READY", portal.JurisdictionFR, portal.DebtorConsumer, portal.StatusOpen, "2024-06-01")
 
 			// An agent of the tenant, in French.
 			u := &portal.User{TenantID: e.tenant, Email: "agent@recouvr.test", Name: "Ann", Role: portal.RoleAgent, Language: "fr"}
@@ -386,6 +387,18 @@ func TestCourtRefusals(t *testing.T) {
 				status, pdf := console("GET", "/console/claims/"+e.c.ID+"/court/documents/"+files[0].ID, nil)
 				if status != 200 || portal.SHA256Hex([]byte(pdf)) != files[0].SHA256 {
 					t.Errorf("download: %d", status)
+				}
+
+				// A consumer credit claim goes to the juge des contentieux de
+				// la protection when the box is ticked.
+				_, page = console("GET", "/console/claims/"+readyConsumer.ID+"/manage", nil)
+				if !strings.Contains(page, `name="consumer_credit"`) {
+					t.Errorf("no consumer credit box for a consumer claim:\n%s", section(page, `<section id="court">`))
+				}
+				status, _ = console("POST", "/console/claims/"+readyConsumer.ID+"/court/fr-injonction", url.Values{"csrf": {sess.CSRFToken}, "consumer_credit": {"true"}})
+				last, _ = e.db.LastEvent(e.ctx, e.tenant, readyConsumer.ID)
+				if status != 303 || last.Kind != portal.EventCourtDocumentMade || !strings.Contains(last.Payload, `"court":"juge_contentieux_protection"`) || !strings.Contains(last.Payload, `"consumer_credit":true`) {
+					t.Errorf("consumer credit: %d %s", status, last.Payload)
 				}
 			})
 		})
