@@ -1,6 +1,9 @@
 package negotiation
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // IsOpen reports whether now (in the tenant's time zone) is inside business
 // hours. No days listed means agents are always there.
@@ -76,4 +79,34 @@ func (h BusinessHours) AddWorking(since time.Time, minutes int) time.Time {
 		t = NextOpening(h, closes)
 	}
 	return time.Time{}
+}
+
+// Kinds of response breach: which target passed.
+const (
+	BreachFirst = "first"
+	BreachNext  = "next"
+)
+
+// ResponseBreach is a response target that passed while the debtor waited
+// for an agent's answer: one per wait (WaitingSince, the debtor message
+// that started it).
+type ResponseBreach struct {
+	ID, TenantID, ClaimID, ConversationID string
+	// Kind is BreachFirst or BreachNext.
+	Kind         string
+	WaitingSince time.Time
+	// DueAt is when the answer was due; BreachedAt when the breach was
+	// recorded (at or after DueAt).
+	DueAt, BreachedAt time.Time
+	// AnsweredAt is the agent's next public message, nil while unanswered.
+	AnsweredAt *time.Time
+}
+
+// ResponseBreaches records the breaches of response targets.
+type ResponseBreaches interface {
+	// RecordBreach stores b (ID and BreachedAt set from the store's clock)
+	// unless its conversation's wait has one already, whichever instance
+	// recorded it: true when this call stored it. An agent's public
+	// message answers the conversation's open breaches.
+	RecordBreach(ctx context.Context, b *ResponseBreach) (bool, error)
 }

@@ -66,6 +66,8 @@ type Dashboard struct {
 	Promises []PromiseFigure
 	Disputes DisputeFigures
 	Response ResponseFigures
+	// Breaches are the response targets missed in the period.
+	Breaches BreachFigures
 }
 
 // MonthFigure is one month of one currency: what was collected in it
@@ -194,6 +196,19 @@ type ResponseFigures struct {
 	AvgSeconds int64
 	ByTime     map[string]int
 }
+
+// BreachFigures count the breaches of response targets (issue 21) whose
+// answer was due in the period: of the first and of the next response,
+// how many an agent answered since, and how late those answers were on
+// average.
+type BreachFigures struct {
+	First, Next    int
+	Answered       int
+	AvgLateSeconds int64
+}
+
+// Total is every breach of the period.
+func (b BreachFigures) Total() int { return b.First + b.Next }
 
 // DashboardStore computes the dashboard.
 type DashboardStore interface {

@@ -291,6 +291,10 @@ func (db *DB) insertMessage(ctx context.Context, tx *gorm.DB, m *negotiation.Mes
 	case m.Author.Kind == portal.ActorUser && !m.Kind.Internal(),
 		m.Author.Kind == portal.ActorSystem && m.Kind == negotiation.MsgAccept: // the policy answered
 		err = tx.Exec("UPDATE conversations SET state = 'active', waiting_since = NULL WHERE id = ?", m.ConversationID).Error
+		if err == nil && m.Author.Kind == portal.ActorUser {
+			// An agent's answer ends the open breaches of its response targets.
+			err = tx.Exec("UPDATE response_breaches SET answered_at = ? WHERE conversation_id = ? AND answered_at IS NULL", now, m.ConversationID).Error
+		}
 	case m.Kind == negotiation.MsgTransfer:
 		err = tx.Exec("UPDATE conversations SET agent_id = ? WHERE id = ?", m.ToUserID, m.ConversationID).Error
 	}

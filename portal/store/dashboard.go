@@ -9,6 +9,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/relais/relais/negotiation"
 	"github.com/relais/relais/portal"
 )
 
@@ -48,7 +49,7 @@ func (db *DB) Dashboard(ctx context.Context, tenantID string, f portal.Dashboard
 				return translate("dashboard settings", err)
 			}
 		}
-		for _, step := range []func() error{q.monthly, q.ageingAndStages, q.byChannel, q.plans, q.promises, q.disputes, q.response} {
+		for _, step := range []func() error{q.monthly, q.ageingAndStages, q.byChannel, q.plans, q.promises, q.disputes, q.response, q.breaches} {
 			if err := step(); err != nil {
 				return err
 			}
@@ -437,6 +438,25 @@ func (q *dashQuery) response() error {
 	q.out.Response = portal.ResponseFigures{Asked: r.Asked, Answered: r.Answered, AvgSeconds: int64(r.Avg + 0.5),
 		ByTime: map[string]int{"1m": r.B1m, "5m": r.B5m, "1h": r.B1h, "1d": r.B1d, "more": more, "unanswered": r.Asked - r.Answered}}
 	return nil
+}
+
+// breaches: the response targets missed whose answer was due in the
+// period (response_breaches, recorded once per wait), by kind, and the
+// lateness of those answered since.
+func (q *dashQuery) breaches() error {
+	var r struct {
+		First, Next, Answered int
+		Late                  float64
+	}
+	err := q.scan("dashboard breaches", `SELECT
+		COALESCE(SUM(CASE WHEN b.kind = '`+negotiation.BreachFirst+`' THEN 1 ELSE 0 END), 0) AS first,
+		COALESCE(SUM(CASE WHEN b.kind = '`+negotiation.BreachNext+`' THEN 1 ELSE 0 END), 0) AS next,
+		COUNT(b.answered_at) AS answered,
+		COALESCE(AVG(CASE WHEN b.answered_at IS NOT NULL THEN `+q.seconds("b.due_at", "b.answered_at")+` END), 0) AS late
+		FROM response_breaches b
+		WHERE b.tenant_id = @tenant`+q.byCreditor("b")+` AND b.due_at >= @fromT AND b.due_at < @toT`, &r)
+	q.out.Breaches = portal.BreachFigures{First: r.First, Next: r.Next, Answered: r.Answered, AvgLateSeconds: int64(r.Late + 0.5)}
+	return err
 }
 
 // currencies are every currency a figure has, in order.
