@@ -11,6 +11,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/relais/relais/negotiation"
 	"github.com/relais/relais/portal"
 	"github.com/relais/relais/portal/i18n"
 )
@@ -22,7 +23,7 @@ import (
 
 // dashboardFigures are the figures, in page order; ?figure= of the CSV
 // export names one.
-var dashboardFigures = []string{"monthly", "ageing", "stage", "channel", "plans", "promises", "disputes", "response"}
+var dashboardFigures = []string{"monthly", "ageing", "stage", "channel", "plans", "promises", "disputes", "response", "breaches"}
 
 // dashboardMonths is the default period: the last twelve months.
 const dashboardMonths = 12
@@ -96,6 +97,7 @@ func (s *Server) loadDashboard(c *fiber.Ctx) (*portal.Dashboard, []*portal.Credi
 	if err != nil {
 		return nil, nil, err
 	}
+	s.recordBreaches(ctx, c, u.TenantID) // the targets missed by now count (console_targets.go)
 	d, err := s.deps.Dashboard.Dashboard(ctx, u.TenantID, f)
 	return d, creditors, err
 }
@@ -197,6 +199,11 @@ func dashboardCSV(d *portal.Dashboard, figure string) ([]byte, error) {
 	row("response", "all", "", "asked", n(d.Response.Asked))
 	row("response", "all", "", "answered", n(d.Response.Answered))
 	row("response", "all", "", "average_seconds", strconv.FormatInt(d.Response.AvgSeconds, 10))
+	row("breaches", "first", "", "missed", n(d.Breaches.First))
+	row("breaches", "next", "", "missed", n(d.Breaches.Next))
+	row("breaches", "all", "", "answered", n(d.Breaches.Answered))
+	row("breaches", "all", "", "unanswered", n(d.Breaches.Total()-d.Breaches.Answered))
+	row("breaches", "all", "", "average_late_seconds", strconv.FormatInt(d.Breaches.AvgLateSeconds, 10))
 	w.Flush()
 	return buf.Bytes(), w.Error()
 }
@@ -337,6 +344,21 @@ func dashboardPanels(t *i18n.T, d *portal.Dashboard, q url.Values) []dashPanel {
 	rp.Chart = resp.svg()
 	add(rp, "response")
 	out[len(out)-1].Summary = tr("response.summary", "Asked", d.Response.Asked, "Answered", d.Response.Answered, "Average", durationText(d.Response.AvgSeconds))
+
+	br := barChart{ID: "breaches", Title: tr("breaches")}
+	bp := dashPanel{ID: "breaches", Title: br.Title, Hint: tr("breaches.hint"), Head: []string{tr("col.target"), tr("col.count")}}
+	for i, k := range []struct {
+		key string
+		n   int
+	}{{negotiation.BreachFirst, d.Breaches.First}, {negotiation.BreachNext, d.Breaches.Next}} {
+		label := tr("breach." + k.key)
+		br.Bars = append(br.Bars, chartBar{Label: label, Text: strconv.Itoa(k.n), Value: int64(k.n), Series: i})
+		bp.Rows = append(bp.Rows, []string{label, strconv.Itoa(k.n)})
+	}
+	bp.Chart = br.svg()
+	add(bp, "breaches")
+	out[len(out)-1].Summary = tr("breaches.summary", "Total", d.Breaches.Total(), "Answered", d.Breaches.Answered,
+		"Late", durationText(d.Breaches.AvgLateSeconds), "Open", d.Breaches.Total()-d.Breaches.Answered)
 	return out
 }
 

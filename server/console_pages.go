@@ -227,13 +227,13 @@ func (s *Server) handleConsoleQueue(c *fiber.Ctx) error {
 		return err
 	}
 	data := map[string]any{"Title": s.consoleT(c).Text("console.nav.queue"), "Items": items, "Disputes": disputes}
-	s.queueWorkspace(ctx, c, items, data) // service levels (items sorted by time left) and unread counts (console_targets.go)
 	if data["Promises"], err = s.promisesToFollow(c, consoleUserOf(c).TenantID); err != nil {
 		return err
 	}
 	if err := s.heldConversations(ctx, consoleUserOf(c), data); err != nil {
 		return err
 	}
+	s.queueWorkspace(ctx, c, items, data) // service levels (items sorted by time left), breaches and unread counts (console_targets.go)
 	return s.renderConsole(c, "queue", data)
 }
 
@@ -689,9 +689,9 @@ var consoleErrorHeadings = map[int]bool{
 }
 
 // isConsolePage says whether path is a console page, whose errors render
-// as a console page (the agents' websocket keeps plain errors).
+// as a console page (the agents' websockets keep plain errors).
 func isConsolePage(path string) bool {
-	return (path == "/console" || strings.HasPrefix(path, "/console/")) && !strings.HasPrefix(path, "/console/chat/")
+	return (path == "/console" || strings.HasPrefix(path, "/console/")) && !strings.HasPrefix(path, "/console/chat/") && path != "/console/queue/live"
 }
 
 // renderConsoleError is the error page of console routes: the console

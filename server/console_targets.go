@@ -30,6 +30,8 @@ type queueTarget struct {
 	Late    bool
 	// Text says it in words: "due in 25 min (first answer within 30 min)".
 	Text string
+	// Breach is set once the late answer's breach is recorded (Late).
+	Breach bool
 }
 
 // responseTargets computes the due time of each waiting conversation that
@@ -76,6 +78,7 @@ func (s *Server) responseTargets(ctx context.Context, t *i18n.T, tenantID string
 		}
 		if qt.Late {
 			qt.Text = t.Text("console.sla.late", "Late", minutesText(t, int(now.Sub(due).Minutes())), "Target", target)
+			qt.Breach = s.recordBreach(ctx, it, qt)
 		} else {
 			qt.Text = t.Text("console.sla.left", "Left", minutesText(t, int(due.Sub(now).Minutes())), "Target", target)
 		}
@@ -94,6 +97,40 @@ func (s *Server) responseTargets(ctx context.Context, t *i18n.T, tenantID string
 	return out
 }
 
+// recordBreach records the breach of a late answer, once per wait
+// whichever instance or page sees it first; true when it is recorded (now
+// or before).
+func (s *Server) recordBreach(ctx context.Context, it *negotiation.QueueItem, qt *queueTarget) bool {
+	if s.deps.Breaches == nil {
+		return false
+	}
+	kind := negotiation.BreachNext
+	if qt.First {
+		kind = negotiation.BreachFirst
+	}
+	_, err := s.deps.Breaches.RecordBreach(ctx, &negotiation.ResponseBreach{TenantID: it.TenantID, ClaimID: it.ClaimID, ConversationID: it.ID,
+		Kind: kind, WaitingSince: *it.WaitingSince, DueAt: qt.Due})
+	if err != nil {
+		s.log.Warn("record response breach", "err", err, "conversation_id", it.ID)
+		return false
+	}
+	return true
+}
+
+// recordBreaches records the breaches of the tenant's waiting
+// conversations (the dashboard's figures count them).
+func (s *Server) recordBreaches(ctx context.Context, c *fiber.Ctx, tenantID string) {
+	if s.deps.Breaches == nil || s.deps.Conversations == nil {
+		return
+	}
+	items, err := s.deps.Conversations.Queue(ctx, tenantID, 200)
+	if err != nil {
+		s.log.Warn("queue for breaches", "err", err, "tenant_id", tenantID)
+		return
+	}
+	s.responseTargets(ctx, s.consoleT(c), tenantID, items)
+}
+
 // minutesText is a duration in words: "25 min", "2 h 05 min", "3 d 4 h".
 func minutesText(t *i18n.T, m int) string {
 	if m < 0 {
@@ -109,17 +146,32 @@ func minutesText(t *i18n.T, m int) string {
 }
 
 // queueWorkspace adds to the queue page's data the service levels
-// (Targets, items sorted by time left) and the signed-in user's unread
-// counts (Unread, and their sum in the title).
+// (Targets, items sorted by time left, breaches recorded) and the
+// signed-in user's unread counts of the waiting and held conversations
+// (Unread, and their sum in the title); HeldSections must be in data.
 func (s *Server) queueWorkspace(ctx context.Context, c *fiber.Ctx, items []*negotiation.QueueItem, data map[string]any) {
 	u, t := consoleUserOf(c), s.consoleT(c)
 	data["Targets"] = s.responseTargets(ctx, t, u.TenantID, items)
 	unread := map[string]int{}
-	if s.deps.Reads != nil && len(items) > 0 {
-		ids := make([]string, len(items))
-		for i, it := range items {
-			ids[i] = it.ID
+	// The waiting conversations and those the user sees held (a
+	// conversation handed over brings its unread messages along).
+	var ids []string
+	seen := map[string]bool{}
+	add := func(its []*negotiation.QueueItem) {
+		for _, it := range its {
+			if !seen[it.ID] {
+				seen[it.ID] = true
+				ids = append(ids, it.ID)
+			}
 		}
+	}
+	add(items)
+	if held, ok := data["HeldSections"].([]heldSection); ok {
+		for _, h := range held {
+			add(h.Items)
+		}
+	}
+	if s.deps.Reads != nil && len(ids) > 0 {
 		if m, err := s.deps.Reads.UnreadCounts(ctx, u.TenantID, u.ID, ids); err == nil {
 			unread = m
 		} else {

@@ -170,6 +170,8 @@ func (s *Server) routes() {
 	// Live chat of agents on their console session (websocket; Origin must
 	// be the base URL).
 	app.Get("/console/chat/:id", s.handleConsoleChat)
+	// The queue page's live updates (websocket, same Origin rule).
+	app.Get("/console/queue/live", s.handleConsoleQueueLive)
 
 	// Agent console: sign-in, then pages behind the session cookie, with
 	// the session's CSRF token on every form.

@@ -180,6 +180,9 @@ type Deps struct {
 	// Reads keeps what each console user has read of each conversation
 	// (nil: no unread counts).
 	Reads negotiation.ReadMarks
+	// Breaches records the response targets missed (nil: shown in the
+	// queue, not recorded).
+	Breaches negotiation.ResponseBreaches
 }
 
 // Server is the HTTP server.

@@ -135,6 +135,8 @@ type chatStart struct {
 	after    int64
 	internal bool
 	away     bool // an agent marked away: not announced as online
+	// watch: a queue page (ws_queue.go), on no conversation.
+	watch bool
 	// slot is the connection's place under the connection limits.
 	slot *chatSlot
 }
@@ -277,6 +279,10 @@ func (s *Server) handleConsoleChat(c *fiber.Ctx) error {
 func (s *Server) serveChat(ws *websocket.Conn) {
 	st, _ := ws.Locals(localChat).(*chatStart)
 	if st == nil {
+		return
+	}
+	if st.watch {
+		s.serveQueue(ws, st)
 		return
 	}
 	st.slot.activate()

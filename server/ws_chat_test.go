@@ -126,7 +126,7 @@ func newChatEnvOn(t testing.TB, db *store.DB, clock *portal.FixedClock, seed *ch
 	e.base = "http://" + ln.Addr().String()
 	deps := Deps{Claims: db, Tenants: db, Events: db, DB: db, Clock: clock,
 		Logger:      slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
-		Negotiation: svc, Conversations: db, Replies: db, Resolutions: db, Reads: db, ConsoleSessions: db, Rates: rates, Links: db, Disputes: db,
+		Negotiation: svc, Conversations: db, Replies: db, Resolutions: db, Reads: db, Breaches: db, ConsoleSessions: db, Rates: rates, Links: db, Disputes: db,
 		Timelines: db, Evidence: &evidence.Builder{Source: db, Signer: e.signer, Version: "test"},
 		Promises: db, // promises to pay (issue 20)
 		// The back-office forms (issue 18): escalation, letters with a fresh

@@ -72,10 +72,12 @@ type Hub struct {
 	log      *slog.Logger
 	instance string
 
-	mu     sync.Mutex
-	rooms  map[string]*room
-	conns  map[*chatConn]struct{}
-	closed bool
+	mu    sync.Mutex
+	rooms map[string]*room
+	conns map[*chatConn]struct{}
+	// watchers are the queue pages of this instance by tenant (ws_queue.go).
+	watchers map[string]map[*chatConn]struct{}
+	closed   bool
 	// remote is the agents other instances announced, by conversation and
 	// instance; guarded by mu.
 	remote map[string]map[string]remoteAgents
@@ -297,7 +299,7 @@ type room struct {
 // NewHub builds a hub; start cross-instance delivery with Run.
 func NewHub(store negotiation.Store, bus ChatBus, log *slog.Logger) *Hub {
 	return &Hub{store: store, bus: bus, log: log, instance: portal.NewID(time.Now())[16:],
-		rooms: map[string]*room{}, conns: map[*chatConn]struct{}{}, remote: map[string]map[string]remoteAgents{},
+		rooms: map[string]*room{}, conns: map[*chatConn]struct{}{}, watchers: map[string]map[*chatConn]struct{}{}, remote: map[string]map[string]remoteAgents{},
 		now: time.Now, presenceEvery: presenceEvery, presenceTTL: presenceTTL,
 		limits: chatLimits{perSession: defaultChatPerSession, perAddress: defaultChatPerAddress, perMinute: defaultChatPerMinute},
 		slots:  map[string]int{}, limiter: ratelimit.New(portal.SystemClock{}), pendingTTL: pendingSlotTTL}
@@ -416,7 +418,10 @@ type busNote struct {
 	Event        string `json:"e,omitempty"`
 	From         string `json:"f,omitempty"`
 	// Agents is this instance's agent count on the conversation (presence).
-	Agents   int    `json:"a,omitempty"`
+	Agents int `json:"a,omitempty"`
+	// Tenant is the conversation's tenant on a new seq or a queue change:
+	// its queue pages hear of it.
+	Tenant   string `json:"t,omitempty"`
 	Instance string `json:"i"`
 }
 
@@ -431,6 +436,7 @@ func (h *Hub) onBus(payload string) {
 		for _, r := range rooms {
 			h.deliver(r, nil)
 		}
+		h.queueChangedHere("", "") // queue changes may have been missed too
 		// Announcements sent meanwhile were lost: ours go out again, and
 		// the others are asked for theirs.
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -451,7 +457,10 @@ func (h *Hub) onBus(payload string) {
 		}
 		return
 	}
-	if n.Conversation == "" {
+	if n.Tenant != "" && (n.Event == "" || n.Event == "queue") {
+		h.queueChangedHere(n.Tenant, n.Conversation)
+	}
+	if n.Conversation == "" || n.Event == "queue" {
 		return
 	}
 	if n.Event == "presence" {
@@ -590,11 +599,15 @@ func (h *Hub) Published(ctx context.Context, conv *negotiation.Conversation, msg
 	if r != nil {
 		h.deliver(r, msgs)
 	}
-	if h.bus != nil {
-		b, _ := json.Marshal(busNote{Conversation: conv.ID, Seq: msgs[len(msgs)-1].Seq, Instance: h.instance})
-		if err := h.bus.Publish(ctx, string(b)); err != nil {
-			h.log.Warn("chat bus publish failed", "err", err)
-		}
+	if h.bus == nil {
+		h.queueChangedHere(conv.TenantID, conv.ID)
+		return
+	}
+	// The note reaches this instance too: its queue pages hear of it then.
+	b, _ := json.Marshal(busNote{Conversation: conv.ID, Seq: msgs[len(msgs)-1].Seq, Tenant: conv.TenantID, Instance: h.instance})
+	if err := h.bus.Publish(ctx, string(b)); err != nil {
+		h.log.Warn("chat bus publish failed", "err", err)
+		h.queueChangedHere(conv.TenantID, conv.ID)
 	}
 }
 

@@ -150,7 +150,7 @@ func build(ctx context.Context, cfg config, log *slog.Logger, migrate bool) (*ap
 		Reminders: db, OptOuts: db,
 		Negotiation: &negotiation.Service{Store: db, Claims: db, Balance: negotiation.RulesBalance(rates), Clock: clock,
 			Location: negotiation.TenantLocation(db), Assignments: db},
-		Conversations: db, Replies: db, Resolutions: db, Reads: db, ConsoleSessions: db,
+		Conversations: db, Replies: db, Resolutions: db, Reads: db, Breaches: db, ConsoleSessions: db,
 		Privacy:      &privacy.Service{Store: db, Clock: clock, Log: log},
 		ClaimChanges: db,
 		Court:        &court.Service{Source: db, Bundles: bundler, Letters: letters, Rates: rates, Files: db},

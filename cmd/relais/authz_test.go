@@ -403,6 +403,7 @@ var authzTable = map[string]policy{
 
 	"POST /webhooks/stripe": webhook,
 	"GET /p/chat":           websocket, "GET /console/chat/:id": websocket,
+	"GET /console/queue/live": websocket, // the live queue (issue 21): any user of the tenant
 }
 
 // appRoutes lists "METHOD /pattern" of every route, from the app itself.
@@ -619,6 +620,14 @@ func TestAuthzWebsockets(t *testing.T) {
 	routes := map[string]func(actor string) int{
 		"/p/chat": func(ac string) int {
 			if ac == "debtor of claim A" || ac == "debtor of claim B" {
+				return 101
+			}
+			return 401
+		},
+		// The live queue: every console user, of their own tenant only.
+		"/console/queue/live": func(ac string) int {
+			switch ac {
+			case "owner A", "agent A", "viewer A", "owner B":
 				return 101
 			}
 			return 401

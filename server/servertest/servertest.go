@@ -125,7 +125,7 @@ func Wire(t testing.TB, db *store.DB, o Options) *Wiring {
 		Reminders: db, OptOuts: db,
 		Negotiation: &negotiation.Service{Store: db, Claims: db, Balance: negotiation.RulesBalance(o.Rates), Clock: o.Clock,
 			Location: negotiation.TenantLocation(db), Assignments: db},
-		Conversations: db, Replies: db, Resolutions: db, Reads: db, ConsoleSessions: db,
+		Conversations: db, Replies: db, Resolutions: db, Reads: db, Breaches: db, ConsoleSessions: db,
 		Privacy:      &privacy.Service{Store: db, Clock: o.Clock, Log: o.Logger},
 		Court:        &court.Service{Source: db, Bundles: bundler, Letters: letters, Rates: o.Rates, Files: db},
 		ClaimChanges: db,
