@@ -140,9 +140,12 @@ func TestAgentWorkspaceJourney(t *testing.T) {
 	ann.do(chromedp.Navigate(e.base+page),
 		chromedp.WaitVisible(css(`form[action$="/take"] button[type="submit"]`)),
 		chromedp.Click(css(`form[action$="/take"] button[type="submit"]`)),
-		chromedp.WaitVisible(box))
-	ann.do(chromedp.Poll[chromedp.Void](`document.querySelector("#chat [data-chat-status]").textContent === "Connected."`))
-	ann.do(chromedp.SendKeys(box, "/hel"),
+		// The page after the take: its history has the take.
+		chromedp.WaitVisible(css(`#chat .msg-transfer .handover-text`)),
+		chromedp.Poll[chromedp.Void](`!document.querySelector('form[action$="/take"]')`),
+		chromedp.WaitVisible(box),
+		chromedp.Poll[chromedp.Void](`document.querySelector("#chat [data-chat-status]").textContent === "Connected."`),
+		chromedp.SendKeys(box, "/hel"),
 		chromedp.WaitVisible(css(`[data-replies] li[data-name="hello"]`)),
 		chromedp.SendKeys(box, kb.Enter))
 	filled := "Bonjour Dupont SARL, il reste " + i18n.Money("fr", e.balance, "EUR") + "."
