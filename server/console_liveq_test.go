@@ -29,8 +29,8 @@ func (e *chatEnv) queueWatcher(t *testing.T, cookie string) *wsClient {
 
 // TestConsoleQueueLive on both databases: a console user's queue page
 // hears on /console/queue/live of every change of its tenant's queue (a
-// debtor writing, a take, an agent's answer, a resolution), with the
-// conversation; another tenant's page hears nothing; the socket wants the
+// debtor writing, a take, an agent's answer, a resolution, Hub.QueueChanged),
+// with the conversation; another tenant's page hears nothing; the socket wants the
 // console session and the base URL as Origin, and answers a frame it does
 // not expect with unknown_type.
 func TestConsoleQueueLive(t *testing.T) {
@@ -78,6 +78,9 @@ func TestConsoleQueueLive(t *testing.T) {
 				t.Fatalf("resolve: %d %s", r.status, r.body)
 			}
 			changed("a resolution", convID)
+			// A change without a message (an assignment) is announced too.
+			e.srv.Hub().QueueChanged(context.Background(), e.tenantID, convID)
+			changed("QueueChanged", convID)
 			other.quiet(300 * time.Millisecond)
 
 			w.send(map[string]any{"type": "text", "text": "?"})
@@ -89,7 +92,8 @@ func TestConsoleQueueLive(t *testing.T) {
 }
 
 // TestConsoleQueueLiveTwoInstances: on PostgreSQL the queue page on one
-// instance hears of a debtor writing on the other (LISTEN/NOTIFY), and a
+// instance hears of a debtor writing on the other (LISTEN/NOTIFY) and of
+// Hub.QueueChanged there, and a
 // breach seen late on both instances is recorded once.
 func TestConsoleQueueLiveTwoInstances(t *testing.T) {
 	a, b := twoInstances(t)
@@ -101,6 +105,10 @@ func TestConsoleQueueLiveTwoInstances(t *testing.T) {
 	debtor.until("text")
 	if f := w.expect("queue"); f["conversation_id"] != convID {
 		t.Fatalf("queue frame on the other instance: %v", f)
+	}
+	a.srv.Hub().QueueChanged(ctx, a.tenantID, convID)
+	if f := w.expect("queue"); f["conversation_id"] != convID {
+		t.Fatalf("QueueChanged on the other instance: %v", f)
 	}
 	full, err := a.db.FindClaim(ctx, a.tenantID, a.claim.ID)
 	if err != nil {
