@@ -205,6 +205,10 @@ type QueueItem struct {
 	// LastTransfer is the latest hand-over of the conversation (Assigned
 	// only), so that the agent receiving it reads who handed it over and why.
 	LastTransfer *Message `json:"last_transfer,omitempty"`
+	// Answered reports whether an agent has written to the debtor in it:
+	// the first-response target applies until then, the next-response one
+	// after, whoever holds it (automatic assignment gives it an agent at once).
+	Answered bool `json:"answered"`
 }
 
 // Decision is an accept or refuse of an offer.

@@ -15,15 +15,15 @@ import (
 
 // Service levels in the queue (issue 21): each waiting conversation's
 // answer is due a creditor's target after the debtor wrote, counted in
-// business hours (the first-response target while no agent has taken the
-// conversation, the next-response target after); the queue lists the
+// business hours (the first-response target until an agent has answered the
+// debtor, the next-response target after); the queue lists the
 // closest to its due time first and says in words how long is left or
 // how late it is, not by colour alone.
 
 // queueTarget is when a waiting conversation's answer is due.
 type queueTarget struct {
 	Due time.Time
-	// First: the first-response target applies (no agent has it yet).
+	// First: the first-response target applies (no agent has answered yet).
 	First bool
 	// Minutes is the target; Late is set once Due is past.
 	Minutes int
@@ -59,7 +59,7 @@ func (s *Server) responseTargets(ctx context.Context, t *i18n.T, tenantID string
 			p = &pol
 			policies[it.ClaimID] = p
 		}
-		first := it.AgentID == ""
+		first := !it.Answered
 		minutes := p.Response.NextMinutes
 		if first {
 			minutes = p.Response.FirstMinutes

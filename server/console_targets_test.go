@@ -49,12 +49,23 @@ func TestQueueResponseTargets(t *testing.T) {
 			if r := agent.do("POST", "/console/conversations/"+convID+"/take", url.Values{"csrf": {agent.csrf()}}); r.status != 303 {
 				t.Fatalf("take: %d", r.status)
 			}
+			// Taken but not answered: still the first answer that is late.
 			q = agent.get("/console")
-			mustContain(t, "queue after take", q.body, "LATE by 40 min (next answer within 10 min)")
+			mustContain(t, "queue after take", q.body, "LATE by 20 min (first answer within 30 min)")
+			// Answered, then the debtor writes again: the next-response target.
+			ac := e.agentClient(t, e.agent, convID, 0)
+			ac.expect("welcome")
+			ac.send(map[string]any{"type": "text", "id": "a-1", "text": "Bonjour"})
+			ac.next("ack")
+			debtor.send(map[string]any{"type": "text", "id": "d-2", "text": "Et alors ?"})
+			debtor.next("ack")
+			e.clock.T = start.Add(58 * time.Minute) // the debtor wrote at 50
+			q = agent.get("/console")
+			mustContain(t, "queue after an answer", q.body, "2 min left (next answer within 10 min)")
 			if err := e.db.SetUserLanguage(ctx, e.tenantID, e.agent.ID, "fr"); err != nil {
 				t.Fatal(err)
 			}
-			mustContain(t, "queue in French", agent.get("/console").body, "EN RETARD de 40 min (réponse suivante sous 10 min)")
+			mustContain(t, "queue in French", agent.get("/console").body, "encore 2 min (réponse suivante sous 10 min)")
 		})
 	}
 }

@@ -589,7 +589,11 @@ func (db *DB) queueQuery(ctx context.Context, tenantID string) *gorm.DB {
 		Select("conversations.id, conversations.tenant_id, conversations.claim_id, conversations.agent_id, conversations.state, "+
 			"conversations.waiting_since, conversations.last_seq, conversations.created_at, conversations.updated_at, "+
 			"claims.reference AS reference, debtors.name AS debtor_name, "+
-			"COALESCE(NULLIF(users.name, ''), users.email, '') AS agent_name").
+			"COALESCE(NULLIF(users.name, ''), users.email, '') AS agent_name, "+
+			// Answered: an agent has written to the debtor, so the next-response
+			// target applies rather than the first (assigned or not).
+			"EXISTS (SELECT 1 FROM messages WHERE messages.conversation_id = conversations.id "+
+			"AND messages.author_kind = 'user' AND messages.internal = FALSE) AS answered").
 		Joins("JOIN claims ON claims.id = conversations.claim_id").
 		Joins("JOIN debtors ON debtors.id = claims.debtor_id").
 		Joins("LEFT JOIN users ON users.id = conversations.agent_id AND users.tenant_id = conversations.tenant_id").
@@ -606,6 +610,7 @@ func (db *DB) queueItems(q *gorm.DB, limit int, what string) ([]*negotiation.Que
 		LastSeq                               int64
 		CreatedAt, UpdatedAt                  time.Time
 		Reference, DebtorName, AgentName      string
+		Answered                              bool
 	}
 	var rows []row
 	if err := q.Limit(limit).Scan(&rows).Error; err != nil {
@@ -615,7 +620,8 @@ func (db *DB) queueItems(q *gorm.DB, limit int, what string) ([]*negotiation.Que
 	for i, r := range rows {
 		cr := conversationRow{ID: r.ID, TenantID: r.TenantID, ClaimID: r.ClaimID, AgentID: r.AgentID, State: r.State,
 			WaitingSince: r.WaitingSince, LastSeq: r.LastSeq, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
-		out[i] = &negotiation.QueueItem{Conversation: *cr.conversation(), ClaimReference: r.Reference, DebtorName: r.DebtorName, AgentName: r.AgentName}
+		out[i] = &negotiation.QueueItem{Conversation: *cr.conversation(), ClaimReference: r.Reference, DebtorName: r.DebtorName, AgentName: r.AgentName,
+			Answered: r.Answered}
 	}
 	return out, nil
 }
