@@ -114,6 +114,11 @@ func (db *DB) AddCreditNote(ctx context.Context, tenantID string, cn *portal.Cre
 			"credit_note_id": cn.ID, "invoice_id": cn.InvoiceID, "number": cn.Number, "amount": cn.Amount,
 			"issue_date": cn.IssueDate.String(), "by": actorName(ctx),
 		})
-		return err
+		if err != nil {
+			return err
+		}
+		// A credit note that leaves nothing to pay settles the claim, as a
+		// payment does (settle.go).
+		return db.settleOnBalance(ctx, tx, tenantID, c.ID, false, "credit_note_id", cn.ID)
 	})
 }

@@ -163,13 +163,20 @@ func (db *DB) ResolveDispute(ctx context.Context, tenantID, claimID, disputeID s
 		}
 		// The claim may have moved on meanwhile (paid in full, written
 		// off): only a claim still disputed follows the outcome.
-		if c.Status != portal.StatusDisputed {
+		if c.Status == portal.StatusDisputed {
+			if err := escalation.ChangeStatus(escalation.Snapshot{Stage: c.Stage, Status: c.Status}, to); err != nil {
+				return err
+			}
+			if err := db.setStatus(ctx, tx, &c, to, "dispute "+string(r.Outcome)); err != nil {
+				return err
+			}
+		}
+		if d.CreditNoteID == "" {
 			return nil
 		}
-		if err := escalation.ChangeStatus(escalation.Snapshot{Stage: c.Stage, Status: c.Status}, to); err != nil {
-			return err
-		}
-		return db.setStatus(ctx, tx, &c, to, "dispute "+string(r.Outcome))
+		// The credit note may leave nothing to pay: it settles the claim
+		// as a payment would (settle.go).
+		return db.settleOnBalance(ctx, tx, tenantID, claimID, false, "credit_note_id", d.CreditNoteID)
 	})
 	if err != nil {
 		return nil, err

@@ -26,24 +26,34 @@ func (db *DB) UseRates(r *rules.Rates) {
 }
 
 // settleOnPayment moves the claim's status after p was recorded inside
-// tx, in the same transaction, through the escalation rules:
-//
-//   - a payment that leaves nothing to pay today (principal, interest and
-//     indemnities, with every rate needed known) settles the claim (open,
-//     disputed, in a plan or written off → settled);
-//   - a negative movement (a reversal, a refund, a chargeback) that leaves
-//     a balance on a settled claim reopens it (settled → open).
-//
-// Each move records status.changed with the payment that made it. A claim
-// the rules do not let move (closed, erased) keeps its status; a positive
-// payment never reopens a claim the creditor settled for less. A balance
-// that cannot be computed leaves the status as it is: the payment is
-// recorded whatever happens (the error is logged).
+// tx, in the same transaction (settleOnBalance), once p has kept the
+// promises it pays.
 func (db *DB) settleOnPayment(ctx context.Context, tx *gorm.DB, tenantID, claimID string, p *portal.Payment) error {
 	// Every channel's payment passes here: it keeps the promises it pays (promises.go).
 	if err := db.applyToPromises(ctx, tx, tenantID, claimID, p); err != nil {
 		return err
 	}
+	return db.settleOnBalance(ctx, tx, tenantID, claimID, p.Amount < 0, "payment_id", p.ID)
+}
+
+// settleOnBalance moves the claim's status after what changed its balance
+// (a payment, a credit note: causeKey and causeID name it in the event)
+// was recorded inside tx, in the same transaction, through the escalation
+// rules:
+//
+//   - whatever leaves nothing to pay today (principal, interest and
+//     indemnities, with every rate needed known) settles the claim (open,
+//     disputed, in a plan or written off → settled): a payment or a
+//     credit note alike;
+//   - a negative movement (a reversal, a refund, a chargeback) that leaves
+//     a balance on a settled claim reopens it (settled → open).
+//
+// Each move records status.changed with what made it. A claim the rules
+// do not let move (closed, erased) keeps its status; a positive payment or
+// a credit note never reopens a claim the creditor settled for less. A
+// balance that cannot be computed leaves the status as it is: the movement
+// is recorded whatever happens (the error is logged).
+func (db *DB) settleOnBalance(ctx context.Context, tx *gorm.DB, tenantID, claimID string, negative bool, causeKey, causeID string) error {
 	var c portal.Claim
 	if err := tx.Where("id = ? AND tenant_id = ?", claimID, tenantID).Take(&c).Error; err != nil {
 		return translate("find claim", err)
@@ -58,7 +68,7 @@ func (db *DB) settleOnPayment(ctx context.Context, tx *gorm.DB, tenantID, claimI
 	today := tenantDate(tx, tenantID, now)
 	bal, err := db.rates.Compute(&c, today)
 	if err != nil {
-		db.log.Warn("balance after a payment: status left as it is", "claim_id", claimID, "payment_id", p.ID, "err", err)
+		db.log.Warn("balance after a movement: status left as it is", "claim_id", claimID, causeKey, causeID, "err", err)
 		return nil
 	}
 	var to portal.Status
@@ -66,7 +76,7 @@ func (db *DB) settleOnPayment(ctx context.Context, tx *gorm.DB, tenantID, claimI
 	switch {
 	case rules.PaidInFull(bal) && c.Status != portal.StatusSettled:
 		to, reason = portal.StatusSettled, reasonPaidInFull
-	case c.Status == portal.StatusSettled && p.Amount < 0 && bal.Total > 0:
+	case c.Status == portal.StatusSettled && negative && bal.Total > 0:
 		to, reason = portal.StatusOpen, reasonReopened
 	default:
 		return nil
@@ -86,7 +96,7 @@ func (db *DB) settleOnPayment(ctx context.Context, tx *gorm.DB, tenantID, claimI
 	}
 	_, err = db.appendEvent(ctx, tx, tenantID, c.ID, portal.EventStatusChanged, map[string]any{
 		"from": c.Status, "to": to, "stage": c.Stage, "reason": reason, "by": actorName(ctx),
-		"payment_id": p.ID, "as_of": today.String(), "balance": bal.Total, "currency": c.Currency,
+		causeKey: causeID, "as_of": today.String(), "balance": bal.Total, "currency": c.Currency,
 	})
 	return err
 }

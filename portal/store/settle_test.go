@@ -181,3 +181,102 @@ func TestSettleOnPayment(t *testing.T) {
 		})
 	})
 }
+
+// TestSettleOnCreditNote: a credit note that leaves nothing to pay settles
+// the claim as a payment to zero does, with status.changed naming the
+// credit note, whether it is recorded by the creditor or granted by a
+// partly accepted dispute; one that leaves a balance keeps it open.
+func TestSettleOnCreditNote(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		tn := seedTenant(t, db, "Alpha")
+		on := portal.MustDate("2024-06-30")
+		// payAllBut leaves 100.00 of principal to pay on a new claim.
+		payAllBut := func(ref string) *portal.Claim {
+			t.Helper()
+			c := newClaim(ref)
+			if err := db.CreateClaim(ctx, tn.ID, c); err != nil {
+				t.Fatal(err)
+			}
+			p := &portal.Payment{ClaimID: c.ID, Amount: balanceOf(t, db, tn.ID, c.ID).Total - 10000, ReceivedOn: on, Method: portal.PaymentTransfer}
+			if err := db.AddPayment(ctx, tn.ID, p); err != nil {
+				t.Fatal(err)
+			}
+			if b := balanceOf(t, db, tn.ID, c.ID); b.Total != 10000 {
+				t.Fatalf("fixture: balance %d after the payment, want 10000", b.Total)
+			}
+			return c
+		}
+
+		t.Run("Recorded", func(t *testing.T) {
+			c := payAllBut("S-CN")
+			part := &portal.CreditNote{ClaimID: c.ID, Number: "AV-1", IssueDate: on, Amount: 4000}
+			if err := db.AddCreditNote(ctx, tn.ID, part); err != nil {
+				t.Fatal(err)
+			}
+			if st := statusOf(t, db, tn.ID, c.ID); st != portal.StatusOpen {
+				t.Fatalf("after a credit note leaving a balance the claim is %s, want open", st)
+			}
+			rest := &portal.CreditNote{ClaimID: c.ID, Number: "AV-2", IssueDate: on, Amount: 6000}
+			if err := db.AddCreditNote(ctx, tn.ID, rest); err != nil {
+				t.Fatal(err)
+			}
+			if b := balanceOf(t, db, tn.ID, c.ID); b.Total != 0 {
+				t.Fatalf("balance %d after the credit notes, want 0", b.Total)
+			}
+			if st := statusOf(t, db, tn.ID, c.ID); st != portal.StatusSettled {
+				t.Fatalf("after a credit note to zero the claim is %s, want settled", st)
+			}
+			evs, err := db.ListEvents(ctx, tn.ID, c.ID, 0, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var last portal.Event
+			for _, e := range evs {
+				if e.Kind == portal.EventStatusChanged {
+					last = *e
+				}
+			}
+			var pl struct {
+				From, To     string
+				CreditNoteID string `json:"credit_note_id"`
+			}
+			if err := json.Unmarshal([]byte(last.Payload), &pl); err != nil {
+				t.Fatal(err)
+			}
+			if pl.From != "open" || pl.To != "settled" || pl.CreditNoteID != rest.ID {
+				t.Fatalf("status.changed %s, want open>settled by credit note %s", last.Payload, rest.ID)
+			}
+		})
+
+		t.Run("Dispute", func(t *testing.T) {
+			c := payAllBut("S-CN-DISPUTE")
+			_, token, err := db.IssueLink(ctx, tn.ID, c.ID, portal.ChannelLetter, 30*24*time.Hour)
+			if err != nil {
+				t.Fatal(err)
+			}
+			op, err := db.OpenLink(ctx, token)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.CheckIdentity(ctx, op.Session.ID, "75011"); err != nil {
+				t.Fatal(err)
+			}
+			op.Session.Verified = true
+			d := &portal.Dispute{ClaimID: c.ID, Reason: portal.ReasonWrongAmount, Text: "the amount is wrong"}
+			if err := db.FileDispute(ctx, op.Session, d); err != nil {
+				t.Fatal(err)
+			}
+			r := portal.Resolution{Outcome: portal.DisputePartlyAccepted, Reason: "a credit note for the rest", AdjustedAmount: 10000}
+			if _, err := db.ResolveDispute(ctx, tn.ID, c.ID, d.ID, r); err != nil {
+				t.Fatal(err)
+			}
+			if st := statusOf(t, db, tn.ID, c.ID); st != portal.StatusSettled {
+				t.Fatalf("after a dispute credited to zero the claim is %s, want settled", st)
+			}
+			if moves, _ := statusMoves(t, db, tn.ID, c.ID); len(moves) != 3 || moves[2] != "open>settled" {
+				t.Fatalf("status events %v, want open>disputed, disputed>open, open>settled", moves)
+			}
+		})
+	})
+}
