@@ -767,3 +767,125 @@ func TestInstalmentPaidEvent(t *testing.T) {
 		})
 	}
 }
+
+// TestReversalReopensInstalments: a payment that paid instalments of a
+// plan, once reversed (recorded by mistake) or refunded by the provider,
+// leaves those instalments, and those only, due again with instalment.due
+// naming the payment; the scheduler charges a card instalment again and
+// the plan's sweep finds a transfer instalment late, then missed.
+func TestReversalReopensInstalments(t *testing.T) {
+	for _, dialect := range storetest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			e := newSchedEnv(t, dialect)
+			ctx := context.Background()
+			c := e.claim
+			e.saveCard(t, c)
+			ids := seedPlan(t, e.db, c, []planItem{{"2024-07-01", 5000, "transfer"}, {"2024-08-01", 5000, "card"}, {"2024-09-01", 5000, "transfer"}})
+			dueEvents := func() []map[string]any {
+				t.Helper()
+				evs, err := e.db.ListEvents(ctx, c.TenantID, c.ID, 0, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var out []map[string]any
+				for _, ev := range evs {
+					var p map[string]any
+					json.Unmarshal([]byte(ev.Payload), &p)
+					if ev.Kind == portal.EventInstalmentDue && p["reversal_id"] != nil {
+						out = append(out, p)
+					}
+				}
+				return out
+			}
+
+			t.Run("Reversed", func(t *testing.T) {
+				e.at("2024-07-02")
+				p := &portal.Payment{ClaimID: c.ID, Amount: 5000, Currency: "EUR", ReceivedOn: portal.MustDate("2024-07-01"), Method: "transfer"}
+				if err := e.db.AddPayment(ctx, c.TenantID, p); err != nil {
+					t.Fatal(err)
+				}
+				if st := e.statuses(t, c); st[0] != "paid" || st[1] != "due" {
+					t.Fatalf("statuses after the payment %v", st)
+				}
+				rev, err := e.db.ReversePayment(ctx, c.TenantID, c.ID, p.ID, "the transfer was returned by the bank")
+				if err != nil {
+					t.Fatal(err)
+				}
+				ins, err := e.db.ListInstalments(ctx, c.TenantID, c.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if ins[0].Status != portal.InstalmentDue || ins[0].Paid != 0 || ins[1].Status != portal.InstalmentDue {
+					t.Fatalf("after the reversal: %+v %+v", ins[0], ins[1])
+				}
+				got := dueEvents()
+				if len(got) != 1 || got[0]["instalment_id"] != ids[0] || got[0]["payment_id"] != p.ID || got[0]["reversal_id"] != rev.ID {
+					t.Fatalf("instalment.due events %v", got)
+				}
+				// Reversing it again changes nothing.
+				if _, err := e.db.ReversePayment(ctx, c.TenantID, c.ID, p.ID, "twice"); portal.ErrorCode(err) != portal.ECONFLICT {
+					t.Fatalf("second reversal: %v", err)
+				}
+				// The sweep finds it late, then missed (grace of 3 days).
+				e.at("2024-07-05")
+				if _, err := e.sched.RunOnce(ctx); err != nil {
+					t.Fatal(err)
+				}
+				if st := e.statuses(t, c); st[0] != "missed" {
+					t.Fatalf("the reopened instalment after its grace: %v", st)
+				}
+				// Paid again, the plan goes on.
+				if err := e.db.AddPayment(ctx, c.TenantID, &portal.Payment{ClaimID: c.ID, Amount: 5000, Currency: "EUR",
+					ReceivedOn: portal.MustDate("2024-07-05"), Method: "transfer"}); err != nil {
+					t.Fatal(err)
+				}
+				if st := e.statuses(t, c); st[0] != "paid" || st[1] != "due" {
+					t.Fatalf("statuses after paying it again %v", st)
+				}
+			})
+
+			t.Run("Refunded", func(t *testing.T) {
+				e.at("2024-08-01")
+				e.out.set(ids[1], portal.ChargeSucceeded)
+				if rep, err := e.sched.RunOnce(ctx); err != nil || rep.Charged != 1 {
+					t.Fatalf("charge: %+v %v", rep, err)
+				}
+				if st := e.statuses(t, c); st[1] != "paid" {
+					t.Fatalf("statuses after the charge %v", st)
+				}
+				got, _ := e.db.FindClaim(ctx, c.TenantID, c.ID)
+				var intent string
+				for _, p := range got.Payments {
+					if p.Method == portal.PaymentCard && p.Amount == 5000 {
+						intent = p.Reference
+					}
+				}
+				res, err := e.db.ApplyCardEvent(ctx, &portal.CardEvent{ID: "evt_refund_1", Type: portal.CardChargeRefunded, RawType: "charge.refunded",
+					Created: e.clock.T, PaymentIntentID: intent, ChargeID: "ch_refund_1", Amount: 5000, AmountRefunded: 5000, Currency: "EUR",
+					TenantID: c.TenantID, ClaimID: c.ID})
+				if err != nil || len(res.Payments) != 1 || res.Payments[0].Amount != -5000 {
+					t.Fatalf("refund: %+v %v", res, err)
+				}
+				ins, _ := e.db.ListInstalments(ctx, c.TenantID, c.ID)
+				if ins[1].Status != portal.InstalmentDue || ins[1].Paid != 0 || ins[2].Status != portal.InstalmentDue {
+					t.Fatalf("after the refund: %+v", ins[1])
+				}
+				if got := dueEvents(); len(got) != 2 || got[1]["instalment_id"] != ids[1] || got[1]["reversal_id"] != res.Payments[0].ID {
+					t.Fatalf("instalment.due events %v", got)
+				}
+				// The scheduler charges it again, with a new attempt's key.
+				due, err := e.db.DueCardInstalments(ctx, portal.MustDate("2024-08-02"), e.clock.T, 10)
+				if err != nil || len(due) != 1 || due[0].ID != ids[1] {
+					t.Fatalf("due card instalments %+v %v", due, err)
+				}
+				e.at("2024-08-02")
+				if rep, err := e.sched.RunOnce(ctx); err != nil || rep.Charged != 1 || e.out.charged[ids[1]] != 2 {
+					t.Fatalf("charged again: %+v %v (%d charges)", rep, err, e.out.charged[ids[1]])
+				}
+				if st := e.statuses(t, c); st[1] != "paid" {
+					t.Fatalf("statuses after the new charge %v", st)
+				}
+			})
+		})
+	}
+}

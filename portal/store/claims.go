@@ -671,6 +671,10 @@ func (db *DB) ReversePayment(ctx context.Context, tenantID, claimID, paymentID, 
 			return translate("record reversal", err)
 		}
 		out = rev
+		// The instalments it paid are owed again.
+		if err := db.reopenOnReversal(ctx, tx, tenantID, claimID, p.ID, p.Amount, rev); err != nil {
+			return err
+		}
 		return db.settleOnPayment(ctx, tx, tenantID, claimID, rev)
 	})
 	return out, err

@@ -511,6 +511,12 @@ func (db *DB) markInstalmentPaid(ctx context.Context, tx *gorm.DB, tenantID, cla
 		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error; err != nil {
 			return translate("create instalment charge", err)
 		}
+		// What this payment paid of this instalment: its reversal reopens it
+		// (reopenPaidInstalments).
+		if err := tx.Create(&instalmentAllocationRow{PaymentID: p.ID, InstalmentID: in.ID, TenantID: tenantID, ClaimID: claimID,
+			Amount: take, CreatedAt: timeUTC(now)}).Error; err != nil {
+			return translate("record instalment allocation", err)
+		}
 		if err := tx.Exec("UPDATE instalment_charges SET paid_amount = paid_amount + ?, lease_owner = '', lease_until = NULL, updated_at = ? WHERE instalment_id = ?",
 			take, timeUTC(now), in.ID).Error; err != nil {
 			return translate("pay instalment", err)
@@ -527,6 +533,102 @@ func (db *DB) markInstalmentPaid(ctx context.Context, tx *gorm.DB, tenantID, cla
 		}
 	}
 	return nil
+}
+
+// instalmentAllocationRow is what one payment paid of one instalment;
+// Undone is what a reversal, refund or chargeback of it took back.
+type instalmentAllocationRow struct {
+	PaymentID    string
+	InstalmentID string
+	TenantID     string
+	ClaimID      string
+	Amount       int64
+	Undone       int64
+	CreatedAt    timeUTC
+}
+
+func (instalmentAllocationRow) TableName() string { return "instalment_allocations" }
+
+// reopenedInstalment is an instalment a negative movement reopened, and
+// what it took back of it.
+type reopenedInstalment struct {
+	*portal.Instalment
+	Taken int64
+}
+
+// reopenPaidInstalments takes back, inside tx, up to amount of what the
+// payment paymentID had paid of the plan's instalments, the latest
+// instalments first (a partial refund undoes the last allocations): what
+// was paid of each goes down, its charge lease is released, and one no
+// longer paid in full (paid, or a debit still processing) gets status to,
+// and last code code when one is given. It returns the instalments it
+// took something back from; the caller records why.
+func (db *DB) reopenPaidInstalments(tx *gorm.DB, paymentID string, amount int64, to, code string) ([]reopenedInstalment, error) {
+	if paymentID == "" || amount <= 0 {
+		return nil, nil
+	}
+	var allocs []instalmentAllocationRow
+	if err := tx.Raw(`SELECT a.* FROM instalment_allocations a JOIN instalments i ON i.id = a.instalment_id
+		WHERE a.payment_id = ? AND a.amount > a.undone ORDER BY i.due_on DESC, i.seq DESC`, paymentID).Scan(&allocs).Error; err != nil {
+		return nil, translate("find instalment allocations", err)
+	}
+	now := timeUTC(db.Now())
+	var out []reopenedInstalment
+	left := amount
+	for _, a := range allocs {
+		if left <= 0 {
+			break
+		}
+		take := min(left, a.Amount-a.Undone)
+		left -= take
+		if err := tx.Exec("UPDATE instalment_allocations SET undone = undone + ? WHERE payment_id = ? AND instalment_id = ?",
+			take, a.PaymentID, a.InstalmentID).Error; err != nil {
+			return nil, translate("undo instalment allocation", err)
+		}
+		upd := map[string]any{"paid_amount": gorm.Expr("paid_amount - ?", take), "lease_owner": "", "lease_until": nil, "updated_at": now}
+		if code != "" {
+			upd["last_code"] = code
+		}
+		if err := tx.Model(&instalmentChargeRow{}).Where("instalment_id = ?", a.InstalmentID).Updates(upd).Error; err != nil {
+			return nil, translate("reopen instalment", err)
+		}
+		if err := tx.Exec("UPDATE instalments SET status = ?, updated_at = ? WHERE id = ? AND status IN ('paid', 'processing')",
+			to, now, a.InstalmentID).Error; err != nil {
+			return nil, translate("reopen instalment", err)
+		}
+		ins, err := scanInstalments(tx.Raw(instalmentSelect+"WHERE i.id = ?", a.InstalmentID))
+		if err != nil {
+			return nil, err
+		}
+		if len(ins) == 1 {
+			out = append(out, reopenedInstalment{Instalment: ins[0], Taken: take})
+		}
+	}
+	return out, nil
+}
+
+// reopenOnReversal reopens, inside tx, the instalments the payment
+// paymentID had paid, up to amount, after rev (its reversal or refund) was
+// recorded: each is due again, with instalment.due naming the movement, so
+// that the scheduler charges it again (a card or SEPA debit instalment) or
+// the plan's sweep finds it late; the plan breaks if the creditor's policy
+// says so.
+func (db *DB) reopenOnReversal(ctx context.Context, tx *gorm.DB, tenantID, claimID, paymentID string, amount int64, rev *portal.Payment) error {
+	reopened, err := db.reopenPaidInstalments(tx, paymentID, amount, portal.InstalmentDue, "")
+	if err != nil || len(reopened) == 0 {
+		return err
+	}
+	for _, in := range reopened {
+		if _, err := db.appendEvent(ctx, tx, tenantID, claimID, portal.EventInstalmentDue, map[string]any{
+			"instalment_id": in.ID, "seq": in.Seq, "due_on": in.DueOn.String(), "amount": in.Amount, "currency": in.Currency,
+			"paid": in.Paid, "status": in.Status, "reason": "the payment that paid it was reversed or refunded: it is owed again",
+			"payment_id": paymentID, "reversal_id": rev.ID,
+		}); err != nil {
+			return err
+		}
+	}
+	_, err = db.breakIfBroken(ctx, tx, tenantID, claimID, tenantDate(tx, tenantID, db.Now()), portal.PlanPolicy{})
+	return err
 }
 
 func itoaInt(n int) string { return strconv.Itoa(n) }

@@ -240,39 +240,53 @@ func (db *DB) sepaDebitFailed(ctx context.Context, tx *gorm.DB, c *portal.Claim,
 	return err
 }
 
-// reopenDisputed puts back the instalment a disputed SEPA debit (or card
-// charge) had paid: the chargeback took the money back, so the instalment
-// is owed again. It is not debited again automatically (the debtor refused
-// the debit at their bank); the plan policy counts it as missed and late
-// from its due date.
-func (db *DB) reopenDisputed(ctx context.Context, tx *gorm.DB, c *portal.Claim, ev *portal.CardEvent) error {
-	if ev.PaymentIntentID == "" {
-		return nil
-	}
-	var ch instalmentChargeRow
-	if err := tx.Where("claim_id = ? AND payment_intent = ?", c.ID, ev.PaymentIntentID).Limit(1).Find(&ch).Error; err != nil {
-		return translate("find disputed instalment", err)
-	}
-	if ch.InstalmentID == "" {
-		return nil
-	}
-	now := timeUTC(db.Now())
-	take := min(ev.Amount, ch.PaidAmount)
-	if err := tx.Exec("UPDATE instalment_charges SET paid_amount = paid_amount - ?, last_code = 'debit_disputed', updated_at = ? WHERE instalment_id = ?",
-		take, now, ch.InstalmentID).Error; err != nil {
-		return translate("reopen instalment", err)
-	}
-	if err := tx.Exec("UPDATE instalments SET status = ?, updated_at = ? WHERE id = ? AND status IN ('paid', 'processing')",
-		portal.InstalmentFailed, now, ch.InstalmentID).Error; err != nil {
-		return translate("reopen instalment", err)
-	}
-	_, err := db.appendEvent(ctx, tx, c.TenantID, c.ID, portal.EventPaymentFailed, map[string]any{
-		"provider": "stripe", "event_id": ev.ID, "instalment_id": ch.InstalmentID, "payment_intent": ev.PaymentIntentID, "dispute": ev.DisputeID,
-		"amount": take, "currency": c.Currency, "code": "debit_disputed",
-		"next_step": "the instalment is owed again and is not debited again automatically",
-	})
+// reopenDisputed puts back the instalments a disputed SEPA debit (or card
+// charge), the payment paymentID, had paid: the chargeback took the money
+// back, so they are owed again. They are not debited again automatically
+// (the debtor refused the debit at their bank); the plan policy counts
+// them as missed and late from their due dates. A payment recorded before
+// Relais kept what each payment paid of each instalment is found by its
+// charge's payment intent.
+func (db *DB) reopenDisputed(ctx context.Context, tx *gorm.DB, c *portal.Claim, ev *portal.CardEvent, paymentID string) error {
+	reopened, err := db.reopenPaidInstalments(tx, paymentID, ev.Amount, portal.InstalmentFailed, "debit_disputed")
 	if err != nil {
 		return err
+	}
+	if len(reopened) == 0 && ev.PaymentIntentID != "" {
+		var ch instalmentChargeRow
+		if err := tx.Where("claim_id = ? AND payment_intent = ?", c.ID, ev.PaymentIntentID).Limit(1).Find(&ch).Error; err != nil {
+			return translate("find disputed instalment", err)
+		}
+		var n int64
+		if err := tx.Model(&instalmentAllocationRow{}).Where("instalment_id = ?", ch.InstalmentID).Count(&n).Error; err != nil {
+			return translate("find instalment allocations", err)
+		}
+		if ch.InstalmentID != "" && n == 0 {
+			now := timeUTC(db.Now())
+			take := min(ev.Amount, ch.PaidAmount)
+			if err := tx.Exec("UPDATE instalment_charges SET paid_amount = paid_amount - ?, last_code = 'debit_disputed', updated_at = ? WHERE instalment_id = ?",
+				take, now, ch.InstalmentID).Error; err != nil {
+				return translate("reopen instalment", err)
+			}
+			if err := tx.Exec("UPDATE instalments SET status = ?, updated_at = ? WHERE id = ? AND status IN ('paid', 'processing')",
+				portal.InstalmentFailed, now, ch.InstalmentID).Error; err != nil {
+				return translate("reopen instalment", err)
+			}
+			reopened = append(reopened, reopenedInstalment{Instalment: &portal.Instalment{ID: ch.InstalmentID}, Taken: take})
+		}
+	}
+	if len(reopened) == 0 {
+		return nil
+	}
+	for _, in := range reopened {
+		_, err := db.appendEvent(ctx, tx, c.TenantID, c.ID, portal.EventPaymentFailed, map[string]any{
+			"provider": "stripe", "event_id": ev.ID, "instalment_id": in.ID, "payment_intent": ev.PaymentIntentID, "dispute": ev.DisputeID,
+			"amount": in.Taken, "currency": c.Currency, "code": "debit_disputed",
+			"next_step": "the instalment is owed again and is not debited again automatically",
+		})
+		if err != nil {
+			return err
+		}
 	}
 	today := tenantDate(tx, c.TenantID, db.Now())
 	_, err = db.breakIfBroken(ctx, tx, c.TenantID, c.ID, today, portal.PlanPolicy{})

@@ -330,7 +330,12 @@ func (db *DB) applyCardEvent(ctx context.Context, tx *gorm.DB, ev *portal.CardEv
 		if delta := ev.AmountRefunded - refunded; delta > 0 {
 			// Refunds are stored positive in provider_payments (what was
 			// refunded) and negative in payments (what it does to the balance).
-			return db.recordMovement(ctx, tx, mv, fmt.Sprintf("%s:refund:%d", ev.ChargeID, ev.AmountRefunded), "refund", delta, res)
+			out, err := db.recordMovement(ctx, tx, mv, fmt.Sprintf("%s:refund:%d", ev.ChargeID, ev.AmountRefunded), "refund", delta, res)
+			if err != nil || out != outcomeApplied {
+				return out, err
+			}
+			// The instalments the refunded payment paid are owed again.
+			return out, db.reopenOnReversal(ctx, tx, c.TenantID, c.ID, paid.PaymentID, delta, res.Payments[len(res.Payments)-1])
 		}
 		return out, nil
 	case portal.CardDisputeCreated:
@@ -358,7 +363,7 @@ func (db *DB) applyCardEvent(ctx context.Context, tx *gorm.DB, ev *portal.CardEv
 		if ev.PaymentIntentID == "" {
 			ev.PaymentIntentID = paid.IntentID
 		}
-		return out, db.reopenDisputed(ctx, tx, &c, ev)
+		return out, db.reopenDisputed(ctx, tx, &c, ev, paid.PaymentID)
 	}
 	return outcomeIgnored, nil
 }
