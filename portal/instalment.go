@@ -180,6 +180,11 @@ type InstalmentStore interface {
 	// RecordInstalmentCharge stores the outcome of a charge attempt, with
 	// its payment and evidence, and releases the lease.
 	RecordInstalmentCharge(ctx context.Context, in *Instalment, attempt int, res *ChargeResult, p PlanPolicy, today Date) error
+	// AnnounceDueInstalments records instalment.due for every unpaid
+	// instalment of a plan in force whose due date is today or past, once
+	// per instalment whatever the number of instances; it returns how many
+	// it recorded (at most limit).
+	AnnounceDueInstalments(ctx context.Context, today Date, limit int) (int, error)
 	// SweepPlans marks unpaid instalments past their grace missed and breaks
 	// the plans the policy says are broken (claim back to open, plan.broken).
 	SweepPlans(ctx context.Context, today Date, p PlanPolicy) (missed, broken int, err error)

@@ -56,6 +56,8 @@ type Report struct {
 	Charged, Failed, Skipped, Missed, Broken int
 	// Notified counts the SEPA debits pre-notified.
 	Notified int
+	// Due counts the instalments that fell due (instalment.due recorded).
+	Due int
 }
 
 func (s *Scheduler) today() portal.Date {
@@ -66,8 +68,8 @@ func (s *Scheduler) today() portal.Date {
 	return portal.DateOf(s.Clock.Now().In(z))
 }
 
-// RunOnce charges what is due now and sweeps missed instalments and
-// broken plans.
+// RunOnce records what falls due, charges what is due now and sweeps
+// missed instalments and broken plans.
 func (s *Scheduler) RunOnce(ctx context.Context) (Report, error) {
 	var rep Report
 	today, now := s.today(), s.Clock.Now()
@@ -76,6 +78,13 @@ func (s *Scheduler) RunOnce(ctx context.Context) (Report, error) {
 		lease = 5 * time.Minute
 	}
 	ctx = portal.WithActor(ctx, portal.Actor{Kind: portal.ActorSystem, ID: "instalment-scheduler"})
+	// What falls due today is recorded (instalment.due, for the creditor's
+	// webhooks) before it is charged, once per instalment.
+	n, err := s.Store.AnnounceDueInstalments(ctx, today, 500)
+	rep.Due = n
+	if err != nil {
+		return rep, err
+	}
 	if s.Card != nil && s.Mandates != nil && s.Notifier != nil {
 		n, err := s.notify(ctx, today)
 		rep.Notified = n
@@ -243,8 +252,8 @@ func (s *Scheduler) Run(ctx context.Context) {
 		}
 		if err != nil && ctx.Err() == nil && s.Log != nil {
 			s.Log.ErrorContext(ctx, "instalment scheduler", "err", err)
-		} else if s.Log != nil && (rep.Charged+rep.Failed+rep.Missed+rep.Broken) > 0 {
-			s.Log.InfoContext(ctx, "instalment scheduler", "charged", rep.Charged, "failed", rep.Failed, "missed", rep.Missed, "broken", rep.Broken)
+		} else if s.Log != nil && (rep.Due+rep.Charged+rep.Failed+rep.Missed+rep.Broken) > 0 {
+			s.Log.InfoContext(ctx, "instalment scheduler", "due", rep.Due, "charged", rep.Charged, "failed", rep.Failed, "missed", rep.Missed, "broken", rep.Broken)
 		}
 		select {
 		case <-ctx.Done():

@@ -22,6 +22,7 @@ import (
 	"github.com/relais/relais/portal/store"
 	"github.com/relais/relais/portal/store/storetest"
 	"github.com/relais/relais/portal/stripe"
+	"github.com/relais/relais/portal/webhooks"
 )
 
 // outcomes is a transport in front of stripe-mock: every request reaches
@@ -886,6 +887,97 @@ func TestReversalReopensInstalments(t *testing.T) {
 					t.Fatalf("statuses after the new charge %v", st)
 				}
 			})
+		})
+	}
+}
+
+// TestInstalmentDueEvent: the scheduler records instalment.due (which
+// webhooks carry to the creditor) for each instalment of a plan in force
+// on its due date, once, whatever the runs and the instances running at
+// the same time; not before its date, not for one paid early, and it
+// reaches the creditor's webhook endpoint.
+func TestInstalmentDueEvent(t *testing.T) {
+	for _, dialect := range storetest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			e := newSchedEnv(t, dialect)
+			ctx := context.Background()
+			c := e.claim
+			ids := seedPlan(t, e.db, c, []planItem{{"2024-07-01", 5000, "transfer"}, {"2024-07-01", 5000, "transfer"},
+				{"2024-08-01", 5000, "transfer"}, {"2024-09-01", 5000, "transfer"}})
+			if _, err := e.db.CreateWebhookEndpoint(ctx, c.TenantID, webhooks.EndpointInput{URL: "https://creditor.example/hooks",
+				Kinds: []portal.EventKind{portal.EventInstalmentDue}}); err != nil {
+				t.Fatal(err)
+			}
+			dueEvents := func() []string {
+				t.Helper()
+				evs, err := e.db.ListEvents(ctx, c.TenantID, c.ID, 0, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var out []string
+				for _, ev := range evs {
+					if ev.Kind == portal.EventInstalmentDue {
+						var p struct {
+							InstalmentID string `json:"instalment_id"`
+							DueOn        string `json:"due_on"`
+						}
+						json.Unmarshal([]byte(ev.Payload), &p)
+						out = append(out, p.InstalmentID+"@"+p.DueOn)
+					}
+				}
+				return out
+			}
+			e.at("2024-06-30")
+			if rep, err := e.sched.RunOnce(ctx); err != nil || rep.Due != 0 || len(dueEvents()) != 0 {
+				t.Fatalf("before the date: %+v %v %v", rep, err, dueEvents())
+			}
+			// The first is paid early (a payment goes to the instalments in
+			// order): it never falls due.
+			if err := e.db.AddPayment(ctx, c.TenantID, &portal.Payment{ClaimID: c.ID, Amount: 5000, Currency: "EUR", InvoiceID: "",
+				ReceivedOn: portal.MustDate("2024-06-30"), Method: "transfer", Reference: "early"}); err != nil {
+				t.Fatal(err)
+			}
+			if st := e.statuses(t, c); st[0] != "paid" {
+				t.Fatalf("statuses %v", st)
+			}
+			e.at("2024-07-01")
+			// Three instances at once, then the same day again.
+			var wg sync.WaitGroup
+			total := make([]int, 3)
+			for i := range total {
+				s := *e.sched
+				s.Owner = "instance-" + itoa(int64(i))
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					rep, err := s.RunOnce(ctx)
+					if err != nil {
+						t.Error(err)
+					}
+					total[i] = rep.Due
+				}()
+			}
+			wg.Wait()
+			if rep, err := e.sched.RunOnce(ctx); err != nil || rep.Due != 0 {
+				t.Fatalf("the same day again: %+v %v", rep, err)
+			}
+			want := []string{ids[1] + "@2024-07-01"}
+			if got := dueEvents(); strings.Join(got, ",") != strings.Join(want, ",") || total[0]+total[1]+total[2] != 1 {
+				t.Fatalf("instalment.due %v (reported %v), want %v", got, total, want)
+			}
+			e.at("2024-08-02")
+			if _, err := e.sched.RunOnce(ctx); err != nil {
+				t.Fatal(err)
+			}
+			want = append(want, ids[2]+"@2024-08-01")
+			if got := dueEvents(); strings.Join(got, ",") != strings.Join(want, ",") {
+				t.Fatalf("instalment.due %v, want %v", got, want)
+			}
+			// Each went to the endpoint subscribed to instalment.due.
+			var n int
+			if err := e.db.SQL().QueryRow("SELECT COUNT(*) FROM webhook_deliveries WHERE claim_id = '" + c.ID + "' AND kind = 'instalment.due'").Scan(&n); err != nil || n != 2 {
+				t.Fatalf("%d deliveries of instalment.due, %v", n, err)
+			}
 		})
 	}
 }

@@ -411,6 +411,69 @@ func (db *DB) breakIfBroken(ctx context.Context, tx *gorm.DB, tenantID, claimID 
 	return err == nil, err
 }
 
+// instalmentDueRow says instalment.due was recorded for an instalment.
+type instalmentDueRow struct {
+	InstalmentID string `gorm:"primaryKey"`
+	TenantID     string
+	ClaimID      string
+	DueOn        portal.Date
+	CreatedAt    timeUTC
+}
+
+func (instalmentDueRow) TableName() string { return "instalment_due_notices" }
+
+// AnnounceDueInstalments implements portal.InstalmentStore: the row of
+// instalment_due_notices, written in the event's transaction under the
+// claim lock, lets one instance only record an instalment's falling due.
+func (db *DB) AnnounceDueInstalments(ctx context.Context, today portal.Date, limit int) (int, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	due, err := scanInstalments(db.conn(ctx).Raw(instalmentSelect+`WHERE c.status = ? AND i.status IN ('due', 'processing', 'failed') AND i.due_on <= ?
+		AND NOT EXISTS (SELECT 1 FROM instalment_due_notices d WHERE d.instalment_id = i.id)
+		ORDER BY i.due_on, i.id LIMIT ?`, portal.StatusInPlan, today, limit))
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, in := range due {
+		err := db.tx(ctx, func(tx *gorm.DB) error {
+			if err := db.lockClaim(tx, in.TenantID, in.ClaimID); err != nil {
+				return err
+			}
+			// Paid meanwhile, or the plan ended: nothing fell due.
+			var now struct{ Status, ClaimStatus string }
+			if err := tx.Raw("SELECT i.status, c.status AS claim_status FROM instalments i JOIN claims c ON c.id = i.claim_id WHERE i.id = ?", in.ID).
+				Scan(&now).Error; err != nil {
+				return translate("read instalment", err)
+			}
+			if now.ClaimStatus != string(portal.StatusInPlan) || (now.Status != portal.InstalmentDue && now.Status != portal.InstalmentProcessing && now.Status != portal.InstalmentFailed) {
+				return nil
+			}
+			ins := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&instalmentDueRow{InstalmentID: in.ID, TenantID: in.TenantID,
+				ClaimID: in.ClaimID, DueOn: in.DueOn, CreatedAt: timeUTC(db.Now())})
+			if ins.Error != nil {
+				return translate("record instalment due", ins.Error)
+			}
+			if ins.RowsAffected == 0 {
+				return nil // another instance recorded it
+			}
+			if _, err := db.appendEvent(ctx, tx, in.TenantID, in.ClaimID, portal.EventInstalmentDue, map[string]any{
+				"instalment_id": in.ID, "seq": in.Seq, "due_on": in.DueOn.String(), "amount": in.Amount, "currency": in.Currency,
+				"paid": in.Paid, "method": in.Method,
+			}); err != nil {
+				return err
+			}
+			n++
+			return nil
+		})
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
 // SweepPlans implements portal.InstalmentStore.
 func (db *DB) SweepPlans(ctx context.Context, today portal.Date, p portal.PlanPolicy) (int, int, error) {
 	p = p.WithDefaults()
@@ -618,7 +681,16 @@ func (db *DB) reopenOnReversal(ctx context.Context, tx *gorm.DB, tenantID, claim
 	if err != nil || len(reopened) == 0 {
 		return err
 	}
+	today := tenantDate(tx, tenantID, db.Now())
 	for _, in := range reopened {
+		if !in.DueOn.After(today) {
+			// Its falling due is this event: the scheduler does not record
+			// it again (AnnounceDueInstalments).
+			if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&instalmentDueRow{InstalmentID: in.ID, TenantID: tenantID,
+				ClaimID: claimID, DueOn: in.DueOn, CreatedAt: timeUTC(db.Now())}).Error; err != nil {
+				return translate("record instalment due", err)
+			}
+		}
 		if _, err := db.appendEvent(ctx, tx, tenantID, claimID, portal.EventInstalmentDue, map[string]any{
 			"instalment_id": in.ID, "seq": in.Seq, "due_on": in.DueOn.String(), "amount": in.Amount, "currency": in.Currency,
 			"paid": in.Paid, "status": in.Status, "reason": "the payment that paid it was reversed or refunded: it is owed again",
@@ -627,7 +699,7 @@ func (db *DB) reopenOnReversal(ctx context.Context, tx *gorm.DB, tenantID, claim
 			return err
 		}
 	}
-	_, err = db.breakIfBroken(ctx, tx, tenantID, claimID, tenantDate(tx, tenantID, db.Now()), portal.PlanPolicy{})
+	_, err = db.breakIfBroken(ctx, tx, tenantID, claimID, today, portal.PlanPolicy{})
 	return err
 }
 
