@@ -283,3 +283,48 @@ func (e *chatEnv) lastEvent(t *testing.T, kind portal.EventKind) string {
 	}
 	return ""
 }
+
+// TestChatOwnerHeldConversation: an owner's chat frames in a conversation
+// another agent holds are refused with an error frame naming the holder,
+// as the console page gives them no composer, and nothing is stored; once
+// the owner took it over, they write in it.
+func TestChatOwnerHeldConversation(t *testing.T) {
+	for _, d := range storetest.Dialects {
+		t.Run(d, func(t *testing.T) {
+			e := newChatEnv(t, d)
+			ann := consoleAs{t, e.base, e.cookies[e.agent.ID]}
+			owner := consoleAs{t, e.base, e.cookies[e.owner.ID]}
+			debtor := e.debtorClient(t, 0)
+			convID := debtor.expect("welcome")["conversation_id"].(string)
+			page := "/console/conversations/" + convID
+			if r := ann.do("POST", page+"/take", url.Values{"csrf": {ann.csrf()}}); r.status != 303 {
+				t.Fatalf("Ann takes: %d %s", r.status, r.body)
+			}
+			before := len(e.messages(t, convID))
+			o := e.agentClient(t, e.owner, convID, 0)
+			o.expect("welcome")
+			for i, fr := range []map[string]any{
+				{"type": "text", "id": "o-1", "text": "Je prends la main"},
+				{"type": "note", "id": "o-2", "text": "note de l'owner"},
+				{"type": "counter_offer", "id": "o-3", "offer": map[string]any{"kind": "lump_sum", "amount": 100000}},
+			} {
+				o.send(fr)
+				f := o.next("error", "ack")
+				if f["type"] != "error" || f["id"] != fr["id"] || f["code"] != "forbidden" || f["reason"] != "conversation.held" ||
+					!strings.Contains(f["message"].(string), "Ann agent") {
+					t.Fatalf("frame %d by the owner: %v", i, f)
+				}
+			}
+			if n := len(e.messages(t, convID)); n != before {
+				t.Fatalf("%d messages stored from refused frames", n-before)
+			}
+			if r := owner.do("POST", page+"/take", url.Values{"csrf": {owner.csrf()}}); r.status != 303 {
+				t.Fatalf("owner takes over: %d %s", r.status, r.body)
+			}
+			o.send(map[string]any{"type": "text", "id": "o-4", "text": "Je prends la main"})
+			if f := o.next("ack", "error"); f["type"] != "ack" {
+				t.Fatalf("the owner writes once holding it: %v", f)
+			}
+		})
+	}
+}

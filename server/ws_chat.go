@@ -436,6 +436,17 @@ func (s *Server) handleFrame(c *chatConn, data []byte) bool {
 		s.sendError(c, f.ID, err)
 		return false
 	}
+	if c.internal && conv.AgentID != "" && conv.AgentID != c.p.ID && f.Type != "transfer" {
+		// Only the holder writes in a held conversation, as the console
+		// page says (no composer for the others): an owner takes it over
+		// first (POST .../take, which the history records), and may still
+		// hand it to another agent.
+		refund()
+		s.sendAgentError(ctx, c, conv, f.ID, &portal.Error{Code: portal.EFORBIDDEN,
+			Message: "Another agent has this conversation: take it over to write in it.",
+			Err:     &negotiation.Reason{Key: negotiation.ReasonConversationHeld}})
+		return false
+	}
 	out, err := s.deps.Negotiation.Handle(ctx, c.p, conv, negotiation.Input{
 		Type: negotiation.MessageKind(f.Type), ClientID: f.ID, Text: f.Text, Offer: f.Offer, OfferID: f.OfferID, Reason: f.Reason, ToUserID: f.ToUserID,
 		ConfirmOutsidePolicy: f.ConfirmOutsidePolicy, PolicyReason: f.PolicyReason,
