@@ -86,7 +86,7 @@ func (s *Scheduler) RunOnce(ctx context.Context) (Report, error) {
 		return rep, err
 	}
 	if s.Card != nil && s.Mandates != nil && s.Notifier != nil {
-		n, err := s.notify(ctx, today)
+		n, err := s.notify(ctx, today, lease)
 		rep.Notified = n
 		if err != nil {
 			return rep, err
@@ -175,18 +175,41 @@ func (s *Scheduler) charge(ctx context.Context, in *portal.Instalment, today por
 	return res.Status, nil
 }
 
+// NoticeLease is the job lease the pre-notifications of SEPA debits are
+// sent under: one instance at a time reads what to announce, sends it and
+// records it, so that no debtor gets the same notice twice.
+const NoticeLease = "sepa-prenotifications"
+
 // notify sends the pre-notification of every SEPA debit coming within its
 // notice period and records it; a debit is announced for its due (or
 // retry) date, or for the first day the notice period allows when the
 // notice comes later than that. A notice that cannot be sent is logged and
-// tried again on the next run: its debit waits.
-func (s *Scheduler) notify(ctx context.Context, today portal.Date) (int, error) {
+// tried again on the next run: its debit waits. It runs under NoticeLease,
+// renewed before each notice; another instance holding it means nothing
+// to do here.
+func (s *Scheduler) notify(ctx context.Context, today portal.Date, ttl time.Duration) (int, error) {
+	ok, err := s.Mandates.AcquireLease(ctx, NoticeLease, s.Owner, ttl)
+	if err != nil || !ok {
+		return 0, err
+	}
+	defer func() {
+		// Released even when ctx is cancelled, so that another instance can go on.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := s.Mandates.ReleaseLease(rctx, NoticeLease, s.Owner); err != nil && s.Log != nil {
+			s.Log.WarnContext(ctx, "release pre-notification lease", "err", err)
+		}
+	}()
 	due, err := s.Mandates.DebitsToNotify(ctx, today, 200)
 	if err != nil {
 		return 0, err
 	}
 	sent := 0
 	for _, d := range due {
+		// A slow run keeps its lease; one that lost it stops.
+		if ok, err := s.Mandates.AcquireLease(ctx, NoticeLease, s.Owner, ttl); err != nil || !ok {
+			return sent, err
+		}
 		in := d.Instalment
 		debitOn := in.DueOn
 		if !in.NextAttemptOn.IsZero() && debitOn.Before(in.NextAttemptOn) {

@@ -8,6 +8,7 @@ import (
 	"mime/quotedprintable"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -322,4 +323,55 @@ func testSEPADebitPlan(t *testing.T, dialect string) {
 			t.Fatalf("disputed debit taken again: %d %v", e.out.charged[ids[0]], err)
 		}
 	})
+}
+
+// TestSEPAPrenotifyConcurrent: two instances running the scheduler at the
+// same moment send each pre-notification once (the job lease
+// payments.NoticeLease), and record it once.
+func TestSEPAPrenotifyConcurrent(t *testing.T) {
+	for _, dialect := range storetest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			e := newSEPAEnv(t, dialect)
+			ctx := context.Background()
+			c := e.claim
+			e.giveMandate(t, c)
+			var plan []planItem
+			for i := 0; i < 8; i++ {
+				plan = append(plan, planItem{"2024-07-20", 1000, "sepa_debit"})
+			}
+			ids := seedPlan(t, e.db, c, plan)
+			e.at("2024-07-06")
+			for round := 0; round < 2; round++ {
+				var wg sync.WaitGroup
+				notified := make([]int, 2)
+				for i := range notified {
+					s := *e.sched
+					s.Owner = "instance-" + itoa(int64(i))
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						rep, err := s.RunOnce(ctx)
+						if err != nil {
+							t.Error(err)
+						}
+						notified[i] = rep.Notified
+					}()
+				}
+				wg.Wait()
+				if round == 0 && notified[0]+notified[1] != len(ids) {
+					t.Fatalf("notified %v, want %d in all", notified, len(ids))
+				}
+				if round == 1 && notified[0]+notified[1] != 0 {
+					t.Fatalf("notified again: %v", notified)
+				}
+			}
+			if n := len(e.mail.Messages()); n != len(ids) {
+				t.Fatalf("%d pre-notification e-mails for %d debits", n, len(ids))
+			}
+			ns, err := e.db.DebitNotices(ctx, c.TenantID, c.ID)
+			if err != nil || len(ns) != len(ids) {
+				t.Fatalf("%d notices, %v", len(ns), err)
+			}
+		})
+	}
 }
