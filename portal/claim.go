@@ -522,6 +522,19 @@ func (p *Payment) Validate() error {
 	return checkText("reference", p.Reference, MaxTextLen, false)
 }
 
+// ValidateNew checks a payment the creditor records by hand or through the
+// API on today (the tenant's day): Validate, and a received_on date not
+// after today (money not received yet is not a payment).
+func (p *Payment) ValidateNew(today Date) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	if p.ReceivedOn.After(today) {
+		return FieldError("received_on", "received_on %s is in the future: record a payment once the money is received (today is %s)", p.ReceivedOn, today)
+	}
+	return nil
+}
+
 func itoa(i int) string {
 	if i == 0 {
 		return "0"

@@ -573,6 +573,9 @@ func (db *DB) AddPayment(ctx context.Context, tenantID string, p *portal.Payment
 			}
 			return translate("find claim", err)
 		}
+		if err := p.ValidateNew(tenantDate(tx, tenantID, db.Now())); err != nil {
+			return err
+		}
 		if p.Currency == "" {
 			p.Currency = c.Currency
 		}
