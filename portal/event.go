@@ -102,6 +102,23 @@ const (
 	EventSurveyAnswered       EventKind = "survey.answered"
 )
 
+// Plans the debtor manages (issue 20): the rest settled (or the last
+// instalment paid), the way to pay changed, a new plan asked for after a
+// hardship.
+const (
+	// EventPlanCompleted records a plan with nothing left to pay: its last
+	// instalments paid (on schedule, or the rest settled at once from the
+	// portal); the debits announced for them are not taken.
+	EventPlanCompleted EventKind = "plan.completed"
+	// EventPlanMethodChanged records the debtor changing on the portal how
+	// the rest of a plan is paid (card, SEPA Direct Debit, transfer), within
+	// the creditor's policy.
+	EventPlanMethodChanged EventKind = "plan.method_changed"
+	// EventHardshipRequested records a debtor in difficulty asking on the
+	// portal for a new plan, with their reason; an agent takes it up.
+	EventHardshipRequested EventKind = "plan.hardship_requested"
+)
+
 var eventKinds = map[EventKind]bool{}
 
 // eventKindList is the closed list in the order it reads best: a claim's
@@ -114,7 +131,8 @@ var eventKindList = []EventKind{
 	EventNoteWritten, EventOfferMade, EventOfferAccepted, EventOfferRefused, EventAgreementSigned, EventConversationResolved, EventSurveyAnswered,
 	EventPaymentStarted, EventPaymentFailed, EventCardSaved, EventPaymentRefunded, EventPaymentReversed, EventChargeback,
 	EventMandateRecorded, EventMandateUpdated, EventDebitPrenotified, EventDebitSubmitted, EventInstalmentDue,
-	EventInstalmentPaid, EventInstalmentMissed, EventInstalmentMoved, EventPlanBroken, EventLetterGenerated, EventLetterSent, EventReminderSent,
+	EventInstalmentPaid, EventInstalmentMissed, EventInstalmentMoved, EventPlanMethodChanged, EventHardshipRequested, EventPlanCompleted,
+	EventPlanBroken, EventLetterGenerated, EventLetterSent, EventReminderSent,
 	EventReminderFailed, EventReminderBounced, EventContactOptOut, EventStageChanged, EventStatusChanged, EventStatementMatched,
 	EventDatesRecorded, EventCourtDocumentMade, EventDebtorContactChanged, EventPersonalDataErased,
 }

@@ -245,6 +245,10 @@ type CheckoutStart struct {
 	// the payment then settles first (Code civil 1342-10). An instalment
 	// and an invoice cannot both be named.
 	InvoiceID string
+	// Rest, for StartCheckout, pays the rest of the plan in force at once:
+	// every instalment still to pay, which the payment then pays in order
+	// (the plan is completed, its announced debits are not taken).
+	Rest bool
 	// Via, for StartSetup: "" saves a card, sepa_debit or bancontact sets
 	// up a SEPA Direct Debit mandate.
 	Via string

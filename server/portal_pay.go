@@ -36,6 +36,11 @@ type payView struct {
 	// Agreements are the signed agreements of the plan, for the debtor to
 	// download at any time.
 	Agreements []string
+	// Rest is what is left on the instalments still to pay (not a debit
+	// the bank is settling), RestCount how many: with two or more the
+	// debtor is offered to settle the rest at once.
+	Rest      int64
+	RestCount int
 }
 
 // PayInvoice reports whether the claim page offers "Pay this invoice" by
@@ -98,6 +103,10 @@ func (s *Server) payViewFor(c *fiber.Ctx, ps *portal.PortalSession, cl *portal.C
 			}
 			if v.Open(in) && in.Amount > in.Paid && (v.Next == nil || in.DueOn.Before(v.Next.DueOn)) {
 				v.Next = in
+			}
+			if v.Open(in) && in.Amount > in.Paid {
+				v.Rest += in.Amount - in.Paid
+				v.RestCount++
 			}
 			if in.AgreementID != "" && !seen[in.AgreementID] {
 				seen[in.AgreementID] = true
@@ -166,13 +175,15 @@ func (s *Server) handlePortalPayCard(c *fiber.Ctx) error {
 	if invoice != "" && !portal.ValidID(invoice) {
 		return portal.Errorf(portal.ENOTFOUND, "Invoice not found.")
 	}
-	if invoice != "" && instalment != "" {
+	// rest=1 settles the rest of the plan at once (the service prices it).
+	rest := c.FormValue("rest") == "1"
+	if invoice != "" && instalment != "" || rest && (invoice != "" || instalment != "") {
 		return portal.Errorf(portal.EINVALID, "Pay either an instalment or an invoice, not both at once.")
 	}
 	ctx, cancel := s.userContext(c)
 	defer cancel()
 	u, err := s.deps.Payments.StartCheckout(ctx, portal.CheckoutStart{TenantID: ps.TenantID, ClaimID: ps.ClaimID, InstalmentID: instalment,
-		InvoiceID: invoice, SuccessURL: s.paySuccessURL(), CancelURL: s.cfg.BaseURL + "/p#pay"})
+		InvoiceID: invoice, Rest: rest, SuccessURL: s.paySuccessURL(), CancelURL: s.cfg.BaseURL + "/p#pay"})
 	if err != nil {
 		return cardUnavailable(err)
 	}

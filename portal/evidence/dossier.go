@@ -50,7 +50,7 @@ type section struct {
 func dossierSections() []*section {
 	return []*section{
 		{key: "h.stages", kinds: []portal.EventKind{portal.EventStageChanged, portal.EventStatusChanged}},
-		{key: "h.offers", kinds: []portal.EventKind{portal.EventOfferMade, portal.EventOfferAccepted, portal.EventOfferRefused, portal.EventAgreementSigned, portal.EventInstalmentPaid, portal.EventInstalmentMoved, portal.EventInstalmentMissed, portal.EventPlanBroken}},
+		{key: "h.offers", kinds: []portal.EventKind{portal.EventOfferMade, portal.EventOfferAccepted, portal.EventOfferRefused, portal.EventAgreementSigned, portal.EventInstalmentPaid, portal.EventInstalmentMoved, portal.EventPlanMethodChanged, portal.EventHardshipRequested, portal.EventInstalmentMissed, portal.EventPlanCompleted, portal.EventPlanBroken}},
 		{key: "h.disputes", kinds: []portal.EventKind{portal.EventDisputeFiled, portal.EventDisputeResolved}},
 		{key: "h.payments", kinds: []portal.EventKind{portal.EventPaymentRecorded, portal.EventPaymentStarted, portal.EventPaymentFailed, portal.EventPaymentRefunded, portal.EventPaymentReversed, portal.EventChargeback,
 			portal.EventMandateRecorded, portal.EventMandateUpdated, portal.EventDebitPrenotified, portal.EventDebitSubmitted, portal.EventCreditNoteRecorded, portal.EventStatementMatched}},

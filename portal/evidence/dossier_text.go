@@ -387,6 +387,9 @@ var keyLabels = map[string]map[string]string{
 		"interest_due": "intérêts dus", "indemnities_due": "indemnités dues", "court": "juridiction", "court_name": "tribunal",
 		"court_locality": "lieu du débiteur", "court_postcode": "code postal", "consumer_credit": "crédit à la consommation",
 		"court_country": "pays du tribunal", "court_language": "langue du dossier", "unverified_rules": "règles à vérifier",
+		"instalments_paid": "échéances payées", "paid_early": "dont payées avant leur date", "debits_cancelled": "prélèvements annoncés annulés",
+		"mandate_via": "mandat donné par", "mandate_needed": "mandat à donner", "card_needed": "carte à enregistrer", "reason_kind": "difficulté",
+		"rest": "reste dû",
 	},
 	"nl": {
 		"amount": "bedrag", "reason": "reden", "why": "reden", "text": "tekst", "channel": "kanaal", "method": "betaalwijze",
@@ -418,6 +421,9 @@ var keyLabels = map[string]map[string]string{
 		"interest_due": "verschuldigde interesten", "indemnities_due": "verschuldigde vergoedingen", "court": "rechtbank", "court_name": "rechtbank",
 		"court_locality": "plaats van de schuldenaar", "court_postcode": "postcode", "consumer_credit": "consumentenkrediet",
 		"court_country": "land van de rechtbank", "court_language": "taal van het dossier", "unverified_rules": "te controleren regels",
+		"instalments_paid": "betaalde termijnen", "paid_early": "waarvan vóór hun vervaldag", "debits_cancelled": "aangekondigde domiciliëringen geannuleerd",
+		"mandate_via": "mandaat gegeven via", "mandate_needed": "mandaat te geven", "card_needed": "kaart te registreren", "reason_kind": "moeilijkheid",
+		"rest": "resterend bedrag",
 	},
 }
 
@@ -855,7 +861,7 @@ func contentType(ct string) string {
 
 func isAmountKey(k string) bool {
 	switch k {
-	case "principal", "paid", "total", "balance", "interest", "indemnities", "principal_due", "interest_due", "indemnities_due":
+	case "principal", "paid", "total", "balance", "interest", "indemnities", "principal_due", "interest_due", "indemnities_due", "rest":
 		return true
 	}
 	return strings.Contains(k, "amount") || k == "down_payment"

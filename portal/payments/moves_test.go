@@ -2,6 +2,7 @@ package payments_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/relais/relais/portal"
@@ -170,6 +171,73 @@ func TestPaySEPAInstalmentEarly(t *testing.T) {
 			got, _ := e.db.FindClaim(ctx, c.TenantID, c.ID)
 			if len(got.Payments) != 1 || got.Payments[0].Method != portal.PaymentCard {
 				t.Fatalf("payments %+v", got.Payments)
+			}
+		})
+	}
+}
+
+// TestSettlePlanRest (issue 20, plans the debtor manages): the debtor of a
+// SEPA plan settles the rest at once by card on the portal. The Checkout
+// asks for every instalment still to pay (never one processing at the
+// bank), the payment pays them all, the plan is completed (plan.completed
+// counts the debit announced and no longer taken) and the scheduler debits
+// nothing more; a second "settle the rest" is refused.
+func TestSettlePlanRest(t *testing.T) {
+	for _, dialect := range storetest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			e := newSEPAEnv(t, dialect)
+			ctx := context.Background()
+			c := e.claim
+			e.giveMandate(t, c)
+			ids := seedPlan(t, e.db, c, []planItem{{"2024-07-20", 5000, "sepa_debit"}, {"2024-08-20", 5000, "sepa_debit"}, {"2024-09-20", 5000, "sepa_debit"}})
+			e.at("2024-07-06")
+			if rep, _ := e.sched.RunOnce(ctx); rep.Notified != 1 {
+				t.Fatalf("notice: %+v", rep)
+			}
+			e.at("2024-07-10")
+			start := portal.CheckoutStart{TenantID: c.TenantID, ClaimID: c.ID, Rest: true, SuccessURL: "http://relais.test/ok", CancelURL: "http://relais.test/no"}
+			t.Run("ErrInvalid", func(t *testing.T) {
+				bad := start
+				bad.InstalmentID = ids[0]
+				if _, err := e.svc.StartCheckout(ctx, bad); portal.ErrorCode(err) != portal.EINVALID {
+					t.Fatalf("rest and an instalment: %v", err)
+				}
+				other := start
+				other.TenantID = "other-tenant"
+				if _, err := e.svc.StartCheckout(ctx, other); portal.ErrorCode(err) != portal.ENOTFOUND {
+					t.Fatalf("another tenant: %v", err)
+				}
+			})
+			if u, err := e.svc.StartCheckout(ctx, start); err != nil || u == "" {
+				t.Fatalf("checkout %q %v", u, err)
+			}
+			evs, _ := e.db.ListEvents(ctx, c.TenantID, c.ID, 0, 0)
+			if last := evs[len(evs)-1]; last.Kind != portal.EventPaymentStarted || !strings.Contains(last.Payload, `"amount":15000`) {
+				t.Fatalf("checkout event %s %s", last.Kind, last.Payload)
+			}
+			e.webhook(t, "evt_rest", "payment_intent.succeeded", map[string]any{"id": "pi_rest", "object": "payment_intent", "status": "succeeded",
+				"amount": 15000, "amount_received": 15000, "currency": "eur",
+				"metadata": map[string]string{"tenant_id": c.TenantID, "claim_id": c.ID}})
+			if st := e.statuses(t, c); strings.Join(st, " ") != "paid paid paid" {
+				t.Fatalf("statuses %v", st)
+			}
+			evs, _ = e.db.ListEvents(ctx, c.TenantID, c.ID, 0, 0)
+			var done *portal.Event
+			for _, ev := range evs {
+				if ev.Kind == portal.EventPlanCompleted {
+					done = ev
+				}
+			}
+			if done == nil || !strings.Contains(done.Payload, `"instalments_paid":3`) || !strings.Contains(done.Payload, `"paid_early":3`) ||
+				!strings.Contains(done.Payload, `"debits_cancelled":1`) {
+				t.Fatalf("plan.completed %+v", done)
+			}
+			e.at("2024-07-20")
+			if _, err := e.sched.RunOnce(ctx); err != nil || e.out.charged[ids[0]] != 0 {
+				t.Fatalf("a settled plan was debited: %d %v", e.out.charged[ids[0]], err)
+			}
+			if _, err := e.svc.StartCheckout(ctx, start); portal.ErrorCode(err) != portal.EINVALID {
+				t.Fatalf("settled twice: %v", err)
 			}
 		})
 	}

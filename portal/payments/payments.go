@@ -101,12 +101,18 @@ type InstalmentAmount interface {
 	InstalmentDue(ctx context.Context, tenantID, claimID, instalmentID string) (int64, error)
 }
 
+// PlanRemainder returns what is left to pay on a claim's plan in force
+// (the plan's store); nil disables settling the rest of a plan at once.
+type PlanRemainder interface {
+	PlanRest(ctx context.Context, tenantID, claimID string) (int64, error)
+}
+
 // StartCheckout implements portal.PaymentService.
 func (s *Service) StartCheckout(ctx context.Context, r portal.CheckoutStart) (string, error) {
 	if s.Card == nil {
 		return "", portal.Errorf(portal.EUNAVAILABLE, "Card payment is not available; please pay by bank transfer.")
 	}
-	if r.InstalmentID != "" && r.InvoiceID != "" {
+	if r.InstalmentID != "" && r.InvoiceID != "" || r.Rest && (r.InstalmentID != "" || r.InvoiceID != "") {
 		return "", portal.Errorf(portal.EINVALID, "Pay either an instalment or an invoice, not both at once.")
 	}
 	// A balance counted only up to the last day with a published rate is
@@ -129,6 +135,19 @@ func (s *Service) StartCheckout(ctx context.Context, r portal.CheckoutStart) (st
 		if due < amount {
 			amount = due
 		}
+	}
+	if r.Rest {
+		// The rest of the plan, never more than the balance: the payment
+		// goes to the instalments in order.
+		pr, ok := s.Store.(PlanRemainder)
+		if !ok {
+			return "", portal.Errorf(portal.EINVALID, "No plan is in force on this claim.")
+		}
+		rest, err := pr.PlanRest(ctx, r.TenantID, r.ClaimID)
+		if err != nil {
+			return "", err
+		}
+		amount = min(amount, rest)
 	}
 	invoiceNumber := ""
 	if r.InvoiceID != "" {
@@ -158,7 +177,11 @@ func (s *Service) StartCheckout(ctx context.Context, r portal.CheckoutStart) (st
 	if c.Debtor != nil {
 		lang = c.Debtor.Language
 	}
-	key := checkoutKey(c, r.InstalmentID, r.InvoiceID, amount, b.AsOf)
+	keyed := r.InstalmentID
+	if r.Rest {
+		keyed = "rest"
+	}
+	key := checkoutKey(c, keyed, r.InvoiceID, amount, b.AsOf)
 	url, id, err := s.Card.CreateCheckout(ctx, portal.CheckoutRequest{
 		TenantID: c.TenantID, ClaimID: c.ID, InstalmentID: r.InstalmentID, InvoiceID: r.InvoiceID, Amount: amount, Currency: c.Currency,
 		Description: desc, Language: lang, Bancontact: c.Jurisdiction == portal.JurisdictionBE,

@@ -136,6 +136,38 @@ func (db *DB) InstalmentDue(ctx context.Context, tenantID, claimID, instalmentID
 	return in.Amount - in.Paid, nil
 }
 
+// PlanRest returns what is left to pay on the claim's plan in force, for
+// settling the rest at once: every instalment still due, failed or missed
+// (a debit the bank is settling is not asked for twice). EINVALID when no
+// plan is in force or nothing is left on it.
+func (db *DB) PlanRest(ctx context.Context, tenantID, claimID string) (int64, error) {
+	var status string
+	if err := db.conn(ctx).Raw("SELECT status FROM claims WHERE id = ? AND tenant_id = ?", claimID, tenantID).Scan(&status).Error; err != nil {
+		return 0, translate("find claim", err)
+	}
+	if status == "" {
+		return 0, portal.Errorf(portal.ENOTFOUND, "Claim not found.")
+	}
+	if status != string(portal.StatusInPlan) {
+		return 0, portal.Errorf(portal.EINVALID, "No plan is in force on this claim.")
+	}
+	ins, err := db.listInstalments(ctx, tenantID, claimID)
+	if err != nil {
+		return 0, err
+	}
+	var rest int64
+	for _, in := range ins {
+		switch in.Status {
+		case portal.InstalmentDue, portal.InstalmentFailed, portal.InstalmentMissed:
+			rest += max(0, in.Amount-in.Paid)
+		}
+	}
+	if rest <= 0 {
+		return 0, portal.Errorf(portal.EINVALID, "Nothing is left to pay on this plan.")
+	}
+	return rest, nil
+}
+
 // DueCardInstalments implements portal.InstalmentStore.
 func (db *DB) DueCardInstalments(ctx context.Context, today portal.Date, now time.Time, limit int) ([]*portal.Instalment, error) {
 	if limit <= 0 {
@@ -561,6 +593,7 @@ func (db *DB) markInstalmentPaid(ctx context.Context, tx *gorm.DB, tenantID, cla
 		return err
 	}
 	left, now := p.Amount, db.Now()
+	var paid []*portal.Instalment
 	for _, in := range open {
 		if left <= 0 {
 			break
@@ -593,6 +626,56 @@ func (db *DB) markInstalmentPaid(ctx context.Context, tx *gorm.DB, tenantID, cla
 			}); err != nil {
 				return err
 			}
+			paid = append(paid, in)
+		}
+	}
+	return db.completePlans(ctx, tx, tenantID, claimID, paid, p)
+}
+
+// completePlans records plan.completed for each agreement whose last
+// unpaid instalments p just paid: the rest settled at once, or the last
+// instalment on schedule. It names the instalments paid before their due
+// date and how many SEPA debits announced for them are no longer taken
+// (the scheduler only debits instalments still to pay).
+func (db *DB) completePlans(ctx context.Context, tx *gorm.DB, tenantID, claimID string, paid []*portal.Instalment, p *portal.Payment) error {
+	byPlan := map[string][]*portal.Instalment{}
+	var plans []string
+	for _, in := range paid {
+		if in.AgreementID == "" {
+			continue
+		}
+		if byPlan[in.AgreementID] == nil {
+			plans = append(plans, in.AgreementID)
+		}
+		byPlan[in.AgreementID] = append(byPlan[in.AgreementID], in)
+	}
+	today := tenantDate(tx, tenantID, db.Now())
+	for _, a := range plans {
+		var unpaid int64
+		if err := tx.Table("instalments").Where("agreement_id = ? AND status NOT IN ?", a, []string{portal.InstalmentPaid, portal.InstalmentWaived}).
+			Count(&unpaid).Error; err != nil {
+			return translate("count unpaid instalments", err)
+		}
+		if unpaid > 0 {
+			continue
+		}
+		var early, ids []string
+		for _, in := range byPlan[a] {
+			ids = append(ids, in.ID)
+			if in.DueOn.After(today) {
+				early = append(early, in.ID)
+			}
+		}
+		var cancelled []string
+		if err := tx.Table("debit_notices").Distinct("instalment_id").Where("instalment_id IN ? AND debit_on >= ?", ids, today).
+			Order("instalment_id").Pluck("instalment_id", &cancelled).Error; err != nil {
+			return translate("read debit notices", err)
+		}
+		if _, err := db.appendEvent(ctx, tx, tenantID, claimID, portal.EventPlanCompleted, map[string]any{
+			"agreement_id": a, "payment_id": p.ID, "amount": p.Amount, "currency": p.Currency, "method": p.Method,
+			"instalments_paid": len(ids), "paid_early": len(early), "debits_cancelled": len(cancelled),
+		}); err != nil {
+			return err
 		}
 	}
 	return nil

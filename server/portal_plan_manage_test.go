@@ -1,0 +1,88 @@
+package server
+
+import (
+	"context"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/relais/relais/negotiation"
+	"github.com/relais/relais/portal"
+	"github.com/relais/relais/portal/store"
+	"github.com/relais/relais/portal/stripe/stripemock"
+)
+
+// signPlan agrees and signs a plan of three monthly instalments from
+// 2026-05-20 on the French claim, paid by method, and returns its
+// instalments.
+func (e *portalEnv) signPlan(t *testing.T, method negotiation.Method, pay negotiation.PayChoice) []*portal.Instalment {
+	t.Helper()
+	ctx := context.Background()
+	claim, _ := e.db.FindClaim(ctx, e.tenantA, e.fr.ID)
+	bal, err := e.rates.Compute(claim, portal.MustDate("2026-05-15"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	neg := &negotiation.Service{Store: e.db, Claims: e.db, Balance: negotiation.RulesBalance(e.rates), Clock: e.clock}
+	conv, _ := e.db.OpenConversation(ctx, e.tenantA, e.fr.ID)
+	out, err := neg.Handle(ctx, negotiation.Participant{Kind: portal.ActorDebtor, ID: "s", TenantID: e.tenantA, ClaimID: e.fr.ID}, conv,
+		negotiation.Input{Type: negotiation.MsgOffer, ClientID: "plan-3", Offer: &negotiation.Offer{Kind: negotiation.KindPlan, Count: 3,
+			Amount: (bal.Total + 2) / 3, FirstDate: portal.MustDate("2026-05-20"), Frequency: negotiation.Monthly, Method: method}})
+	if err != nil || len(out.Messages) != 2 {
+		t.Fatalf("fixture: %v", err)
+	}
+	if _, err := e.db.SignAgreement(ctx, e.tenantA, out.Messages[1].AgreementID, true, "fr", pdfFile, pay); err != nil {
+		t.Fatal(err)
+	}
+	ins, err := e.db.ListInstalments(ctx, e.tenantA, e.fr.ID)
+	if err != nil || len(ins) != 3 {
+		t.Fatalf("instalments %v %v", ins, err)
+	}
+	return ins
+}
+
+// lastEvent is the newest event of the French claim.
+func (e *portalEnv) lastEvent(t *testing.T) *portal.Event {
+	t.Helper()
+	evs, err := e.db.ListEvents(context.Background(), e.tenantA, e.fr.ID, 0, 0)
+	if err != nil || len(evs) == 0 {
+		t.Fatalf("events %v", err)
+	}
+	return evs[len(evs)-1]
+}
+
+// TestPortalPlanSettleRest (issue 20, plans the debtor manages): the plan
+// on the claim page offers to settle the rest at once, by card or by
+// transfer (in the debtor's language); the card button starts a Checkout
+// for every instalment still to pay, priced by the service.
+func TestPortalPlanSettleRest(t *testing.T) {
+	mock := stripemock.Start()
+	t.Cleanup(mock.Stop)
+	base := mock.Require(t)
+	for _, dialect := range []string{store.SQLite, store.Postgres} {
+		t.Run(dialect, func(t *testing.T) {
+			e := newPortalEnv(t, dialect, Config{})
+			_, rec := e.withPayments(t, base)
+			ins := e.signPlan(t, negotiation.MethodTransfer, negotiation.PayChoice{})
+			rest := ins[0].Amount + ins[1].Amount + ins[2].Amount
+			b := e.verified(e.fr, "69002")
+			claimPage := b.get("/p")
+			mustContain(t, "plan", claimPage.body, `id="plan-rest"`, "Solder le reste du plan", `name="rest" value="1"`, `id="plan-rest-transfer"`,
+				"Payer le reste par carte")
+			csrf := csrfOf(t, claimPage)
+			if p := b.post("/p/pay/card", url.Values{"csrf": {csrf}, "rest": {"1"}, "instalment": {ins[0].ID}}); p.status != 400 {
+				t.Fatalf("rest and an instalment: %d", p.status)
+			}
+			p := b.post("/p/pay/card", url.Values{"csrf": {csrf}, "rest": {"1"}})
+			if p.status != 303 || !strings.HasPrefix(p.header.Get("Location"), "https://") {
+				t.Fatalf("settle the rest: %d %s", p.status, p.header.Get("Location"))
+			}
+			if f := rec.last(); f.Get("line_items[0][price_data][unit_amount]") != portal.FormatMinor(rest, 0) {
+				t.Fatalf("checkout amount %s, want %d", f.Get("line_items[0][price_data][unit_amount]"), rest)
+			}
+			if last := e.lastEvent(t); last.Kind != portal.EventPaymentStarted {
+				t.Fatalf("last event %s", last.Kind)
+			}
+		})
+	}
+}
