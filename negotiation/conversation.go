@@ -209,6 +209,10 @@ type QueueItem struct {
 	// the first-response target applies until then, the next-response one
 	// after, whoever holds it (automatic assignment gives it an agent at once).
 	Answered bool `json:"answered"`
+	// HardshipAt is set while the debtor's request for a new plan after a
+	// hardship waits for an answer (a new plan signed, the conversation
+	// resolved): the queue marks it.
+	HardshipAt *time.Time `json:"hardship_at,omitempty"`
 }
 
 // Decision is an accept or refuse of an offer.

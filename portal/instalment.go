@@ -2,7 +2,10 @@ package portal
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Instalment statuses (the negotiation side creates instalments "due").
@@ -154,6 +157,53 @@ type InstalmentMover interface {
 	// of bounds; ECONFLICT when no move is left or the instalment is being
 	// charged, paid or not due.
 	MoveInstalment(ctx context.Context, tenantID, claimID, instalmentID string, to Date) (*Instalment, error)
+}
+
+// Hardship is a debtor in difficulty asking on the portal for a new plan:
+// what happened (one of the Hardship* kinds) and, in their words, why.
+type Hardship struct {
+	Kind   string
+	Reason string
+}
+
+// Kinds of hardship a debtor may name.
+const (
+	HardshipIncomeLoss = "income_loss"
+	HardshipIllness    = "illness"
+	HardshipFamily     = "family"
+	HardshipOther      = "other"
+)
+
+// HardshipKinds lists the kinds in the order the portal offers them.
+var HardshipKinds = []string{HardshipIncomeLoss, HardshipIllness, HardshipFamily, HardshipOther}
+
+// Hardship reasons are between these many characters, once trimmed.
+const (
+	HardshipReasonMin = 10
+	HardshipReasonMax = 2000
+)
+
+// Validate trims the reason and checks the kind and the reason's length.
+func (h *Hardship) Validate() error {
+	h.Reason = strings.TrimSpace(h.Reason)
+	if !slices.Contains(HardshipKinds, h.Kind) {
+		return FieldError("kind", "Choose what happened.")
+	}
+	if n := utf8.RuneCountInString(h.Reason); n < HardshipReasonMin || n > HardshipReasonMax || !utf8.ValidString(h.Reason) {
+		return FieldError("reason", "Say in %d to %d characters what happened.", HardshipReasonMin, HardshipReasonMax)
+	}
+	return nil
+}
+
+// PlanManager is what else the debtor may do with a plan in force on the
+// portal; each change is evidence and reaches the creditor (CPCE R124-5).
+type PlanManager interface {
+	// RequestHardship records a debtor's request for a new plan after a
+	// hardship (plan.hardship_requested, with the reason) and puts it before
+	// an agent: a message in the claim's conversation, which waits in the
+	// queue marked as a hardship. EINVALID for a bad request (Validate);
+	// ECONFLICT when no plan is in force or a request already waits.
+	RequestHardship(ctx context.Context, tenantID, claimID string, h Hardship) error
 }
 
 // InstalmentService lists a claim's instalments with their statuses.

@@ -72,6 +72,6 @@ func (s *Server) handlePromiseCreate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s.announcePromise(c, tenantOf(c), claimOf(c).ID)
+	s.announceSystemMessage(c, tenantOf(c), claimOf(c).ID)
 	return c.Status(fiber.StatusCreated).JSON(p)
 }

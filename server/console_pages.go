@@ -504,6 +504,7 @@ func (s *Server) handleConsoleConversation(c *fiber.Ctx) error {
 		lang = cl.Debtor.Language
 	}
 	data["RefuseReasons"], data["DebtorLanguage"] = refuseReasons(s.consoleT(c), lang), s.consoleT(c).Text("console.lang."+lang)
+	data["HardshipKinds"] = portal.HardshipKinds
 	return s.renderConsole(c, "conversation", data)
 }
 

@@ -45,7 +45,7 @@ func (s *Server) handleConsolePromise(c *fiber.Ctx) error {
 	if _, err := ps.RecordPromise(ctx, consoleUserOf(c).TenantID, claim.ID, pin); err != nil {
 		return s.refuse(c, v, secPromise, err, fields...)
 	}
-	s.announcePromise(c, consoleUserOf(c).TenantID, claim.ID)
+	s.announceSystemMessage(c, consoleUserOf(c).TenantID, claim.ID)
 	return s.doneRedirect(c, secPromise)
 }
 
@@ -71,11 +71,11 @@ func (s *Server) promisesToFollow(c *fiber.Ctx, tenantID string) ([]*portal.Prom
 	return s.deps.Promises.PromisesToFollow(ctx, tenantID, 200)
 }
 
-// announcePromise tells the open chat windows of the claim that a promise
-// was just recorded (the store wrote its system message in the same
-// transaction): the hub delivers what they have not seen yet. A failure
-// only costs the live notice.
-func (s *Server) announcePromise(c *fiber.Ctx, tenantID, claimID string) {
+// announceSystemMessage tells the open chat windows of the claim that a
+// promise (or a hardship request) was just recorded (the store wrote its
+// system message in the same transaction): the hub delivers what they have
+// not seen yet. A failure only costs the live notice.
+func (s *Server) announceSystemMessage(c *fiber.Ctx, tenantID, claimID string) {
 	if s.hub == nil || s.deps.Conversations == nil {
 		return
 	}

@@ -70,6 +70,14 @@ func TestPortalMessageKeys(t *testing.T) {
 		"promise.status.expected", "promise.status.kept", "promise.status.partly_kept", "promise.status.broken"} {
 		used[k] = "portal_promise.go"
 	}
+	// Asking for a new plan after a hardship (portal_plan_manage.go): the
+	// refusals, and the kinds by printf on the form and in the chat.
+	for _, k := range []string{"hardship.error.kind", "hardship.error.reason", "hardship.error.conflict"} {
+		used[k] = "portal_plan_manage.go"
+	}
+	for _, k := range portal.HardshipKinds {
+		used["hardship.kind."+k], used["chat.hardship."+k] = "portal.HardshipKinds", "portal.HardshipKinds"
+	}
 	for _, k := range []escalation.DeadlineKind{escalation.KindNoticePeriod, escalation.KindBEConsumerPeriod} {
 		used["deadline."+string(k)] = "debtorDeadlines"
 	}

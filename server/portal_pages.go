@@ -225,6 +225,8 @@ type claimView struct {
 	StatusKey string
 	Disputes  []*portal.Dispute
 	Promise   *promiseView // the promise to pay section (portal_promise.go)
+	// Hardship is the plan's "ask for a new plan" form (portal_plan_manage.go).
+	Hardship *hardshipView
 	// Open is the dispute being examined, if any.
 	Open *portal.Dispute
 	// Deadlines are the dates the debtor should know (the formal notice's
@@ -316,6 +318,7 @@ func (s *Server) renderClaim(c *fiber.Ctx, ps *portal.PortalSession) error {
 	if page.Pay, err = s.payViewFor(c, ps, cl); err != nil {
 		return err
 	}
+	page.Hardship = s.hardshipViewFor(c, cl, page.Pay)
 	page.PayMethods = negotiation.PayTransfer
 	if s.deps.Conversations != nil {
 		if pol, err := s.deps.Conversations.Policy(ctx, ps.TenantID, ps.ClaimID); err == nil {

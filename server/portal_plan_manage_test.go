@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -82,6 +83,67 @@ func TestPortalPlanSettleRest(t *testing.T) {
 			}
 			if last := e.lastEvent(t); last.Kind != portal.EventPaymentStarted {
 				t.Fatalf("last event %s", last.Kind)
+			}
+		})
+	}
+}
+
+// TestPortalPlanHardship (issue 20, plans the debtor manages): with a plan
+// in force the debtor asks for a new plan after a hardship, in their
+// language. A request without a kind or with too short a reason is
+// refused (400) with the form as typed, escaped; the request is evidence
+// (plan.hardship_requested, by the debtor, with the reason and what is
+// left), a message in the conversation, which waits in the queue marked as
+// a hardship; a second request while one waits is refused (409).
+func TestPortalPlanHardship(t *testing.T) {
+	for _, dialect := range []string{store.SQLite, store.Postgres} {
+		t.Run(dialect, func(t *testing.T) {
+			e := newPortalEnv(t, dialect, Config{})
+			e.withPayments(t, "")
+			ctx := context.Background()
+			ins := e.signPlan(t, negotiation.MethodTransfer, negotiation.PayChoice{})
+			b := e.verified(e.fr, "69002")
+			claimPage := b.get("/p")
+			mustContain(t, "plan", claimPage.body, `action="/p/plan/hardship"`, "Demander un nouveau plan", `<option value="illness">Maladie ou accident</option>`)
+			csrf := csrfOf(t, claimPage)
+			ask := func(kind, reason string) page {
+				return b.post("/p/plan/hardship", url.Values{"csrf": {csrf}, "kind": {kind}, "reason": {reason}})
+			}
+			if p := b.post("/p/plan/hardship", url.Values{"kind": {"illness"}, "reason": {"J'ai été hospitalisé deux mois."}}); p.status != 403 {
+				t.Fatalf("without CSRF: %d", p.status)
+			}
+			p := ask("holiday", "<b>J'ai perdu</b> mon emploi en mars.")
+			if p.status != 400 {
+				t.Fatalf("unknown kind: %d", p.status)
+			}
+			mustContain(t, "unknown kind", p.body, `id="hardship-error"`, "Choisissez ce qui s&#39;est passé.", "&lt;b&gt;J&#39;ai perdu&lt;/b&gt; mon emploi en mars.")
+			mustNotContain(t, "unknown kind", p.body, "<b>J'ai perdu</b>")
+			if p := ask("income_loss", "  trop peu "); p.status != 400 || !strings.Contains(p.body, "Dites en 10 à 2000 caractères") {
+				t.Fatalf("short reason: %d", p.status)
+			}
+			if evs, _ := e.db.ListEvents(ctx, e.tenantA, e.fr.ID, 0, 0); evs[len(evs)-1].Kind == portal.EventHardshipRequested {
+				t.Fatal("a refused request was recorded")
+			}
+			if p := ask("income_loss", "J'ai perdu mon emploi en mars."); p.status != 303 || p.header.Get("Location") != "/p?hardship=sent#plan-hardship" {
+				t.Fatalf("request: %d %s", p.status, p.header.Get("Location"))
+			}
+			last := e.lastEvent(t)
+			if last.Kind != portal.EventHardshipRequested || last.Actor.Kind != portal.ActorDebtor ||
+				!strings.Contains(last.Payload, `"reason":"J'ai perdu mon emploi en mars."`) || !strings.Contains(last.Payload, `"reason_kind":"income_loss"`) ||
+				!strings.Contains(last.Payload, `"rest":`+strconv.FormatInt(ins[0].Amount+ins[1].Amount+ins[2].Amount, 10)) {
+				t.Fatalf("event %s by %+v: %s", last.Kind, last.Actor, last.Payload)
+			}
+			q, err := e.db.Queue(ctx, e.tenantA, 50)
+			if err != nil || len(q) != 1 || q[0].ClaimID != e.fr.ID || q[0].HardshipAt == nil {
+				t.Fatalf("queue %+v %v", q, err)
+			}
+			msgs, err := e.db.Messages(ctx, e.tenantA, q[0].ID, 0, 100, true)
+			if err != nil || msgs[len(msgs)-1].Text != "plan.hardship|income_loss|J'ai perdu mon emploi en mars." {
+				t.Fatalf("conversation %+v %v", msgs, err)
+			}
+			mustContain(t, "sent", b.get("/p?hardship=sent").body, `id="hardship-sent"`, "Votre demande est envoyée")
+			if p := ask("illness", "Et maintenant je suis malade."); p.status != 409 || !strings.Contains(p.body, "déjà entre les mains") {
+				t.Fatalf("second request: %d", p.status)
 			}
 		})
 	}

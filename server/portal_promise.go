@@ -106,7 +106,7 @@ func (s *Server) handlePortalPromise(c *fiber.Ctx) error {
 		}
 		return err
 	}
-	s.announcePromise(c, ps.TenantID, ps.ClaimID)
+	s.announceSystemMessage(c, ps.TenantID, ps.ClaimID)
 	return c.Redirect("/p#promise", fiber.StatusSeeOther)
 }
 

@@ -82,6 +82,10 @@ func (v *view) Money(amount int64) string          { return v.t.Money(amount, v.
 func (v *view) Date(d portal.Date) string          { return v.t.Date(d) }
 func (v *view) Rate(bp int64) string               { return v.t.Rate(bp) }
 
+// HardshipKinds are the hardships a debtor may name, for the chat script
+// to word a request for a new plan.
+func (v *view) HardshipKinds() []string { return portal.HardshipKinds }
+
 // Months is the twelve month names of the page's language, separated by
 // "|", for the chat script to write dates as the pages do.
 func (v *view) Months() string {

@@ -136,6 +136,10 @@ func (db *DB) SignAgreement(ctx context.Context, tenantID, agreementID string, a
 				return translate("create instalment", err)
 			}
 		}
+		// A new plan answers a request made after a hardship.
+		if err := tx.Exec("UPDATE conversations SET hardship_at = NULL WHERE tenant_id = ? AND claim_id = ? AND hardship_at IS NOT NULL", tenantID, claim.ID).Error; err != nil {
+			return translate("clear hardship", err)
+		}
 		// While the plan is honoured escalation pauses: the claim goes
 		// in_plan when the status table allows it (not from disputed,
 		// settled or closed, where the agreement is recorded alone).

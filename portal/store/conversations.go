@@ -587,7 +587,7 @@ func (db *DB) Assigned(ctx context.Context, tenantID, agentID string, limit int)
 func (db *DB) queueQuery(ctx context.Context, tenantID string) *gorm.DB {
 	return db.conn(ctx).Table("conversations").
 		Select("conversations.id, conversations.tenant_id, conversations.claim_id, conversations.agent_id, conversations.state, "+
-			"conversations.waiting_since, conversations.last_seq, conversations.created_at, conversations.updated_at, "+
+			"conversations.waiting_since, conversations.last_seq, conversations.created_at, conversations.updated_at, conversations.hardship_at, "+
 			"claims.reference AS reference, debtors.name AS debtor_name, "+
 			"COALESCE(NULLIF(users.name, ''), users.email, '') AS agent_name, "+
 			// Answered: an agent has written to the debtor, so the next-response
@@ -611,6 +611,7 @@ func (db *DB) queueItems(q *gorm.DB, limit int, what string) ([]*negotiation.Que
 		CreatedAt, UpdatedAt                  time.Time
 		Reference, DebtorName, AgentName      string
 		Answered                              bool
+		HardshipAt                            *timeUTC
 	}
 	var rows []row
 	if err := q.Limit(limit).Scan(&rows).Error; err != nil {
@@ -622,6 +623,10 @@ func (db *DB) queueItems(q *gorm.DB, limit int, what string) ([]*negotiation.Que
 			WaitingSince: r.WaitingSince, LastSeq: r.LastSeq, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 		out[i] = &negotiation.QueueItem{Conversation: *cr.conversation(), ClaimReference: r.Reference, DebtorName: r.DebtorName, AgentName: r.AgentName,
 			Answered: r.Answered}
+		if r.HardshipAt != nil {
+			at := time.Time(*r.HardshipAt)
+			out[i].HardshipAt = &at
+		}
 	}
 	return out, nil
 }

@@ -357,33 +357,43 @@ func PromiseMessage(p *portal.Promise) string {
 // agent, as when the debtor writes. A claim whose personal data was
 // erased gets no message.
 func (db *DB) tellPromise(ctx context.Context, tx *gorm.DB, p *portal.Promise, queue bool) error {
+	_, err := db.tellConversation(ctx, tx, p.TenantID, p.ClaimID, "promise:"+p.ID+":"+string(p.Status), PromiseMessage(p), queue)
+	return err
+}
+
+// tellConversation posts a system message (text, once per clientID) in
+// the claim's conversation, opened when there is none, inside tx, and
+// returns the conversation's id; with queue the conversation waits for an
+// agent, as when the debtor writes. A claim whose personal data was
+// erased gets no message.
+func (db *DB) tellConversation(ctx context.Context, tx *gorm.DB, tenantID, claimID, clientID, text string, queue bool) (string, error) {
 	var convID string
-	if err := tx.Raw("SELECT id FROM conversations WHERE tenant_id = ? AND claim_id = ?", p.TenantID, p.ClaimID).Scan(&convID).Error; err != nil {
-		return translate("find conversation", err)
+	if err := tx.Raw("SELECT id FROM conversations WHERE tenant_id = ? AND claim_id = ?", tenantID, claimID).Scan(&convID).Error; err != nil {
+		return "", translate("find conversation", err)
 	}
 	now := db.Now()
 	if convID == "" {
-		row := conversationRow{ID: portal.NewID(now), TenantID: p.TenantID, ClaimID: p.ClaimID, State: string(negotiation.StateActive), CreatedAt: now, UpdatedAt: now}
+		row := conversationRow{ID: portal.NewID(now), TenantID: tenantID, ClaimID: claimID, State: string(negotiation.StateActive), CreatedAt: now, UpdatedAt: now}
 		if err := tx.Create(&row).Error; err != nil {
-			return translate("create conversation", err)
+			return "", translate("create conversation", err)
 		}
 		convID = row.ID
 	}
-	m := &negotiation.Message{TenantID: p.TenantID, ConversationID: convID, ClientID: "promise:" + p.ID + ":" + string(p.Status),
-		Kind: negotiation.MsgSystem, Author: negotiation.Author{Kind: portal.ActorSystem, ID: "relais", Name: "Relais"}, Text: PromiseMessage(p)}
+	m := &negotiation.Message{TenantID: tenantID, ConversationID: convID, ClientID: clientID,
+		Kind: negotiation.MsgSystem, Author: negotiation.Author{Kind: portal.ActorSystem, ID: "relais", Name: "Relais"}, Text: text}
 	if err := db.insertMessage(ctx, tx, m); err != nil {
 		if errors.Is(err, errErasedConversation) {
-			return nil
+			return convID, nil
 		}
-		return err
+		return "", err
 	}
 	if !queue {
-		return nil
+		return convID, nil
 	}
 	if err := tx.Exec("UPDATE conversations SET state = 'waiting', waiting_since = COALESCE(waiting_since, ?) WHERE id = ?", now, convID).Error; err != nil {
-		return translate("queue conversation", err)
+		return "", translate("queue conversation", err)
 	}
-	return nil
+	return convID, nil
 }
 
 // markPromised sets PromisedUntil on the candidates with an expected

@@ -64,7 +64,7 @@ func (db *DB) ResolveConversation(ctx context.Context, r negotiation.Resolution)
 		}
 		now := db.Now()
 		// After the message, which would make it active: resolved is closed.
-		res := tx.Exec("UPDATE conversations SET state = 'closed', waiting_since = NULL, resolved_at = ?, resolved_by = ? WHERE id = ? AND state <> 'closed'",
+		res := tx.Exec("UPDATE conversations SET state = 'closed', waiting_since = NULL, hardship_at = NULL, resolved_at = ?, resolved_by = ? WHERE id = ? AND state <> 'closed'",
 			now, r.Agent.ID, r.ConversationID)
 		if res.Error != nil {
 			return translate("resolve conversation", res.Error)

@@ -428,6 +428,13 @@
       var pr = m.text.split("|"), st = pr[0].slice("promise.".length);
       li.className += " msg-promise promise-" + st;
       li.appendChild(el("p", "text", t("promise." + st, pr[0]).replace("{amount}", money(Number(pr[1]))).replace("{date}", date(pr[4])).replace("{paid}", money(Number(pr[5])))));
+    } else if (m.kind === "system" && (m.text || "").indexOf("plan.hardship|") === 0) {
+      // A request for a new plan after a hardship: "plan.hardship|<kind>|
+      // <reason as the debtor typed it>" (docs/protocol.md).
+      var hr = m.text.slice("plan.hardship|".length), hi = hr.indexOf("|");
+      li.className += " msg-hardship";
+      li.appendChild(el("p", "text", t("hardship." + (hi < 0 ? hr : hr.slice(0, hi)), t("hardship.other", "Hardship"))));
+      if (hi >= 0) { li.appendChild(el("p", "text", hr.slice(hi + 1))); }
     } else {
       li.appendChild(el("p", "text", m.text || ""));
     }
