@@ -204,6 +204,31 @@ type PlanManager interface {
 	// queue marked as a hardship. EINVALID for a bad request (Validate);
 	// ECONFLICT when no plan is in force or a request already waits.
 	RequestHardship(ctx context.Context, tenantID, claimID string, h Hardship) error
+	// ChangePlanMethod changes how the instalments still to pay (due,
+	// failed, missed; not a debit the bank is settling) are paid, to a way
+	// the caller checked against the creditor's policy, with the evidence
+	// plan.method_changed. The scheduler charges, debits (after a
+	// pre-notification) or waits for a transfer accordingly. ECONFLICT when
+	// no plan is in force, nothing is left to pay or it is paid that way
+	// already.
+	ChangePlanMethod(ctx context.Context, tenantID, claimID string, to PlanPayment) (*PlanMethodChange, error)
+}
+
+// PlanPayment is a way to pay a plan: the instalments' method and, for
+// SEPA Direct Debit, how the mandate is given (sepa_debit or bancontact).
+type PlanPayment struct {
+	Method     string
+	MandateVia string
+}
+
+// PlanMethodChange is what changing the way to pay did and what the debtor
+// must still do.
+type PlanMethodChange struct {
+	From, To    string
+	Instalments int
+	// MandateNeeded: the plan is now debited and the debtor has no active
+	// mandate; CardNeeded: it is now charged and no card is saved.
+	MandateNeeded, CardNeeded bool
 }
 
 // InstalmentService lists a claim's instalments with their statuses.

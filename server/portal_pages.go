@@ -323,6 +323,9 @@ func (s *Server) renderClaim(c *fiber.Ctx, ps *portal.PortalSession) error {
 	if s.deps.Conversations != nil {
 		if pol, err := s.deps.Conversations.Policy(ctx, ps.TenantID, ps.ClaimID); err == nil {
 			page.PayMethods = strings.Join(pol.SigningMethods(cl, s.cardOn()), " ")
+			if page.Pay != nil {
+				page.Pay.Ways = s.planWays(cl, page.Pay, &pol)
+			}
 		}
 	}
 	// The event records what the debtor was shown, and up to which day.

@@ -41,6 +41,9 @@ type payView struct {
 	// debtor is offered to settle the rest at once.
 	Rest      int64
 	RestCount int
+	// Ways are the ways to pay the debtor may switch the rest of the plan
+	// to (portal_plan_manage.go).
+	Ways []string
 }
 
 // PayInvoice reports whether the claim page offers "Pay this invoice" by

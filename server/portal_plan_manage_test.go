@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -144,6 +145,79 @@ func TestPortalPlanHardship(t *testing.T) {
 			mustContain(t, "sent", b.get("/p?hardship=sent").body, `id="hardship-sent"`, "Votre demande est envoyée")
 			if p := ask("illness", "Et maintenant je suis malade."); p.status != 409 || !strings.Contains(p.body, "déjà entre les mains") {
 				t.Fatalf("second request: %d", p.status)
+			}
+		})
+	}
+}
+
+// TestPortalPlanMethod (issue 20, plans the debtor manages): the plan
+// offers the ways to pay the creditor's policy allows on this claim but the
+// one used now; switching to SEPA Direct Debit without a mandate leads on
+// to Stripe's setup page; a way the policy does not offer here (Bancontact
+// on a French claim) and the way already used are refused with a page in
+// the debtor's language.
+func TestPortalPlanMethod(t *testing.T) {
+	mock := stripemock.Start()
+	t.Cleanup(mock.Stop)
+	base := mock.Require(t)
+	for _, dialect := range []string{store.SQLite, store.Postgres} {
+		t.Run(dialect, func(t *testing.T) {
+			e := newPortalEnv(t, dialect, Config{})
+			_, rec := e.withPayments(t, base)
+			e.srv.deps.Conversations = e.db
+			ctx := context.Background()
+			fr, _ := e.db.FindClaim(ctx, e.tenantA, e.fr.ID)
+			pol := negotiation.DefaultPolicy()
+			pol.PayMethods = []string{negotiation.PaySEPADebit, negotiation.PayBancontact, negotiation.PayCard, negotiation.PayTransfer}
+			if err := e.db.SetPolicy(ctx, e.tenantA, fr.CreditorID, "", pol); err != nil {
+				t.Fatal(err)
+			}
+			e.signPlan(t, negotiation.MethodTransfer, negotiation.PayChoice{})
+			b := e.verified(e.fr, "69002")
+			claimPage := b.get("/p")
+			form := regexp.MustCompile(`(?s)<form[^>]*id="plan-method">.*?</form>`).FindString(claimPage.body)
+			mustContain(t, "plan", form, `action="/p/plan/method"`, "Changer le mode de paiement du plan",
+				`<option value="sepa_debit">`, `<option value="card">`)
+			mustNotContain(t, "plan", form, `<option value="transfer">`, `<option value="bancontact">`)
+			csrf := csrfOf(t, claimPage)
+			change := func(way string) page {
+				return b.post("/p/plan/method", url.Values{"csrf": {csrf}, "way": {way}})
+			}
+			if p := b.post("/p/plan/method", url.Values{"way": {"card"}}); p.status != 403 {
+				t.Fatalf("without CSRF: %d", p.status)
+			}
+			if p := change("bancontact"); p.status != 400 || !strings.Contains(p.body, "Ce changement de votre plan n&#39;est pas possible") {
+				t.Fatalf("Bancontact on a French claim: %d %s", p.status, p.body)
+			}
+			p := change("sepa_debit")
+			if p.status != 303 || !strings.HasPrefix(p.header.Get("Location"), "https://") {
+				t.Fatalf("to SEPA: %d %s", p.status, p.header.Get("Location"))
+			}
+			if f := rec.last(); f.Get("mode") != "setup" || f.Get("payment_method_types[0]") != "sepa_debit" {
+				t.Fatalf("setup session %v", f)
+			}
+			ins, _ := e.db.ListInstalments(ctx, e.tenantA, e.fr.ID)
+			for _, in := range ins {
+				if in.Method != portal.MethodSEPADebit {
+					t.Fatalf("instalment %+v", in)
+				}
+			}
+			evs, _ := e.db.ListEvents(ctx, e.tenantA, e.fr.ID, 0, 0)
+			var changed *portal.Event
+			for _, ev := range evs {
+				if ev.Kind == portal.EventPlanMethodChanged {
+					changed = ev
+				}
+			}
+			if changed == nil || changed.Actor.Kind != portal.ActorDebtor || !strings.Contains(changed.Payload, `"mandate_needed":true`) ||
+				!strings.Contains(changed.Payload, `"to":"sepa_debit"`) {
+				t.Fatalf("plan.method_changed %+v", changed)
+			}
+			if p := change("transfer"); p.status != 303 || p.header.Get("Location") != "/p#plan-h" {
+				t.Fatalf("to transfer: %d %s", p.status, p.header.Get("Location"))
+			}
+			if p := change("transfer"); p.status != 409 {
+				t.Fatalf("the same way again: %d", p.status)
 			}
 		})
 	}

@@ -174,6 +174,7 @@ var errorKeys = map[string][2]string{
 	errCSRF:            {"error.csrf.title", "error.csrf.text"},
 	errCardUnavailable: {"error.card_unavailable.title", "error.card_unavailable.text"},
 	errMove:            {"error.move.title", "error.move.text"},
+	errPlan:            {"error.plan.title", "error.plan.text"},
 }
 
 // Codes of the portal's error pages that refine a domain code by the field
@@ -182,6 +183,7 @@ const (
 	errCSRF            = "csrf"
 	errCardUnavailable = "card_unavailable"
 	errMove            = "move"
+	errPlan            = "plan"
 )
 
 // renderPortalError is the error renderer of portal pages: a page in the
@@ -202,6 +204,10 @@ func (s *Server) renderPortalError(c *fiber.Ctx, status int, err error) error {
 		if code == portal.EINVALID || code == portal.ECONFLICT {
 			code = errMove
 		}
+	case planField:
+		if code == portal.EINVALID || code == portal.ECONFLICT {
+			code = errPlan
+		}
 	}
 	keys, ok := errorKeys[code]
 	if !ok {
@@ -218,7 +224,7 @@ func (s *Server) renderPortalError(c *fiber.Ctx, status int, err error) error {
 	switch code {
 	case portal.EFORBIDDEN, errCSRF:
 		page.Retry = "/p"
-	case errCardUnavailable, errMove:
+	case errCardUnavailable, errMove, errPlan:
 		page.Retry = "/p#pay"
 	}
 	v.Page = page

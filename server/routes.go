@@ -147,6 +147,7 @@ func (s *Server) routes() {
 	p.Post("/pay/card", s.handlePortalPayCard)
 	p.Post("/pay/setup", s.handlePortalPaySetup)
 	p.Post("/plan/move", s.handlePortalPlanMove)
+	p.Post("/plan/method", s.handlePortalPlanMethod)
 	p.Post("/plan/hardship", s.handlePortalPlanHardship)
 	p.Get("/pay/return", s.handlePortalPayReturn)
 	p.Get("/pay/qr.png", s.handlePortalPayQR)

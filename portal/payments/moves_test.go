@@ -242,3 +242,77 @@ func TestSettlePlanRest(t *testing.T) {
 		})
 	}
 }
+
+// TestChangePlanMethod (issue 20, plans the debtor manages): the debtor of
+// a card plan switches the rest to SEPA Direct Debit; without a mandate
+// they are to give one; once given, the next instalment is pre-notified
+// and debited, not charged to the card. Switched again to transfer, the
+// instalment left is neither announced nor debited (the one the bank is
+// settling stays as it is); switched back to card, it is charged on its
+// date. Each change is evidence; a change to the way already used, or on
+// another tenant's claim, is refused.
+func TestChangePlanMethod(t *testing.T) {
+	for _, dialect := range storetest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			e := newSEPAEnv(t, dialect)
+			ctx := context.Background()
+			c := e.claim
+			e.saveCard(t, c)
+			ids := seedPlan(t, e.db, c, []planItem{{"2024-07-20", 5000, "card"}, {"2024-08-20", 5000, "card"}})
+			e.at("2024-07-01")
+			sepa := portal.PlanPayment{Method: portal.MethodSEPADebit, MandateVia: portal.MandateViaSEPADebit}
+			if _, err := e.db.ChangePlanMethod(ctx, "other-tenant", c.ID, sepa); portal.ErrorCode(err) != portal.ENOTFOUND {
+				t.Fatalf("another tenant: %v", err)
+			}
+			ch, err := e.db.ChangePlanMethod(ctx, c.TenantID, c.ID, sepa)
+			if err != nil || ch.From != "card" || ch.To != "sepa_debit" || ch.Instalments != 2 || !ch.MandateNeeded {
+				t.Fatalf("to SEPA: %+v %v", ch, err)
+			}
+			if k := lastKinds(t, e.db, c, 1); k[0] != portal.EventPlanMethodChanged {
+				t.Fatalf("events %v", k)
+			}
+			if _, err := e.db.ChangePlanMethod(ctx, c.TenantID, c.ID, sepa); portal.ErrorCode(err) != portal.ECONFLICT {
+				t.Fatalf("the same way again: %v", err)
+			}
+			e.giveMandate(t, c)
+			e.at("2024-07-06")
+			if rep, err := e.sched.RunOnce(ctx); err != nil || rep.Notified != 1 {
+				t.Fatalf("pre-notification after the switch: %+v %v", rep, err)
+			}
+			e.at("2024-07-20")
+			e.out.set(ids[0], portal.ChargeProcessing)
+			if rep, err := e.sched.RunOnce(ctx); err != nil || rep.Charged != 1 {
+				t.Fatalf("debit: %+v %v", rep, err)
+			}
+			if f := e.out.forms[ids[0]]; f.Get("payment_method_types[0]") != "sepa_debit" && f.Get("payment_method") != "pm_sepa_1" {
+				t.Fatalf("the first instalment was not debited under the mandate: %v", f)
+			}
+			ch, err = e.db.ChangePlanMethod(ctx, c.TenantID, c.ID, portal.PlanPayment{Method: portal.MethodTransfer})
+			if err != nil || ch.Instalments != 1 || ch.MandateNeeded || ch.CardNeeded {
+				t.Fatalf("to transfer: %+v %v", ch, err)
+			}
+			if in := e.instalment(t, c, 0); in.Method != portal.MethodSEPADebit || in.Status != portal.InstalmentProcessing {
+				t.Fatalf("the debit being settled changed: %+v", in)
+			}
+			e.at("2024-08-06")
+			if rep, _ := e.sched.RunOnce(ctx); rep.Notified != 0 {
+				t.Fatalf("a transfer instalment was announced: %+v", rep)
+			}
+			e.at("2024-08-20")
+			if _, err := e.sched.RunOnce(ctx); err != nil || e.out.charged[ids[1]] != 0 {
+				t.Fatalf("a transfer instalment was charged: %d %v", e.out.charged[ids[1]], err)
+			}
+			ch, err = e.db.ChangePlanMethod(ctx, c.TenantID, c.ID, portal.PlanPayment{Method: portal.MethodCard})
+			if err != nil || ch.From != "transfer" || ch.CardNeeded {
+				t.Fatalf("to card: %+v %v", ch, err)
+			}
+			e.out.set(ids[1], portal.ChargeSucceeded)
+			if rep, err := e.sched.RunOnce(ctx); err != nil || rep.Charged != 1 {
+				t.Fatalf("card charge after the switch back: %+v %v", rep, err)
+			}
+			if in := e.instalment(t, c, 1); in.Status != portal.InstalmentPaid || in.Method != portal.MethodCard {
+				t.Fatalf("instalment %+v", in)
+			}
+		})
+	}
+}

@@ -45,7 +45,7 @@ func (db *DB) RequestHardship(ctx context.Context, tenantID, claimID string, h p
 		if waiting > 0 {
 			return portal.Errorf(portal.ECONFLICT, "Your request for a new plan is already with an agent.")
 		}
-		ins, err := db.listInstalments(ctx, tenantID, claimID)
+		ins, err := scanInstalments(tx.Raw(instalmentSelect+"WHERE i.tenant_id = ? AND i.claim_id = ?", tenantID, claimID))
 		if err != nil {
 			return err
 		}
@@ -69,4 +69,90 @@ func (db *DB) RequestHardship(ctx context.Context, tenantID, claimID string, h p
 		})
 		return err
 	})
+}
+
+// ChangePlanMethod implements portal.PlanManager. A failed instalment that
+// waited for the debtor (no card, no mandate, a mandate ended, a bank
+// asking to authenticate) is charged again the new way. The agreement's
+// notice period is kept: a plan signed with none is announced 14 days
+// ahead once debited.
+func (db *DB) ChangePlanMethod(ctx context.Context, tenantID, claimID string, to portal.PlanPayment) (*portal.PlanMethodChange, error) {
+	switch to.Method {
+	case portal.MethodCard, portal.MethodTransfer:
+		to.MandateVia = ""
+	case portal.MethodSEPADebit:
+		if to.MandateVia != portal.MandateViaSEPADebit && to.MandateVia != portal.MandateViaBancontact {
+			return nil, portal.FieldError("method", "Unknown way to pay the plan.")
+		}
+	default:
+		return nil, portal.FieldError("method", "Unknown way to pay the plan.")
+	}
+	var out *portal.PlanMethodChange
+	err := db.tx(ctx, func(tx *gorm.DB) error {
+		if err := db.lockClaim(tx, tenantID, claimID); err != nil {
+			return err
+		}
+		var c struct{ Status, DebtorID string }
+		if err := tx.Raw("SELECT status, debtor_id FROM claims WHERE id = ? AND tenant_id = ?", claimID, tenantID).Scan(&c).Error; err != nil {
+			return translate("read claim", err)
+		}
+		if c.Status != string(portal.StatusInPlan) {
+			return portal.Errorf(portal.ECONFLICT, "No plan is in force on this claim.")
+		}
+		ins, err := scanInstalments(tx.Raw(instalmentSelect+"WHERE i.tenant_id = ? AND i.claim_id = ? AND i.status IN ('due', 'failed', 'missed') ORDER BY i.due_on, i.seq",
+			tenantID, claimID))
+		if err != nil {
+			return err
+		}
+		var ids []string
+		from := ""
+		for _, in := range ins {
+			if in.Amount <= in.Paid {
+				continue
+			}
+			if from == "" {
+				from = in.Method
+			}
+			if in.Method != to.Method {
+				ids = append(ids, in.ID)
+			}
+		}
+		if from == "" {
+			return portal.Errorf(portal.ECONFLICT, "Nothing is left to pay on this plan.")
+		}
+		if len(ids) == 0 {
+			return portal.Errorf(portal.ECONFLICT, "Your plan is already paid this way.")
+		}
+		now := db.Now()
+		if err := tx.Exec("UPDATE instalments SET method = ?, updated_at = ? WHERE id IN ?", to.Method, timeUTC(now), ids).Error; err != nil {
+			return translate("change instalment method", err)
+		}
+		if err := tx.Exec("UPDATE instalment_charges SET last_code = '', updated_at = ? WHERE instalment_id IN ? AND last_code IN "+noCharge,
+			timeUTC(now), ids).Error; err != nil {
+			return translate("reset instalment charge", err)
+		}
+		out = &portal.PlanMethodChange{From: from, To: to.Method, Instalments: len(ids)}
+		switch to.Method {
+		case portal.MethodSEPADebit:
+			var active int64
+			if err := tx.Model(&mandateRow{}).Where("tenant_id = ? AND debtor_id = ? AND status = ?", tenantID, c.DebtorID, portal.MandateActive).
+				Count(&active).Error; err != nil {
+				return translate("find mandate", err)
+			}
+			out.MandateNeeded = active == 0
+		case portal.MethodCard:
+			var cu stripeCustomerRow
+			if err := tx.Where("tenant_id = ? AND debtor_id = ?", tenantID, c.DebtorID).Limit(1).Find(&cu).Error; err != nil {
+				return translate("find stripe customer", err)
+			}
+			out.CardNeeded = cu.PaymentMethod == ""
+		}
+		payload := map[string]any{"from": from, "to": to.Method, "instalments": len(ids), "mandate_needed": out.MandateNeeded, "card_needed": out.CardNeeded}
+		if to.MandateVia != "" {
+			payload["mandate_via"] = to.MandateVia
+		}
+		_, err = db.appendEvent(ctx, tx, tenantID, claimID, portal.EventPlanMethodChanged, payload)
+		return err
+	})
+	return out, err
 }
