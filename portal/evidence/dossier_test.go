@@ -226,3 +226,30 @@ func TestDossierNoStrandedHeading(t *testing.T) {
 		t.Logf("%d stranded headings", stranded)
 	}
 }
+
+// TestDossierPlanChanges (issue 20): the changes a debtor makes to a plan
+// read in the court's words: a new plan asked for after a hardship (what
+// happened, in words, and the debtor's own reason), the way to pay changed.
+func TestDossierPlanChanges(t *testing.T) {
+	f := newJudgeFixture(t, store.SQLite, portal.JurisdictionFR, "fr")
+	ctx := portal.WithActor(context.Background(), portal.Actor{Kind: portal.ActorDebtor, ID: "sess-1"})
+	// The fixture's dispute paused the plan; the debtor's changes need it in force.
+	if _, err := f.db.SQL().Exec("UPDATE claims SET status = 'in_plan' WHERE id = $1", f.claim.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.db.ChangePlanMethod(ctx, f.tenantID, f.claim.ID, portal.PlanPayment{Method: portal.MethodCard}); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Advance(time.Hour)
+	if err := f.db.RequestHardship(ctx, f.tenantID, f.claim.ID, portal.Hardship{Kind: portal.HardshipIllness, Reason: "Hospitalisé depuis mai."}); err != nil {
+		t.Fatal(err)
+	}
+	_, files := entries(t, f.bundle(t))
+	txt := pdftest.Joined(t, files["dossier.pdf"])
+	for _, w := range []string{"Mode de paiement du plan changé par le débiteur", "De : virement", "À : carte bancaire",
+		"Nouveau plan demandé par le débiteur après une difficulté", "Difficulté : maladie ou accident", "Hospitalisé depuis mai."} {
+		if !strings.Contains(txt, w) {
+			t.Errorf("dossier lacks %q", w)
+		}
+	}
+}

@@ -753,6 +753,11 @@ func (w *dossierWords) value(k string, v any, cur portal.Currency, kind portal.E
 			return w.why(x)
 		case k == "reason" && kind == portal.EventDisputeFiled:
 			return w.word("reason", x)
+		case k == "reason_kind" || (k == "from" || k == "to") && kind == portal.EventPlanMethodChanged:
+			if k == "reason_kind" {
+				return w.word("reason_kind", x)
+			}
+			return w.word("method", x)
 		case k == "by" || k == "payer" || k == "text" || k == "reason" || k == "note" || k == "message":
 			return x
 		case strings.HasSuffix(k, "sha256"):
