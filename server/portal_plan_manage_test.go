@@ -10,6 +10,7 @@ import (
 
 	"github.com/relais/relais/negotiation"
 	"github.com/relais/relais/portal"
+	"github.com/relais/relais/portal/pdffont/pdftest"
 	"github.com/relais/relais/portal/store"
 	"github.com/relais/relais/portal/stripe/stripemock"
 )
@@ -218,6 +219,70 @@ func TestPortalPlanMethod(t *testing.T) {
 			}
 			if p := change("transfer"); p.status != 409 {
 				t.Fatalf("the same way again: %d", p.status)
+			}
+		})
+	}
+}
+
+// TestPortalMandateAnnex (issue 20): once the debtor of a SEPA plan gave
+// the mandate, the plan links the mandate annex of the signed agreement, a
+// PDF in their language with the mandate's reference, date and the last
+// four digits of the IBAN; the signed agreement's own PDF is unchanged. No
+// mandate, or another claim's agreement: not found.
+func TestPortalMandateAnnex(t *testing.T) {
+	mock := stripemock.Start()
+	t.Cleanup(mock.Stop)
+	base := mock.Require(t)
+	for _, dialect := range []string{store.SQLite, store.Postgres} {
+		t.Run(dialect, func(t *testing.T) {
+			e := newPortalEnv(t, dialect, Config{})
+			e.withPayments(t, base)
+			e.srv.deps.Conversations, e.srv.deps.Mandates = e.db, e.db
+			ctx := context.Background()
+			e.signPlan(t, negotiation.MethodSEPADebit, negotiation.PayChoice{Method: negotiation.MethodSEPADebit, MandateVia: negotiation.PaySEPADebit, NoticeDays: 14})
+			conv, _ := e.db.OpenConversation(ctx, e.tenantA, e.fr.ID)
+			msgs, _ := e.db.Messages(ctx, e.tenantA, conv.ID, 0, 100, true)
+			var agreementID string
+			for _, m := range msgs {
+				if m.AgreementID != "" {
+					agreementID = m.AgreementID
+				}
+			}
+			ag, err := e.db.FindAgreement(ctx, e.tenantA, agreementID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := e.verified(e.fr, "69002")
+			if p := b.get("/p/agreements/" + agreementID + "/mandate.pdf"); p.status != 404 {
+				t.Fatalf("annex without a mandate: %d", p.status)
+			}
+			fr, _ := e.db.FindClaim(ctx, e.tenantA, e.fr.ID)
+			if err := e.db.SaveStripeCustomer(ctx, e.tenantA, fr.DebtorID, "cus_annex"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := e.db.ApplyCardEvent(ctx, &portal.CardEvent{ID: "evt_annex", Type: portal.CardSetupSucceeded, RawType: "setup_intent.succeeded",
+				Mode: "mandate", SetupIntentID: "seti_annex", CustomerID: "cus_annex", PaymentMethodID: "pm_sepa_annex", TenantID: e.tenantA, ClaimID: e.fr.ID,
+				Mandate: &portal.Mandate{ProviderID: "mandate_annex", PaymentMethodID: "pm_sepa_annex", Via: portal.MandateViaSEPADebit, Reference: "RLS-ANNEX-42",
+					Status: portal.MandateActive, IBANLast4: "3000", Country: "FR", AcceptedAt: e.clock.Now(), Acceptance: `{"type":"online"}`}}); err != nil {
+				t.Fatal(err)
+			}
+			page := b.get("/p")
+			mustContain(t, "plan", page.body, `id="mandate-active"`, `href="/p/agreements/`+agreementID+`/mandate.pdf"`, "Télécharger l&#39;annexe de votre accord sur le mandat")
+			p := b.get("/p/agreements/" + agreementID + "/mandate.pdf")
+			if p.status != 200 || p.header.Get("Content-Type") != "application/pdf" {
+				t.Fatalf("annex: %d %s", p.status, p.header.Get("Content-Type"))
+			}
+			txt := pdftest.Joined(t, []byte(p.body))
+			for _, w := range []string{"Annexe à l'accord de paiement : mandat de prélèvement SEPA", "RLS-ANNEX-42", "IBAN **** 3000", agreementID} {
+				if !strings.Contains(txt, w) {
+					t.Errorf("annex lacks %q", w)
+				}
+			}
+			if signed := b.get("/p/agreements/" + agreementID + "/pdf"); signed.body != string(ag.PDF) {
+				t.Error("the signed agreement's PDF changed")
+			}
+			if p := b.get("/p/agreements/01j1m9cm80apnfewz5j14rnpky/mandate.pdf"); p.status != 404 {
+				t.Fatalf("unknown agreement: %d", p.status)
 			}
 		})
 	}

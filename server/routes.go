@@ -156,6 +156,7 @@ func (s *Server) routes() {
 	// Origin must be the base URL).
 	p.Get("/chat", s.handleDebtorChat)
 	p.Get("/agreements/:id/pdf", s.handleDebtorAgreementPDF)
+	p.Get("/agreements/:id/mandate.pdf", s.handleDebtorMandatePDF)
 	// The receipt of a claim paid in full (issue 24.11).
 	p.Get("/receipt.pdf", s.handlePortalReceipt)
 	// The satisfaction question after a resolved conversation (issue 21).

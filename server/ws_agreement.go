@@ -128,3 +128,52 @@ func (s *Server) handleDebtorAgreementPDF(c *fiber.Ctx) error {
 	attachment(c, "application/pdf", "agreement-"+a.ID+".pdf")
 	return c.Send(a.PDF)
 }
+
+// handleDebtorMandatePDF is GET /p/agreements/:id/mandate.pdf: the annex
+// of a signed agreement of the debtor's claim that states the SEPA
+// mandate its instalments are debited under (reference, date, the IBAN's
+// last four digits, how it was given), in the debtor's language. The
+// mandate is given after signing, so the signed PDF (whose hash is
+// evidence) is never rewritten; the annex goes beside it. The claim's
+// active mandate, else its newest; none: not found.
+func (s *Server) handleDebtorMandatePDF(c *fiber.Ctx) error {
+	sess, err := s.debtorSession(c)
+	if err != nil {
+		return err
+	}
+	if s.deps.Conversations == nil || s.deps.Mandates == nil {
+		return portal.Errorf(portal.ENOTFOUND, "Mandate not found.")
+	}
+	cl, err := s.portalClaim(c, sess)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := s.userContext(c)
+	defer cancel()
+	a, err := s.deps.Conversations.FindAgreement(ctx, sess.TenantID, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	if a.ClaimID != sess.ClaimID || a.Status != negotiation.AgreementSigned {
+		return portal.Errorf(portal.ENOTFOUND, "Agreement not found.")
+	}
+	ms, err := s.deps.Mandates.ClaimMandates(ctx, sess.TenantID, sess.ClaimID)
+	if err != nil {
+		return err
+	}
+	var m *portal.Mandate
+	for _, x := range ms { // newest first
+		if m == nil || x.Status == portal.MandateActive && m.Status != portal.MandateActive {
+			m = x
+		}
+	}
+	if m == nil {
+		return portal.Errorf(portal.ENOTFOUND, "Mandate not found.")
+	}
+	doc, err := pdf.RenderMandate(pdf.MandateInput{Agreement: a, Claim: cl, Mandate: m, Language: s.portalLang(c, ""), Zone: s.tenantLocation(ctx, sess.TenantID)})
+	if err != nil {
+		return err
+	}
+	attachment(c, "application/pdf", "agreement-"+a.ID+"-mandate.pdf")
+	return c.Send(doc)
+}

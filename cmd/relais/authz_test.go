@@ -320,7 +320,7 @@ var authzTable = map[string]policy{
 
 	"GET /p/": debtor, "POST /p/identity": debtor, "POST /p/signout": debtor, "GET /p/computation": debtor, "GET /p/contest": debtor,
 	"POST /p/contest": debtor, "POST /p/pay/card": debtor, "POST /p/pay/setup": debtor, "POST /p/plan/move": debtor, "POST /p/plan/hardship": debtor, "POST /p/plan/method": debtor,
-	"GET /p/pay/return": debtor, "GET /p/pay/qr.png": debtor, "GET /p/agreements/:id/pdf": debtor,
+	"GET /p/pay/return": debtor, "GET /p/pay/qr.png": debtor, "GET /p/agreements/:id/pdf": debtor, "GET /p/agreements/:id/mandate.pdf": debtor,
 	// The receipt of a claim paid in full (issue 24.11): the session's own
 	// claim; in the console, agents and owners of its tenant.
 	"GET /p/receipt.pdf": debtor, "GET /console/claims/:id/receipt.pdf": consoleWrite,

@@ -173,3 +173,46 @@ func TestRenderScriptsNoOverlap(t *testing.T) {
 		}
 	}
 }
+
+// TestRenderMandate (issue 20): the mandate annex of a signed agreement
+// states the mandate's reference, its date, the last four digits of the
+// IBAN debited, how it was given and accepted, in the debtor's language;
+// the same input gives the same bytes.
+func TestRenderMandate(t *testing.T) {
+	in := input("fr", false)
+	signed := time.Date(2024, 6, 30, 10, 0, 0, 0, time.UTC)
+	in.Agreement.SignedAt = &signed
+	m := &portal.Mandate{ProviderID: "mandate_1Abc", Reference: "RLS-7Q2M9X", Via: portal.MandateViaBancontact, Status: portal.MandateActive,
+		IBANLast4: "3000", Country: "BE", AcceptedAt: time.Date(2024, 6, 30, 10, 5, 0, 0, time.UTC), Acceptance: `{"type":"online","online":{"ip_address":"203.0.113.7"}}`}
+	for _, tt := range []struct {
+		lang string
+		want []string
+	}{
+		{"fr", []string{"Annexe à l'accord de paiement : mandat de prélèvement SEPA", "RLS-7Q2M9X", "IBAN **** 3000 · BE", "paiement Bancontact",
+			"30 juin 2024 à 12:05", "en ligne", "actif", "mandate_1Abc", "01j1m9cm80apnfewz5j14rnpky"}},
+		{"nl", []string{"SEPA-domiciliëringsmandaat", "RLS-7Q2M9X", "IBAN **** 3000", "Bancontact-betaling", "actief"}},
+		{"en", []string{"SEPA Direct Debit mandate", "Mandate reference", "IBAN **** 3000", "a Bancontact payment"}},
+		{"de", []string{"SEPA-Lastschriftmandat", "Mandatsreferenz", "IBAN **** 3000", "aktiv"}},
+	} {
+		a, err := pdf.RenderMandate(pdf.MandateInput{Agreement: in.Agreement, Claim: in.Claim, Mandate: m, Language: tt.lang, Zone: time.FixedZone("CEST", 2*3600)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		txt := pdftest.Joined(t, a)
+		for _, w := range tt.want {
+			if !strings.Contains(txt, w) {
+				t.Errorf("%s: annex lacks %q", tt.lang, w)
+			}
+		}
+		if strings.Contains(txt, "203.0.113.7") {
+			t.Errorf("%s: the annex shows the debtor's address", tt.lang)
+		}
+		b, _ := pdf.RenderMandate(pdf.MandateInput{Agreement: in.Agreement, Claim: in.Claim, Mandate: m, Language: tt.lang, Zone: time.FixedZone("CEST", 2*3600)})
+		if !bytes.Equal(a, b) {
+			t.Errorf("%s: two renderings differ", tt.lang)
+		}
+	}
+	if _, err := pdf.RenderMandate(pdf.MandateInput{Agreement: in.Agreement, Claim: in.Claim}); err == nil {
+		t.Error("an annex without a mandate")
+	}
+}
