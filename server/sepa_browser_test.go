@@ -13,6 +13,7 @@ import (
 
 	"github.com/relais/relais/negotiation"
 	"github.com/relais/relais/portal"
+	"github.com/relais/relais/portal/payments"
 	"github.com/relais/relais/portal/store"
 	"github.com/relais/relais/portal/stripe/stripemock"
 	"github.com/relais/relais/server/browsertest"
@@ -27,6 +28,52 @@ import (
 // mode with payment_method_types sepa_debit. The hosted page itself is
 // answered by the test, as Stripe's servers are not reachable.
 func TestSEPASigningInBrowser(t *testing.T) {
+	sb := startSEPABrowser(t)
+	e, ctx, rec := sb.e, context.Background(), sb.rec
+	ways, agreementID := sb.signInChat(t, negotiation.PaySEPADebit)
+	if ways != "sepa_debit bancontact transfer" {
+		t.Fatalf("the sign card offers %q, want the policy's ways", ways)
+	}
+	// The agreement says how it is paid, and its instalments are debits.
+	ag, err := e.db.FindAgreement(ctx, e.tenantA, agreementID)
+	if err != nil || ag.Status != negotiation.AgreementSigned || ag.Schedule.Method != negotiation.MethodSEPADebit ||
+		ag.Schedule.MandateVia != negotiation.PaySEPADebit || ag.Schedule.NoticeDays != 14 {
+		t.Fatalf("agreement %v %+v", err, ag)
+	}
+	ins, _ := e.db.ListInstalments(ctx, e.tenantA, e.be.ID)
+	if len(ins) != 6 || ins[0].Method != portal.MethodSEPADebit || ins[0].NoticeDays != 14 {
+		t.Fatalf("instalments %+v", ins)
+	}
+	u := sb.giveMandate(t)
+	var sessionID string
+	if err := e.db.SQL().QueryRow(`SELECT provider_id FROM checkout_sessions WHERE claim_id = ? AND mode = 'setup'`, e.be.ID).Scan(&sessionID); err != nil {
+		t.Fatal(err)
+	}
+	// stripe-mock's session URL is a fixture (it does not carry the id).
+	if !strings.HasPrefix(u, "https://checkout.stripe.com/") || !strings.HasPrefix(sessionID, "cs_") {
+		t.Fatalf("hosted page %q, session %q", u, sessionID)
+	}
+	f := rec.last()
+	if f.Get("mode") != "setup" || f.Get("payment_method_types[0]") != "sepa_debit" || f.Get("currency") != "eur" || f.Get("metadata[via]") != "sepa_debit" {
+		t.Fatalf("setup session form %v", f)
+	}
+}
+
+// sepaBrowser is a live portal on SQLite with Stripe (stripe-mock) whose
+// Belgian claim's creditor allows SEPA Direct Debit, Bancontact and
+// transfer, and a headless Chromium in which Stripe's hosted pages are
+// answered by the test (Stripe's servers are not reachable).
+type sepaBrowser struct {
+	e      *portalEnv
+	svc    *payments.Service
+	rec    *formRecorder
+	ctx    context.Context // the browser's, with the test's deadline
+	hosted chan string     // the hosted pages the browser asked for
+	token  string
+}
+
+func startSEPABrowser(t *testing.T) *sepaBrowser {
+	t.Helper()
 	mock := stripemock.Start()
 	t.Cleanup(mock.Stop)
 	stripeBase := mock.Require(t)
@@ -58,13 +105,7 @@ func TestSEPASigningInBrowser(t *testing.T) {
 	_, token := e.issue(e.be.ID)
 
 	tctx, cancelT := context.WithTimeout(bctx, 90*time.Second)
-	defer cancelT()
-	must := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	t.Cleanup(cancelT)
 	// Stripe's hosted page: the test answers it and keeps the URL asked.
 	hosted := make(chan string, 2)
 	paused := chromedp.Events(tctx, fetch.RequestPaused)
@@ -81,11 +122,27 @@ func TestSEPASigningInBrowser(t *testing.T) {
 				ResponseHeaders: []*fetch.HeaderEntry{{Name: "Content-Type", Value: "text/html"}}, Body: []byte("Stripe")})
 		}
 	}()
+	return &sepaBrowser{e: e, svc: svc, rec: rec, ctx: tctx, hosted: hosted, token: token}
+}
 
+func (sb *sepaBrowser) must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// signInChat opens the Belgian claim's link, passes the identity check,
+// proposes a plan of six monthly instalments from 1 June 2026 in the chat,
+// picks way on the sign card and signs. It returns the ways the sign card
+// offered and the signed agreement's id.
+func (sb *sepaBrowser) signInChat(t *testing.T, way string) (ways, agreementID string) {
+	t.Helper()
+	e, tctx := sb.e, sb.ctx
 	balance, _ := e.balanceNow(t, e.be.ID)
 	amount := (balance + 5) / 6
-	must(chromedp.Do(tctx,
-		chromedp.Navigate("http://"+e.addr+"/p/"+token),
+	sb.must(t, chromedp.Do(tctx,
+		chromedp.Navigate("http://"+e.addr+"/p/"+sb.token),
 		chromedp.WaitVisible(chromedp.ID("answer")),
 		chromedp.SendKeys(chromedp.ID("answer"), "K-20417"),
 		chromedp.Submit(chromedp.ID("answer")),
@@ -97,53 +154,34 @@ func TestSEPASigningInBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`#chat .sign-card`)),
 	))
 	ways, err := chromedp.Run(tctx, chromedp.Evaluate[string](`[...document.querySelectorAll('#chat .sign-card input[name="pay-method"]')].map(r => r.value).join(" ")`))
-	must(err)
-	if ways != "sepa_debit bancontact transfer" {
-		t.Fatalf("the sign card offers %q, want the policy's ways", ways)
-	}
-	must(chromedp.Do(tctx,
-		chromedp.Click(chromedp.CSS(`#chat .sign-card input[value="sepa_debit"]`)),
+	sb.must(t, err)
+	sb.must(t, chromedp.Do(tctx,
+		chromedp.Click(chromedp.CSS(`#chat .sign-card input[value="`+way+`"]`)),
 		chromedp.Click(chromedp.CSS(`#chat .sign-card input[type="checkbox"]`)),
 		chromedp.Click(chromedp.CSS(`#chat .sign-card button`)),
 		chromedp.WaitVisible(chromedp.CSS(`#chat [data-mandate-form] button`)),
 	))
-	// The agreement says how it is paid, and its instalments are debits.
-	conv, _ := e.db.OpenConversation(ctx, e.tenantA, e.be.ID)
-	msgs, err := e.db.Messages(ctx, e.tenantA, conv.ID, 0, 100, true)
-	must(err)
-	var agreementID string
+	conv, _ := e.db.OpenConversation(context.Background(), e.tenantA, e.be.ID)
+	msgs, err := e.db.Messages(context.Background(), e.tenantA, conv.ID, 0, 100, true)
+	sb.must(t, err)
 	for _, m := range msgs {
 		if m.Kind == negotiation.MsgAccept {
 			agreementID = m.AgreementID
 		}
 	}
-	ag, err := e.db.FindAgreement(ctx, e.tenantA, agreementID)
-	if err != nil || ag.Status != negotiation.AgreementSigned || ag.Schedule.Method != negotiation.MethodSEPADebit ||
-		ag.Schedule.MandateVia != negotiation.PaySEPADebit || ag.Schedule.NoticeDays != 14 {
-		t.Fatalf("agreement %v %+v", err, ag)
-	}
-	ins, _ := e.db.ListInstalments(ctx, e.tenantA, e.be.ID)
-	if len(ins) != 6 || ins[0].Method != portal.MethodSEPADebit || ins[0].NoticeDays != 14 {
-		t.Fatalf("instalments %+v", ins)
-	}
+	return ways, agreementID
+}
 
-	must(chromedp.Do(tctx, chromedp.Click(chromedp.CSS(`#chat [data-mandate-form] button`))))
-	var u string
+// giveMandate presses the chat's mandate button and returns the Stripe
+// hosted page the browser was sent to.
+func (sb *sepaBrowser) giveMandate(t *testing.T) string {
+	t.Helper()
+	sb.must(t, chromedp.Do(sb.ctx, chromedp.Click(chromedp.CSS(`#chat [data-mandate-form] button`))))
 	select {
-	case u = <-hosted:
+	case u := <-sb.hosted:
+		return u
 	case <-time.After(15 * time.Second):
 		t.Fatal("the mandate button did not lead to Stripe Checkout")
 	}
-	var sessionID string
-	if err := e.db.SQL().QueryRow(`SELECT provider_id FROM checkout_sessions WHERE claim_id = ? AND mode = 'setup'`, e.be.ID).Scan(&sessionID); err != nil {
-		t.Fatal(err)
-	}
-	// stripe-mock's session URL is a fixture (it does not carry the id).
-	if !strings.HasPrefix(u, "https://checkout.stripe.com/") || !strings.HasPrefix(sessionID, "cs_") {
-		t.Fatalf("hosted page %q, session %q", u, sessionID)
-	}
-	f := rec.last()
-	if f.Get("mode") != "setup" || f.Get("payment_method_types[0]") != "sepa_debit" || f.Get("currency") != "eur" || f.Get("metadata[via]") != "sepa_debit" {
-		t.Fatalf("setup session form %v", f)
-	}
+	return ""
 }
