@@ -27,18 +27,39 @@ import (
 type formRecorder struct {
 	mu    sync.Mutex
 	forms []url.Values
+	// answer, when set, may change stripe-mock's JSON answer to req (its
+	// fixtures are card payments) as Stripe would answer.
+	answer func(req *http.Request, form url.Values, obj map[string]any)
 }
 
 func (r *formRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	var f url.Values
 	if req.Body != nil {
 		b, _ := io.ReadAll(req.Body)
 		req.Body = io.NopCloser(bytes.NewReader(b))
-		f, _ := url.ParseQuery(string(b))
+		f, _ = url.ParseQuery(string(b))
 		r.mu.Lock()
 		r.forms = append(r.forms, f)
 		r.mu.Unlock()
 	}
-	return http.DefaultTransport.RoundTrip(req)
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	r.mu.Lock()
+	answer := r.answer
+	r.mu.Unlock()
+	if err != nil || answer == nil {
+		return resp, err
+	}
+	var obj map[string]any
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if json.Unmarshal(raw, &obj) == nil {
+		answer(req, f, obj)
+		raw, _ = json.Marshal(obj)
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(raw))
+	resp.ContentLength = int64(len(raw))
+	resp.Header.Del("Content-Length")
+	return resp, nil
 }
 
 func (r *formRecorder) last() url.Values {

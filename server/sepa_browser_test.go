@@ -28,7 +28,7 @@ import (
 // mode with payment_method_types sepa_debit. The hosted page itself is
 // answered by the test, as Stripe's servers are not reachable.
 func TestSEPASigningInBrowser(t *testing.T) {
-	sb := startSEPABrowser(t)
+	sb := startSEPABrowser(t, store.SQLite)
 	e, ctx, rec := sb.e, context.Background(), sb.rec
 	ways, agreementID := sb.signInChat(t, negotiation.PaySEPADebit)
 	if ways != "sepa_debit bancontact transfer" {
@@ -59,7 +59,7 @@ func TestSEPASigningInBrowser(t *testing.T) {
 	}
 }
 
-// sepaBrowser is a live portal on SQLite with Stripe (stripe-mock) whose
+// sepaBrowser is a live portal (on SQLite or PostgreSQL) with Stripe (stripe-mock) whose
 // Belgian claim's creditor allows SEPA Direct Debit, Bancontact and
 // transfer, and a headless Chromium in which Stripe's hosted pages are
 // answered by the test (Stripe's servers are not reachable).
@@ -72,14 +72,14 @@ type sepaBrowser struct {
 	token  string
 }
 
-func startSEPABrowser(t *testing.T) *sepaBrowser {
+func startSEPABrowser(t *testing.T, dialect string) *sepaBrowser {
 	t.Helper()
 	mock := stripemock.Start()
 	t.Cleanup(mock.Stop)
 	stripeBase := mock.Require(t)
 	bctx := browsertest.Start(t, chromedp.WindowSize(390, 844))
 
-	e := newPortalEnv(t, store.SQLite, Config{})
+	e := newPortalEnv(t, dialect, Config{})
 	svc, rec := e.withPayments(t, stripeBase)
 	ctx := context.Background()
 	be, err := e.db.FindClaim(ctx, e.tenantA, e.be.ID)
