@@ -17,7 +17,11 @@ import (
 // in the background, counts what the debtor writes in its title and beside
 // the chat and raises a browser notification (permission granted) with
 // the text; the agents' own messages and what the page showed on opening
-// count for nothing; coming back to the page reads them.
+// count for nothing; coming back to the page reads them. The "Sound"
+// toggle beside it is off by default: a debtor's message then plays no
+// tone; on (clicked: the gesture browsers want before audio), the next
+// one plays a tone (data-sound-played counts them), and the choice
+// survives a reload; turned off again, a message plays none.
 func TestConsoleNotifyInBrowser(t *testing.T) {
 	bctx := browsertest.Start(t, chromedp.WindowSize(1366, 900))
 	e := newChatEnv(t, store.SQLite)
@@ -59,8 +63,23 @@ func TestConsoleNotifyInBrowser(t *testing.T) {
 	if got := title(); strings.HasPrefix(got, "(") {
 		t.Fatalf("the history counts as unread: %q", got)
 	}
+	// sound reads the toggle: pressed, its state text, the tones played.
+	sound := func(pressed, state, played string) {
+		t.Helper()
+		got, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(function () {
+			var b = document.querySelector("[data-sound]");
+			return b.getAttribute("aria-pressed") + "|" + document.querySelector("[data-sound-state]").textContent + "|" + (b.getAttribute("data-sound-played") || "0");
+		})()`))
+		must(err)
+		if want := pressed + "|" + state + "|" + played; got != want {
+			t.Fatalf("sound toggle: %q, want %q", got, want)
+		}
+	}
+	const soundOn = "On: a short tone when the debtor writes while this page is in the background."
+	must(chromedp.Do(ctx, chromedp.WaitVisible(css(`[data-sound]`))))
+	sound("false", "Off: no sound.", "0")
 	// The page goes to the background; notifications are recorded.
-	_, err = chromedp.Run(ctx, chromedp.Evaluate[bool](`(function () {
+	background := `(function () {
 		window.notes = [];
 		var N = window.Notification;
 		window.Notification = function (title, o) { window.notes.push(title + "|" + o.body); return { close: function () {} }; };
@@ -68,7 +87,8 @@ func TestConsoleNotifyInBrowser(t *testing.T) {
 		Object.defineProperty(document, "hidden", { configurable: true, get: function () { return true; } });
 		document.hasFocus = function () { return false; };
 		return true;
-	})()`))
+	})()`
+	_, err = chromedp.Run(ctx, chromedp.Evaluate[bool](background))
 	must(err)
 	other := e.agentClient(t, e.owner, convID, 0)
 	other.expect("welcome")
@@ -90,6 +110,14 @@ func TestConsoleNotifyInBrowser(t *testing.T) {
 	if m, _ := e.db.UnreadCounts(context.Background(), e.tenantID, e.agent.ID, []string{convID}); m[convID] != 1 {
 		t.Fatalf("unread while in the background: %v", m)
 	}
+	sound("false", "Off: no sound.", "0") // off by default: no tone
+	// Sound on: the debtor's next message plays a tone.
+	must(chromedp.Do(ctx, chromedp.Click(css(`[data-sound]`))))
+	sound("true", soundOn, "0")
+	debtor.send(map[string]any{"type": "text", "id": "d-3", "text": "Allô ?"})
+	debtor.until("text")
+	must(chromedp.Do(ctx, chromedp.Poll[chromedp.Void](`document.title.indexOf("(2) ") === 0`, chromedp.WithPollingTimeout(10*time.Second))))
+	sound("true", soundOn, "1")
 	// Back to the page: read.
 	_, err = chromedp.Run(ctx, chromedp.Evaluate[bool](`(function () {
 		Object.defineProperty(document, "hidden", { configurable: true, get: function () { return false; } });
@@ -111,5 +139,19 @@ func TestConsoleNotifyInBrowser(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("still unread after coming back: %v", m)
 		}
+	}
+	// The choice survives a reload; turned off there, a message plays no tone.
+	must(chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(css(`#chat .msg`)), chromedp.WaitVisible(css(`[data-sound]`))))
+	sound("true", soundOn, "0")
+	must(chromedp.Do(ctx, chromedp.Click(css(`[data-sound]`))))
+	sound("false", "Off: no sound.", "0")
+	_, err = chromedp.Run(ctx, chromedp.Evaluate[bool](background))
+	must(err)
+	debtor.send(map[string]any{"type": "text", "id": "d-4", "text": "Toujours là ?"})
+	debtor.until("text")
+	must(chromedp.Do(ctx, chromedp.Poll[chromedp.Void](`document.title.indexOf("(1) ") === 0`, chromedp.WithPollingTimeout(10*time.Second))))
+	sound("false", "Off: no sound.", "0")
+	if stored, err := chromedp.Run(ctx, chromedp.Evaluate[string](`window.localStorage.getItem("relais.console.sound")`)); err != nil || stored != "off" {
+		t.Fatalf("kept in localStorage: %q %v", stored, err)
 	}
 }

@@ -1,7 +1,8 @@
 // Never miss a debtor (issue 21): on an agent's conversation page, what
 // the debtor writes while the page is in the background raises an unread
 // count in the page's title ("(2) …") and beside the chat, and, once the
-// agent has allowed it, a browser notification. Coming back to the page
+// agent has allowed it, a browser notification, and the short tone of
+// console-sound.js when its toggle is on. Coming back to the page
 // reads them. Messages the page showed when it opened are read, and what
 // the agent sees is marked read for the queue's unread counts.
 (function () {
@@ -80,6 +81,7 @@
           unread += 1;
           show();
           notify(li);
+          document.dispatchEvent(new CustomEvent("relais:sound"));
         } else {
           postRead();
         }

@@ -4,7 +4,9 @@
 // waits), fetches the page again and swaps in its lists and its title
 // ("(3) Queue": the unread count). Every minute it does so anyway, for
 // the time left to answer. A conversation whose unread count rises raises
-// a browser notification once the user has allowed them.
+// a browser notification once the user has allowed them; that, or a
+// conversation newly waiting, plays the short tone of console-sound.js
+// when its toggle is on (one per refresh).
 (function () {
   "use strict";
   var box = document.querySelector("[data-queue-live]");
@@ -29,6 +31,13 @@
     });
     return out;
   };
+  var waitingOf = function (doc) {
+    var out = {};
+    Array.prototype.forEach.call(doc.querySelectorAll("#waiting tr[data-conv]"), function (tr) {
+      out[tr.getAttribute("data-conv")] = true;
+    });
+    return out;
+  };
 
   var supported = function () { return typeof window.Notification === "function"; };
   var state = function () {
@@ -49,6 +58,7 @@
   };
 
   var known = unreadOf(document);
+  var waiting = waitingOf(document);
   var busy = false, again = false, timer = null;
   var refresh = function () {
     if (busy) { again = true; return; }
@@ -64,10 +74,15 @@
         });
         document.title = doc.title;
         var now = unreadOf(doc);
+        var sound = false;
         Object.keys(now).forEach(function (id) {
-          if (now[id].n > (known[id] ? known[id].n : 0)) { notify(id, now[id]); }
+          if (now[id].n > (known[id] ? known[id].n : 0)) { notify(id, now[id]); sound = true; }
         });
         known = now;
+        var nowWaiting = waitingOf(doc);
+        Object.keys(nowWaiting).forEach(function (id) { if (!waiting[id]) { sound = true; } });
+        waiting = nowWaiting;
+        if (sound) { document.dispatchEvent(new CustomEvent("relais:sound")); }
       })
       .catch(function () {})
       .then(function () {
