@@ -38,7 +38,9 @@ const recordNotes = `(function () {
 // the conversation over to Bob: his open queue page lists it under his
 // conversations with its unread messages (no longer under Ann's), and the
 // debtor's next message is counted and notified on his page; the
-// transcript PDF reads back (pdftotext) with every message.
+// transcript PDF reads back (pdftotext) with every message. Ann turns the
+// queue's "Sound" on: each refresh that finds more unread plays her a tone
+// (data-sound-played); Bob's, off, plays none.
 func TestAgentWorkspaceJourney(t *testing.T) {
 	bctx := browsertest.Start(t, chromedp.WindowSize(1366, 900))
 	e := newChatEnv(t, store.SQLite)
@@ -71,6 +73,17 @@ func TestAgentWorkspaceJourney(t *testing.T) {
 	for _, tab := range []*agentTab{ann, b} {
 		tab.do(live)
 		agentEval[bool](tab, recordNotes)
+		if s := tab.text(`[data-queue-live-status]`); s != "Live: the queue updates by itself." {
+			t.Fatalf("the queue's live status reads %q", s)
+		}
+	}
+	ann.do(chromedp.Click(css(`[data-sound]`)))
+	if s := ann.text(`[data-sound-state]`); s != "On: a short tone when a debtor writes or a conversation waits." {
+		t.Fatalf("Ann's sound reads %q", s)
+	}
+	played := func(tab *agentTab) int {
+		t.Helper()
+		return agentEval[int](tab, `parseInt(document.querySelector("[data-sound]").getAttribute("data-sound-played"), 10) || 0`)
 	}
 
 	// The debtor, in a third context, opens the link and writes.
@@ -118,12 +131,19 @@ func TestAgentWorkspaceJourney(t *testing.T) {
 			t.Fatalf("notifications: %q", n)
 		}
 	}
+	tones := played(ann)
+	if tones < 1 || played(b) != 0 {
+		t.Fatalf("tones played: Ann %d (sound on), Bob %d (off)", tones, played(b))
+	}
 
 	// The first-response target passes; the debtor writes again.
 	e.clock.T = e.clock.T.Add(10 * time.Minute)
 	texts = append(texts, "Vous êtes là ?")
 	write(texts[1])
 	titled(ann, "2")
+	if n := played(ann); n <= tones {
+		t.Fatalf("Ann's tones after the second message: %d, before %d", n, tones)
+	}
 	ann.do(chromedp.WaitVisible(css(`#waiting .sla-breach`)))
 	if sla := ann.text(`#waiting td:nth-child(5)`); sla != "LATE by 5 min (first answer within 5 min) Breach recorded" {
 		t.Fatalf("the queue's answer due reads %q", sla)
@@ -185,6 +205,9 @@ func TestAgentWorkspaceJourney(t *testing.T) {
 	titled(b, "3")
 	if n := notes(b); len(n) != 1 || n[0] != note {
 		t.Fatalf("Bob's notifications: %q", n)
+	}
+	if n := played(b); n != 0 {
+		t.Fatalf("Bob's sound is off, %d tones played", n)
 	}
 	if mine := b.text(`#mine`); !strings.Contains(mine, "3 unread") {
 		t.Fatalf("Bob's conversations after the message: %q", mine)

@@ -105,7 +105,7 @@
       try { f = JSON.parse(ev.data); } catch (e) { return; }
       if (f.type === "welcome") {
         delay = 1000;
-        status.textContent = status.getAttribute("data-on");
+        status.textContent = status.getAttribute("data-text-on");
         box.setAttribute("data-live", "on");
         soon(); // what changed while connecting
       } else if (f.type === "queue") {
@@ -113,7 +113,7 @@
       }
     };
     ws.onclose = function () {
-      status.textContent = status.getAttribute("data-off");
+      status.textContent = status.getAttribute("data-text-off");
       box.setAttribute("data-live", "off");
       window.setTimeout(connect, delay);
       delay = Math.min(delay * 2, 30000);
