@@ -31,6 +31,7 @@ const (
 	secStage   = "stage"
 	secStatus  = "status"
 	secDates   = "dates"
+	secSeq     = "sequence"
 )
 
 // manageView is what the claim's back-office page shows besides the claim.
@@ -55,7 +56,7 @@ func newManageView() *manageView {
 // manageDoneKinds are the confirmations the page shows after a redirect
 // (?done=…; messages "console.bo.done.<kind>").
 var manageDoneKinds = map[string]bool{"created": true, "contact": true, "payment": true, "reverse": true, "credit": true,
-	"revoke": true, "sent": true, "stage": true, "status": true, "dates": true, "court": true}
+	"revoke": true, "sent": true, "stage": true, "status": true, "dates": true, "court": true, "sequence": true}
 
 // consoleClaimOf loads the path's claim of the user's tenant: another
 // tenant's is ENOTFOUND, as in the API.
@@ -121,6 +122,19 @@ func (s *Server) renderManage(c *fiber.Ctx, status int, v *manageView) error {
 			return err
 		}
 		data["Links"], data["Now"] = links, s.deps.Clock.Now()
+	}
+	if s.deps.Reminders != nil && u.Role.AtLeast(portal.RoleAgent) {
+		seqs, err := s.deps.Reminders.FindSequences(ctx, u.TenantID)
+		if err != nil {
+			return err
+		}
+		var open []*portal.ReminderSequence
+		for _, sq := range seqs {
+			if sq.CreditorID == "" || sq.CreditorID == claim.CreditorID {
+				open = append(open, sq)
+			}
+		}
+		data["Sequences"] = open
 	}
 	if s.deps.Letters != nil {
 		letters, err := s.deps.Letters.FindLetters(ctx, u.TenantID, claim.ID)
@@ -546,6 +560,28 @@ func (s *Server) handleConsoleDates(c *fiber.Ctx) error {
 		return s.refuse(c, v, secDates, err, fields...)
 	}
 	return s.doneRedirect(c, "dates")
+}
+
+// handleConsoleClaimSequence is POST /console/claims/:id/sequence: the
+// reminder sequence the claim follows from now on, as PUT
+// /api/v1/claims/{id}/sequence (sequence.chosen in the account log, with
+// the user).
+func (s *Server) handleConsoleClaimSequence(c *fiber.Ctx) error {
+	claim, err := s.agentClaim(c, s.deps.Reminders != nil, "Reminders are not available on this server.")
+	if err != nil {
+		return err
+	}
+	v := newManageView()
+	in := readSection(c, v, secSeq, "sequence_id")
+	if in["sequence_id"] == "" {
+		return s.refuse(c, v, secSeq, portal.FieldError("sequence_id", "sequence_id is required"), "sequence_id")
+	}
+	ctx, cancel := s.userContext(c)
+	defer cancel()
+	if err := s.deps.Reminders.SetClaimSequence(ctx, consoleUserOf(c).TenantID, claim.ID, in["sequence_id"]); err != nil {
+		return s.refuse(c, v, secSeq, err, "sequence_id")
+	}
+	return s.doneRedirect(c, "sequence")
 }
 
 // agentClaim is the start of a claim's back-office form: an agent or

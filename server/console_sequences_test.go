@@ -144,3 +144,60 @@ func TestConsoleRetention(t *testing.T) {
 		})
 	}
 }
+
+// TestConsoleClaimSequence: agents and owners choose the sequence a claim
+// follows on its back-office page, among the account's sequences for
+// every creditor or the claim's (another tenant's sequence is refused in
+// words beside the field); the choice is in the account log with the
+// user, and the scheduler follows it.
+func TestConsoleClaimSequence(t *testing.T) {
+	for _, dialect := range storetest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			e := newBOEnv(t, dialect)
+			ctx := context.Background()
+			mine := &portal.ReminderSequence{Name: "Lettre", Steps: []*portal.ReminderStep{{DayOffset: 0, Channel: portal.ChannelLetter, TemplateKey: "formal_notice"}}}
+			theirs := &portal.ReminderSequence{Name: "Beta's", Steps: []*portal.ReminderStep{{DayOffset: 0, Channel: portal.ChannelLetter, TemplateKey: "formal_notice"}}}
+			if err := e.db.CreateSequence(ctx, e.tenantA, mine); err != nil {
+				t.Fatal(err)
+			}
+			if err := e.db.CreateSequence(ctx, e.tenantB, theirs); err != nil {
+				t.Fatal(err)
+			}
+			path := "/console/claims/" + e.claimA.ID + "/sequence"
+			_, page, _ := e.do(e.agent, "GET", "/console/claims/"+e.claimA.ID+"/manage", nil)
+			if !strings.Contains(page, `<option value="`+mine.ID+`">Lettre</option>`) || strings.Contains(page, theirs.ID) {
+				t.Fatalf("the page's sequences")
+			}
+			if _, page, _ := e.do(e.viewer, "GET", "/console/claims/"+e.claimA.ID+"/manage", nil); strings.Contains(page, `action="`+path+`"`) {
+				t.Errorf("a viewer gets the form")
+			}
+			if status, _, _ := e.do(e.viewer, "POST", path, url.Values{"sequence.sequence_id": {mine.ID}}); status != 403 {
+				t.Errorf("viewer: %d", status)
+			}
+			if status, _, _ := e.do(e.agent, "POST", path, url.Values{"csrf": {""}, "sequence.sequence_id": {mine.ID}}); status != 403 {
+				t.Errorf("no CSRF: %d", status)
+			}
+			if status, _, _ := e.do(e.ownerB, "POST", path, url.Values{"sequence.sequence_id": {theirs.ID}}); status != 404 {
+				t.Errorf("B's owner on A's claim: %d", status)
+			}
+			status, page, _ := e.do(e.agent, "POST", path, url.Values{"sequence.sequence_id": {theirs.ID}})
+			if status != 400 || !strings.Contains(page, "is not one of this account") {
+				t.Fatalf("B's sequence: %d", status)
+			}
+			if chs, _ := e.db.AccountChanges(ctx, e.tenantA, portal.AccountSequenceChosen, "", 10); len(chs) != 0 {
+				t.Fatalf("a refused choice was logged")
+			}
+			status, _, loc := e.do(e.agent, "POST", path, url.Values{"sequence.sequence_id": {mine.ID}})
+			if status != 303 || !strings.HasSuffix(loc, "/manage?done=sequence#sequence") {
+				t.Fatalf("choose: %d %s", status, loc)
+			}
+			chs, _ := e.db.AccountChanges(ctx, e.tenantA, portal.AccountSequenceChosen, e.claimA.ID, 10)
+			if len(chs) != 1 || chs[0].Actor.ID != e.agent.ID || !strings.Contains(string(chs[0].Payload), mine.ID) {
+				t.Fatalf("account log: %+v", chs)
+			}
+			if _, page, _ := e.do(e.agent, "GET", loc, nil); !strings.Contains(page, "The claim&#39;s reminder sequence was chosen.") {
+				t.Errorf("no confirmation")
+			}
+		})
+	}
+}

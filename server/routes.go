@@ -209,6 +209,7 @@ func (s *Server) routes() {
 	con.Post("/claims/:id/stage", s.handleConsoleStage)
 	con.Post("/claims/:id/status", s.handleConsoleStatus)
 	con.Post("/claims/:id/dates", s.handleConsoleDates)
+	con.Post("/claims/:id/sequence", s.handleConsoleClaimSequence)
 	con.Get("/claims.csv", s.handleConsoleClaimExport)
 	con.Get("/claims/:id", s.handleConsoleClaim)
 	con.Get("/claims/:id/evidence.zip", s.handleConsoleEvidenceBundle)

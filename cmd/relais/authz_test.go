@@ -369,7 +369,7 @@ var authzTable = map[string]policy{
 	// Promises to pay (issue 20): agents and owners record one.
 	"POST /console/claims/:id/promises": consoleWrite,
 	"POST /console/claims/:id/stage":    consoleWrite, "POST /console/claims/:id/status": consoleWrite,
-	"POST /console/claims/:id/dates": consoleWrite,
+	"POST /console/claims/:id/dates": consoleWrite, "POST /console/claims/:id/sequence": consoleWrite,
 	// Court documents of a claim (issue 23): the claim's tenant by API
 	// key; agents and owners in the console.
 	"GET /api/v1/claims/:id/court/fr-injonction.pdf": apiClaim, "GET /api/v1/claims/:id/court/bordereau.pdf": apiClaim,

@@ -242,12 +242,16 @@ func (db *DB) SetClaimSequence(ctx context.Context, tenantID, claimID, sequenceI
 	if s.CreditorID != "" && s.CreditorID != c.CreditorID {
 		return portal.FieldError("sequence_id", "this sequence belongs to another creditor than the claim's")
 	}
-	row := claimSequenceRow{ClaimID: c.ID, TenantID: tenantID, SequenceID: s.ID, ChosenAt: timeUTC(db.Now())}
-	err = db.conn(ctx).Clauses(clause.OnConflict{
-		Columns:   []clause.Column{{Name: "claim_id"}},
-		DoUpdates: clause.AssignmentColumns([]string{"sequence_id", "chosen_at"}),
-	}).Create(&row).Error
-	return translate("choose sequence", err)
+	return db.tx(ctx, func(tx *gorm.DB) error {
+		row := claimSequenceRow{ClaimID: c.ID, TenantID: tenantID, SequenceID: s.ID, ChosenAt: timeUTC(db.Now())}
+		if err := tx.Clauses(clause.OnConflict{
+			Columns:   []clause.Column{{Name: "claim_id"}},
+			DoUpdates: clause.AssignmentColumns([]string{"sequence_id", "chosen_at"}),
+		}).Create(&row).Error; err != nil {
+			return translate("choose sequence", err)
+		}
+		return db.logAccount(ctx, tx, tenantID, portal.AccountSequenceChosen, c.ID, map[string]any{"claim_id": c.ID, "sequence_id": s.ID})
+	})
 }
 
 // FindReminders implements portal.ReminderService.

@@ -23,14 +23,7 @@ import (
 func TestBackOfficeRulesAndMoney(t *testing.T) {
 	e := newEnv(t)
 	browser := browsertest.Start(t, browsertest.Isolated()...)
-	dir := filepath.Join(repoRoot(t), "artifacts", "backoffice")
-	if d := os.Getenv("RELAIS_ARTIFACTS"); d != "" {
-		dir = filepath.Join(d, "backoffice")
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	j := &journey{top: t, env: e, browser: browser, shots: &shots{dir: dir}}
+	j := &journey{top: t, env: e, browser: browser, shots: artifactsDir(t, "backoffice")}
 	c, _ := j.createClaim(t, "BO-0001", "Dupont Traiteur SARL", "69002")
 	var bal struct {
 		Total int64 `json:"total"`
@@ -41,10 +34,7 @@ func TestBackOfficeRulesAndMoney(t *testing.T) {
 	u := &portal.User{TenantID: e.tenant, Email: "owner@martin.example", Name: "Anne Owner", Role: portal.RoleOwner}
 	must(t, e.db.CreateUser(ctx, u, agentPassword))
 	tb := newTab(t, t, browser, "owner", e.base, "en-GB,en;q=0.9", desktop, j.shots)
-	tb.do(t, chromedp.Navigate(e.base+"/console/login"), chromedp.WaitVisible(chromedp.CSS(`input[name=email]`)),
-		chromedp.SendKeys(chromedp.CSS(`input[name=email]`), u.Email),
-		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), agentPassword))
-	tb.submit(t, `form[action="/console/login"] button[type=submit]`)
+	tb.signIn(t, e.base, u.Email, agentPassword)
 
 	// Policy: a preview of the typed values, then saved.
 	tb.do(t, chromedp.Navigate(e.base+"/console/policy"), chromedp.WaitVisible(chromedp.CSS(`#policy-form`)))

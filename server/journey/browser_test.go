@@ -403,3 +403,54 @@ func (tb *tab) save(t *testing.T, name string, png []byte) {
 		t.Fatal(err)
 	}
 }
+
+// artifactsDir is the directory of a test's screenshots, created empty of
+// an earlier run's: sub under $RELAIS_ARTIFACTS, or under artifacts/ at
+// the top of the repository.
+func artifactsDir(t *testing.T, sub string) *shots {
+	t.Helper()
+	dir := os.Getenv("RELAIS_ARTIFACTS")
+	if dir == "" {
+		dir = filepath.Join(repoRoot(t), "artifacts")
+	}
+	dir = filepath.Join(dir, sub)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	old, _ := filepath.Glob(filepath.Join(dir, "[0-9][0-9]-*.png"))
+	for _, f := range old {
+		os.Remove(f)
+	}
+	return &shots{dir: dir}
+}
+
+// signIn signs a console user in on the tab, from the sign-in page.
+func (tb *tab) signIn(t *testing.T, base, email, password string) {
+	t.Helper()
+	tb.do(t, chromedp.Navigate(base+"/console/login"), chromedp.WaitVisible(chromedp.CSS(`input[name=email]`)),
+		chromedp.SendKeys(chromedp.CSS(`input[name=email]`), email),
+		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), password))
+	tb.submit(t, `form[action="/console/login"] button[type=submit]`)
+}
+
+// refused takes from the tab's problems the browser's note that path
+// answered 400 (a form refused with its problems listed, as it should be)
+// and fails the test when there is none.
+func (tb *tab) refused(t *testing.T, path string) {
+	t.Helper()
+	want := "browser log (network) " + path + ": Failed to load resource: the server responded with a status of 400"
+	tb.mu.Lock()
+	defer tb.mu.Unlock()
+	kept, found := tb.problems[:0], false
+	for _, p := range tb.problems {
+		if strings.HasPrefix(p, want) && !found {
+			found = true
+			continue
+		}
+		kept = append(kept, p)
+	}
+	tb.problems = kept
+	if !found {
+		t.Errorf("%s: %s did not answer 400", tb.name, path)
+	}
+}

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -60,20 +58,9 @@ func TestDashboardInBrowser(t *testing.T) {
 	must(t, db.CreateUser(ctx, owner, password))
 	srv := servertest.Start(t, db, servertest.Options{Clock: clock, Logger: slog.New(slog.DiscardHandler)})
 
-	dir := os.Getenv("RELAIS_ARTIFACTS")
-	if dir == "" {
-		dir = filepath.Join(repoRoot(t), "artifacts")
-	}
-	sh := &shots{dir: filepath.Join(dir, "dashboard")}
-	must(t, os.MkdirAll(sh.dir, 0o755))
 	browser := browsertest.Start(t, browsertest.Isolated()...)
-	tb := newTab(t, t, browser, "owner", srv.Base, "en-GB,en;q=0.9", desktop, sh)
-	tb.do(t, chromedp.Navigate(srv.Base+"/console/login"), chromedp.WaitVisible(chromedp.CSS(`input[name=email]`)))
-	tb.do(t,
-		chromedp.SendKeys(chromedp.CSS(`input[name=email]`), owner.Email),
-		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), password),
-	)
-	tb.submit(t, `form[action="/console/login"] button[type=submit]`)
+	tb := newTab(t, t, browser, "owner", srv.Base, "en-GB,en;q=0.9", desktop, artifactsDir(t, "dashboard"))
+	tb.signIn(t, srv.Base, owner.Email, password)
 	if p := tb.path(t); p != "/console/dashboard" {
 		t.Fatalf("after signing in the owner is on %s, want the dashboard", p)
 	}

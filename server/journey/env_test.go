@@ -37,7 +37,7 @@ func TestMain(m *testing.M) {
 
 const webhookSecret = "whsec_relais_journey"
 
-// env is a running Relais: PostgreSQL, stripe-mock and the server on a
+// env is a running Relais: PostgreSQL or SQLite, stripe-mock and the server on a
 // random loopback port, wired as cmd/relais build() wires it.
 type env struct {
 	db      *store.DB
@@ -49,17 +49,26 @@ type env struct {
 	signer  *evidence.Signer
 	stripe  *stripe.Client
 	payment *payments.Service
+	letters *store.LetterStore
 	logs    *servertest.LogBuffer
 }
 
+// newEnv is a running Relais on PostgreSQL.
 func newEnv(t *testing.T) *env {
+	t.Helper()
+	return newEnvOn(t, store.Postgres)
+}
+
+// newEnvOn is a running Relais on the dialect's database (store.SQLite or
+// store.Postgres).
+func newEnvOn(t *testing.T, dialect string) *env {
 	t.Helper()
 	stripeURL := mock.Require(t)
 	// The browser keeps cookies by the wall clock, so the server's clock
 	// must be the real one (a fixed 2024 clock would expire every session
 	// cookie at once).
 	clock := portal.SystemClock{}
-	db := storetest.MustOpen(t, store.Postgres, clock)
+	db := storetest.MustOpen(t, dialect, clock)
 	logs := &servertest.LogBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	t.Cleanup(func() {
@@ -104,7 +113,7 @@ func newEnv(t *testing.T) *env {
 	// The same services as cmd/relais build(), with a fresh signing key
 	// and card payments on stripe-mock.
 	run := servertest.Start(t, db, servertest.Options{Version: "journey", Clock: clock, Logger: log, Rates: rates, Card: e.stripe})
-	e.srv, e.base, e.payment, e.signer = run.Server, run.Base, run.Payments, run.Evidence.Signer
+	e.srv, e.base, e.payment, e.signer, e.letters = run.Server, run.Base, run.Payments, run.Evidence.Signer, run.Letters
 	return e
 }
 
