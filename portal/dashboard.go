@@ -62,8 +62,13 @@ type Dashboard struct {
 	// Plans are the instalment plans signed in the period, by where they
 	// stand now.
 	Plans []PlanFigure
-	// Promises are the promises to pay offered in the period, by status.
+	// Promises are the promises to pay offered in the chat in the period,
+	// by what became of the offer.
 	Promises []PromiseFigure
+	// PromisesKept are the promises to pay made in the period (portal,
+	// chat or agent), by where they stand now: expected, kept, partly
+	// kept or broken.
+	PromisesKept []PromiseKeptFigure
 	Disputes DisputeFigures
 	Response ResponseFigures
 	// Breaches are the response targets missed in the period.
@@ -169,6 +174,20 @@ type PlanFigure struct {
 type PromiseFigure struct {
 	Status string
 	Count  int
+}
+
+// PromiseStatuses are the states of a promise to pay, in order.
+var PromiseStatuses = []PromiseStatus{PromiseExpected, PromiseKept, PromisePartlyKept, PromiseBroken}
+
+// PromiseKeptFigure counts the promises to pay of one currency and status
+// made in the period: how many, the amount promised, and what payments
+// brought towards them (PaidAmount).
+type PromiseKeptFigure struct {
+	Currency Currency
+	Status   PromiseStatus
+	Promises int
+	Amount   int64
+	Paid     int64
 }
 
 // Dispute age buckets (days since filed).

@@ -23,7 +23,7 @@ import (
 
 // dashboardFigures are the figures, in page order; ?figure= of the CSV
 // export names one.
-var dashboardFigures = []string{"monthly", "ageing", "stage", "channel", "plans", "promises", "disputes", "response", "breaches"}
+var dashboardFigures = []string{"monthly", "ageing", "stage", "channel", "plans", "promises", "promises_kept", "disputes", "response", "breaches"}
 
 // dashboardMonths is the default period: the last twelve months.
 const dashboardMonths = 12
@@ -186,6 +186,11 @@ func dashboardCSV(d *portal.Dashboard, figure string) ([]byte, error) {
 	for _, p := range d.Promises {
 		row("promises", p.Status, "", "offers", n(p.Count))
 	}
+	for _, p := range d.PromisesKept {
+		row("promises_kept", string(p.Status), p.Currency, "promises", n(p.Promises))
+		row("promises_kept", string(p.Status), p.Currency, "promised", money(p.Amount, p.Currency))
+		row("promises_kept", string(p.Status), p.Currency, "paid", money(p.Paid, p.Currency))
+	}
 	for _, b := range portal.DisputeAgeBuckets {
 		row("disputes", b, "", "open", n(d.Disputes.ByAge[b]))
 	}
@@ -322,6 +327,21 @@ func dashboardPanels(t *i18n.T, d *portal.Dashboard, q url.Values) []dashPanel {
 	}
 	pr.Chart = prom.svg()
 	add(pr, "promises")
+
+	kept := barChart{ID: "promises-kept", Title: tr("kept")}
+	kp := dashPanel{ID: "promises-kept", Title: kept.Title, Hint: tr("kept.hint", "Grace", portal.PromiseGraceDays),
+		Head: []string{tr("col.status"), tr("col.currency"), tr("col.promises"), tr("col.promised"), tr("col.towards")}}
+	for i, st := range portal.PromiseStatuses {
+		for _, p := range d.PromisesKept {
+			if p.Status == st {
+				label := tr("kept."+string(st)) + " (" + string(p.Currency) + ")"
+				kept.Bars = append(kept.Bars, chartBar{Label: label, Text: t.Amount(p.Amount, p.Currency) + " · " + strconv.Itoa(p.Promises), Value: int64(p.Promises), Series: i % 3})
+				kp.Rows = append(kp.Rows, []string{label, string(p.Currency), strconv.Itoa(p.Promises), t.Amount(p.Amount, p.Currency), t.Amount(p.Paid, p.Currency)})
+			}
+		}
+	}
+	kp.Chart = kept.svg()
+	add(kp, "promises_kept")
 
 	disp := barChart{ID: "disputes", Title: tr("disputes", "Date", asOf)}
 	dp := dashPanel{ID: "disputes", Title: disp.Title, Head: []string{tr("col.age"), tr("col.open")}}

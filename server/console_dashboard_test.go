@@ -41,6 +41,10 @@ func dashboardFixture(t *testing.T, e *chatEnv) (gbpCreditor, otherCreditor, oth
 	if err := e.db.AddPayment(ctx, e.tenantID, &portal.Payment{ClaimID: gbp.ID, Amount: 30000, ReceivedOn: portal.MustDate("2024-06-25"), Method: portal.PaymentTransfer}); err != nil {
 		t.Fatal(err)
 	}
+	// A promise to pay of 50.00 GBP, still expected.
+	if _, err := e.db.RecordPromise(ctx, e.tenantID, gbp.ID, portal.PromiseInput{Amount: 5000, DueOn: e.today.AddDays(5), Source: portal.PromiseFromAgent}); err != nil {
+		t.Fatal(err)
+	}
 	other := &portal.Tenant{Name: "Other", Timezone: "UTC"}
 	if err := e.db.CreateTenant(ctx, other); err != nil {
 		t.Fatal(err)
@@ -159,7 +163,7 @@ func TestConsoleDashboard(t *testing.T) {
 				if strings.Contains(r.body, " style=") || strings.Contains(r.body, "<script") || strings.Contains(r.body, "<style") {
 					t.Fatal("inline style or script on the dashboard")
 				}
-				for _, id := range []string{"monthly-EUR", "monthly-GBP", "ageing-EUR", "ageing-GBP", "stage-EUR", "channel-EUR", "plans", "promises", "disputes", "response"} {
+				for _, id := range []string{"monthly-EUR", "monthly-GBP", "ageing-EUR", "ageing-GBP", "stage-EUR", "channel-EUR", "plans", "promises", "promises-kept", "disputes", "response"} {
 					sec := regexp.MustCompile(`(?s)<section class="dash-figure" id="` + id + `".*?</section>`).FindString(r.body)
 					if !strings.Contains(sec, `<h2 id="`+id+`-h">`) || !strings.Contains(sec, `figure=`) {
 						t.Errorf("section %s missing or without its CSV link", id)
@@ -186,6 +190,9 @@ func TestConsoleDashboard(t *testing.T) {
 				}
 				if got := tableRow(t, r.body, "ageing-GBP", "0 to 30 days"); strings.Join(got, "|") != "1|"+en(gbpOwed, "GBP") {
 					t.Errorf("ageing GBP: %v", got)
+				}
+				if got := tableRow(t, r.body, "promises-kept", "expected (GBP)"); strings.Join(got, "|") != "GBP|1|"+en(5000, "GBP")+"|"+en(0, "GBP") {
+					t.Errorf("promises kept: %v", got)
 				}
 				// The payments came without a contact before them.
 				if got := tableRow(t, r.body, "channel-EUR", "no contact before"); strings.Join(got, "|") != "1|"+en(eurPaid, "EUR") {
@@ -249,14 +256,16 @@ func TestConsoleDashboard(t *testing.T) {
 				}
 				lines := csvLines(t, r.body)
 				for k, want := range map[string]string{
-					"monthly,2024-06,EUR,collected":   portal.FormatMinor(eurPaid, 2),
-					"monthly,2024-06,EUR,outstanding": portal.FormatMinor(eurOwed, 2),
-					"monthly,2024-06,GBP,collected":   portal.FormatMinor(gbpPaid, 2),
-					"ageing,90+,EUR,owed":             portal.FormatMinor(eurOwed, 2),
-					"ageing,0-30,GBP,claims":          "1",
-					"stage,amicable,EUR,rate_percent": portal.FormatMinor(eurPaid*10000/100000, 2),
-					"channel,none,GBP,amount":         portal.FormatMinor(gbpPaid, 2),
-					"disputes,all,open":               "",
+					"monthly,2024-06,EUR,collected":       portal.FormatMinor(eurPaid, 2),
+					"monthly,2024-06,EUR,outstanding":     portal.FormatMinor(eurOwed, 2),
+					"monthly,2024-06,GBP,collected":       portal.FormatMinor(gbpPaid, 2),
+					"ageing,90+,EUR,owed":                 portal.FormatMinor(eurOwed, 2),
+					"ageing,0-30,GBP,claims":              "1",
+					"stage,amicable,EUR,rate_percent":     portal.FormatMinor(eurPaid*10000/100000, 2),
+					"channel,none,GBP,amount":             portal.FormatMinor(gbpPaid, 2),
+					"promises_kept,expected,GBP,promised": "50.00",
+					"promises_kept,expected,GBP,promises": "1",
+					"disputes,all,open":                   "",
 				} {
 					if k == "disputes,all,open" {
 						k = "disputes,all,,open"

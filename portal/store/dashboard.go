@@ -15,7 +15,7 @@ import (
 
 var _ portal.DashboardStore = (*DB)(nil)
 
-// Dashboard implements portal.DashboardStore: nine aggregate queries,
+// Dashboard implements portal.DashboardStore: ten aggregate queries,
 // each grouped in SQL (per currency and month, bucket, stage, source or
 // state), so the rows read back are a few dozen whatever the number of
 // claims. Per-claim sums are grouped passes over the tenant's rows in
@@ -49,7 +49,7 @@ func (db *DB) Dashboard(ctx context.Context, tenantID string, f portal.Dashboard
 				return translate("dashboard settings", err)
 			}
 		}
-		for _, step := range []func() error{q.monthly, q.ageingAndStages, q.byChannel, q.plans, q.promises, q.disputes, q.response, q.breaches} {
+		for _, step := range []func() error{q.monthly, q.ageingAndStages, q.byChannel, q.plans, q.promises, q.promisesKept, q.disputes, q.response, q.breaches} {
 			if err := step(); err != nil {
 				return err
 			}
@@ -362,6 +362,16 @@ func (q *dashQuery) promises() error {
 		GROUP BY 1 ORDER BY 1`, &q.out.Promises)
 }
 
+// promisesKept: promises to pay made in the period (promises table,
+// whatever their source), by currency and where they stand now.
+func (q *dashQuery) promisesKept() error {
+	return q.scan("dashboard promises kept", `SELECT p.currency AS currency, p.status AS status, COUNT(*) AS promises,
+		SUM(p.amount) AS amount, SUM(p.paid_amount) AS paid
+		FROM promises p
+		WHERE p.tenant_id = @tenant`+q.byCreditor("p")+` AND p.created_at >= @fromT AND p.created_at < @toT
+		GROUP BY 1, 2 ORDER BY 1, 2`, &q.out.PromisesKept)
+}
+
 // disputes: open at the end of AsOf (filed by then, not resolved by
 // then) by age then, and those filed and resolved in the period.
 func (q *dashQuery) disputes() error {
@@ -475,6 +485,9 @@ func (q *dashQuery) currencies() []portal.Currency {
 		set[c.Currency] = true
 	}
 	for _, p := range q.out.Plans {
+		set[p.Currency] = true
+	}
+	for _, p := range q.out.PromisesKept {
 		set[p.Currency] = true
 	}
 	return sortedCurrencies(set)
