@@ -69,8 +69,8 @@ type Dashboard struct {
 	// chat or agent), by where they stand now: expected, kept, partly
 	// kept or broken.
 	PromisesKept []PromiseKeptFigure
-	Disputes DisputeFigures
-	Response ResponseFigures
+	Disputes     DisputeFigures
+	Response     ResponseFigures
 	// Breaches are the response targets missed in the period.
 	Breaches BreachFigures
 }
