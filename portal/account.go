@@ -37,7 +37,8 @@ const (
 	AccountCreditorUpdated = "creditor.updated"
 	AccountPolicySet       = "policy.set" // a creditor's negotiation policy, or a claim's override
 	AccountSequenceCreated = "sequence.created"
-	AccountSequenceChosen  = "sequence.chosen" // the sequence a claim follows (subject: the claim)
+	AccountSequenceUpdated = "sequence.updated" // changed in place before any reminder was sent from it
+	AccountSequenceChosen  = "sequence.chosen"  // the sequence a claim follows (subject: the claim)
 	AccountRetentionSet    = "retention.set"
 	AccountAssignmentSet   = "assignment.set" // automatic assignment of conversations (issue 21)
 )

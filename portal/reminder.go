@@ -103,6 +103,15 @@ type ReminderService interface {
 	// CreateSequence validates and stores a sequence and its steps.
 	// EINVALID for bad steps or an unknown creditor.
 	CreateSequence(ctx context.Context, tenantID string, s *ReminderSequence) error
+	// UpdateSequence changes in place the name and steps of a creditor's
+	// own sequence (s.ID; its creditor stays) while no reminder was sent
+	// from it. ENOTFOUND; ECONFLICT for a built-in sequence or one a
+	// reminder was sent from (sent reminders name their steps: a new
+	// sequence is made from it instead); EINVALID as CreateSequence.
+	UpdateSequence(ctx context.Context, tenantID string, s *ReminderSequence) error
+	// SequencesSent tells which of the tenant's sequences a reminder was
+	// sent from (their steps are fixed).
+	SequencesSent(ctx context.Context, tenantID string) (map[string]bool, error)
 	// SetClaimSequence chooses the sequence a claim follows. ENOTFOUND for
 	// an unknown claim or sequence; EINVALID when the sequence belongs to
 	// another creditor.

@@ -15,10 +15,11 @@ import (
 // reads them and previews each template in the four languages; owners
 // create sequences and set the retention. Sequences are checked by
 // reminders.ValidateSequence (in the store's CreateSequence) and the
-// retention by the privacy service, as for the API. A stored sequence is
-// not changed in place, since the reminders already sent name its steps:
-// "edit" opens the form filled from it, and saving makes a new sequence
-// that claims are then moved to.
+// retention by the privacy service, as for the API. A sequence no
+// reminder was sent from is changed in place (its name and steps); once
+// one was, its steps stay as they were sent (sent reminders name them):
+// "edit as a new sequence" opens the form filled from it, and saving makes
+// a new sequence that claims are then moved to.
 
 // sequenceFormRows is how many step rows the create form offers.
 const sequenceFormRows = 8
@@ -30,9 +31,11 @@ type sequenceStepRow struct{ Day, Template string }
 // ("name", "steps", "steps.3").
 type sequenceForm struct {
 	Name, CreditorID string
-	Steps            []sequenceStepRow
-	Errs             map[string]string
-	stepRows         []int
+	// EditID is the sequence changed in place ("" for a new one).
+	EditID   string
+	Steps    []sequenceStepRow
+	Errs     map[string]string
+	stepRows []int
 }
 
 // Err is the problem of field, nil when it has none.
@@ -58,10 +61,15 @@ func templateChoices() []templateChoice {
 	return out
 }
 
-func formOfSequence(seq *portal.ReminderSequence, t *i18n.T) *sequenceForm {
+// formOfSequence is the form filled from seq: a copy to save as a new
+// sequence, or seq itself to change in place.
+func formOfSequence(seq *portal.ReminderSequence, t *i18n.T, inPlace bool) *sequenceForm {
 	f := &sequenceForm{Errs: map[string]string{}}
 	if seq != nil {
 		f.Name, f.CreditorID = t.Text("console.sequences.copyof", "Name", seq.Name), seq.CreditorID
+		if inPlace {
+			f.Name, f.EditID = seq.Name, seq.ID
+		}
 		for _, st := range seq.Steps {
 			f.Steps = append(f.Steps, sequenceStepRow{Day: strconv.Itoa(st.DayOffset), Template: st.TemplateKey})
 		}
@@ -141,14 +149,22 @@ func (s *Server) renderSequences(c *fiber.Ctx, status int, form *sequenceForm) e
 	if err != nil {
 		return err
 	}
+	sent, err := svc.SequencesSent(ctx, u.TenantID)
+	if err != nil {
+		return err
+	}
 	if form == nil {
 		var from *portal.ReminderSequence
+		inPlace := false
 		for _, sq := range seqs {
 			if sq.ID == c.Query("from") {
 				from = sq
 			}
+			if sq.ID == c.Query("edit") && sq.Builtin == "" && !sent[sq.ID] {
+				from, inPlace = sq, true
+			}
 		}
-		form = formOfSequence(from, t)
+		form = formOfSequence(from, t, inPlace)
 	}
 	names := map[string]string{}
 	for _, cr := range creditors {
@@ -156,7 +172,8 @@ func (s *Server) renderSequences(c *fiber.Ctx, status int, form *sequenceForm) e
 	}
 	return s.renderConsole(c.Status(status), "sequences", map[string]any{"Title": t.Text("console.sequences.title"),
 		"Sequences": seqs, "Creditors": creditors, "CreditorNames": names, "Form": form, "Templates": templateChoices(),
-		"IsOwner": u.Role.AtLeast(portal.RoleOwner), "Created": c.Query("created"), "Editing": c.Query("from") != ""})
+		"IsOwner": u.Role.AtLeast(portal.RoleOwner), "Created": c.Query("created"), "Updated": c.Query("updated"),
+		"Editing": c.Query("from") != "", "Sent": sent})
 }
 
 // handleConsoleSequences lists the tenant's sequences and, for owners,
@@ -167,7 +184,18 @@ func (s *Server) handleConsoleSequences(c *fiber.Ctx) error {
 
 // handleConsoleSequenceCreate stores a new sequence from the form; a
 // refused one shows the form again with the problem beside its field.
-func (s *Server) handleConsoleSequenceCreate(c *fiber.Ctx) error {
+func (s *Server) handleConsoleSequenceCreate(c *fiber.Ctx) error { return s.saveSequence(c, "") }
+
+// handleConsoleSequenceUpdate is POST /console/sequences/:id: the form
+// saved over that sequence (its name and steps; its creditor stays), while
+// no reminder was sent from it; else the refusal in words above the form.
+func (s *Server) handleConsoleSequenceUpdate(c *fiber.Ctx) error {
+	return s.saveSequence(c, strings.Clone(c.Params("id")))
+}
+
+// saveSequence creates a sequence from the form (id "") or changes
+// sequence id in place, as the owner typed it.
+func (s *Server) saveSequence(c *fiber.Ctx, id string) error {
 	if err := requireRole(c, portal.RoleOwner); err != nil {
 		return err
 	}
@@ -177,21 +205,35 @@ func (s *Server) handleConsoleSequenceCreate(c *fiber.Ctx) error {
 	}
 	t := s.consoleT(c)
 	form, seq := sequenceOf(c, t)
+	form.EditID, seq.ID = id, id
+	status := fiber.StatusBadRequest
 	if len(form.Errs) == 0 {
 		ctx, cancel := s.userContext(c)
-		err = svc.CreateSequence(ctx, consoleUserOf(c).TenantID, seq)
-		cancel()
-		if err != nil && portal.ErrorCode(err) != portal.EINVALID {
-			return err
+		if id == "" {
+			err = svc.CreateSequence(ctx, consoleUserOf(c).TenantID, seq)
+		} else {
+			err = svc.UpdateSequence(ctx, consoleUserOf(c).TenantID, seq)
 		}
-		if err != nil {
+		cancel()
+		switch portal.ErrorCode(err) {
+		case "":
+		case portal.EINVALID:
 			form.sequenceProblem(t, err)
+		case portal.ECONFLICT:
+			form.Errs["sequence"] = t.Text("console.sequences.err.fixed")
+			status = fiber.StatusConflict
+		default:
+			return err
 		}
 	}
 	if len(form.Errs) > 0 {
-		return s.renderSequences(c, fiber.StatusBadRequest, form)
+		return s.renderSequences(c, status, form)
 	}
-	return c.Redirect("/console/sequences?created="+seq.ID+"#sequence-"+seq.ID, fiber.StatusSeeOther)
+	done := "created"
+	if id != "" {
+		done = "updated"
+	}
+	return c.Redirect("/console/sequences?"+done+"="+seq.ID+"#sequence-"+seq.ID, fiber.StatusSeeOther)
 }
 
 // sampleReminder fills a template for the preview: the tenant's first

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/relais/relais/portal"
+	"github.com/relais/relais/portal/reminders"
 	"github.com/relais/relais/portal/store/storetest"
 )
 
@@ -197,6 +198,100 @@ func TestConsoleClaimSequence(t *testing.T) {
 			}
 			if _, page, _ := e.do(e.agent, "GET", loc, nil); !strings.Contains(page, "The claim&#39;s reminder sequence was chosen.") {
 				t.Errorf("no confirmation")
+			}
+		})
+	}
+}
+
+// TestConsoleSequenceEditInPlace: an owner changes the name and steps of
+// a sequence no reminder was sent from, keeping its ID (the claims that
+// follow it keep following it), with sequence.updated in the account log;
+// a built-in sequence and one a reminder was sent from are refused in
+// words and offer only "edit as a new sequence"; agents, a missing CSRF
+// token and another tenant's owner are refused.
+func TestConsoleSequenceEditInPlace(t *testing.T) {
+	for _, dialect := range storetest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			e := newBOEnv(t, dialect)
+			ctx := context.Background()
+			seq := &portal.ReminderSequence{Name: "Douce", Steps: []*portal.ReminderStep{{DayOffset: 3, Channel: portal.ChannelEmail, TemplateKey: "friendly"}}}
+			if err := e.db.CreateSequence(ctx, e.tenantA, seq); err != nil {
+				t.Fatal(err)
+			}
+			path := "/console/sequences/" + seq.ID
+			_, page, _ := e.do(e.owner, "GET", "/console/sequences", nil)
+			if n := strings.Count(page, `class="sequence-edit"`); n != 1 || !strings.Contains(page, `href="/console/sequences?edit=`+seq.ID+`#sequence-form"`) {
+				t.Fatalf("edit links: %d", n)
+			}
+			_, page, _ = e.do(e.owner, "GET", "/console/sequences?edit="+seq.ID, nil)
+			if !strings.Contains(page, `action="`+path+`"`) || !strings.Contains(page, `value="Douce"`) || !strings.Contains(page, `<option value="friendly" selected>`) {
+				t.Fatalf("edit form not filled from the sequence")
+			}
+			form := func() url.Values {
+				return url.Values{"name": {"Douce puis ferme"}, "day": {"5", "20"}, "template": {"friendly", "formal_notice"}}
+			}
+			f := form()
+			f.Set("csrf", "")
+			if status, _, _ := e.do(e.owner, "POST", path, f); status != 403 {
+				t.Errorf("no CSRF: %d", status)
+			}
+			if status, _, _ := e.do(e.agent, "POST", path, form()); status != 403 {
+				t.Errorf("agent: %d", status)
+			}
+			if status, _, _ := e.do(e.ownerB, "POST", path, form()); status != 404 {
+				t.Errorf("B's owner: %d", status)
+			}
+			f = form()
+			f["day"] = []string{"20", "5"}
+			if status, page, _ := e.do(e.owner, "POST", path, f); status != 400 || !strings.Contains(page, `action="`+path+`"`) ||
+				!strings.Contains(page, `id="err-steps.1">A number of days from 0 to 365, not before the step above.`) {
+				t.Fatalf("days out of order: %d", status)
+			}
+			status, _, loc := e.do(e.owner, "POST", path, form())
+			if status != 303 || loc != "/console/sequences?updated="+seq.ID+"#sequence-"+seq.ID {
+				t.Fatalf("update: %d %s", status, loc)
+			}
+			seqs, _ := e.db.FindSequences(ctx, e.tenantA)
+			var got *portal.ReminderSequence
+			for _, s := range seqs {
+				if s.ID == seq.ID {
+					got = s
+				}
+			}
+			if got == nil || got.Name != "Douce puis ferme" || len(got.Steps) != 2 || got.Steps[1].DayOffset != 20 || got.Steps[1].Channel != portal.ChannelLetter {
+				t.Fatalf("stored: %+v", got)
+			}
+			chs, _ := e.db.AccountChanges(ctx, e.tenantA, portal.AccountSequenceUpdated, seq.ID, 10)
+			if len(chs) != 1 || chs[0].Actor.ID != e.owner.ID || !strings.Contains(string(chs[0].Payload), `"Douce"`) || !strings.Contains(string(chs[0].Payload), `"Douce puis ferme"`) {
+				t.Fatalf("account log: %+v", chs)
+			}
+			// A built-in sequence stays as shipped.
+			var builtin *portal.ReminderSequence
+			for _, s := range seqs {
+				if s.Builtin != "" {
+					builtin = s
+				}
+			}
+			if status, page, _ := e.do(e.owner, "POST", "/console/sequences/"+builtin.ID, form()); status != 409 || !strings.Contains(page, `id="sequence-fixed"`) {
+				t.Errorf("built-in: %d", status)
+			}
+			// Once a reminder was sent from it, its steps are fixed.
+			if err := e.db.SetClaimSequence(ctx, e.tenantA, e.claimA.ID, seq.ID); err != nil {
+				t.Fatal(err)
+			}
+			sched := &reminders.Scheduler{Store: e.db, Links: e.db, Letters: e.run.Letters, Clock: e.clock, BaseURL: e.run.Base, Holder: "test"}
+			if _, err := sched.RunOnce(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if sent, _ := e.db.SequencesSent(ctx, e.tenantA); !sent[seq.ID] {
+				t.Fatalf("no reminder sent from the sequence: %v", sent)
+			}
+			if status, page, _ := e.do(e.owner, "POST", path, form()); status != 409 || !strings.Contains(page, "Reminders were sent from this sequence in the meantime") {
+				t.Errorf("after a send: %d", status)
+			}
+			_, page, _ = e.do(e.owner, "GET", "/console/sequences?edit="+seq.ID, nil)
+			if strings.Contains(page, `class="sequence-edit"`) || strings.Contains(page, `action="`+path+`"`) {
+				t.Errorf("a sequence reminders were sent from is offered in place")
 			}
 		})
 	}

@@ -257,7 +257,8 @@ func (s *Server) routes() {
 	con.Get("/letters/print.pdf", s.handleConsoleLettersPDF)
 	con.Post("/letters/posted", s.handleConsoleLettersPosted)
 	con.Get("/sequences", s.handleConsoleSequences)
-	con.Post("/sequences", s.handleConsoleSequenceCreate) // owners
+	con.Post("/sequences", s.handleConsoleSequenceCreate)     // owners
+	con.Post("/sequences/:id", s.handleConsoleSequenceUpdate) // owners, before a reminder was sent from it
 	con.Get("/sequences/templates/:key", s.handleConsoleTemplate)
 	con.Get("/retention", s.handleConsoleRetention)
 	con.Post("/retention", s.handleConsoleRetentionSet) // owners

@@ -389,7 +389,7 @@ var authzTable = map[string]policy{
 	"GET /console/statements": consoleRead, "POST /console/statements": consoleWork,
 	"GET /console/statements/:id": consoleRead, "POST /console/statements/:id/lines/:line_id/accept": consoleWork,
 	"GET /console/letters": consoleRead, "GET /console/letters/print.pdf": consoleRead, "POST /console/letters/posted": consoleWork,
-	"GET /console/sequences": consoleRead, "POST /console/sequences": consoleSettings, "GET /console/sequences/templates/:key": consoleRead,
+	"GET /console/sequences": consoleRead, "POST /console/sequences": consoleSettings, "POST /console/sequences/:id": consoleSettings, "GET /console/sequences/templates/:key": consoleRead,
 	"GET /console/retention": consoleRead, "POST /console/retention": consoleSettings,
 	// Webhook endpoints in the console (issue 19): any user reads them and
 	// their delivery logs; owners change them.

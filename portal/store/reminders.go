@@ -229,6 +229,64 @@ func (db *DB) CreateSequence(ctx context.Context, tenantID string, s *portal.Rem
 	})
 }
 
+// UpdateSequence implements portal.ReminderService: the name and steps
+// of a creditor's own sequence that no reminder was sent from, with
+// sequence.updated (before and after) in the account log. The check and
+// the change are one transaction; a reminder begun meanwhile on a step
+// about to go is kept by the steps' foreign key (the change then fails).
+func (db *DB) UpdateSequence(ctx context.Context, tenantID string, s *portal.ReminderSequence) error {
+	old, err := db.findSequence(ctx, tenantID, s.ID)
+	if err != nil {
+		return err
+	}
+	if old.Builtin != "" {
+		return portal.Errorf(portal.ECONFLICT, "A sequence shipped with Relais is not changed: make a new one from it.")
+	}
+	s.CreditorID = old.CreditorID // claims of that creditor follow it
+	if err := reminders.ValidateSequence(s); err != nil {
+		return err
+	}
+	return db.tx(ctx, func(tx *gorm.DB) error {
+		var sent int64
+		if err := tx.Raw(`SELECT COUNT(*) FROM (SELECT 1 FROM reminder_sends WHERE sequence_id = ? AND tenant_id = ? LIMIT 1) x`, s.ID, tenantID).Scan(&sent).Error; err != nil {
+			return translate("find sends of sequence", err)
+		}
+		if sent > 0 {
+			return portal.Errorf(portal.ECONFLICT, "Reminders were sent from this sequence: its steps stay as they were sent; make a new sequence from it.")
+		}
+		now := db.Now()
+		s.TenantID, s.Builtin, s.CreatedAt = tenantID, "", old.CreatedAt
+		if err := tx.Model(&portal.ReminderSequence{}).Where("id = ? AND tenant_id = ?", s.ID, tenantID).Update("name", s.Name).Error; err != nil {
+			return translate("update sequence", err)
+		}
+		if err := tx.Where("sequence_id = ? AND tenant_id = ?", s.ID, tenantID).Delete(&portal.ReminderStep{}).Error; err != nil {
+			return translate("replace steps", err)
+		}
+		for _, st := range s.Steps {
+			st.ID, st.TenantID, st.SequenceID = portal.NewID(now), tenantID, s.ID
+			if err := tx.Create(st).Error; err != nil {
+				return translate("create step", err)
+			}
+		}
+		return db.logAccount(ctx, tx, tenantID, portal.AccountSequenceUpdated, s.ID, map[string]any{"sequence_id": s.ID, "before": old, "sequence": s})
+	})
+}
+
+// SequencesSent implements portal.ReminderService.
+func (db *DB) SequencesSent(ctx context.Context, tenantID string) (map[string]bool, error) {
+	var ids []string
+	err := db.conn(ctx).Raw(`SELECT s.id FROM reminder_sequences s WHERE s.tenant_id = ?
+		AND EXISTS (SELECT 1 FROM reminder_sends r WHERE r.sequence_id = s.id)`, tenantID).Scan(&ids).Error
+	if err != nil {
+		return nil, translate("find sequences sent", err)
+	}
+	out := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		out[id] = true
+	}
+	return out, nil
+}
+
 // SetClaimSequence implements portal.ReminderService.
 func (db *DB) SetClaimSequence(ctx context.Context, tenantID, claimID, sequenceID string) error {
 	c, err := db.FindClaim(ctx, tenantID, claimID)
