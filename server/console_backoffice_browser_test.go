@@ -33,12 +33,7 @@ func TestConsoleBackOfficeInBrowser(t *testing.T) {
 	}
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
 	must(chromedp.Do(ctx,
-		chromedp.Navigate(e.base+"/console/login"),
-		chromedp.WaitVisible(css(`input[name="email"]`)),
-		chromedp.SendKeys(css(`input[name="email"]`), e.owner.Email),
-		chromedp.SendKeys(css(`input[name="password"]`), "correct horse battery"),
-		chromedp.Submit(css(`input[name="password"]`)),
-		chromedp.WaitNotPresent(css(`input[name="password"]`)), // owners land on the dashboard
+		browsertest.ConsoleSignIn(e.base, e.owner.Email, "correct horse battery"),
 		chromedp.Navigate(e.base+"/console/claims"),
 		chromedp.Click(css(`#claims-actions a.button`)),
 		chromedp.WaitVisible(css(`#claim-new`)),

@@ -40,11 +40,7 @@ func openAgentTab(t *testing.T, browser context.Context, base, email string) *ag
 	}); err != nil {
 		t.Fatal(err)
 	}
-	a.do(chromedp.Navigate(base+"/console/login"),
-		chromedp.WaitVisible(chromedp.CSS(`input[name="email"]`)),
-		chromedp.SendKeys(chromedp.CSS(`input[name="email"]`), email),
-		chromedp.SendKeys(chromedp.CSS(`input[name="password"]`), "correct horse battery"),
-		chromedp.Submit(chromedp.CSS(`input[name="password"]`)),
+	a.do(browsertest.ConsoleSignIn(base, email, "correct horse battery"),
 		chromedp.WaitVisible(chromedp.CSS(`#waiting`)))
 	return a
 }

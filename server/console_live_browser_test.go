@@ -37,11 +37,7 @@ func TestConsoleLiveOffersInBrowser(t *testing.T) {
 
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
 	must(chromedp.Do(ctx,
-		chromedp.Navigate(e.base+"/console/login"),
-		chromedp.WaitVisible(css(`input[name="email"]`)),
-		chromedp.SendKeys(css(`input[name="email"]`), e.agent.Email),
-		chromedp.SendKeys(css(`input[name="password"]`), "correct horse battery"),
-		chromedp.Submit(css(`input[name="password"]`)),
+		browsertest.ConsoleSignIn(e.base, e.agent.Email, "correct horse battery"),
 		chromedp.WaitVisible(css(`#waiting`)),
 		chromedp.Navigate(e.base+"/console/conversations/"+convID),
 		chromedp.WaitVisible(css(`#chat .msg time.msg-time`)),

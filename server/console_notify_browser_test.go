@@ -44,11 +44,7 @@ func TestConsoleNotifyInBrowser(t *testing.T) {
 		Permission: &cdpbrowser.PermissionDescriptor{Name: "notifications"}, Setting: cdpbrowser.PermissionSettingGranted, Origin: e.base})
 	must(err)
 	must(chromedp.Do(ctx,
-		chromedp.Navigate(e.base+"/console/login"),
-		chromedp.WaitVisible(css(`input[name="email"]`)),
-		chromedp.SendKeys(css(`input[name="email"]`), e.agent.Email),
-		chromedp.SendKeys(css(`input[name="password"]`), "correct horse battery"),
-		chromedp.Submit(css(`input[name="password"]`)),
+		browsertest.ConsoleSignIn(e.base, e.agent.Email, "correct horse battery"),
 		chromedp.WaitVisible(css(`#waiting`)),
 		chromedp.Navigate(e.base+"/console/conversations/"+convID),
 		chromedp.WaitVisible(css(`#chat .msg`)),

@@ -49,11 +49,7 @@ func TestConsolePreparedRepliesInBrowser(t *testing.T) {
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
 	box := css(`[data-chat-form] textarea[name="text"]`)
 	must(chromedp.Do(ctx,
-		chromedp.Navigate(e.base+"/console/login"),
-		chromedp.WaitVisible(css(`input[name="email"]`)),
-		chromedp.SendKeys(css(`input[name="email"]`), e.agent.Email),
-		chromedp.SendKeys(css(`input[name="password"]`), "correct horse battery"),
-		chromedp.Submit(css(`input[name="password"]`)),
+		browsertest.ConsoleSignIn(e.base, e.agent.Email, "correct horse battery"),
 		chromedp.WaitVisible(css(`#waiting`)),
 		chromedp.Navigate(e.base+"/console/conversations/"+convID),
 		chromedp.WaitVisible(css(`#chat .msg`)),

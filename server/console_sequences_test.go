@@ -272,7 +272,7 @@ func TestConsoleSequenceEditInPlace(t *testing.T) {
 					builtin = s
 				}
 			}
-			if status, page, _ := e.do(e.owner, "POST", "/console/sequences/"+builtin.ID, form()); status != 409 || !strings.Contains(page, `id="sequence-fixed"`) {
+			if status, page, _ := e.do(e.owner, "POST", "/console/sequences/"+builtin.ID, form()); status != 409 || !strings.Contains(page, `id="sequence-fixed">The steps of this sequence are fixed`) {
 				t.Errorf("built-in: %d", status)
 			}
 			// Once a reminder was sent from it, its steps are fixed.
@@ -286,7 +286,7 @@ func TestConsoleSequenceEditInPlace(t *testing.T) {
 			if sent, _ := e.db.SequencesSent(ctx, e.tenantA); !sent[seq.ID] {
 				t.Fatalf("no reminder sent from the sequence: %v", sent)
 			}
-			if status, page, _ := e.do(e.owner, "POST", path, form()); status != 409 || !strings.Contains(page, "Reminders were sent from this sequence in the meantime") {
+			if status, page, _ := e.do(e.owner, "POST", path, form()); status != 409 || !strings.Contains(page, "The steps of this sequence are fixed") {
 				t.Errorf("after a send: %d", status)
 			}
 			_, page, _ = e.do(e.owner, "GET", "/console/sequences?edit="+seq.ID, nil)

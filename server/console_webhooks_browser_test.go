@@ -29,11 +29,7 @@ func TestConsoleWebhooksInBrowser(t *testing.T) {
 	}
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
 	must(chromedp.Do(ctx,
-		chromedp.Navigate(e.base+"/console/login"),
-		chromedp.WaitVisible(css(`input[name="email"]`)),
-		chromedp.SendKeys(css(`input[name="email"]`), e.owner.Email),
-		chromedp.SendKeys(css(`input[name="password"]`), "correct horse battery"),
-		chromedp.Submit(css(`input[name="password"]`)),
+		browsertest.ConsoleSignIn(e.base, e.owner.Email, "correct horse battery"),
 		chromedp.WaitVisible(css(`nav a[href="/console/webhooks"]`)),
 		chromedp.Click(css(`nav a[href="/console/webhooks"]`)),
 		chromedp.WaitVisible(css(`#new-webhook`)),

@@ -74,3 +74,18 @@ func Isolated() []chromedp.ExecAllocatorOption {
 		chromedp.Flag("no-pings", true),
 	)
 }
+
+// ConsoleSignIn signs a console user in from the sign-in page of the
+// server at base: the e-mail and password typed, the form submitted, and
+// the sign-in page gone (owners land on the dashboard, agents on the
+// queue).
+func ConsoleSignIn(base, email, password string) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(
+		chromedp.Navigate(base+"/console/login"),
+		chromedp.WaitVisible(chromedp.CSS(`input[name="email"]`)),
+		chromedp.SendKeys(chromedp.CSS(`input[name="email"]`), email),
+		chromedp.SendKeys(chromedp.CSS(`input[name="password"]`), password),
+		chromedp.Submit(chromedp.CSS(`input[name="password"]`)),
+		chromedp.WaitNotPresent(chromedp.CSS(`input[name="password"]`)),
+	)
+}

@@ -18,6 +18,8 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"github.com/relais/relais/server/browsertest"
 )
 
 // repoRoot is the top of the repository (the test runs in server/journey).
@@ -427,10 +429,7 @@ func artifactsDir(t *testing.T, sub string) *shots {
 // signIn signs a console user in on the tab, from the sign-in page.
 func (tb *tab) signIn(t *testing.T, base, email, password string) {
 	t.Helper()
-	tb.do(t, chromedp.Navigate(base+"/console/login"), chromedp.WaitVisible(chromedp.CSS(`input[name=email]`)),
-		chromedp.SendKeys(chromedp.CSS(`input[name=email]`), email),
-		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), password))
-	tb.submit(t, `form[action="/console/login"] button[type=submit]`)
+	tb.do(t, browsertest.ConsoleSignIn(base, email, password))
 }
 
 // refused takes from the tab's problems the browser's note that path
