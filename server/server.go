@@ -199,6 +199,9 @@ type Server struct {
 	stopHub      context.CancelFunc
 	chatOnce     sync.Once
 	chatUpgrader fiber.Handler
+	// chatWritePool holds the write buffers of the chat connections,
+	// each taken for one frame (chatWS).
+	chatWritePool sync.Pool
 	// limiter is Deps.Limiter (or the in-memory one): sign-in, link-open
 	// and chat message limits.
 	limiter portal.Limiter

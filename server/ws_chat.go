@@ -143,6 +143,15 @@ type chatStart struct {
 
 const localChat = "relais.chat"
 
+// The chat connections' buffers: a chat frame is small (a message is at
+// most maxMessageSize, read in as many reads as it needs); every frame is
+// written from a buffer of the server's chatWritePool, shared by all
+// connections.
+const (
+	chatReadBuffer  = 1 << 10
+	chatWriteBuffer = 4 << 10
+)
+
 // chatWS is the upgrader shared by the debtor and console routes: Origin
 // must be the base URL.
 func (s *Server) chatWS() fiber.Handler {
@@ -150,6 +159,12 @@ func (s *Server) chatWS() fiber.Handler {
 		s.chatUpgrader = websocket.New(s.serveChat, websocket.Config{
 			Origins:          []string{s.cfg.BaseURL},
 			HandshakeTimeout: 10 * time.Second,
+			// An idle connection holds its read buffer only; the write
+			// buffer is taken from one pool for each frame and given back
+			// (issue 22: the library's defaults are 4 KiB each, for life).
+			ReadBufferSize:  chatReadBuffer,
+			WriteBufferSize: chatWriteBuffer,
+			WriteBufferPool: &s.chatWritePool,
 			RecoverHandler: func(c *websocket.Conn) {
 				if e := recover(); e != nil {
 					s.log.Error("chat connection panic", "err", e, "stack", string(debug.Stack()))
