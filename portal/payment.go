@@ -306,6 +306,10 @@ type TransferService interface {
 	// then stable). EUNAVAILABLE when the creditor has no valid IBAN;
 	// ENOTFOUND when the claim is not in the tenant it names.
 	TransferDetails(ctx context.Context, c *Claim) (*TransferDetails, error)
+	// TransferDetailsDue is TransferDetails for an amount due today that
+	// the caller computed already (the claim page computes the balance
+	// once per view and shows this same total).
+	TransferDetailsDue(ctx context.Context, c *Claim, due int64) (*TransferDetails, error)
 	// TransferQR returns the EPC069-12 QR code of the transfer as a PNG.
 	// EUNAVAILABLE when no QR can be made (not euro, nothing due).
 	TransferQR(ctx context.Context, c *Claim, size int) ([]byte, error)

@@ -315,7 +315,7 @@ func (s *Server) renderClaim(c *fiber.Ctx, ps *portal.PortalSession) error {
 		}
 	}
 	page.Survey, page.SurveyThanks = s.openSurvey(c, ps), c.Query("survey") == "thanks"
-	if page.Pay, err = s.payViewFor(c, ps, cl); err != nil {
+	if page.Pay, err = s.payViewFor(c, ps, cl, bal.Total); err != nil {
 		return err
 	}
 	page.Hardship = s.hardshipViewFor(c, cl, page.Pay)

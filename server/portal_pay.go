@@ -69,9 +69,10 @@ func (p *payView) Open(in *portal.Instalment) bool {
 	return in.Status == portal.InstalmentDue || in.Status == portal.InstalmentFailed || in.Status == portal.InstalmentMissed
 }
 
-// payViewFor gathers the pay section; a part that is unavailable is left
-// out, never an error of the whole page.
-func (s *Server) payViewFor(c *fiber.Ctx, ps *portal.PortalSession, cl *portal.Claim) (*payView, error) {
+// payViewFor gathers the pay section, the transfer asking for due (the
+// balance the page computed); a part that is unavailable is left out,
+// never an error of the whole page.
+func (s *Server) payViewFor(c *fiber.Ctx, ps *portal.PortalSession, cl *portal.Claim, due int64) (*payView, error) {
 	v := &payView{}
 	ctx, cancel := s.userContext(c)
 	defer cancel()
@@ -80,7 +81,7 @@ func (s *Server) payViewFor(c *fiber.Ctx, ps *portal.PortalSession, cl *portal.C
 		v.Bancontact = cl.Jurisdiction == portal.JurisdictionBE && cl.Currency == "EUR"
 	}
 	if s.deps.Transfers != nil {
-		d, err := s.deps.Transfers.TransferDetails(ctx, cl)
+		d, err := s.deps.Transfers.TransferDetailsDue(ctx, cl, due)
 		switch {
 		case err == nil:
 			v.Transfer = d
@@ -358,7 +359,11 @@ func (s *Server) handlePortalPayQR(c *fiber.Ctx) error {
 	}
 	// The QR code asks for what the page's transfer block shows: a plan's
 	// next instalment, or else the balance.
-	pv, err := s.payViewFor(c, ps, cl)
+	bal, err := s.deps.Rates.Compute(cl, s.today())
+	if err != nil {
+		return err
+	}
+	pv, err := s.payViewFor(c, ps, cl, bal.Total)
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -29,7 +30,51 @@ const helpersScriptTag = `<script src="/static/js/relais.js"></script>`
 // pageNames are the pages of the portal, each templates/<name>.html.
 var pageNames = []string{"error", "identity", "code", "claim", "computation", "contest", "payreturn", "home"}
 
-func parsePages() (map[string]*template.Template, error) {
+// parsePages parses each page once per language (pages[lang][name]), each
+// translation without arguments ({{.Tr "key"}}, {{$.Tr "key"}} or
+// {{$v.Tr "key"}}) written into the template as its escaped text: the
+// claim page calls Tr some 150 times, each a reflective method call and an
+// escaper call per view (issue 22). TestStaticTranslations checks that
+// the pages come out byte for byte as from the templates as written.
+func parsePages(b *i18n.Bundle) (map[string]map[string]*template.Template, error) {
+	out := map[string]map[string]*template.Template{}
+	for _, lang := range portal.Languages {
+		t := b.For(lang)
+		pages, err := parsePagesWith(func(src string) string {
+			return staticTr.ReplaceAllStringFunc(src, func(m string) string {
+				text := t.Text(staticTr.FindStringSubmatch(m)[1])
+				if strings.Contains(text, "{{") || strings.Contains(text, "}}") {
+					return m
+				}
+				return escapedText(text)
+			})
+		})
+		if err != nil {
+			return nil, err
+		}
+		out[lang] = pages
+	}
+	return out, nil
+}
+
+// staticTr matches a translation without arguments in a portal template.
+var staticTr = regexp.MustCompile(`\{\{(?:\$v|\$)?\.Tr "([a-z0-9_.]+)"\}\}`)
+
+// escapeTemplate is what html/template writes for a string in an HTML
+// text or quoted attribute context (both use its HTML escaper).
+var escapeTemplate = template.Must(template.New("escape").Parse("{{.}}"))
+
+func escapedText(s string) string {
+	var b strings.Builder
+	if err := escapeTemplate.Execute(&b, s); err != nil {
+		panic("escape: " + err.Error())
+	}
+	return b.String()
+}
+
+// parsePagesWith parses every page with the layout, each source passed
+// through edit first.
+func parsePagesWith(edit func(string) string) (map[string]*template.Template, error) {
 	layout, err := fs.ReadFile(templateFS, "templates/layout.html")
 	if err != nil {
 		return nil, err
@@ -40,9 +85,9 @@ func parsePages() (map[string]*template.Template, error) {
 		if err != nil {
 			return nil, err
 		}
-		t, err := template.New("layout").Funcs(templateFuncs).Parse(string(layout))
+		t, err := template.New("layout").Funcs(templateFuncs).Parse(edit(string(layout)))
 		if err == nil {
-			_, err = t.New(name).Parse(string(body))
+			_, err = t.New(name).Parse(edit(string(body)))
 		}
 		if err != nil {
 			return nil, fmt.Errorf("template %s: %w", name, err)
@@ -129,7 +174,7 @@ func (s *Server) newView(c *fiber.Ctx, lang, back string, cr *portal.Creditor) *
 
 // render writes a page with a status.
 func (s *Server) render(c *fiber.Ctx, status int, page string, v *view) error {
-	t, ok := s.pages[page]
+	t, ok := s.pages[v.t.Lang][page]
 	if !ok {
 		return fmt.Errorf("render: no page %q", page)
 	}
@@ -253,7 +298,7 @@ func (s *Server) initPortal() error {
 		return err
 	}
 	s.i18n = b
-	if s.pages, err = parsePages(); err != nil {
+	if s.pages, err = parsePages(b); err != nil {
 		return err
 	}
 	if s.deps.Rates == nil {

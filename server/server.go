@@ -208,7 +208,7 @@ type Server struct {
 	// Debtor portal: translations, parsed pages and the zone "today" is
 	// reckoned in.
 	i18n  *i18n.Bundle
-	pages map[string]*template.Template
+	pages map[string]map[string]*template.Template // by language, then page
 	loc   *time.Location
 	// bodies is the byte budget of request bodies in flight.
 	bodies *byteBudget

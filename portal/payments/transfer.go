@@ -22,6 +22,11 @@ func (s *Service) TransferDetails(ctx context.Context, c *portal.Claim) (*portal
 	if err != nil {
 		return nil, err
 	}
+	return s.TransferDetailsDue(ctx, c, b.Total)
+}
+
+// TransferDetailsDue implements portal.TransferService.
+func (s *Service) TransferDetailsDue(ctx context.Context, c *portal.Claim, due int64) (*portal.TransferDetails, error) {
 	cr := c.Creditor
 	if cr == nil || banking.ValidateIBAN(cr.IBAN) != nil {
 		if s.Log != nil {
@@ -41,7 +46,7 @@ func (s *Service) TransferDetails(ctx context.Context, c *portal.Claim) (*portal
 		return nil, err
 	}
 	d := &portal.TransferDetails{
-		Beneficiary: cr.LegalName, IBAN: banking.FormatIBAN(cr.IBAN), BIC: bic, Amount: b.Total, Currency: c.Currency,
+		Beneficiary: cr.LegalName, IBAN: banking.FormatIBAN(cr.IBAN), BIC: bic, Amount: due, Currency: c.Currency,
 		Reference: ref.Printed, ReferenceElectronic: ref.Electronic, ReferenceScheme: string(ref.Scheme),
 	}
 	if _, err := banking.EPCPayload(banking.TransferEPC(d, cr.IBAN)); err == nil && d.Amount > 0 {
