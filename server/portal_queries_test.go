@@ -14,7 +14,7 @@ import (
 // page needs, and say so in docs/performance.md. The claim.viewed event's
 // three statements (two on SQLite) are counted whole although a group
 // commit shares them between the views of the same moment.
-var claimPageBudget = map[string]int{store.SQLite: 10, store.Postgres: 11}
+var claimPageBudget = map[string]int{store.SQLite: 8, store.Postgres: 9}
 
 var claimLoad = regexp.MustCompile("^SELECT claims\\.\\*, .* FROM claims\\s+JOIN creditors")
 

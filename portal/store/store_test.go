@@ -3,6 +3,9 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"reflect"
+	"strings"
 	"sync"
 	"testing"
 
@@ -33,6 +36,69 @@ func newClaim(ref string) *portal.Claim {
 			{Number: "F-1", IssueDate: portal.MustDate("2024-01-01"), DueDate: portal.MustDate("2024-01-31"), Amount: 100000},
 		},
 	}
+}
+
+// TestClaimChildren reads a claim whose invoices, payments and credit notes
+// use every column and were added out of order: FindClaim's one statement
+// gives exactly what a query per model gives.
+func TestClaimChildren(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		a := seedTenant(t, db, "Alpha")
+		c := newClaim("R-1")
+		c.Invoices[0].PaymentReference = "RF18 5390 0754 7034"
+		c.Invoices[1].FirstReminderOn, c.Invoices[1].FirstReminderChannel = portal.MustDate("2024-02-10"), "email"
+		if err := db.CreateClaim(ctx, a.ID, c); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range []*portal.Payment{
+			{ClaimID: c.ID, Amount: 2000, Currency: "EUR", ReceivedOn: portal.MustDate("2024-04-02"), Method: portal.PaymentTransfer, Reference: "VIR 2"},
+			{ClaimID: c.ID, Amount: 1000, Currency: "EUR", ReceivedOn: portal.MustDate("2024-03-05"), Method: portal.PaymentCard, InvoiceID: c.Invoices[0].ID},
+		} {
+			if err := db.AddPayment(ctx, a.ID, p); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, n := range []*portal.CreditNote{
+			{ClaimID: c.ID, InvoiceID: c.Invoices[0].ID, Number: "AV-2", IssueDate: portal.MustDate("2024-03-20"), Amount: 500},
+			{ClaimID: c.ID, InvoiceID: c.Invoices[1].ID, Number: "AV-1", IssueDate: portal.MustDate("2024-03-10"), Amount: 700},
+		} {
+			if err := db.AddCreditNote(ctx, a.ID, n); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := db.FindClaim(ctx, a.ID, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := db.ChildrenByModel(ctx, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(want.Invoices) != 2 || len(want.Payments) != 2 || len(want.CreditNotes) != 2 {
+			t.Fatalf("seeded %d invoices, %d payments, %d credit notes", len(want.Invoices), len(want.Payments), len(want.CreditNotes))
+		}
+		if !reflect.DeepEqual(got.Invoices, want.Invoices) || !reflect.DeepEqual(got.Payments, want.Payments) || !reflect.DeepEqual(got.CreditNotes, want.CreditNotes) {
+			t.Errorf("FindClaim:\n%s\nby model:\n%s", childrenText(got), childrenText(want))
+		}
+		if got.Payments[0].Reference != "" || got.Payments[1].Reference != "VIR 2" || got.CreditNotes[0].Number != "AV-1" || got.Invoices[1].PaymentReference == "" {
+			t.Errorf("order or fields: %s", childrenText(got))
+		}
+	})
+}
+
+func childrenText(c *portal.Claim) string {
+	var b strings.Builder
+	for _, x := range c.Invoices {
+		fmt.Fprintf(&b, "invoice %+v\n", *x)
+	}
+	for _, x := range c.Payments {
+		fmt.Fprintf(&b, "payment %+v\n", *x)
+	}
+	for _, x := range c.CreditNotes {
+		fmt.Fprintf(&b, "credit note %+v\n", *x)
+	}
+	return b.String()
 }
 
 func TestClaims(t *testing.T) {
