@@ -394,7 +394,8 @@ func loadChildren(conn *gorm.DB, c *portal.Claim) error {
 		return translate("find invoices, payments and credit notes", err)
 	}
 	defer rows.Close()
-	c.Invoices, c.Payments, c.CreditNotes = nil, nil, nil
+	// Empty lists, never null, as the API shows them (TestListsAreNeverNull).
+	c.Invoices, c.Payments, c.CreditNotes = []*portal.Invoice{}, []*portal.Payment{}, []*portal.CreditNote{}
 	var (
 		kind                   int
 		id, tenant, claim      string
