@@ -81,6 +81,32 @@ func (h BusinessHours) AddWorking(since time.Time, minutes int) time.Time {
 	return time.Time{}
 }
 
+// ResponseDue is when an agent's answer to a wait that started at since
+// is due under p, counted in p's business hours in loc (the tenant's
+// zone): the first-response target while no agent has answered the
+// debtor in the conversation, the next-response target once one has.
+// kind is the breach it would be once late (BreachFirst or BreachNext);
+// due is zero when that target is 0 or no business minute is open. The
+// console's queue, the answer that ends a wait and the breach sweep all
+// take the due time from here.
+func (p Policy) ResponseDue(since time.Time, loc *time.Location, answered bool) (due time.Time, kind string, minutes int) {
+	kind, minutes = BreachFirst, p.Response.FirstMinutes
+	if answered {
+		kind, minutes = BreachNext, p.Response.NextMinutes
+	}
+	if minutes <= 0 {
+		return time.Time{}, kind, minutes
+	}
+	if loc == nil {
+		loc = time.UTC
+	}
+	due = p.Hours.AddWorking(since.In(loc), minutes)
+	if due.IsZero() {
+		return due, kind, minutes
+	}
+	return due.UTC(), kind, minutes
+}
+
 // Kinds of response breach: which target passed.
 const (
 	BreachFirst = "first"

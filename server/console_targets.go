@@ -59,19 +59,12 @@ func (s *Server) responseTargets(ctx context.Context, t *i18n.T, tenantID string
 			p = &pol
 			policies[it.ClaimID] = p
 		}
-		first := !it.Answered
-		minutes := p.Response.NextMinutes
-		if first {
-			minutes = p.Response.FirstMinutes
-		}
-		if minutes <= 0 {
-			continue
-		}
-		due := p.Hours.AddWorking(it.WaitingSince.In(loc), minutes)
+		due, kind, minutes := p.ResponseDue(*it.WaitingSince, loc, it.Answered)
 		if due.IsZero() {
 			continue
 		}
-		qt := &queueTarget{Due: due.UTC(), First: first, Minutes: minutes, Late: now.After(due)}
+		first := kind == negotiation.BreachFirst
+		qt := &queueTarget{Due: due, First: first, Minutes: minutes, Late: now.After(due)}
 		target := t.Text("console.sla.next", "Target", minutesText(t, minutes))
 		if first {
 			target = t.Text("console.sla.first", "Target", minutesText(t, minutes))

@@ -15,6 +15,7 @@ import (
 	"github.com/relais/relais/portal/i18n"
 	"github.com/relais/relais/portal/payments"
 	"github.com/relais/relais/portal/privacy"
+	"github.com/relais/relais/portal/breaches"
 	"github.com/relais/relais/portal/promises"
 	"github.com/relais/relais/portal/ratefeed"
 	"github.com/relais/relais/portal/ratelimit"
@@ -47,6 +48,9 @@ type app struct {
 	checkpoints *evidence.Checkpointer
 	// promises judges promises to pay past their date (issue 20).
 	promises *promises.Job
+	// breaches records every minute the breaches of response targets of
+	// the conversations still waiting past their due time (issue 21).
+	breaches *breaches.Job
 }
 
 // openDB opens and (unless told not to) migrates the database.
@@ -232,6 +236,10 @@ func build(ctx context.Context, cfg config, log *slog.Logger, migrate bool) (*ap
 	deps.Promises = db
 	promiseJob := &promises.Job{Store: db, Clock: clock, Owner: owner, Interval: cfg.SchedulerEvery, Log: log, Health: portal.NewJobHealth("promises")}
 	deps.Jobs = append(deps.Jobs, promiseJob.Health)
+	// Response targets (issue 21): the waits past their due time are
+	// breaches whether or not a console page shows them.
+	breachJob := &breaches.Job{Store: db, Clock: clock, Owner: owner, Log: log, Health: portal.NewJobHealth("breaches")}
+	deps.Jobs = append(deps.Jobs, breachJob.Health)
 	// Checkpoints of the chain heads (issue 26.6), outside the database.
 	var checkpoints *evidence.Checkpointer
 	if cfg.CheckpointEvery > 0 {
@@ -244,7 +252,7 @@ func build(ctx context.Context, cfg config, log *slog.Logger, migrate bool) (*ap
 		ChatPerSession: cfg.ChatPerSession, ChatPerAddress: cfg.ChatPerAddress, ChatMessagesPerMinute: cfg.ChatMessagesPerMinute,
 		SecondFactor: cfg.SecondFactor}, deps)
 	return &app{cfg: cfg, log: log, clock: clock, db: db, server: srv, rates: rates, rateJobs: rateJobs, reminders: sched, instalments: inst,
-		webhooks: hooks, checkpoints: checkpoints, promises: promiseJob}, nil
+		webhooks: hooks, checkpoints: checkpoints, promises: promiseJob, breaches: breachJob}, nil
 }
 
 // rateJobsFor loads the rate lines recorded in the database on top of the
@@ -395,6 +403,16 @@ func (a *app) serve(ctx context.Context) error {
 			a.promises.Run(promCtx)
 		}
 	}()
+	// The breaches job records the late waits nobody has answered (issue 21).
+	breachCtx, stopBreaches := context.WithCancel(ctx)
+	defer stopBreaches()
+	breachDone := make(chan struct{})
+	go func() {
+		defer close(breachDone)
+		if a.breaches != nil {
+			a.breaches.Run(breachCtx)
+		}
+	}()
 	// The checkpoint job signs the chain heads once a day (issue 26.6).
 	cpCtx, stopCheckpoints := context.WithCancel(ctx)
 	defer stopCheckpoints()
@@ -415,7 +433,9 @@ func (a *app) serve(ctx context.Context) error {
 		stopHooks()
 		stopCheckpoints()
 		stopPromises()
+		stopBreaches()
 		<-promDone
+		<-breachDone
 		<-remindersDone
 		<-instDone
 		<-ratesDone

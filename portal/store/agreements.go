@@ -196,15 +196,21 @@ func (policyRow) TableName() string { return "negotiation_policies" }
 
 // Policy implements negotiation.Store.
 func (db *DB) Policy(ctx context.Context, tenantID, claimID string) (negotiation.Policy, error) {
+	return claimPolicy(db.conn(ctx), tenantID, claimID)
+}
+
+// claimPolicy is the policy of a claim (its own, else its creditor's,
+// else Relais' default), read with q (the connection or a transaction).
+func claimPolicy(q *gorm.DB, tenantID, claimID string) (negotiation.Policy, error) {
 	var creditorID string
-	if err := db.conn(ctx).Raw("SELECT creditor_id FROM claims WHERE id = ? AND tenant_id = ?", claimID, tenantID).Scan(&creditorID).Error; err != nil {
+	if err := q.Raw("SELECT creditor_id FROM claims WHERE id = ? AND tenant_id = ?", claimID, tenantID).Scan(&creditorID).Error; err != nil {
 		return negotiation.Policy{}, translate("find claim", err)
 	}
 	if creditorID == "" {
 		return negotiation.Policy{}, portal.Errorf(portal.ENOTFOUND, "Claim not found.")
 	}
 	var row policyRow
-	err := db.conn(ctx).Where("tenant_id = ? AND creditor_id = ? AND claim_id IN (?, '')", tenantID, creditorID, claimID).
+	err := q.Where("tenant_id = ? AND creditor_id = ? AND claim_id IN (?, '')", tenantID, creditorID, claimID).
 		Order("claim_id DESC").Limit(1).Find(&row).Error
 	if err != nil {
 		return negotiation.Policy{}, translate("find policy", err)

@@ -2,8 +2,11 @@ package store
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 
+	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
 	"github.com/relais/relais/negotiation"
@@ -33,15 +36,99 @@ func (db *DB) RecordBreach(ctx context.Context, b *negotiation.ResponseBreach) (
 	if b.Kind != negotiation.BreachFirst && b.Kind != negotiation.BreachNext {
 		return false, portal.FieldError("kind", "A breach is of the first or the next response target.")
 	}
-	now := db.Now()
+	return insertBreach(db.conn(ctx), b, db.Now())
+}
+
+// insertBreach stores b, recorded at now, unless its wait has one already
+// (ON CONFLICT DO NOTHING on the unique wait), with q (the connection or
+// a transaction): true when this call stored it.
+func insertBreach(q *gorm.DB, b *negotiation.ResponseBreach, now time.Time) (bool, error) {
 	b.ID, b.BreachedAt = portal.NewID(now), now.UTC()
 	row := breachRow{ID: b.ID, TenantID: b.TenantID, ClaimID: b.ClaimID, ConversationID: b.ConversationID, Kind: b.Kind,
-		WaitingSince: b.WaitingSince.UTC(), DueAt: b.DueAt.UTC(), BreachedAt: b.BreachedAt}
-	res := db.conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&row)
+		WaitingSince: b.WaitingSince.UTC(), DueAt: b.DueAt.UTC(), BreachedAt: b.BreachedAt, AnsweredAt: b.AnsweredAt}
+	res := q.Clauses(clause.OnConflict{DoNothing: true}).Create(&row)
 	if res.Error != nil {
 		return false, translate("record breach", res.Error)
 	}
 	return res.RowsAffected == 1, nil
+}
+
+// waitBreach is the breach of a conversation's wait if its answer was
+// due before now, else nil: the due time from the claim's policy and the
+// tenant's zone (negotiation.Policy.ResponseDue), read with q. answered:
+// an agent had answered the debtor before this wait.
+func waitBreach(q *gorm.DB, tenantID, claimID, conversationID string, waitingSince time.Time, answered bool, now time.Time) (*negotiation.ResponseBreach, error) {
+	p, err := claimPolicy(q, tenantID, claimID)
+	if err != nil {
+		return nil, err
+	}
+	due, kind, _ := p.ResponseDue(waitingSince, tenantLocation(q, tenantID), answered)
+	if due.IsZero() || !now.After(due) {
+		return nil, nil
+	}
+	return &negotiation.ResponseBreach{TenantID: tenantID, ClaimID: claimID, ConversationID: conversationID, Kind: kind,
+		WaitingSince: waitingSince, DueAt: due}, nil
+}
+
+// recordAnsweredBreach records, inside the transaction storing an agent's
+// public message (seq) that ends conv's wait, the wait's breach when the
+// answer comes after its due time, whether or not a queue page showed it
+// late; the answer then closes it with the wait's other open breaches.
+func recordAnsweredBreach(tx *gorm.DB, conv *conversationRow, seq int64, now time.Time) error {
+	if conv.WaitingSince == nil {
+		return nil
+	}
+	var earlier int64
+	if err := tx.Table("messages").Where("conversation_id = ? AND author_kind = ? AND internal = ? AND seq < ?",
+		conv.ID, string(portal.ActorUser), false, seq).Count(&earlier).Error; err != nil {
+		return translate("find earlier answer", err)
+	}
+	b, err := waitBreach(tx, conv.TenantID, conv.ClaimID, conv.ID, *conv.WaitingSince, earlier > 0, now)
+	if err != nil || b == nil {
+		return err
+	}
+	_, err = insertBreach(tx, b, now)
+	return err
+}
+
+// SweepBreaches records the breaches of the conversations still waiting
+// past their answer's due time that have none for this wait yet, on the
+// store's clock, so that the dashboard counts them though no queue page
+// was open: at most 1000 per run, the longest waiting first, each once
+// per wait whichever instance records it (the unique wait). Run under the
+// breaches lease; returns how many this run recorded.
+func (db *DB) SweepBreaches(ctx context.Context) (int, error) {
+	now := db.Now()
+	type waitRow struct {
+		ID, TenantID, ClaimID string
+		WaitingSince          time.Time
+		Answered              bool
+	}
+	var rows []waitRow
+	err := db.conn(ctx).Raw(`SELECT c.id, c.tenant_id, c.claim_id, c.waiting_since,
+		EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.author_kind = 'user' AND m.internal = FALSE) AS answered
+		FROM conversations c
+		WHERE c.state = 'waiting' AND c.waiting_since IS NOT NULL AND c.waiting_since < ?
+		AND NOT EXISTS (SELECT 1 FROM response_breaches b WHERE b.conversation_id = c.id AND b.waiting_since = c.waiting_since)
+		ORDER BY c.waiting_since, c.id LIMIT 1000`, now).Scan(&rows).Error
+	if err != nil {
+		return 0, translate("list waiting conversations", err)
+	}
+	n := 0
+	var errs []error
+	for _, r := range rows {
+		b, err := waitBreach(db.conn(ctx), r.TenantID, r.ClaimID, r.ID, r.WaitingSince.UTC(), r.Answered, now)
+		if err == nil && b != nil {
+			var ok bool
+			if ok, err = insertBreach(db.conn(ctx), b, now); ok {
+				n++
+			}
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("conversation %s: %w", r.ID, err))
+		}
+	}
+	return n, errors.Join(errs...)
 }
 
 // ResponseBreachesOf lists a tenant's breaches of one conversation, oldest

@@ -290,6 +290,12 @@ func (db *DB) insertMessage(ctx context.Context, tx *gorm.DB, m *negotiation.Mes
 		err = tx.Exec("UPDATE conversations SET state = 'waiting', waiting_since = COALESCE(waiting_since, ?) WHERE id = ?", now, m.ConversationID).Error
 	case m.Author.Kind == portal.ActorUser && !m.Kind.Internal(),
 		m.Author.Kind == portal.ActorSystem && m.Kind == negotiation.MsgAccept: // the policy answered
+		if m.Author.Kind == portal.ActorUser {
+			// A late answer is a breach even if no page showed it late.
+			if err := recordAnsweredBreach(tx, conv, m.Seq, now); err != nil {
+				return err
+			}
+		}
 		err = tx.Exec("UPDATE conversations SET state = 'active', waiting_since = NULL WHERE id = ?", m.ConversationID).Error
 		if err == nil && m.Author.Kind == portal.ActorUser {
 			// An agent's answer ends the open breaches of its response targets.

@@ -24,12 +24,18 @@ func (db *DB) Today(ctx context.Context, tenantID string) portal.Date {
 // balance (computed for the tenant's today) count it. q is the connection
 // or transaction to read the zone with.
 func tenantDate(q *gorm.DB, tenantID string, now time.Time) portal.Date {
+	return portal.DateOf(now.In(tenantLocation(q, tenantID)))
+}
+
+// tenantLocation is the tenant's time zone, UTC when unknown, read with q
+// (the connection or a transaction).
+func tenantLocation(q *gorm.DB, tenantID string) *time.Location {
 	var tz string
 	q.Raw("SELECT timezone FROM tenants WHERE id = ?", tenantID).Scan(&tz)
 	if loc, err := time.LoadLocation(tz); err == nil && tz != "" {
-		return portal.DateOf(now.In(loc))
+		return loc
 	}
-	return portal.DateOf(now)
+	return time.UTC
 }
 
 // errRaced is returned when another change moved the claim between our
