@@ -10,12 +10,12 @@ import (
 
 	"github.com/relais/relais/negotiation"
 	"github.com/relais/relais/portal"
+	"github.com/relais/relais/portal/breaches"
 	"github.com/relais/relais/portal/court"
 	"github.com/relais/relais/portal/evidence"
 	"github.com/relais/relais/portal/i18n"
 	"github.com/relais/relais/portal/payments"
 	"github.com/relais/relais/portal/privacy"
-	"github.com/relais/relais/portal/breaches"
 	"github.com/relais/relais/portal/promises"
 	"github.com/relais/relais/portal/ratefeed"
 	"github.com/relais/relais/portal/ratelimit"

@@ -94,43 +94,59 @@ func recordAnsweredBreach(tx *gorm.DB, conv *conversationRow, seq int64, now tim
 // SweepBreaches records the breaches of the conversations still waiting
 // past their answer's due time that have none for this wait yet, on the
 // store's clock, so that the dashboard counts them though no queue page
-// was open: at most 1000 per run, the longest waiting first, each once
-// per wait whichever instance records it (the unique wait). Run under the
-// breaches lease; returns how many this run recorded.
-func (db *DB) SweepBreaches(ctx context.Context) (int, error) {
+// was open: the longest waiting first, in pages of sweepPage (the waits
+// without a target or not due yet stay candidates, and must not hide the
+// later ones), each once per wait whichever instance records it (the
+// unique wait). Run under the breaches lease; returns how many this run
+// recorded.
+func (db *DB) SweepBreaches(ctx context.Context) (int, error) { return db.sweepBreaches(ctx, sweepPage) }
+
+// sweepPage is how many waits SweepBreaches reads at a time.
+const sweepPage = 500
+
+func (db *DB) sweepBreaches(ctx context.Context, page int) (int, error) {
 	now := db.Now()
 	type waitRow struct {
 		ID, TenantID, ClaimID string
 		WaitingSince          time.Time
 		Answered              bool
 	}
-	var rows []waitRow
-	err := db.conn(ctx).Raw(`SELECT c.id, c.tenant_id, c.claim_id, c.waiting_since,
-		EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.author_kind = 'user' AND m.internal = FALSE) AS answered
-		FROM conversations c
-		WHERE c.state = 'waiting' AND c.waiting_since IS NOT NULL AND c.waiting_since < ?
-		AND NOT EXISTS (SELECT 1 FROM response_breaches b WHERE b.conversation_id = c.id AND b.waiting_since = c.waiting_since)
-		ORDER BY c.waiting_since, c.id LIMIT 1000`, now).Scan(&rows).Error
-	if err != nil {
-		return 0, translate("list waiting conversations", err)
-	}
 	n := 0
 	var errs []error
-	for _, r := range rows {
-		b, err := waitBreach(db.conn(ctx), r.TenantID, r.ClaimID, r.ID, r.WaitingSince.UTC(), r.Answered, now)
-		if err == nil && b != nil {
-			var ok bool
-			if ok, err = insertBreach(db.conn(ctx), b, now); ok {
-				n++
+	var after *waitRow
+	for {
+		q := `SELECT c.id, c.tenant_id, c.claim_id, c.waiting_since,
+			EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.author_kind = 'user' AND m.internal = FALSE) AS answered
+			FROM conversations c
+			WHERE c.state = 'waiting' AND c.waiting_since IS NOT NULL AND c.waiting_since < ?
+			AND NOT EXISTS (SELECT 1 FROM response_breaches b WHERE b.conversation_id = c.id AND b.waiting_since = c.waiting_since)`
+		args := []any{now}
+		if after != nil {
+			q += ` AND (c.waiting_since > ? OR (c.waiting_since = ? AND c.id > ?))`
+			args = append(args, after.WaitingSince, after.WaitingSince, after.ID)
+		}
+		var rows []waitRow
+		if err := db.conn(ctx).Raw(q+` ORDER BY c.waiting_since, c.id LIMIT ?`, append(args, page)...).Scan(&rows).Error; err != nil {
+			return n, translate("list waiting conversations", err)
+		}
+		for _, r := range rows {
+			b, err := waitBreach(db.conn(ctx), r.TenantID, r.ClaimID, r.ID, r.WaitingSince.UTC(), r.Answered, now)
+			if err == nil && b != nil {
+				var ok bool
+				if ok, err = insertBreach(db.conn(ctx), b, now); ok {
+					n++
+				}
+			}
+			if err != nil {
+				errs = append(errs, fmt.Errorf("conversation %s: %w", r.ID, err))
 			}
 		}
-		if err != nil {
-			errs = append(errs, fmt.Errorf("conversation %s: %w", r.ID, err))
+		if len(rows) < page || ctx.Err() != nil {
+			return n, errors.Join(append(errs, ctx.Err())...)
 		}
+		after = &rows[len(rows)-1]
 	}
-	return n, errors.Join(errs...)
 }
-
 // ResponseBreachesOf lists a tenant's breaches of one conversation, oldest
 // first (tests and the transcript's reader).
 func (db *DB) ResponseBreachesOf(ctx context.Context, tenantID, conversationID string) ([]*negotiation.ResponseBreach, error) {

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -261,7 +262,8 @@ func TestResponseBreachAnsweredLate(t *testing.T) {
 // wait still open past its due time, across tenants, once however often it
 // runs; not before the due time, nor for a claim without target; the
 // agent's later answer closes it; a next wait past due is a breach of its
-// own, of the next-response target.
+// own, of the next-response target; waits that never breach, read first,
+// do not hide a later late one (the sweep reads page after page).
 func TestSweepBreaches(t *testing.T) {
 	for _, dialect := range storetest.Dialects {
 		t.Run(dialect, func(t *testing.T) {
@@ -315,6 +317,22 @@ func TestSweepBreaches(t *testing.T) {
 			}
 			if l, _ := f.db.ResponseBreachesOf(ctx, f.tenantID, g.convID); len(l) != 0 {
 				t.Fatal("a tenant reads another's breaches")
+			}
+			// Waits that are never breaches (no target) do not hide a
+			// later late one, however many come first: the sweep reads on.
+			for i := range 3 {
+				f.addClaim(t, fmt.Sprintf("N-%d", i), negotiation.BusinessHours{}, negotiation.ResponseTargets{})
+				f.post(t, f.convID, "d1", negotiation.MsgText, breachDebtor)
+			}
+			clock.T = clock.T.Add(time.Minute)
+			f.addClaim(t, "L-1", negotiation.BusinessHours{}, negotiation.ResponseTargets{FirstMinutes: 5})
+			f.post(t, f.convID, "d1", negotiation.MsgText, breachDebtor)
+			clock.T = clock.T.Add(6 * time.Minute)
+			if n, err := f.db.SweepBreachesPaged(ctx, 2); err != nil || n != 1 {
+				t.Fatalf("paged sweep: %d %v", n, err)
+			}
+			if l := f.breaches(t, f.convID); len(l) != 1 {
+				t.Fatalf("the late wait after the pages: %d breaches", len(l))
 			}
 		})
 	}
