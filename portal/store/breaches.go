@@ -99,7 +99,9 @@ func recordAnsweredBreach(tx *gorm.DB, conv *conversationRow, seq int64, now tim
 // later ones), each once per wait whichever instance records it (the
 // unique wait). Run under the breaches lease; returns how many this run
 // recorded.
-func (db *DB) SweepBreaches(ctx context.Context) (int, error) { return db.sweepBreaches(ctx, sweepPage) }
+func (db *DB) SweepBreaches(ctx context.Context) (int, error) {
+	return db.sweepBreaches(ctx, sweepPage)
+}
 
 // sweepPage is how many waits SweepBreaches reads at a time.
 const sweepPage = 500
@@ -147,6 +149,7 @@ func (db *DB) sweepBreaches(ctx context.Context, page int) (int, error) {
 		after = &rows[len(rows)-1]
 	}
 }
+
 // ResponseBreachesOf lists a tenant's breaches of one conversation, oldest
 // first (tests and the transcript's reader).
 func (db *DB) ResponseBreachesOf(ctx context.Context, tenantID, conversationID string) ([]*negotiation.ResponseBreach, error) {
