@@ -98,10 +98,7 @@ type MandateStore interface {
 	// event (debit.prenotified). A second one for the same attempt changes
 	// nothing.
 	RecordDebitNotice(ctx context.Context, n *DebitNotice) error
-	// AcquireLease takes or renews the named job lease for holder until
-	// now+ttl, unless another holder has it unexpired; ReleaseLease gives
-	// it back. The pre-notifications are sent under one, so that two
+	// Leases: the pre-notifications are sent under one, so that two
 	// instances never send the same notice.
-	AcquireLease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error)
-	ReleaseLease(ctx context.Context, name, holder string) error
+	Leases
 }

@@ -20,8 +20,7 @@ const LeaseName = "breaches"
 
 // Store is what the job needs (portal/store implements it).
 type Store interface {
-	AcquireLease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error)
-	ReleaseLease(ctx context.Context, name, holder string) error
+	portal.Leases
 	// SweepBreaches records the breaches of the waits past their due
 	// time that have none yet, on the store's clock: how many it recorded.
 	SweepBreaches(ctx context.Context) (int, error)
@@ -48,20 +47,11 @@ func (j *Job) RunOnce(ctx context.Context) (recorded int, ran bool, err error) {
 	if ttl <= 0 {
 		ttl = 2 * time.Minute
 	}
-	ok, err := j.Store.AcquireLease(ctx, LeaseName, j.Owner, ttl)
-	if err != nil || !ok {
-		return 0, false, err
-	}
-	defer func() {
-		// Released even when ctx is cancelled, so that another instance can go on.
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		defer cancel()
-		if err := j.Store.ReleaseLease(rctx, LeaseName, j.Owner); err != nil && j.Log != nil {
-			j.Log.Warn("release breaches lease", "err", err)
-		}
-	}()
-	recorded, err = j.Store.SweepBreaches(ctx)
-	return recorded, true, err
+	ran, err = portal.UnderLease(ctx, j.Store, LeaseName, j.Owner, ttl, j.Log, func() (err error) {
+		recorded, err = j.Store.SweepBreaches(ctx)
+		return err
+	})
+	return recorded, ran, err
 }
 
 // Run calls RunOnce every Interval until ctx ends.

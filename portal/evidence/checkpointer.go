@@ -41,10 +41,7 @@ type CheckpointStore interface {
 
 // Leaser lets one instance at a time make the checkpoints (the store's
 // job leases).
-type Leaser interface {
-	AcquireLease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error)
-	ReleaseLease(ctx context.Context, name, holder string) error
-}
+type Leaser = portal.Leases
 
 // Checkpointer makes the checkpoints: for each tenant, its chain heads
 // signed, written to a file in Dir (outside the database) and recorded,
@@ -163,13 +160,11 @@ func (c *Checkpointer) every() time.Duration {
 // RunOnce takes the lease and makes the checkpoints due; ran is false
 // when another instance holds the lease.
 func (c *Checkpointer) RunOnce(ctx context.Context) (ws []Written, ran bool, err error) {
-	ok, err := c.Leases.AcquireLease(ctx, leaseCheckpoint, c.Owner, 30*time.Minute)
-	if err != nil || !ok {
-		return nil, false, err
-	}
-	defer c.Leases.ReleaseLease(context.WithoutCancel(ctx), leaseCheckpoint, c.Owner)
-	ws, err = c.MakeDue(ctx, false)
-	return ws, true, err
+	ran, err = portal.UnderLease(ctx, c.Leases, leaseCheckpoint, c.Owner, 30*time.Minute, c.Log, func() (err error) {
+		ws, err = c.MakeDue(ctx, false)
+		return err
+	})
+	return ws, ran, err
 }
 
 // Run makes the checkpoints due until ctx ends: it looks at start, then

@@ -187,19 +187,16 @@ const NoticeLease = "sepa-prenotifications"
 // tried again on the next run: its debit waits. It runs under NoticeLease,
 // renewed before each notice; another instance holding it means nothing
 // to do here.
-func (s *Scheduler) notify(ctx context.Context, today portal.Date, ttl time.Duration) (int, error) {
-	ok, err := s.Mandates.AcquireLease(ctx, NoticeLease, s.Owner, ttl)
-	if err != nil || !ok {
-		return 0, err
-	}
-	defer func() {
-		// Released even when ctx is cancelled, so that another instance can go on.
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		defer cancel()
-		if err := s.Mandates.ReleaseLease(rctx, NoticeLease, s.Owner); err != nil && s.Log != nil {
-			s.Log.WarnContext(ctx, "release pre-notification lease", "err", err)
-		}
-	}()
+func (s *Scheduler) notify(ctx context.Context, today portal.Date, ttl time.Duration) (sent int, err error) {
+	_, err = portal.UnderLease(ctx, s.Mandates, NoticeLease, s.Owner, ttl, s.Log, func() (err error) {
+		sent, err = s.notifyDue(ctx, today, ttl)
+		return err
+	})
+	return sent, err
+}
+
+// notifyDue sends the pre-notifications due (under NoticeLease).
+func (s *Scheduler) notifyDue(ctx context.Context, today portal.Date, ttl time.Duration) (int, error) {
 	due, err := s.Mandates.DebitsToNotify(ctx, today, 200)
 	if err != nil {
 		return 0, err

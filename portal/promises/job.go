@@ -17,8 +17,7 @@ const LeaseName = "promises"
 
 // Store is what the job needs (portal/store implements it).
 type Store interface {
-	AcquireLease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error)
-	ReleaseLease(ctx context.Context, name, holder string) error
+	portal.Leases
 	// SweepPromises judges the expected promises whose grace ended
 	// before their tenant's today, on the store's clock.
 	SweepPromises(ctx context.Context) (portal.PromiseReport, error)
@@ -45,21 +44,11 @@ func (j *Job) RunOnce(ctx context.Context) (rep portal.PromiseReport, ran bool, 
 	if ttl <= 0 {
 		ttl = 5 * time.Minute
 	}
-	ok, err := j.Store.AcquireLease(ctx, LeaseName, j.Owner, ttl)
-	if err != nil || !ok {
-		return rep, false, err
-	}
-	defer func() {
-		// Released even when ctx is cancelled, so that another instance can go on.
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		defer cancel()
-		if err := j.Store.ReleaseLease(rctx, LeaseName, j.Owner); err != nil && j.Log != nil {
-			j.Log.Warn("release promises lease", "err", err)
-		}
-	}()
-	ctx = portal.WithActor(ctx, portal.Actor{Kind: portal.ActorSystem, ID: "promises"})
-	rep, err = j.Store.SweepPromises(ctx)
-	return rep, true, err
+	ran, err = portal.UnderLease(ctx, j.Store, LeaseName, j.Owner, ttl, j.Log, func() (err error) {
+		rep, err = j.Store.SweepPromises(portal.WithActor(ctx, portal.Actor{Kind: portal.ActorSystem, ID: "promises"}))
+		return err
+	})
+	return rep, ran, err
 }
 
 // Run calls RunOnce every Interval until ctx ends.

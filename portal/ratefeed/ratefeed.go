@@ -28,10 +28,7 @@ type Fetcher interface {
 }
 
 // Leaser lets one instance at a time run the update.
-type Leaser interface {
-	AcquireLease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error)
-	ReleaseLease(ctx context.Context, name, holder string) error
-}
+type Leaser = portal.Leases
 
 // Service loads and records rate lines.
 type Service struct {
@@ -255,13 +252,11 @@ const leaseName = "rates_update"
 // RunUpdateOnce takes the lease and runs one update; ok is false when
 // another instance holds the lease.
 func (sc *Scheduler) RunUpdateOnce(ctx context.Context) (rep UpdateReport, ok bool, err error) {
-	ok, err = sc.Leases.AcquireLease(ctx, leaseName, sc.Owner, 10*time.Minute)
-	if err != nil || !ok {
-		return rep, ok, err
-	}
-	defer sc.Leases.ReleaseLease(context.WithoutCancel(ctx), leaseName, sc.Owner)
-	rep, err = sc.Feed.Update(ctx)
-	return rep, true, err
+	ok, err = portal.UnderLease(ctx, sc.Leases, leaseName, sc.Owner, 10*time.Minute, sc.Log, func() (err error) {
+		rep, err = sc.Feed.Update(ctx)
+		return err
+	})
+	return rep, ok, err
 }
 
 // Run runs until ctx ends.

@@ -28,10 +28,7 @@ type Candidate struct {
 
 // Store is the persistence the scheduler needs (portal/store implements it).
 type Store interface {
-	// AcquireLease takes or renews a named lease for holder until now+ttl;
-	// false when another holder has it.
-	AcquireLease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error)
-	ReleaseLease(ctx context.Context, name, holder string) error
+	portal.Leases // one instance at a time sends (LeaseName)
 	// ReminderCandidates pages through open claims in reminder stages.
 	ReminderCandidates(ctx context.Context, after string, limit int) ([]*Candidate, error)
 	// BeginSend claims a step for a claim in a transaction that re-checks the
@@ -186,38 +183,32 @@ func (s *Scheduler) RunOnce(ctx context.Context) (Report, error) {
 	s.run.Lock()
 	defer s.run.Unlock()
 	var r Report
-	ok, err := s.Store.AcquireLease(ctx, LeaseName, s.Holder, s.LeaseTTL)
-	if err != nil || !ok {
-		return r, err
-	}
-	r.Leader = true
-	defer func() {
-		// Release even when ctx is cancelled, so that another instance can go on.
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		defer cancel()
-		if err := s.Store.ReleaseLease(rctx, LeaseName, s.Holder); err != nil {
-			s.Log.Warn("release reminders lease", "err", err)
-		}
-	}()
+	var err error
+	r.Leader, err = portal.UnderLease(ctx, s.Store, LeaseName, s.Holder, s.LeaseTTL, s.Log, func() error { return s.runPages(ctx, &r) })
+	return r, err
+}
+
+// runPages reminds every candidate claim, a page at a time (under the lease).
+func (s *Scheduler) runPages(ctx context.Context, r *Report) error {
 	after := ""
 	for {
 		page, err := s.Store.ReminderCandidates(ctx, after, s.PageSize)
 		if err != nil {
-			return r, err
+			return err
 		}
 		for _, c := range page {
 			r.Claims++
-			if err := s.remind(ctx, c, &r); err != nil {
-				return r, err
+			if err := s.remind(ctx, c, r); err != nil {
+				return err
 			}
 		}
 		if len(page) < s.PageSize {
-			return r, nil
+			return nil
 		}
 		after = page[len(page)-1].Claim.ID
 		// A long run keeps its lease.
 		if _, err := s.Store.AcquireLease(ctx, LeaseName, s.Holder, s.LeaseTTL); err != nil {
-			return r, err
+			return err
 		}
 	}
 }
