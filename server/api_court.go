@@ -12,18 +12,15 @@ import (
 // CourtFiler makes the documents a creditor files in court
 // (portal/court.Service).
 type CourtFiler interface {
-	// FRInjonction renders the French requête en injonction de payer with
-	// its bordereau de pièces (or the bordereau alone). ENOTFOUND;
-	// EINVALID or ECONFLICT with the reason when the claim cannot go to
-	// this procedure now.
-	FRInjonction(ctx context.Context, tenantID, claimID string, opt court.FROptions, bordereauOnly bool) (*court.Document, error)
-	// EuropeanOrder fills Form A of the European order for payment (its
-	// data and a worksheet PDF). Same errors, for a debtor in another
-	// member state.
-	EuropeanOrder(ctx context.Context, tenantID, claimID string) (*court.FormA, *court.Document, error)
-	// BelgianFile renders the Belgian file: uncontested B2B recovery or,
-	// for a consumer, a summons with the Book XIX steps. Same errors.
-	BelgianFile(ctx context.Context, tenantID, claimID string) (*court.Document, error)
+	// Draft makes a document (court.Documents' names) as Record would,
+	// without recording it, every page marked as a draft not to file.
+	// ENOTFOUND; EINVALID or ECONFLICT with the reason when the claim
+	// cannot go to this procedure now; EINVALID for an unknown document.
+	Draft(ctx context.Context, tenantID, claimID, document string, opt court.FROptions) (*court.Document, error)
+	// FormAData fills Form A of the European order for payment (the data
+	// to enter on the form). Same errors, for a debtor in another member
+	// state.
+	FormAData(ctx context.Context, tenantID, claimID string) (*court.FormA, error)
 	// Offers says which documents the claim can have today, and why not.
 	Offers(ctx context.Context, tenantID, claimID string) ([]court.Offer, error)
 	// Record makes a document (court.Documents' names), stores it as the
@@ -141,31 +138,48 @@ func (s *Server) handleCourtOffers(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"documents": offers})
 }
 
-// handleCourtFRInjonction is GET /api/v1/claims/{id}/court/fr-injonction.pdf.
+// The GET routes of the documents make drafts: the document as the POST
+// would record it, every page marked "PROJET — non enregistré" (or its
+// translation) and its name prefixed, recorded nowhere. The copy to file
+// is the one recorded (handleCourtRecord).
+
+// handleCourtFRInjonction is GET /api/v1/claims/{id}/court/fr-injonction.pdf:
+// the draft of the request with its bordereau.
 func (s *Server) handleCourtFRInjonction(c *fiber.Ctx) error {
-	return s.sendCourtFR(c, tenantOf(c), c.Params("id"), false)
+	return s.sendCourtDraft(c, tenantOf(c), "fr-injonction")
 }
 
 // handleCourtFRBordereau is GET /api/v1/claims/{id}/court/bordereau.pdf.
 func (s *Server) handleCourtFRBordereau(c *fiber.Ctx) error {
-	return s.sendCourtFR(c, tenantOf(c), c.Params("id"), true)
+	return s.sendCourtDraft(c, tenantOf(c), "bordereau")
 }
 
-// handleConsoleCourtFR serves the same documents to agents and owners.
-func (s *Server) handleConsoleCourtFR(bordereauOnly bool) fiber.Handler {
+// handleCourtFormAPDF is GET /api/v1/claims/{id}/court/eu-form-a.pdf.
+func (s *Server) handleCourtFormAPDF(c *fiber.Ctx) error {
+	return s.sendCourtDraft(c, tenantOf(c), "eu-form-a")
+}
+
+// handleCourtBEFile is GET /api/v1/claims/{id}/court/be-file.pdf.
+func (s *Server) handleCourtBEFile(c *fiber.Ctx) error {
+	return s.sendCourtDraft(c, tenantOf(c), "be-file")
+}
+
+// handleConsoleCourtDraft serves the draft of document to agents and
+// owners (GET /console/claims/:id/court/<document>.pdf).
+func (s *Server) handleConsoleCourtDraft(document string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		if err := requireRole(c, portal.RoleAgent); err != nil {
 			return err
 		}
-		return s.sendCourtFR(c, consoleUserOf(c).TenantID, c.Params("id"), bordereauOnly)
+		return s.sendCourtDraft(c, consoleUserOf(c).TenantID, document)
 	}
 }
 
-// sendCourtFR renders the French court file of the tenant's claim; the
-// query's consumer_credit=true sends a consumer credit claim to the juge
-// des contentieux de la protection. The exhibits' hashes come from the
-// bundle's manifest, read in full: it takes as long as a bundle.
-func (s *Server) sendCourtFR(c *fiber.Ctx, tenantID, claimID string, bordereauOnly bool) error {
+// sendCourtDraft renders the draft of the tenant's claim's document; the
+// query's consumer_credit=true sends a French consumer credit claim to the
+// juge des contentieux de la protection. The exhibits' hashes come from
+// the bundle's manifest, read in full: it takes as long as a bundle.
+func (s *Server) sendCourtDraft(c *fiber.Ctx, tenantID, document string) error {
 	if err := s.courtReady(); err != nil {
 		return err
 	}
@@ -175,7 +189,7 @@ func (s *Server) sendCourtFR(c *fiber.Ctx, tenantID, claimID string, bordereauOn
 	}
 	ctx, cancel := context.WithTimeout(c.UserContext(), bundleTimeout)
 	defer cancel()
-	doc, err := s.deps.Court.FRInjonction(ctx, tenantID, claimID, opt, bordereauOnly)
+	doc, err := s.deps.Court.Draft(ctx, tenantID, c.Params("id"), document, opt)
 	if err != nil {
 		return err
 	}
@@ -183,80 +197,22 @@ func (s *Server) sendCourtFR(c *fiber.Ctx, tenantID, claimID string, bordereauOn
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Set("X-Content-SHA256", portal.SHA256Hex(doc.PDF))
 	c.Set("X-Relais-Chain-Head", doc.Head.Hash)
+	c.Set("X-Relais-Draft", "true")
 	return c.Send(doc.PDF)
 }
 
 // handleCourtFormAJSON is GET /api/v1/claims/{id}/court/eu-form-a.json:
 // Form A's fields, for the e-Justice portal's form.
 func (s *Server) handleCourtFormAJSON(c *fiber.Ctx) error {
-	f, _, err := s.europeanOrder(c, tenantOf(c))
+	if err := s.courtReady(); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(c.UserContext(), bundleTimeout)
+	defer cancel()
+	f, err := s.deps.Court.FormAData(ctx, tenantOf(c), c.Params("id"))
 	if err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.JSON(f)
-}
-
-// handleCourtFormAPDF is GET /api/v1/claims/{id}/court/eu-form-a.pdf.
-func (s *Server) handleCourtFormAPDF(c *fiber.Ctx) error {
-	return s.sendFormAPDF(c, tenantOf(c))
-}
-
-// handleConsoleFormAPDF serves the Form A worksheet to agents and owners.
-func (s *Server) handleConsoleFormAPDF(c *fiber.Ctx) error {
-	if err := requireRole(c, portal.RoleAgent); err != nil {
-		return err
-	}
-	return s.sendFormAPDF(c, consoleUserOf(c).TenantID)
-}
-
-func (s *Server) sendFormAPDF(c *fiber.Ctx, tenantID string) error {
-	_, doc, err := s.europeanOrder(c, tenantID)
-	if err != nil {
-		return err
-	}
-	attachment(c, "application/pdf", doc.Name)
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	c.Set("X-Content-SHA256", portal.SHA256Hex(doc.PDF))
-	c.Set("X-Relais-Chain-Head", doc.Head.Hash)
-	return c.Send(doc.PDF)
-}
-
-func (s *Server) europeanOrder(c *fiber.Ctx, tenantID string) (*court.FormA, *court.Document, error) {
-	if s.deps.Court == nil {
-		return nil, nil, portal.Errorf(portal.EUNAVAILABLE, "Court documents are not configured on this instance.")
-	}
-	ctx, cancel := context.WithTimeout(c.UserContext(), bundleTimeout)
-	defer cancel()
-	return s.deps.Court.EuropeanOrder(ctx, tenantID, c.Params("id"))
-}
-
-// handleCourtBEFile is GET /api/v1/claims/{id}/court/be-file.pdf.
-func (s *Server) handleCourtBEFile(c *fiber.Ctx) error {
-	return s.sendBEFile(c, tenantOf(c))
-}
-
-// handleConsoleBEFile serves the Belgian file to agents and owners.
-func (s *Server) handleConsoleBEFile(c *fiber.Ctx) error {
-	if err := requireRole(c, portal.RoleAgent); err != nil {
-		return err
-	}
-	return s.sendBEFile(c, consoleUserOf(c).TenantID)
-}
-
-func (s *Server) sendBEFile(c *fiber.Ctx, tenantID string) error {
-	if s.deps.Court == nil {
-		return portal.Errorf(portal.EUNAVAILABLE, "Court documents are not configured on this instance.")
-	}
-	ctx, cancel := context.WithTimeout(c.UserContext(), bundleTimeout)
-	defer cancel()
-	doc, err := s.deps.Court.BelgianFile(ctx, tenantID, c.Params("id"))
-	if err != nil {
-		return err
-	}
-	attachment(c, "application/pdf", doc.Name)
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	c.Set("X-Content-SHA256", portal.SHA256Hex(doc.PDF))
-	c.Set("X-Relais-Chain-Head", doc.Head.Hash)
-	return c.Send(doc.PDF)
 }

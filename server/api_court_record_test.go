@@ -120,6 +120,8 @@ func TestCourtRecordAPI(t *testing.T) {
 					}
 					if txt := pdftest.Joined(t, pdf); !strings.Contains(txt, tc.text) {
 						t.Errorf("the recorded PDF lacks %q", tc.text)
+					} else if strings.Contains(txt, "PROJET") || strings.Contains(txt, "DRAFT") || strings.Contains(txt, "ONTWERP") || strings.Contains(f.Name, "projet-") {
+						t.Errorf("the recorded PDF %s is marked as a draft", f.Name)
 					}
 					if status, _, body := e.get("/api/v1/claims/"+tc.claim.ID+"/court/documents/"+f.ID, e.keys[1]); status != 404 || bytes.HasPrefix(body, []byte("%PDF")) {
 						t.Errorf("another tenant downloads: %d", status)

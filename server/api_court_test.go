@@ -5,9 +5,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"html"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -56,6 +58,15 @@ func TestCourtDocumentsAPI(t *testing.T) {
 				}
 				if h.Get("X-Content-SHA256") != portal.SHA256Hex(pdf) {
 					t.Error("X-Content-SHA256 is not the PDF's hash")
+				}
+				// A GET makes a draft: named so, marked on every page.
+				if h.Get("X-Relais-Draft") != "true" || !strings.Contains(h.Get("Content-Disposition"), "projet-requete-injonction-") {
+					t.Errorf("not a draft: %v", h)
+				}
+				for i, p := range pdftest.Pages(t, pdf) {
+					if !strings.Contains(p, court.DraftMark("fr")) {
+						t.Errorf("page %d is not marked as a draft:\n%s", i+1, p)
+					}
 				}
 				txt := pdftest.Joined(t, pdf)
 				full, err := db.FindClaim(ctx, tenant, c.ID)
@@ -163,8 +174,8 @@ func TestCourtDocumentsAPI(t *testing.T) {
 					}
 				}
 				status, h, pdf := get("/api/v1/claims/"+german.ID+"/court/eu-form-a.pdf", keys[0])
-				if status != 200 || !strings.Contains(h.Get("Content-Disposition"), "european-order-form-a-FR-DE-0004.pdf") ||
-					!strings.Contains(pdftest.Joined(t, pdf), "Müller Feinkost GmbH") {
+				if status != 200 || !strings.Contains(h.Get("Content-Disposition"), "draft-european-order-form-a-FR-DE-0004.pdf") ||
+					!strings.Contains(pdftest.Joined(t, pdf), "Müller Feinkost GmbH") || !strings.Contains(pdftest.Joined(t, pdf), court.DraftMark("en")) {
 					t.Fatalf("pdf: %d %v", status, h)
 				}
 				// The French request is refused for this debtor, and form A
@@ -194,7 +205,8 @@ func TestCourtDocumentsAPI(t *testing.T) {
 						t.Errorf("bundle file %s not in the Belgian file with its hash", f.Name)
 					}
 				}
-				if !strings.Contains(txt, "DOSSIER DE RECOUVREMENT D'UNE DETTE D'ARGENT NON CONTESTÉE") || !strings.Contains(txt, "recommandé n° BE-RR-9") {
+				if !strings.Contains(txt, "DOSSIER DE RECOUVREMENT D'UNE DETTE D'ARGENT NON CONTESTÉE") || !strings.Contains(txt, "recommandé n° BE-RR-9") ||
+					!strings.Contains(txt, court.DraftMark("fr")) {
 					t.Errorf("Belgian file:\n%s", txt)
 				}
 				if status, _, body := get("/api/v1/claims/"+c.ID+"/court/be-file.pdf", keys[0]); status != 400 || !strings.Contains(string(body), "Belgian law") {
@@ -260,17 +272,17 @@ func TestCourtDocumentsAPI(t *testing.T) {
 				}
 			})
 			t.Run("Console", func(t *testing.T) {
-				users := map[portal.Role]string{}
+				users, csrf := map[portal.Role]string{}, map[portal.Role]string{}
 				for _, role := range []portal.Role{portal.RoleAgent, portal.RoleViewer} {
 					u := &portal.User{TenantID: tenant, Email: string(role) + "@recouvr.test", Name: "Ann", Role: role}
 					if err := db.CreateUser(ctx, u, "correct horse battery"); err != nil {
 						t.Fatal(err)
 					}
-					_, tok, err := db.CreateConsoleSession(ctx, u, time.Hour)
+					sess, tok, err := db.CreateConsoleSession(ctx, u, time.Hour)
 					if err != nil {
 						t.Fatal(err)
 					}
-					users[role] = tok
+					users[role], csrf[role] = tok, sess.CSRFToken
 				}
 				console := func(path, tok string) (int, []byte) {
 					req := httptest.NewRequest("GET", path, nil)
@@ -283,16 +295,49 @@ func TestCourtDocumentsAPI(t *testing.T) {
 					body, _ := io.ReadAll(resp.Body)
 					return resp.StatusCode, body
 				}
+				// The claim page offers the documents as the manage page does:
+				// a form (with the CSRF token) that makes and records each,
+				// and previews that are drafts, marked on every page; no link
+				// gives an unrecorded final document.
 				status, page := console("/console/claims/"+c.ID, users[portal.RoleAgent])
-				link := `href="/console/claims/` + c.ID + `/court/fr-injonction.pdf"`
-				if status != 200 || !bytes.Contains(page, []byte(link)) || !bytes.Contains(page, []byte(`/court/bordereau.pdf"`)) {
-					t.Fatalf("claim page: %d, no court links:\n%s", status, page)
+				if status != 200 {
+					t.Fatalf("claim page: %d", status)
 				}
-				if _, page := console("/console/claims/"+amicable.ID, users[portal.RoleAgent]); bytes.Contains(page, []byte(`id="court-fr"`)) {
-					t.Error("court links on a claim at the amicable stage")
+				for _, doc := range []string{"fr-injonction", "bordereau"} {
+					form := `<form method="post" action="/console/claims/` + c.ID + `/court/` + doc + `" class="inline court-record" id="court-record-` + doc + `"><input type="hidden" name="csrf" value="` + csrf[portal.RoleAgent] + `">`
+					if !bytes.Contains(page, []byte(form)) {
+						t.Errorf("claim page: no form recording %s:\n%s", doc, section(string(page), `<section id="court">`))
+					}
 				}
-				if status, pdf := console("/console/claims/"+c.ID+"/court/fr-injonction.pdf", users[portal.RoleAgent]); status != 200 || !bytes.HasPrefix(pdf, []byte("%PDF")) {
-					t.Errorf("agent download: %d", status)
+				links := regexp.MustCompile(`href="(/console/claims/` + c.ID + `/court/[^"]*)"`).FindAllSubmatch(page, -1)
+				if len(links) != 2 {
+					t.Errorf("claim page: court links %q, want the two drafts", links)
+				}
+				for _, l := range links {
+					href := html.UnescapeString(string(l[1]))
+					if !strings.Contains(href, ".pdf") {
+						t.Errorf("claim page links %s", href)
+						continue
+					}
+					status, pdf := console(href, users[portal.RoleAgent])
+					if status != 200 || !bytes.HasPrefix(pdf, []byte("%PDF")) {
+						t.Fatalf("agent preview %s: %d", href, status)
+					}
+					for i, p := range pdftest.Pages(t, pdf) {
+						if !strings.Contains(p, court.DraftMark("fr")) {
+							t.Errorf("%s: page %d is not marked as a draft:\n%s", href, i+1, p)
+						}
+					}
+				}
+				if files, _ := db.ClaimFiles(ctx, tenant, c.ID, portal.IsCourtFile); len(files) != 0 {
+					t.Errorf("previews recorded %d files", len(files))
+				}
+				_, page = console("/console/claims/"+amicable.ID, users[portal.RoleAgent])
+				if bytes.Contains(page, []byte(`court-record-`)) || !bytes.Contains(page, []byte(`id="court-refused-fr_injonction"`)) {
+					t.Errorf("claim at the amicable stage: a court form, or no reason:\n%s", section(string(page), `<section id="court">`))
+				}
+				if _, page := console("/console/claims/"+c.ID, users[portal.RoleViewer]); bytes.Contains(page, []byte(`court-record-`)) || bytes.Contains(page, []byte(`court-draft`)) {
+					t.Error("a viewer is offered court documents")
 				}
 				if status, _ := console("/console/claims/"+c.ID+"/court/fr-injonction.pdf", users[portal.RoleViewer]); status != 403 {
 					t.Errorf("viewer download: %d, want 403", status)

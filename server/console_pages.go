@@ -15,7 +15,6 @@ import (
 
 	"github.com/relais/relais/negotiation"
 	"github.com/relais/relais/portal"
-	"github.com/relais/relais/portal/court"
 	"github.com/relais/relais/portal/i18n"
 	"github.com/relais/relais/portal/rules"
 )
@@ -90,7 +89,7 @@ var (
 			out[lang] = map[string]*template.Template{}
 			for _, name := range append(consolePageNames, webhookConsolePages...) {
 				out[lang][name] = template.Must(template.New(name).Funcs(funcs).ParseFS(consoleTemplateFS,
-					"console_templates/layout.html", "console_templates/claim_panel.html", "console_templates/replies_picker.html", "console_templates/notify.html", "console_templates/"+name+".html"))
+					"console_templates/layout.html", "console_templates/claim_panel.html", "console_templates/replies_picker.html", "console_templates/notify.html", "console_templates/court.html", "console_templates/"+name+".html"))
 			}
 		}
 		return out
@@ -290,11 +289,6 @@ func (s *Server) claimPanel(c *fiber.Ctx, claimID string) (map[string]any, error
 			data["Balance"] = b
 			// Paid in full: agents and owners download the debtor's receipt.
 			data["Receipt"] = u.Role.AtLeast(portal.RoleAgent) && receiptReady(b)
-			// Ready for a French injonction de payer: agents and owners
-			// download the request and its bordereau (issue 23).
-			data["CourtFR"] = u.Role.AtLeast(portal.RoleAgent) && s.deps.Court != nil && court.CheckFR(claim, b, today) == nil
-			data["CourtEU"] = u.Role.AtLeast(portal.RoleAgent) && s.deps.Court != nil && court.CheckEOP(claim, b, today) == nil
-			data["CourtBE"] = u.Role.AtLeast(portal.RoleAgent) && s.deps.Court != nil && court.CheckBE(claim, b, today) == nil
 		} else {
 			data["BalanceProblem"] = portal.ErrorMessage(err)
 		}
@@ -338,6 +332,13 @@ func (s *Server) claimPanel(c *fiber.Ctx, claimID string) (map[string]any, error
 func (s *Server) handleConsoleClaim(c *fiber.Ctx) error {
 	data, err := s.claimPanel(c, c.Params("id"))
 	if err != nil {
+		return err
+	}
+	// The court documents, as on the manage page: recorded through its
+	// forms, previewed as drafts (issue 23).
+	ctx, cancel := s.userContext(c)
+	defer cancel()
+	if err := s.courtView(ctx, s.consoleT(c), consoleUserOf(c).TenantID, data["Claim"].(*portal.Claim), data); err != nil {
 		return err
 	}
 	return s.renderConsole(c, "claim", data)

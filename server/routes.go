@@ -240,10 +240,10 @@ func (s *Server) routes() {
 	con.Get("/claims/:id/disputes/:dispute_id/files/:file_id", s.handleConsoleDisputeFile)
 	con.Post("/claims/:id/disputes/:dispute_id/resolve", s.handleConsoleDisputeResolve)
 	// Court documents (issue 23): agents and owners.
-	con.Get("/claims/:id/court/fr-injonction.pdf", s.handleConsoleCourtFR(false))
-	con.Get("/claims/:id/court/bordereau.pdf", s.handleConsoleCourtFR(true))
-	con.Get("/claims/:id/court/eu-form-a.pdf", s.handleConsoleFormAPDF)
-	con.Get("/claims/:id/court/be-file.pdf", s.handleConsoleBEFile)
+	con.Get("/claims/:id/court/fr-injonction.pdf", s.handleConsoleCourtDraft("fr-injonction")) // drafts, marked on every page
+	con.Get("/claims/:id/court/bordereau.pdf", s.handleConsoleCourtDraft("bordereau"))
+	con.Get("/claims/:id/court/eu-form-a.pdf", s.handleConsoleCourtDraft("eu-form-a"))
+	con.Get("/claims/:id/court/be-file.pdf", s.handleConsoleCourtDraft("be-file"))
 	con.Post("/claims/:id/court/:document", s.handleConsoleCourtRecord)
 	con.Get("/claims/:id/court/documents/:file_id", s.handleConsoleCourtDocument)
 	// Rules and money (issue 18): any user reads, owners configure.

@@ -24,15 +24,15 @@ func runCourt(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 // courtCommand writes a claim's court document: the French requête en
 // injonction de payer with its bordereau de pièces (or the bordereau alone),
-// the same file as GET /api/v1/claims/{id}/court/fr-injonction.pdf, or the
-// European order's Form A (its JSON or its worksheet PDF), or the Belgian
-// file. The
-// exhibits' hashes are those of the evidence bundle signed with --key-file
-// (read, never created here). With --record the PDF is also stored as the
-// claim's evidence with its court.document_made event, as POST
-// /api/v1/claims/{id}/court/{document} does (the file written is the one
-// recorded). clock is the database's (nil: the system
-// clock; tests set it).
+// or the European order's Form A (its JSON or its worksheet PDF), or the
+// Belgian file. The exhibits' hashes are those of the evidence bundle
+// signed with --key-file (read, never created here). Without --record the
+// PDF is a draft, every page marked "PROJET — non enregistré", the same
+// file as GET /api/v1/claims/{id}/court/fr-injonction.pdf; with --record it
+// is the final document, stored as the claim's evidence with its
+// court.document_made event, as POST /api/v1/claims/{id}/court/{document}
+// does (the file written is the one recorded). clock is the database's
+// (nil: the system clock; tests set it).
 func courtCommand(ctx context.Context, args []string, stdout, stderr io.Writer, clock portal.Clock) error {
 	var cfg config
 	fs := flag.NewFlagSet("court", flag.ContinueOnError)
@@ -43,7 +43,7 @@ func courtCommand(ctx context.Context, args []string, stdout, stderr io.Writer, 
 	out := fs.String("out", "", "file to write, - for stdout (eu-form-a: .json for the data, else the PDF worksheet)")
 	bordereau := fs.Bool("bordereau", false, "write the bordereau de pièces alone")
 	credit := fs.Bool("consumer-credit", false, "the consumer claim arises from a consumer credit: the juge des contentieux de la protection (CPC 1406)")
-	record := fs.Bool("record", false, "also record the PDF as the claim's evidence (court.document_made with its SHA-256; in the bundle's court/ folder)")
+	record := fs.Bool("record", false, "make the final PDF and record it as the claim's evidence (court.document_made with its SHA-256; in the bundle's court/ folder); without it the PDF is a draft, marked so on every page")
 	fs.Usage = func() { fmt.Fprintln(stderr, courtUsage); fs.PrintDefaults() }
 	if len(args) == 0 || (args[0] != "fr-injonction" && args[0] != "eu-form-a" && args[0] != "be-file") {
 		fs.Usage()
@@ -79,37 +79,43 @@ func courtCommand(ctx context.Context, args []string, stdout, stderr io.Writer, 
 		Attachments: []portal.AttachmentSource{db, letters, store.ReminderContent{DB: db}, store.AgreementFiles{DB: db}}}
 	svc := &court.Service{Source: db, Bundles: bundler, Letters: letters, Rates: rates, Files: db}
 	ctx = portal.WithActor(ctx, portal.Actor{Kind: portal.ActorSystem, ID: "cli"})
+	name := args[0]
+	if name == "fr-injonction" && *bordereau {
+		name = "bordereau"
+	}
+	opt := court.FROptions{ConsumerCredit: *credit}
 	if *record {
-		name := args[0]
-		if name == "fr-injonction" && *bordereau {
-			name = "bordereau"
-		}
-		return recordCourt(ctx, svc, *tenant, *claimID, name, court.FROptions{ConsumerCredit: *credit}, *out, stdout, stderr)
+		return recordCourt(ctx, svc, *tenant, *claimID, name, opt, *out, stdout, stderr)
 	}
-	var doc *court.Document
-	data := []byte(nil)
-	switch args[0] {
-	case "be-file":
-		doc, err = svc.BelgianFile(ctx, *tenant, *claimID)
-	case "eu-form-a":
-		var f *court.FormA
-		f, doc, err = svc.EuropeanOrder(ctx, *tenant, *claimID)
-		if err == nil && strings.HasSuffix(*out, ".json") {
-			data, err = json.MarshalIndent(f, "", "  ")
+	if strings.HasSuffix(*out, ".json") {
+		if name != "eu-form-a" {
+			fmt.Fprintln(stderr, "only eu-form-a writes JSON (its data); write the others to a .pdf file")
+			return errUsage
 		}
-	default:
-		doc, err = svc.FRInjonction(ctx, *tenant, *claimID, court.FROptions{ConsumerCredit: *credit}, *bordereau)
+		f, err := svc.FormAData(ctx, *tenant, *claimID)
+		if err != nil {
+			return fmt.Errorf("claim %s: %s", *claimID, portal.ErrorMessage(err))
+		}
+		data, err := json.MarshalIndent(f, "", "  ")
+		if err != nil {
+			return err
+		}
+		if err := writeCourtFile(*out, data, stdout); err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "wrote %s (Form A's data, not recorded; --record with a .pdf records the worksheet)\n", *out)
+		return nil
 	}
+	// Without --record: a draft, every page marked as not recorded.
+	doc, err := svc.Draft(ctx, *tenant, *claimID, name, opt)
 	if err != nil {
 		return fmt.Errorf("claim %s: %s", *claimID, portal.ErrorMessage(err))
 	}
-	if data == nil {
-		data = doc.PDF
-	}
-	if err := writeCourtFile(*out, data, stdout); err != nil {
+	if err := writeCourtFile(*out, doc.PDF, stdout); err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "wrote %s (SHA-256 %s; exhibits as of chain event %d, %s)\n", *out, portal.SHA256Hex(data), doc.Head.Seq, doc.Head.Hash)
+	fmt.Fprintf(stderr, "wrote %s: a DRAFT, not recorded, marked so on every page (SHA-256 %s; exhibits as of chain event %d, %s); --record makes the copy to file\n",
+		*out, portal.SHA256Hex(doc.PDF), doc.Head.Seq, doc.Head.Hash)
 	return nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/relais/relais/portal"
+	"github.com/relais/relais/portal/court"
 	"github.com/relais/relais/portal/evidence"
 	"github.com/relais/relais/portal/pdffont/pdftest"
 	"github.com/relais/relais/portal/rules"
@@ -63,7 +64,8 @@ func TestCourtCommand(t *testing.T) {
 		return err, errb.String()
 	}
 	out := filepath.Join(dir, "requete.pdf")
-	if err, msg := run("fr-injonction", "--claim", ready.ID, "--out", out, "--consumer-credit"); err != nil || !strings.Contains(msg, "wrote "+out) {
+	err, msg := run("fr-injonction", "--claim", ready.ID, "--out", out, "--consumer-credit")
+	if err != nil || !strings.Contains(msg, "wrote "+out) {
 		t.Fatalf("%v %s", err, msg)
 	}
 	pdf, err := os.ReadFile(out)
@@ -79,6 +81,15 @@ func TestCourtCommand(t *testing.T) {
 	}
 	if strings.Contains(txt, "Mandataire") {
 		t.Error("the creditor's own tenant is no mandataire")
+	}
+	// Without --record the file is a draft, marked on every page.
+	if !strings.Contains(msg, "DRAFT, not recorded") {
+		t.Errorf("the command does not say it wrote a draft: %s", msg)
+	}
+	for i, p := range pdftest.Pages(t, pdf) {
+		if !strings.Contains(p, court.DraftMark("fr")) {
+			t.Errorf("page %d of the draft is not marked:\n%s", i+1, p)
+		}
 	}
 	if err, _ := run("fr-injonction", "--claim", ready.ID, "--out", out, "--bordereau"); err != nil {
 		t.Fatal(err)
@@ -108,7 +119,7 @@ func TestCourtCommand(t *testing.T) {
 		t.Fatalf("%d court files recorded without --record", len(files))
 	}
 	recordedOut := filepath.Join(dir, "bordereau.pdf")
-	err, msg := run("fr-injonction", "--claim", ready.ID, "--out", recordedOut, "--bordereau", "--record")
+	err, msg = run("fr-injonction", "--claim", ready.ID, "--out", recordedOut, "--bordereau", "--record")
 	files, ferr := db.ClaimFiles(ctx, tn.ID, ready.ID, portal.IsCourtFile)
 	if err != nil || ferr != nil || len(files) != 1 || files[0].Kind != portal.FileCourtBordereau || !strings.Contains(msg, "recorded court.bordereau as file "+files[0].ID) {
 		t.Fatalf("--record: %v %s, files %v %v", err, msg, files, ferr)
@@ -118,6 +129,9 @@ func TestCourtCommand(t *testing.T) {
 	if portal.SHA256Hex(written) != files[0].SHA256 || last.Kind != portal.EventCourtDocumentMade || last.Actor.ID != "cli" ||
 		!strings.Contains(last.Payload, `"sha256":"`+files[0].SHA256+`"`) || !strings.Contains(last.Payload, `"court":"tribunal_judiciaire"`) {
 		t.Errorf("recorded %s, wrote %s, event %+v", files[0].SHA256, portal.SHA256Hex(written), last)
+	}
+	if txt := pdftest.Joined(t, written); !strings.Contains(txt, "BORDEREAU DES PIÈCES") || strings.Contains(txt, "PROJET") {
+		t.Errorf("the recorded bordereau is not the final document:\n%s", txt)
 	}
 	if err, _ := run("fr-injonction", "--claim", amicable.ID, "--out", refused, "--record"); err == nil {
 		t.Error("a refused --record succeeded")

@@ -42,6 +42,8 @@ type BEInput struct {
 	Fingerprint    string
 	Date           portal.Date
 	Uncompressed   bool
+	// Draft marks every page as a draft not recorded (markDraft).
+	Draft bool
 }
 
 // CheckBE says whether the claim may go to the Belgian procedure its
@@ -234,7 +236,11 @@ func RenderBE(in BEInput) ([]byte, error) {
 	f.SetCreationDate(in.Date.Time())
 	f.SetModificationDate(in.Date.Time())
 	f.SetCatalogSort(true)
-	f.SetTitle(t("title."+kind)+" - "+c.Reference, true)
+	if in.Draft {
+		f.SetTitle(DraftMark(lang)+" - "+t("title."+kind)+" - "+c.Reference, true)
+	} else {
+		f.SetTitle(t("title."+kind)+" - "+c.Reference, true)
+	}
 	f.SetAuthor(c.Creditor.LegalName, true)
 	f.SetCreator("Relais", false)
 	f.SetProducer("Relais", false)
@@ -242,6 +248,9 @@ func RenderBE(in BEInput) ([]byte, error) {
 	f.SetAutoPageBreak(true, 20)
 	d := &frDoc{Doc: pdffont.New(f), cur: c.Currency, lang: lang}
 	d.PageFooter(12, 7.5, func(page int) string { return t("footer", c.Reference, in.Head.Seq, page) })
+	if in.Draft {
+		d.markDraft(lang)
+	}
 	d.AddPage()
 	d.Font("B", 15)
 	d.MultiCell(0, 8, d.Str(t("title."+kind)), "", "C", false)

@@ -12,17 +12,29 @@ import (
 	"github.com/relais/relais/portal/pdffont"
 )
 
+// PDFOptions are how RenderFormA writes the worksheet.
+type PDFOptions struct {
+	// Uncompressed writes the page content streams uncompressed (tests).
+	Uncompressed bool
+	// Draft marks every page as a draft not recorded (markDraft).
+	Draft bool
+}
+
 // RenderFormA renders Form A as a worksheet: each section of the form with
 // the values (and the confirmed codes) to enter on it, in English, the
 // language of the codes' meanings; the form itself is completed on the
 // e-Justice portal or on paper in a language the court accepts.
-func RenderFormA(f *FormA, head evidence.Head, fingerprint string, uncompressed bool) ([]byte, error) {
+func RenderFormA(f *FormA, head evidence.Head, fingerprint string, opt PDFOptions) ([]byte, error) {
 	pf := fpdf.New("P", "mm", "A4", "")
-	pf.SetCompression(!uncompressed)
+	pf.SetCompression(!opt.Uncompressed)
 	pf.SetCreationDate(f.Date.Time())
 	pf.SetModificationDate(f.Date.Time())
 	pf.SetCatalogSort(true)
-	pf.SetTitle("European order for payment, Form A - "+f.Reference, true)
+	if opt.Draft {
+		pf.SetTitle(DraftMark("en")+" - European order for payment, Form A - "+f.Reference, true)
+	} else {
+		pf.SetTitle("European order for payment, Form A - "+f.Reference, true)
+	}
 	pf.SetCreator("Relais", false)
 	pf.SetProducer("Relais", false)
 	pf.SetMargins(18, 18, 18)
@@ -31,6 +43,9 @@ func RenderFormA(f *FormA, head evidence.Head, fingerprint string, uncompressed 
 	d.PageFooter(12, 7.5, func(page int) string {
 		return fmt.Sprintf("Form A worksheet – claim %s – chain event %d – page %d/{nb}", f.Reference, head.Seq, page)
 	})
+	if opt.Draft {
+		d.markDraft("en")
+	}
 	money := func(v int64) string { return portal.FormatMinor(v, f.Currency.Exponent()) + " " + string(f.Currency) }
 	pct := func(bp int64) string { return portal.FormatMinor(bp, 2) + " %" }
 	d.AddPage()

@@ -62,7 +62,7 @@ func TestFormA(t *testing.T) {
 			t.Errorf("JSON lacks %s:\n%s", want, js)
 		}
 	}
-	pdf, err := court.RenderFormA(f, m.ChainHead, "SHA256:abc", false)
+	pdf, err := court.RenderFormA(f, m.ChainHead, "SHA256:abc", court.PDFOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

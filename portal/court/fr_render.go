@@ -38,6 +38,8 @@ type FRInput struct {
 	BordereauOnly bool
 	// Uncompressed writes the page content streams uncompressed (tests).
 	Uncompressed bool
+	// Draft marks every page as a draft not recorded (markDraft).
+	Draft bool
 }
 
 type frDoc struct {
@@ -112,7 +114,11 @@ func RenderFR(in FRInput) ([]byte, error) {
 	if in.BordereauOnly {
 		title = "Bordereau de pièces"
 	}
-	f.SetTitle(title+" - "+c.Reference, true)
+	if in.Draft {
+		f.SetTitle(DraftMark("fr")+" - "+title+" - "+c.Reference, true)
+	} else {
+		f.SetTitle(title+" - "+c.Reference, true)
+	}
 	f.SetAuthor(c.Creditor.LegalName, true)
 	f.SetCreator("Relais", false)
 	f.SetProducer("Relais", false)
@@ -122,6 +128,9 @@ func RenderFR(in FRInput) ([]byte, error) {
 	d.PageFooter(12, 7.5, func(page int) string {
 		return fmt.Sprintf("%s – dossier %s – chaîne arrêtée à l'événement n° %d – page %d/{nb}", title, c.Reference, in.Head.Seq, page)
 	})
+	if in.Draft {
+		d.markDraft("fr")
+	}
 	if !in.BordereauOnly {
 		d.request(in)
 	}

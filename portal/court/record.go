@@ -3,7 +3,6 @@ package court
 import (
 	"context"
 	"sort"
-	"strings"
 
 	"github.com/relais/relais/portal"
 )
@@ -56,28 +55,14 @@ type Recorded struct {
 // document's own function (the refusals of CheckFR, CheckEOP, CheckBE);
 // EINVALID for an unknown document; EUNAVAILABLE without Files.
 func (s *Service) Record(ctx context.Context, tenantID, claimID, document string, opt FROptions) (*Recorded, error) {
-	kind, ok := Documents[document]
-	if !ok {
-		if _, err := s.Source.FindClaim(ctx, tenantID, claimID); err != nil {
-			return nil, err // another tenant's claim is not found, whatever the document
-		}
-		return nil, portal.FieldError("document", "No court document %q: it is one of %s.", document, strings.Join(DocumentNames(), ", "))
+	kind, err := s.documentKind(ctx, tenantID, claimID, document)
+	if err != nil {
+		return nil, err
 	}
 	if s.Files == nil {
 		return nil, portal.Errorf(portal.EUNAVAILABLE, "Court documents cannot be recorded on this instance.")
 	}
-	var (
-		doc *Document
-		err error
-	)
-	switch kind {
-	case portal.FileCourtInjonction, portal.FileCourtBordereau:
-		doc, err = s.FRInjonction(ctx, tenantID, claimID, opt, kind == portal.FileCourtBordereau)
-	case portal.FileCourtFormA:
-		_, doc, err = s.EuropeanOrder(ctx, tenantID, claimID)
-	case portal.FileCourtBEFile:
-		doc, err = s.BelgianFile(ctx, tenantID, claimID)
-	}
+	doc, err := s.make(ctx, tenantID, claimID, kind, opt, false)
 	if err != nil {
 		return nil, err
 	}

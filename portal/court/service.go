@@ -2,6 +2,7 @@ package court
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/relais/relais/portal"
@@ -57,17 +58,58 @@ type Document struct {
 	Court   map[string]any
 }
 
-// FRInjonction renders the French requête en injonction de payer with its
+// Draft makes the document named document (a key of Documents) for the
+// claim as it stands, as Record makes it, without recording it: every page
+// carries the draft's mark (DraftMark: "PROJET — non enregistré"), and its
+// name starts with the mark's prefix ("projet-"). The copy to file is the
+// one Record stores. Record's errors but EUNAVAILABLE.
+func (s *Service) Draft(ctx context.Context, tenantID, claimID, document string, opt FROptions) (*Document, error) {
+	kind, err := s.documentKind(ctx, tenantID, claimID, document)
+	if err != nil {
+		return nil, err
+	}
+	return s.make(ctx, tenantID, claimID, kind, opt, true)
+}
+
+// documentKind is the kind of file of the document named document:
+// EINVALID for an unknown name, once the claim is found (ENOTFOUND).
+func (s *Service) documentKind(ctx context.Context, tenantID, claimID, document string) (string, error) {
+	kind, ok := Documents[document]
+	if !ok {
+		if _, err := s.Source.FindClaim(ctx, tenantID, claimID); err != nil {
+			return "", err // another tenant's claim is not found, whatever the document
+		}
+		return "", portal.FieldError("document", "No court document %q: it is one of %s.", document, strings.Join(DocumentNames(), ", "))
+	}
+	return kind, nil
+}
+
+// make renders the document of kind (a value of Documents), as a draft
+// or as the final document Record stores.
+func (s *Service) make(ctx context.Context, tenantID, claimID, kind string, opt FROptions, draft bool) (*Document, error) {
+	switch kind {
+	case portal.FileCourtInjonction, portal.FileCourtBordereau:
+		return s.frInjonction(ctx, tenantID, claimID, opt, kind == portal.FileCourtBordereau, draft)
+	case portal.FileCourtFormA:
+		_, doc, err := s.europeanOrder(ctx, tenantID, claimID, draft)
+		return doc, err
+	case portal.FileCourtBEFile:
+		return s.belgianFile(ctx, tenantID, claimID, draft)
+	}
+	return nil, fmt.Errorf("court: no document of kind %q", kind)
+}
+
+// frInjonction renders the French requête en injonction de payer with its
 // bordereau de pièces (bordereauOnly: the bordereau alone) for the claim as
 // it stands today. ENOTFOUND; EINVALID or ECONFLICT with the reason when
 // the claim cannot go to this procedure now (CheckFR); EINVALID when the
 // court cannot be chosen from the debtor's address.
-func (s *Service) FRInjonction(ctx context.Context, tenantID, claimID string, opt FROptions, bordereauOnly bool) (*Document, error) {
+func (s *Service) frInjonction(ctx context.Context, tenantID, claimID string, opt FROptions, bordereauOnly, draft bool) (*Document, error) {
 	in, err := s.frInput(ctx, tenantID, claimID, opt)
 	if err != nil {
 		return nil, err
 	}
-	in.BordereauOnly = bordereauOnly
+	in.BordereauOnly, in.Draft = bordereauOnly, draft
 	pdf, err := RenderFR(*in)
 	if err != nil {
 		return nil, err
@@ -76,7 +118,11 @@ func (s *Service) FRInjonction(ctx context.Context, tenantID, claimID string, op
 	if bordereauOnly {
 		kind = "bordereau-"
 	}
-	return &Document{Name: fileName(kind, in.Claim), PDF: pdf, Head: in.Head, Balance: in.Balance, Court: map[string]any{
+	name := fileName(kind, in.Claim)
+	if draft {
+		name = draftName("fr", name)
+	}
+	return &Document{Name: name, PDF: pdf, Head: in.Head, Balance: in.Balance, Court: map[string]any{
 		"court": string(in.Court.Kind), "court_name": in.Court.Name, "court_locality": in.Court.Locality,
 		"court_postcode": in.Court.Postcode, "consumer_credit": opt.ConsumerCredit,
 	}}, nil
@@ -98,33 +144,47 @@ func (s *Service) frInput(ctx context.Context, tenantID, claimID string, opt FRO
 		MoreEvents: g.more, Head: g.manifest.ChainHead, Fingerprint: g.manifest.Signature.Fingerprint, Date: g.today}, nil
 }
 
-// EuropeanOrder fills Form A of the European order for payment for a
-// claim against a debtor in another member state, and renders it as a
-// worksheet PDF. Same errors as FRInjonction, from CheckEOP.
-func (s *Service) EuropeanOrder(ctx context.Context, tenantID, claimID string) (*FormA, *Document, error) {
+// FormAData fills Form A of the European order for payment for a claim
+// against a debtor in another member state: the data to enter on the
+// e-Justice portal's form (the worksheet PDF is a Draft or Recorded
+// document). Same errors as the French request, from CheckEOP.
+func (s *Service) FormAData(ctx context.Context, tenantID, claimID string) (*FormA, error) {
+	g, err := s.gather(ctx, tenantID, claimID, CheckEOP)
+	if err != nil {
+		return nil, err
+	}
+	return BuildFormA(g.claim, g.balance, g.exhibits, g.representative, g.today), nil
+}
+
+// europeanOrder fills Form A and renders it as a worksheet PDF.
+func (s *Service) europeanOrder(ctx context.Context, tenantID, claimID string, draft bool) (*FormA, *Document, error) {
 	g, err := s.gather(ctx, tenantID, claimID, CheckEOP)
 	if err != nil {
 		return nil, nil, err
 	}
 	f := BuildFormA(g.claim, g.balance, g.exhibits, g.representative, g.today)
-	pdf, err := RenderFormA(f, g.manifest.ChainHead, g.manifest.Signature.Fingerprint, false)
+	pdf, err := RenderFormA(f, g.manifest.ChainHead, g.manifest.Signature.Fingerprint, PDFOptions{Draft: draft})
 	if err != nil {
 		return nil, nil, err
 	}
-	return f, &Document{Name: fileName("european-order-form-a-", g.claim), PDF: pdf, Head: g.manifest.ChainHead, Balance: g.balance,
+	name := fileName("european-order-form-a-", g.claim)
+	if draft {
+		name = draftName(draftLanguage(portal.FileCourtFormA, g.claim), name)
+	}
+	return f, &Document{Name: name, PDF: pdf, Head: g.manifest.ChainHead, Balance: g.balance,
 		Court: map[string]any{"court": "european_order_for_payment", "court_country": f.Court.Country}}, nil
 }
 
-// BelgianFile renders the Belgian court file of the claim: the uncontested
+// belgianFile renders the Belgian court file of the claim: the uncontested
 // B2B recovery file for a business debtor, the summons file with the Book
 // XIX steps for a consumer (CheckBE's errors).
-func (s *Service) BelgianFile(ctx context.Context, tenantID, claimID string) (*Document, error) {
+func (s *Service) belgianFile(ctx context.Context, tenantID, claimID string, draft bool) (*Document, error) {
 	g, err := s.gather(ctx, tenantID, claimID, CheckBE)
 	if err != nil {
 		return nil, err
 	}
 	pdf, err := RenderBE(BEInput{Claim: g.claim, Balance: g.balance, Representative: g.representative, Exhibits: g.exhibits,
-		MoreEvents: g.more, Head: g.manifest.ChainHead, Fingerprint: g.manifest.Signature.Fingerprint, Date: g.today})
+		MoreEvents: g.more, Head: g.manifest.ChainHead, Fingerprint: g.manifest.Signature.Fingerprint, Date: g.today, Draft: draft})
 	if err != nil {
 		return nil, err
 	}
@@ -132,7 +192,11 @@ func (s *Service) BelgianFile(ctx context.Context, tenantID, claimID string) (*D
 	if g.claim.Debtor.Kind == portal.DebtorConsumer {
 		prefix, proc = "be-summons-", "be_summons"
 	}
-	return &Document{Name: fileName(prefix, g.claim), PDF: pdf, Head: g.manifest.ChainHead, Balance: g.balance,
+	name := fileName(prefix, g.claim)
+	if draft {
+		name = draftName(draftLanguage(portal.FileCourtBEFile, g.claim), name)
+	}
+	return &Document{Name: name, PDF: pdf, Head: g.manifest.ChainHead, Balance: g.balance,
 		Court: map[string]any{"court": proc, "court_language": evidence.CourtLanguage(g.claim)}}, nil
 }
 

@@ -147,6 +147,20 @@ func Joined(t testing.TB, pdf []byte) string {
 	return strings.Join(strings.Fields(Text(t, pdf)), " ")
 }
 
+// Pages is Joined page by page: pdftotext ends each page with a form
+// feed.
+func Pages(t testing.TB, pdf []byte) []string {
+	t.Helper()
+	pages := strings.Split(Text(t, pdf), "\f")
+	if n := len(pages); n > 1 && strings.TrimSpace(pages[n-1]) == "" {
+		pages = pages[:n-1]
+	}
+	for i, p := range pages {
+		pages[i] = strings.Join(strings.Fields(p), " ")
+	}
+	return pages
+}
+
 func clean(s string) string {
 	s = norm.NFKC.String(s)
 	// pdftotext marks right-to-left runs with embedding controls.
