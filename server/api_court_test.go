@@ -309,7 +309,7 @@ func TestCourtDocumentsAPI(t *testing.T) {
 						t.Errorf("claim page: no form recording %s:\n%s", doc, section(string(page), `<section id="court">`))
 					}
 				}
-				links := regexp.MustCompile(`href="(/console/claims/` + c.ID + `/court/[^"]*)"`).FindAllSubmatch(page, -1)
+				links := regexp.MustCompile(`href="(/console/claims/`+c.ID+`/court/[^"]*)"`).FindAllSubmatch(page, -1)
 				if len(links) != 2 {
 					t.Errorf("claim page: court links %q, want the two drafts", links)
 				}

@@ -11,10 +11,13 @@ import (
 	"github.com/relais/relais/portal/rules"
 )
 
-// The court section of the claim's back-office page (issue 23): the court
-// documents that apply to the claim, a button for each one that can be
-// made today (recorded as evidence, as the API's POST), the reason in the
-// user's language for each one that cannot, and the documents recorded.
+// The court section of the claim's page and of its back-office page
+// (issue 23; template court.html, shared by both): the court documents that
+// apply to the claim, a button for each one that can be made today
+// (recorded as evidence, as the API's POST: the copy to file) with its
+// draft preview (marked on every page, recorded nowhere), the reason in
+// the user's language for each one that cannot, and the documents
+// recorded.
 
 const secCourt = "court"
 
@@ -33,9 +36,9 @@ type courtOffer struct {
 	Reason    string
 }
 
-// courtView adds to the manage page's data the court offers (CourtOffers)
-// and the recorded documents (CourtFiles), when the instance makes court
-// documents.
+// courtView adds to the claim page's or the manage page's data the court
+// offers (CourtOffers) and the recorded documents (CourtFiles), when the
+// instance makes court documents.
 func (s *Server) courtView(ctx context.Context, t *i18n.T, tenantID string, claim *portal.Claim, data map[string]any) error {
 	if s.deps.Court == nil || s.deps.Rates == nil {
 		return nil
