@@ -345,6 +345,8 @@ func refusal(from, to portal.Stage) string {
 //   - disputed → in_plan is not direct: reopen the claim first, so that
 //     someone has looked at the dispute;
 //   - settled → open: a payment was refunded or charged back;
+//   - settled → in_plan is not in the table: only ReturnToPlan makes it,
+//     when the payment that completed a plan is taken back;
 //   - written_off → open or settled: the debtor is found or pays after all;
 //   - closed is final.
 var statusMoves = map[portal.Status][]portal.Status{
@@ -399,6 +401,20 @@ func ChangeStatus(c Snapshot, to portal.Status) error {
 		why = "allowed from " + statusName(c.Status) + ": " + joinStatuses(statusMoves[c.Status])
 	}
 	return portal.FieldError("status", "cannot change a %s claim to %s: %s", statusName(c.Status), statusName(to), why)
+}
+
+// ReturnToPlan checks that a claim in state c may go back to its plan
+// (settled → in_plan): the one move outside statusMoves, made by the store
+// alone when a payment that had completed a plan, and so settled the
+// claim, is reversed, refunded or charged back and reopens the plan's
+// instalments. Nobody asks for it (ChangeStatus refuses it): the plan is
+// in force again, and its policy may break it at once. Errors: EINVALID
+// for any other status.
+func ReturnToPlan(c Snapshot) error {
+	if c.Status != portal.StatusSettled {
+		return portal.FieldError("status", "only a settled claim goes back to its plan, not a %s one", statusName(c.Status))
+	}
+	return nil
 }
 
 func statusName(s portal.Status) string {

@@ -177,6 +177,8 @@ func TestChangeStatus(t *testing.T) {
 			{portal.StatusClosed, portal.StatusOpen, portal.ECONFLICT, "closed is final"},
 			{portal.StatusDisputed, portal.StatusInPlan, portal.EINVALID, "resolve the dispute first"},
 			{portal.StatusSettled, portal.StatusDisputed, portal.EINVALID, "refunded or charged back"},
+			// Only ReturnToPlan makes this move, never a request.
+			{portal.StatusSettled, portal.StatusInPlan, portal.EINVALID, "refunded or charged back"},
 			{portal.StatusWrittenOff, portal.StatusInPlan, portal.EINVALID, "only be reopened or settled"},
 			{portal.StatusOpen, portal.Status("paused"), portal.EINVALID, "unknown status"},
 		} {
@@ -191,6 +193,23 @@ func TestChangeStatus(t *testing.T) {
 			})
 		}
 	})
+}
+
+// TestReturnToPlan: a settled claim goes back to its plan when the payment
+// that completed it is taken back; no other status does.
+func TestReturnToPlan(t *testing.T) {
+	for st, ok := range map[portal.Status]bool{
+		portal.StatusSettled: true, portal.StatusOpen: false, portal.StatusDisputed: false, portal.StatusInPlan: false,
+		portal.StatusWrittenOff: false, portal.StatusClosed: false,
+	} {
+		err := escalation.ReturnToPlan(claim(portal.StageAmicable, status(st)))
+		if (err == nil) != ok {
+			t.Errorf("%s: ReturnToPlan = %v", st, err)
+		}
+		if err != nil && portal.ErrorCode(err) != portal.EINVALID {
+			t.Errorf("%s: code %q", st, portal.ErrorCode(err))
+		}
+	}
 }
 
 func TestPauses(t *testing.T) {

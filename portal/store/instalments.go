@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/relais/relais/portal"
+	"github.com/relais/relais/portal/escalation"
 )
 
 var _ portal.InstalmentStore = (*DB)(nil)
@@ -782,7 +783,61 @@ func (db *DB) reopenOnReversal(ctx context.Context, tx *gorm.DB, tenantID, claim
 			return err
 		}
 	}
+	if err := db.returnToPlan(ctx, tx, tenantID, claimID, reopened, "payment_id", paymentID, "reversal_id", rev.ID); err != nil {
+		return err
+	}
 	_, err = db.breakIfBroken(ctx, tx, tenantID, claimID, today, portal.PlanPolicy{})
+	return err
+}
+
+// returnToPlan puts a settled claim back in its plan (settled → in_plan,
+// escalation.ReturnToPlan), inside tx, when a negative movement reopened
+// instalments of a plan: the payment taken back had completed the plan and
+// so settled the claim. status.changed records why, with cause (key,
+// value pairs naming the payment and its reversal) and the plan's
+// agreement; the caller then lets the plan policy break it
+// (breakIfBroken) and the scheduler charges or debits what is due again.
+// A claim that is not settled (its plan still in force, broken, or the
+// claim closed) is left as it is. Callers run it before settleOnPayment,
+// which would otherwise reopen the claim (settled → open).
+func (db *DB) returnToPlan(ctx context.Context, tx *gorm.DB, tenantID, claimID string, reopened []reopenedInstalment, cause ...string) error {
+	if len(reopened) == 0 {
+		return nil
+	}
+	ids := make([]string, 0, len(reopened))
+	for _, in := range reopened {
+		ids = append(ids, in.ID)
+	}
+	var plans []string
+	if err := tx.Table("instalments").Distinct("agreement_id").Where("id IN ? AND agreement_id <> ''", ids).
+		Order("agreement_id").Pluck("agreement_id", &plans).Error; err != nil {
+		return translate("find reopened plan", err)
+	}
+	if len(plans) == 0 {
+		return nil
+	}
+	var c portal.Claim
+	if err := tx.Where("id = ? AND tenant_id = ?", claimID, tenantID).Take(&c).Error; err != nil {
+		return translate("find claim", err)
+	}
+	if c.PersonalDataErasedAt != nil || escalation.ReturnToPlan(escalation.Snapshot{Stage: c.Stage, Status: c.Status}) != nil {
+		return nil
+	}
+	now := db.Now()
+	res := tx.Model(&portal.Claim{}).Where("id = ? AND tenant_id = ? AND status = ?", claimID, tenantID, string(portal.StatusSettled)).
+		Updates(map[string]any{"status": string(portal.StatusInPlan), "updated_at": now})
+	if res.Error != nil {
+		return translate("return claim to its plan", res.Error)
+	}
+	if res.RowsAffected != 1 {
+		return errRaced()
+	}
+	payload := map[string]any{"from": c.Status, "to": portal.StatusInPlan, "stage": c.Stage, "reason": reasonBackToPlan, "by": actorName(ctx),
+		"agreement_id": plans[0], "instalments_reopened": len(ids), "as_of": tenantDate(tx, tenantID, now).String()}
+	for i := 0; i+1 < len(cause); i += 2 {
+		payload[cause[i]] = cause[i+1]
+	}
+	_, err := db.appendEvent(ctx, tx, tenantID, claimID, portal.EventStatusChanged, payload)
 	return err
 }
 

@@ -288,6 +288,9 @@ func (db *DB) reopenDisputed(ctx context.Context, tx *gorm.DB, c *portal.Claim, 
 			return err
 		}
 	}
+	if err := db.returnToPlan(ctx, tx, c.TenantID, c.ID, reopened, "payment_id", paymentID, "dispute", ev.DisputeID); err != nil {
+		return err
+	}
 	today := tenantDate(tx, c.TenantID, db.Now())
 	_, err = db.breakIfBroken(ctx, tx, c.TenantID, c.ID, today, portal.PlanPolicy{})
 	return err

@@ -330,12 +330,11 @@ func (db *DB) applyCardEvent(ctx context.Context, tx *gorm.DB, ev *portal.CardEv
 		if delta := ev.AmountRefunded - refunded; delta > 0 {
 			// Refunds are stored positive in provider_payments (what was
 			// refunded) and negative in payments (what it does to the balance).
-			out, err := db.recordMovement(ctx, tx, mv, fmt.Sprintf("%s:refund:%d", ev.ChargeID, ev.AmountRefunded), "refund", delta, res)
-			if err != nil || out != outcomeApplied {
-				return out, err
-			}
 			// The instalments the refunded payment paid are owed again.
-			return out, db.reopenOnReversal(ctx, tx, c.TenantID, c.ID, paid.PaymentID, delta, res.Payments[len(res.Payments)-1])
+			mv.reopen = func(p *portal.Payment) error {
+				return db.reopenOnReversal(ctx, tx, c.TenantID, c.ID, paid.PaymentID, delta, p)
+			}
+			return db.recordMovement(ctx, tx, mv, fmt.Sprintf("%s:refund:%d", ev.ChargeID, ev.AmountRefunded), "refund", delta, res)
 		}
 		return out, nil
 	case portal.CardDisputeCreated:
@@ -356,14 +355,13 @@ func (db *DB) applyCardEvent(ctx context.Context, tx *gorm.DB, ev *portal.CardEv
 			return "", translate("find disputed payment", err)
 		}
 		mv.method = portal.PaymentMethod(method)
-		out, err := db.recordMovement(ctx, tx, mv, ev.DisputeID, "chargeback", ev.Amount, res)
-		if err != nil || out != outcomeApplied {
-			return out, err
+		mv.reopen = func(*portal.Payment) error {
+			if ev.PaymentIntentID == "" {
+				ev.PaymentIntentID = paid.IntentID
+			}
+			return db.reopenDisputed(ctx, tx, &c, ev, paid.PaymentID)
 		}
-		if ev.PaymentIntentID == "" {
-			ev.PaymentIntentID = paid.IntentID
-		}
-		return out, db.reopenDisputed(ctx, tx, &c, ev, paid.PaymentID)
+		return db.recordMovement(ctx, tx, mv, ev.DisputeID, "chargeback", ev.Amount, res)
 	}
 	return outcomeIgnored, nil
 }
@@ -376,6 +374,11 @@ type movement struct {
 	// method is how the money moved: card unless said otherwise (a SEPA
 	// debit, or the chargeback of one).
 	method portal.PaymentMethod
+	// reopen, for a refund or a chargeback, puts back the instalments the
+	// payment taken back had paid, once p (the negative movement) is
+	// recorded and before the claim's status follows the balance: a
+	// plan it had completed is in force again (returnToPlan).
+	reopen func(p *portal.Payment) error
 }
 
 // recordMovement records one provider money movement as a payment (refund
@@ -437,6 +440,11 @@ func (db *DB) recordMovement(ctx context.Context, tx *gorm.DB, mv movement, ref,
 	}
 	if kind == "payment" {
 		if err := db.markInstalmentPaid(ctx, tx, mv.tenantID, mv.claimID, ev.InstalmentID, p); err != nil {
+			return "", err
+		}
+	}
+	if mv.reopen != nil {
+		if err := mv.reopen(p); err != nil {
 			return "", err
 		}
 	}

@@ -14,6 +14,7 @@ import (
 const (
 	reasonPaidInFull = "paid in full: nothing is left to pay"
 	reasonReopened   = "a payment was reversed, refunded or charged back: a balance is due again"
+	reasonBackToPlan = "the payment that completed the plan was reversed, refunded or charged back: its instalments are owed again and the plan is in force again"
 )
 
 // UseRates sets the interest rates a payment's effect on the balance is
@@ -46,7 +47,9 @@ func (db *DB) settleOnPayment(ctx context.Context, tx *gorm.DB, tenantID, claimI
 //     disputed, in a plan or written off → settled): a payment or a
 //     credit note alike;
 //   - a negative movement (a reversal, a refund, a chargeback) that leaves
-//     a balance on a settled claim reopens it (settled → open).
+//     a balance on a settled claim reopens it (settled → open), unless it
+//     took back the payment that completed a plan: then returnToPlan has
+//     already put the claim back in its plan (settled → in_plan).
 //
 // Each move records status.changed with what made it. A claim the rules
 // do not let move (closed, erased) keeps its status; a positive payment or
