@@ -40,6 +40,19 @@ type Mandate struct {
 	UpdatedAt  time.Time `json:"updated_at"`
 }
 
+// AnnexMandate is the mandate a claim's mandate annex states, from its
+// mandates newest first (MandateStore.ClaimMandates): the active one, else
+// the newest; nil for none.
+func AnnexMandate(ms []*Mandate) *Mandate {
+	var m *Mandate
+	for _, x := range ms {
+		if m == nil || x.Status == MandateActive && m.Status != MandateActive {
+			m = x
+		}
+	}
+	return m
+}
+
 // Mandate statuses, as Stripe names them.
 const (
 	MandateActive   = "active"

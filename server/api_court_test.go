@@ -399,7 +399,7 @@ func newCourtEnv(t *testing.T, dialect string) *courtEnv {
 	}
 	letters := &store.LetterStore{DB: db, Rates: rates}
 	bundler := &evidence.Builder{Source: db, Signer: signer, Rates: rates, Version: "test",
-		Attachments: []portal.AttachmentSource{db, letters, store.ReminderContent{DB: db}, store.AgreementFiles{DB: db}}}
+		Attachments: []portal.AttachmentSource{db, letters, store.ReminderContent{DB: db}, store.AgreementFiles{DB: db}, store.MandateAnnexes{DB: db}}}
 	s := server.New(server.Config{BaseURL: "http://relais.test", Version: "test"}, server.Deps{
 		Claims: db, Tenants: db, Events: db, DB: db, Clock: clock, Rates: rates, Evidence: bundler, Letters: letters,
 		Escalation: db, Conversations: db, ConsoleSessions: db, Disputes: db, Links: db,

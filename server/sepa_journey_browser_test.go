@@ -192,8 +192,12 @@ func testSEPAPlanJourney(t *testing.T, dialect, via string) {
 	// The evidence bundle: the mandate and every debit.
 	_, priv, _ := ed25519.GenerateKey(nil)
 	var bundle bytes.Buffer
-	if err := (&evidence.Builder{Source: e.db, Signer: evidence.NewSigner(priv), Rates: e.rates, Version: "test"}).WriteBundle(ctx, e.tenantA, be.ID, &bundle); err != nil {
+	if err := (&evidence.Builder{Source: e.db, Signer: evidence.NewSigner(priv), Rates: e.rates, Version: "test",
+		Attachments: []portal.AttachmentSource{store.AgreementFiles{DB: e.db}, store.MandateAnnexes{DB: e.db}}}).WriteBundle(ctx, e.tenantA, be.ID, &bundle); err != nil {
 		t.Fatal(err)
+	}
+	if _, err := evidence.VerifyBundle(bytes.NewReader(bundle.Bytes()), int64(bundle.Len())); err != nil {
+		t.Fatalf("the bundle does not verify: %v", err)
 	}
 	zr, err := zip.NewReader(bytes.NewReader(bundle.Bytes()), int64(bundle.Len()))
 	if err != nil {
@@ -220,7 +224,34 @@ func testSEPAPlanJourney(t *testing.T, dialect, via string) {
 			t.Errorf("the bundle has %d %s, want %d", count[k], k, want)
 		}
 	}
-	if dossier := pdftest.Joined(t, files["dossier.pdf"]); !strings.Contains(dossier, m.Reference) || !strings.Contains(dossier, "7061") {
+	if dossier := pdftest.Joined(t, files["dossier.pdf"]); !strings.Contains(dossier, m.Reference) || !strings.Contains(dossier, "7061") ||
+		!strings.Contains(dossier, "SEPA-domiciliëringsmandaten") {
 		t.Error("the dossier does not show the mandate")
+	}
+	// The mandate annex, beside the signed agreement, in the manifest
+	// with its SHA-256 (the court reads Dutch for this debtor).
+	var annexFile string
+	for name := range files {
+		if strings.HasPrefix(name, "attachments/agreements/") && strings.HasSuffix(name, "-agreement-"+strings.ToLower(agreementID)+"-mandate.pdf") {
+			annexFile = name
+		}
+	}
+	if annexFile == "" {
+		t.Fatal("the bundle has no mandate annex")
+	}
+	if txt := pdftest.Joined(t, files[annexFile]); !strings.Contains(txt, m.Reference) || !strings.Contains(txt, "IBAN **** 7061") ||
+		!strings.Contains(txt, "SEPA-domiciliëringsmandaat") {
+		t.Errorf("the annex does not state the mandate: %s", txt)
+	}
+	var man evidence.Manifest
+	if err := json.Unmarshal(files["manifest.json"], &man); err != nil {
+		t.Fatal(err)
+	}
+	listed := false
+	for _, f := range man.Files {
+		listed = listed || f.Name == annexFile && f.SHA256 == portal.SHA256Hex(files[annexFile])
+	}
+	if !listed {
+		t.Error("the annex is not in the manifest with its SHA-256")
 	}
 }

@@ -161,12 +161,7 @@ func (s *Server) handleDebtorMandatePDF(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var m *portal.Mandate
-	for _, x := range ms { // newest first
-		if m == nil || x.Status == portal.MandateActive && m.Status != portal.MandateActive {
-			m = x
-		}
-	}
+	m := portal.AnnexMandate(ms)
 	if m == nil {
 		return portal.Errorf(portal.ENOTFOUND, "Mandate not found.")
 	}

@@ -145,7 +145,7 @@ func build(ctx context.Context, cfg config, log *slog.Logger, migrate bool) (*ap
 		return nil, err
 	}
 	letters := newLetterStore(cfg, db, rates)
-	bundler.Attachments = append(bundler.Attachments, letters, store.ReminderContent{DB: db}, store.AgreementFiles{DB: db})
+	bundler.Attachments = append(bundler.Attachments, letters, store.ReminderContent{DB: db}, store.AgreementFiles{DB: db}, store.MandateAnnexes{DB: db})
 	deps := server.Deps{
 		Claims: db, Tenants: db, Events: db, DB: db, Clock: clock, Logger: log,
 		Evidence: bundler, Payments: pay, Transfers: pay, Instalments: db, Mandates: db, Statements: pay,

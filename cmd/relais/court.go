@@ -76,7 +76,7 @@ func courtCommand(ctx context.Context, args []string, stdout, stderr io.Writer, 
 	}
 	letters := newLetterStore(cfg, db, rates)
 	bundler := &evidence.Builder{Source: db, Signer: keys.Signer, KeyHistory: &keys.History, Rates: rates, Version: version,
-		Attachments: []portal.AttachmentSource{db, letters, store.ReminderContent{DB: db}, store.AgreementFiles{DB: db}}}
+		Attachments: []portal.AttachmentSource{db, letters, store.ReminderContent{DB: db}, store.AgreementFiles{DB: db}, store.MandateAnnexes{DB: db}}}
 	svc := &court.Service{Source: db, Bundles: bundler, Letters: letters, Rates: rates, Files: db}
 	ctx = portal.WithActor(ctx, portal.Actor{Kind: portal.ActorSystem, ID: "cli"})
 	name := args[0]

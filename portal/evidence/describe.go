@@ -16,7 +16,7 @@ func DescribeEvent(lang string, c *portal.Claim, e *portal.Event) (title, when, 
 	if !ok {
 		lang, m = "fr", dossierMsgs["fr"]
 	}
-	w := &dossierWords{lang: lang, m: m, c: c, zone: courtZone(c),
+	w := &dossierWords{lang: lang, m: m, c: c, zone: CourtZone(c),
 		users: map[string]string{}, invoices: map[string]string{}, files: map[string]string{}}
 	for _, inv := range c.Invoices {
 		w.invoices[inv.ID] = inv.Number

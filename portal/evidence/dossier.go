@@ -119,7 +119,7 @@ func (d *pdfDoc) entry(e *portal.Event, body string) {
 
 func (b *Builder) dossier(ctx context.Context, c *portal.Claim, head Head, atts []portal.Attachment, events *chainReader, rates *rules.Rates, at time.Time) ([]byte, error) {
 	lang := CourtLanguage(c)
-	w := &dossierWords{lang: lang, m: dossierMsgs[lang], c: c, zone: courtZone(c),
+	w := &dossierWords{lang: lang, m: dossierMsgs[lang], c: c, zone: CourtZone(c),
 		users: map[string]string{}, invoices: map[string]string{}, files: map[string]string{}}
 	for _, inv := range c.Invoices {
 		w.invoices[inv.ID] = inv.Number
@@ -140,6 +140,13 @@ func (b *Builder) dossier(ctx context.Context, c *portal.Claim, head Head, atts 
 			} else {
 				w.users[u.ID] = u.Email
 			}
+		}
+	}
+	var mandates []*portal.Mandate
+	if ms, ok := b.Source.(MandateSource); ok {
+		var err error
+		if mandates, err = ms.ClaimMandates(ctx, c.TenantID, c.ID); err != nil {
+			return nil, err
 		}
 	}
 	var disputes []*portal.Dispute
@@ -299,6 +306,9 @@ func (b *Builder) dossier(ctx context.Context, c *portal.Claim, head Head, atts 
 			d.disputes(disputes, filed)
 			continue
 		}
+		if s.key == "h.payments" && len(mandates) > 0 {
+			d.mandates(mandates, atts)
+		}
 		if len(s.items) == 0 {
 			d.para(10, w.t("none"))
 		}
@@ -435,6 +445,9 @@ func (d *pdfDoc) disputes(list []*portal.Dispute, filed map[string]*portal.Event
 // attachmentKind says what a bundled file is, by its folder.
 func attachmentKind(w *dossierWords, name string) string {
 	dir, _, _ := strings.Cut(name, "/")
+	if isMandateAnnex(name) {
+		return w.t("att.mandate")
+	}
 	switch dir {
 	case "disputes", "letters", "agreements", "reminders":
 		return w.t("att." + dir)

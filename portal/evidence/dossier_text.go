@@ -27,8 +27,9 @@ func CourtLanguage(c *portal.Claim) string {
 	return "fr"
 }
 
-// courtZone is the time zone the dossier's times are given in.
-func courtZone(c *portal.Claim) *time.Location {
+// CourtZone is the time zone the dossier's times are given in (and the
+// mandate annexes' in a bundle).
+func CourtZone(c *portal.Claim) *time.Location {
 	if c.Jurisdiction == portal.JurisdictionBE {
 		return brussels
 	}

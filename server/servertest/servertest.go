@@ -116,7 +116,7 @@ func Wire(t testing.TB, db *store.DB, o Options) *Wiring {
 			return l.ID, server.PortalURL(o.BaseURL, token), nil
 		}}
 	bundler := &evidence.Builder{Source: db, Signer: o.Signer, Rates: o.Rates, Version: o.Version,
-		Attachments: []portal.AttachmentSource{db, letters, store.ReminderContent{DB: db}, store.AgreementFiles{DB: db}}}
+		Attachments: []portal.AttachmentSource{db, letters, store.ReminderContent{DB: db}, store.AgreementFiles{DB: db}, store.MandateAnnexes{DB: db}}}
 	deps := server.Deps{
 		Claims: db, Tenants: db, Events: db, DB: db, Clock: o.Clock, Logger: o.Logger,
 		Evidence: bundler, Payments: pay, Transfers: pay, Instalments: db, Mandates: db, Statements: pay,
