@@ -103,6 +103,9 @@ type MandateStore interface {
 	// ClaimMandates lists the mandates given for a claim, newest first.
 	// ENOTFOUND for another tenant's claim.
 	ClaimMandates(ctx context.Context, tenantID, claimID string) ([]*Mandate, error)
+	// SEPAAgreements lists the claim's signed agreements whose instalments
+	// are (or were) debited by SEPA: those a mandate annex goes with.
+	SEPAAgreements(ctx context.Context, tenantID, claimID string) ([]string, error)
 	// DebitsToNotify lists SEPA instalments of plans in force whose next
 	// debit falls within their notice period from today (or is already due)
 	// and that have no pre-notification for that attempt.

@@ -284,6 +284,14 @@ func TestPortalMandateAnnex(t *testing.T) {
 			if p := b.get("/p/agreements/01j1m9cm80apnfewz5j14rnpky/mandate.pdf"); p.status != 404 {
 				t.Fatalf("unknown agreement: %d", p.status)
 			}
+			// A plan paid otherwise has no annex, though the claim has a mandate
+			// (as in the evidence bundle).
+			if _, err := e.db.SQL().Exec("UPDATE instalments SET method = $1 WHERE agreement_id = $2", portal.MethodCard, agreementID); err != nil {
+				t.Fatal(err)
+			}
+			if p := b.get("/p/agreements/" + agreementID + "/mandate.pdf"); p.status != 404 {
+				t.Fatalf("annex of a card plan: %d", p.status)
+			}
 		})
 	}
 }

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -156,6 +157,15 @@ func (s *Server) handleDebtorMandatePDF(c *fiber.Ctx) error {
 	}
 	if a.ClaimID != sess.ClaimID || a.Status != negotiation.AgreementSigned {
 		return portal.Errorf(portal.ENOTFOUND, "Agreement not found.")
+	}
+	// As in the evidence bundle: an annex only for an agreement debited by
+	// SEPA, never for a card or transfer plan of a claim that has a mandate.
+	sepa, err := s.deps.Mandates.SEPAAgreements(ctx, sess.TenantID, sess.ClaimID)
+	if err != nil {
+		return err
+	}
+	if !slices.Contains(sepa, a.ID) {
+		return portal.Errorf(portal.ENOTFOUND, "Mandate not found.")
 	}
 	ms, err := s.deps.Mandates.ClaimMandates(ctx, sess.TenantID, sess.ClaimID)
 	if err != nil {

@@ -71,13 +71,9 @@ var _ portal.AttachmentSource = MandateAnnexes{}
 
 // Attachments implements portal.AttachmentSource.
 func (a MandateAnnexes) Attachments(ctx context.Context, tenantID, claimID string) ([]portal.Attachment, error) {
-	var ids []string
-	err := a.DB.conn(ctx).Raw(`SELECT a.id FROM agreements a
-		WHERE a.tenant_id = ? AND a.claim_id = ? AND a.status = 'signed' AND a.pdf IS NOT NULL AND length(a.pdf) > 0
-		AND EXISTS (SELECT 1 FROM instalments i WHERE i.agreement_id = a.id AND i.method = ?) ORDER BY a.id`,
-		tenantID, claimID, portal.MethodSEPADebit).Scan(&ids).Error
+	ids, err := a.DB.SEPAAgreements(ctx, tenantID, claimID)
 	if err != nil {
-		return nil, translate("list agreements debited by SEPA", err)
+		return nil, err
 	}
 	if len(ids) == 0 {
 		return nil, nil
@@ -116,4 +112,19 @@ func (a MandateAnnexes) Attachments(ctx context.Context, tenantID, claimID strin
 		})
 	}
 	return out, nil
+}
+
+// SEPAAgreements implements portal.MandateStore: the claim's signed
+// agreements whose instalments are (or were) debited by SEPA Direct Debit,
+// the ones a mandate annex goes with.
+func (db *DB) SEPAAgreements(ctx context.Context, tenantID, claimID string) ([]string, error) {
+	var ids []string
+	err := db.conn(ctx).Raw(`SELECT a.id FROM agreements a
+		WHERE a.tenant_id = ? AND a.claim_id = ? AND a.status = 'signed' AND a.pdf IS NOT NULL AND length(a.pdf) > 0
+		AND EXISTS (SELECT 1 FROM instalments i WHERE i.agreement_id = a.id AND i.method = ?) ORDER BY a.id`,
+		tenantID, claimID, portal.MethodSEPADebit).Scan(&ids).Error
+	if err != nil {
+		return nil, translate("list agreements debited by SEPA", err)
+	}
+	return ids, nil
 }
