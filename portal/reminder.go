@@ -76,9 +76,14 @@ type ReminderSend struct {
 	BodyText      string     `json:"body_text,omitempty"`
 	BodyHTML      string     `json:"body_html,omitempty"`
 	ContentSHA256 string     `json:"content_sha256,omitempty"`
-	ProviderID    string     `json:"provider_id,omitempty"` // SMTP Message-ID or the SMS provider's id
-	Attempts      int        `json:"attempts"`
-	Error         string     `json:"error,omitempty"`
+	// TextSource says whose text the message was made from ("shipped", or
+	// "tenant": a TemplateText) and TextSHA256 that text's hash; both are in
+	// the evidence event of the send (not kept on the send's row).
+	TextSource string `json:"text_source,omitempty"`
+	TextSHA256 string `json:"text_sha256,omitempty"`
+	ProviderID string `json:"provider_id,omitempty"` // SMTP Message-ID or the SMS provider's id
+	Attempts   int    `json:"attempts"`
+	Error      string `json:"error,omitempty"`
 	// LocalDate is the day (in the tenant's time zone) the step was handled.
 	LocalDate Date       `json:"date"`
 	CreatedAt time.Time  `json:"created_at"`

@@ -245,16 +245,30 @@ func sampleReminder(lang, creditor, base string, today portal.Date) reminders.Da
 		PayBy: reminders.FormatDate(lang, today.AddDays(14)), PortalURL: base + "/p/EXAMPLE", UnsubscribeURL: base + "/u/EXAMPLE"}
 }
 
-// templatePreview is one template rendered in one language.
+// templatePreview is one template rendered in one language, with the
+// text it was made from (the tenant's or the shipped one) and, on the
+// page of a refused or previewed form, what was typed.
 type templatePreview struct {
 	Lang    string
 	Message *reminders.Message
 	Problem string
+	// Subject and Body are the text in the form; Own tells a tenant's text
+	// (saved), Typed one typed and not saved (a preview or a refusal).
+	Subject, Body string
+	Own, Typed    bool
+	Errs          map[string]string
 }
 
 // handleConsoleTemplate shows a reminder template's text in the four
-// languages, rendered with sample data as the debtor would read it.
+// languages, rendered with sample data as the debtor would read it; owners
+// edit the text of each language (POST .../:lang).
 func (s *Server) handleConsoleTemplate(c *fiber.Ctx) error {
+	return s.renderTemplate(c, fiber.StatusOK, nil)
+}
+
+// renderTemplate renders the template page; typed replaces the saved text
+// of one language (a preview or a refused change).
+func (s *Server) renderTemplate(c *fiber.Ctx, status int, typed *templatePreview) error {
 	key := strings.Clone(c.Params("key"))
 	ch, ok := reminders.TemplateChannel(key)
 	if !ok {
@@ -272,18 +286,106 @@ func (s *Server) handleConsoleTemplate(c *fiber.Ctx) error {
 	if len(creditors) > 0 {
 		creditor = creditors[0].LegalName
 	}
+	own := map[string]*portal.TemplateText{}
+	if s.deps.TemplateTexts != nil {
+		txts, err := s.deps.TemplateTexts.FindTemplateTexts(ctx, u.TenantID, key)
+		if err != nil {
+			return err
+		}
+		for _, x := range txts {
+			if x.CreditorID == "" { // the console edits the texts of all creditors
+				own[x.Language] = x
+			}
+		}
+	}
 	today := portal.DateOf(s.deps.Clock.Now().In(s.tenantLocation(ctx, u.TenantID)))
 	var out []templatePreview
 	for _, lang := range portal.Languages {
-		m, err := reminders.Render(key, lang, sampleReminder(lang, creditor, s.cfg.BaseURL, today))
-		p := templatePreview{Lang: lang, Message: m}
-		if err != nil {
-			p.Problem = portal.ErrorMessage(err)
+		p := templatePreview{Lang: lang, Errs: map[string]string{}}
+		txt := own[lang]
+		if typed != nil && typed.Lang == lang {
+			p.Typed, p.Errs = true, typed.Errs
+			txt = &portal.TemplateText{Key: key, Language: lang, Subject: typed.Subject, Body: typed.Body}
+		}
+		if txt != nil {
+			p.Own, p.Subject, p.Body = !p.Typed, txt.Subject, txt.Body
+		} else {
+			p.Subject, p.Body, _ = reminders.ShippedText(key, lang)
+		}
+		if len(p.Errs) == 0 {
+			m, err := reminders.RenderText(key, lang, sampleReminder(lang, creditor, s.cfg.BaseURL, today), txt)
+			p.Message = m
+			if err != nil {
+				if pr := reminders.ProblemOf(err); pr != nil {
+					p.Errs[pr.Field] = textProblem(t, pr)
+				} else {
+					p.Problem = portal.ErrorMessage(err)
+				}
+			}
 		}
 		out = append(out, p)
 	}
-	return s.renderConsole(c, "template", map[string]any{"Title": t.Text("console.template.title", "Key", key),
-		"Key": key, "Channel": ch, "Previews": out})
+	changes, err := s.accountChanges(ctx, u.TenantID, portal.AccountTemplateTextSet)
+	if err != nil {
+		return err
+	}
+	return s.renderConsole(c.Status(status), "template", map[string]any{"Title": t.Text("console.template.title", "Key", key),
+		"Key": key, "Channel": ch, "Previews": out, "HasSubject": ch != portal.ChannelSMS,
+		"CanEdit": u.Role.AtLeast(portal.RoleOwner) && s.deps.TemplateTexts != nil, "Variables": reminders.Variables(),
+		"Legal": key == "be_first_free" || key == "formal_notice", "Saved": c.Query("saved"), "Changes": changes})
+}
+
+// textProblem says a template text's problem in the console's language.
+func textProblem(t *i18n.T, p *reminders.TextProblem) string {
+	return t.Text("console.text.err."+p.Reason, "Detail", p.Detail, "Example", "{{.DebtorName}}", "Variables", strings.Join(reminders.Variables(), ", "))
+}
+
+// handleConsoleTemplateText is POST /console/sequences/templates/:key/:lang
+// (owners): action "preview" renders the typed text without saving it,
+// "save" saves it (refused beside its field when it does not check) and
+// "reset" goes back to the shipped text; changes are in the account log.
+func (s *Server) handleConsoleTemplateText(c *fiber.Ctx) error {
+	if err := requireRole(c, portal.RoleOwner); err != nil {
+		return err
+	}
+	if s.deps.TemplateTexts == nil {
+		return portal.Errorf(portal.EUNAVAILABLE, "Template texts are not available on this server.")
+	}
+	key, lang := strings.Clone(c.Params("key")), strings.Clone(c.Params("lang"))
+	if _, ok := reminders.TemplateChannel(key); !ok || !portal.ValidLanguage(lang) {
+		return portal.Errorf(portal.ENOTFOUND, "No such reminder template.")
+	}
+	u := consoleUserOf(c)
+	t := s.consoleT(c)
+	typed := &templatePreview{Lang: lang, Subject: strings.Clone(c.FormValue("subject")), Body: strings.Clone(c.FormValue("body")), Errs: map[string]string{}}
+	typed.Body = strings.ReplaceAll(typed.Body, "\r\n", "\n")
+	ctx, cancel := s.userContext(c)
+	defer cancel()
+	switch c.FormValue("action") {
+	case "reset":
+		err := s.deps.TemplateTexts.ResetTemplateText(ctx, u.TenantID, "", key, lang)
+		if err != nil && portal.ErrorCode(err) != portal.ENOTFOUND {
+			return err
+		}
+	case "preview":
+		if err := reminders.ValidateText(key, typed.Subject, typed.Body); err != nil {
+			if pr := reminders.ProblemOf(err); pr != nil {
+				typed.Errs[pr.Field] = textProblem(t, pr)
+				return s.renderTemplate(c, fiber.StatusBadRequest, typed)
+			}
+			return err
+		}
+		return s.renderTemplate(c, fiber.StatusOK, typed)
+	default:
+		err := s.deps.TemplateTexts.SetTemplateText(ctx, u.TenantID, &portal.TemplateText{Key: key, Language: lang, Subject: typed.Subject, Body: typed.Body})
+		if pr := reminders.ProblemOf(err); pr != nil {
+			typed.Errs[pr.Field] = textProblem(t, pr)
+			return s.renderTemplate(c, fiber.StatusBadRequest, typed)
+		} else if err != nil {
+			return err
+		}
+	}
+	return c.Redirect("/console/sequences/templates/"+key+"?saved="+lang+"#preview-"+lang, fiber.StatusSeeOther)
 }
 
 // handleConsoleRetention shows the tenant's retention of personal data.

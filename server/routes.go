@@ -260,6 +260,7 @@ func (s *Server) routes() {
 	con.Post("/sequences", s.handleConsoleSequenceCreate)     // owners
 	con.Post("/sequences/:id", s.handleConsoleSequenceUpdate) // owners, before a reminder was sent from it
 	con.Get("/sequences/templates/:key", s.handleConsoleTemplate)
+	con.Post("/sequences/templates/:key/:lang", s.handleConsoleTemplateText) // owners
 	con.Get("/retention", s.handleConsoleRetention)
 	con.Post("/retention", s.handleConsoleRetentionSet) // owners
 	// Webhook endpoints (issue 19): read by any user, changed by owners.

@@ -158,6 +158,9 @@ type Deps struct {
 	// debtor's unsubscribe page.
 	Reminders portal.ReminderService
 	OptOuts   portal.OptOutService
+	// TemplateTexts keeps the tenant's own template texts (nil: the
+	// console shows the shipped ones and cannot change them).
+	TemplateTexts portal.TemplateTextService
 
 	// Privacy sets the retention policy and exports a debtor's data.
 	Privacy portal.PrivacyService

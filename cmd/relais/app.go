@@ -151,7 +151,7 @@ func build(ctx context.Context, cfg config, log *slog.Logger, migrate bool) (*ap
 		Evidence: bundler, Payments: pay, Transfers: pay, Instalments: db, Mandates: db, Statements: pay,
 		Links: db, Disputes: db, Rates: rates, Dashboard: db,
 		Escalation: db, Timelines: db, Letters: letters,
-		Reminders: db, OptOuts: db,
+		Reminders: db, OptOuts: db, TemplateTexts: db,
 		Negotiation: &negotiation.Service{Store: db, Claims: db, Balance: negotiation.RulesBalance(rates), Clock: clock,
 			Location: negotiation.TenantLocation(db), Assignments: db},
 		Conversations: db, Replies: db, Resolutions: db, Reads: db, Breaches: db, ConsoleSessions: db,

@@ -99,7 +99,7 @@ func reminderScheduler(cfg config, log *slog.Logger, db *store.DB, letters remin
 	if email == nil && text == nil {
 		log.Warn("reminders are on but neither SMTP nor SMS is configured: e-mail and SMS steps will be recorded as skipped")
 	}
-	return &reminders.Scheduler{Store: db, Links: db, Letters: letters, LinkTTL: cfg.LinkTTL,
+	return &reminders.Scheduler{Store: db, Links: db, Letters: letters, Texts: db, LinkTTL: cfg.LinkTTL,
 		Email: email, SMS: text, Clock: clock, BaseURL: cfg.BaseURL, Log: log}, nil
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/relais/relais/portal"
 	"github.com/relais/relais/portal/escalation"
+	"github.com/relais/relais/portal/rules"
 )
 
 // Candidate is a claim that may be due a reminder, with what the scheduler
@@ -55,6 +56,13 @@ type LinkIssuer interface {
 // own portal link) and leaves it to be printed and posted.
 type LetterMaker interface {
 	CreateLetter(ctx context.Context, tenantID, claimID string, req portal.LetterRequest) (*portal.Letter, error)
+}
+
+// TextFinder is the part of portal.TemplateTextService the scheduler
+// uses: the text a claim's creditor uses for a template and language (nil
+// for the shipped one).
+type TextFinder interface {
+	TemplateTextFor(ctx context.Context, tenantID, creditorID, key, lang string) (*portal.TemplateText, error)
 }
 
 // Email is an e-mail to deliver.
@@ -108,6 +116,8 @@ type Scheduler struct {
 	// Letters makes letter PDFs; nil keeps the rendered letter text as the
 	// item to print.
 	Letters LetterMaker
+	// Texts gives the tenant's own template texts; nil: the shipped ones.
+	Texts TextFinder
 	// LinkTTL is how long the portal links of reminders stay valid (0: the
 	// portal's default).
 	LinkTTL time.Duration
@@ -357,13 +367,26 @@ func (s *Scheduler) deliver(ctx context.Context, c *Candidate, send *portal.Remi
 	if send.Channel == portal.ChannelSMS {
 		data.CreditorName = truncateRunes(data.CreditorName, 40)
 	}
-	m, err := Render(send.TemplateKey, d.Language, data)
+	if send.TemplateKey == "be_first_free" && cl.Jurisdiction == portal.JurisdictionBE && d.Kind == portal.DebtorConsumer &&
+		cl.DamagesClause && cl.Currency == "EUR" {
+		// Book XIX: the first reminder states the damages, as an amount.
+		data.Damages = FormatAmount(d.Language, rules.ConsumerDamages(Outstanding(cl)), cl.Currency)
+	}
+	var txt *portal.TemplateText
+	if s.Texts != nil {
+		if txt, err = s.Texts.TemplateTextFor(ctx, cl.TenantID, cl.CreditorID, send.TemplateKey, d.Language); err != nil {
+			fail("find template text: %s", portal.ErrorMessage(err))
+			return
+		}
+	}
+	m, err := RenderText(send.TemplateKey, d.Language, data, txt)
 	if err != nil {
 		fail("render %s: %s", send.TemplateKey, portal.ErrorMessage(err))
 		return
 	}
 	send.Language, send.Subject, send.BodyText, send.BodyHTML = m.Language, m.Subject, m.Text, m.HTML
 	send.ContentSHA256 = m.ContentSHA256()
+	send.TextSource, send.TextSHA256 = m.TextSource, m.TextSHA256
 	// A dispute, plan or payment that landed while the message was being
 	// made still wins.
 	if err := s.Store.ClaimSendable(ctx, cl.TenantID, cl.ID); err != nil {

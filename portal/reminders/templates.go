@@ -21,6 +21,10 @@ type Data struct {
 	PortalURL    string
 	// UnsubscribeURL opts the debtor out of this message's channel.
 	UnsubscribeURL string
+	// Damages is the flat damages a Belgian consumer's first reminder
+	// announces, formatted ("" when the contract provides none). Relais
+	// states it (damagesMention); it is not a variable of tenants' texts.
+	Damages string
 }
 
 // Message is a rendered reminder.
@@ -33,6 +37,10 @@ type Message struct {
 	// Segments and GSM7 describe an SMS.
 	Segments int
 	GSM7     bool
+	// TextSource says whose text was rendered (TextShipped, TextTenant) and
+	// TextSHA256 the hash of the tenant's text (TextSHA256) or of the
+	// shipped one.
+	TextSource, TextSHA256 string
 }
 
 // ContentSHA256 is the hash recorded in the evidence event: SHA-256 of the
@@ -85,6 +93,17 @@ func Render(key, lang string, d Data) (*Message, error) {
 	if !portal.ValidLanguage(lang) {
 		lang = "en"
 	}
+	m, err := render(key, t, lang, d)
+	if err != nil {
+		return nil, err
+	}
+	m.TextSource, m.TextSHA256 = TextShipped, TextSHA256(t.subject[lang], t.body[lang])
+	return m, nil
+}
+
+// render fills t in lang (valid), with the damages mention of a Belgian
+// consumer's first reminder.
+func render(key string, t tmpl, lang string, d Data) (*Message, error) {
 	m := &Message{Channel: t.channel, Language: lang}
 	var err error
 	if t.subject != nil {
@@ -93,7 +112,11 @@ func Render(key, lang string, d Data) (*Message, error) {
 		}
 		m.Subject = strings.Join(strings.Fields(m.Subject), " ") // no line breaks in a header
 	}
-	body, err := fill(t.body[lang], d)
+	src := t.body[lang]
+	if key == "be_first_free" && d.Damages != "" {
+		src += damagesMention[lang]
+	}
+	body, err := fill(src, d)
 	if err != nil {
 		return nil, err
 	}

@@ -599,6 +599,9 @@ func (db *DB) FinishSend(ctx context.Context, s *portal.ReminderSend) error {
 			"send_id": s.ID, "step": s.Position, "channel": s.Channel, "template": s.TemplateKey, "language": s.Language,
 			"recipient": s.Recipient, "content_sha256": s.ContentSHA256, "provider_id": s.ProviderID, "attempts": s.Attempts,
 		}
+		if s.TextSource != "" {
+			payload["text_source"], payload["text_sha256"] = s.TextSource, s.TextSHA256
+		}
 		var kind portal.EventKind
 		switch s.Status {
 		case portal.SendSent:

@@ -122,7 +122,7 @@ func Wire(t testing.TB, db *store.DB, o Options) *Wiring {
 		Evidence: bundler, Payments: pay, Transfers: pay, Instalments: db, Mandates: db, Statements: pay,
 		Links: db, Disputes: db, Codes: db, Rates: o.Rates, RateFeed: feed, Dashboard: db,
 		Escalation: db, Timelines: db, Letters: letters,
-		Reminders: db, OptOuts: db,
+		Reminders: db, OptOuts: db, TemplateTexts: db,
 		Negotiation: &negotiation.Service{Store: db, Claims: db, Balance: negotiation.RulesBalance(o.Rates), Clock: o.Clock,
 			Location: negotiation.TenantLocation(db), Assignments: db},
 		Conversations: db, Replies: db, Resolutions: db, Reads: db, Breaches: db, ConsoleSessions: db,
