@@ -363,8 +363,7 @@ func (s *Server) handleConsoleTemplateText(c *fiber.Ctx) error {
 	defer cancel()
 	switch c.FormValue("action") {
 	case "reset":
-		err := s.deps.TemplateTexts.ResetTemplateText(ctx, u.TenantID, "", key, lang)
-		if err != nil && portal.ErrorCode(err) != portal.ENOTFOUND {
+		if err := s.deps.TemplateTexts.ResetTemplateText(ctx, u.TenantID, "", key, lang); err != nil {
 			return err
 		}
 	case "preview":

@@ -102,6 +102,9 @@ func (s *Server) routes() {
 	claim.Post("/reminders/:send_id/bounce", s.handleReminderBounce)
 	api.Get("/sequences", s.handleSequenceList)
 	api.Post("/sequences", s.handleSequenceCreate)
+	api.Get("/template-texts", s.handleTemplateTextList)
+	api.Put("/template-texts/:template/:language", s.handleTemplateTextSet)
+	api.Delete("/template-texts/:template/:language", s.handleTemplateTextReset)
 	// Bank statement reconciliation.
 	api.Post("/statements", s.handleStatementImport)
 	api.Get("/statements/:id", s.handleStatementShow)

@@ -198,6 +198,7 @@ func (f *authzFixture) concretePath(pattern string) (path string, randomIDs bool
 	p = strings.Replace(p, "/creditors/:id", "/creditors/"+f.creditorA, 1)
 	p = strings.Replace(p, "/conversations/:id", "/conversations/"+f.conversationA, 1)
 	p = strings.Replace(p, "/console/chat/:id", "/console/chat/"+f.conversationA, 1)
+	p = strings.Replace(p, "/template-texts/:template/:language", "/template-texts/friendly/fr", 1)
 	p = strings.Replace(p, ":lang", "fr", 1)
 	p = strings.Replace(p, ":token", "abcdefghijklmnopqrstuvwxyz", 1)
 	randomIDs = strings.Contains(p, ":")
@@ -280,8 +281,12 @@ var authzTable = map[string]policy{
 	"POST /api/v1/claims": apiTenant, "GET /api/v1/claims": apiTenant, "GET /api/v1/exports/claims.csv": apiTenant, "POST /api/v1/claims/import": apiTenant,
 	"GET /api/v1/evidence/public-key": apiTenant, "GET /api/v1/letters/to-print": apiTenant,
 	"GET /api/v1/sequences": apiTenant, "POST /api/v1/sequences": apiTenant,
-	"PUT /api/v1/creditors/:id/policy": apiClaim, // another tenant's creditor is 404 like a claim
-	"GET /api/v1/creditors/:id/policy": apiClaim, "GET /api/v1/creditors/:id": apiClaim, "PATCH /api/v1/creditors/:id": apiClaim,
+	// The tenant's own template texts: its key acts for the whole tenant;
+	// another tenant's creditor is 404 (TestAPITemplateTexts).
+	"GET /api/v1/template-texts": apiTenant, "PUT /api/v1/template-texts/:template/:language": apiTenant,
+	"DELETE /api/v1/template-texts/:template/:language": apiTenant,
+	"PUT /api/v1/creditors/:id/policy":                  apiClaim, // another tenant's creditor is 404 like a claim
+	"GET /api/v1/creditors/:id/policy":                  apiClaim, "GET /api/v1/creditors/:id": apiClaim, "PATCH /api/v1/creditors/:id": apiClaim,
 	"GET /api/v1/creditors": apiTenant, "POST /api/v1/creditors": apiTenant,
 	"GET /api/v1/account-log": apiTenant,
 	"POST /api/v1/statements": apiTenant,
@@ -390,7 +395,8 @@ var authzTable = map[string]policy{
 	"GET /console/statements/:id": consoleRead, "POST /console/statements/:id/lines/:line_id/accept": consoleWork,
 	"GET /console/letters": consoleRead, "GET /console/letters/print.pdf": consoleRead, "POST /console/letters/posted": consoleWork,
 	"GET /console/sequences": consoleRead, "POST /console/sequences": consoleSettings, "POST /console/sequences/:id": consoleSettings, "GET /console/sequences/templates/:key": consoleRead,
-	"GET /console/retention": consoleRead, "POST /console/retention": consoleSettings,
+	"POST /console/sequences/templates/:key/:lang": consoleSettings,
+	"GET /console/retention":                       consoleRead, "POST /console/retention": consoleSettings,
 	// Webhook endpoints in the console (issue 19): any user reads them and
 	// their delivery logs; owners change them.
 	"GET /console/webhooks": consoleRead, "GET /console/webhooks/:id": consoleRead, "POST /console/webhooks": consoleOwnerNew,

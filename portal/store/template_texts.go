@@ -84,7 +84,8 @@ func (db *DB) SetTemplateText(ctx context.Context, tenantID string, t *portal.Te
 }
 
 // ResetTemplateText implements portal.TemplateTextService, with
-// template_text.reset (the text removed) in the account log.
+// template_text.reset (the text removed) in the account log when there
+// was a text.
 func (db *DB) ResetTemplateText(ctx context.Context, tenantID, creditorID, key, lang string) error {
 	return db.tx(ctx, func(tx *gorm.DB) error {
 		before, err := findTemplateText(tx, tenantID, creditorID, key, lang)
@@ -92,7 +93,7 @@ func (db *DB) ResetTemplateText(ctx context.Context, tenantID, creditorID, key, 
 			return err
 		}
 		if before == nil {
-			return portal.Errorf(portal.ENOTFOUND, "This template uses the shipped text already.")
+			return nil // the shipped text is used already: nothing changes, nothing logged
 		}
 		if err := tx.Where("tenant_id = ? AND creditor_id = ? AND template_key = ? AND language = ?", tenantID, creditorID, key, lang).
 			Delete(&templateTextRow{}).Error; err != nil {
