@@ -152,6 +152,30 @@ func TestConsoleTemplateTexts(t *testing.T) {
 				}
 			})
 
+			t.Run("Letter", func(t *testing.T) {
+				own := &portal.TemplateText{Key: "formal_notice", Language: "fr", Subject: "Mise en demeure", Body: "{{.DebtorName}}, dernier avis maison."}
+				if err := e.db.SetTemplateText(ctx, e.tenantA, own); err != nil {
+					t.Fatal(err)
+				}
+				l, err := e.run.Letters.CreateLetter(ctx, e.tenantA, e.claimA2.ID, portal.LetterRequest{Kind: portal.LetterFormalNotice})
+				if err != nil {
+					t.Fatal(err)
+				}
+				evs, _ := e.db.ListEvents(ctx, e.tenantA, e.claimA2.ID, 0, 100)
+				var payload map[string]any
+				for _, ev := range evs {
+					if ev.Kind == portal.EventLetterGenerated {
+						_ = json.Unmarshal([]byte(ev.Payload), &payload)
+					}
+				}
+				if payload["letter_id"] != l.ID || payload["text_source"] != "tenant" || payload["text_sha256"] != own.SHA256 {
+					t.Fatalf("letter evidence: %v", payload)
+				}
+				if err := e.db.ResetTemplateText(ctx, e.tenantA, "", "formal_notice", "fr"); err != nil {
+					t.Fatal(err)
+				}
+			})
+
 			status, _, _ = e.do(e.owner, "POST", path, url.Values{"action": {"reset"}})
 			if txts, _ := e.db.FindTemplateTexts(ctx, e.tenantA, ""); status != 303 || len(txts) != 0 {
 				t.Fatalf("reset: %d %+v", status, txts)

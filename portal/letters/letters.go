@@ -71,6 +71,11 @@ type Input struct {
 	// FirstReminder marks the debtor's first reminder (Belgian consumers:
 	// it is free and opens the 14-day period).
 	FirstReminder bool
+	// Opening, when set, is the tenant's own text (filled) that replaces
+	// the letter's opening wording (salutation and introduction); the
+	// invoices, the request to pay with its sum and deadline, the payment
+	// means and the legal mentions stay Relais's.
+	Opening string
 	// Uncompressed writes the page content streams uncompressed (their
 	// strings are the embedded font's UTF-16), so that tests can read them.
 	Uncompressed bool
@@ -254,11 +259,19 @@ func Render(in Input) ([]byte, error) {
 	pdf.MultiCell(0, 6, w.tr(subject), "", "L", false)
 	pdf.Ln(3)
 
-	w.para("", 10, t.Salutation)
-	if in.Agency != nil {
-		w.para("", 10, fmt.Sprintf(t.IntroAgency, c.Creditor.LegalName))
+	if in.Opening != "" {
+		for _, p := range strings.Split(strings.ReplaceAll(in.Opening, "\r\n", "\n"), "\n\n") {
+			if p = strings.TrimSpace(p); p != "" {
+				w.para("", 10, p)
+			}
+		}
 	} else {
-		w.para("", 10, fmt.Sprintf(t.IntroCreditor, c.Creditor.LegalName))
+		w.para("", 10, t.Salutation)
+		if in.Agency != nil {
+			w.para("", 10, fmt.Sprintf(t.IntroAgency, c.Creditor.LegalName))
+		} else {
+			w.para("", 10, fmt.Sprintf(t.IntroCreditor, c.Creditor.LegalName))
+		}
 	}
 	w.para("", 10, fmt.Sprintf(t.Basis, c.Creditor.LegalName))
 	w.invoiceTable(c, b)

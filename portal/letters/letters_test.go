@@ -374,3 +374,34 @@ func TestRenderPaymentReference(t *testing.T) {
 		t.Errorf("the letter does not ask for the transfer reference:\n%s", txt)
 	}
 }
+
+// A tenant's own opening replaces the letter's salutation and introduction
+// only: the formal notice's demand with its sum and deadline, the invoices
+// and the legal mentions stay.
+func TestRenderTenantOpening(t *testing.T) {
+	c := claim(portal.JurisdictionBE, portal.DebtorConsumer, "fr")
+	c.DamagesClause = true
+	in := input(t, c, portal.LetterFormalNotice, false)
+	in.Opening = "Cher client Texte-maison-42,\r\n\r\nVotre compte reste ouvert."
+	pdf, err := letters.Render(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	txt := joined(text(t, pdf))
+	for _, w := range []string{"Cher client Texte-maison-42,", "Votre compte reste ouvert.", "F-2024-001", "une indemnité de", "livre XIX"} {
+		if !strings.Contains(txt, w) {
+			t.Errorf("letter lacks %q:\n%s", w, txt)
+		}
+	}
+	shipped, _ := letters.Render(input(t, c, portal.LetterFormalNotice, false))
+	st := joined(text(t, shipped))
+	if strings.Contains(txt, "Sauf erreur de notre part") || !strings.Contains(st, "Sauf erreur de notre part") {
+		t.Errorf("the shipped introduction is not replaced")
+	}
+	// The demand (the same sentence in both) stays.
+	demand := st[strings.Index(st, "Par la présente"):]
+	demand = demand[:strings.Index(demand, ".")]
+	if !strings.Contains(txt, demand) {
+		t.Errorf("the demand %q is gone", demand)
+	}
+}

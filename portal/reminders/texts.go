@@ -273,3 +273,21 @@ var damagesMention = map[string]string{
 	"en": "\n\nYour contract provides for flat damages: if you do not pay within this period, damages of {{.Damages}} will be claimed.",
 	"de": "\n\nIhr Vertrag sieht eine pauschale Entschädigung vor: ohne Zahlung innerhalb dieser Frist wird eine Entschädigung von {{.Damages}} verlangt.",
 }
+
+// LetterOpening fills a tenant's text of a letter template (the formal
+// notice) for the letter PDF: the letter keeps its own request to pay with
+// the sum and the deadline, its invoice table and its legal mentions
+// (portal/letters), and the tenant's text replaces only its opening
+// wording. amount is the letter's total, payBy its deadline.
+func LetterOpening(txt *portal.TemplateText, c *portal.Claim, amount int64, payBy portal.Date, portalURL string) (string, error) {
+	if err := ValidateText(txt.Key, txt.Subject, txt.Body); err != nil {
+		return "", err
+	}
+	lang := c.Debtor.Language
+	if !portal.ValidLanguage(lang) {
+		lang = "en"
+	}
+	return fill(txt.Body, Data{DebtorName: c.Debtor.Name, CreditorName: c.Creditor.LegalName, Reference: c.Reference,
+		Amount: FormatAmount(lang, amount, c.Currency), DueDate: FormatDate(lang, dueDate(c)), PayBy: FormatDate(lang, payBy),
+		PortalURL: portalURL})
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/relais/relais/portal"
 	"github.com/relais/relais/portal/escalation"
 	"github.com/relais/relais/portal/letters"
+	"github.com/relais/relais/portal/reminders"
 	"github.com/relais/relais/portal/rules"
 )
 
@@ -134,11 +135,36 @@ func (s *LetterStore) CreateLetter(ctx context.Context, tenantID, claimID string
 	// Two copies: the one printed, with the debtor's working link, and the
 	// record, with the link's token removed, for the evidence: a bundle or
 	// an export handed to others never opens the debtor's claim.
+	// The tenant's own text of the formal notice replaces the letter's
+	// opening wording (the request, the invoices and the legal mentions
+	// stay); the evidence says which text was used.
+	var txt *portal.TemplateText
+	textSource, textSHA := reminders.TextShipped, ""
+	if req.Kind == portal.LetterFormalNotice {
+		if txt, err = db.TemplateTextFor(ctx, tenantID, c.CreditorID, "formal_notice", c.Debtor.Language); err != nil {
+			return nil, err
+		}
+	}
+	opening := func(url string) (string, error) {
+		if txt == nil {
+			return "", nil
+		}
+		return reminders.LetterOpening(txt, c, balance.Total, in.PayBy, url)
+	}
+	if txt != nil {
+		textSource, textSHA = reminders.TextTenant, txt.SHA256
+	}
+	if in.Opening, err = opening(url); err != nil {
+		return nil, err
+	}
 	print, err := letters.Render(in)
 	if err != nil {
 		return nil, err
 	}
 	in.PortalURL = redactedLink(url)
+	if in.Opening, err = opening(in.PortalURL); err != nil {
+		return nil, err
+	}
 	pdf, err := letters.Render(in)
 	if err != nil {
 		return nil, err
@@ -157,6 +183,7 @@ func (s *LetterStore) CreateLetter(ctx context.Context, tenantID, claimID string
 			"letter_id": row.ID, "kind": row.Kind, "language": row.Language, "letter_date": today.String(),
 			"pay_by": in.PayBy.String(), "total": balance.Total, "currency": c.Currency, "sha256": row.SHA256,
 			"print_sha256": row.PrintSHA256, "size": len(pdf), "link_id": linkID, "agency": agency != nil,
+			"text_source": textSource, "text_sha256": textSHA, // "" for the shipped wording
 		})
 		return err
 	})
