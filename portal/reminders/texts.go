@@ -99,8 +99,20 @@ func ValidateText(key, subject, body string) error {
 	if t.channel == portal.ChannelSMS && !usesVariable(body, "UnsubscribeURL") {
 		return fail(&TextProblem{Field: "body", Reason: "required_variable", Detail: "UnsubscribeURL"})
 	}
+	if t.channel == portal.ChannelSMS {
+		// Filled with values as long as real ones, it must fit the SMS.
+		if _, err := render(key, tmpl{channel: t.channel, body: map[string]string{"en": body}}, "en", smsSample); err != nil {
+			return fail(&TextProblem{Field: "body", Reason: "sms_too_long", Detail: portal.ErrorMessage(err)})
+		}
+	}
 	return nil
 }
+
+// smsSample fills an SMS text at save time: a creditor's name at its
+// longest in an SMS (40), links as long as Relais makes them.
+var smsSample = Data{DebtorName: "Dupont", CreditorName: strings.Repeat("a", 40), Reference: "R-2024-000042",
+	Amount: "€12,345.67", DueDate: "31 January 2024", PayBy: "15 February 2024",
+	PortalURL: "https://relais.example.com/p/" + strings.Repeat("a", 26), UnsubscribeURL: "https://relais.example.com/u/" + strings.Repeat("a", 32)}
 
 // textError is a portal.Error that also carries the problem for the
 // console's translation.

@@ -23,6 +23,7 @@ func TestValidateText(t *testing.T) {
 		{"NoSubject", "friendly", " ", "Bonjour", "subject", "empty"},
 		{"SMSWithoutOptOut", "sms_reminder", "", "{{.Amount}} dus: {{.PortalURL}}", "body", "required_variable"},
 		{"SMSOK", "sms_reminder", "", "{{.Amount}} dus: {{.PortalURL}} Stop: {{.UnsubscribeURL}}", "", ""},
+		{"SMSTooLong", "sms_reminder", "", strings.Repeat("long ", 50) + "{{.PortalURL}} {{.UnsubscribeURL}}", "body", "sms_too_long"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := ValidateText(tc.key, tc.subject, tc.body)
@@ -95,4 +96,16 @@ func TestRenderTenantText(t *testing.T) {
 			t.Fatalf("%v", err)
 		}
 	})
+}
+
+// Every shipped text is a valid tenant text: an owner may start from it.
+func TestShippedTextsValidate(t *testing.T) {
+	for _, key := range TemplateKeys() {
+		for _, lang := range portal.Languages {
+			subject, body, _ := ShippedText(key, lang)
+			if err := ValidateText(key, subject, body); err != nil {
+				t.Errorf("%s %s: %v", key, lang, err)
+			}
+		}
+	}
 }
