@@ -49,9 +49,17 @@ func (db *DB) Dashboard(ctx context.Context, tenantID string, f portal.Dashboard
 				return translate("dashboard settings", err)
 			}
 		}
-		for _, step := range []func() error{q.monthly, q.ageingAndStages, q.byChannel, q.plans, q.promises, q.promisesKept, q.disputes, q.response, q.breaches} {
-			if err := step(); err != nil {
+		for _, step := range []struct {
+			name string
+			run  func() error
+		}{{"ageingAndStages", q.ageingAndStages}, {"monthly", q.monthly}, {"byChannel", q.byChannel}, {"plans", q.plans}, {"promises", q.promises},
+			{"promisesKept", q.promisesKept}, {"disputes", q.disputes}, {"response", q.response}, {"breaches", q.breaches}} {
+			start := time.Now()
+			if err := step.run(); err != nil {
 				return err
+			}
+			if dashboardStepTimed != nil {
+				dashboardStepTimed(step.name, time.Since(start))
 			}
 		}
 		return nil
@@ -71,6 +79,10 @@ func (db *DB) Dashboard(ctx context.Context, tenantID string, f portal.Dashboard
 	return q.out, nil
 }
 
+// dashboardStepTimed, when set (by BenchmarkDashboard), is told how long
+// each of the dashboard's steps took.
+var dashboardStepTimed func(step string, took time.Duration)
+
 // readOnlySnapshot reads every figure of one dashboard from one snapshot.
 var readOnlySnapshot = &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}
 
@@ -80,6 +92,15 @@ type dashQuery struct {
 	f    portal.DashboardFilter
 	args map[string]any
 	out  *portal.Dashboard
+	// principal is the claims' principal by currency and creation month
+	// ("" before the period), added up by ageingAndStages for monthly.
+	principal []principalRow
+}
+
+type principalRow struct {
+	Currency  portal.Currency
+	Month     string
+	Principal int64
 }
 
 // claims is the claim condition of every query: the tenant's claims (c),
@@ -153,7 +174,8 @@ func (q *dashQuery) seconds(from, to string) string {
 
 // monthly: collected per month, and outstanding at each month's end from
 // what entered and left before the period plus each month's movements:
-// three grouped queries (principal by claim creation month, payments by
+// the principal by claim creation month (from ageingAndStages' pass over
+// the claims, which runs first) and two grouped queries (payments by
 // month received, credit notes by month issued).
 func (q *dashQuery) monthly() error {
 	type row struct {
@@ -161,14 +183,7 @@ func (q *dashQuery) monthly() error {
 		Month    string // "" before the period
 		Amount   int64
 	}
-	var principal, paid, credited []row
-	if err := q.scan("dashboard principal", `SELECT c.currency AS currency,
-		CASE WHEN c.created_at < @fromT THEN '' ELSE `+q.monthOfTime("c.created_at")+` END AS month,
-		SUM(i.amount) AS amount
-		FROM invoices i JOIN claims c ON c.id = i.claim_id
-		WHERE i.tenant_id = @tenant AND `+q.claims()+` AND c.created_at < @toT GROUP BY 1, 2`, &principal); err != nil {
-		return err
-	}
+	var paid, credited []row
 	if err := q.scan("dashboard payments", `SELECT p.currency AS currency,
 		CASE WHEN p.received_on < @from THEN '' ELSE `+q.monthOf("p.received_on")+` END AS month, SUM(p.amount) AS amount
 		FROM payments p
@@ -187,8 +202,8 @@ func (q *dashQuery) monthly() error {
 	}
 	moves, collected := map[key]int64{}, map[key]int64{}
 	curs := map[portal.Currency]bool{}
-	for _, r := range principal {
-		moves[key{r.Currency, r.Month}] += r.Amount
+	for _, r := range q.principal {
+		moves[key{r.Currency, r.Month}] += r.Principal
 		curs[r.Currency] = true
 	}
 	for _, r := range paid {
@@ -233,10 +248,12 @@ func (q *dashQuery) perClaim(where string) string {
 //   - ageing: what each claim entered by AsOf still owes in principal on
 //     AsOf, by the days its oldest invoice is past due then;
 //   - byStage: the claims that entered in the period, by stage now, with
-//     what was collected on them by AsOf.
+//     what was collected on them by AsOf;
+//   - the principal entered per month, for monthly (which would otherwise
+//     join every invoice to its claim a second time).
 //
-// SQL groups by currency, stage, cohort and bucket (a few dozen rows);
-// Go adds them up into the two figures.
+// SQL groups by currency, stage, cohort, bucket and creation month (a few
+// hundred rows at most); Go adds them up into the three figures.
 func (q *dashQuery) ageingAndStages() error {
 	asOf := q.f.AsOf()
 	q.args["d30"], q.args["d60"], q.args["d90"] = asOf.AddDays(-30), asOf.AddDays(-60), asOf.AddDays(-90)
@@ -245,6 +262,7 @@ func (q *dashQuery) ageingAndStages() error {
 		Stage     portal.Stage
 		Cohort    int
 		Bucket    string
+		Month     string
 		Claims    int
 		Principal int64
 		Paid      int64
@@ -258,10 +276,18 @@ func (q *dashQuery) ageingAndStages() error {
 		WHEN due >= @d60 THEN '`+portal.Age31to60+`'
 		WHEN due >= @d90 THEN '`+portal.Age61to90+`'
 		ELSE '`+portal.AgeOver90+`' END AS bucket,
+		CASE WHEN created_at < @fromT THEN '' ELSE `+q.monthOfTime("created_at")+` END AS month,
 		COUNT(*) AS claims, SUM(principal) AS principal, SUM(paid) AS paid, SUM(principal - paid - credited) AS owed
-		FROM (`+q.perClaim("c.created_at < @toT")+`) x GROUP BY 1, 2, 3, 4`, &rows)
+		FROM (`+q.perClaim("c.created_at < @toT")+`) x GROUP BY 1, 2, 3, 4, 5`, &rows)
 	if err != nil {
 		return err
+	}
+	entered := map[[2]string]int64{}
+	for _, r := range rows {
+		entered[[2]string{string(r.Currency), r.Month}] += r.Principal
+	}
+	for _, k := range sortedKeys(entered) {
+		q.principal = append(q.principal, principalRow{Currency: portal.Currency(k[0]), Month: k[1], Principal: entered[k]})
 	}
 	ageing := map[[2]string]*portal.AgeingFigure{}
 	stages := map[[2]string]*portal.RecoveryFigure{}
