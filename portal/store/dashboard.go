@@ -15,13 +15,14 @@ import (
 
 var _ portal.DashboardStore = (*DB)(nil)
 
-// Dashboard implements portal.DashboardStore: ten aggregate queries,
+// Dashboard implements portal.DashboardStore: eleven aggregate queries,
 // each grouped in SQL (per currency and month, bucket, stage, source or
 // state), so the rows read back are a few dozen whatever the number of
 // claims. Per-claim sums are grouped passes over the tenant's rows in
 // claim order, per-payment and per-message lookups use the claim's or the
-// conversation's own index (migration 00096): no query reads another
-// tenant's rows. Read in one read-only transaction on PostgreSQL
+// conversation's own index (migration 00096), each holding the columns
+// the query reads (migration 00123, so no table row is read for them): no
+// query reads another tenant's rows. Read in one read-only transaction on PostgreSQL
 // (REPEATABLE READ), so that every figure is one moment of the database.
 //
 // Cost: every claim of the tenant is read once per dashboard (ageing,
@@ -229,8 +230,9 @@ func (q *dashQuery) monthly() error {
 // their creation time):
 // principal, oldest due date, paid and credited by then. Each sum is one
 // grouped pass over the tenant's rows in claim order (the covering
-// indexes of migration 00096), joined to the claims: a lookup per claim
-// and sum would be four index probes per claim.
+// indexes of migration 00096), joined to the claims (one probe per claim
+// of an index holding its currency, stage and creation time, migration
+// 00123): a lookup per claim and sum would be four index probes per claim.
 func (q *dashQuery) perClaim(where string) string {
 	return `SELECT c.currency AS currency, c.stage AS stage, c.created_at AS created_at, i.principal AS principal, i.due AS due,
 		COALESCE(p.paid, 0) AS paid, COALESCE(n.credited, 0) AS credited
