@@ -248,6 +248,17 @@ func (s *Server) handleDebtorChat(c *fiber.Ctx) error {
 	return s.beginChat(c, &chatStart{p: p, conv: conv, actor: actor, after: after, slot: slot})
 }
 
+// reserveConsoleChat reserves a console user's websocket: agents are
+// limited per console session only, since a creditor's office behind one
+// address may have more agents than a debtor needs tabs.
+func (s *Server) reserveConsoleChat(c *fiber.Ctx, u *portal.User) (*chatSlot, error) {
+	key := "console-user:" + u.ID
+	if cs := consoleSession(c); cs != nil {
+		key = "console:" + cs.ID
+	}
+	return s.reserveChat(c, slotKey{key, s.hub.limits.perSession})
+}
+
 // handleConsoleChat is GET /console/chat/:id: an agent (or a viewer, read
 // only) on one conversation.
 func (s *Server) handleConsoleChat(c *fiber.Ctx) error {
@@ -259,13 +270,7 @@ func (s *Server) handleConsoleChat(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	// Agents are limited per console session only: a creditor's office
-	// behind one address may have more agents than a debtor needs tabs.
-	key := "console-user:" + u.ID
-	if cs := consoleSession(c); cs != nil {
-		key = "console:" + cs.ID
-	}
-	slot, err := s.reserveChat(c, slotKey{key, s.hub.limits.perSession})
+	slot, err := s.reserveConsoleChat(c, u)
 	if err != nil {
 		return err
 	}

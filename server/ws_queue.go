@@ -102,11 +102,7 @@ func (s *Server) handleConsoleQueueLive(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	key := "console-user:" + u.ID
-	if cs := consoleSession(c); cs != nil {
-		key = "console:" + cs.ID
-	}
-	slot, err := s.reserveChat(c, slotKey{key, s.hub.limits.perSession})
+	slot, err := s.reserveConsoleChat(c, u)
 	if err != nil {
 		return err
 	}

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/go-pdf/fpdf"
-
 	"github.com/relais/relais/negotiation"
 	"github.com/relais/relais/portal"
 	"github.com/relais/relais/portal/letters"
@@ -79,18 +77,7 @@ func RenderMandate(in MandateInput) ([]byte, error) {
 		at = at.In(zone)
 		return fmt.Sprintf(catalogue[lang].at, letters.FormatDate(lang, portal.DateOf(at)), at.Format("15:04")+" (UTC"+at.Format("-07:00")+")")
 	}
-	f := fpdf.New("P", "mm", "A4", "")
-	f.SetCreationDate(m.AcceptedAt.UTC())
-	f.SetModificationDate(m.AcceptedAt.UTC())
-	f.SetCatalogSort(true)
-	f.SetTitle(t.title+" "+c.Reference, true)
-	f.SetAuthor("Relais", true)
-	f.SetMargins(margin, margin, margin)
-	f.SetAutoPageBreak(true, margin)
-	d := pdffont.New(f)
-	d.PageFooter(14, 8, func(page int) string {
-		return fmt.Sprintf("%s %s - %s - %d/{nb}", t.title, c.Reference, a.ID, page)
-	})
+	f, d := newDocument(m.AcceptedAt, t.title, c.Reference, a.ID)
 	d.AddPage()
 	d.Font("B", 16)
 	d.MultiCell(0, 8, d.Str(t.title), "", "L", false)

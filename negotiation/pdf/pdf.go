@@ -212,20 +212,7 @@ func Render(in Input) ([]byte, error) {
 	money := func(v int64) string { return letters.Money(lang, v, cur) }
 	date := func(d portal.Date) string { return letters.FormatDate(lang, d) }
 
-	f := fpdf.New("P", "mm", "A4", "")
-	f.SetCreationDate(in.SignedAt.UTC())
-	f.SetModificationDate(in.SignedAt.UTC())
-	f.SetCatalogSort(true)
-	f.SetTitle(t.title+" "+c.Reference, true)
-	f.SetAuthor("Relais", true)
-	f.SetMargins(margin, margin, margin)
-	f.SetAutoPageBreak(true, margin)
-	d := pdffont.New(f)
-	// Every page names the agreement and counts the pages, so that none
-	// can go missing unnoticed.
-	d.PageFooter(14, 8, func(page int) string {
-		return fmt.Sprintf("%s %s - %s - %d/{nb}", t.title, c.Reference, a.ID, page)
-	})
+	f, d := newDocument(in.SignedAt, t.title, c.Reference, a.ID)
 	d.AddPage()
 
 	d.Font("B", 16)
@@ -384,6 +371,25 @@ func Render(in Input) ([]byte, error) {
 		return nil, fmt.Errorf("agreement pdf: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// newDocument starts an A4 document of an agreement, dated at (so that the
+// same input gives the same bytes): every page names the agreement and
+// counts the pages, so that none can go missing unnoticed.
+func newDocument(at time.Time, title, reference, agreementID string) (*fpdf.Fpdf, *pdffont.Doc) {
+	f := fpdf.New("P", "mm", "A4", "")
+	f.SetCreationDate(at.UTC())
+	f.SetModificationDate(at.UTC())
+	f.SetCatalogSort(true)
+	f.SetTitle(title+" "+reference, true)
+	f.SetAuthor("Relais", true)
+	f.SetMargins(margin, margin, margin)
+	f.SetAutoPageBreak(true, margin)
+	d := pdffont.New(f)
+	d.PageFooter(14, 8, func(page int) string {
+		return fmt.Sprintf("%s %s - %s - %d/{nb}", title, reference, agreementID, page)
+	})
+	return f, d
 }
 
 func nonEmpty(sep, s string) string {
