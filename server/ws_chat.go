@@ -294,6 +294,20 @@ func (s *Server) handleConsoleChat(c *fiber.Ctx) error {
 	return s.beginChat(c, &chatStart{p: p, conv: conv, actor: actor, after: after, internal: true, away: u.Away, slot: slot})
 }
 
+// openConn makes the connection of st, adds it to the hub with add (a
+// chat or a queue watcher) and starts its writer; nil, the connection
+// told so and closed, when the hub is shutting down.
+func (s *Server) openConn(ws *websocket.Conn, st *chatStart, add func(*chatConn) bool) *chatConn {
+	c := &chatConn{hub: s.hub, ws: ws.Conn, p: st.p, conv: st.conv, internal: st.internal, away: st.away, actor: st.actor,
+		send: make(chan []byte, sendQueue), done: make(chan struct{}), writerDone: make(chan struct{})}
+	if !add(c) {
+		_ = ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseGoingAway, "server shutting down"), time.Now().Add(writeWait))
+		return nil
+	}
+	go c.writePump()
+	return c
+}
+
 // serveChat runs one connection: the writer in its own goroutine, the
 // reader here. A panic ends this connection only.
 func (s *Server) serveChat(ws *websocket.Conn) {
@@ -307,13 +321,10 @@ func (s *Server) serveChat(ws *websocket.Conn) {
 	}
 	st.slot.activate()
 	defer st.slot.release()
-	c := &chatConn{hub: s.hub, ws: ws.Conn, p: st.p, conv: st.conv, internal: st.internal, away: st.away, actor: st.actor,
-		send: make(chan []byte, sendQueue), done: make(chan struct{}), writerDone: make(chan struct{})}
-	if !s.hub.register(c) {
-		_ = ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseGoingAway, "server shutting down"), time.Now().Add(writeWait))
+	c := s.openConn(ws, st, s.hub.register)
+	if c == nil {
 		return
 	}
-	go c.writePump()
 	defer func() {
 		if e := recover(); e != nil {
 			s.log.Error("chat reader panic", "err", e, "stack", string(debug.Stack()))

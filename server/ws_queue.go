@@ -118,13 +118,10 @@ func (s *Server) handleConsoleQueueLive(c *fiber.Ctx) error {
 func (s *Server) serveQueue(ws *websocket.Conn, st *chatStart) {
 	st.slot.activate()
 	defer st.slot.release()
-	c := &chatConn{hub: s.hub, ws: ws.Conn, p: st.p, conv: st.conv, internal: true, actor: st.actor,
-		send: make(chan []byte, sendQueue), done: make(chan struct{}), writerDone: make(chan struct{})}
-	if !s.hub.watch(c) {
-		_ = ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseGoingAway, "server shutting down"), time.Now().Add(writeWait))
+	c := s.openConn(ws, st, s.hub.watch)
+	if c == nil {
 		return
 	}
-	go c.writePump()
 	defer func() {
 		if e := recover(); e != nil {
 			s.log.Error("queue watcher panic", "err", e, "stack", string(debug.Stack()))
