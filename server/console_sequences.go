@@ -337,7 +337,7 @@ func (s *Server) renderTemplate(c *fiber.Ctx, status int, typed *templatePreview
 
 // textProblem says a template text's problem in the console's language.
 func textProblem(t *i18n.T, p *reminders.TextProblem) string {
-	return t.Text("console.text.err."+p.Reason, "Detail", p.Detail, "Example", "{{.DebtorName}}", "Variables", strings.Join(reminders.Variables(), ", "))
+	return t.Text("console.text.err."+p.Reason, "Detail", p.Detail, "Max", reminders.MaxSMSSegments, "Example", "{{.DebtorName}}", "Variables", strings.Join(reminders.Variables(), ", "))
 }
 
 // handleConsoleTemplateText is POST /console/sequences/templates/:key/:lang

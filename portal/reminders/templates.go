@@ -2,6 +2,7 @@ package reminders
 
 import (
 	"bytes"
+	"fmt"
 	"html/template"
 	"sort"
 	"strings"
@@ -59,6 +60,12 @@ func ContentJSON(subject, text, html string) []byte {
 
 // MaxSMSSegments is the longest SMS a reminder may be.
 const MaxSMSSegments = 2
+
+// SMSTooLong is the cause of a rendering refused for its length: how many
+// segments the SMS would take (more than MaxSMSSegments).
+type SMSTooLong struct{ Segments int }
+
+func (e SMSTooLong) Error() string { return fmt.Sprintf("%d SMS segments", e.Segments) }
 
 type tmpl struct {
 	channel portal.Channel
@@ -125,7 +132,8 @@ func render(key string, t tmpl, lang string, d Data) (*Message, error) {
 		m.Text = ToGSM7(body)
 		m.Segments, m.GSM7 = Segments(m.Text)
 		if m.Segments > MaxSMSSegments {
-			return nil, portal.Errorf(portal.EINVALID, "the SMS is %d segments long, more than %d", m.Segments, MaxSMSSegments)
+			return nil, &portal.Error{Code: portal.EINVALID, Message: fmt.Sprintf("the SMS is %d segments long, more than %d", m.Segments, MaxSMSSegments),
+				Err: SMSTooLong{Segments: m.Segments}}
 		}
 	case portal.ChannelEmail:
 		footer, err := fill(emailFooter[lang], d)

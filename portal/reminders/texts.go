@@ -1,7 +1,9 @@
 package reminders
 
 import (
+	"errors"
 	"sort"
+	"strconv"
 	"strings"
 	"text/template/parse"
 
@@ -60,7 +62,7 @@ func (p *TextProblem) Error() string {
 	case "empty":
 		return p.Field + ": the text is empty"
 	case "sms_too_long":
-		return p.Field + ": " + p.Detail
+		return p.Field + ": the SMS would take " + p.Detail + " segments, at most " + strconv.Itoa(MaxSMSSegments)
 	}
 	return p.Field + ": " + p.Reason
 }
@@ -102,7 +104,11 @@ func ValidateText(key, subject, body string) error {
 	if t.channel == portal.ChannelSMS {
 		// Filled with values as long as real ones, it must fit the SMS.
 		if _, err := render(key, tmpl{channel: t.channel, body: map[string]string{"en": body}}, "en", smsSample); err != nil {
-			return fail(&TextProblem{Field: "body", Reason: "sms_too_long", Detail: portal.ErrorMessage(err)})
+			long, ok := errors.AsType[SMSTooLong](err)
+			if !ok {
+				return err
+			}
+			return fail(&TextProblem{Field: "body", Reason: "sms_too_long", Detail: strconv.Itoa(long.Segments)})
 		}
 	}
 	return nil
@@ -244,8 +250,8 @@ func RenderText(key, lang string, d Data, txt *portal.TemplateText) (*Message, e
 	}
 	m, err := render(key, own, lang, d)
 	if err != nil {
-		if portal.ErrorCode(err) == portal.EINVALID && t.channel == portal.ChannelSMS {
-			p := &TextProblem{Field: "body", Reason: "sms_too_long", Detail: portal.ErrorMessage(err)}
+		if long, ok := errors.AsType[SMSTooLong](err); ok {
+			p := &TextProblem{Field: "body", Reason: "sms_too_long", Detail: strconv.Itoa(long.Segments)}
 			return nil, &textError{err: portal.FieldError("body", "%s", p.Error()), Problem: p}
 		}
 		return nil, err

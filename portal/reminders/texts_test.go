@@ -92,7 +92,7 @@ func TestRenderTenantText(t *testing.T) {
 	})
 	t.Run("SMSTooLong", func(t *testing.T) {
 		_, err := RenderText("sms_reminder", "fr", d, &portal.TemplateText{Body: strings.Repeat("long ", 80) + "{{.UnsubscribeURL}}"})
-		if p := ProblemOf(err); p == nil || p.Reason != "sms_too_long" || p.Field != "body" {
+		if p := ProblemOf(err); p == nil || p.Reason != "sms_too_long" || p.Field != "body" || p.Detail != "4" {
 			t.Fatalf("%v", err)
 		}
 	})
