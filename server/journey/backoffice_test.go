@@ -62,22 +62,8 @@ func TestBackOfficeRulesAndMoney(t *testing.T) {
 	}
 
 	// A statement: the debtor paid the balance without the reference.
-	file := filepath.Join(t.TempDir(), "statement.csv")
-	must(t, os.WriteFile(file, []byte("date,amount,currency,reference,counterparty_name,counterparty_iban,bank_ref\n"+
-		date(-1)+","+portal.FormatMinor(bal.Total, 2)+",EUR,virement,DUPONT TRAITEUR,,BO-B-1\n"), 0o600))
-	tb.do(t, chromedp.Navigate(e.base+"/console/statements"), chromedp.WaitVisible(chromedp.CSS(`input[name=statement]`)),
-		chromedp.SetUploadFiles(chromedp.CSS(`input[name=statement]`), []string{file}))
-	tb.check(t)
-	tb.submit(t, `#statement-upload button[type=submit]`)
-	if h := tb.text(t, "#suggested h2"); !strings.Contains(h, "(1)") {
-		t.Fatalf("suggestions: %q", h)
-	}
-	tb.check(t)
-	tb.shot(t, "statement-suggestion")
-	tb.submit(t, `#suggested button[type=submit]`)
-	if s := tb.text(t, "#line-accepted"); s != "Payment recorded on the claim." {
-		t.Fatalf("after accepting: %q", s)
-	}
+	tb.acceptStatementSuggestion(t, e.base, filepath.Join(t.TempDir(), "statement.csv"),
+		date(-1)+","+portal.FormatMinor(bal.Total, 2)+",EUR,virement,DUPONT TRAITEUR,,BO-B-1")
 	full, err := e.db.FindClaim(ctx, e.tenant, c.ID)
 	must(t, err)
 	if len(full.Payments) != 1 || full.Payments[0].Amount != bal.Total {
@@ -90,4 +76,25 @@ func mustCreditor(t *testing.T, j *journey) string {
 	cs, err := j.env.db.FindCreditors(context.Background(), j.env.tenant)
 	must(t, err)
 	return cs[0].ID
+}
+
+// acceptStatementSuggestion uploads a one-line CSV bank statement (line, in
+// the columns below) on /console/statements, checks that it is suggested
+// for one claim and accepts it, with the page checks and a screenshot.
+func (tb *tab) acceptStatementSuggestion(t *testing.T, base, file, line string) {
+	t.Helper()
+	must(t, os.WriteFile(file, []byte("date,amount,currency,reference,counterparty_name,counterparty_iban,bank_ref\n"+line+"\n"), 0o600))
+	tb.do(t, chromedp.Navigate(base+"/console/statements"), chromedp.WaitVisible(chromedp.CSS(`input[name=statement]`)),
+		chromedp.SetUploadFiles(chromedp.CSS(`input[name=statement]`), []string{file}))
+	tb.check(t)
+	tb.submit(t, `#statement-upload button[type=submit]`)
+	if h := tb.text(t, "#suggested h2"); !strings.Contains(h, "(1)") {
+		t.Fatalf("suggestions: %q", h)
+	}
+	tb.check(t)
+	tb.shot(t, "statement-suggestion")
+	tb.submit(t, `#suggested button[type=submit]`)
+	if s := tb.text(t, "#line-accepted"); s != "Payment recorded on the claim." {
+		t.Fatalf("after accepting: %q", s)
+	}
 }

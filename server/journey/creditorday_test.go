@@ -211,22 +211,8 @@ func creditorDay(t *testing.T, dialect string) {
 		Total int64 `json:"total"`
 	}
 	e.mustAPI(t, 200, "GET", "/api/v1/claims/"+claim["DAY-1"].ID+"/balance", nil, &bal)
-	file := filepath.Join(dir, "statement.csv")
-	must(t, os.WriteFile(file, []byte("date,amount,currency,reference,counterparty_name,counterparty_iban,bank_ref\n"+
-		date(0)+","+portal.FormatMinor(bal.Total, 2)+",EUR,virement,DUPONT TRAITEUR,,DAY-B-1\n"), 0o600))
-	tb.do(t, chromedp.Navigate(e.base+"/console/statements"), chromedp.WaitVisible(css(`input[name=statement]`)),
-		chromedp.SetUploadFiles(css(`input[name=statement]`), []string{file}))
-	tb.check(t)
-	tb.submit(t, `#statement-upload button[type=submit]`)
-	if h := tb.text(t, "#suggested h2"); !strings.Contains(h, "(1)") {
-		t.Fatalf("suggestions: %q", h)
-	}
-	tb.check(t)
-	tb.shot(t, "statement-suggestion")
-	tb.submit(t, `#suggested button[type=submit]`)
-	if s := tb.text(t, "#line-accepted"); s != "Payment recorded on the claim." {
-		t.Fatalf("after accepting: %q", s)
-	}
+	tb.acceptStatementSuggestion(t, e.base, filepath.Join(dir, "statement.csv"),
+		date(0)+","+portal.FormatMinor(bal.Total, 2)+",EUR,virement,DUPONT TRAITEUR,,DAY-B-1")
 	tb.check(t)
 	full, err := e.db.FindClaim(ctx, e.tenant, claim["DAY-1"].ID)
 	must(t, err)
