@@ -144,4 +144,10 @@ func init() {
 // PromiseReport says what one judgement of the overdue promises did.
 type PromiseReport struct {
 	PartlyKept, Broken int
+	// Told are the claims whose conversation got a system message for an
+	// agent (committed): the job announces them to the live chat and queue.
+	Told []ClaimRef
 }
+
+// ClaimRef names one claim of one tenant.
+type ClaimRef struct{ TenantID, ClaimID string }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -9,6 +10,8 @@ import (
 	"time"
 
 	"github.com/relais/relais/negotiation"
+	"github.com/relais/relais/portal"
+	"github.com/relais/relais/portal/promises"
 	"github.com/relais/relais/portal/store/storetest"
 )
 
@@ -204,6 +207,39 @@ func TestQueueBreaches(t *testing.T) {
 				"response,all,,answered,1\n")
 			if !strings.Contains(owner.get("/console/dashboard").body, "1 answered since, on average 25 min 00 s after the due time") {
 				t.Fatal("the dashboard does not say how late the answer was")
+			}
+		})
+	}
+}
+
+// TestPromiseJudgedLive on both databases: when the promises job judges a
+// promise broken, the agents' queue pages hear of it and the chat window
+// open on the claim gets the system message at once, as when an agent
+// records a promise (the job announces what it committed).
+func TestPromiseJudgedLive(t *testing.T) {
+	for _, dialect := range storetest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			e := newChatEnv(t, dialect)
+			ctx := portal.WithActor(context.Background(), portal.Actor{Kind: portal.ActorUser, ID: e.agent.ID, TenantID: e.tenantID})
+			if _, err := e.db.RecordPromise(ctx, e.tenantID, e.claim.ID, portal.PromiseInput{Amount: 5000,
+				DueOn: e.today.AddDays(2), Source: portal.PromiseFromAgent}); err != nil {
+				t.Fatal(err)
+			}
+			debtor := e.debtorClient(t, 0)
+			convID := debtor.expect("welcome")["conversation_id"].(string)
+			w := e.queueWatcher(t, e.cookies[e.agent.ID])
+			job := &promises.Job{Store: e.db, Clock: e.clock, Owner: "test", Announce: e.srv.AnnounceSystemMessage}
+
+			e.clock.Advance(time.Duration(2+portal.PromiseGraceDays+1) * 24 * time.Hour)
+			rep, ran, err := job.RunOnce(context.Background())
+			if err != nil || !ran || rep.Broken != 1 || len(rep.Told) != 1 || rep.Told[0].ClaimID != e.claim.ID {
+				t.Fatalf("job: %+v %v %v, want one promise broken and its claim told", rep, ran, err)
+			}
+			if f := w.expect("queue"); f["conversation_id"] != convID {
+				t.Fatalf("queue page: %v, want conversation %s", f, convID)
+			}
+			if f := debtor.until(string(negotiation.MsgSystem)); !strings.Contains(fmt.Sprint(f["text"]), "50") {
+				t.Fatalf("chat window: %v, want the system message of the broken promise", f)
 			}
 		})
 	}

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/relais/relais/portal"
@@ -76,11 +77,17 @@ func (s *Server) promisesToFollow(c *fiber.Ctx, tenantID string) ([]*portal.Prom
 // system message in the same transaction): the hub delivers what they have
 // not seen yet. A failure only costs the live notice.
 func (s *Server) announceSystemMessage(c *fiber.Ctx, tenantID, claimID string) {
+	ctx, cancel := s.userContext(c)
+	defer cancel()
+	s.AnnounceSystemMessage(ctx, tenantID, claimID)
+}
+
+// AnnounceSystemMessage is announceSystemMessage for the background jobs
+// (the promises job: a promise judged broken goes back to the queue).
+func (s *Server) AnnounceSystemMessage(ctx context.Context, tenantID, claimID string) {
 	if s.hub == nil || s.deps.Conversations == nil {
 		return
 	}
-	ctx, cancel := s.userContext(c)
-	defer cancel()
 	conv, err := s.deps.Conversations.OpenConversation(ctx, tenantID, claimID)
 	if err != nil || conv.LastSeq == 0 {
 		return

@@ -251,6 +251,7 @@ func build(ctx context.Context, cfg config, log *slog.Logger, migrate bool) (*ap
 		RateEditors: splitList(cfg.RateEditors), TrustedProxies: splitList(cfg.TrustedProxies),
 		ChatPerSession: cfg.ChatPerSession, ChatPerAddress: cfg.ChatPerAddress, ChatMessagesPerMinute: cfg.ChatMessagesPerMinute,
 		SecondFactor: cfg.SecondFactor}, deps)
+	promiseJob.Announce = srv.AnnounceSystemMessage
 	return &app{cfg: cfg, log: log, clock: clock, db: db, server: srv, rates: rates, rateJobs: rateJobs, reminders: sched, instalments: inst,
 		webhooks: hooks, checkpoints: checkpoints, promises: promiseJob, breaches: breachJob}, nil
 }

@@ -60,24 +60,11 @@ func (j *Job) Run(ctx context.Context) {
 	if iv <= 0 {
 		iv = time.Minute
 	}
-	t := time.NewTicker(iv)
-	defer t.Stop()
-	for {
+	portal.RunEvery(ctx, iv, j.Clock, j.Health, j.Log, "breaches job", func(ctx context.Context) ([]any, error) {
 		n, _, err := j.RunOnce(ctx)
-		if ctx.Err() == nil {
-			j.Health.Record(j.Clock.Now(), err)
+		if n == 0 {
+			return nil, err
 		}
-		if j.Log != nil {
-			if err != nil && ctx.Err() == nil {
-				j.Log.ErrorContext(ctx, "breaches job", "err", err)
-			} else if n > 0 {
-				j.Log.InfoContext(ctx, "breaches job", "recorded", n)
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+		return []any{"recorded", n}, err
+	})
 }

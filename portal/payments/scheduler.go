@@ -263,22 +263,11 @@ func (s *Scheduler) Run(ctx context.Context) {
 	if iv <= 0 {
 		iv = 15 * time.Minute
 	}
-	t := time.NewTicker(iv)
-	defer t.Stop()
-	for {
+	portal.RunEvery(ctx, iv, s.Clock, s.Health, s.Log, "instalment scheduler", func(ctx context.Context) ([]any, error) {
 		rep, err := s.RunOnce(ctx)
-		if ctx.Err() == nil {
-			s.Health.Record(s.Clock.Now(), err)
+		if rep.Due+rep.Charged+rep.Failed+rep.Missed+rep.Broken == 0 {
+			return nil, err
 		}
-		if err != nil && ctx.Err() == nil && s.Log != nil {
-			s.Log.ErrorContext(ctx, "instalment scheduler", "err", err)
-		} else if s.Log != nil && (rep.Due+rep.Charged+rep.Failed+rep.Missed+rep.Broken) > 0 {
-			s.Log.InfoContext(ctx, "instalment scheduler", "due", rep.Due, "charged", rep.Charged, "failed", rep.Failed, "missed", rep.Missed, "broken", rep.Broken)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+		return []any{"due", rep.Due, "charged", rep.Charged, "failed", rep.Failed, "missed", rep.Missed, "broken", rep.Broken}, err
+	})
 }

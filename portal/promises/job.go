@@ -35,6 +35,10 @@ type Job struct {
 	Log                *slog.Logger
 	// Health, when set, records every run for /healthz.
 	Health *portal.JobHealth
+	// Announce, when set, tells the live chat windows and queue pages of
+	// a claim whose conversation the run wrote to (the server's
+	// AnnounceSystemMessage); without it they see it on their next load.
+	Announce func(ctx context.Context, tenantID, claimID string)
 }
 
 // RunOnce judges what is overdue now, if this instance gets the lease;
@@ -48,6 +52,11 @@ func (j *Job) RunOnce(ctx context.Context) (rep portal.PromiseReport, ran bool, 
 		rep, err = j.Store.SweepPromises(portal.WithActor(ctx, portal.Actor{Kind: portal.ActorSystem, ID: "promises"}))
 		return err
 	})
+	if j.Announce != nil {
+		for _, t := range rep.Told { // committed, even when a later promise failed
+			j.Announce(ctx, t.TenantID, t.ClaimID)
+		}
+	}
 	return rep, ran, err
 }
 
@@ -57,24 +66,11 @@ func (j *Job) Run(ctx context.Context) {
 	if iv <= 0 {
 		iv = 15 * time.Minute
 	}
-	t := time.NewTicker(iv)
-	defer t.Stop()
-	for {
+	portal.RunEvery(ctx, iv, j.Clock, j.Health, j.Log, "promises job", func(ctx context.Context) ([]any, error) {
 		rep, _, err := j.RunOnce(ctx)
-		if ctx.Err() == nil {
-			j.Health.Record(j.Clock.Now(), err)
+		if rep.Broken+rep.PartlyKept == 0 {
+			return nil, err
 		}
-		if j.Log != nil {
-			if err != nil && ctx.Err() == nil {
-				j.Log.ErrorContext(ctx, "promises job", "err", err)
-			} else if rep.Broken+rep.PartlyKept > 0 {
-				j.Log.InfoContext(ctx, "promises job", "broken", rep.Broken, "partly_kept", rep.PartlyKept)
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+		return []any{"broken", rep.Broken, "partly_kept", rep.PartlyKept}, err
+	})
 }

@@ -167,24 +167,13 @@ func (s *Scheduler) setDefaults() {
 // Run calls RunOnce every interval until ctx is done.
 func (s *Scheduler) Run(ctx context.Context, every time.Duration) {
 	s.defaults()
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
+	portal.RunEvery(ctx, every, s.Clock, s.Health, s.Log, "reminders run", func(ctx context.Context) ([]any, error) {
 		r, err := s.RunOnce(ctx)
-		if ctx.Err() == nil {
-			s.Health.Record(s.Clock.Now(), err)
+		if r.Sent+r.Failed+r.ToPrint == 0 {
+			return nil, err
 		}
-		if err != nil {
-			s.Log.Error("reminders run failed", "err", err)
-		} else if r.Sent+r.Failed+r.ToPrint > 0 {
-			s.Log.Info("reminders run", "sent", r.Sent, "failed", r.Failed, "to_print", r.ToPrint, "skipped", r.Skipped, "waiting", r.Waiting)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+		return []any{"sent", r.Sent, "failed", r.Failed, "to_print", r.ToPrint, "skipped", r.Skipped, "waiting", r.Waiting}, err
+	})
 }
 
 // RunOnce sends every step due now, if this instance gets the lease.

@@ -283,6 +283,7 @@ func (db *DB) SweepPromises(ctx context.Context) (portal.PromiseReport, error) {
 	for i := range rows {
 		r := rows[i]
 		var judged portal.PromiseStatus
+		told := false
 		err := db.tx(ctx, func(tx *gorm.DB) error {
 			if err := db.lockClaim(tx, r.TenantID, r.ClaimID); err != nil {
 				return err
@@ -329,10 +330,14 @@ func (db *DB) SweepPromises(ctx context.Context) (portal.PromiseReport, error) {
 			if claim.Erased != nil || escalation.Ended(portal.Status(claim.Status)) {
 				return nil
 			}
+			told = true
 			return db.tellPromise(ctx, tx, cur.promise(), true)
 		})
 		if err != nil {
 			return rep, fmt.Errorf("judge promise %s: %w", r.ID, err)
+		}
+		if told {
+			rep.Told = append(rep.Told, portal.ClaimRef{TenantID: r.TenantID, ClaimID: r.ClaimID})
 		}
 		switch judged {
 		case portal.PromiseBroken:

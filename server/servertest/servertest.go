@@ -170,6 +170,7 @@ func Start(t testing.TB, db *store.DB, o Options) *Running {
 	o.BaseURL = "http://" + ln.Addr().String()
 	w := Wire(t, db, o)
 	srv := server.New(w.Config, w.Deps)
+	w.Promises.Announce = srv.AnnounceSystemMessage
 	go func() { _ = srv.App().Listener(ln) }()
 	t.Cleanup(func() { _ = srv.Shutdown(5 * time.Second) })
 	return &Running{Wiring: w, Server: srv, Base: o.BaseURL}
