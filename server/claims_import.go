@@ -9,6 +9,7 @@ import (
 	"mime/multipart"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -26,9 +27,20 @@ const maxImportParts = 100
 // as the body, or files of a multipart/form-data upload told apart by
 // extension. Every bad row or file is listed and nothing is imported.
 func (s *Server) handleClaimImport(c *fiber.Ctx) error {
-	ctx, cancel := s.userContext(c)
+	ctx, cancel := s.importContext(c)
 	defer cancel()
 	return s.importClaims(c, ctx, tenantOf(c))
+}
+
+// importTimeout bounds an import's database work: a file of MaxRows lines
+// is one transaction of tens of thousands of rows, which a loaded server
+// takes longer than an ordinary request's RequestTimeout to write.
+const importTimeout = 5 * time.Minute
+
+// importContext is userContext with the import's bound (RequestTimeout
+// when that is longer).
+func (s *Server) importContext(c *fiber.Ctx) (context.Context, context.CancelFunc) {
+	return s.actorContext(c, max(importTimeout, s.cfg.RequestTimeout))
 }
 
 // importClaims runs an import for the API and the console alike.

@@ -371,7 +371,7 @@ func (s *Server) handleConsoleImportPreview(c *fiber.Ctx) error {
 	if err != nil {
 		return s.renderImport(c, fiber.StatusBadRequest, importView{Problem: t.Text("console.bo.import.unreadable")})
 	}
-	ctx, cancel := s.userContext(c)
+	ctx, cancel := s.importContext(c)
 	defer cancel()
 	if isEInvoiceName(fh.Filename) {
 		return s.importEInvoices(c, ctx, file, fh.Filename)
@@ -397,7 +397,7 @@ func (s *Server) handleConsoleImportConfirm(c *fiber.Ctx) error {
 		return s.renderImport(c, fiber.StatusBadRequest, importView{Problem: t.Text("console.bo.import.nofile")})
 	}
 	name := strings.Clone(c.FormValue("filename"))
-	ctx, cancel := s.userContext(c)
+	ctx, cancel := s.importContext(c)
 	defer cancel()
 	n, err := csvimport.Import(ctx, s.deps.Claims, consoleUserOf(c).TenantID, bytes.NewReader(file))
 	switch {
