@@ -42,8 +42,10 @@ type TemplateTextService interface {
 	// SetTemplateText creates or replaces the text of t.Key, t.Language and
 	// t.CreditorID. ENOTFOUND for another tenant's creditor.
 	SetTemplateText(ctx context.Context, tenantID string, t *TemplateText) error
-	// ResetTemplateText removes it (the shipped text is used again); no
-	// error (and no account log entry) when there was none.
+	// ResetTemplateText removes it (a creditor's claims use the tenant's
+	// text again, the tenant's the shipped one); no error (and no account
+	// log entry) when there was none. ENOTFOUND for another tenant's
+	// creditor.
 	ResetTemplateText(ctx context.Context, tenantID, creditorID, key, lang string) error
 	// TemplateTextFor is the text a claim of creditorID uses: the
 	// creditor's own, else the tenant's; nil (no error) for the shipped one.

@@ -57,6 +57,9 @@ func TestAPITemplateTexts(t *testing.T) {
 			if chs, _ := e.db.AccountChanges(ctx, e.tenantA, portal.AccountTemplateTextSet, "sms_reminder", 10); len(chs) != 1 || chs[0].Actor.Kind != portal.ActorAPIKey {
 				t.Fatalf("account log: %+v", chs)
 			}
+			if status, _ := e.do(t, "DELETE", path+"?creditor_id="+crB.ID, e.keyA, "", ""); status != 404 {
+				t.Errorf("reset for another tenant's creditor: %d", status)
+			}
 			if status, _ := e.do(t, "DELETE", path, e.keyA, "", ""); status != 204 {
 				t.Fatalf("reset: %d", status)
 			}

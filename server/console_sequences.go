@@ -1,6 +1,10 @@
 package server
 
 import (
+	"context"
+	"encoding/json"
+	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -246,29 +250,52 @@ func sampleReminder(lang, creditor, base string, today portal.Date) reminders.Da
 }
 
 // templatePreview is one template rendered in one language, with the
-// text it was made from (the tenant's or the shipped one) and, on the
-// page of a refused or previewed form, what was typed.
+// text it was made from (the creditor's, the tenant's or the shipped one)
+// and, on the page of a refused or previewed form, what was typed.
 type templatePreview struct {
 	Lang    string
 	Message *reminders.Message
 	Problem string
-	// Subject and Body are the text in the form; Own tells a tenant's text
-	// (saved), Typed one typed and not saved (a preview or a refusal).
-	Subject, Body string
-	Own, Typed    bool
-	Errs          map[string]string
+	// Subject and Body are the text in the form; Own tells a text saved for
+	// the page's choice (the chosen creditor's, else the tenant's), which
+	// reset removes; Inherited the tenant's text a chosen creditor uses as
+	// it has none of its own; Typed one typed and not saved (a preview or a
+	// refusal).
+	Subject, Body  string
+	Own, Inherited bool
+	Typed          bool
+	Errs           map[string]string
+}
+
+// creditorTexts is a creditor with its own text of a template, in the
+// languages it has one.
+type creditorTexts struct {
+	Creditor  *portal.Creditor
+	Languages []string
+}
+
+// templateChange is a change of a template's texts in the account log:
+// who set or reset which language, for which creditor ("" for all).
+type templateChange struct {
+	policyChange
+	Reset              bool
+	Language, Creditor string
 }
 
 // handleConsoleTemplate shows a reminder template's text in the four
-// languages, rendered with sample data as the debtor would read it; owners
-// edit the text of each language (POST .../:lang).
+// languages, rendered with sample data as the debtor would read it, for
+// all the tenant's creditors or, with ?creditor=, as that creditor's claims
+// use it; it lists the creditors with their own text. Owners edit the text
+// of each language (POST .../:lang).
 func (s *Server) handleConsoleTemplate(c *fiber.Ctx) error {
-	return s.renderTemplate(c, fiber.StatusOK, nil)
+	return s.renderTemplate(c, fiber.StatusOK, strings.Clone(c.Query("creditor")), nil)
 }
 
-// renderTemplate renders the template page; typed replaces the saved text
-// of one language (a preview or a refused change).
-func (s *Server) renderTemplate(c *fiber.Ctx, status int, typed *templatePreview) error {
+// renderTemplate renders the template page for creditorID ("" for the
+// tenant's text of all creditors; another tenant's creditor is not found);
+// typed replaces the saved text of one language (a preview or a refused
+// change).
+func (s *Server) renderTemplate(c *fiber.Ctx, status int, creditorID string, typed *templatePreview) error {
 	key := strings.Clone(c.Params("key"))
 	ch, ok := reminders.TemplateChannel(key)
 	if !ok {
@@ -282,19 +309,44 @@ func (s *Server) renderTemplate(c *fiber.Ctx, status int, typed *templatePreview
 	if err != nil {
 		return err
 	}
+	var chosen *portal.Creditor
+	byID := map[string]*portal.Creditor{}
+	for _, cr := range creditors {
+		byID[cr.ID] = cr
+		if cr.ID == creditorID {
+			chosen = cr
+		}
+	}
+	if creditorID != "" && chosen == nil {
+		return portal.Errorf(portal.ENOTFOUND, "Creditor not found.")
+	}
 	creditor := "Alpha SAS"
-	if len(creditors) > 0 {
+	if chosen != nil {
+		creditor = chosen.LegalName
+	} else if len(creditors) > 0 {
 		creditor = creditors[0].LegalName
 	}
-	own := map[string]*portal.TemplateText{}
+	tenantText, creditorText := map[string]*portal.TemplateText{}, map[string]*portal.TemplateText{}
+	var overrides []creditorTexts
 	if s.deps.TemplateTexts != nil {
-		txts, err := s.deps.TemplateTexts.FindTemplateTexts(ctx, u.TenantID, key)
+		txts, err := s.deps.TemplateTexts.FindTemplateTexts(ctx, u.TenantID, key) // by creditor, then language
 		if err != nil {
 			return err
 		}
 		for _, x := range txts {
-			if x.CreditorID == "" { // the console edits the texts of all creditors
-				own[x.Language] = x
+			switch {
+			case x.CreditorID == "":
+				tenantText[x.Language] = x
+			case byID[x.CreditorID] == nil: // not the tenant's: never shown
+				continue
+			default:
+				if x.CreditorID == creditorID {
+					creditorText[x.Language] = x
+				}
+				if n := len(overrides); n == 0 || overrides[n-1].Creditor.ID != x.CreditorID {
+					overrides = append(overrides, creditorTexts{Creditor: byID[x.CreditorID]})
+				}
+				overrides[len(overrides)-1].Languages = append(overrides[len(overrides)-1].Languages, x.Language)
 			}
 		}
 	}
@@ -302,13 +354,21 @@ func (s *Server) renderTemplate(c *fiber.Ctx, status int, typed *templatePreview
 	var out []templatePreview
 	for _, lang := range portal.Languages {
 		p := templatePreview{Lang: lang, Errs: map[string]string{}}
-		txt := own[lang]
+		txt := tenantText[lang]
+		if chosen != nil {
+			if own := creditorText[lang]; own != nil {
+				txt = own
+			} else {
+				p.Inherited = txt != nil
+			}
+		}
+		p.Own = txt != nil && !p.Inherited
 		if typed != nil && typed.Lang == lang {
-			p.Typed, p.Errs = true, typed.Errs
+			p.Typed, p.Inherited, p.Errs = true, false, typed.Errs
 			txt = &portal.TemplateText{Key: key, Language: lang, Subject: typed.Subject, Body: typed.Body}
 		}
 		if txt != nil {
-			p.Own, p.Subject, p.Body = !p.Typed, txt.Subject, txt.Body
+			p.Subject, p.Body = txt.Subject, txt.Body
 		} else {
 			p.Subject, p.Body, _ = reminders.ShippedText(key, lang)
 		}
@@ -325,14 +385,54 @@ func (s *Server) renderTemplate(c *fiber.Ctx, status int, typed *templatePreview
 		}
 		out = append(out, p)
 	}
-	changes, err := s.accountChanges(ctx, u.TenantID, portal.AccountTemplateTextSet)
+	changes, err := s.templateChanges(ctx, u.TenantID, key, byID)
 	if err != nil {
 		return err
 	}
 	return s.renderConsole(c.Status(status), "template", map[string]any{"Title": t.Text("console.template.title", "Key", key),
 		"Key": key, "Channel": ch, "Previews": out, "HasSubject": ch != portal.ChannelSMS,
 		"CanEdit": u.Role.AtLeast(portal.RoleOwner) && s.deps.TemplateTexts != nil, "Variables": reminders.Variables(),
-		"Legal": key == "be_first_free" || key == "formal_notice", "Saved": c.Query("saved"), "Changes": changes})
+		"Legal": key == "be_first_free" || key == "formal_notice", "Saved": c.Query("saved"), "Changes": changes,
+		"Creditors": creditors, "Creditor": chosen, "Overrides": overrides})
+}
+
+// templateChanges is the account log of key's texts (set and reset, the
+// newest first, at most 20), each with its language and creditor.
+func (s *Server) templateChanges(ctx context.Context, tenantID, key string, creditors map[string]*portal.Creditor) ([]templateChange, error) {
+	if s.deps.AccountLog == nil {
+		return nil, nil
+	}
+	const limit = 20
+	var entries []*portal.AccountEntry
+	for _, kind := range []string{portal.AccountTemplateTextSet, portal.AccountTemplateTextReset} {
+		chs, err := s.deps.AccountLog.AccountChanges(ctx, tenantID, kind, key, limit)
+		if err != nil {
+			return nil, err
+		}
+		entries = append(entries, chs...)
+	}
+	sort.SliceStable(entries, func(i, j int) bool { return entries[i].At.After(entries[j].At) })
+	if len(entries) > limit {
+		entries = entries[:limit]
+	}
+	names, err := s.actorNames(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]templateChange, len(entries))
+	for i, en := range entries {
+		var p struct {
+			Language   string `json:"language"`
+			CreditorID string `json:"creditor_id"`
+		}
+		_ = json.Unmarshal(en.Payload, &p) // written by the store: a bad payload only leaves the columns empty
+		out[i] = templateChange{policyChange: policyChange{AccountEntry: en, By: names(en.Actor)},
+			Reset: en.Kind == portal.AccountTemplateTextReset, Language: p.Language}
+		if cr := creditors[p.CreditorID]; cr != nil {
+			out[i].Creditor = cr.LegalName
+		}
+	}
+	return out, nil
 }
 
 // textProblem says a template text's problem in the console's language.
@@ -341,9 +441,13 @@ func textProblem(t *i18n.T, p *reminders.TextProblem) string {
 }
 
 // handleConsoleTemplateText is POST /console/sequences/templates/:key/:lang
-// (owners): action "preview" renders the typed text without saving it,
-// "save" saves it (refused beside its field when it does not check) and
-// "reset" goes back to the shipped text; changes are in the account log.
+// (owners), for the tenant's text of all creditors or, with creditor_id,
+// one creditor's own (another tenant's creditor is not found, by the
+// store or the page): action
+// "preview" renders the typed text without saving it, "save" saves it
+// (refused beside its field when it does not check) and "reset" removes
+// it (a creditor's claims use the tenant's text again, the tenant's the
+// shipped one); changes are in the account log.
 func (s *Server) handleConsoleTemplateText(c *fiber.Ctx) error {
 	if err := requireRole(c, portal.RoleOwner); err != nil {
 		return err
@@ -357,34 +461,39 @@ func (s *Server) handleConsoleTemplateText(c *fiber.Ctx) error {
 	}
 	u := consoleUserOf(c)
 	t := s.consoleT(c)
+	creditorID := strings.Clone(c.FormValue("creditor_id"))
 	typed := &templatePreview{Lang: lang, Subject: strings.Clone(c.FormValue("subject")), Body: strings.Clone(c.FormValue("body")), Errs: map[string]string{}}
 	typed.Body = strings.ReplaceAll(typed.Body, "\r\n", "\n")
 	ctx, cancel := s.userContext(c)
 	defer cancel()
 	switch c.FormValue("action") {
 	case "reset":
-		if err := s.deps.TemplateTexts.ResetTemplateText(ctx, u.TenantID, "", key, lang); err != nil {
+		if err := s.deps.TemplateTexts.ResetTemplateText(ctx, u.TenantID, creditorID, key, lang); err != nil {
 			return err
 		}
 	case "preview":
 		if err := reminders.ValidateText(key, typed.Subject, typed.Body); err != nil {
 			if pr := reminders.ProblemOf(err); pr != nil {
 				typed.Errs[pr.Field] = textProblem(t, pr)
-				return s.renderTemplate(c, fiber.StatusBadRequest, typed)
+				return s.renderTemplate(c, fiber.StatusBadRequest, creditorID, typed)
 			}
 			return err
 		}
-		return s.renderTemplate(c, fiber.StatusOK, typed)
+		return s.renderTemplate(c, fiber.StatusOK, creditorID, typed)
 	default:
-		err := s.deps.TemplateTexts.SetTemplateText(ctx, u.TenantID, &portal.TemplateText{Key: key, Language: lang, Subject: typed.Subject, Body: typed.Body})
+		err := s.deps.TemplateTexts.SetTemplateText(ctx, u.TenantID, &portal.TemplateText{CreditorID: creditorID, Key: key, Language: lang, Subject: typed.Subject, Body: typed.Body})
 		if pr := reminders.ProblemOf(err); pr != nil {
 			typed.Errs[pr.Field] = textProblem(t, pr)
-			return s.renderTemplate(c, fiber.StatusBadRequest, typed)
+			return s.renderTemplate(c, fiber.StatusBadRequest, creditorID, typed)
 		} else if err != nil {
 			return err
 		}
 	}
-	return c.Redirect("/console/sequences/templates/"+key+"?saved="+lang+"#preview-"+lang, fiber.StatusSeeOther)
+	q := "?saved=" + lang
+	if creditorID != "" {
+		q = "?creditor=" + url.QueryEscape(creditorID) + "&saved=" + lang
+	}
+	return c.Redirect("/console/sequences/templates/"+key+q+"#preview-"+lang, fiber.StatusSeeOther)
 }
 
 // handleConsoleRetention shows the tenant's retention of personal data.

@@ -85,8 +85,13 @@ func (db *DB) SetTemplateText(ctx context.Context, tenantID string, t *portal.Te
 
 // ResetTemplateText implements portal.TemplateTextService, with
 // template_text.reset (the text removed) in the account log when there
-// was a text.
+// was a text; another tenant's creditor is ENOTFOUND.
 func (db *DB) ResetTemplateText(ctx context.Context, tenantID, creditorID, key, lang string) error {
+	if creditorID != "" {
+		if _, err := db.FindCreditor(ctx, tenantID, creditorID); err != nil {
+			return err
+		}
+	}
 	return db.tx(ctx, func(tx *gorm.DB) error {
 		before, err := findTemplateText(tx, tenantID, creditorID, key, lang)
 		if err != nil {

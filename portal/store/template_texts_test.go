@@ -53,6 +53,9 @@ func TestTemplateTexts(t *testing.T) {
 			if err := set(b.ID, c.CreditorID, "x"); portal.ErrorCode(err) != portal.ENOTFOUND {
 				t.Fatalf("another tenant's creditor: %v", err)
 			}
+			if err := db.ResetTemplateText(ctx, b.ID, c.CreditorID, "second", "de"); portal.ErrorCode(err) != portal.ENOTFOUND {
+				t.Fatalf("reset of another tenant's creditor: %v", err)
+			}
 		})
 		if txts, _ := db.FindTemplateTexts(ctx, a.ID, ""); len(txts) != 2 {
 			t.Fatalf("A's texts: %d", len(txts))
@@ -68,6 +71,16 @@ func TestTemplateTexts(t *testing.T) {
 		}
 		if chs, _ := db.AccountChanges(ctx, a.ID, portal.AccountTemplateTextReset, "", 10); len(chs) != 0 {
 			t.Fatalf("a reset of nothing logged: %d", len(chs))
+		}
+		// The creditor's text removed, its claims use the tenant's again.
+		if err := db.ResetTemplateText(ctx, a.ID, c.CreditorID, "second", "de"); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := db.TemplateTextFor(ctx, a.ID, c.CreditorID, "second", "de"); got == nil || got.CreditorID != "" || got.Body != "Alle, neu: {{.Amount}}" {
+			t.Fatalf("after the creditor's reset: %+v", got)
+		}
+		if chs, _ := db.AccountChanges(ctx, a.ID, portal.AccountTemplateTextReset, "second", 10); len(chs) != 1 || chs[0].Actor.ID != "usr-owner" {
+			t.Fatalf("creditor's reset not logged: %d", len(chs))
 		}
 	})
 }

@@ -60,6 +60,23 @@ func TestBackOfficeRulesAndMoney(t *testing.T) {
 		tb.do(t, chromedp.Navigate(e.base+page), chromedp.WaitVisible(chromedp.CSS(`h1`)))
 		tb.check(t)
 	}
+	// The creditor's own text of a template: chosen on the template's
+	// page, typed in French and saved, then listed among the creditors with
+	// their own text.
+	tb.do(t, chromedp.Navigate(e.base+"/console/sequences/templates/friendly"), chromedp.WaitVisible(chromedp.CSS(`#template-creditor`)))
+	crs, err := e.db.FindCreditors(ctx, e.tenant)
+	must(t, err)
+	tb.do(t, chromedp.SetValue(chromedp.CSS(`#template-creditor select`), crs[0].ID),
+		chromedp.Click(chromedp.CSS(`#template-creditor button`), chromedp.NodeVisible), chromedp.WaitReady(chromedp.CSS(`#text-form-fr input[name=creditor_id]`)))
+	tb.do(t, chromedp.SetValue(chromedp.CSS(`#text-form-fr textarea`), "Bonjour {{.DebtorName}}, texte du créancier : {{.Amount}}. {{.PortalURL}}"),
+		chromedp.Click(chromedp.CSS(`#text-form-fr button[value=save]`), chromedp.NodeVisible), chromedp.WaitVisible(chromedp.CSS(`#text-saved-fr`)))
+	tb.check(t)
+	if txt, err := e.db.TemplateTextFor(ctx, e.tenant, crs[0].ID, "friendly", "fr"); err != nil || txt == nil || txt.CreditorID != crs[0].ID || !strings.Contains(txt.Body, "texte du créancier") {
+		t.Fatalf("the creditor's text: %+v %v", txt, err)
+	}
+	tb.shot(t, "creditor-template-text")
+	tb.do(t, chromedp.Navigate(e.base+"/console/sequences/templates/friendly"), chromedp.WaitVisible(chromedp.CSS(`#override-`+crs[0].ID)))
+	tb.check(t)
 
 	// A statement: the debtor paid the balance without the reference.
 	tb.acceptStatementSuggestion(t, e.base, filepath.Join(t.TempDir(), "statement.csv"),
