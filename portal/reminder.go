@@ -76,8 +76,8 @@ type ReminderSend struct {
 	BodyText      string     `json:"body_text,omitempty"`
 	BodyHTML      string     `json:"body_html,omitempty"`
 	ContentSHA256 string     `json:"content_sha256,omitempty"`
-	// TextSource says whose text the message was made from ("shipped", or
-	// "tenant": a TemplateText) and TextSHA256 that text's hash; both are in
+	// TextSource says whose text the message was made from ("shipped",
+	// "tenant": the tenant's TemplateText, or "creditor": a creditor's own) and TextSHA256 that text's hash; both are in
 	// the evidence event of the send (not kept on the send's row).
 	TextSource string `json:"text_source,omitempty"`
 	TextSHA256 string `json:"text_sha256,omitempty"`

@@ -365,7 +365,7 @@ func TestConsoleCreditorTemplateTexts(t *testing.T) {
 						_ = json.Unmarshal([]byte(ev.Payload), &payload)
 					}
 				}
-				if payload["text_source"] != "tenant" || payload["text_sha256"] != own[0].SHA256 {
+				if payload["text_source"] != "creditor" || payload["text_sha256"] != own[0].SHA256 {
 					t.Fatalf("evidence: %v", payload)
 				}
 			})

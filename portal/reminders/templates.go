@@ -38,7 +38,7 @@ type Message struct {
 	// Segments and GSM7 describe an SMS.
 	Segments int
 	GSM7     bool
-	// TextSource says whose text was rendered (TextShipped, TextTenant) and
+	// TextSource says whose text was rendered (TextShipped, TextTenant, TextCreditor) and
 	// TextSHA256 the hash of the tenant's text (TextSHA256) or of the
 	// shipped one.
 	TextSource, TextSHA256 string

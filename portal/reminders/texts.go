@@ -227,7 +227,20 @@ func ShippedText(key, lang string) (subject, body string, ok bool) {
 const (
 	TextShipped = "shipped"
 	TextTenant  = "tenant"
+	// TextCreditor: the creditor's own text, which wins over the tenant's.
+	TextCreditor = "creditor"
 )
+
+// SourceOf is the text source a rendered txt records.
+func SourceOf(txt *portal.TemplateText) string {
+	switch {
+	case txt == nil:
+		return TextShipped
+	case txt.CreditorID != "":
+		return TextCreditor
+	}
+	return TextTenant
+}
 
 // RenderText renders key in lang with the tenant's text when txt is not
 // nil (its subject and body replace the shipped ones; the legal mentions
@@ -256,7 +269,7 @@ func RenderText(key, lang string, d Data, txt *portal.TemplateText) (*Message, e
 		}
 		return nil, err
 	}
-	m.TextSource, m.TextSHA256 = TextTenant, TextSHA256(txt.Subject, txt.Body)
+	m.TextSource, m.TextSHA256 = SourceOf(txt), TextSHA256(txt.Subject, txt.Body)
 	return m, nil
 }
 

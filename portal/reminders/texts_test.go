@@ -59,6 +59,11 @@ func TestRenderTenantText(t *testing.T) {
 	if m.TextSource != TextTenant || m.TextSHA256 != TextSHA256(txt.Subject, txt.Body) || len(m.TextSHA256) != 64 {
 		t.Fatalf("source %s %s", m.TextSource, m.TextSHA256)
 	}
+	own := *txt
+	own.CreditorID = "creditor-1"
+	if mc, err := RenderText("friendly", "fr", d, &own); err != nil || mc.TextSource != TextCreditor || mc.TextSHA256 != m.TextSHA256 {
+		t.Fatalf("a creditor's own text: %+v %v", mc, err)
+	}
 	shipped, _ := Render("friendly", "fr", d)
 	if shipped.TextSource != TextShipped || shipped.TextSHA256 == m.TextSHA256 {
 		t.Fatalf("shipped source %s", shipped.TextSource)

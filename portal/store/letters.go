@@ -152,7 +152,7 @@ func (s *LetterStore) CreateLetter(ctx context.Context, tenantID, claimID string
 		return reminders.LetterOpening(txt, c, balance.Total, in.PayBy, url)
 	}
 	if txt != nil {
-		textSource, textSHA = reminders.TextTenant, txt.SHA256
+		textSource, textSHA = reminders.SourceOf(txt), txt.SHA256
 	}
 	if in.Opening, err = opening(url); err != nil {
 		return nil, err
