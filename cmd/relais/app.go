@@ -12,6 +12,7 @@ import (
 	"github.com/relais/relais/portal"
 	"github.com/relais/relais/portal/breaches"
 	"github.com/relais/relais/portal/court"
+	"github.com/relais/relais/portal/datakey"
 	"github.com/relais/relais/portal/evidence"
 	"github.com/relais/relais/portal/i18n"
 	"github.com/relais/relais/portal/payments"
@@ -136,6 +137,10 @@ func build(ctx context.Context, cfg config, log *slog.Logger, migrate bool) (*ap
 	}
 	bundler, err := evidenceBuilder(cfg, log, db, rates)
 	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := useDataKeys(ctx, cfg, log, db); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -323,6 +328,33 @@ func evidenceBuilder(cfg config, log *slog.Logger, db *store.DB, rates *rules.Ra
 	}
 	return &evidence.Builder{Source: db, Signer: signer, KeyHistory: &keys.History, Rates: rates, Version: version,
 		Attachments: []portal.AttachmentSource{db}}, nil
+}
+
+// useDataKeys loads (or creates, at first start) the data key file and
+// seals with it the secrets of the database still in clear or under a
+// retired key (store.DB.SealSecrets): an instance whose file lacks a key
+// the database's secrets were sealed under does not start.
+func useDataKeys(ctx context.Context, cfg config, log *slog.Logger, db *store.DB) error {
+	path := cfg.dataKeyFile()
+	keys, created, err := datakey.Load(path)
+	if err != nil {
+		return err
+	}
+	if created {
+		log.Warn("created a new data key, which seals the webhook secrets in the database: back it up apart from the database, and give every instance the same file",
+			"data_key_file", path, "key_id", keys.CurrentID())
+	} else {
+		log.Info("data key loaded", "key_id", keys.CurrentID(), "keys", len(keys.IDs()))
+	}
+	db.UseDataKeys(keys)
+	rep, err := db.SealSecrets(ctx)
+	if err != nil {
+		return err
+	}
+	if rep.Encrypted > 0 || rep.Resealed > 0 {
+		log.Info("secrets in the database sealed with the data key", "encrypted_from_clear", rep.Encrypted, "resealed_from_retired_key", rep.Resealed)
+	}
+	return nil
 }
 
 // buildPayments builds the payment service; card payment is on only with a

@@ -48,6 +48,10 @@ type config struct {
 	// KeyFile holds the instance's Ed25519 evidence signing key, outside
 	// the database; created at first start.
 	KeyFile string
+	// DataKeyFile holds the AES-256 data keys sealing the secrets kept in
+	// the database (webhook signing secrets), outside it; created at first
+	// start. Empty: data.key beside KeyFile.
+	DataKeyFile string
 	// CheckpointDir receives the signed checkpoints of the chain heads,
 	// one directory per tenant, outside the database (issue 26.6);
 	// CheckpointEvery is how often serve makes them (0: never).
@@ -120,6 +124,7 @@ func (c *config) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.SecondFactor, "second-factor", envOr("RELAIS_SECOND_FACTOR", portal.SecondFactorConsumer),
 		"which debtors must enter a one-time code, sent to the e-mail address (else the phone) on file through the reminders' SMTP or SMS settings, after the identity answer: consumer, all or off; a debtor without such a contact, or an instance with neither channel, gets no code (env RELAIS_SECOND_FACTOR)")
 	registerKeyFile(fs, &c.KeyFile)
+	registerDataKeyFile(fs, &c.DataKeyFile)
 }
 
 // registerCheckpointDir adds --checkpoint-dir, shared by serve and
@@ -134,6 +139,21 @@ func registerKeyFile(fs *flag.FlagSet, p *string) {
 	fs.StringVar(p, "key-file", envOr("RELAIS_KEY_FILE", filepath.Join(".relais", "signing.key")),
 		"Ed25519 evidence signing key, created with mode 0600 if missing; share it between instances; its retired keys are in the same path + "+
 			evidence.HistorySuffix+" (env RELAIS_KEY_FILE)")
+}
+
+// registerDataKeyFile adds --data-key-file, shared by serve and `relais
+// data-key`.
+func registerDataKeyFile(fs *flag.FlagSet, p *string) {
+	fs.StringVar(p, "data-key-file", envOr("RELAIS_DATA_KEY_FILE", ""),
+		"AES-256 data key sealing the secrets kept in the database (webhook signing secrets), created with mode 0600 if missing; every instance needs the same file; keep it out of the database's backups (env RELAIS_DATA_KEY_FILE; default data.key beside --key-file, .relais/data.key)")
+}
+
+// dataKeyFile is --data-key-file, or data.key beside the signing key.
+func (c *config) dataKeyFile() string {
+	if c.DataKeyFile != "" {
+		return c.DataKeyFile
+	}
+	return filepath.Join(filepath.Dir(c.KeyFile), "data.key")
 }
 
 func (c *config) finish() error {

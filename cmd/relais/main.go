@@ -39,6 +39,7 @@ func commands() []command {
 		{"court", "court documents of a claim: court fr-injonction --tenant ID --claim ID --out FILE.pdf [--bordereau] (requête en injonction de payer and bordereau de pièces); court eu-form-a ... --out FILE.json|.pdf (European order for payment); court be-file ... (Belgian court file); --record: also recorded as evidence", runCourt},
 		{"checkpoint", "sign every tenant's evidence chain heads into --checkpoint-dir and send them by webhook (serve does it daily); checkpoint excerpt --claim ID FILE", runCheckpoint},
 		{"key", "the evidence signing key: key show [--json] prints it with its retired keys; key rotate replaces it", runKey},
+		{"data-key", "the data key sealing the webhook secrets in the database: data-key show lists its keys; data-key rotate adds a new one and re-seals the secrets", runDataKey},
 		{"healthcheck", "exit 0 when the local instance answers /readyz (for container health checks)", runHealthcheck},
 		{"version", "print the version", func(_ context.Context, _ []string, out, _ io.Writer) error {
 			fmt.Fprintln(out, "relais", version)

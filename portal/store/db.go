@@ -25,6 +25,7 @@ import (
 	"gorm.io/gorm/logger"
 
 	"github.com/relais/relais/portal"
+	"github.com/relais/relais/portal/datakey"
 	"github.com/relais/relais/portal/rules"
 )
 
@@ -48,6 +49,8 @@ type DB struct {
 	rates *rules.Rates
 	// group commits standalone events together (groupcommit.go).
 	group *groupWriter
+	// keys seal the secrets kept in the database (secrets.go).
+	keys *datakey.Keyring
 }
 
 // Options tune Open.
@@ -61,6 +64,10 @@ type Options struct {
 	// that the claim is settled exactly when the portal shows nothing to
 	// pay. rules.Default() when nil.
 	Rates *rules.Rates
+	// DataKeys seal and open the secrets kept in the database (webhook
+	// signing secrets, secrets.go); without them those secrets can be
+	// neither written nor read.
+	DataKeys *datakey.Keyring
 }
 
 // Open connects to databaseURL: a postgres:// URL, or else a SQLite file
@@ -79,7 +86,7 @@ func Open(databaseURL string, opt Options) (*DB, error) {
 		}
 		opt.Rates = r
 	}
-	db := &DB{URL: databaseURL, clock: opt.Clock, log: opt.Logger, rates: opt.Rates}
+	db := &DB{URL: databaseURL, clock: opt.Clock, log: opt.Logger, rates: opt.Rates, keys: opt.DataKeys}
 	db.group = &groupWriter{db: db, maxFlushers: 1}
 	cfg := &gorm.Config{
 		TranslateError: true,

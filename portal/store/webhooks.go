@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -27,10 +28,11 @@ type webhookEndpointRow struct {
 	Kinds       string
 	Description string
 	// Secret is the HMAC key of the deliveries: Relais needs it to sign,
-	// so it is kept as generated (see docs/security.md).
+	// so it cannot be hashed; it is sealed with the data key, bound to the
+	// row (secrets.go, docs/security.md).
 	Secret string
 	// PreviousSecret signs next to Secret until PreviousSecretExpiresAt
-	// (a rotation's overlap).
+	// (a rotation's overlap), sealed as Secret is.
 	PreviousSecret          string
 	PreviousSecretExpiresAt *timeUTC
 	DisabledAt              *timeUTC
@@ -109,9 +111,15 @@ func (db *DB) CreateWebhookEndpoint(ctx context.Context, tenantID string, in web
 		kinds[i] = string(k)
 	}
 	now := db.Now()
+	secret := webhooks.NewSecret()
 	row := webhookEndpointRow{ID: portal.NewID(now), TenantID: tenantID, URL: in.URL, Kinds: strings.Join(kinds, ","),
-		Description: in.Description, Secret: webhooks.NewSecret(), CreatedAt: timeUTC(now)}
-	err := db.tx(ctx, func(tx *gorm.DB) error {
+		Description: in.Description, CreatedAt: timeUTC(now)}
+	sealed, err := db.seal("webhook_endpoints", "secret", row.ID, secret)
+	if err != nil {
+		return nil, err
+	}
+	row.Secret = sealed
+	err = db.tx(ctx, func(tx *gorm.DB) error {
 		var n int64
 		if err := tx.Model(&webhookEndpointRow{}).Where("tenant_id = ?", tenantID).Count(&n).Error; err != nil {
 			return translate("count webhook endpoints", err)
@@ -129,7 +137,7 @@ func (db *DB) CreateWebhookEndpoint(ctx context.Context, tenantID string, in web
 		return nil, err
 	}
 	e := row.toEndpoint(db.Now())
-	e.Secret = row.Secret
+	e.Secret = secret
 	return e, nil
 }
 
@@ -317,13 +325,20 @@ func (db *DB) ClaimWebhookDeliveries(ctx context.Context, owner string, now time
 			byID[evs[i].ID] = evs[i].toEvent()
 		}
 		for _, r := range rows {
+			secrets, err := db.endpointSecrets(r.EndpointID, r.Secret, r.PreviousSecret, r.PreviousSecretExpiresAt, now)
+			if err != nil {
+				// Never sent with a secret that did not decrypt: the
+				// delivery keeps its lease, and is taken again once it
+				// runs out, without an attempt counted against the
+				// endpoint (the fault is this instance's, not the
+				// receiver's).
+				db.log.ErrorContext(ctx, "webhook delivery not sent: its endpoint's secret does not decrypt", "endpoint_id", r.EndpointID, "delivery_id", r.ID, "err", err)
+				continue
+			}
 			d := &webhooks.Delivery{ID: r.ID, EndpointID: r.EndpointID, TenantID: r.TenantID, URL: r.URL,
-				Secrets: []string{r.Secret}, Attempts: r.Attempts, CreatedAt: r.CreatedAt.Time()}
+				Secrets: secrets, Attempts: r.Attempts, CreatedAt: r.CreatedAt.Time()}
 			if r.RetryFrom != nil {
 				d.CreatedAt = r.RetryFrom.Time()
-			}
-			if r.PreviousSecret != "" && r.PreviousSecretExpiresAt != nil && r.PreviousSecretExpiresAt.Time().After(now) {
-				d.Secrets = append(d.Secrets, r.PreviousSecret)
 			}
 			if body, ok := checkpoints[r.EventID]; ok && r.Kind == string(webhooks.KindCheckpointSigned) {
 				d.EventID, d.Body = r.EventID, body
@@ -335,6 +350,27 @@ func (db *DB) ClaimWebhookDeliveries(ctx context.Context, owner string, now time
 		return nil
 	})
 	return out, err
+}
+
+// endpointSecrets opens the secrets an endpoint's delivery is signed
+// with at now: its secret, and its previous one until it expires.
+func (db *DB) endpointSecrets(id, secret, previous string, previousExpires *timeUTC, now time.Time) ([]string, error) {
+	cur, err := db.open("webhook_endpoints", "secret", id, secret)
+	if err != nil {
+		return nil, err
+	}
+	if cur == "" {
+		return nil, fmt.Errorf("webhook_endpoints.secret of row %s is empty", id)
+	}
+	out := []string{cur}
+	if previous != "" && previousExpires != nil && previousExpires.Time().After(now) {
+		prev, err := db.open("webhook_endpoints", "previous_secret", id, previous)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, prev)
+	}
+	return out, nil
 }
 
 // RecordWebhookAttempt implements webhooks.Store.
@@ -444,11 +480,24 @@ func (db *DB) RotateWebhookSecret(ctx context.Context, tenantID, id string, keep
 		if err != nil {
 			return err
 		}
-		upd := map[string]any{"secret": rot.Secret, "previous_secret": "", "previous_secret_expires_at": nil}
+		sealed, err := db.seal("webhook_endpoints", "secret", id, rot.Secret)
+		if err != nil {
+			return err
+		}
+		upd := map[string]any{"secret": sealed, "previous_secret": "", "previous_secret_expires_at": nil}
 		if keep > 0 {
+			cur, err := db.open("webhook_endpoints", "secret", id, r.Secret)
+			if err != nil {
+				db.log.ErrorContext(ctx, "webhook secret rotation: the current secret does not decrypt", "endpoint_id", id, "err", err)
+				return portal.Errorf(portal.ECONFLICT, "The current secret cannot be decrypted, so it cannot keep signing: rotate with previous_secret_hours 0.")
+			}
+			prev, err := db.seal("webhook_endpoints", "previous_secret", id, cur)
+			if err != nil {
+				return err
+			}
 			exp := now.Add(keep)
 			rot.PreviousSecretExpiresAt = &exp
-			upd["previous_secret"], upd["previous_secret_expires_at"] = r.Secret, timeUTC(exp)
+			upd["previous_secret"], upd["previous_secret_expires_at"] = prev, timeUTC(exp)
 		}
 		if err := tx.Model(&webhookEndpointRow{}).Where("id = ?", id).Updates(upd).Error; err != nil {
 			return translate("rotate webhook secret", err)

@@ -18,6 +18,7 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // the driver gorm's postgres dialector uses
 
 	"github.com/relais/relais/portal"
+	"github.com/relais/relais/portal/datakey"
 	"github.com/relais/relais/portal/store"
 )
 
@@ -33,6 +34,20 @@ func PostgresURL() string {
 		return u
 	}
 	return DefaultPostgresURL
+}
+
+// testDataKey is the data key of the test databases: every handle on one
+// database must hold the same, as every instance does.
+var testDataKey = []byte("relais test data key, 32 bytes..")
+
+// DataKeys are the data keys the databases of MustOpen seal their
+// secrets with.
+func DataKeys() *datakey.Keyring {
+	k, err := datakey.New(testDataKey)
+	if err != nil {
+		panic(err)
+	}
+	return k
 }
 
 // Each runs fn as a subtest once per dialect, each with a fresh database.
@@ -62,7 +77,7 @@ func MustOpenURL(tb testing.TB, url string, clock portal.Clock) *store.DB {
 	if clock == nil {
 		clock = &portal.FixedClock{T: time.Date(2024, 6, 30, 10, 0, 0, 0, time.UTC)}
 	}
-	db, err := store.Open(url, store.Options{Clock: clock, Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+	db, err := store.Open(url, store.Options{Clock: clock, DataKeys: DataKeys(), Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	if err != nil {
 		tb.Fatalf("open %s: %v", dialect, err)
 	}
