@@ -10,7 +10,7 @@ RUN mkdir -p /out/data && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X ma
 
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/relais /usr/local/bin/relais
-# /data holds the signing key and the evidence checkpoints (uploads and
+# /data holds the signing key, the data key and the evidence checkpoints (uploads and
 # letters are in the database); owned by the runtime user
 # so that a fresh named volume is writable.
 COPY --from=build --chown=nonroot:nonroot /out/data /data
