@@ -25,7 +25,7 @@ import (
 func openAt(t *testing.T, dialect string, clock portal.Clock) (*store.DB, string) {
 	t.Helper()
 	url := storetest.URL(t, dialect)
-	db, err := store.Open(url, store.Options{Clock: clock})
+	db, err := store.Open(url, store.Options{Clock: clock, DataKeys: storetest.DataKeys()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 // Package datakey encrypts at rest the secrets Relais must keep
 // reversibly in its database (the webhook signing secrets: Relais needs
-// them to sign, so they cannot be hashed) with AES-256-GCM under a data
+// them to sign, so they cannot be hashed; a letter's copy to print, which
+// carries a working portal link) with AES-256-GCM under a data
 // key held in a file outside the database (--data-key-file), distinct
 // from the evidence signing key: one key, one purpose.
 //

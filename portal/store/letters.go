@@ -33,7 +33,9 @@ var (
 	_ portal.AttachmentSource = (*LetterStore)(nil)
 )
 
-// letterRow is the letters table.
+// letterRow is the letters table. PrintPDF, the copy to print with the
+// debtor's working portal link, is sealed with the data key and bound to
+// the row (secrets.go) until the letter is sent, when it is dropped.
 type letterRow struct {
 	ID               string
 	TenantID         string
@@ -173,8 +175,13 @@ func (s *LetterStore) CreateLetter(ctx context.Context, tenantID, claimID string
 	row := &letterRow{
 		ID: portal.NewID(now), TenantID: tenantID, ClaimID: c.ID, Kind: string(req.Kind), Language: c.Debtor.Language,
 		LetterDate: today, PayBy: in.PayBy, LinkID: linkID, Total: balance.Total, SHA256: portal.SHA256Hex(pdf), PDF: pdf,
-		PrintSHA256: portal.SHA256Hex(print), PrintPDF: print, CreatedAt: timeUTC(now),
+		PrintSHA256: portal.SHA256Hex(print), CreatedAt: timeUTC(now),
 	}
+	sealed, err := db.seal("letters", "print_pdf", row.ID, string(print))
+	if err != nil {
+		return nil, err
+	}
+	row.PrintPDF = []byte(sealed)
 	err = db.tx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(row).Error; err != nil {
 			return translate("create letter", err)
@@ -234,7 +241,11 @@ func (s *LetterStore) FindLetter(ctx context.Context, tenantID, claimID, letterI
 	}
 	l := r.toLetter()
 	if len(r.PrintPDF) > 0 { // the copy to print, until the letter is sent
-		l.PDF = r.PrintPDF
+		print, err := s.DB.open("letters", "print_pdf", r.ID, string(r.PrintPDF))
+		if err != nil {
+			return nil, fmt.Errorf("the letter's copy to print: %w", err)
+		}
+		l.PDF = []byte(print)
 	}
 	return l, nil
 }

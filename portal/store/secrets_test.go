@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"slices"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/relais/relais/portal"
 	"github.com/relais/relais/portal/datakey"
+	"github.com/relais/relais/portal/rules"
 	"github.com/relais/relais/portal/store"
 	"github.com/relais/relais/portal/store/storetest"
 	"github.com/relais/relais/portal/webhooks"
@@ -250,4 +252,88 @@ func TestWebhookSecretsSealed(t *testing.T) {
 			})
 		})
 	}
+}
+
+// TestLetterPrintCopySealed: a letter's copy to print, which carries the
+// debtor's working portal link, is stored sealed and bound to its letter;
+// a copy from another letter does not open; one stored in clear before
+// is sealed by SealSecrets, once.
+func TestLetterPrintCopySealed(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		tn := &portal.Tenant{Name: "T"}
+		noErr(t, db.CreateTenant(ctx, tn))
+		noErr(t, db.CreateCreditor(ctx, &portal.Creditor{TenantID: tn.ID, LegalName: "Atelier SARL", Country: "FR", IBAN: "FR1420041010050500013M02606"}))
+		c := &portal.Claim{Reference: "L-1", Currency: "EUR", Jurisdiction: portal.JurisdictionFR,
+			Debtor:   &portal.Debtor{Kind: portal.DebtorBusiness, Name: "Garage", Language: "fr", Postcode: "69007"},
+			Invoices: []*portal.Invoice{{Number: "F-1", IssueDate: portal.MustDate("2024-01-01"), DueDate: portal.MustDate("2024-01-31"), Amount: 100000}}}
+		noErr(t, db.CreateClaim(ctx, tn.ID, c))
+		rates, err := rules.Default()
+		noErr(t, err)
+		letters := &store.LetterStore{DB: db, Rates: rates, PortalLink: func(ctx context.Context, tenantID, claimID string) (string, string, error) {
+			l, tok, err := db.IssueLink(ctx, tenantID, claimID, portal.ChannelLetter, 0)
+			return l.ID, "https://pay.example/p/" + tok, err
+		}}
+		l1, err := letters.CreateLetter(ctx, tn.ID, c.ID, portal.LetterRequest{Kind: portal.LetterReminder})
+		noErr(t, err)
+		l2, err := letters.CreateLetter(ctx, tn.ID, c.ID, portal.LetterRequest{Kind: portal.LetterReminder})
+		noErr(t, err)
+		raw := func(id string) []byte {
+			t.Helper()
+			var b []byte
+			noErr(t, db.SQL().QueryRow(rebind(db, "SELECT print_pdf FROM letters WHERE id = ?"), id).Scan(&b))
+			return b
+		}
+		printed := func(l *portal.Letter) error {
+			t.Helper()
+			got, err := letters.FindLetter(ctx, tn.ID, c.ID, l.ID)
+			if err != nil {
+				return err
+			}
+			if portal.SHA256Hex(got.PDF) != l.PrintSHA256 {
+				t.Fatalf("letter %s: the copy served is not the copy to print", l.ID)
+			}
+			return nil
+		}
+		current := storetest.DataKeys().CurrentID()
+		s1 := raw(l1.ID)
+		if !bytes.HasPrefix(s1, []byte(datakey.Prefix+current+":")) || bytes.Contains(s1, []byte("%PDF")) {
+			t.Fatalf("the copy to print is stored as %.40q", s1)
+		}
+		noErr(t, printed(l1))
+		noErr(t, printed(l2))
+
+		t.Run("CiphertextMoved", func(t *testing.T) {
+			s2 := raw(l2.ID)
+			_, err := db.SQL().Exec(rebind(db, "UPDATE letters SET print_pdf = ? WHERE id = ?"), s1, l2.ID)
+			noErr(t, err)
+			if err := printed(l2); err == nil || !strings.Contains(err.Error(), "does not decrypt") {
+				t.Fatalf("another letter's sealed copy: %v", err)
+			}
+			_, err = db.SQL().Exec(rebind(db, "UPDATE letters SET print_pdf = ? WHERE id = ?"), s2, l2.ID)
+			noErr(t, err)
+			noErr(t, printed(l2))
+		})
+
+		t.Run("LegacyClear", func(t *testing.T) {
+			got, err := letters.FindLetter(ctx, tn.ID, c.ID, l1.ID)
+			noErr(t, err)
+			_, err = db.SQL().Exec(rebind(db, "UPDATE letters SET print_pdf = ? WHERE id = ?"), got.PDF, l1.ID)
+			noErr(t, err)
+			if err := printed(l1); err == nil {
+				t.Fatal("a copy to print in clear was served")
+			}
+			rep, err := db.SealSecrets(ctx)
+			if err != nil || rep.Encrypted != 1 || rep.Resealed != 0 {
+				t.Fatalf("seal: %+v %v", rep, err)
+			}
+			if s := raw(l1.ID); !bytes.HasPrefix(s, []byte(datakey.Prefix+current+":")) {
+				t.Fatalf("after the seal the copy is stored as %.40q", s)
+			}
+			noErr(t, printed(l1))
+			if rep, err := db.SealSecrets(ctx); err != nil || rep != (store.SealReport{}) {
+				t.Fatalf("second seal: %+v %v", rep, err)
+			}
+		})
+	})
 }
