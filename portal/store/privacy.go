@@ -207,7 +207,9 @@ func (db *DB) erase(tx *gorm.DB, c *portal.Claim) (privacy.Counts, error) {
 			[]any{marker, []byte{}, c.ID}},
 		{&n.ClaimFiles, "erase claim files", `UPDATE claim_files SET name = ?, content = ? WHERE claim_id = ? AND length(content) > 0`,
 			[]any{marker, []byte{}, c.ID}},
-		{&n.Letters, "erase letters", `UPDATE letters SET pdf = ? WHERE claim_id = ? AND length(pdf) > 0`,
+		// The copy to print of a letter not yet posted holds the debtor's
+		// address and working link as well as the record copy.
+		{&n.Letters, "erase letters", `UPDATE letters SET pdf = ?, print_pdf = NULL WHERE claim_id = ? AND (length(pdf) > 0 OR print_pdf IS NOT NULL)`,
 			[]any{[]byte{}, c.ID}},
 		{&n.Agreements, "erase agreements", `UPDATE agreements SET pdf = NULL WHERE claim_id = ? AND pdf IS NOT NULL`,
 			[]any{c.ID}},

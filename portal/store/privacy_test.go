@@ -419,7 +419,21 @@ func TestPurge(t *testing.T) {
 				t.Fatal("a dry run changed the database")
 			}
 		})
+		printCopies := func() (n int64) {
+			t.Helper()
+			q := "SELECT count(*) FROM letters WHERE claim_id = $1 AND print_pdf IS NOT NULL"
+			if db.Dialect == store.SQLite {
+				q = strings.Replace(q, "$1", "?", 1)
+			}
+			if err := db.SQL().QueryRow(q, sa.Claim.ID).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
 		t.Run("OK", func(t *testing.T) {
+			if printCopies() == 0 {
+				t.Fatal("the seed's letter has no copy to print: the test would not see it kept")
+			}
 			r, err := svc.Purge(ctx, privacy.PurgeOptions{TenantID: a.ID})
 			if err != nil || len(r.Erased) != 1 || r.Tenants != 1 {
 				t.Fatalf("%v %+v", err, r)
@@ -517,6 +531,9 @@ func TestPurge(t *testing.T) {
 				if l.RevokedAt == nil {
 					t.Fatalf("link %s not revoked", l.ID)
 				}
+			}
+			if n := printCopies(); n != 0 {
+				t.Fatalf("%d letters keep their copy to print (address and working link) after the purge", n)
 			}
 			letters, _ := (&store.LetterStore{DB: db}).FindLetters(ctx, a.ID, sa.Claim.ID)
 			if _, err := (&store.LetterStore{DB: db}).FindLetter(ctx, a.ID, sa.Claim.ID, letters[0].ID); portal.ErrorCode(err) != portal.EGONE {
