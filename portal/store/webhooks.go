@@ -267,7 +267,9 @@ func wantsKind(kinds, kind string) bool {
 // and the lease keeps them while they are sent outside any transaction.
 func (db *DB) ClaimWebhookDeliveries(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]*webhooks.Delivery, error) {
 	var out []*webhooks.Delivery
+	var unreadable *webhooks.UnreadableSecrets
 	err := db.tx(ctx, func(tx *gorm.DB) error {
+		unreadable = nil
 		q := `SELECT d.id FROM webhook_deliveries d JOIN webhook_endpoints w ON w.id = d.endpoint_id AND w.disabled_at IS NULL
 			WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND (d.locked_until IS NULL OR d.locked_until <= ?)
 			AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.endpoint_id = d.endpoint_id AND p.claim_id = d.claim_id
@@ -333,6 +335,10 @@ func (db *DB) ClaimWebhookDeliveries(ctx context.Context, owner string, now time
 				// endpoint (the fault is this instance's, not the
 				// receiver's).
 				db.log.ErrorContext(ctx, "webhook delivery not sent: its endpoint's secret does not decrypt", "endpoint_id", r.EndpointID, "delivery_id", r.ID, "err", err)
+				if unreadable == nil {
+					unreadable = &webhooks.UnreadableSecrets{First: err}
+				}
+				unreadable.Deliveries++
 				continue
 			}
 			d := &webhooks.Delivery{ID: r.ID, EndpointID: r.EndpointID, TenantID: r.TenantID, URL: r.URL,
@@ -349,6 +355,9 @@ func (db *DB) ClaimWebhookDeliveries(ctx context.Context, owner string, now time
 		}
 		return nil
 	})
+	if err == nil && unreadable != nil {
+		return out, unreadable
+	}
 	return out, err
 }
 

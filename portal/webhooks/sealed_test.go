@@ -2,6 +2,9 @@ package webhooks_test
 
 import (
 	"context"
+	"errors"
+	"github.com/relais/relais/portal"
+	"strings"
 	"testing"
 	"time"
 
@@ -29,8 +32,29 @@ func TestWebhookSecretUnreadable(t *testing.T) {
 			other.UseDataKeys(wrong)
 			bad := e.worker("w-wrong-key")
 			bad.Store = other
-			if rep := runOnce(t, bad); rep.Claimed != 0 || rep.Delivered+rep.Retried+rep.Failed != 0 {
+			bad.Health = portal.NewJobHealth("webhooks")
+			// The run fails (so /healthz shows it), saying why.
+			rep, err := bad.RunOnce(context.Background())
+			var held *webhooks.UnreadableSecrets
+			if !errors.As(err, &held) || held.Deliveries != 1 || !strings.Contains(err.Error(), "does not decrypt") {
+				t.Fatalf("run of the instance with another data key: %v, want UnreadableSecrets for 1 delivery", err)
+			}
+			if rep.Claimed != 0 || rep.Delivered+rep.Retried+rep.Failed != 0 {
 				t.Fatalf("report of the instance with another data key: %+v", rep)
+			}
+			// Run records it for /healthz: once the lease runs out, the
+			// delivery is held back again and the job reported failing.
+			e.clock.Advance(3 * time.Minute)
+			ctx, cancel := context.WithCancel(context.Background())
+			stopped := make(chan struct{})
+			go func() { defer close(stopped); bad.Run(ctx) }()
+			for deadline := time.Now().Add(10 * time.Second); bad.Health.Status().Runs == 0 && time.Now().Before(deadline); {
+				time.Sleep(10 * time.Millisecond)
+			}
+			cancel()
+			<-stopped
+			if st := bad.Health.Status(); st.Runs == 0 || st.Failing == 0 {
+				t.Fatalf("health after the held-back delivery: %+v, want the job failing", st)
 			}
 			if got := rc.requests(); len(got) != 0 {
 				t.Fatalf("%d requests sent with a secret that did not decrypt", len(got))

@@ -42,6 +42,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
 	"net/url"
 	"strings"
@@ -341,11 +342,31 @@ type Attempt struct {
 	Exhausted bool
 }
 
+// UnreadableSecrets is the error of a claim that held back deliveries
+// because their endpoint's secret did not open with this instance's data
+// key (another key file, a changed or moved value): they are never signed
+// with a wrong secret. The run sends the others and then fails with it, so
+// /healthz shows the job failing rather than only the log.
+type UnreadableSecrets struct {
+	Deliveries int
+	// First is the first secret's error (which key, which row).
+	First error
+}
+
+func (e *UnreadableSecrets) Error() string {
+	return fmt.Sprintf("%d webhook deliveries not sent: their endpoint's secret does not decrypt: %v", e.Deliveries, e.First)
+}
+
+func (e *UnreadableSecrets) Unwrap() error { return e.First }
+
 // Store is the outbox the Worker reads and updates.
 type Store interface {
 	// ClaimWebhookDeliveries takes up to limit due deliveries for owner
 	// until now+lease: each the first pending one of its claim and
 	// endpoint, none held by another owner's unexpired lease.
+	// Deliveries whose endpoint's secret this instance cannot open are
+	// left leased and unsent; the others are returned with an
+	// *UnreadableSecrets error naming how many were held back.
 	ClaimWebhookDeliveries(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]*Delivery, error)
 	// RecordWebhookAttempt records an attempt of a delivery owner holds
 	// in the delivery and its log, and releases it; a delivery whose

@@ -120,6 +120,10 @@ func (w *Worker) httpClient() *http.Client {
 func (w *Worker) RunOnce(ctx context.Context) (Report, error) {
 	var rep Report
 	ds, err := w.Store.ClaimWebhookDeliveries(ctx, w.Owner, w.now(), orDuration(w.Lease, 2*time.Minute), orInt(w.Batch, 32))
+	var held *UnreadableSecrets
+	if errors.As(err, &held) {
+		err = nil // the others are sent; the run fails with it afterwards
+	}
 	if err != nil {
 		return rep, err
 	}
@@ -158,6 +162,9 @@ func (w *Worker) RunOnce(ctx context.Context) (Report, error) {
 		}()
 	}
 	wg.Wait()
+	if firstErr == nil && held != nil {
+		firstErr = held
+	}
 	return rep, firstErr
 }
 
