@@ -12,8 +12,9 @@ import (
 // run (BEGIN and COMMIT of its one transaction aside), per database. Every
 // debtor pays each of them on every view: raise it only for a query the
 // page needs, and say so in docs/performance.md. The claim.viewed event's
-// three statements (two on SQLite) are counted whole although a group
-// commit shares them between the views of the same moment.
+// statements (two on SQLite, counted whole although the group commit shares
+// them between the views of the same moment; three on PostgreSQL, in a
+// transaction of its own) are included.
 var claimPageBudget = map[string]int{store.SQLite: 8, store.Postgres: 9}
 
 var claimLoad = regexp.MustCompile("^SELECT claims\\.\\*, .* FROM claims\\s+JOIN creditors")

@@ -87,7 +87,7 @@ func Open(databaseURL string, opt Options) (*DB, error) {
 		opt.Rates = r
 	}
 	db := &DB{URL: databaseURL, clock: opt.Clock, log: opt.Logger, rates: opt.Rates, keys: opt.DataKeys}
-	db.group = &groupWriter{db: db, maxFlushers: 1}
+	db.group = &groupWriter{db: db}
 	cfg := &gorm.Config{
 		TranslateError: true,
 		NowFunc:        func() time.Time { return opt.Clock.Now().UTC().Truncate(time.Microsecond) },
@@ -119,7 +119,6 @@ func Open(databaseURL string, opt Options) (*DB, error) {
 		}
 		sqlDB.SetMaxOpenConns(max)
 		sqlDB.SetMaxIdleConns(max / 2)
-		db.group.maxFlushers = min(4, 1+max/8)
 		sqlDB.SetConnMaxLifetime(30 * time.Minute)
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	} else {

@@ -56,6 +56,9 @@ func (db *DB) appendEvent(ctx context.Context, tx *gorm.DB, tenantID, claimID st
 		if err := tx.Raw("SELECT id FROM claims WHERE id = ? AND tenant_id = ? FOR UPDATE", claimID, tenantID).Scan(&id).Error; err != nil {
 			return nil, translate("lock claim", err)
 		}
+		if id == "" {
+			return nil, portal.Errorf(portal.ENOTFOUND, "Claim not found.")
+		}
 	}
 	// The chain head, and (issue 19) whether the tenant has webhook
 	// endpoints: asked here so that a tenant without any pays no query.

@@ -103,6 +103,38 @@ func TestGroupCommitConcurrent(t *testing.T) {
 			}
 		}
 
+		if db.Dialect == store.Postgres {
+			// No group on PostgreSQL: each view in a transaction of its own,
+			// none waiting for another's.
+			t.Run("TransactionPerView", func(t *testing.T) {
+				log, err := db.LogQueries()
+				if err != nil {
+					t.Fatal(err)
+				}
+				var wg sync.WaitGroup
+				for g := 0; g < 40; g++ {
+					wg.Add(1)
+					go func(g int) {
+						defer wg.Done()
+						c := claims[g%len(claims)]
+						if _, err := db.AppendEventGrouped(ctx, c.TenantID, c.ID, portal.EventClaimViewed, map[string]any{"own": g}); err != nil {
+							t.Error(err)
+						}
+					}(g)
+				}
+				wg.Wait()
+				if n := log.Transactions(); n != 40 {
+					t.Fatalf("40 views in %d transactions, want 40 on PostgreSQL", n)
+				}
+				if db.GroupQueued() != 0 {
+					t.Fatal("an event waits in the SQLite group queue on PostgreSQL")
+				}
+				for _, c := range claims {
+					verifyChain(t, db, c.TenantID, c.ID)
+				}
+			})
+			return
+		}
 		t.Run("OneTransaction", func(t *testing.T) {
 			release := db.HoldGroupCommit()
 			log, err := db.LogQueries()
@@ -184,35 +216,40 @@ func TestGroupCommitFailure(t *testing.T) {
 			return n
 		}
 		before := count()
-		release := db.HoldGroupCommit()
 		const n = 20
-		errs := make([]error, n)
-		var wg sync.WaitGroup
-		for i := 0; i < n; i++ {
-			wg.Add(1)
-			go func(i int) {
-				defer wg.Done()
-				c := []*portal.Claim{ca, cb}[i%2]
-				payload := map[string]any{"i": i}
-				if i == n-1 {
-					payload["text"] = "poison"
-				}
-				_, errs[i] = db.AppendEventGrouped(ctx, c.TenantID, c.ID, portal.EventClaimViewed, payload)
-			}(i)
-		}
-		waitQueued(t, db, n)
-		release()
-		wg.Wait()
-		for i, err := range errs {
-			if err == nil {
-				t.Fatalf("append %d acknowledged although its group's commit failed", i)
+		if db.Dialect == store.Postgres {
+			// Each view in a transaction of its own: the poisoned one fails
+			// alone and stores nothing, the 19 others are stored.
+			errs := make([]error, n)
+			var wg sync.WaitGroup
+			for i := 0; i < n; i++ {
+				wg.Add(1)
+				go func(i int) {
+					defer wg.Done()
+					c := []*portal.Claim{ca, cb}[i%2]
+					payload := map[string]any{"i": i}
+					if i == n-1 {
+						payload["text"] = "poison"
+					}
+					_, errs[i] = db.AppendEventGrouped(ctx, c.TenantID, c.ID, portal.EventClaimViewed, payload)
+				}(i)
 			}
-		}
-		if got := count(); got != before {
-			t.Fatalf("%d events stored by a failed group", got-before)
+			wg.Wait()
+			for i, err := range errs {
+				if (err == nil) != (i != n-1) {
+					t.Fatalf("append %d: %v", i, err)
+				}
+			}
+			if got := count(); got != before+n-1 {
+				t.Fatalf("%d events stored, want %d", got-before, n-1)
+			}
+			before = count()
+		} else {
+			groupFails(t, db, ca, cb, n, count)
 		}
 
 		t.Run("ErrNotFound", func(t *testing.T) {
+
 			// Beta's claim under Alpha's tenant: refused alone.
 			var wg sync.WaitGroup
 			var wrong, right error
@@ -281,4 +318,39 @@ func BenchmarkViewAppend(b *testing.B) {
 			})
 		}
 	}
+}
+
+// groupFails queues n views of ca and cb in one group on SQLite, the last
+// poisoned: every caller gets the error and no event is stored.
+func groupFails(t *testing.T, db *store.DB, ca, cb *portal.Claim, n int, count func() int) {
+	t.Helper()
+	ctx := context.Background()
+	before := count()
+	release := db.HoldGroupCommit()
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			c := []*portal.Claim{ca, cb}[i%2]
+			payload := map[string]any{"i": i}
+			if i == n-1 {
+				payload["text"] = "poison"
+			}
+			_, errs[i] = db.AppendEventGrouped(ctx, c.TenantID, c.ID, portal.EventClaimViewed, payload)
+		}(i)
+	}
+	waitQueued(t, db, n)
+	release()
+	wg.Wait()
+	for i, err := range errs {
+		if err == nil {
+			t.Fatalf("append %d acknowledged although its group's commit failed", i)
+		}
+	}
+	if got := count(); got != before {
+		t.Fatalf("%d events stored by a failed group", got-before)
+	}
+
 }

@@ -347,8 +347,9 @@ func (db *DB) SetSessionLanguage(ctx context.Context, sessionID, lang string) er
 }
 
 // RecordPortalEvent implements portal.LinkService: a page view by a
-// debtor session, committed together with the views of the same moment
-// (AppendEventGrouped) and durable when it returns.
+// debtor session, durable when it returns: on SQLite committed together
+// with the views of the same moment, on PostgreSQL in a transaction of
+// its own (AppendEventGrouped).
 func (db *DB) RecordPortalEvent(ctx context.Context, s *portal.PortalSession, kind portal.EventKind, payload map[string]any) error {
 	if payload == nil {
 		payload = map[string]any{}
