@@ -242,6 +242,11 @@ type Claim struct {
 	// file.uploaded event naming its SHA-256, and put in its evidence
 	// bundle. Only read when a claim is created.
 	Files []*ClaimFile `json:"-" gorm:"-"`
+	// PageVersion is set on a claim read for its debtor's page: the
+	// version of the page's rows the session was read with. The claim's
+	// disputes, payment reference and instalments may then be read from
+	// the store's cache for that same version. Zero elsewhere.
+	PageVersion PageVersion `json:"-" gorm:"-"`
 }
 
 // ClaimFile is a document kept as a claim's evidence: the original

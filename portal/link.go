@@ -155,7 +155,10 @@ type LinkService interface {
 	// EndSession signs a debtor out: the session's secret stops working at
 	// once (portal.signed_out is recorded). ENOTFOUND.
 	EndSession(ctx context.Context, s *PortalSession) error
-	// FindPortalClaim returns the claim of a session with its parts.
+	// FindPortalClaim returns the claim of a session with its parts, at
+	// least as recent as the session's read (s.PageVersion, which the
+	// claim carries on): a store may answer from a cache kept under that
+	// version. Read the session again after a write to see it.
 	FindPortalClaim(ctx context.Context, s *PortalSession) (*Claim, error)
 	// SetSessionLanguage records the language a debtor chose.
 	SetSessionLanguage(ctx context.Context, sessionID, lang string) error

@@ -108,17 +108,24 @@ func claimPageOn(ctx context.Context, o options, db *benchDB, dialect string) ([
 	})
 
 	// Ceiling 2: the page's SQL run directly, same concurrency, no HTTP,
-	// no templates: its reads and its claim.viewed event as the page
-	// records it (AppendEventGrouped: group-committed on SQLite, a
-	// transaction of its own on PostgreSQL); and, on SQLite, for
-	// comparison, the same with one transaction per view.
-	raw, err := rawPageQueries(ctx, o, db, dialect, claims, true)
+	// no templates, its claim.viewed event as the page records it
+	// (AppendEventGrouped: group-committed on SQLite, a transaction of its
+	// own on PostgreSQL). Each client views its claim again and again, so
+	// the page's reads come from its cache after the first view: the
+	// ceiling is the session's statement and the event (hit). For
+	// comparison, the whole set of a cache miss, and on SQLite the hit's
+	// set with one transaction per view.
+	raw, err := rawPageQueries(ctx, o, db, dialect, claims, true, false)
+	if err != nil {
+		return nil, err
+	}
+	rawMiss, err := rawPageQueries(ctx, o, db, dialect, claims, true, true)
 	if err != nil {
 		return nil, err
 	}
 	var rawTx loadResult
 	if dialect == store.SQLite {
-		if rawTx, err = rawPageQueries(ctx, o, db, dialect, claims, false); err != nil {
+		if rawTx, err = rawPageQueries(ctx, o, db, dialect, claims, false, false); err != nil {
 			return nil, err
 		}
 	}
@@ -136,11 +143,13 @@ func claimPageOn(ctx context.Context, o options, db *benchDB, dialect string) ([
 	rows := []row{
 		{fmt.Sprintf("claim page GET /p (%d KiB), %d clients, vs bare Fiber same size", len(body)/1024, o.clients), dialect,
 			fig(relais, "req/s"), fig(bareRes, "req/s"), pct(relais, bareRes), "≥ 20 % of bare Fiber, p99 < 25 ms"},
-		{fmt.Sprintf("claim page GET /p, %d clients, vs its SQL run directly (%d statements, %s)", o.clients, rawStatements(dialect), view), dialect,
+		{fmt.Sprintf("claim page GET /p, %d clients, vs its SQL run directly (cache hit: %d statements, %s)", o.clients, rawStatements(dialect, false), view), dialect,
 			fig(relais, "req/s"), fig(raw, "sets/s"), pct(relais, raw), "≥ 80 % of its SQL"},
+		{fmt.Sprintf("its SQL on a cache miss (%d statements) vs a hit", rawStatements(dialect, true)), dialect,
+			fig(rawMiss, "sets/s"), fig(raw, "sets/s"), pct(rawMiss, raw), "-"},
 	}
 	if dialect == store.SQLite {
-		rows = append(rows, row{"its SQL with one transaction per view instead (the ceiling before the group commit)", dialect,
+		rows = append(rows, row{"its SQL (hit) with one transaction per view instead of the group commit", dialect,
 			fig(rawTx, "sets/s"), fig(raw, "sets/s"), pct(rawTx, raw), "-"})
 	}
 	return rows, nil
@@ -218,22 +227,27 @@ func verifiedSession(ctx context.Context, db *store.DB, base, tenant string, c *
 }
 
 // rawStatements is how many statements rawPageQueries runs per view, as
-// the page does (TestClaimPageQueries).
-func rawStatements(dialect string) int {
-	if dialect == store.Postgres {
-		return 9
+// the page does on a cache hit or miss (TestClaimPageQueries).
+func rawStatements(dialect string, miss bool) int {
+	n := 3
+	if miss {
+		n = 8
 	}
-	return 8
+	if dialect == store.Postgres {
+		n++
+	}
+	return n
 }
 
 // rawPageQueries runs the page's statements directly for o.duration from
-// o.clients goroutines: the session; the claim with its creditor and
-// debtor; its invoices, payments and credit notes (one UNION ALL); its disputes, payment
-// reference and instalments; and the claim.viewed event as the page
-// records it (grouped: AppendEventGrouped, group-committed on SQLite) or in
-// a transaction of its own
-// (AppendEvent: the claim lock, the chain head read, the insert).
-func rawPageQueries(ctx context.Context, o options, db *benchDB, dialect string, claims []*portal.Claim, grouped bool) (loadResult, error) {
+// o.clients goroutines: the session with its claim page's version (the
+// store's statement); on a miss, also the claim with its creditor and
+// debtor, its invoices, payments and credit notes (one UNION ALL), its
+// disputes, payment reference and instalments; and the claim.viewed event
+// as the page records it (grouped: AppendEventGrouped, group-committed on
+// SQLite) or in a transaction of its own (AppendEvent: on PostgreSQL the
+// claim lock, the chain head read, the insert).
+func rawPageQueries(ctx context.Context, o options, db *benchDB, dialect string, claims []*portal.Claim, grouped, miss bool) (loadResult, error) {
 	q := func(s string) string {
 		if dialect == store.Postgres {
 			n := 0
@@ -250,8 +264,12 @@ func rawPageQueries(ctx context.Context, o options, db *benchDB, dialect string,
 		sessionIDs = append(sessionIDs, id)
 	}
 	var (
-		session = q("SELECT * FROM portal_sessions WHERE secret_hash = ? LIMIT 1")
-		claim   = q("SELECT claims.*, cr.*, de.* FROM claims JOIN creditors cr ON cr.id = claims.creditor_id JOIN debtors de ON de.id = claims.debtor_id WHERE claims.id = ? AND claims.tenant_id = ?")
+		session = q(`SELECT s.id, s.tenant_id, s.claim_id, s.link_id, s.language, s.verified, s.identity_passed,
+			s.created_at, s.expires_at, c.page_version, cr.page_version, de.page_version
+			FROM portal_sessions s LEFT JOIN claims c ON c.id = s.claim_id AND c.tenant_id = s.tenant_id
+			LEFT JOIN creditors cr ON cr.id = c.creditor_id LEFT JOIN debtors de ON de.id = c.debtor_id
+			WHERE s.secret_hash = ? LIMIT 1`)
+		claim = q("SELECT claims.*, cr.*, de.* FROM claims JOIN creditors cr ON cr.id = claims.creditor_id JOIN debtors de ON de.id = claims.debtor_id WHERE claims.id = ? AND claims.tenant_id = ?")
 		// The store's one statement for the three (loadChildren).
 		children = []string{q(`SELECT 0 AS kind, id, tenant_id, claim_id, amount, created_at, due_date, number, issue_date, first_reminder_on,
 				payment_reference, first_reminder_channel, '', '', '' FROM invoices WHERE claim_id = ?
@@ -263,8 +281,8 @@ func rawPageQueries(ctx context.Context, o options, db *benchDB, dialect string,
 			q("SELECT * FROM payment_references WHERE tenant_id = ? AND claim_id = ? LIMIT 1"),
 			q(`SELECT i.id, i.tenant_id, i.claim_id, c.debtor_id, i.agreement_id, i.seq, i.due_on, i.amount, i.currency,
 				i.method, i.status, COALESCE(ch.paid_amount, 0) AS paid, COALESCE(ch.attempts, 0) AS attempts,
-				ch.next_attempt_on, COALESCE(ch.last_code, '') AS last_code
-				FROM instalments i JOIN claims c ON c.id = i.claim_id
+				ch.next_attempt_on, COALESCE(ch.last_code, '') AS last_code, COALESCE(a.debit_notice_days, 0) AS notice_days
+				FROM instalments i JOIN claims c ON c.id = i.claim_id LEFT JOIN agreements a ON a.id = i.agreement_id
 				LEFT JOIN instalment_charges ch ON ch.instalment_id = i.id WHERE i.tenant_id = ? AND i.claim_id = ? ORDER BY i.agreement_id, i.seq`)}
 	)
 	one := func(i int) error {
@@ -281,17 +299,19 @@ func rawPageQueries(ctx context.Context, o options, db *benchDB, dialect string,
 		if err := drain(conn.QueryContext(ctx, session, sessionIDs[i%len(sessionIDs)])); err != nil {
 			return err
 		}
-		if err := drain(conn.QueryContext(ctx, claim, c.ID, c.TenantID)); err != nil {
-			return err
-		}
-		for _, s := range children {
-			if err := drain(conn.QueryContext(ctx, s, c.ID, c.ID, c.ID)); err != nil {
+		if miss {
+			if err := drain(conn.QueryContext(ctx, claim, c.ID, c.TenantID)); err != nil {
 				return err
 			}
-		}
-		for _, s := range ofTenant {
-			if err := drain(conn.QueryContext(ctx, s, c.TenantID, c.ID)); err != nil {
-				return err
+			for _, s := range children {
+				if err := drain(conn.QueryContext(ctx, s, c.ID, c.ID, c.ID)); err != nil {
+					return err
+				}
+			}
+			for _, s := range ofTenant {
+				if err := drain(conn.QueryContext(ctx, s, c.TenantID, c.ID)); err != nil {
+					return err
+				}
 			}
 		}
 		payload := map[string]any{"session_id": "bench"}

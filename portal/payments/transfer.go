@@ -7,9 +7,10 @@ import (
 	"github.com/relais/relais/portal/banking"
 )
 
-// ReferenceStore keeps each claim's transfer reference.
+// ReferenceStore keeps each claim's transfer reference: ClaimReference
+// returns the one of a claim the caller holds (made on first use).
 type ReferenceStore interface {
-	ClaimPaymentReference(ctx context.Context, tenantID, claimID string) (banking.PaymentReference, error)
+	ClaimReference(ctx context.Context, c *portal.Claim) (banking.PaymentReference, error)
 }
 
 var _ portal.TransferService = (*Service)(nil)
@@ -41,7 +42,7 @@ func (s *Service) TransferDetailsDue(ctx context.Context, c *portal.Claim, due i
 	if s.References == nil {
 		return nil, portal.Errorf(portal.EUNAVAILABLE, "Bank transfer details are not available.")
 	}
-	ref, err := s.References.ClaimPaymentReference(ctx, c.TenantID, c.ID)
+	ref, err := s.References.ClaimReference(ctx, c)
 	if err != nil {
 		return nil, err
 	}

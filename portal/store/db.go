@@ -51,6 +51,9 @@ type DB struct {
 	group *groupWriter
 	// keys seal the secrets kept in the database (secrets.go).
 	keys *datakey.Keyring
+	// pages keeps the claim page's rows, checked against the database's
+	// version on every view (pagecache.go).
+	pages *pageCache
 }
 
 // Options tune Open.
@@ -68,6 +71,10 @@ type Options struct {
 	// signing secrets, secrets.go); without them those secrets can be
 	// neither written nor read.
 	DataKeys *datakey.Keyring
+	// PageCacheClaims bounds the claim page's read cache of this instance
+	// (pagecache.go): how many claims it keeps, 10,000 when 0; negative
+	// turns it off.
+	PageCacheClaims int
 }
 
 // Open connects to databaseURL: a postgres:// URL, or else a SQLite file
@@ -88,6 +95,7 @@ func Open(databaseURL string, opt Options) (*DB, error) {
 	}
 	db := &DB{URL: databaseURL, clock: opt.Clock, log: opt.Logger, rates: opt.Rates, keys: opt.DataKeys}
 	db.group = &groupWriter{db: db}
+	db.pages = newPageCache(opt.PageCacheClaims, opt.Clock.Now)
 	cfg := &gorm.Config{
 		TranslateError: true,
 		NowFunc:        func() time.Time { return opt.Clock.Now().UTC().Truncate(time.Microsecond) },

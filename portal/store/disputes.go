@@ -86,9 +86,25 @@ func (db *DB) FindDisputes(ctx context.Context, tenantID, claimID string) ([]*po
 	return db.listDisputes(ctx, tenantID, claimID)
 }
 
-// FindClaimDisputes implements portal.DisputeService.
+// FindClaimDisputes implements portal.DisputeService: from this
+// instance's cache for a claim read for its page (c.PageVersion).
 func (db *DB) FindClaimDisputes(ctx context.Context, c *portal.Claim) ([]*portal.Dispute, error) {
-	return db.listDisputes(ctx, c.TenantID, c.ID)
+	var ds []*portal.Dispute
+	if db.pages.lookup(c.TenantID, c.ID, c.PageVersion, func(e *pageEntry) bool {
+		if e.disputes != nil {
+			ds = cloneDisputes(e.disputes)
+		}
+		return ds != nil
+	}) {
+		return ds, nil
+	}
+	ds, err := db.listDisputes(ctx, c.TenantID, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	kept := cloneDisputes(ds)
+	db.pages.keep(c.TenantID, c.ID, c.PageVersion, func(e *pageEntry) { e.disputes = kept })
+	return ds, nil
 }
 
 // listDisputes lists the disputes of a claim known to be the tenant's.

@@ -17,3 +17,14 @@ func (db *DB) GroupQueued() int {
 	defer db.group.mu.Unlock()
 	return len(db.group.queue)
 }
+
+// PageCached reports whether this instance's claim page cache holds the
+// claim, and PageCacheLen how many claims it holds.
+func (db *DB) PageCached(claimID string) bool {
+	db.pages.mu.Lock()
+	defer db.pages.mu.Unlock()
+	_, ok := db.pages.byClaim[claimID]
+	return ok
+}
+
+func (db *DB) PageCacheLen() int { return db.pages.len() }

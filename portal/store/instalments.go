@@ -110,9 +110,23 @@ func (db *DB) ListInstalments(ctx context.Context, tenantID, claimID string) ([]
 	return db.listInstalments(ctx, tenantID, claimID)
 }
 
-// ListClaimInstalments implements portal.InstalmentService.
+// ListClaimInstalments implements portal.InstalmentService: from this
+// instance's cache for a claim read for its page (c.PageVersion).
 func (db *DB) ListClaimInstalments(ctx context.Context, c *portal.Claim) ([]*portal.Instalment, error) {
-	return db.listInstalments(ctx, c.TenantID, c.ID)
+	var ins []*portal.Instalment
+	if db.pages.lookup(c.TenantID, c.ID, c.PageVersion, func(e *pageEntry) bool {
+		ins = cloneAll(e.instalments)
+		return e.hasInstalments
+	}) {
+		return ins, nil
+	}
+	ins, err := db.listInstalments(ctx, c.TenantID, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	kept := cloneAll(ins)
+	db.pages.keep(c.TenantID, c.ID, c.PageVersion, func(e *pageEntry) { e.instalments, e.hasInstalments = kept, true })
+	return ins, nil
 }
 
 // listInstalments lists the instalments of a claim known to be the tenant's.

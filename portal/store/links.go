@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"time"
 
 	"gorm.io/gorm"
@@ -208,17 +210,34 @@ func (db *DB) FindSession(ctx context.Context, secret string) (*portal.PortalSes
 	if !portal.ValidSecret(secret) {
 		return nil, unauthorized
 	}
-	var row sessionRow
-	err := db.conn(ctx).Where("secret_hash = ?", portal.HashSecret(secret)).Take(&row).Error
-	if portal.ErrorCode(translate("", err)) == portal.ENOTFOUND {
+	// With the session, the version of its claim page's rows (migration
+	// 00133): the page's reads may then come from this instance's cache
+	// without another round trip (pagecache.go).
+	var (
+		row                                          sessionRow
+		created, expires                             timeUTC
+		claimVersion, creditorVersion, debtorVersion sql.NullInt64
+	)
+	err := db.conn(ctx).Raw(`SELECT s.id, s.tenant_id, s.claim_id, s.link_id, s.language, s.verified, s.identity_passed,
+		s.created_at, s.expires_at, c.page_version, cr.page_version, de.page_version
+		FROM portal_sessions s LEFT JOIN claims c ON c.id = s.claim_id AND c.tenant_id = s.tenant_id
+		LEFT JOIN creditors cr ON cr.id = c.creditor_id LEFT JOIN debtors de ON de.id = c.debtor_id
+		WHERE s.secret_hash = ? LIMIT 1`, portal.HashSecret(secret)).Row().Scan(&row.ID, &row.TenantID, &row.ClaimID, &row.LinkID,
+		&row.Language, &row.Verified, &row.IdentityPassed, &created, &expires, &claimVersion, &creditorVersion, &debtorVersion)
+	if errors.Is(err, sql.ErrNoRows) {
 		return nil, unauthorized
 	} else if err != nil {
 		return nil, translate("find session", err)
 	}
+	row.CreatedAt, row.ExpiresAt = created.Time(), expires.Time()
 	if !db.Now().Before(row.ExpiresAt) {
 		return nil, unauthorized
 	}
-	return row.session(), nil
+	s := row.session()
+	if claimVersion.Valid && creditorVersion.Valid && debtorVersion.Valid {
+		s.PageVersion = portal.PageVersion{Claim: claimVersion.Int64, Creditor: creditorVersion.Int64, Debtor: debtorVersion.Int64, Known: true}
+	}
+	return s, nil
 }
 
 // CheckIdentity implements portal.LinkService.
@@ -333,9 +352,26 @@ func (db *DB) EndSession(ctx context.Context, s *portal.PortalSession) error {
 	})
 }
 
-// FindPortalClaim implements portal.LinkService.
+// FindPortalClaim implements portal.LinkService: from this instance's
+// cache when it holds the claim at the session's PageVersion.
 func (db *DB) FindPortalClaim(ctx context.Context, s *portal.PortalSession) (*portal.Claim, error) {
-	return db.FindClaim(ctx, s.TenantID, s.ClaimID)
+	var c *portal.Claim
+	if db.pages.lookup(s.TenantID, s.ClaimID, s.PageVersion, func(e *pageEntry) bool {
+		if e.claim != nil {
+			c = cloneClaim(e.claim)
+		}
+		return c != nil
+	}) {
+		return c, nil
+	}
+	c, err := db.FindClaim(ctx, s.TenantID, s.ClaimID)
+	if err != nil {
+		return nil, err
+	}
+	c.PageVersion = s.PageVersion
+	kept := cloneClaim(c)
+	db.pages.keep(s.TenantID, s.ClaimID, s.PageVersion, func(e *pageEntry) { e.claim = kept })
+	return c, nil
 }
 
 // SetSessionLanguage implements portal.LinkService.

@@ -20,6 +20,28 @@ type paymentReferenceRow struct {
 
 func (paymentReferenceRow) TableName() string { return "payment_references" }
 
+// ClaimReference implements payments.ReferenceStore: the reference of a
+// claim the caller holds, from this instance's cache for a claim read for
+// its page (c.PageVersion).
+func (db *DB) ClaimReference(ctx context.Context, c *portal.Claim) (banking.PaymentReference, error) {
+	var ref banking.PaymentReference
+	if db.pages.lookup(c.TenantID, c.ID, c.PageVersion, func(e *pageEntry) bool {
+		if e.ref != nil {
+			ref = *e.ref
+		}
+		return e.ref != nil
+	}) {
+		return ref, nil
+	}
+	ref, err := db.ClaimPaymentReference(ctx, c.TenantID, c.ID)
+	if err != nil {
+		return ref, err
+	}
+	kept := ref
+	db.pages.keep(c.TenantID, c.ID, c.PageVersion, func(e *pageEntry) { e.ref = &kept })
+	return ref, nil
+}
+
 // ClaimPaymentReference returns the transfer reference of a claim, making
 // it on first use: a Belgian structured communication for a Belgian
 // creditor, an RF creditor reference otherwise. It is stored, so it stays
