@@ -31,15 +31,18 @@ CREATE TRIGGER debtors_page_version BEFORE UPDATE ON debtors
     FOR EACH ROW EXECUTE FUNCTION page_version_own();
 
 -- A change to a row of a claim: the claim's counter moves (the old and the
--- new claim's, should a row change claims).
+-- new claim's, should a row change claims), once per transaction: a claim
+-- row this transaction already wrote (xmin: it created the claim, which no
+-- one else has seen, or changed it, which moved the counter) is left
+-- alone, so that an import's invoices cost no UPDATE of their new claims.
 -- +goose StatementBegin
 CREATE FUNCTION page_version_of_claim() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP <> 'INSERT' THEN
-        UPDATE claims SET page_version = page_version + 1 WHERE id = OLD.claim_id;
+        UPDATE claims SET page_version = page_version + 1 WHERE id = OLD.claim_id AND xmin <> xid(pg_current_xact_id());
     END IF;
     IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE' AND NEW.claim_id IS DISTINCT FROM OLD.claim_id) THEN
-        UPDATE claims SET page_version = page_version + 1 WHERE id = NEW.claim_id;
+        UPDATE claims SET page_version = page_version + 1 WHERE id = NEW.claim_id AND xmin <> xid(pg_current_xact_id());
     END IF;
     RETURN NULL;
 END;
@@ -49,10 +52,12 @@ $$;
 CREATE FUNCTION page_version_of_dispute() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP <> 'INSERT' THEN
-        UPDATE claims SET page_version = page_version + 1 WHERE id = (SELECT claim_id FROM disputes WHERE id = OLD.dispute_id);
+        UPDATE claims SET page_version = page_version + 1 WHERE id = (SELECT claim_id FROM disputes WHERE id = OLD.dispute_id)
+            AND xmin <> xid(pg_current_xact_id());
     END IF;
     IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE' AND NEW.dispute_id IS DISTINCT FROM OLD.dispute_id) THEN
-        UPDATE claims SET page_version = page_version + 1 WHERE id = (SELECT claim_id FROM disputes WHERE id = NEW.dispute_id);
+        UPDATE claims SET page_version = page_version + 1 WHERE id = (SELECT claim_id FROM disputes WHERE id = NEW.dispute_id)
+            AND xmin <> xid(pg_current_xact_id());
     END IF;
     RETURN NULL;
 END;
