@@ -207,6 +207,10 @@ func translate(op string, err error) error {
 		// Validation refuses these first; this keeps any path it missed a
 		// 400 rather than a 500.
 		return &portal.Error{Code: portal.EINVALID, Message: "A value cannot be stored: it holds a character or a date the database refuses.", Err: fmt.Errorf("%s: %w", op, err)}
+	case concurrent(err):
+		// PostgreSQL chose this transaction to break a deadlock or a
+		// serialization conflict: nothing of it was stored.
+		return &portal.Error{Code: portal.ECONFLICT, Message: "The claim was changed by someone else at the same time; try again.", Err: fmt.Errorf("%s: %w", op, err)}
 	case unreachable(err):
 		return &portal.Error{Code: portal.EUNAVAILABLE, Message: "The service is briefly unavailable; try again in a moment.", Err: fmt.Errorf("%s: %w", op, err)}
 	}
@@ -231,6 +235,13 @@ func unstorable(err error) bool {
 // or dropped the connection (a restart, a failover). Such a request may
 // succeed a moment later, so it is EUNAVAILABLE (503, "try again"), not an
 // internal error; database/sql reconnects by itself.
+// concurrent reports a PostgreSQL deadlock (40P01) or serialization
+// failure (40001): the transaction was rolled back and may be retried.
+func concurrent(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && (pgErr.Code == "40P01" || pgErr.Code == "40001")
+}
+
 func unreachable(err error) bool {
 	var connect *pgconn.ConnectError
 	var netErr net.Error
