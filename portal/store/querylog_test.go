@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -36,6 +37,25 @@ func TestQueryLog(t *testing.T) {
 		for _, s := range stmts {
 			if strings.Contains(s, c.ID) || strings.Contains(s, c.Reference) {
 				t.Fatalf("a value is in the log: %s", s)
+			}
+		}
+		// A page of the list, whatever its size: its claims joined with
+		// their debtors, then their invoices, payments and credit notes in
+		// one UNION ALL (issue 22).
+		for i := 0; i < 3; i++ {
+			if err := db.CreateClaim(ctx, a.ID, newClaim(fmt.Sprintf("QUERYLOG-%d", i))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, with := range []bool{false, true} {
+			log.Reset()
+			list, _, err := db.FindClaims(ctx, a.ID, portal.ClaimFilter{WithPayments: with})
+			if err != nil || len(list) != 4 || list[3].Debtor == nil || len(list[3].Invoices) != 2 {
+				t.Fatalf("list: %v, %d claims", err, len(list))
+			}
+			stmts = log.Statements()
+			if len(stmts) != 2 || !strings.Contains(stmts[0], "JOIN debtors") || strings.Count(stmts[1], "UNION ALL") != map[bool]int{false: 0, true: 2}[with] || log.Transactions() != 0 {
+				t.Fatalf("list with payments %v: %d statements, %d transactions:\n%s", with, len(stmts), log.Transactions(), strings.Join(stmts, "\n"))
 			}
 		}
 		log.Reset()
