@@ -87,11 +87,16 @@ func (d Date) String() string {
 }
 
 // MarshalJSON encodes d as "YYYY-MM-DD" (null when unset).
-func (d Date) MarshalJSON() ([]byte, error) {
+func (d Date) MarshalJSON() ([]byte, error) { return d.AppendJSON(nil), nil }
+
+// AppendJSON appends d as MarshalJSON encodes it (digits and dashes need
+// no escaping).
+func (d Date) AppendJSON(b []byte) []byte {
 	if d.IsZero() {
-		return []byte("null"), nil
+		return append(b, "null"...)
 	}
-	return json.Marshal(d.String())
+	b = d.Time().AppendFormat(append(b, '"'), dateLayout)
+	return append(b, '"')
 }
 
 // UnmarshalJSON decodes "YYYY-MM-DD" or null.

@@ -191,7 +191,13 @@ func (s *Server) handleClaimList(c *fiber.Ctx) error {
 	if claims == nil {
 		claims = []*portal.Claim{}
 	}
-	return c.JSON(claimPage{Claims: claims, NextCursor: next})
+	// The page written by hand, the bytes c.JSON would send (issue 22).
+	body, err := marshalClaimPage(claimPage{Claims: claims, NextCursor: next})
+	if err != nil {
+		return err
+	}
+	c.Response().Header.SetContentType(fiber.MIMEApplicationJSON)
+	return c.Send(body)
 }
 
 func parseLimit(v string) (int, error) {
