@@ -90,13 +90,30 @@ func (d Date) String() string {
 func (d Date) MarshalJSON() ([]byte, error) { return d.AppendJSON(nil), nil }
 
 // AppendJSON appends d as MarshalJSON encodes it (digits and dashes need
-// no escaping).
+// no escaping): the digits written directly for a valid date of years 0
+// to 9999, through time's formatting otherwise (TestDateAppendJSON).
 func (d Date) AppendJSON(b []byte) []byte {
 	if d.IsZero() {
 		return append(b, "null"...)
 	}
-	b = d.Time().AppendFormat(append(b, '"'), dateLayout)
-	return append(b, '"')
+	if d.Year < 0 || d.Year > 9999 || d.Month < time.January || d.Month > time.December || d.Day < 1 || d.Day > daysIn(d.Month, d.Year) {
+		b = d.Time().AppendFormat(append(b, '"'), dateLayout)
+		return append(b, '"')
+	}
+	y, m := d.Year, int(d.Month)
+	return append(b, '"', byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), '-',
+		byte('0'+m/10), byte('0'+m%10), '-', byte('0'+d.Day/10), byte('0'+d.Day%10), '"')
+}
+
+// daysIn is the number of days of month m of year y.
+func daysIn(m time.Month, y int) int {
+	if m == time.February {
+		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+			return 29
+		}
+		return 28
+	}
+	return 30 + int(m+m/8)%2
 }
 
 // UnmarshalJSON decodes "YYYY-MM-DD" or null.

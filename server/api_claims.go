@@ -191,13 +191,21 @@ func (s *Server) handleClaimList(c *fiber.Ctx) error {
 	if claims == nil {
 		claims = []*portal.Claim{}
 	}
-	// The page written by hand, the bytes c.JSON would send (issue 22).
-	body, err := marshalClaimPage(claimPage{Claims: claims, NextCursor: next})
+	// The page written by hand into a pooled buffer, the bytes c.JSON
+	// would send (issue 22); SetBody copies them.
+	buf := claimPageBuffers.Get().(*[]byte)
+	body, err := marshalClaimPage((*buf)[:0], claimPage{Claims: claims, NextCursor: next})
 	if err != nil {
+		claimPageBuffers.Put(buf)
 		return err
 	}
+	c.Response().SetBody(body)
 	c.Response().Header.SetContentType(fiber.MIMEApplicationJSON)
-	return c.Send(body)
+	if cap(body) <= maxPooledPage {
+		*buf = body[:0]
+	}
+	claimPageBuffers.Put(buf)
+	return nil
 }
 
 func parseLimit(v string) (int, error) {

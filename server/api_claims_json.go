@@ -2,7 +2,9 @@ package server
 
 import (
 	"encoding/json"
+	"slices"
 	"strconv"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -15,24 +17,34 @@ import (
 // encoding/json's: TestClaimPageJSON compares the two on pages with every
 // field set, none set, and every kind of string.
 
-// marshalClaimPage encodes p as json.Marshal does: by hand, unless a claim
-// has what the list never shows (a creditor) or a time encoding/json
-// refuses, which it leaves to json.Marshal and its error.
-func marshalClaimPage(p claimPage) ([]byte, error) {
+// marshalClaimPage encodes p as json.Marshal does, appended to b: by
+// hand, unless a claim has what the list never shows (a creditor) or a
+// time encoding/json refuses, which it leaves to json.Marshal and its
+// error.
+func marshalClaimPage(b []byte, p claimPage) ([]byte, error) {
 	for _, c := range p.Claims {
 		if c != nil && c.Creditor != nil {
 			return json.Marshal(p)
 		}
 	}
-	b, err := appendClaimPage(p)
+	out, err := appendClaimPage(b, p)
 	if err != nil {
 		return json.Marshal(p)
 	}
-	return b, nil
+	return out, nil
 }
 
-func appendClaimPage(p claimPage) ([]byte, error) {
-	b := make([]byte, 0, 2048*len(p.Claims)+64)
+// claimPageBuffers keep the buffers pages are written into: a page of 50
+// is about 100 KB, which the response copies (fasthttp pools its own).
+var claimPageBuffers = sync.Pool{New: func() any { return new([]byte) }}
+
+// maxPooledPage is the largest buffer put back (a page of 200 claims with
+// many parts is not kept).
+const maxPooledPage = 1 << 20
+
+// appendClaimPage appends p's JSON to b, sized for about 2 KB a claim.
+func appendClaimPage(b []byte, p claimPage) ([]byte, error) {
+	b = slices.Grow(b, 2048*len(p.Claims)+64)
 	b = append(b, `{"claims":`...)
 	var err error
 	if p.Claims == nil {
