@@ -287,7 +287,12 @@ func New(cfg Config, deps Deps) *Server {
 		// fasthttp reads at most 8 KiB of one before the app runs.
 		StreamRequestBody:            true,
 		DisablePreParseMultipartForm: true,
-		BodyLimit:                    disputeBodyLimit,
+		// fasthttp gives a connection's 4 KiB read buffer back as soon as
+		// a request is read (not only once the connection closes): a chat
+		// websocket, which hijacks its connection, would otherwise hold
+		// it for its whole life (issue 22).
+		ReduceMemoryUsage: true,
+		BodyLimit:         disputeBodyLimit,
 		// Fiber believes no proxy header from anyone: its ProxyHeader
 		// takes the leftmost X-Forwarded-For address, which the client
 		// writes. clientAddress (ratelimit.go) decides the client address
@@ -295,6 +300,10 @@ func New(cfg Config, deps Deps) *Server {
 		EnableTrustedProxyCheck: true,
 		TrustedProxies:          nil,
 	})
+	// A chat connection hands its socket to a goroutine of its own and
+	// lets fasthttp have its request back (runConn, issue 22): fasthttp
+	// must then leave the socket open, the chat closes it.
+	s.app.Server().KeepHijackedConns = true
 	s.app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))
 	s.app.Use(s.clientAddress)
 	s.app.Use(requestid.New())

@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -25,16 +24,19 @@ import (
 )
 
 // BenchmarkChatVsEcho measures, in one run, the live chat with
-// RELAIS_BENCH_CONVS live conversations (default 1000: a debtor and an
-// agent connected on each) against a bare echo server on the same
-// websocket library (gofiber/contrib/websocket over fasthttp/websocket):
+// RELAIS_BENCH_CONVS conversations (default 1000: a debtor and an agent
+// connected on each) against a bare echo server on the same websocket
+// library (gofiber/contrib/websocket over fasthttp/websocket):
 //
-//   - latency: a debtor sends a text, the time until the agent has it
-//     (validate, store with its seq and evidence event, ack, fan out) versus
-//     the time an echo takes to come back; p50 and p99 of sequential samples;
-//   - memory per idle connection: heap and stacks after opening the
-//     connections, divided by their number (client side included, the same
-//     client for both, so the ratio compares the servers).
+//   - memory per idle connection: this process's heap in use and goroutine
+//     stacks with the connections open, less before, divided by their
+//     number; the clients run in a child process (idleMemory), so the
+//     figure is the server's alone;
+//   - latency, on at most 1,000 of the conversations (clients in this
+//     process): a debtor sends a text, the time until the agent has it
+//     (validate, store with its seq and evidence event, ack, fan out)
+//     versus the time an echo takes to come back; p50 and p99 of
+//     sequential samples.
 //
 // Run: go test ./server -run '^$' -bench ChatVsEcho -benchtime 1x
 // (RELAIS_BENCH_DB=postgres to run on PostgreSQL).
@@ -43,6 +45,7 @@ func BenchmarkChatVsEcho(b *testing.B) {
 	if v, err := strconv.Atoi(os.Getenv("RELAIS_BENCH_CONVS")); err == nil && v > 0 {
 		convs = v
 	}
+	live := min(convs, 1000)
 	dialect := store.SQLite
 	if os.Getenv("RELAIS_BENCH_DB") == store.Postgres {
 		dialect = store.Postgres
@@ -50,10 +53,20 @@ func BenchmarkChatVsEcho(b *testing.B) {
 	samples := 2000
 	e := newBenchEnv(b, dialect)
 	cookies := e.debtorCookies(b, convs)
+	agentCookie := e.cookies[e.owner.ID]
 
-	// Echo first: the same number of connections, idle, then latency.
+	// Memory first, before the latency runs' connections of this process
+	// (whose teardown would still be under way): echo connections idle,
+	// then as many chat connections.
 	echoBase := startEcho(b)
-	echoMem, echoConns := idleMemory(b, 2*convs, func() *benchConn { return benchDial(b, echoBase, "/echo", nil) })
+	echoMem := idleMemory(b, "echo", idleClients{Base: echoBase, Echo: 2 * convs}, nil)
+	chatMem := idleMemory(b, "chat", idleClients{Base: e.base, DebtorCookies: cookies, AgentCookie: agentCookie}, e.srv.hub.Conns)
+
+	// Latency: the echo, then the chat.
+	echoConns := make([]*benchConn, 2*live)
+	for i := range echoConns {
+		echoConns[i] = benchDial(b, echoBase, "/echo", nil)
+	}
 	echoLat := make([]time.Duration, 0, samples)
 	for i := 0; i < samples; i++ {
 		c := echoConns[i%len(echoConns)]
@@ -66,27 +79,17 @@ func BenchmarkChatVsEcho(b *testing.B) {
 		c.ws.Close()
 	}
 
-	// Chat: a debtor and an agent on each conversation.
+	// Chat: a debtor and an agent on each of the first live conversations.
 	type pair struct{ debtor, agent *benchConn }
-	pairs := make([]pair, convs)
-	i := 0
-	chatMem, _ := idleMemory(b, 2*convs, func() *benchConn {
-		k := i / 2
-		var c *benchConn
-		if i%2 == 0 {
-			h := http.Header{}
-			h.Set("Cookie", cookieSession+"="+cookies[k])
-			c = benchDial(b, e.base, "/p/chat", h)
-			pairs[k].debtor = c
-		} else {
-			h := http.Header{}
-			h.Set("Cookie", consoleCookie+"="+e.cookies[e.owner.ID])
-			c = benchDial(b, e.base, "/console/chat/"+pairs[k].debtor.conversation(b), h)
-			pairs[k].agent = c
-		}
-		i++
-		return c
-	})
+	pairs := make([]pair, live)
+	for k := range pairs {
+		h := http.Header{}
+		h.Set("Cookie", cookieSession+"="+cookies[k])
+		pairs[k].debtor = benchDial(b, e.base, "/p/chat", h)
+		h = http.Header{}
+		h.Set("Cookie", consoleCookie+"="+agentCookie)
+		pairs[k].agent = benchDial(b, e.base, "/console/chat/"+pairs[k].debtor.conversation(b), h)
+	}
 	chatLat := make([]time.Duration, 0, samples)
 	b.ResetTimer()
 	for s := 0; s < samples; s++ {
@@ -126,31 +129,14 @@ func BenchmarkChatVsEcho(b *testing.B) {
 	b.ReportMetric(float64(ep99.Microseconds()), "echo_p99_µs")
 	b.ReportMetric(float64(cp50)/float64(ep50), "p50_ratio")
 	b.ReportMetric(float64(cp99)/float64(ep99), "p99_ratio")
-	b.ReportMetric(chatMem, "chat_B/idle_conn")
-	b.ReportMetric(echoMem, "echo_B/idle_conn")
-	b.ReportMetric(chatMem/echoMem, "mem_ratio")
+	chatMem.report(b, "chat")
+	echoMem.report(b, "echo")
+	b.ReportMetric(chatMem.total/echoMem.total, "mem_ratio")
 }
 
 func percentiles(d []time.Duration) (p50, p99 time.Duration) {
 	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
 	return d[len(d)/2], d[len(d)*99/100]
-}
-
-// idleMemory opens n connections with open and returns the heap and stack
-// growth per connection.
-func idleMemory(b *testing.B, n int, open func() *benchConn) (float64, []*benchConn) {
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	conns := make([]*benchConn, 0, n)
-	for i := 0; i < n; i++ {
-		conns = append(conns, open())
-	}
-	time.Sleep(500 * time.Millisecond) // welcome frames and replays settle
-	runtime.GC()
-	runtime.ReadMemStats(&after)
-	grown := float64(after.HeapInuse+after.StackInuse) - float64(before.HeapInuse+before.StackInuse)
-	return grown / float64(n), conns
 }
 
 // benchConn is a minimal client: a reader that signals each message frame

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
+	"reflect"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -168,6 +170,7 @@ func (s *Server) chatWS() fiber.Handler {
 			RecoverHandler: func(c *websocket.Conn) {
 				if e := recover(); e != nil {
 					s.log.Error("chat connection panic", "err", e, "stack", string(debug.Stack()))
+					_ = c.Close() // fasthttp keeps hijacked connections open
 				}
 			},
 		})
@@ -295,24 +298,26 @@ func (s *Server) handleConsoleChat(c *fiber.Ctx) error {
 }
 
 // openConn makes the connection of st, adds it to the hub with add (a
-// chat or a queue watcher) and starts its writer; nil, the connection
+// chat or a queue watcher) and arms its ping timer; nil, the connection
 // told so and closed, when the hub is shutting down.
 func (s *Server) openConn(ws *websocket.Conn, st *chatStart, add func(*chatConn) bool) *chatConn {
 	c := &chatConn{hub: s.hub, ws: ws.Conn, p: st.p, conv: st.conv, internal: st.internal, away: st.away, actor: st.actor,
-		send: make(chan []byte, sendQueue), done: make(chan struct{}), writerDone: make(chan struct{})}
+		done: make(chan struct{}), writerDone: make(chan struct{})}
 	if !add(c) {
 		_ = ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseGoingAway, "server shutting down"), time.Now().Add(writeWait))
 		return nil
 	}
-	go c.writePump()
+	c.start()
 	return c
 }
 
-// serveChat runs one connection: the writer in its own goroutine, the
-// reader here. A panic ends this connection only.
+// serveChat runs one connection: its reader, after the welcome and the
+// history, in a goroutine of its own when the connection allows it
+// (runConn). A panic ends this connection only.
 func (s *Server) serveChat(ws *websocket.Conn) {
 	st, _ := ws.Locals(localChat).(*chatStart)
 	if st == nil {
+		_ = ws.Close()
 		return
 	}
 	if st.watch {
@@ -320,23 +325,28 @@ func (s *Server) serveChat(ws *websocket.Conn) {
 		return
 	}
 	st.slot.activate()
-	defer st.slot.release()
 	c := s.openConn(ws, st, s.hub.register)
 	if c == nil {
+		st.slot.release()
+		_ = ws.Close()
 		return
 	}
-	defer func() {
-		if e := recover(); e != nil {
-			s.log.Error("chat reader panic", "err", e, "stack", string(debug.Stack()))
-			c.close(websocket.CloseInternalServerErr, "internal error")
-		}
+	end := func() {
 		c.close(websocket.CloseNormalClosure, "")
 		<-c.writerDone
 		s.hub.leave(c)
 		if c.internal {
 			s.hub.presence(c.conv.ID)
 		}
-	}()
+		st.slot.release()
+	}
+	s.runConn(c, "chat", func() bool { return s.startChat(c, st) }, func() { s.readLoop(c) }, end)
+}
+
+// startChat queues the welcome frame and the history after what the
+// client has, and puts c in its room; false when the history could not
+// be read (the connection is closed).
+func (s *Server) startChat(c *chatConn, st *chatStart) bool {
 	ctx, cancel := context.WithTimeout(portal.WithActor(context.Background(), c.actor), s.cfg.RequestTimeout)
 	welcome := frame{Type: "welcome", V: ProtocolVersion, ConversationID: c.conv.ID, ClaimID: c.conv.ClaimID, Role: c.role(), LastSeq: c.conv.LastSeq}
 	if !c.internal {
@@ -350,12 +360,77 @@ func (s *Server) serveChat(ws *websocket.Conn) {
 	if err != nil {
 		s.log.Warn("chat replay failed", "err", err)
 		c.close(websocket.CloseInternalServerErr, "replay failed")
-		return
+		return false
 	}
 	if c.internal {
 		s.hub.presence(c.conv.ID)
 	}
-	s.readLoop(c)
+	return true
+}
+
+// runConn runs a connection's setup, then its reader read, then end
+// (which closes it): setup in the upgrade's goroutine, read and end in
+// another one when hijackReleasable says fasthttp may take the request
+// back, after which the upgrade's goroutine returns. fasthttp then
+// releases the request's context and headers, which it would otherwise
+// hold for the connection's life (issue 22), and, as the server keeps
+// hijacked connections (KeepHijackedConns), leaves the socket open: end
+// closes it. A panic ends this connection only.
+func (s *Server) runConn(c *chatConn, what string, setup func() bool, read, end func()) {
+	handed := false
+	defer func() {
+		if !handed {
+			s.endConn(c, what, recover(), end)
+		}
+	}()
+	if !setup() {
+		return
+	}
+	if !hijackReleasable(c.ws.NetConn()) {
+		read()
+		return
+	}
+	handed = true
+	go func() {
+		defer func() { s.endConn(c, what, recover(), end) }()
+		read()
+	}()
+}
+
+// endConn logs a panic of a connection's goroutine and closes it with
+// 1011, then runs end.
+func (s *Server) endConn(c *chatConn, what string, panicked any, end func()) {
+	if panicked != nil {
+		s.log.Error(what+" connection panic", "err", panicked, "stack", string(debug.Stack()))
+		c.close(websocket.CloseInternalServerErr, "internal error")
+	}
+	end()
+}
+
+// hijackReleasable tells whether fasthttp may have the request of a
+// hijacked connection back while the connection lives on: the connection
+// (fasthttp's hijackConn) must read straight from its socket, not through
+// the server's pooled read buffer, which fasthttp takes back when the
+// upgrade's handler returns. That buffer is there only when the client
+// sent more than its upgrade request before the answer (with
+// ReduceMemoryUsage it is given back otherwise). Anything unexpected (a
+// fasthttp whose hijackConn has another shape) counts as buffered: the
+// connection then keeps the upgrade's goroutine and its request.
+func hijackReleasable(nc net.Conn) bool {
+	u, ok := nc.(interface{ UnsafeConn() net.Conn })
+	if !ok {
+		return false
+	}
+	v := reflect.ValueOf(nc)
+	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
+		return false
+	}
+	r := v.Elem().FieldByName("r")
+	if !r.IsValid() || r.Kind() != reflect.Interface || r.IsNil() {
+		return false
+	}
+	raw := u.UnsafeConn()
+	return raw != nil && r.Elem().Type() == reflect.TypeOf(raw)
 }
 
 // answerBy is when the debtor may expect an answer: nil when an agent is

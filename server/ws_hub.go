@@ -767,8 +767,11 @@ func (h *Hub) Conns() int {
 	return len(h.conns)
 }
 
-// chatConn is one websocket: a reader (the handler goroutine) and a writer
-// goroutine; only the writer writes.
+// chatConn is one websocket: a reader goroutine (runConn) and a writer;
+// only the writer writes. The writer is a goroutine started when
+// there is something to write (a frame queued, a ping due, the close) and
+// ending when it has written it: an idle connection holds no writer, no
+// ticker and no queue, only its reader and a timer (issue 22).
 type chatConn struct {
 	hub  *Hub
 	ws   *websocket.Conn
@@ -779,7 +782,19 @@ type chatConn struct {
 	away     bool // an agent marked away (issue 21): not counted online
 	actor    portal.Actor
 
-	send       chan []byte
+	// mu guards the fields below it up to done; out is the frames queued
+	// (at most sendQueue), writing tells a writer runs (and, once closing,
+	// that the last one has started), ping that a ping is due, and room,
+	// when not nil, is closed by the writer once it has taken out (a
+	// history replay waiting for room in the queue).
+	mu      sync.Mutex
+	out     [][]byte
+	writing bool
+	ping    bool
+	closing bool
+	room    chan struct{}
+	pinger  *time.Timer
+
 	done       chan struct{}
 	writerDone chan struct{}
 	closeOnce  sync.Once
@@ -788,6 +803,36 @@ type chatConn struct {
 
 	// last is the seq of the last message queued; guarded by the room lock.
 	last int64
+}
+
+// start arms the connection's ping timer: the first ping goes out one
+// pingPeriod after the connection opened, then one every pingPeriod.
+func (c *chatConn) start() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.closing {
+		c.pinger = time.AfterFunc(pingPeriod, c.pingDue)
+	}
+}
+
+// pingDue asks the writer for a ping and re-arms the timer.
+func (c *chatConn) pingDue() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closing {
+		return
+	}
+	c.ping = true
+	c.wakeLocked()
+	c.pinger.Reset(pingPeriod)
+}
+
+// wakeLocked starts a writer unless one runs; c.mu must be held.
+func (c *chatConn) wakeLocked() {
+	if !c.writing {
+		c.writing = true
+		go c.write()
+	}
 }
 
 func (c *chatConn) role() string {
@@ -812,16 +857,37 @@ func (c *chatConn) queueMessageWait(m *negotiation.Message, timeout time.Duratio
 	if b == nil {
 		return true
 	}
-	t := time.NewTimer(timeout)
-	defer t.Stop()
-	select {
-	case c.send <- b:
-		return true
-	case <-c.done:
-	case <-t.C:
-		c.close(websocket.CloseTryAgainLater, "too slow")
+	var t *time.Timer
+	for {
+		c.mu.Lock()
+		if c.closing {
+			c.mu.Unlock()
+			return false
+		}
+		if len(c.out) < sendQueue {
+			c.out = append(c.out, b)
+			c.wakeLocked()
+			c.mu.Unlock()
+			return true
+		}
+		if c.room == nil {
+			c.room = make(chan struct{})
+		}
+		room := c.room
+		c.mu.Unlock()
+		if t == nil {
+			t = time.NewTimer(timeout)
+			defer t.Stop()
+		}
+		select {
+		case <-room:
+		case <-c.done:
+			return false
+		case <-t.C:
+			c.close(websocket.CloseTryAgainLater, "too slow")
+			return false
+		}
 	}
-	return false
 }
 
 // messageFrame is the frame of m for this connection, nil when it has m
@@ -841,69 +907,114 @@ func (c *chatConn) messageFrame(m *negotiation.Message) []byte {
 // queue adds a frame without ever blocking: a full queue means a slow
 // client, which is disconnected.
 func (c *chatConn) queue(b []byte) {
-	select {
-	case <-c.done:
-	case c.send <- b:
-	default:
-		c.close(websocket.CloseTryAgainLater, "too slow")
+	c.mu.Lock()
+	if c.closing {
+		c.mu.Unlock()
+		return
 	}
+	if len(c.out) >= sendQueue {
+		c.mu.Unlock()
+		c.close(websocket.CloseTryAgainLater, "too slow")
+		return
+	}
+	c.out = append(c.out, b)
+	c.wakeLocked()
+	c.mu.Unlock()
 }
 
 // close asks the writer to send a close frame and end; safe from any
 // goroutine, any number of times.
 func (c *chatConn) close(code int, text string) {
 	c.closeOnce.Do(func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
 		c.closeCode, c.closeText = code, text
+		c.closing = true
 		close(c.done)
+		if c.pinger != nil {
+			c.pinger.Stop()
+		}
+		c.wakeLocked()
 	})
 }
 
-// writePump is the only writer of the socket.
-func (c *chatConn) writePump() {
-	ticker := time.NewTicker(pingPeriod)
+// write is the writer: it writes what is queued (and a ping when due)
+// until nothing is left, then ends; once the connection is closing, it
+// flushes, sends the close frame and closes the socket.
+func (c *chatConn) write() {
+	ended, failed := false, false
 	defer func() {
 		if e := recover(); e != nil {
 			c.hub.log.Error("chat writer panic", "err", e, "stack", string(debug.Stack()))
+			c.close(websocket.CloseInternalServerErr, "internal error")
 		}
-		ticker.Stop()
-		_ = c.ws.Close() // unblocks the reader
-		close(c.writerDone)
+		if !ended {
+			c.end(nil, websocket.CloseAbnormalClosure, "")
+		}
 	}()
 	for {
-		select {
-		case b := <-c.send:
-			_ = c.ws.SetWriteDeadline(time.Now().Add(writeWait))
-			if err := c.ws.WriteMessage(websocket.TextMessage, b); err != nil {
-				c.close(websocket.CloseAbnormalClosure, "")
-				return
-			}
-		case <-ticker.C:
-			_ = c.ws.SetWriteDeadline(time.Now().Add(writeWait))
-			if err := c.ws.WriteMessage(websocket.PingMessage, nil); err != nil {
-				c.close(websocket.CloseAbnormalClosure, "")
-				return
-			}
-		case <-c.done:
-			// Flush what is queued (acks, the last messages) within one
-			// writeWait, unless the client is being dropped for being slow.
-			_ = c.ws.SetWriteDeadline(time.Now().Add(writeWait))
-		flush:
-			for c.closeCode != websocket.CloseTryAgainLater {
-				select {
-				case b := <-c.send:
-					if c.ws.WriteMessage(websocket.TextMessage, b) != nil {
-						return
-					}
-				default:
-					break flush
-				}
-			}
-			if c.closeCode != websocket.CloseAbnormalClosure {
-				_ = c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(c.closeCode, c.closeText), time.Now().Add(writeWait))
-			}
+		c.mu.Lock()
+		out, ping, closing := c.out, c.ping, c.closing
+		c.out, c.ping = nil, false
+		if c.room != nil && len(out) > 0 {
+			close(c.room)
+			c.room = nil
+		}
+		if !closing && len(out) == 0 && !ping {
+			c.writing = false
+			c.mu.Unlock()
+			ended = true // the next frame starts another writer
 			return
 		}
+		code, text := c.closeCode, c.closeText
+		c.mu.Unlock()
+		if closing {
+			ended = true
+			if failed {
+				code = websocket.CloseAbnormalClosure
+			}
+			c.end(out, code, text)
+			return
+		}
+		for _, b := range out {
+			_ = c.ws.SetWriteDeadline(time.Now().Add(writeWait))
+			if err := c.ws.WriteMessage(websocket.TextMessage, b); err != nil {
+				failed = true
+				break
+			}
+		}
+		if ping && !failed {
+			_ = c.ws.SetWriteDeadline(time.Now().Add(writeWait))
+			failed = c.ws.WriteMessage(websocket.PingMessage, nil) != nil
+		}
+		if failed {
+			c.close(websocket.CloseAbnormalClosure, "")
+		}
 	}
+}
+
+// end is the last writer's end: it flushes out (acks, the last messages)
+// within one writeWait, unless the client is dropped for being slow, and
+// sends the close frame with code and text, unless the socket failed
+// (CloseAbnormalClosure); then it closes the socket, which unblocks the
+// reader.
+func (c *chatConn) end(out [][]byte, code int, text string) {
+	defer func() {
+		_ = c.ws.Close()
+		close(c.writerDone)
+	}()
+	if code == websocket.CloseAbnormalClosure {
+		return
+	}
+	_ = c.ws.SetWriteDeadline(time.Now().Add(writeWait))
+	if code != websocket.CloseTryAgainLater {
+		for _, b := range out {
+			if c.ws.WriteMessage(websocket.TextMessage, b) != nil {
+				return
+			}
+		}
+	}
+	_ = c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, text), time.Now().Add(writeWait))
 }
 
 // seqOf parses a non-negative seq from a query value.

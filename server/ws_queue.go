@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"encoding/json"
-	"runtime/debug"
 	"strings"
 	"time"
 
@@ -112,26 +111,34 @@ func (s *Server) handleConsoleQueueLive(c *fiber.Ctx) error {
 	return s.beginChat(c, &chatStart{p: p, conv: &negotiation.Conversation{TenantID: u.TenantID}, actor: actor, internal: true, watch: true, slot: slot})
 }
 
-// serveQueue runs a queue watcher: the writer in its own goroutine, a
-// reader here that only keeps the connection alive (any frame the client
-// sends is answered unknown_type).
+// serveQueue runs a queue watcher: a reader that only keeps the
+// connection alive (any frame the client sends is answered unknown_type),
+// in a goroutine of its own when the connection allows it (runConn).
 func (s *Server) serveQueue(ws *websocket.Conn, st *chatStart) {
 	st.slot.activate()
-	defer st.slot.release()
 	c := s.openConn(ws, st, s.hub.watch)
 	if c == nil {
+		st.slot.release()
+		_ = ws.Close()
 		return
 	}
-	defer func() {
-		if e := recover(); e != nil {
-			s.log.Error("queue watcher panic", "err", e, "stack", string(debug.Stack()))
-		}
+	end := func() {
 		c.close(websocket.CloseNormalClosure, "")
 		<-c.writerDone
 		s.hub.unwatch(c)
-	}()
-	b, _ := json.Marshal(frame{Type: "welcome", V: ProtocolVersion, Role: "queue"})
-	c.queue(b)
+		st.slot.release()
+	}
+	setup := func() bool {
+		b, _ := json.Marshal(frame{Type: "welcome", V: ProtocolVersion, Role: "queue"})
+		c.queue(b)
+		return true
+	}
+	s.runConn(c, "queue watcher", setup, func() { s.queueReadLoop(c) }, end)
+}
+
+// queueReadLoop reads a queue watcher's frames until the connection ends.
+func (s *Server) queueReadLoop(c *chatConn) {
+	ws := c.ws
 	ws.SetReadLimit(hardReadLimit)
 	_ = ws.SetReadDeadline(time.Now().Add(pongWait))
 	ws.SetPongHandler(func(string) error { return ws.SetReadDeadline(time.Now().Add(pongWait)) })
