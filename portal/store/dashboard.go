@@ -28,6 +28,12 @@ var _ portal.DashboardStore = (*DB)(nil)
 // Cost: every claim of the tenant is read once per dashboard (ageing,
 // outstanding); measured in docs/performance.md (BenchmarkDashboard).
 func (db *DB) Dashboard(ctx context.Context, tenantID string, f portal.DashboardFilter) (*portal.Dashboard, error) {
+	return db.dashboard(ctx, tenantID, f, false)
+}
+
+// dashboard is Dashboard, with every per-claim sum read live when live is
+// set (never from claim_summaries).
+func (db *DB) dashboard(ctx context.Context, tenantID string, f portal.DashboardFilter, live bool) (*portal.Dashboard, error) {
 	if f.From.IsZero() || f.To.IsZero() || f.To.Before(f.From) {
 		return nil, portal.FieldError("period", "The period must end on or after its start.")
 	}
@@ -37,7 +43,7 @@ func (db *DB) Dashboard(ctx context.Context, tenantID string, f portal.Dashboard
 	if f.Now.IsZero() {
 		f.Now = db.Now()
 	}
-	q := &dashQuery{db: db, f: f, out: &portal.Dashboard{Filter: f}, args: map[string]any{
+	q := &dashQuery{db: db, f: f, live: live, out: &portal.Dashboard{Filter: f}, args: map[string]any{
 		"tenant": tenantID, "creditor": f.CreditorID,
 		"from": f.From, "to": f.To, "asof": f.AsOf(),
 		"fromT": timeUTC(f.From.Time()), "toT": timeUTC(f.To.AddDays(1).Time()), "asofT": timeUTC(f.AsOf().AddDays(1).Time()),
@@ -93,6 +99,9 @@ type dashQuery struct {
 	f    portal.DashboardFilter
 	args map[string]any
 	out  *portal.Dashboard
+	// live sums every claim's rows even for a period ending today
+	// (DashboardLive, to compare with the summaries).
+	live bool
 	// principal is the claims' principal by currency and creation month
 	// ("" before the period), added up by ageingAndStages for monthly.
 	principal []principalRow
@@ -233,7 +242,25 @@ func (q *dashQuery) monthly() error {
 // indexes of migration 00096), joined to the claims (one probe per claim
 // of an index holding its currency, stage and creation time, migration
 // 00123): a lookup per claim and sum would be four index probes per claim.
+//
+// For a period ending today (the dashboard's default) the sums come from
+// claim_summaries instead (migration 00127: one row per claim, kept by
+// triggers in the transactions that write the rows it sums), less what
+// is dated after AsOf (a payment or a credit note dated later, which
+// nothing in the application records but an import or raw SQL may hold):
+// one row per claim read instead of its invoices, payments and credit
+// notes. A period ending earlier keeps the live sums.
 func (q *dashQuery) perClaim(where string) string {
+	if q.fromSummaries() {
+		return `SELECT c.currency AS currency, c.stage AS stage, c.created_at AS created_at, c.principal AS principal, c.due_date AS due,
+		c.paid - COALESCE(p.paid, 0) AS paid, c.credited - COALESCE(n.credited, 0) AS credited
+		FROM claim_summaries c
+		LEFT JOIN (SELECT claim_id, SUM(amount) AS paid FROM payments
+			WHERE tenant_id = @tenant AND received_on > @asof GROUP BY claim_id) p ON p.claim_id = c.claim_id
+		LEFT JOIN (SELECT claim_id, SUM(amount) AS credited FROM credit_notes
+			WHERE tenant_id = @tenant AND issue_date > @asof GROUP BY claim_id) n ON n.claim_id = c.claim_id
+		WHERE ` + q.claims() + ` AND c.due_date IS NOT NULL AND ` + where
+	}
 	return `SELECT c.currency AS currency, c.stage AS stage, c.created_at AS created_at, i.principal AS principal, i.due AS due,
 		COALESCE(p.paid, 0) AS paid, COALESCE(n.credited, 0) AS credited
 		FROM claims c
@@ -244,6 +271,20 @@ func (q *dashQuery) perClaim(where string) string {
 		LEFT JOIN (SELECT claim_id, SUM(amount) AS credited FROM credit_notes
 			WHERE tenant_id = @tenant AND issue_date <= @asof GROUP BY claim_id) n ON n.claim_id = c.id
 		WHERE ` + q.claims() + ` AND ` + where
+}
+
+// fromSummaries says whether perClaim reads claim_summaries: when the
+// snapshot day is today (by the filter's Today, else by the injected
+// clock), or later.
+func (q *dashQuery) fromSummaries() bool {
+	if q.live {
+		return false
+	}
+	today := q.f.Today
+	if today.IsZero() {
+		today = portal.DateOf(q.f.Now)
+	}
+	return !q.f.AsOf().Before(today)
 }
 
 // ageing and byStage in one pass over the claims' own sums:

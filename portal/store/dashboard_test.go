@@ -65,6 +65,14 @@ type dashClaim struct {
 	msgs     []dashMsg
 	plan     *dashPlan
 	promise  string // RFC 3339: a promise to pay offered then (proposed)
+	credits  []dashCredit
+}
+
+// dashCredit is a credit note on the claim, recorded at noon UTC on the
+// day it is issued.
+type dashCredit struct {
+	on     string
+	amount int64
 }
 
 // dashSeed is tenant A's portfolio (creditors 0 and 1); the period tested
@@ -180,6 +188,12 @@ func seedDashboard(t *testing.T, db *store.DB, clock *portal.FixedClock, tn *por
 					return err
 				}
 				return nil
+			})
+		}
+		for k, cr := range dc.credits {
+			k, cr := k, cr
+			add(portal.MustDate(cr.on).Time().Add(12*time.Hour), func() error {
+				return db.AddCreditNote(ctx, tn.ID, &portal.CreditNote{ClaimID: ids[i].ID, Number: fmt.Sprintf("AV-%d", k), IssueDate: portal.MustDate(cr.on), Amount: cr.amount})
 			})
 		}
 		used := map[portal.Channel]int{}
@@ -375,6 +389,11 @@ func dashModel(claims []dashClaim, creditorIdx int, f portal.DashboardFilter) *p
 		for _, d := range c.disputes {
 			if d.credit > 0 && !portal.DateOf(ts(d.resolved)).After(day) {
 				sum += d.credit
+			}
+		}
+		for _, cr := range c.credits {
+			if !portal.MustDate(cr.on).After(day) {
+				sum += cr.amount
 			}
 		}
 		return
