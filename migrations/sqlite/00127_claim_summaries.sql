@@ -12,6 +12,8 @@
 -- moved it, as the dashboard's queries read invoices, payments and credit
 -- notes by their own tenant_id. SQLite runs one writer at a time, so a
 -- trigger's arithmetic always starts from the committed sums.
+--   created_month: the claim's creation month in UTC ('YYYY-MM'), what the
+--     dashboard groups by;
 --   principal, due_date: the sum and the oldest due date of the claim's
 --     invoices (due_date NULL without one);
 --   paid, credited: the sum of its payments and of its credit notes.
@@ -22,6 +24,7 @@ CREATE TABLE claim_summaries (
     currency    TEXT NOT NULL,
     stage       TEXT NOT NULL,
     created_at  TIMESTAMP NOT NULL,
+    created_month TEXT NOT NULL,
     principal   BIGINT NOT NULL DEFAULT 0,
     due_date    DATE,
     paid        BIGINT NOT NULL DEFAULT 0,
@@ -29,8 +32,8 @@ CREATE TABLE claim_summaries (
     PRIMARY KEY (tenant_id, claim_id)
 ) WITHOUT ROWID;
 
-INSERT INTO claim_summaries (tenant_id, claim_id, creditor_id, currency, stage, created_at, principal, due_date, paid, credited)
-SELECT c.tenant_id, c.id, c.creditor_id, c.currency, c.stage, c.created_at,
+INSERT INTO claim_summaries (tenant_id, claim_id, creditor_id, currency, stage, created_at, created_month, principal, due_date, paid, credited)
+SELECT c.tenant_id, c.id, c.creditor_id, c.currency, c.stage, c.created_at, substr(c.created_at, 1, 7),
     COALESCE((SELECT SUM(i.amount) FROM invoices i WHERE i.tenant_id = c.tenant_id AND i.claim_id = c.id), 0),
     (SELECT MIN(i.due_date) FROM invoices i WHERE i.tenant_id = c.tenant_id AND i.claim_id = c.id),
     COALESCE((SELECT SUM(p.amount) FROM payments p WHERE p.tenant_id = c.tenant_id AND p.claim_id = c.id), 0),
@@ -40,14 +43,19 @@ FROM claims c;
 -- The credit notes dated after the dashboard's day (subtracted from the
 -- sums), as payments_tenant_received_cover serves for payments.
 CREATE INDEX credit_notes_tenant_issued ON credit_notes (tenant_id, issue_date, claim_id, amount);
+-- The dashboard groups a tenant's summaries by currency, stage, creation
+-- month and due date: in this index's order SQLite groups as it reads
+-- (it has no hash aggregate, and sorting 100,000 rows was three quarters
+-- of the query), and the index holds every column it reads.
+CREATE INDEX claim_summaries_grouped ON claim_summaries (tenant_id, currency, stage, created_month, due_date, created_at, principal, paid, credited, creditor_id);
 
 -- Claims: a new claim starts at zero; its copied columns follow it; a
 -- claim moved to another tenant or id is summed again from its rows there.
 -- +goose StatementBegin
 CREATE TRIGGER claim_summaries_claim_insert AFTER INSERT ON claims
 BEGIN
-    INSERT INTO claim_summaries (tenant_id, claim_id, creditor_id, currency, stage, created_at)
-    VALUES (NEW.tenant_id, NEW.id, NEW.creditor_id, NEW.currency, NEW.stage, NEW.created_at);
+    INSERT INTO claim_summaries (tenant_id, claim_id, creditor_id, currency, stage, created_at, created_month)
+    VALUES (NEW.tenant_id, NEW.id, NEW.creditor_id, NEW.currency, NEW.stage, NEW.created_at, substr(NEW.created_at, 1, 7));
 END;
 -- +goose StatementEnd
 
@@ -56,7 +64,8 @@ CREATE TRIGGER claim_summaries_claim_update AFTER UPDATE OF creditor_id, currenc
 WHEN NEW.tenant_id IS OLD.tenant_id AND NEW.id IS OLD.id
     AND NOT (NEW.creditor_id IS OLD.creditor_id AND NEW.currency IS OLD.currency AND NEW.stage IS OLD.stage AND NEW.created_at IS OLD.created_at)
 BEGIN
-    UPDATE claim_summaries SET creditor_id = NEW.creditor_id, currency = NEW.currency, stage = NEW.stage, created_at = NEW.created_at
+    UPDATE claim_summaries SET creditor_id = NEW.creditor_id, currency = NEW.currency, stage = NEW.stage, created_at = NEW.created_at,
+        created_month = substr(NEW.created_at, 1, 7)
     WHERE tenant_id = NEW.tenant_id AND claim_id = NEW.id;
 END;
 -- +goose StatementEnd
@@ -66,8 +75,8 @@ CREATE TRIGGER claim_summaries_claim_rekey AFTER UPDATE OF tenant_id, id ON clai
 WHEN NEW.tenant_id IS NOT OLD.tenant_id OR NEW.id IS NOT OLD.id
 BEGIN
     DELETE FROM claim_summaries WHERE tenant_id = OLD.tenant_id AND claim_id = OLD.id;
-    INSERT INTO claim_summaries (tenant_id, claim_id, creditor_id, currency, stage, created_at, principal, due_date, paid, credited)
-    VALUES (NEW.tenant_id, NEW.id, NEW.creditor_id, NEW.currency, NEW.stage, NEW.created_at,
+    INSERT INTO claim_summaries (tenant_id, claim_id, creditor_id, currency, stage, created_at, created_month, principal, due_date, paid, credited)
+    VALUES (NEW.tenant_id, NEW.id, NEW.creditor_id, NEW.currency, NEW.stage, NEW.created_at, substr(NEW.created_at, 1, 7),
         COALESCE((SELECT SUM(i.amount) FROM invoices i WHERE i.tenant_id = NEW.tenant_id AND i.claim_id = NEW.id), 0),
         (SELECT MIN(i.due_date) FROM invoices i WHERE i.tenant_id = NEW.tenant_id AND i.claim_id = NEW.id),
         COALESCE((SELECT SUM(p.amount) FROM payments p WHERE p.tenant_id = NEW.tenant_id AND p.claim_id = NEW.id), 0),
@@ -175,5 +184,6 @@ DROP TRIGGER claim_summaries_claim_delete;
 DROP TRIGGER claim_summaries_claim_rekey;
 DROP TRIGGER claim_summaries_claim_update;
 DROP TRIGGER claim_summaries_claim_insert;
+DROP INDEX claim_summaries_grouped;
 DROP INDEX credit_notes_tenant_issued;
 DROP TABLE claim_summaries;

@@ -256,24 +256,10 @@ func (q *dashQuery) monthly() error {
 // of an index holding its currency, stage and creation time, migration
 // 00123): a lookup per claim and sum would be four index probes per claim.
 //
-// For a period ending today (the dashboard's default) the sums come from
-// claim_summaries instead (migration 00127: one row per claim, kept by
-// triggers in the transactions that write the rows it sums), less what
-// is dated after AsOf (a payment or a credit note dated later, which
-// nothing in the application records but an import or raw SQL may hold):
-// one row per claim read instead of its invoices, payments and credit
-// notes. A period ending earlier keeps the live sums.
+// For a period ending today (the dashboard's default) summaryRows reads
+// claim_summaries instead; a period ending earlier needs these sums "by
+// then".
 func (q *dashQuery) perClaim(where string) string {
-	if q.fromSummaries() {
-		return `SELECT c.currency AS currency, c.stage AS stage, c.created_at AS created_at, c.principal AS principal, c.due_date AS due,
-		c.paid - COALESCE(p.paid, 0) AS paid, c.credited - COALESCE(n.credited, 0) AS credited
-		FROM claim_summaries c
-		LEFT JOIN (SELECT claim_id, CAST(SUM(amount) AS BIGINT) AS paid FROM payments` + q.indexedBy("payments_tenant_received_cover") + `
-			WHERE tenant_id = @tenant AND received_on > @asof GROUP BY claim_id) p ON p.claim_id = c.claim_id
-		LEFT JOIN (SELECT claim_id, CAST(SUM(amount) AS BIGINT) AS credited FROM credit_notes` + q.indexedBy("credit_notes_tenant_issued") + `
-			WHERE tenant_id = @tenant AND issue_date > @asof GROUP BY claim_id) n ON n.claim_id = c.claim_id
-		WHERE ` + q.claims() + ` AND c.due_date IS NOT NULL AND ` + where
-	}
 	return `SELECT c.currency AS currency, c.stage AS stage, c.created_at AS created_at, i.principal AS principal, i.due AS due,
 		COALESCE(p.paid, 0) AS paid, COALESCE(n.credited, 0) AS credited
 		FROM claims c
@@ -313,18 +299,12 @@ func (q *dashQuery) fromSummaries() bool {
 func (q *dashQuery) ageingAndStages() error {
 	asOf := q.f.AsOf()
 	q.args["d30"], q.args["d60"], q.args["d90"] = asOf.AddDays(-30), asOf.AddDays(-60), asOf.AddDays(-90)
-	var rows []struct {
-		Currency  portal.Currency
-		Stage     portal.Stage
-		Cohort    int
-		Bucket    string
-		Month     string
-		Claims    int
-		Principal int64
-		Paid      int64
-		Owed      int64
-	}
-	err := q.scan("dashboard ageing and stages", `SELECT currency, stage,
+	var rows []ageStageRow
+	var err error
+	if q.fromSummaries() {
+		rows, err = q.summaryRows()
+	} else {
+		err = q.scan("dashboard ageing and stages", `SELECT currency, stage,
 		CASE WHEN created_at >= @fromT THEN 1 ELSE 0 END AS cohort, CASE
 		WHEN created_at >= @asofT OR principal - paid - credited <= 0 THEN ''
 		WHEN due > @asof THEN '`+portal.AgeNotDue+`'
@@ -335,6 +315,7 @@ func (q *dashQuery) ageingAndStages() error {
 		CASE WHEN created_at < @fromT THEN '' ELSE `+q.monthOfTime("created_at")+` END AS month,
 		COUNT(*) AS claims, SUM(principal) AS principal, SUM(paid) AS paid, SUM(principal - paid - credited) AS owed
 		FROM (`+q.perClaim("c.created_at < @toT")+`) x GROUP BY 1, 2, 3, 4, 5`, &rows)
+	}
 	if err != nil {
 		return err
 	}
@@ -373,6 +354,93 @@ func (q *dashQuery) ageingAndStages() error {
 		q.out.ByStage = append(q.out.ByStage, *stages[k])
 	}
 	return nil
+}
+
+// ageStageRow is what ageingAndStages adds up: the claims entered by the
+// period's end of a currency and stage, entered in the period (Cohort 1)
+// or before, in an ageing bucket on AsOf ("" for none: paid off, or
+// entered after AsOf) and entered in Month ("" before the period).
+type ageStageRow struct {
+	Currency  portal.Currency
+	Stage     portal.Stage
+	Cohort    int
+	Bucket    string
+	Month     string
+	Claims    int
+	Principal int64
+	Paid      int64
+	Owed      int64
+}
+
+// summaryRows is ageingAndStages' rows for a period ending today, from
+// claim_summaries (migration 00127: one row per claim, kept by triggers in
+// the transactions that write the rows it sums), less what is dated after
+// AsOf (a payment or a credit note dated later, which the application
+// refuses but an import or raw SQL may hold). SQL groups by currency,
+// stage, creation month and oldest due date, the order of SQLite's index
+// claim_summaries_grouped, so that it groups as it reads instead of
+// sorting every claim; Go puts each group in its bucket.
+func (q *dashQuery) summaryRows() ([]ageStageRow, error) {
+	paid := "(c.paid - COALESCE(p.paid, 0))"
+	owed := "(c.principal - c.paid - c.credited + COALESCE(p.paid, 0) + COALESCE(n.credited, 0))"
+	open := "c.created_at < @asofT AND " + owed + " > 0"
+	var groups []struct {
+		Currency                      portal.Currency
+		Stage                         portal.Stage
+		Month                         string
+		Due                           portal.Date
+		Entered, Earlier, Open        int
+		EnteredPrincipal, EnteredPaid int64
+		EarlierPrincipal, Owed        int64
+	}
+	err := q.scan("dashboard ageing and stages", `SELECT c.currency AS currency, c.stage AS stage, c.created_month AS month, c.due_date AS due,
+		SUM(CASE WHEN c.created_at >= @fromT THEN 1 ELSE 0 END) AS entered,
+		SUM(CASE WHEN c.created_at >= @fromT THEN c.principal ELSE 0 END) AS entered_principal,
+		SUM(CASE WHEN c.created_at >= @fromT THEN `+paid+` ELSE 0 END) AS entered_paid,
+		SUM(CASE WHEN c.created_at < @fromT THEN 1 ELSE 0 END) AS earlier,
+		SUM(CASE WHEN c.created_at < @fromT THEN c.principal ELSE 0 END) AS earlier_principal,
+		SUM(CASE WHEN `+open+` THEN 1 ELSE 0 END) AS open,
+		SUM(CASE WHEN `+open+` THEN `+owed+` ELSE 0 END) AS owed
+		FROM claim_summaries c
+		LEFT JOIN (SELECT claim_id, CAST(SUM(amount) AS BIGINT) AS paid FROM payments`+q.indexedBy("payments_tenant_received_cover")+`
+			WHERE tenant_id = @tenant AND received_on > @asof GROUP BY claim_id) p ON p.claim_id = c.claim_id
+		LEFT JOIN (SELECT claim_id, CAST(SUM(amount) AS BIGINT) AS credited FROM credit_notes`+q.indexedBy("credit_notes_tenant_issued")+`
+			WHERE tenant_id = @tenant AND issue_date > @asof GROUP BY claim_id) n ON n.claim_id = c.claim_id
+		WHERE `+q.claims()+` AND c.due_date IS NOT NULL AND c.created_at < @toT
+		GROUP BY c.currency, c.stage, c.created_month, c.due_date`, &groups)
+	if err != nil {
+		return nil, err
+	}
+	var rows []ageStageRow
+	for _, g := range groups {
+		if g.Entered > 0 {
+			rows = append(rows, ageStageRow{Currency: g.Currency, Stage: g.Stage, Cohort: 1, Month: g.Month, Claims: g.Entered, Principal: g.EnteredPrincipal, Paid: g.EnteredPaid})
+		}
+		if g.Earlier > 0 {
+			rows = append(rows, ageStageRow{Currency: g.Currency, Stage: g.Stage, Claims: g.Earlier, Principal: g.EarlierPrincipal})
+		}
+		if g.Open > 0 {
+			rows = append(rows, ageStageRow{Currency: g.Currency, Stage: g.Stage, Bucket: q.bucket(g.Due), Claims: g.Open, Owed: g.Owed})
+		}
+	}
+	return rows, nil
+}
+
+// bucket is the ageing bucket on AsOf of a claim whose oldest invoice is
+// due on due (the live query's CASE).
+func (q *dashQuery) bucket(due portal.Date) string {
+	asOf := q.f.AsOf()
+	switch {
+	case due.After(asOf):
+		return portal.AgeNotDue
+	case !due.Before(asOf.AddDays(-30)):
+		return portal.Age0to30
+	case !due.Before(asOf.AddDays(-60)):
+		return portal.Age31to60
+	case !due.Before(asOf.AddDays(-90)):
+		return portal.Age61to90
+	}
+	return portal.AgeOver90
 }
 
 func sortedKeys[V any](m map[[2]string]V) [][2]string {
