@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"sort"
 	"strings"
 	"time"
@@ -272,9 +273,11 @@ func (q *dashQuery) perClaim(where string) string {
 		WHERE ` + q.claims() + ` AND ` + where
 }
 
-// fromSummaries says whether perClaim reads claim_summaries: when the
-// snapshot day is today (by the filter's Today, else by the injected
-// clock), or later.
+// fromSummaries says whether ageingAndStages reads claim_summaries: when
+// the snapshot day is today (by the filter's Today, else by the injected
+// clock) or later, and the period starts on the first of a month (the
+// dashboard's periods are whole months; summaryRows tells the claims
+// entered in the period by their creation month).
 func (q *dashQuery) fromSummaries() bool {
 	if q.live {
 		return false
@@ -283,7 +286,7 @@ func (q *dashQuery) fromSummaries() bool {
 	if today.IsZero() {
 		today = portal.DateOf(q.f.Now)
 	}
-	return !q.f.AsOf().Before(today)
+	return q.f.From.Day == 1 && !q.f.AsOf().Before(today)
 }
 
 // ageing and byStage in one pass over the claims' own sums:
@@ -374,53 +377,96 @@ type ageStageRow struct {
 
 // summaryRows is ageingAndStages' rows for a period ending today, from
 // claim_summaries (migration 00127: one row per claim, kept by triggers in
-// the transactions that write the rows it sums), less what is dated after
-// AsOf (a payment or a credit note dated later, which the application
-// refuses but an import or raw SQL may hold). SQL groups by currency,
-// stage, creation month and oldest due date, the order of SQLite's index
-// claim_summaries_grouped, so that it groups as it reads instead of
-// sorting every claim; Go puts each group in its bucket.
+// the transactions that write the rows it sums). SQL groups the claims by
+// currency, stage, creation month and oldest due date, the order of
+// SQLite's index claim_summaries_grouped, so that it groups as it reads
+// instead of sorting every claim; Go puts each group in its bucket, and in
+// the period or before it by its month (From is the first of a month).
+//
+// The summaries' sums are all-time: the few claims with a payment or a
+// credit note dated after AsOf (which the application refuses but an
+// import or raw SQL may hold) are read again, and their groups get what
+// they count on AsOf instead.
 func (q *dashQuery) summaryRows() ([]ageStageRow, error) {
-	paid := "(c.paid - COALESCE(p.paid, 0))"
-	owed := "(c.principal - c.paid - c.credited + COALESCE(p.paid, 0) + COALESCE(n.credited, 0))"
-	open := "c.created_at < @asofT AND " + owed + " > 0"
+	type Group struct {
+		Currency portal.Currency
+		Stage    portal.Stage
+		Month    string
+		Due      portal.Date
+	}
 	var groups []struct {
-		Currency                      portal.Currency
-		Stage                         portal.Stage
-		Month                         string
-		Due                           portal.Date
-		Entered, Earlier, Open        int
-		EnteredPrincipal, EnteredPaid int64
-		EarlierPrincipal, Owed        int64
+		Group
+		Claims, Open          int
+		Principal, Paid, Owed int64
 	}
 	err := q.scan("dashboard ageing and stages", `SELECT c.currency AS currency, c.stage AS stage, c.created_month AS month, c.due_date AS due,
-		SUM(CASE WHEN c.created_at >= @fromT THEN 1 ELSE 0 END) AS entered,
-		SUM(CASE WHEN c.created_at >= @fromT THEN c.principal ELSE 0 END) AS entered_principal,
-		SUM(CASE WHEN c.created_at >= @fromT THEN `+paid+` ELSE 0 END) AS entered_paid,
-		SUM(CASE WHEN c.created_at < @fromT THEN 1 ELSE 0 END) AS earlier,
-		SUM(CASE WHEN c.created_at < @fromT THEN c.principal ELSE 0 END) AS earlier_principal,
-		SUM(CASE WHEN `+open+` THEN 1 ELSE 0 END) AS open,
-		SUM(CASE WHEN `+open+` THEN `+owed+` ELSE 0 END) AS owed
+		COUNT(*) AS claims, SUM(c.principal) AS principal, SUM(c.paid) AS paid,
+		SUM(CASE WHEN c.created_at < @asofT AND c.principal - c.paid - c.credited > 0 THEN 1 ELSE 0 END) AS open,
+		SUM(CASE WHEN c.created_at < @asofT AND c.principal - c.paid - c.credited > 0 THEN c.principal - c.paid - c.credited ELSE 0 END) AS owed
 		FROM claim_summaries c
-		LEFT JOIN (SELECT claim_id, CAST(SUM(amount) AS BIGINT) AS paid FROM payments`+q.indexedBy("payments_tenant_received_cover")+`
-			WHERE tenant_id = @tenant AND received_on > @asof GROUP BY claim_id) p ON p.claim_id = c.claim_id
-		LEFT JOIN (SELECT claim_id, CAST(SUM(amount) AS BIGINT) AS credited FROM credit_notes`+q.indexedBy("credit_notes_tenant_issued")+`
-			WHERE tenant_id = @tenant AND issue_date > @asof GROUP BY claim_id) n ON n.claim_id = c.claim_id
 		WHERE `+q.claims()+` AND c.due_date IS NOT NULL AND c.created_at < @toT
 		GROUP BY c.currency, c.stage, c.created_month, c.due_date`, &groups)
 	if err != nil {
 		return nil, err
 	}
-	var rows []ageStageRow
+	var later []struct {
+		Group
+		Early                                               int
+		Principal, Paid, Credited, LaterPaid, LaterCredited int64
+	}
+	err = q.scan("dashboard ageing dated later", `SELECT c.currency AS currency, c.stage AS stage, c.created_month AS month, c.due_date AS due,
+		CASE WHEN c.created_at < @asofT THEN 1 ELSE 0 END AS early, c.principal AS principal, c.paid AS paid, c.credited AS credited,
+		COALESCE(p.paid, 0) AS later_paid, COALESCE(n.credited, 0) AS later_credited
+		FROM (SELECT claim_id FROM payments`+q.indexedBy("payments_tenant_received_cover")+` WHERE tenant_id = @tenant AND received_on > @asof
+			UNION SELECT claim_id FROM credit_notes`+q.indexedBy("credit_notes_tenant_issued")+` WHERE tenant_id = @tenant AND issue_date > @asof) l
+		JOIN claim_summaries c ON c.tenant_id = @tenant AND c.claim_id = l.claim_id
+		LEFT JOIN (SELECT claim_id, CAST(SUM(amount) AS BIGINT) AS paid FROM payments`+q.indexedBy("payments_tenant_received_cover")+`
+			WHERE tenant_id = @tenant AND received_on > @asof GROUP BY claim_id) p ON p.claim_id = c.claim_id
+		LEFT JOIN (SELECT claim_id, CAST(SUM(amount) AS BIGINT) AS credited FROM credit_notes`+q.indexedBy("credit_notes_tenant_issued")+`
+			WHERE tenant_id = @tenant AND issue_date > @asof GROUP BY claim_id) n ON n.claim_id = c.claim_id
+		WHERE `+q.claims()+` AND c.due_date IS NOT NULL AND c.created_at < @toT`, &later)
+	if err != nil {
+		return nil, err
+	}
+	type sums struct {
+		claims, open          int
+		principal, paid, owed int64
+	}
+	by := map[Group]*sums{}
+	var order []Group
 	for _, g := range groups {
-		if g.Entered > 0 {
-			rows = append(rows, ageStageRow{Currency: g.Currency, Stage: g.Stage, Cohort: 1, Month: g.Month, Claims: g.Entered, Principal: g.EnteredPrincipal, Paid: g.EnteredPaid})
+		by[g.Group] = &sums{claims: g.Claims, open: g.Open, principal: g.Principal, paid: g.Paid, owed: g.Owed}
+		order = append(order, g.Group)
+	}
+	for _, l := range later {
+		g := by[l.Group]
+		if g == nil {
+			return nil, fmt.Errorf("dashboard ageing dated later: claim group %+v not in the summaries", l.Group)
 		}
-		if g.Earlier > 0 {
-			rows = append(rows, ageStageRow{Currency: g.Currency, Stage: g.Stage, Claims: g.Earlier, Principal: g.EarlierPrincipal})
+		// Out with the claim's all-time sums, in with its sums on AsOf.
+		owing := func(paid, credited int64) (int, int64) {
+			if owed := l.Principal - paid - credited; l.Early == 1 && owed > 0 {
+				return 1, owed
+			}
+			return 0, 0
 		}
-		if g.Open > 0 {
-			rows = append(rows, ageStageRow{Currency: g.Currency, Stage: g.Stage, Bucket: q.bucket(g.Due), Claims: g.Open, Owed: g.Owed})
+		wasOpen, wasOwed := owing(l.Paid, l.Credited)
+		open, owed := owing(l.Paid-l.LaterPaid, l.Credited-l.LaterCredited)
+		g.paid -= l.LaterPaid
+		g.open += open - wasOpen
+		g.owed += owed - wasOwed
+	}
+	fromMonth := q.f.From.Time().Format("2006-01")
+	var rows []ageStageRow
+	for _, k := range order {
+		g := by[k]
+		if k.Month >= fromMonth {
+			rows = append(rows, ageStageRow{Currency: k.Currency, Stage: k.Stage, Cohort: 1, Month: k.Month, Claims: g.claims, Principal: g.principal, Paid: g.paid})
+		} else {
+			rows = append(rows, ageStageRow{Currency: k.Currency, Stage: k.Stage, Claims: g.claims, Principal: g.principal})
+		}
+		if g.open > 0 {
+			rows = append(rows, ageStageRow{Currency: k.Currency, Stage: k.Stage, Bucket: q.bucket(k.Due), Claims: g.open, Owed: g.owed})
 		}
 	}
 	return rows, nil

@@ -182,6 +182,10 @@ func TestDashboardSummaries(t *testing.T) {
 				portal.NewID(clock.T), a.ID, claimID("D-1"), 40000, "EUR", today.AddDays(3).String(), "transfer", "", clock.T.UTC())
 			byRef("D-1").pays = append(byRef("D-1").pays, dashPay{today.AddDays(3).String(), 40000, false})
 			check("payment dated after today")
+			exec("INSERT INTO credit_notes (id, tenant_id, claim_id, invoice_id, number, issue_date, amount, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+				portal.NewID(clock.T), a.ID, claimID("D-9"), "", "AV-LATER", today.AddDays(2).String(), 30000, clock.T.UTC())
+			byRef("D-9").credits = append(byRef("D-9").credits, dashCredit{today.AddDays(2).String(), 30000})
+			check("credit note dated after today")
 			exec("UPDATE payments SET claim_id = ? WHERE claim_id = ? AND amount = ?", claimID("D-10"), claimID("D-5"), 50000)
 			byRef("D-5").pays, byRef("D-10").pays = nil, []dashPay{{"2024-06-05", 50000, false}}
 			check("payment moved")
