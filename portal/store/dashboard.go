@@ -416,14 +416,13 @@ func (q *dashQuery) summaryRows() ([]ageStageRow, error) {
 	}
 	err = q.scan("dashboard ageing dated later", `SELECT c.currency AS currency, c.stage AS stage, c.created_month AS month, c.due_date AS due,
 		CASE WHEN c.created_at < @asofT THEN 1 ELSE 0 END AS early, c.principal AS principal, c.paid AS paid, c.credited AS credited,
-		COALESCE(p.paid, 0) AS later_paid, COALESCE(n.credited, 0) AS later_credited
-		FROM (SELECT claim_id FROM payments`+q.indexedBy("payments_tenant_received_cover")+` WHERE tenant_id = @tenant AND received_on > @asof
-			UNION SELECT claim_id FROM credit_notes`+q.indexedBy("credit_notes_tenant_issued")+` WHERE tenant_id = @tenant AND issue_date > @asof) l
+		l.later_paid AS later_paid, l.later_credited AS later_credited
+		FROM (SELECT claim_id, CAST(SUM(paid) AS BIGINT) AS later_paid, CAST(SUM(credited) AS BIGINT) AS later_credited FROM (
+			SELECT claim_id, amount AS paid, 0 AS credited FROM payments`+q.indexedBy("payments_tenant_received_cover")+`
+				WHERE tenant_id = @tenant AND received_on > @asof
+			UNION ALL SELECT claim_id, 0 AS paid, amount AS credited FROM credit_notes`+q.indexedBy("credit_notes_tenant_issued")+`
+				WHERE tenant_id = @tenant AND issue_date > @asof) u GROUP BY claim_id) l
 		JOIN claim_summaries c ON c.tenant_id = @tenant AND c.claim_id = l.claim_id
-		LEFT JOIN (SELECT claim_id, CAST(SUM(amount) AS BIGINT) AS paid FROM payments`+q.indexedBy("payments_tenant_received_cover")+`
-			WHERE tenant_id = @tenant AND received_on > @asof GROUP BY claim_id) p ON p.claim_id = c.claim_id
-		LEFT JOIN (SELECT claim_id, CAST(SUM(amount) AS BIGINT) AS credited FROM credit_notes`+q.indexedBy("credit_notes_tenant_issued")+`
-			WHERE tenant_id = @tenant AND issue_date > @asof GROUP BY claim_id) n ON n.claim_id = c.claim_id
 		WHERE `+q.claims()+` AND c.due_date IS NOT NULL AND c.created_at < @toT`, &later)
 	if err != nil {
 		return nil, err
