@@ -19,7 +19,8 @@
 --
 -- Exact under concurrent writers (READ COMMITTED): an insert adds to the
 -- row (UPDATE ... SET paid = paid + x re-reads a row another transaction
--- changed meanwhile once that one commits). Only an invoice's update or
+-- changed meanwhile once that one commits; inserts are summed per
+-- statement, below). Only an invoice's update or
 -- delete sums the claim's rows again (the oldest due date cannot be taken
 -- back by arithmetic): it first locks the summary row, so that every other
 -- transaction that moved it has committed, and sums in the next statement,
@@ -73,10 +74,7 @@ $$;
 -- +goose StatementBegin
 CREATE FUNCTION claim_summaries_claim() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP = 'INSERT' THEN
-        INSERT INTO claim_summaries (tenant_id, claim_id, creditor_id, currency, stage, created_at, created_month)
-        VALUES (NEW.tenant_id, NEW.id, NEW.creditor_id, NEW.currency, NEW.stage, NEW.created_at, to_char(NEW.created_at AT TIME ZONE 'UTC', 'YYYY-MM'));
-    ELSIF TG_OP = 'DELETE' THEN
+    IF TG_OP = 'DELETE' THEN
         DELETE FROM claim_summaries WHERE tenant_id = OLD.tenant_id AND claim_id = OLD.id;
     ELSIF (NEW.tenant_id, NEW.id) IS DISTINCT FROM (OLD.tenant_id, OLD.id) THEN
         DELETE FROM claim_summaries WHERE tenant_id = OLD.tenant_id AND claim_id = OLD.id;
@@ -93,7 +91,7 @@ END;
 $$;
 -- +goose StatementEnd
 
-CREATE TRIGGER claim_summaries_claim AFTER INSERT OR DELETE OR UPDATE OF tenant_id, id, creditor_id, currency, stage, created_at ON claims
+CREATE TRIGGER claim_summaries_claim AFTER DELETE OR UPDATE OF tenant_id, id, creditor_id, currency, stage, created_at ON claims
     FOR EACH ROW EXECUTE FUNCTION claim_summaries_claim();
 
 -- Invoices: an insert adds; an update or a delete sums the claim's
@@ -101,12 +99,6 @@ CREATE TRIGGER claim_summaries_claim AFTER INSERT OR DELETE OR UPDATE OF tenant_
 -- +goose StatementBegin
 CREATE FUNCTION claim_summaries_invoice() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP = 'INSERT' THEN
-        UPDATE claim_summaries SET principal = principal + NEW.amount,
-            due_date = CASE WHEN due_date IS NULL OR NEW.due_date < due_date THEN NEW.due_date ELSE due_date END
-        WHERE tenant_id = NEW.tenant_id AND claim_id = NEW.claim_id;
-        RETURN NULL;
-    END IF;
     IF TG_OP = 'UPDATE' AND (NEW.tenant_id, NEW.claim_id, NEW.amount, NEW.due_date) IS NOT DISTINCT FROM (OLD.tenant_id, OLD.claim_id, OLD.amount, OLD.due_date) THEN
         RETURN NULL;
     END IF;
@@ -119,7 +111,7 @@ END;
 $$;
 -- +goose StatementEnd
 
-CREATE TRIGGER claim_summaries_invoice AFTER INSERT OR DELETE OR UPDATE OF tenant_id, claim_id, amount, due_date ON invoices
+CREATE TRIGGER claim_summaries_invoice AFTER DELETE OR UPDATE OF tenant_id, claim_id, amount, due_date ON invoices
     FOR EACH ROW EXECUTE FUNCTION claim_summaries_invoice();
 
 -- Payments and credit notes: sums, so every change is arithmetic.
@@ -129,7 +121,7 @@ BEGIN
     IF TG_OP IN ('UPDATE', 'DELETE') THEN
         UPDATE claim_summaries SET paid = paid - OLD.amount WHERE tenant_id = OLD.tenant_id AND claim_id = OLD.claim_id;
     END IF;
-    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+    IF TG_OP = 'UPDATE' THEN
         UPDATE claim_summaries SET paid = paid + NEW.amount WHERE tenant_id = NEW.tenant_id AND claim_id = NEW.claim_id;
     END IF;
     RETURN NULL;
@@ -137,7 +129,7 @@ END;
 $$;
 -- +goose StatementEnd
 
-CREATE TRIGGER claim_summaries_payment AFTER INSERT OR DELETE ON payments
+CREATE TRIGGER claim_summaries_payment AFTER DELETE ON payments
     FOR EACH ROW EXECUTE FUNCTION claim_summaries_payment();
 CREATE TRIGGER claim_summaries_payment_update AFTER UPDATE OF tenant_id, claim_id, amount ON payments
     FOR EACH ROW WHEN ((NEW.tenant_id, NEW.claim_id, NEW.amount) IS DISTINCT FROM (OLD.tenant_id, OLD.claim_id, OLD.amount))
@@ -149,7 +141,7 @@ BEGIN
     IF TG_OP IN ('UPDATE', 'DELETE') THEN
         UPDATE claim_summaries SET credited = credited - OLD.amount WHERE tenant_id = OLD.tenant_id AND claim_id = OLD.claim_id;
     END IF;
-    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+    IF TG_OP = 'UPDATE' THEN
         UPDATE claim_summaries SET credited = credited + NEW.amount WHERE tenant_id = NEW.tenant_id AND claim_id = NEW.claim_id;
     END IF;
     RETURN NULL;
@@ -157,13 +149,77 @@ END;
 $$;
 -- +goose StatementEnd
 
-CREATE TRIGGER claim_summaries_credit_note AFTER INSERT OR DELETE ON credit_notes
+CREATE TRIGGER claim_summaries_credit_note AFTER DELETE ON credit_notes
     FOR EACH ROW EXECUTE FUNCTION claim_summaries_credit_note();
 CREATE TRIGGER claim_summaries_credit_note_update AFTER UPDATE OF tenant_id, claim_id, amount ON credit_notes
     FOR EACH ROW WHEN ((NEW.tenant_id, NEW.claim_id, NEW.amount) IS DISTINCT FROM (OLD.tenant_id, OLD.claim_id, OLD.amount))
     EXECUTE FUNCTION claim_summaries_credit_note();
 
+-- Inserts, the bulk of the writes (an import inserts hundreds of claims and
+-- invoices per statement): one set-based statement per INSERT statement,
+-- reading the rows it inserted, instead of a trigger call per row.
+-- +goose StatementBegin
+CREATE FUNCTION claim_summaries_claims_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO claim_summaries (tenant_id, claim_id, creditor_id, currency, stage, created_at, created_month)
+    SELECT tenant_id, id, creditor_id, currency, stage, created_at, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM') FROM new_rows;
+    RETURN NULL;
+END;
+$$;
+-- +goose StatementEnd
+
+-- +goose StatementBegin
+CREATE FUNCTION claim_summaries_invoices_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE claim_summaries s SET principal = s.principal + d.amount,
+        due_date = CASE WHEN s.due_date IS NULL OR d.due_date < s.due_date THEN d.due_date ELSE s.due_date END
+    FROM (SELECT tenant_id, claim_id, SUM(amount) AS amount, MIN(due_date) AS due_date FROM new_rows GROUP BY tenant_id, claim_id) d
+    WHERE s.tenant_id = d.tenant_id AND s.claim_id = d.claim_id;
+    RETURN NULL;
+END;
+$$;
+-- +goose StatementEnd
+
+-- +goose StatementBegin
+CREATE FUNCTION claim_summaries_payments_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE claim_summaries s SET paid = s.paid + d.amount
+    FROM (SELECT tenant_id, claim_id, SUM(amount) AS amount FROM new_rows GROUP BY tenant_id, claim_id) d
+    WHERE s.tenant_id = d.tenant_id AND s.claim_id = d.claim_id;
+    RETURN NULL;
+END;
+$$;
+-- +goose StatementEnd
+
+-- +goose StatementBegin
+CREATE FUNCTION claim_summaries_credit_notes_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE claim_summaries s SET credited = s.credited + d.amount
+    FROM (SELECT tenant_id, claim_id, SUM(amount) AS amount FROM new_rows GROUP BY tenant_id, claim_id) d
+    WHERE s.tenant_id = d.tenant_id AND s.claim_id = d.claim_id;
+    RETURN NULL;
+END;
+$$;
+-- +goose StatementEnd
+
+CREATE TRIGGER claim_summaries_claims_inserted AFTER INSERT ON claims
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION claim_summaries_claims_inserted();
+CREATE TRIGGER claim_summaries_invoices_inserted AFTER INSERT ON invoices
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION claim_summaries_invoices_inserted();
+CREATE TRIGGER claim_summaries_payments_inserted AFTER INSERT ON payments
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION claim_summaries_payments_inserted();
+CREATE TRIGGER claim_summaries_credit_notes_inserted AFTER INSERT ON credit_notes
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION claim_summaries_credit_notes_inserted();
+
 -- +goose Down
+DROP TRIGGER claim_summaries_credit_notes_inserted ON credit_notes;
+DROP TRIGGER claim_summaries_payments_inserted ON payments;
+DROP TRIGGER claim_summaries_invoices_inserted ON invoices;
+DROP TRIGGER claim_summaries_claims_inserted ON claims;
+DROP FUNCTION claim_summaries_credit_notes_inserted();
+DROP FUNCTION claim_summaries_payments_inserted();
+DROP FUNCTION claim_summaries_invoices_inserted();
+DROP FUNCTION claim_summaries_claims_inserted();
 DROP TRIGGER claim_summaries_credit_note_update ON credit_notes;
 DROP TRIGGER claim_summaries_credit_note ON credit_notes;
 DROP FUNCTION claim_summaries_credit_note();
