@@ -38,7 +38,8 @@ var tablesWithTenant = []string{"users", "api_keys", "creditors", "debtors", "cl
 	"events", "portal_links", "portal_sessions", "disputes", "dispute_files", "negotiation_policies", "conversations", "messages",
 	"offers", "agreements", "instalments", "console_sessions", "checkout_sessions", "provider_payments", "stripe_events",
 	"stripe_customers", "payment_references", "instalment_charges", "statements", "statement_lines", "reminder_sequences",
-	"reminder_steps", "claim_sequences", "reminder_sends", "contact_opt_outs", "unsubscribe_tokens", "letters", "portal_codes", "account_log", "prepared_replies", "surveys", "conversation_reads", "response_breaches"}
+	"reminder_steps", "claim_sequences", "reminder_sends", "contact_opt_outs", "unsubscribe_tokens", "letters", "portal_codes", "account_log", "prepared_replies", "surveys", "conversation_reads", "response_breaches",
+	"claim_summaries"}
 
 // dump renders every row of every tenant table (of one tenant, or all with
 // tenantID ""), blobs as text, one line per row: what a test searches for
@@ -58,7 +59,7 @@ func dump(t *testing.T, db *store.DB, tenantID string) string {
 				q = strings.Replace(q, "$1", "?", 1)
 			}
 		}
-		rows, err := db.SQL().Query(q+" ORDER BY 1", args...)
+		rows, err := db.SQL().Query(q+" ORDER BY 1, 2", args...)
 		if err != nil {
 			t.Fatalf("dump %s: %v", table, err)
 		}
