@@ -20,10 +20,11 @@ var _ portal.DashboardStore = (*DB)(nil)
 // each grouped in SQL (per currency and month, bucket, stage, source or
 // state), so the rows read back are a few dozen whatever the number of
 // claims. Per-claim sums are grouped passes over the tenant's rows in
-// claim order, per-payment and per-message lookups use the claim's or the
-// conversation's own index (migration 00096), each holding the columns
-// the query reads (migration 00123, so no table row is read for them): no
-// query reads another tenant's rows. Read in one read-only transaction on PostgreSQL
+// claim order, on indexes holding the columns the query reads (migration
+// 00123, so no table row is read for them); the payments by channel and
+// the response time read what was recorded when the payments, contacts
+// and messages were written (migration 00130), one range of the period:
+// no query reads another tenant's rows. Read in one read-only transaction on PostgreSQL
 // (REPEATABLE READ), so that every figure is one moment of the database.
 //
 // Cost: every claim of the tenant is read once per dashboard (ageing,
@@ -35,8 +36,10 @@ func (db *DB) Dashboard(ctx context.Context, tenantID string, f portal.Dashboard
 	return db.dashboard(ctx, tenantID, f, false)
 }
 
-// dashboard is Dashboard, with every per-claim sum read live when live is
-// set (never from claim_summaries).
+// dashboard is Dashboard, with every figure computed from the claims'
+// rows when live is set: no claim_summaries (migration 00127), and the
+// payments by channel and response time from their source rows rather
+// than what migration 00130 records (the equality tests compare both).
 func (db *DB) dashboard(ctx context.Context, tenantID string, f portal.DashboardFilter, live bool) (*portal.Dashboard, error) {
 	if f.From.IsZero() || f.To.IsZero() || f.To.Before(f.From) {
 		return nil, portal.FieldError("period", "The period must end on or after its start.")
@@ -103,8 +106,9 @@ type dashQuery struct {
 	f    portal.DashboardFilter
 	args map[string]any
 	out  *portal.Dashboard
-	// live sums every claim's rows even for a period ending today
-	// (DashboardLive, to compare with the summaries).
+	// live computes every figure from the source rows, never from the
+	// claim summaries or what migration 00130 records (DashboardLive,
+	// for the tests that compare the two).
 	live bool
 	// principal is the claims' principal by currency and creation month
 	// ("" before the period), added up by ageingAndStages for monthly.
@@ -507,28 +511,50 @@ func sortedKeys[V any](m map[[2]string]V) [][2]string {
 // before the day it was received: a reminder sent (e-mail, SMS), a
 // letter posted, or a portal link opened (by the link's channel).
 // Nothing records which contact led to a payment, so this is derived.
-// The reversal check also asks for a non-empty reverses, which lets it
-// use the partial index payments_reverses (else each payment would scan
-// the table).
+// The last contact of each kind is recorded per payment in
+// payment_channels as the payments and contacts are written (migration
+// 00130's triggers, byChannelLive's rules): the dashboard reads the
+// period's range of it.
 func (q *dashQuery) byChannel() error {
+	if q.live {
+		return q.channels(q.byChannelLive())
+	}
+	return q.channels(`SELECT pc.currency AS currency, pc.amount AS amount, pc.rem_at AS rem_at, pc.rem_channel AS rem_channel,
+		pc.link_at AS link_at, pc.link_channel AS link_channel, pc.letter_at AS letter_at
+		FROM payment_channels pc
+		WHERE pc.tenant_id = @tenant AND pc.received_on >= @from AND pc.received_on <= @to` + q.byCreditor("pc"))
+}
+
+// byChannelLive is the payments of the period with the last contact of
+// each kind before them, looked up per payment (five index probes each):
+// the rules payment_channels records. The reversal check also asks for a
+// non-empty reverses, which lets it use the partial index
+// payments_reverses (else each payment would scan the table).
+func (q *dashQuery) byChannelLive() string {
 	next := q.dayAfter("p.received_on")
+	return `SELECT p.currency AS currency, p.amount AS amount,
+		(SELECT MAX(rs.sent_at) FROM reminder_sends rs WHERE rs.claim_id = p.claim_id AND rs.sent_at < ` + next + `) AS rem_at,
+		(SELECT rs.channel FROM reminder_sends rs WHERE rs.claim_id = p.claim_id AND rs.sent_at < ` + next + ` ORDER BY rs.sent_at DESC LIMIT 1) AS rem_channel,
+		(SELECT MAX(ps.created_at) FROM portal_sessions ps WHERE ps.claim_id = p.claim_id AND ps.created_at < ` + next + `) AS link_at,
+		(SELECT pl.channel FROM portal_sessions ps JOIN portal_links pl ON pl.id = ps.link_id
+			WHERE ps.claim_id = p.claim_id AND ps.created_at < ` + next + ` ORDER BY ps.created_at DESC LIMIT 1) AS link_channel,
+		` + q.midnight("(SELECT MAX(l.sent_on) FROM letters l WHERE l.tenant_id = @tenant AND l.claim_id = p.claim_id AND l.sent_on <= p.received_on)") + ` AS letter_at
+		FROM payments p
+		WHERE p.tenant_id = @tenant` + q.byCreditor("p") + ` AND p.received_on >= @from AND p.received_on <= @to
+		AND p.amount > 0 AND p.reverses = '' AND NOT EXISTS (SELECT 1 FROM payments r WHERE r.reverses = p.id AND r.reverses <> '')`
+}
+
+// channels attributes the payments of from (currency, amount and the
+// last contact of each kind) to the latest of those contacts, a reminder
+// before a link before a letter on the same instant, and sums them by
+// currency and source.
+func (q *dashQuery) channels(from string) error {
 	return q.scan("dashboard channels", `SELECT currency, CASE
 		WHEN rem_at IS NOT NULL AND (link_at IS NULL OR rem_at >= link_at) AND (letter_at IS NULL OR rem_at >= letter_at) THEN '`+portal.SourceReminderPrefix+`' || rem_channel
 		WHEN link_at IS NOT NULL AND (letter_at IS NULL OR link_at >= letter_at) THEN '`+portal.SourceLinkPrefix+`' || link_channel
 		WHEN letter_at IS NOT NULL THEN '`+portal.SourceReminderPrefix+`letter'
 		ELSE '`+portal.SourceNone+`' END AS source,
-		COUNT(*) AS payments, SUM(amount) AS amount FROM (
-		SELECT p.currency AS currency, p.amount AS amount,
-		(SELECT MAX(rs.sent_at) FROM reminder_sends rs WHERE rs.claim_id = p.claim_id AND rs.sent_at < `+next+`) AS rem_at,
-		(SELECT rs.channel FROM reminder_sends rs WHERE rs.claim_id = p.claim_id AND rs.sent_at < `+next+` ORDER BY rs.sent_at DESC LIMIT 1) AS rem_channel,
-		(SELECT MAX(ps.created_at) FROM portal_sessions ps WHERE ps.claim_id = p.claim_id AND ps.created_at < `+next+`) AS link_at,
-		(SELECT pl.channel FROM portal_sessions ps JOIN portal_links pl ON pl.id = ps.link_id
-			WHERE ps.claim_id = p.claim_id AND ps.created_at < `+next+` ORDER BY ps.created_at DESC LIMIT 1) AS link_channel,
-		`+q.midnight("(SELECT MAX(l.sent_on) FROM letters l WHERE l.tenant_id = @tenant AND l.claim_id = p.claim_id AND l.sent_on <= p.received_on)")+` AS letter_at
-		FROM payments p
-		WHERE p.tenant_id = @tenant`+q.byCreditor("p")+` AND p.received_on >= @from AND p.received_on <= @to
-		AND p.amount > 0 AND p.reverses = '' AND NOT EXISTS (SELECT 1 FROM payments r WHERE r.reverses = p.id AND r.reverses <> '')
-		) x GROUP BY 1, 2 ORDER BY 1, 2`, &q.out.ByChannel)
+		COUNT(*) AS payments, SUM(amount) AS amount FROM (`+from+`) x GROUP BY 1, 2 ORDER BY 1, 2`, &q.out.ByChannel)
 }
 
 // plans: signed agreements with instalments, signed in the period, by
@@ -613,8 +639,16 @@ func (q *dashQuery) disputes() error {
 // response: every debtor message of the period that opens a turn (the
 // previous public message of the conversation is not the debtor's), and
 // the time to the first agent's message after it. System messages (the
-// automatic policy) are not an agent's answer.
+// automatic policy) are not an agent's answer. The turns and their first
+// answer are recorded in message_turns as the messages are written
+// (migration 00130's triggers, responseLive's rules): the dashboard reads
+// the period's range of it.
 func (q *dashQuery) response() error {
+	turns := `SELECT t.asked_at AS asked, t.answered_at AS answered FROM message_turns t
+		WHERE t.tenant_id = @tenant` + q.byCreditor("t") + ` AND t.asked_at >= @fromT AND t.asked_at < @toT`
+	if q.live {
+		turns = q.responseLive()
+	}
 	secs := q.seconds("asked", "answered")
 	var r struct {
 		Asked, Answered    int
@@ -626,16 +660,7 @@ func (q *dashQuery) response() error {
 		COALESCE(SUM(CASE WHEN secs > 60 AND secs <= 300 THEN 1 ELSE 0 END), 0) AS b5m,
 		COALESCE(SUM(CASE WHEN secs > 300 AND secs <= 3600 THEN 1 ELSE 0 END), 0) AS b1h,
 		COALESCE(SUM(CASE WHEN secs > 3600 AND secs <= 86400 THEN 1 ELSE 0 END), 0) AS b1d
-		FROM (SELECT answered, `+secs+` AS secs FROM (
-		SELECT d.created_at AS asked,
-		(SELECT MIN(a.created_at) FROM messages a WHERE a.conversation_id = d.conversation_id AND a.seq > d.seq
-			AND a.author_kind = '`+string(portal.ActorUser)+`' AND a.internal = FALSE) AS answered
-		FROM messages d
-		WHERE d.tenant_id = @tenant`+q.byCreditor("d")+` AND d.author_kind = '`+string(portal.ActorDebtor)+`'
-		AND d.created_at >= @fromT AND d.created_at < @toT
-		AND COALESCE((SELECT pm.author_kind FROM messages pm WHERE pm.conversation_id = d.conversation_id AND pm.seq < d.seq
-			AND pm.internal = FALSE AND pm.author_kind IN ('`+string(portal.ActorDebtor)+`', '`+string(portal.ActorUser)+`') ORDER BY pm.seq DESC LIMIT 1), '') <> '`+string(portal.ActorDebtor)+`'
-		) y) z`, &r)
+		FROM (SELECT answered, `+secs+` AS secs FROM (`+turns+`) y) z`, &r)
 	if err != nil {
 		return err
 	}
@@ -643,6 +668,20 @@ func (q *dashQuery) response() error {
 	q.out.Response = portal.ResponseFigures{Asked: r.Asked, Answered: r.Answered, AvgSeconds: int64(r.Avg + 0.5),
 		ByTime: map[string]int{"1m": r.B1m, "5m": r.B5m, "1h": r.B1h, "1d": r.B1d, "more": more, "unanswered": r.Asked - r.Answered}}
 	return nil
+}
+
+// responseLive is the turns of the period with their first answer,
+// looked up per debtor message (the message before it and the answer
+// after it, two index probes each): the rules message_turns records.
+func (q *dashQuery) responseLive() string {
+	return `SELECT d.created_at AS asked,
+		(SELECT MIN(a.created_at) FROM messages a WHERE a.conversation_id = d.conversation_id AND a.seq > d.seq
+			AND a.author_kind = '` + string(portal.ActorUser) + `' AND a.internal = FALSE) AS answered
+		FROM messages d
+		WHERE d.tenant_id = @tenant` + q.byCreditor("d") + ` AND d.author_kind = '` + string(portal.ActorDebtor) + `'
+		AND d.created_at >= @fromT AND d.created_at < @toT
+		AND COALESCE((SELECT pm.author_kind FROM messages pm WHERE pm.conversation_id = d.conversation_id AND pm.seq < d.seq
+			AND pm.internal = FALSE AND pm.author_kind IN ('` + string(portal.ActorDebtor) + `', '` + string(portal.ActorUser) + `') ORDER BY pm.seq DESC LIMIT 1), '') <> '` + string(portal.ActorDebtor) + `'`
 }
 
 // breaches: the response targets missed whose answer was due in the

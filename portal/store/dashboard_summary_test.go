@@ -92,7 +92,7 @@ func TestDashboardSummaries(t *testing.T) {
 					if err != nil {
 						t.Fatalf("%s %s: %v", step, tc.name, err)
 					}
-					live, err := store.DashboardLive(ctx, db, a.ID, f)
+					live, err := db.DashboardLive(ctx, a.ID, f)
 					if err != nil {
 						t.Fatalf("%s %s live: %v", step, tc.name, err)
 					}
@@ -232,7 +232,7 @@ func TestDashboardSummaries(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				live, err := store.DashboardLive(ctx, db, a.ID, f)
+				live, err := db.DashboardLive(ctx, a.ID, f)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/relais/relais/negotiation"
 	"github.com/relais/relais/portal"
+	"github.com/relais/relais/portal/rules"
 	"github.com/relais/relais/portal/store"
 	"github.com/relais/relais/portal/store/storetest"
 )
@@ -33,7 +34,10 @@ type dashPay struct {
 
 type dashTouch struct {
 	at     string // RFC 3339
-	source string // reminder_email, reminder_sms, link_sms, link_email
+	source string // reminder_email, reminder_sms, link_sms, link_email, letter
+	// posted is when a letter (made at, and sent on at's day) is recorded
+	// as posted, possibly days later; "" the same moment.
+	posted string
 }
 
 type dashDispute struct {
@@ -79,21 +83,26 @@ type dashCredit struct {
 // is 2024-01 to 2024-06, today 2024-06-30.
 var dashSeed = []dashClaim{
 	{ref: "D-1", created: "2023-12-10T09:00:00Z", stage: portal.StageAmicable, invoices: []dashInvoice{{100000, "2023-12-31"}},
-		pays: []dashPay{{"2023-12-20", 5000, false}, {"2024-02-10", 30000, false}},
-		msgs: []dashMsg{{"2023-12-15T10:00:00Z", "debtor"}, {"2023-12-15T10:30:00Z", "agent"}}},
+		pays: []dashPay{{"2023-12-20", 5000, false}, {"2024-02-10", 30000, false}, {"2024-03-15", 2000, false}},
+		// Posted on 03-01, recorded on 03-20: the payment of 03-15 moves to it.
+		touches: []dashTouch{{at: "2024-03-01T09:00:00Z", source: "letter", posted: "2024-03-20T09:00:00Z"}},
+		msgs:    []dashMsg{{"2023-12-15T10:00:00Z", "debtor"}, {"2023-12-15T10:30:00Z", "agent"}}},
 	{ref: "D-2", created: "2024-02-05T09:00:00Z", stage: portal.StageFormalNotice,
 		invoices: []dashInvoice{{50000, "2024-05-15"}, {20000, "2024-06-20"}},
-		touches:  []dashTouch{{"2024-02-20T08:00:00Z", "reminder_email"}, {"2024-02-25T18:00:00Z", "link_sms"}},
+		touches:  []dashTouch{{at: "2024-02-20T08:00:00Z", source: "reminder_email"}, {at: "2024-02-25T18:00:00Z", source: "link_sms"}},
 		pays:     []dashPay{{"2024-03-01", 20000, false}},
 		disputes: []dashDispute{{filed: "2024-06-25T10:00:00Z"}},
 		msgs: []dashMsg{{"2024-03-05T10:00:00Z", "debtor"}, {"2024-03-05T10:01:00Z", "debtor"}, {"2024-03-05T10:03:00Z", "agent"},
 			{"2024-03-06T09:00:00Z", "debtor"}, {"2024-03-06T09:30:00Z", "note"}, {"2024-03-06T11:00:00Z", "agent"},
 			{"2024-03-07T08:00:00Z", "debtor"}}},
 	{ref: "D-3", creditor: 1, created: "2024-03-01T09:00:00Z", stage: portal.StageAmicable, invoices: []dashInvoice{{40000, "2024-07-15"}},
-		touches: []dashTouch{{"2024-03-10T09:00:00Z", "link_email"}}, pays: []dashPay{{"2024-03-10", 4000, false}},
-		msgs: []dashMsg{{"2024-03-12T09:00:00Z", "debtor"}, {"2024-03-12T09:00:40Z", "agent"}}},
+		// The reminder of 04-02 at 16:00 is sent after the payment of that
+		// day was recorded (noon), and still precedes it (same day).
+		touches: []dashTouch{{at: "2024-03-10T09:00:00Z", source: "link_email"}, {at: "2024-04-02T16:00:00Z", source: "reminder_email"}},
+		pays:    []dashPay{{"2024-03-10", 4000, false}, {"2024-04-02", 3000, false}},
+		msgs:    []dashMsg{{"2024-03-12T09:00:00Z", "debtor"}, {"2024-03-12T09:00:40Z", "agent"}}},
 	{ref: "D-4", cur: "GBP", created: "2024-04-01T09:00:00Z", stage: portal.StageAmicable, invoices: []dashInvoice{{80000, "2024-04-10"}},
-		touches: []dashTouch{{"2024-04-20T09:00:00Z", "reminder_sms"}, {"2024-05-03T09:00:00Z", "reminder_email"}},
+		touches: []dashTouch{{at: "2024-04-20T09:00:00Z", source: "reminder_sms"}, {at: "2024-05-03T09:00:00Z", source: "reminder_email"}},
 		pays:    []dashPay{{"2024-05-01", 10000, false}, {"2024-05-02", 7000, true}}},
 	{ref: "D-5", created: "2024-01-15T09:00:00Z", stage: portal.StagePreLitigation, invoices: []dashInvoice{{60000, "2024-01-20"}},
 		disputes: []dashDispute{{filed: "2024-03-01T10:00:00Z", resolved: "2024-03-10T10:00:00Z", credit: 10000}},
@@ -113,7 +122,7 @@ var dashSeed = []dashClaim{
 // dashOther is tenant B's portfolio: figures of A never include it.
 var dashOther = []dashClaim{
 	{ref: "D-1", created: "2024-02-01T09:00:00Z", stage: portal.StageAmicable, invoices: []dashInvoice{{777700, "2024-02-10"}},
-		touches:  []dashTouch{{"2024-03-01T09:00:00Z", "reminder_email"}},
+		touches:  []dashTouch{{at: "2024-03-01T09:00:00Z", source: "reminder_email"}},
 		pays:     []dashPay{{"2024-03-02", 111100, false}},
 		disputes: []dashDispute{{filed: "2024-05-01T10:00:00Z"}},
 		msgs:     []dashMsg{{"2024-03-05T10:00:00Z", "debtor"}}},
@@ -149,6 +158,11 @@ func seedDashboard(t *testing.T, db *store.DB, clock *portal.FixedClock, tn *por
 	if err != nil {
 		t.Fatal(err)
 	}
+	rates, err := rules.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	letters := &store.LetterStore{DB: db, Rates: rates}
 	steps := map[portal.Channel][]*portal.ReminderStep{}
 	for _, s := range seqs {
 		for _, st := range s.Steps {
@@ -199,6 +213,23 @@ func seedDashboard(t *testing.T, db *store.DB, clock *portal.FixedClock, tn *por
 		used := map[portal.Channel]int{}
 		for _, tc := range dc.touches {
 			tc := tc
+			if tc.source == "letter" {
+				var l *portal.Letter
+				add(ts(tc.at), func() error {
+					var err error
+					l, err = letters.CreateLetter(ctx, tn.ID, ids[i].ID, portal.LetterRequest{Kind: portal.LetterReminder, PortalURL: "https://pay.example/p/x"})
+					return err
+				})
+				posted := tc.at
+				if tc.posted != "" {
+					posted = tc.posted
+				}
+				add(ts(posted), func() error {
+					_, err := letters.MarkLetterSent(ctx, tn.ID, ids[i].ID, l.ID, portal.LetterSending{Channel: portal.SendPost, SentOn: portal.DateOf(ts(tc.at))})
+					return err
+				})
+				continue
+			}
 			add(ts(tc.at), func() error {
 				switch tc.source {
 				case "reminder_email", "reminder_sms":
@@ -492,11 +523,18 @@ func dashModel(claims []dashClaim, creditorIdx int, f portal.DashboardFilter) *p
 			// Filing a dispute opened a letter's link first.
 			touches := append([]dashTouch(nil), c.touches...)
 			for _, d := range c.disputes {
-				touches = append(touches, dashTouch{d.filed, "link_letter"})
+				touches = append(touches, dashTouch{at: d.filed, source: "link_letter"})
 			}
+			// A letter counts from midnight of the day it was posted, and
+			// loses a tie.
+			sort.SliceStable(touches, func(a, b int) bool { return touches[a].source == "letter" && touches[b].source != "letter" })
 			for _, tc := range touches {
-				if at := ts(tc.at); at.Before(on.AddDays(1).Time()) && !at.Before(last) {
-					src, last = tc.source, at
+				at, source := ts(tc.at), tc.source
+				if source == "letter" {
+					at, source = portal.DateOf(at).Time(), portal.SourceReminderPrefix+"letter"
+				}
+				if at.Before(on.AddDays(1).Time()) && !at.Before(last) {
+					src, last = source, at
 				}
 			}
 			k := [2]string{string(cur), src}
@@ -655,11 +693,12 @@ func TestDashboard(t *testing.T) {
 			half := portal.DashboardFilter{From: portal.MustDate("2024-01-01"), To: portal.MustDate("2024-06-30"), Today: portal.MustDate("2024-06-30"), Now: clock.T}
 			spring := half
 			spring.From, spring.To = portal.MustDate("2024-03-01"), portal.MustDate("2024-04-30")
-			for _, tc := range []struct {
+			cases := []struct {
 				name     string
 				creditor int
 				f        portal.DashboardFilter
-			}{{"All", -1, half}, {"Creditor", 1, half}, {"Period", -1, spring}, {"CreditorPeriod", 0, spring}} {
+			}{{"All", -1, half}, {"Creditor", 1, half}, {"Period", -1, spring}, {"CreditorPeriod", 0, spring}}
+			for _, tc := range cases {
 				t.Run(tc.name, func(t *testing.T) {
 					f := tc.f
 					if tc.creditor >= 0 {
@@ -671,6 +710,13 @@ func TestDashboard(t *testing.T) {
 					}
 					want := dashModel(dashSeed, tc.creditor, f)
 					checkDashboard(t, got, want)
+					// What migration 00130 records is what the live queries
+					// compute from the payments, contacts and messages.
+					live, err := db.DashboardLive(ctx, a.ID, f)
+					if err != nil {
+						t.Fatal(err)
+					}
+					checkDashboard(t, live, want)
 					if tc.name == "All" {
 						// The seed reaches every branch: each source, state and bucket.
 						sources, states, buckets := map[string]bool{}, map[string]bool{}, map[string]bool{}
@@ -683,13 +729,35 @@ func TestDashboard(t *testing.T) {
 						for _, a := range want.Ageing {
 							buckets[a.Bucket] = true
 						}
-						if len(sources) != 5 || len(states) != 3 || len(buckets) != 5 || len(want.Currencies) != 0 || len(got.Currencies) != 2 ||
+						if len(sources) != 7 || len(states) != 3 || len(buckets) != 5 || len(want.Currencies) != 0 || len(got.Currencies) != 2 ||
 							want.Disputes.Open != 2 || want.Disputes.Resolved != 2 || want.Response.Answered != 3 || len(want.Promises) != 1 {
 							t.Fatalf("the seed misses a case: sources %v states %v buckets %v currencies %v %+v %+v", sources, states, buckets, got.Currencies, want.Disputes, want.Response)
 						}
 					}
 				})
 			}
+			t.Run("Backfill", func(t *testing.T) {
+				// Migration 00130 run again on the data already there
+				// records the same as its triggers did.
+				if err := db.RedoMigration(ctx, 130); err != nil {
+					t.Fatal(err)
+				}
+				for _, tc := range cases {
+					f := tc.f
+					if tc.creditor >= 0 {
+						f.CreditorID = credA[tc.creditor].ID
+					}
+					got, err := db.Dashboard(ctx, a.ID, f)
+					if err != nil {
+						t.Fatal(err)
+					}
+					checkDashboard(t, got, dashModel(dashSeed, tc.creditor, f))
+				}
+				var turns, channels int
+				if err := db.SQL().QueryRowContext(ctx, "SELECT (SELECT COUNT(*) FROM message_turns), (SELECT COUNT(*) FROM payment_channels)").Scan(&turns, &channels); err != nil || turns == 0 || channels == 0 {
+					t.Fatalf("nothing backfilled: %v, %d turns, %d payments", err, turns, channels)
+				}
+			})
 			t.Run("TenantIsolation", func(t *testing.T) {
 				got, err := db.Dashboard(ctx, b.ID, half)
 				if err != nil {
