@@ -4,9 +4,10 @@
 -- inputs are now recorded when the rows they depend on are written, by the
 -- triggers below (every write path, whatever code or import does it), in
 -- the transaction of that write; the dashboard reads one range of each
--- table. The rules are those of the live queries in
--- portal/store/dashboard.go (byChannelLive, responseLive), which the tests
--- compare these tables with.
+-- table, for all the tenant's creditors or one (each row carries its
+-- claim's creditor: a claim never changes creditor). The rules are those
+-- of the live queries in portal/store/dashboard.go (byChannelLive,
+-- responseLive), which the tests compare these tables with.
 --
 -- payment_channels: each payment that can be attributed to a channel
 -- (positive, not a reversal, not reversed) with the last contact of each
@@ -32,6 +33,7 @@ CREATE TABLE payment_channels (
     payment_id   TEXT PRIMARY KEY REFERENCES payments (id),
     tenant_id    TEXT NOT NULL,
     claim_id     TEXT NOT NULL,
+    creditor_id  TEXT NOT NULL,
     received_on  DATE NOT NULL,
     currency     TEXT NOT NULL,
     amount       BIGINT NOT NULL,
@@ -44,6 +46,9 @@ CREATE TABLE payment_channels (
 CREATE INDEX payment_channels_tenant_received ON payment_channels (tenant_id, received_on)
     INCLUDE (currency, amount, claim_id, rem_at, rem_channel, link_at, link_channel, letter_at);
 CREATE INDEX payment_channels_claim ON payment_channels (claim_id, received_on);
+-- A creditor's payments.
+CREATE INDEX payment_channels_creditor ON payment_channels (tenant_id, creditor_id, received_on)
+    INCLUDE (currency, amount, rem_at, rem_channel, link_at, link_channel, letter_at);
 
 -- +goose StatementBegin
 CREATE FUNCTION payment_channels_refresh(claim TEXT) RETURNS void LANGUAGE sql AS $$
@@ -62,8 +67,8 @@ CREATE FUNCTION payment_channels_refresh(claim TEXT) RETURNS void LANGUAGE sql A
 $$;
 -- +goose StatementEnd
 
-INSERT INTO payment_channels (payment_id, tenant_id, claim_id, received_on, currency, amount)
-SELECT p.id, p.tenant_id, p.claim_id, p.received_on, p.currency, p.amount FROM payments p
+INSERT INTO payment_channels (payment_id, tenant_id, claim_id, creditor_id, received_on, currency, amount)
+SELECT p.id, p.tenant_id, p.claim_id, c.creditor_id, p.received_on, p.currency, p.amount FROM payments p JOIN claims c ON c.id = p.claim_id
 WHERE p.amount > 0 AND p.reverses = '' AND NOT EXISTS (SELECT 1 FROM payments r WHERE r.reverses = p.id AND r.reverses <> '');
 UPDATE payment_channels pc SET
     rem_at = (SELECT MAX(rs.sent_at) FROM reminder_sends rs WHERE rs.claim_id = pc.claim_id
@@ -84,8 +89,8 @@ BEGIN
     IF NEW.reverses <> '' THEN
         DELETE FROM payment_channels WHERE payment_id = NEW.reverses;
     ELSIF NEW.amount > 0 AND NOT EXISTS (SELECT 1 FROM payments r WHERE r.reverses = NEW.id AND r.reverses <> '') THEN
-        INSERT INTO payment_channels (payment_id, tenant_id, claim_id, received_on, currency, amount)
-        VALUES (NEW.id, NEW.tenant_id, NEW.claim_id, NEW.received_on, NEW.currency, NEW.amount)
+        INSERT INTO payment_channels (payment_id, tenant_id, claim_id, creditor_id, received_on, currency, amount)
+        SELECT NEW.id, NEW.tenant_id, NEW.claim_id, c.creditor_id, NEW.received_on, NEW.currency, NEW.amount FROM claims c WHERE c.id = NEW.claim_id
         ON CONFLICT (payment_id) DO NOTHING;
         PERFORM payment_channels_refresh(NEW.claim_id);
     END IF;
@@ -145,15 +150,17 @@ CREATE TABLE message_turns (
     tenant_id       TEXT NOT NULL,
     conversation_id TEXT NOT NULL,
     claim_id        TEXT NOT NULL,
+    creditor_id     TEXT NOT NULL,
     seq             BIGINT NOT NULL,
     asked_at        TIMESTAMPTZ NOT NULL,
     answered_at     TIMESTAMPTZ
 );
 CREATE INDEX message_turns_tenant_asked ON message_turns (tenant_id, asked_at) INCLUDE (answered_at, claim_id);
 CREATE INDEX message_turns_conversation ON message_turns (conversation_id, seq);
+CREATE INDEX message_turns_creditor ON message_turns (tenant_id, creditor_id, asked_at) INCLUDE (answered_at);
 
-INSERT INTO message_turns (message_id, tenant_id, conversation_id, claim_id, seq, asked_at, answered_at)
-SELECT d.id, d.tenant_id, d.conversation_id, d.claim_id, d.seq, d.created_at,
+INSERT INTO message_turns (message_id, tenant_id, conversation_id, claim_id, creditor_id, seq, asked_at, answered_at)
+SELECT d.id, d.tenant_id, d.conversation_id, d.claim_id, (SELECT c.creditor_id FROM claims c WHERE c.id = d.claim_id), d.seq, d.created_at,
     (SELECT MIN(a.created_at) FROM messages a WHERE a.conversation_id = d.conversation_id AND a.seq > d.seq
         AND a.author_kind = 'user' AND a.internal = FALSE)
 FROM messages d
@@ -165,8 +172,8 @@ AND COALESCE((SELECT pm.author_kind FROM messages pm WHERE pm.conversation_id = 
 CREATE FUNCTION message_turns_insert() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF NEW.author_kind = 'debtor' THEN
-        INSERT INTO message_turns (message_id, tenant_id, conversation_id, claim_id, seq, asked_at, answered_at)
-        SELECT NEW.id, NEW.tenant_id, NEW.conversation_id, NEW.claim_id, NEW.seq, NEW.created_at,
+        INSERT INTO message_turns (message_id, tenant_id, conversation_id, claim_id, creditor_id, seq, asked_at, answered_at)
+        SELECT NEW.id, NEW.tenant_id, NEW.conversation_id, NEW.claim_id, (SELECT c.creditor_id FROM claims c WHERE c.id = NEW.claim_id), NEW.seq, NEW.created_at,
             (SELECT MIN(a.created_at) FROM messages a WHERE a.conversation_id = NEW.conversation_id AND a.seq > NEW.seq
                 AND a.author_kind = 'user' AND a.internal = FALSE)
         WHERE COALESCE((SELECT pm.author_kind FROM messages pm WHERE pm.conversation_id = NEW.conversation_id AND pm.seq < NEW.seq

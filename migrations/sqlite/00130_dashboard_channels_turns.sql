@@ -4,9 +4,10 @@
 -- inputs are now recorded when the rows they depend on are written, by the
 -- triggers below (every write path, whatever code or import does it), in
 -- the transaction of that write; the dashboard reads one range of each
--- table. The rules are those of the live queries in
--- portal/store/dashboard.go (byChannelLive, responseLive), which the tests
--- compare these tables with.
+-- table, for all the tenant's creditors or one (each row carries its
+-- claim's creditor: a claim never changes creditor). The rules are those
+-- of the live queries in portal/store/dashboard.go (byChannelLive,
+-- responseLive), which the tests compare these tables with.
 --
 -- payment_channels: each payment that can be attributed to a channel
 -- (positive, not a reversal, not reversed) with the last contact of each
@@ -24,6 +25,7 @@ CREATE TABLE payment_channels (
     received_on  DATE NOT NULL,
     payment_id   TEXT NOT NULL REFERENCES payments (id),
     claim_id     TEXT NOT NULL,
+    creditor_id  TEXT NOT NULL,
     currency     TEXT NOT NULL,
     amount       BIGINT NOT NULL,
     rem_at       TIMESTAMP,
@@ -35,9 +37,12 @@ CREATE TABLE payment_channels (
 ) WITHOUT ROWID;
 CREATE UNIQUE INDEX payment_channels_payment ON payment_channels (payment_id);
 CREATE INDEX payment_channels_claim ON payment_channels (claim_id, received_on);
+-- A creditor's payments, holding what the dashboard reads.
+CREATE INDEX payment_channels_creditor ON payment_channels
+    (tenant_id, creditor_id, received_on, currency, amount, rem_at, rem_channel, link_at, link_channel, letter_at);
 
-INSERT INTO payment_channels (tenant_id, received_on, payment_id, claim_id, currency, amount)
-SELECT p.tenant_id, p.received_on, p.id, p.claim_id, p.currency, p.amount FROM payments p
+INSERT INTO payment_channels (tenant_id, received_on, payment_id, claim_id, creditor_id, currency, amount)
+SELECT p.tenant_id, p.received_on, p.id, p.claim_id, c.creditor_id, p.currency, p.amount FROM payments p JOIN claims c ON c.id = p.claim_id
 WHERE p.amount > 0 AND p.reverses = '' AND NOT EXISTS (SELECT 1 FROM payments r WHERE r.reverses = p.id AND r.reverses <> '');
 UPDATE payment_channels SET
     rem_at = (SELECT MAX(rs.sent_at) FROM reminder_sends rs WHERE rs.claim_id = payment_channels.claim_id AND rs.sent_at < date(payment_channels.received_on, '+1 day')),
@@ -51,8 +56,8 @@ UPDATE payment_channels SET
 CREATE TRIGGER payment_channels_payment AFTER INSERT ON payments
 WHEN NEW.amount > 0 AND NEW.reverses = ''
 BEGIN
-    INSERT INTO payment_channels (tenant_id, received_on, payment_id, claim_id, currency, amount, rem_at, rem_channel, link_at, link_channel, letter_at)
-    SELECT NEW.tenant_id, NEW.received_on, NEW.id, NEW.claim_id, NEW.currency, NEW.amount,
+    INSERT INTO payment_channels (tenant_id, received_on, payment_id, claim_id, creditor_id, currency, amount, rem_at, rem_channel, link_at, link_channel, letter_at)
+    SELECT NEW.tenant_id, NEW.received_on, NEW.id, NEW.claim_id, (SELECT c.creditor_id FROM claims c WHERE c.id = NEW.claim_id), NEW.currency, NEW.amount,
         (SELECT MAX(rs.sent_at) FROM reminder_sends rs WHERE rs.claim_id = NEW.claim_id AND rs.sent_at < date(NEW.received_on, '+1 day')),
         (SELECT rs.channel FROM reminder_sends rs WHERE rs.claim_id = NEW.claim_id AND rs.sent_at < date(NEW.received_on, '+1 day') ORDER BY rs.sent_at DESC LIMIT 1),
         (SELECT MAX(ps.created_at) FROM portal_sessions ps WHERE ps.claim_id = NEW.claim_id AND ps.created_at < date(NEW.received_on, '+1 day')),
@@ -139,14 +144,16 @@ CREATE TABLE message_turns (
     message_id      TEXT NOT NULL REFERENCES messages (id),
     conversation_id TEXT NOT NULL,
     claim_id        TEXT NOT NULL,
+    creditor_id     TEXT NOT NULL,
     seq             BIGINT NOT NULL,
     answered_at     TIMESTAMP,
     PRIMARY KEY (tenant_id, asked_at, message_id)
 ) WITHOUT ROWID;
 CREATE INDEX message_turns_conversation ON message_turns (conversation_id, seq);
+CREATE INDEX message_turns_creditor ON message_turns (tenant_id, creditor_id, asked_at, answered_at);
 
-INSERT INTO message_turns (tenant_id, asked_at, message_id, conversation_id, claim_id, seq, answered_at)
-SELECT d.tenant_id, d.created_at, d.id, d.conversation_id, d.claim_id, d.seq,
+INSERT INTO message_turns (tenant_id, asked_at, message_id, conversation_id, claim_id, creditor_id, seq, answered_at)
+SELECT d.tenant_id, d.created_at, d.id, d.conversation_id, d.claim_id, (SELECT c.creditor_id FROM claims c WHERE c.id = d.claim_id), d.seq,
     (SELECT MIN(a.created_at) FROM messages a WHERE a.conversation_id = d.conversation_id AND a.seq > d.seq
         AND a.author_kind = 'user' AND a.internal = FALSE)
 FROM messages d
@@ -158,8 +165,8 @@ AND COALESCE((SELECT pm.author_kind FROM messages pm WHERE pm.conversation_id = 
 CREATE TRIGGER message_turns_asked AFTER INSERT ON messages
 WHEN NEW.author_kind = 'debtor'
 BEGIN
-    INSERT INTO message_turns (tenant_id, asked_at, message_id, conversation_id, claim_id, seq, answered_at)
-    SELECT NEW.tenant_id, NEW.created_at, NEW.id, NEW.conversation_id, NEW.claim_id, NEW.seq,
+    INSERT INTO message_turns (tenant_id, asked_at, message_id, conversation_id, claim_id, creditor_id, seq, answered_at)
+    SELECT NEW.tenant_id, NEW.created_at, NEW.id, NEW.conversation_id, NEW.claim_id, (SELECT c.creditor_id FROM claims c WHERE c.id = NEW.claim_id), NEW.seq,
         (SELECT MIN(a.created_at) FROM messages a WHERE a.conversation_id = NEW.conversation_id AND a.seq > NEW.seq
             AND a.author_kind = 'user' AND a.internal = FALSE)
     WHERE COALESCE((SELECT pm.author_kind FROM messages pm WHERE pm.conversation_id = NEW.conversation_id AND pm.seq < NEW.seq

@@ -522,7 +522,17 @@ func (q *dashQuery) byChannel() error {
 	return q.channels(`SELECT pc.currency AS currency, pc.amount AS amount, pc.rem_at AS rem_at, pc.rem_channel AS rem_channel,
 		pc.link_at AS link_at, pc.link_channel AS link_channel, pc.letter_at AS letter_at
 		FROM payment_channels pc
-		WHERE pc.tenant_id = @tenant AND pc.received_on >= @from AND pc.received_on <= @to` + q.byCreditor("pc"))
+		WHERE pc.tenant_id = @tenant` + q.ofCreditor("pc") + ` AND pc.received_on >= @from AND pc.received_on <= @to`)
+}
+
+// ofCreditor limits the rows of payment_channels or message_turns (alias),
+// which carry their claim's creditor (a claim never changes creditor), to
+// the filter's creditor.
+func (q *dashQuery) ofCreditor(alias string) string {
+	if q.f.CreditorID == "" {
+		return ""
+	}
+	return " AND " + alias + ".creditor_id = @creditor"
 }
 
 // byChannelLive is the payments of the period with the last contact of
@@ -645,7 +655,7 @@ func (q *dashQuery) disputes() error {
 // the period's range of it.
 func (q *dashQuery) response() error {
 	turns := `SELECT t.asked_at AS asked, t.answered_at AS answered FROM message_turns t
-		WHERE t.tenant_id = @tenant` + q.byCreditor("t") + ` AND t.asked_at >= @fromT AND t.asked_at < @toT`
+		WHERE t.tenant_id = @tenant` + q.ofCreditor("t") + ` AND t.asked_at >= @fromT AND t.asked_at < @toT`
 	if q.live {
 		turns = q.responseLive()
 	}
