@@ -19,7 +19,10 @@
 -- whenever one of those contacts is written (a reminder's sent_at set, a
 -- session opened, a letter's sent_on set): a contact recorded late with an
 -- earlier time moves the payments it now precedes. Contacts are never
--- deleted, nor their claim, time or channel changed otherwise.
+-- deleted, nor their claim, time or channel changed otherwise. Relais never
+-- changes or deletes a payment either (a reversal is a new row), but should
+-- one be changed or deleted by hand, its claims' rows are rebuilt
+-- (payment_channels_rebuilt).
 --
 -- Those triggers are deferred to the commit and lock the claim first (FOR
 -- NO KEY UPDATE: not against the share locks of foreign keys), so that two
@@ -30,7 +33,7 @@
 -- other's uncommitted row. The paths that write these rows append an event
 -- to the claim and hold its lock by then anyway (appendEvent).
 CREATE TABLE payment_channels (
-    payment_id   TEXT PRIMARY KEY REFERENCES payments (id),
+    payment_id   TEXT PRIMARY KEY REFERENCES payments (id) ON DELETE CASCADE,
     tenant_id    TEXT NOT NULL,
     claim_id     TEXT NOT NULL,
     creditor_id  TEXT NOT NULL,
@@ -135,6 +138,37 @@ CREATE CONSTRAINT TRIGGER payment_channels_letter_update AFTER UPDATE OF sent_on
     WHEN (NEW.sent_on IS DISTINCT FROM OLD.sent_on OR NEW.claim_id IS DISTINCT FROM OLD.claim_id OR NEW.tenant_id IS DISTINCT FROM OLD.tenant_id)
     EXECUTE FUNCTION payment_channels_contact();
 
+-- +goose StatementBegin
+CREATE FUNCTION payment_channels_rebuild(claim TEXT) RETURNS void LANGUAGE sql AS $$
+    DELETE FROM payment_channels WHERE claim_id = claim;
+    INSERT INTO payment_channels (payment_id, tenant_id, claim_id, creditor_id, received_on, currency, amount)
+    SELECT p.id, p.tenant_id, p.claim_id, c.creditor_id, p.received_on, p.currency, p.amount FROM payments p JOIN claims c ON c.id = p.claim_id
+    WHERE p.claim_id = claim AND p.amount > 0 AND p.reverses = ''
+    AND NOT EXISTS (SELECT 1 FROM payments r WHERE r.reverses = p.id AND r.reverses <> '');
+    SELECT payment_channels_refresh(claim);
+$$;
+-- +goose StatementEnd
+
+-- +goose StatementBegin
+CREATE FUNCTION payment_channels_rebuilt() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM 1 FROM claims WHERE id = OLD.claim_id FOR NO KEY UPDATE;
+    PERFORM payment_channels_rebuild(OLD.claim_id);
+    IF TG_OP = 'UPDATE' AND NEW.claim_id <> OLD.claim_id THEN
+        PERFORM 1 FROM claims WHERE id = NEW.claim_id FOR NO KEY UPDATE;
+        PERFORM payment_channels_rebuild(NEW.claim_id);
+    END IF;
+    RETURN NULL;
+END;
+$$;
+-- +goose StatementEnd
+CREATE CONSTRAINT TRIGGER payment_channels_rebuilt_update AFTER UPDATE OF tenant_id, claim_id, received_on, currency, amount, reverses ON payments
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
+    EXECUTE FUNCTION payment_channels_rebuilt();
+CREATE CONSTRAINT TRIGGER payment_channels_rebuilt_delete AFTER DELETE ON payments
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
+    EXECUTE FUNCTION payment_channels_rebuilt();
+
 -- message_turns: each debtor message that opens a turn (the previous
 -- public message of its conversation by the debtor or an agent is not the
 -- debtor's) with the time of the first public agent message after it.
@@ -194,6 +228,10 @@ CREATE TRIGGER message_turns AFTER INSERT ON messages
 DROP TRIGGER message_turns ON messages;
 DROP FUNCTION message_turns_insert();
 DROP TABLE message_turns;
+DROP TRIGGER payment_channels_rebuilt_delete ON payments;
+DROP TRIGGER payment_channels_rebuilt_update ON payments;
+DROP FUNCTION payment_channels_rebuilt();
+DROP FUNCTION payment_channels_rebuild(TEXT);
 DROP TRIGGER payment_channels_letter_update ON letters;
 DROP TRIGGER payment_channels_letter ON letters;
 DROP TRIGGER payment_channels_session ON portal_sessions;

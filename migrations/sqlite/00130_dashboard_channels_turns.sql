@@ -19,11 +19,13 @@
 -- those contacts is written (a reminder's sent_at set, a session opened, a
 -- letter's sent_on set): a contact recorded late with an earlier time moves
 -- the payments it now precedes. Contacts are never deleted, nor their
--- claim, time or channel changed otherwise.
+-- claim, time or channel changed otherwise. Relais never changes or deletes
+-- a payment either (a reversal is a new row), but should one be changed or
+-- deleted by hand, its claims' rows are rebuilt (payment_channels_rebuilt).
 CREATE TABLE payment_channels (
     tenant_id    TEXT NOT NULL,
     received_on  DATE NOT NULL,
-    payment_id   TEXT NOT NULL REFERENCES payments (id),
+    payment_id   TEXT NOT NULL REFERENCES payments (id) ON DELETE CASCADE,
     claim_id     TEXT NOT NULL,
     creditor_id  TEXT NOT NULL,
     currency     TEXT NOT NULL,
@@ -129,6 +131,44 @@ BEGIN
 END;
 -- +goose StatementEnd
 
+-- +goose StatementBegin
+CREATE TRIGGER payment_channels_rebuilt_update AFTER UPDATE OF tenant_id, claim_id, received_on, currency, amount, reverses ON payments
+BEGIN
+    DELETE FROM payment_channels WHERE claim_id IN (OLD.claim_id, NEW.claim_id);
+    INSERT INTO payment_channels (tenant_id, received_on, payment_id, claim_id, creditor_id, currency, amount)
+    SELECT p.tenant_id, p.received_on, p.id, p.claim_id, c.creditor_id, p.currency, p.amount FROM payments p JOIN claims c ON c.id = p.claim_id
+    WHERE p.claim_id IN (OLD.claim_id, NEW.claim_id) AND p.amount > 0 AND p.reverses = ''
+    AND NOT EXISTS (SELECT 1 FROM payments r WHERE r.reverses = p.id AND r.reverses <> '');
+    UPDATE payment_channels SET
+        rem_at = (SELECT MAX(rs.sent_at) FROM reminder_sends rs WHERE rs.claim_id = payment_channels.claim_id AND rs.sent_at < date(payment_channels.received_on, '+1 day')),
+        rem_channel = (SELECT rs.channel FROM reminder_sends rs WHERE rs.claim_id = payment_channels.claim_id AND rs.sent_at < date(payment_channels.received_on, '+1 day') ORDER BY rs.sent_at DESC LIMIT 1),
+        link_at = (SELECT MAX(ps.created_at) FROM portal_sessions ps WHERE ps.claim_id = payment_channels.claim_id AND ps.created_at < date(payment_channels.received_on, '+1 day')),
+        link_channel = (SELECT pl.channel FROM portal_sessions ps JOIN portal_links pl ON pl.id = ps.link_id
+            WHERE ps.claim_id = payment_channels.claim_id AND ps.created_at < date(payment_channels.received_on, '+1 day') ORDER BY ps.created_at DESC LIMIT 1),
+        letter_at = (SELECT MAX(l.sent_on) FROM letters l WHERE l.tenant_id = payment_channels.tenant_id AND l.claim_id = payment_channels.claim_id AND l.sent_on <= payment_channels.received_on)
+    WHERE claim_id IN (OLD.claim_id, NEW.claim_id);
+END;
+-- +goose StatementEnd
+
+-- +goose StatementBegin
+CREATE TRIGGER payment_channels_rebuilt_delete AFTER DELETE ON payments
+BEGIN
+    DELETE FROM payment_channels WHERE claim_id IN (OLD.claim_id);
+    INSERT INTO payment_channels (tenant_id, received_on, payment_id, claim_id, creditor_id, currency, amount)
+    SELECT p.tenant_id, p.received_on, p.id, p.claim_id, c.creditor_id, p.currency, p.amount FROM payments p JOIN claims c ON c.id = p.claim_id
+    WHERE p.claim_id IN (OLD.claim_id) AND p.amount > 0 AND p.reverses = ''
+    AND NOT EXISTS (SELECT 1 FROM payments r WHERE r.reverses = p.id AND r.reverses <> '');
+    UPDATE payment_channels SET
+        rem_at = (SELECT MAX(rs.sent_at) FROM reminder_sends rs WHERE rs.claim_id = payment_channels.claim_id AND rs.sent_at < date(payment_channels.received_on, '+1 day')),
+        rem_channel = (SELECT rs.channel FROM reminder_sends rs WHERE rs.claim_id = payment_channels.claim_id AND rs.sent_at < date(payment_channels.received_on, '+1 day') ORDER BY rs.sent_at DESC LIMIT 1),
+        link_at = (SELECT MAX(ps.created_at) FROM portal_sessions ps WHERE ps.claim_id = payment_channels.claim_id AND ps.created_at < date(payment_channels.received_on, '+1 day')),
+        link_channel = (SELECT pl.channel FROM portal_sessions ps JOIN portal_links pl ON pl.id = ps.link_id
+            WHERE ps.claim_id = payment_channels.claim_id AND ps.created_at < date(payment_channels.received_on, '+1 day') ORDER BY ps.created_at DESC LIMIT 1),
+        letter_at = (SELECT MAX(l.sent_on) FROM letters l WHERE l.tenant_id = payment_channels.tenant_id AND l.claim_id = payment_channels.claim_id AND l.sent_on <= payment_channels.received_on)
+    WHERE claim_id IN (OLD.claim_id);
+END;
+-- +goose StatementEnd
+
 -- message_turns: each debtor message that opens a turn (the previous
 -- public message of its conversation by the debtor or an agent is not the
 -- debtor's) with the time of the first public agent message after it.
@@ -187,6 +227,8 @@ END;
 DROP TRIGGER message_turns_answered;
 DROP TRIGGER message_turns_asked;
 DROP TABLE message_turns;
+DROP TRIGGER payment_channels_rebuilt_delete;
+DROP TRIGGER payment_channels_rebuilt_update;
 DROP TRIGGER payment_channels_letter_update;
 DROP TRIGGER payment_channels_letter;
 DROP TRIGGER payment_channels_session;

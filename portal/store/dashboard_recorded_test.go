@@ -140,10 +140,16 @@ func TestDashboardInterleavedCommits(t *testing.T) {
 				if !paymentFirst {
 					first, second = open, pay
 				}
-				if err := first.Commit(); err != nil {
+				// The first commit may wait for the second's locks (the page
+				// version triggers lock the claim at the payment's insert), so
+				// it runs on its own goroutine while the second commits.
+				firstDone := make(chan error, 1)
+				go func() { firstDone <- first.Commit() }()
+				time.Sleep(100 * time.Millisecond)
+				if err := second.Commit(); err != nil {
 					t.Fatal(err)
 				}
-				if err := second.Commit(); err != nil {
+				if err := <-firstDone; err != nil {
 					t.Fatal(err)
 				}
 				got, err := db.Dashboard(ctx, tn.ID, f)
