@@ -301,9 +301,11 @@ func New(cfg Config, deps Deps) *Server {
 		EnableTrustedProxyCheck: true,
 		TrustedProxies:          nil,
 	})
-	// A chat connection hands its socket to a goroutine of its own and
-	// lets fasthttp have its request back (runConn, issue 22): fasthttp
-	// must then leave the socket open, the chat closes it.
+	// A chat connection whose socket fasthttp does not read through its
+	// buffer hands it to a goroutine of its own and lets fasthttp have its
+	// request back (runConn, issue 22; without ReduceMemoryUsage that does
+	// not happen yet): fasthttp must then leave the socket open, the chat
+	// closes it, as it does on every path.
 	s.app.Server().KeepHijackedConns = true
 	s.app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))
 	s.app.Use(s.clientAddress)

@@ -411,11 +411,14 @@ func (s *Server) endConn(c *chatConn, what string, panicked any, end func()) {
 // hijacked connection back while the connection lives on: the connection
 // (fasthttp's hijackConn) must read straight from its socket, not through
 // the server's pooled read buffer, which fasthttp takes back when the
-// upgrade's handler returns. That buffer is there only when the client
-// sent more than its upgrade request before the answer (with
-// ReduceMemoryUsage it is given back otherwise). Anything unexpected (a
-// fasthttp whose hijackConn has another shape) counts as buffered: the
-// connection then keeps the upgrade's goroutine and its request.
+// upgrade's handler returns. fasthttp gives that buffer back before the
+// hijack only with ReduceMemoryUsage, and only when the client sent
+// nothing beyond its upgrade request. The server does not set that option
+// (server.go says why), so today every chat connection reads through the
+// buffer and keeps the upgrade's goroutine: the hand-over is there for a
+// fasthttp that can release the buffer safely (TestWebsocketHijackReleasable
+// runs it with the option). Anything unexpected (a fasthttp whose
+// hijackConn has another shape) counts as buffered too.
 func hijackReleasable(nc net.Conn) bool {
 	u, ok := nc.(interface{ UnsafeConn() net.Conn })
 	if !ok {
